@@ -1,0 +1,130 @@
+import type { CaseOutcome, ConsentPurpose, ConsentState, ContactChannel, ContactOutcome, ContactPurpose, LeadStage, RiskTier } from '../domain/types';
+import type { ProductMatch } from '../workflows/messages';
+
+/**
+ * What the workflows ask of the outside world. Workflows import this with `import type` only.
+ * Every write is keyed by `eventId` (unique per workflow event) so a retried activity changes nothing.
+ */
+
+export interface ConsentEventInput {
+  caseId: string;
+  eventId: string;
+  action: 'grant' | 'withdraw';
+  purposes: ConsentPurpose[];
+  noticeVersion: string | null;
+  source: string;
+  at: string;
+}
+
+export interface CaseProjection {
+  stage: LeadStage;
+  isOpen: boolean;
+  riskTier: RiskTier | null;
+  brokerId: string | null;
+  consentState: ConsentState;
+  slaDueAt: string | null;
+  slaKind: string | null;
+  doNotContact: boolean;
+  selectedProductId: string | null;
+  outcome: CaseOutcome | null;
+  closedAt: string | null;
+  retentionDueAt: string | null;
+  legalHold: boolean;
+}
+
+export interface PrescreenInput {
+  caseId: string;
+  eventId: string;
+  at: string;
+}
+export interface PrescreenResult {
+  tier: RiskTier;
+  rulesFired: { code: string; effect: string; detail: string }[];
+  requiredDocuments: string[];
+}
+
+export interface MatchInput {
+  caseId: string;
+  eventId: string;
+  tier: RiskTier;
+  at: string;
+}
+export interface MatchResult {
+  matches: ProductMatch[];
+  excludedCount: number;
+}
+
+export interface AssignInput {
+  caseId: string;
+  eventId: string;
+  excludeBrokerIds: string[];
+}
+
+export interface DecisionInput {
+  caseId: string;
+  eventId: string;
+  kind: 'manual_review' | 'human_review_request';
+  tier: RiskTier | null;
+  outcome: string;
+  decidedBy: string;
+  at: string;
+}
+
+export interface ContactLogInput {
+  caseId: string;
+  eventId: string;
+  brokerId: string;
+  channel: ContactChannel;
+  purpose: ContactPurpose;
+  outcome: ContactOutcome;
+  localDay: string;
+  at: string;
+}
+
+export type NotificationKind =
+  | 'first_contact_reminder'
+  | 'follow_up_reminder'
+  | 'sla_breached'
+  | 'case_reassigned'
+  | 'review_requested'
+  | 'review_overdue'
+  | 'human_review_requested'
+  | 'case_assigned'
+  | 'digest';
+
+export interface NotificationInput {
+  eventId: string;
+  kind: NotificationKind;
+  caseId: string | null;
+  recipientRole: 'broker' | 'manager' | 'risk_officer' | 'compliance';
+  recipientId: string | null;
+  /** IDs and de-identified facts only. */
+  payload: Record<string, unknown>;
+}
+
+export interface EraseInput {
+  caseId: string;
+  eventId: string;
+  reason: 'consent_timeout' | 'consent_withdrawn' | 'retention_expired' | 'retention_sweep';
+  at: string;
+}
+
+export interface LeadActivities {
+  recordConsentEvent(input: ConsentEventInput): Promise<void>;
+  projectCase(input: { caseId: string; seq: number; projection: CaseProjection }): Promise<void>;
+  prescreenLead(input: PrescreenInput): Promise<PrescreenResult>;
+  matchLead(input: MatchInput): Promise<MatchResult>;
+  assignBroker(input: AssignInput): Promise<{ brokerId: string | null }>;
+  recordDecision(input: DecisionInput): Promise<void>;
+  logContactAttempt(input: ContactLogInput): Promise<void>;
+  notify(input: NotificationInput): Promise<void>;
+  eraseLeadData(input: EraseInput): Promise<{ erased: boolean }>;
+}
+
+export interface MaintenanceActivities {
+  listOpenCasesOfBroker(input: { brokerId: string }): Promise<string[]>;
+  setBrokerActive(input: { brokerId: string; active: boolean }): Promise<void>;
+  followUpDigest(input: { at: string; eventId: string }): Promise<{ breached: number }>;
+  retentionSweep(input: { at: string }): Promise<{ erased: number; caseIds: string[] }>;
+  casesWithoutDeadline(input: { at: string; eventId: string }): Promise<{ count: number }>;
+}

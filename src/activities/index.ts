@@ -1,0 +1,9 @@
+import type { DataSource } from 'typeorm';
+import type { Policy } from '../config/policy';
+import { createLeadActivities } from './lead-activities';
+import { createMaintenanceActivities } from './maintenance-activities';
+
+/** Every activity the worker registers, wired to its dependencies. */
+export function createActivities(deps: { db: DataSource; policy: Policy }) {
+  return { ...createLeadActivities(deps), ...createMaintenanceActivities(deps) };
+}

@@ -1,0 +1,274 @@
+import { createHash } from 'node:crypto';
+import { ApplicationFailure } from '@temporalio/common';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { Policy } from '../config/policy';
+import { appendAudit } from '../db/audit';
+import { amountBand } from '../domain/deidentify';
+import { stressTest } from '../domain/dti';
+import { matchProducts, type ProductFacts } from '../domain/matching';
+import { decideTier } from '../domain/tiering';
+import type { ChannelGrade, RiskTier } from '../domain/types';
+import type {
+  AssignInput,
+  CaseProjection,
+  ConsentEventInput,
+  ContactLogInput,
+  DecisionInput,
+  EraseInput,
+  LeadActivities,
+  MatchInput,
+  MatchResult,
+  NotificationInput,
+  PrescreenInput,
+  PrescreenResult,
+} from './contract';
+
+export interface LeadActivityDeps {
+  db: DataSource;
+  policy: Policy;
+}
+
+const WORKFLOW_ACTOR = { actorSub: 'workflow', actorRole: 'system' };
+const PG_UNIQUE_VIOLATION = '23505';
+const PG_FK_VIOLATION = '23503';
+
+interface CaseRow {
+  id: string;
+  channel_id: string;
+  channel_grade: ChannelGrade;
+  amount_cny: number;
+  term_months: number;
+  vulnerable: boolean;
+  is_local: boolean;
+  province_code: string;
+  region_prefix: string;
+  age_band: string;
+  age_at_intake: number | null;
+  id_index: string | null;
+  phone_index: string | null;
+  device_index: string | null;
+  region_mismatches: string[];
+  risk_tier: RiskTier | null;
+  outcome: string | null;
+  created_at: Date;
+  erased_at: Date | null;
+}
+
+/** The case row; a retryable failure while the intake transaction that wrote it is not yet visible. */
+async function loadCase(m: EntityManager, caseId: string): Promise<CaseRow> {
+  const [row] = await m.query('SELECT * FROM lead_cases WHERE id = $1', [caseId]);
+  if (!row) throw ApplicationFailure.retryable(`case ${caseId} is not (yet) in the database`, 'case_not_found');
+  return row as CaseRow;
+}
+
+async function existingDecision(m: EntityManager, eventId: string) {
+  const [row] = await m.query('SELECT tier, rules_fired, result FROM decisions WHERE event_id = $1', [eventId]);
+  return row as { tier: RiskTier; rules_fired: PrescreenResult['rulesFired']; result: Record<string, unknown> } | undefined;
+}
+
+/** Activities of one lead case, built around their dependencies. Every write is keyed by eventId. */
+export function createLeadActivities({ db, policy }: LeadActivityDeps): LeadActivities {
+  return {
+    async recordConsentEvent(input: ConsentEventInput): Promise<void> {
+      try {
+        await db.transaction(async (m) => {
+          for (const purpose of input.purposes) {
+            await m.query(
+              `INSERT INTO consents (event_id, case_id, purpose, action, notice_version, source, evidence, at)
+               VALUES ($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT (event_id, purpose) DO NOTHING`,
+              [input.eventId, input.caseId, purpose, input.action, input.noticeVersion, input.source, JSON.stringify({ eventId: input.eventId }), input.at],
+            );
+          }
+          await appendAudit(m, {
+            ...WORKFLOW_ACTOR, action: `consent.${input.action}`, targetType: 'lead_case', targetId: input.caseId,
+            details: { purposes: input.purposes, noticeVersion: input.noticeVersion, source: input.source, eventId: input.eventId },
+          });
+        });
+      } catch (err) {
+        if ((err as { code?: string }).code === PG_FK_VIOLATION) {
+          throw ApplicationFailure.nonRetryable(`notice version ${input.noticeVersion} or case ${input.caseId} does not exist`, 'unknown_notice_version');
+        }
+        throw err;
+      }
+    },
+
+    async projectCase({ caseId, seq, projection: p }: { caseId: string; seq: number; projection: CaseProjection }): Promise<void> {
+      const result = await db.query(
+        `UPDATE lead_cases SET stage=$3, is_open=$4, risk_tier=$5, broker_id=$6, consent_state=$7, sla_due_at=$8, sla_kind=$9,
+           do_not_contact=$10, selected_product_id=$11, outcome=$12, closed_at=$13, retention_due_at=$14, legal_hold=$15,
+           projection_seq=$2, updated_at=now()
+         WHERE id=$1 AND projection_seq < $2`,
+        [caseId, seq, p.stage, p.isOpen, p.riskTier, p.brokerId, p.consentState, p.slaDueAt, p.slaKind, p.doNotContact, p.selectedProductId, p.outcome, p.closedAt, p.retentionDueAt, p.legalHold],
+      );
+      const affected = Array.isArray(result) ? result[1] : 0;
+      if (affected === 0) await loadCase(db.manager, caseId); // a newer projection already won, unless the row is missing
+    },
+
+    async prescreenLead({ caseId, eventId, at }: PrescreenInput): Promise<PrescreenResult> {
+      const prior = await existingDecision(db.manager, eventId);
+      if (prior) return { tier: prior.tier, rulesFired: prior.rules_fired, requiredDocuments: (prior.result.requiredDocuments as string[]) ?? [] };
+
+      const c = await loadCase(db.manager, caseId);
+      const [facts] = await db.query('SELECT monthly_income, monthly_debt FROM credit_facts WHERE case_id = $1', [caseId]);
+      if (!facts) throw ApplicationFailure.nonRetryable(`case ${caseId} has no credit facts`, 'credit_facts_missing');
+      const [device] = c.device_index
+        ? await db.query(`SELECT count(*)::int AS n FROM lead_cases WHERE device_index = $1 AND created_at > $2::timestamptz - interval '24 hours' AND created_at <= $2::timestamptz + interval '1 minute'`, [c.device_index, at])
+        : [{ n: 0 }];
+      const [lenders] = c.id_index
+        ? await db.query(`SELECT count(DISTINCT lender_id)::int AS n FROM lender_applications WHERE id_index = $1 AND applied_at > $2::timestamptz - interval '90 days'`, [c.id_index, at])
+        : [{ n: 0 }];
+      const [black] = await db.query('SELECT count(*)::int AS n FROM blacklist_entries WHERE blind_index = ANY($1)', [[c.id_index, c.phone_index].filter(Boolean)]);
+
+      const stress = stressTest({ monthlyIncome: facts.monthly_income, monthlyDebt: facts.monthly_debt, amount: c.amount_cny, termMonths: c.term_months }, policy);
+      const fraud = { deviceLeads24h: device.n, lenderApplications: lenders.n, blacklisted: black.n > 0, regionMismatches: c.region_mismatches };
+      const decision = decideTier({ stress, fraud, vulnerable: c.vulnerable, channelGrade: c.channel_grade }, policy);
+
+      await db.transaction(async (m) => {
+        await m.query(
+          `INSERT INTO decisions (event_id, case_id, kind, tier, outcome, rules_fired, inputs, result, decided_by, decided_at)
+           VALUES ($1,$2,'prescreen',$3,$4,$5,$6,$7,'automated_prescreen',$8) ON CONFLICT (event_id) DO NOTHING`,
+          [
+            eventId, caseId, decision.tier, { A: 'auto_pass', B: 'manual_review', C: 'declined' }[decision.tier],
+            JSON.stringify(decision.rulesFired),
+            JSON.stringify({
+              dtiPct: stress.dtiPct, stressedDtiPct: stress.stressedDtiPct, amountBand: amountBand(c.amount_cny), termMonths: c.term_months,
+              ...fraud, vulnerable: c.vulnerable, channelGrade: c.channel_grade,
+            }),
+            JSON.stringify({ requiredDocuments: decision.requiredDocuments }),
+            at,
+          ],
+        );
+        await appendAudit(m, { ...WORKFLOW_ACTOR, action: 'prescreen.decided', targetType: 'lead_case', targetId: caseId, details: { tier: decision.tier, eventId } });
+      });
+      const stored = await existingDecision(db.manager, eventId);
+      return { tier: stored!.tier, rulesFired: stored!.rules_fired, requiredDocuments: (stored!.result.requiredDocuments as string[]) ?? [] };
+    },
+
+    async matchLead({ caseId, eventId, tier, at }: MatchInput): Promise<MatchResult> {
+      const prior = await existingDecision(db.manager, eventId);
+      if (prior) return prior.result as unknown as MatchResult;
+
+      const c = await loadCase(db.manager, caseId);
+      const rows = await db.query(
+        `SELECT p.*, l.licensed AS lender_licensed, l.active AS lender_active FROM products p JOIN lenders l ON l.id = p.lender_id`,
+      );
+      const products: ProductFacts[] = rows.map((r: Record<string, unknown>) => ({
+        productId: r.id as string, lenderId: r.lender_id as string, lenderLicensed: r.lender_licensed as boolean, lenderActive: r.lender_active as boolean,
+        active: r.active as boolean, aprMinPct: Number(r.apr_min_pct), aprMaxPct: Number(r.apr_max_pct),
+        amountMin: r.amount_min as number, amountMax: r.amount_max as number, termMinMonths: r.term_min_months as number, termMaxMonths: r.term_max_months as number,
+        secured: r.secured as boolean, disbursementDays: r.disbursement_days as number, eligibleTiers: r.eligible_tiers as RiskTier[],
+        provinces: (r.provinces as string[] | null) ?? 'nationwide', allowsNonLocal: r.allows_non_local as boolean,
+        ageMin: r.age_min as number, ageMax: r.age_max as number, commissionPct: Number(r.commission_pct),
+      }));
+      const age = c.age_at_intake ?? 0;
+      const result = matchProducts(
+        { amount: c.amount_cny, termMonths: c.term_months, tier, age, provinceCode: c.province_code, local: c.is_local, channelGrade: c.channel_grade },
+        products,
+        policy,
+      );
+      const out: MatchResult = {
+        matches: result.matches.map((m) => ({ productId: m.productId, lenderId: m.lenderId, rank: m.rank, reasons: [...m.reasons] })),
+        excludedCount: result.excluded.length,
+      };
+      await db.transaction(async (m) => {
+        await m.query(
+          `INSERT INTO decisions (event_id, case_id, kind, tier, outcome, rules_fired, inputs, result, decided_by, decided_at)
+           VALUES ($1,$2,'match',$3,$4,$5,$6,$7,'automated_matching',$8) ON CONFLICT (event_id) DO NOTHING`,
+          [
+            eventId, caseId, tier, out.matches.length > 0 ? 'matched' : 'no_eligible_product',
+            JSON.stringify(result.excluded),
+            JSON.stringify({ tier, amountBand: amountBand(c.amount_cny), termMonths: c.term_months, ageBand: c.age_band, provinceCode: c.province_code, local: c.is_local, channelGrade: c.channel_grade }),
+            JSON.stringify(out),
+            at,
+          ],
+        );
+      });
+      return out;
+    },
+
+    async assignBroker({ caseId, excludeBrokerIds }: AssignInput): Promise<{ brokerId: string | null }> {
+      const c = await loadCase(db.manager, caseId);
+      const [pick] = await db.query(
+        `SELECT b.id FROM brokers b
+           LEFT JOIN channels ch ON ch.id = $1
+           LEFT JOIN lead_cases lc ON lc.broker_id = b.id AND lc.is_open AND lc.id <> $3
+          WHERE b.active AND NOT (b.id = ANY($2))
+          GROUP BY b.id, b.team, ch.team
+          ORDER BY (b.team IS NOT DISTINCT FROM ch.team) DESC, count(lc.id) ASC, b.id ASC
+          LIMIT 1`,
+        [c.channel_id, excludeBrokerIds, caseId],
+      );
+      return { brokerId: pick?.id ?? null };
+    },
+
+    async recordDecision(input: DecisionInput): Promise<void> {
+      await db.transaction(async (m) => {
+        await m.query(
+          `INSERT INTO decisions (event_id, case_id, kind, tier, outcome, decided_by, decided_at)
+           VALUES ($1,$2,$3,$4,$5,$6,$7) ON CONFLICT (event_id) DO NOTHING`,
+          [input.eventId, input.caseId, input.kind, input.tier, input.outcome, input.decidedBy, input.at],
+        );
+        await appendAudit(m, { actorSub: input.decidedBy, actorRole: 'workflow', action: `decision.${input.kind}`, targetType: 'lead_case', targetId: input.caseId, details: { outcome: input.outcome, eventId: input.eventId } });
+      });
+    },
+
+    async logContactAttempt(input: ContactLogInput): Promise<void> {
+      await db.query(
+        `INSERT INTO contact_log (event_id, case_id, broker_id, channel, purpose, outcome, local_day, at)
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT (event_id) DO NOTHING`,
+        [input.eventId, input.caseId, input.brokerId, input.channel, input.purpose, input.outcome, input.localDay, input.at],
+      );
+    },
+
+    async notify(input: NotificationInput): Promise<void> {
+      await db.query(
+        `INSERT INTO notifications (event_id, kind, case_id, recipient_role, recipient_id, payload)
+         VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT (event_id) DO NOTHING`,
+        [input.eventId, input.kind, input.caseId, input.recipientRole, input.recipientId, JSON.stringify(input.payload)],
+      );
+    },
+
+    async eraseLeadData(input: EraseInput): Promise<{ erased: boolean }> {
+      return eraseCase(db, input);
+    },
+  };
+}
+
+/**
+ * Erases a case's personal data in one transaction: the identity, its data key (so any backup copy
+ * is unreadable), the credit facts, free-text notes, and the blind indexes. What stays is
+ * de-identified (age band, region prefix, amount band, tier, outcome, channel) and an erasure record.
+ * Idempotent: a second call finds the erasure record and changes nothing.
+ */
+export async function eraseCase(db: DataSource, input: EraseInput): Promise<{ erased: boolean }> {
+  return db.transaction(async (m) => {
+    const [c] = await m.query('SELECT * FROM lead_cases WHERE id = $1 FOR UPDATE', [input.caseId]);
+    if (!c) throw ApplicationFailure.nonRetryable(`case ${input.caseId} does not exist`, 'case_not_found');
+    const [done] = await m.query('SELECT 1 FROM erasure_records WHERE case_id = $1', [input.caseId]);
+    if (done) return { erased: false };
+
+    await m.query('DELETE FROM identities WHERE case_id = $1', [input.caseId]);
+    await m.query('DELETE FROM lead_data_keys WHERE case_id = $1', [input.caseId]);
+    await m.query('DELETE FROM credit_facts WHERE case_id = $1', [input.caseId]);
+    await m.query('UPDATE contact_log SET note = NULL WHERE case_id = $1', [input.caseId]);
+    await m.query(`UPDATE decisions SET result = result - 'reason' WHERE case_id = $1`, [input.caseId]);
+    await m.query(
+      `UPDATE lead_cases SET id_index = NULL, phone_index = NULL, device_index = NULL, age_at_intake = NULL,
+         region_mismatches = '{}', is_open = false, erased_at = $2, updated_at = now() WHERE id = $1`,
+      [input.caseId, input.at],
+    );
+    const facts = {
+      ageBand: c.age_band, regionPrefix: c.region_prefix, amountBand: amountBand(c.amount_cny), tier: c.risk_tier,
+      outcome: c.outcome, channelId: c.channel_id,
+    };
+    const evidenceHash = createHash('sha256').update(JSON.stringify([input.caseId, input.reason, input.at, facts])).digest('hex');
+    await m.query(
+      'INSERT INTO erasure_records (case_id, reason, erased_at, evidence_hash, facts) VALUES ($1,$2,$3,$4,$5)',
+      [input.caseId, input.reason, input.at, evidenceHash, JSON.stringify(facts)],
+    );
+    await appendAudit(m, { ...WORKFLOW_ACTOR, action: 'lead.erased', targetType: 'lead_case', targetId: input.caseId, details: { reason: input.reason, evidenceHash } });
+    return { erased: true };
+  });
+}
+
+export { PG_UNIQUE_VIOLATION };

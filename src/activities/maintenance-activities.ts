@@ -1,0 +1,67 @@
+import type { DataSource } from 'typeorm';
+import type { MaintenanceActivities } from './contract';
+import { eraseCase } from './lead-activities';
+
+/** Activities of the scheduled and helper workflows: offboarding, digests, sweeps. */
+export function createMaintenanceActivities({ db }: { db: DataSource }): MaintenanceActivities {
+  return {
+    async listOpenCasesOfBroker({ brokerId }) {
+      const rows: { id: string }[] = await db.query('SELECT id FROM lead_cases WHERE broker_id = $1 AND is_open ORDER BY created_at', [brokerId]);
+      return rows.map((r) => r.id);
+    },
+
+    async setBrokerActive({ brokerId, active }) {
+      await db.query('UPDATE brokers SET active = $2 WHERE id = $1', [brokerId, active]);
+    },
+
+    async followUpDigest({ at, eventId }) {
+      const rows: { broker_id: string | null; n: number; oldest: Date }[] = await db.query(
+        `SELECT broker_id, count(*)::int AS n, min(sla_due_at) AS oldest FROM lead_cases
+          WHERE is_open AND sla_due_at < $1 GROUP BY broker_id ORDER BY n DESC`,
+        [at],
+      );
+      const breached = rows.reduce((sum, r) => sum + r.n, 0);
+      if (breached > 0) {
+        await db.query(
+          `INSERT INTO notifications (event_id, kind, case_id, recipient_role, recipient_id, payload)
+           VALUES ($1,'digest',NULL,'manager',NULL,$2) ON CONFLICT (event_id) DO NOTHING`,
+          [eventId, JSON.stringify({ at, breached, byBroker: rows.map((r) => ({ brokerId: r.broker_id ?? 'pool', breached: r.n, oldestDueAt: r.oldest })) })],
+        );
+      }
+      return { breached };
+    },
+
+    async retentionSweep({ at }) {
+      const rows: { id: string }[] = await db.query(
+        `SELECT id FROM lead_cases WHERE erased_at IS NULL AND NOT legal_hold AND retention_due_at IS NOT NULL AND retention_due_at <= $1
+          ORDER BY retention_due_at LIMIT 10000`,
+        [at],
+      );
+      const erased: string[] = [];
+      for (const { id } of rows) {
+        const { erased: did } = await eraseCase(db, { caseId: id, eventId: `sweep:${id}`, reason: 'retention_sweep', at });
+        if (did) erased.push(id);
+      }
+      return { erased: erased.length, caseIds: erased };
+    },
+
+    async casesWithoutDeadline({ at, eventId }) {
+      // Open cases that wait on a person but have no deadline running, or that sit in an automatic stage for over an hour.
+      const rows: { id: string; stage: string }[] = await db.query(
+        `SELECT id, stage FROM lead_cases WHERE is_open AND (
+            (stage IN ('awaiting_consent','manual_review','follow_up') AND sla_due_at IS NULL)
+         OR (stage IN ('prescreening','matching') AND updated_at < $1::timestamptz - interval '1 hour'))
+         ORDER BY created_at LIMIT 1000`,
+        [at],
+      );
+      if (rows.length > 0) {
+        await db.query(
+          `INSERT INTO notifications (event_id, kind, case_id, recipient_role, recipient_id, payload)
+           VALUES ($1,'digest',NULL,'manager',NULL,$2) ON CONFLICT (event_id) DO NOTHING`,
+          [eventId, JSON.stringify({ at, casesWithoutDeadline: rows.map((r) => ({ caseId: r.id, stage: r.stage })) })],
+        );
+      }
+      return { count: rows.length };
+    },
+  };
+}

@@ -1,0 +1,186 @@
+import { Router, type Request } from 'express';
+import type { z } from 'zod';
+import { checkMarketingText } from '../../domain/marketing-text';
+import { startBrokerOffboarding } from '../../services/brokers';
+import { actOnCase, assertMayRead, auditAction, getCase, getPii, listCases, loadCaseRow, type CaseDeps } from '../../services/cases';
+import { getDecision } from '../../services/decisions';
+import { submitLead } from '../../services/intake';
+import {
+  assignmentUpdate,
+  contactAttemptUpdate,
+  doNotContactUpdate,
+  grantConsentUpdate,
+  humanReviewUpdate,
+  legalHoldUpdate,
+  outcomeUpdate,
+  reviewUpdate,
+  selectionUpdate,
+  withdrawConsentUpdate,
+} from '../../workflows/messages';
+import { actorOf, requireRole } from '../auth';
+import { AppError } from '../errors';
+import {
+  assignmentSchema,
+  caseIdParams,
+  consentGrantSchema,
+  contactAttemptSchema,
+  emptySchema,
+  humanReviewSchema,
+  intakeSchema,
+  legalHoldSchema,
+  listQuerySchema,
+  outcomeSchema,
+  piiQuerySchema,
+  reviewSchema,
+  selectionSchema,
+  withdrawSchema,
+} from '../schemas';
+
+const parse = <S extends z.ZodType>(schema: S, value: unknown): z.infer<S> => schema.parse(value ?? {});
+const idempotencyKeyOf = (req: Request): string | undefined => {
+  const key = req.header('idempotency-key');
+  if (key !== undefined && !/^[\x21-\x7e]{1,128}$/.test(key)) throw new AppError(422, 'invalid_idempotency_key', 'Idempotency-Key must be 1-128 visible ASCII characters');
+  return key;
+};
+
+/** The case routes. Each handler: parse, check the role, call one function, answer. */
+export function leadRoutes(deps: CaseDeps): Router {
+  const r = Router();
+  const caseOf = async (req: Request) => {
+    const { id } = parse(caseIdParams, req.params);
+    const row = await loadCaseRow(deps.db, id);
+    assertMayRead(actorOf(req), row);
+    return id;
+  };
+
+  r.post('/leads', requireRole('channel', 'broker', 'manager', 'admin'), async (req, res) => {
+    const body = parse(intakeSchema, req.body);
+    const result = await submitLead(deps, actorOf(req), body, idempotencyKeyOf(req));
+    res.status(result.status).json(result.body);
+  });
+
+  r.get('/leads', requireRole('broker', 'manager', 'risk_officer', 'compliance', 'admin', 'channel'), async (req, res) => {
+    res.json(await listCases(deps, actorOf(req), parse(listQuerySchema, req.query)));
+  });
+
+  r.get('/leads/:id', requireRole('broker', 'manager', 'risk_officer', 'compliance', 'admin', 'channel'), async (req, res) => {
+    const { id } = parse(caseIdParams, req.params);
+    res.json(await getCase(deps, actorOf(req), id));
+  });
+
+  r.get('/leads/:id/pii', async (req, res) => {
+    const { id } = parse(caseIdParams, req.params);
+    const { purpose } = parse(piiQuerySchema, req.query);
+    res.json(await getPii(deps, actorOf(req), id, purpose));
+  });
+
+  r.post('/leads/:id/consents', requireRole('channel', 'broker'), async (req, res) => {
+    const body = parse(consentGrantSchema, req.body);
+    const id = await caseOf(req);
+    const [notice] = await deps.db.query('SELECT 1 FROM consent_notices WHERE version = $1', [body.noticeVersion]);
+    if (!notice) throw new AppError(422, 'unknown_notice_version', `consent notice version ${body.noticeVersion} does not exist`);
+    const actor = actorOf(req);
+    const result = await actOnCase(deps, id, grantConsentUpdate, { ...body, source: `${actor.role}:${actor.sub}` });
+    res.json(result.state);
+  });
+
+  r.post('/leads/:id/consents/withdraw', requireRole('channel', 'broker', 'compliance'), async (req, res) => {
+    const body = parse(withdrawSchema, req.body);
+    const id = await caseOf(req);
+    const actor = actorOf(req);
+    const result = await actOnCase(deps, id, withdrawConsentUpdate, { ...body, source: `${actor.role}:${actor.sub}` });
+    res.json(result.state);
+  });
+
+  r.post('/leads/:id/review', requireRole('risk_officer'), async (req, res) => {
+    const body = parse(reviewSchema, req.body);
+    const id = await caseOf(req);
+    const actor = actorOf(req);
+    const result = await actOnCase(deps, id, reviewUpdate, { decision: body.decision, reviewerId: actor.sub });
+    // The reason is free text a person typed: it stays in Postgres, beside the decision the workflow recorded.
+    await deps.db.query(`UPDATE decisions SET result = result || jsonb_build_object('reason', $2::text) WHERE event_id = $1`, [result.eventId, body.reason]);
+    await auditAction(deps, actor, 'review.decided', id, { decision: body.decision, eventId: result.eventId });
+    res.json(result.state);
+  });
+
+  r.get('/leads/:id/decision', requireRole('compliance', 'channel', 'manager', 'risk_officer'), async (req, res) => {
+    res.json(await getDecision(deps, await caseOf(req)));
+  });
+
+  r.post('/leads/:id/human-review', requireRole('compliance', 'channel'), async (req, res) => {
+    const body = parse(humanReviewSchema, req.body);
+    const id = await caseOf(req);
+    const actor = actorOf(req);
+    const result = await actOnCase(deps, id, humanReviewUpdate, { requestedBy: `${actor.role}:${actor.sub}` });
+    if (body.reason) await deps.db.query(`UPDATE decisions SET result = result || jsonb_build_object('reason', $2::text) WHERE event_id = $1`, [result.eventId, body.reason]);
+    res.json(result.state);
+  });
+
+  r.post('/leads/:id/contact-attempts', requireRole('broker'), async (req, res) => {
+    const body = parse(contactAttemptSchema, req.body);
+    const id = await caseOf(req);
+    if (body.purpose === 'marketing' && body.marketingText !== undefined) {
+      const check = checkMarketingText(body.marketingText);
+      if (!check.ok) throw new AppError(422, 'marketing_text_violation', 'the marketing text breaks the advertising rules', { violations: check.violations });
+    }
+    const actor = actorOf(req);
+    const result = await actOnCase(deps, id, contactAttemptUpdate, { brokerId: actor.sub, channel: body.channel, purpose: body.purpose, outcome: body.outcome });
+    if (body.note) await deps.db.query('UPDATE contact_log SET note = $2 WHERE event_id = $1', [result.eventId, body.note]);
+    res.status(201).json(result.state);
+  });
+
+  r.post('/leads/:id/do-not-contact', requireRole('broker', 'manager', 'compliance'), async (req, res) => {
+    parse(emptySchema, req.body);
+    const id = await caseOf(req);
+    const actor = actorOf(req);
+    const result = await actOnCase(deps, id, doNotContactUpdate, { by: `${actor.role}:${actor.sub}` });
+    await auditAction(deps, actor, 'contact.do_not_contact', id);
+    res.json(result.state);
+  });
+
+  r.post('/leads/:id/selection', requireRole('broker'), async (req, res) => {
+    const body = parse(selectionSchema, req.body);
+    const id = await caseOf(req);
+    const result = await actOnCase(deps, id, selectionUpdate, { brokerId: actorOf(req).sub, productId: body.productId });
+    res.json(result.state);
+  });
+
+  r.post('/leads/:id/outcome', requireRole('broker'), async (req, res) => {
+    const body = parse(outcomeSchema, req.body);
+    const id = await caseOf(req);
+    const actor = actorOf(req);
+    const result = await actOnCase(deps, id, outcomeUpdate, { brokerId: actor.sub, outcome: body.outcome });
+    await auditAction(deps, actor, 'case.outcome', id, { outcome: body.outcome });
+    res.json(result.state);
+  });
+
+  r.post('/leads/:id/assignment', requireRole('manager'), async (req, res) => {
+    const body = parse(assignmentSchema, req.body);
+    const id = await caseOf(req);
+    if (body.brokerId) {
+      const [broker] = await deps.db.query('SELECT active FROM brokers WHERE id = $1', [body.brokerId]);
+      if (!broker) throw new AppError(422, 'unknown_broker', `broker ${body.brokerId} does not exist`);
+      if (!broker.active) throw new AppError(422, 'broker_inactive', `broker ${body.brokerId} is not active`);
+    }
+    const actor = actorOf(req);
+    const result = await actOnCase(deps, id, assignmentUpdate, { brokerId: body.brokerId, by: `${actor.role}:${actor.sub}` });
+    await auditAction(deps, actor, 'case.reassigned', id, { brokerId: body.brokerId });
+    res.json(result.state);
+  });
+
+  r.post('/brokers/:id/offboarding', requireRole('manager'), async (req, res) => {
+    parse(emptySchema, req.body);
+    res.status(202).json(await startBrokerOffboarding(deps, actorOf(req), String(req.params.id)));
+  });
+
+  r.post('/leads/:id/legal-hold', requireRole('compliance'), async (req, res) => {
+    const body = parse(legalHoldSchema, req.body);
+    const id = await caseOf(req);
+    const actor = actorOf(req);
+    const result = await actOnCase(deps, id, legalHoldUpdate, { hold: body.hold, by: `${actor.role}:${actor.sub}` });
+    await auditAction(deps, actor, body.hold ? 'legal_hold.placed' : 'legal_hold.released', id, { reason: body.reason });
+    res.json(result.state);
+  });
+
+  return r;
+}

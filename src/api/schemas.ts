@@ -1,0 +1,104 @@
+import { z } from 'zod';
+import { validateIdNumber } from '../domain/id-number';
+import { isMainlandMobile } from '../domain/phone';
+import {
+  CASE_OUTCOMES,
+  CONSENT_PURPOSES,
+  CONTACT_CHANNELS,
+  CONTACT_OUTCOMES,
+  CONTACT_PURPOSES,
+  LEAD_STAGES,
+  LOAN_PURPOSES,
+  OCCUPATIONS,
+  RISK_TIERS,
+} from '../domain/types';
+
+/** Request schemas: the API's edge. Messages name the rule, never echo the value. */
+
+const ID_REASONS = {
+  format: 'must be 18 characters: 17 digits and a check digit (0-9 or X)',
+  region: 'does not start with a valid province code',
+  birth_date: 'does not contain a valid birth date',
+  check_digit: 'has a wrong check digit (GB 11643)',
+} as const;
+
+const idNumber = z.string().superRefine((v, ctx) => {
+  const r = validateIdNumber(v);
+  if (!r.ok) ctx.addIssue({ code: 'custom', message: `ID number ${ID_REASONS[r.reason]}` });
+});
+const regionCode = z.string().regex(/^\d{6}$/, 'must be a 6-digit administrative region code');
+const yuan = z.number().int('must be whole yuan').min(0);
+
+export const consentGrantSchema = z.strictObject({
+  noticeVersion: z.string().min(1).max(40),
+  purposes: z.array(z.enum(CONSENT_PURPOSES)).min(1).max(3).transform((p) => [...new Set(p)]),
+});
+
+export const intakeSchema = z.strictObject({
+  channelId: z.string().min(1).max(64),
+  applicant: z.strictObject({
+    name: z.string().trim().min(1).max(50),
+    idNumber,
+    phone: z.string().refine(isMainlandMobile, 'must be a mainland mobile number (11 digits starting 13-19)'),
+    residenceRegion: regionCode,
+    occupation: z.enum(OCCUPATIONS),
+    monthlyIncome: yuan.max(100_000_000),
+    monthlyDebt: yuan.max(100_000_000),
+  }),
+  request: z.strictObject({
+    amount: z.number().int('must be whole yuan').min(1_000).max(5_000_000),
+    termMonths: z.number().int().min(1).max(360),
+    purpose: z.enum(LOAN_PURPOSES),
+  }),
+  context: z
+    .strictObject({
+      deviceId: z.string().min(1).max(128).optional(),
+      ip: z.union([z.ipv4(), z.ipv6()]).optional(),
+      /** Region codes the channel resolved itself (we have no phone-segment or IP table of our own). */
+      phoneRegion: regionCode.optional(),
+      ipRegion: regionCode.optional(),
+    })
+    .default({}),
+  consent: consentGrantSchema.optional(),
+});
+export type IntakeRequest = z.infer<typeof intakeSchema>;
+
+export const withdrawSchema = z.strictObject({
+  purposes: z.array(z.enum(CONSENT_PURPOSES)).min(1).max(3).transform((p) => [...new Set(p)]),
+});
+
+export const reviewSchema = z.strictObject({
+  decision: z.enum(['approve', 'decline']),
+  reason: z.string().trim().min(1).max(2000),
+});
+
+export const contactAttemptSchema = z.strictObject({
+  channel: z.enum(CONTACT_CHANNELS),
+  purpose: z.enum(CONTACT_PURPOSES),
+  outcome: z.enum(CONTACT_OUTCOMES),
+  note: z.string().max(2000).optional(),
+  marketingText: z.string().max(5000).optional(),
+});
+
+export const selectionSchema = z.strictObject({ productId: z.string().min(1).max(64) });
+export const outcomeSchema = z.strictObject({ outcome: z.enum(CASE_OUTCOMES) });
+export const assignmentSchema = z.strictObject({ brokerId: z.string().min(1).max(64).nullable() });
+export const legalHoldSchema = z.strictObject({ hold: z.boolean(), reason: z.string().trim().min(1).max(2000) });
+export const humanReviewSchema = z.strictObject({ reason: z.string().trim().max(2000).optional() });
+export const emptySchema = z.strictObject({});
+
+export const caseIdParams = z.object({ id: z.uuid('must be a case ID (UUID)') });
+
+export const listQuerySchema = z.strictObject({
+  stage: z.enum(LEAD_STAGES).optional(),
+  tier: z.enum(RISK_TIERS).optional(),
+  brokerId: z.string().max(64).optional(),
+  channelId: z.string().max(64).optional(),
+  breached: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(200).optional(),
+});
+
+export const piiQuerySchema = z.strictObject({
+  purpose: z.enum(['customer_service', 'lender_submission', 'complaint_handling', 'regulator_request', 'data_subject_request']),
+});

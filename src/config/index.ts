@@ -1,0 +1,125 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { parsePolicy, type Policy } from './policy';
+
+/**
+ * The service's whole configuration: every environment variable it reads and the business policy,
+ * parsed once at start. A missing or malformed value stops the process with a message naming it.
+ *
+ * Secrets have clearly-labelled local defaults so that `npm install && npm run dev` works on a fresh
+ * machine; with NODE_ENV=production every secret must be set explicitly.
+ */
+const LOCAL_ONLY = 'local-dev-only-not-a-secret';
+const localKey = (label: string) => Buffer.from(`${label}:${LOCAL_ONLY}`.padEnd(32, '.').slice(0, 32)).toString('base64');
+
+const base64Key = z
+  .string()
+  .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded (openssl rand -base64 32)');
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === '' ? undefined : v));
+const port = z.coerce.number().int().min(1).max(65535);
+
+export const envSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+    API_PORT: port.default(3000),
+    API_HOST: z.string().default('0.0.0.0'),
+    /** Origin of the Temporal Web UI, allowed by CORS on the codec routes. */
+    WEB_UI_ORIGIN: z.string().url().default('http://localhost:8233'),
+
+    TEMPORAL_ADDRESS: z.string().default('localhost:7233'),
+    TEMPORAL_NAMESPACE: z.string().default('default'),
+    TEMPORAL_TASK_QUEUE: z.string().default('lead-cases'),
+    TEMPORAL_TLS: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+    TEMPORAL_TLS_CERT_PATH: optionalString,
+    TEMPORAL_TLS_KEY_PATH: optionalString,
+    TEMPORAL_TLS_CA_PATH: optionalString,
+    TEMPORAL_API_KEY: optionalString,
+
+    DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').default(
+      'postgres://postgres:postgres@localhost:5432/leads',
+    ),
+    DATABASE_POOL_MAX: z.coerce.number().int().min(1).default(10),
+
+    JWT_SECRET: z.string().min(32, 'must be at least 32 characters').default(`jwt:${LOCAL_ONLY}:${LOCAL_ONLY}`),
+    JWT_ISSUER: z.string().default('lead-case-engine'),
+    JWT_JWKS_URL: optionalString.pipe(z.string().url().optional()),
+    /** Wraps every lead's data key (AES-256-GCM). */
+    MASTER_KEY: base64Key.default(localKey('master')),
+    MASTER_KEY_ID: z.string().min(1).default('local-1'),
+    /** Keys the blind indexes used to find the same person twice without decrypting anything. */
+    BLIND_INDEX_KEY: base64Key.default(localKey('blind-index')),
+
+    NOTIFY_WEBHOOK_URL: optionalString.pipe(z.string().url().optional()),
+    NOTIFY_WEBHOOK_SECRET: optionalString,
+
+    /** JSON file whose values override the policy defaults of shared/domain.md. */
+    POLICY_FILE: optionalString,
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV !== 'production') return;
+    for (const key of ['JWT_SECRET', 'MASTER_KEY', 'BLIND_INDEX_KEY'] as const) {
+      if (env[key].includes(LOCAL_ONLY) || env[key] === localKey(key === 'MASTER_KEY' ? 'master' : 'blind-index')) {
+        ctx.addIssue({ code: 'custom', path: [key], message: 'must be set explicitly in production' });
+      }
+    }
+  });
+
+export type Env = z.infer<typeof envSchema>;
+export interface Config extends Env {
+  policy: Policy;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses an environment (process.env by default) into the configuration, or throws ConfigError naming each bad value. */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(source);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  let overrides: unknown = {};
+  if (parsed.data.POLICY_FILE) {
+    try {
+      overrides = JSON.parse(readFileSync(parsed.data.POLICY_FILE, 'utf8'));
+    } catch (err) {
+      throw new ConfigError(`POLICY_FILE: cannot read ${parsed.data.POLICY_FILE} as JSON (${(err as Error).message})`);
+    }
+  }
+  try {
+    return { ...parsed.data, policy: parsePolicy(overrides) };
+  } catch (err) {
+    if (err instanceof z.ZodError) {
+      const lines = err.issues.map((i) => `  policy.${i.path.join('.')}: ${i.message}`);
+      throw new ConfigError(`Invalid policy in ${parsed.data.POLICY_FILE}:\n${lines.join('\n')}`);
+    }
+    throw err;
+  }
+}
+
+let cached: Config | undefined;
+/** The process's configuration, parsed on first use; exits the process with the message when invalid. */
+export function config(): Config {
+  if (!cached) {
+    try {
+      cached = loadConfig();
+    } catch (err) {
+      if (err instanceof ConfigError) {
+        process.stderr.write(`${err.message}\n`);
+        process.exit(78); // EX_CONFIG
+      }
+      throw err;
+    }
+  }
+  return cached;
+}
+
+/** Every environment variable name the service reads (docker-compose.yml is checked against this). */
+export const ENV_NAMES: readonly string[] = Object.keys(envSchema.shape);

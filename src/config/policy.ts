@@ -1,0 +1,114 @@
+import { z } from 'zod';
+
+/**
+ * Business policy: every number the rules use, in one validated object.
+ * Defaults follow shared/domain.md; an operator overrides any of them with a JSON file named by
+ * POLICY_FILE (deep-merged over these defaults and validated again).
+ *
+ * This module is pure (no I/O) so that workflow code can import the types and the schema.
+ */
+const hours = z.number().positive();
+const pct = z.number().min(0).max(100);
+const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM (24 h)');
+
+export const policySchema = z
+  .object({
+    consent: z.object({
+      /** A case that never gets credit_assessment consent is erased after this wait. */
+      waitHours: hours.default(72),
+      /** The notice version that intake and consent grants must name. */
+      currentNoticeVersion: z.string().min(1).default('2026-01'),
+    }),
+    followUp: z.object({
+      firstContactMinutes: z.object({ A: hours.default(30), B: hours.default(240) }),
+      /** After each logged contact attempt, the next follow-up is due this many hours later. */
+      nextFollowUpHours: hours.default(48),
+      /** Fractions of a deadline at which the broker is reminded, the manager told, the case reassigned. */
+      reminderAt: z.number().positive().default(0.5),
+      escalateAt: z.number().positive().default(1),
+      reassignAt: z.number().positive().default(2),
+    }),
+    review: z.object({ manualReviewHours: hours.default(24) }),
+    contact: z.object({
+      maxAttemptsPerDay: z.number().int().positive().default(3),
+      quietHoursStart: clock.default('21:00'),
+      quietHoursEnd: clock.default('08:00'),
+      /** Quiet hours and "a day" are read in this time zone (the customer's, for a mainland firm). */
+      timeZone: z.string().default('Asia/Shanghai'),
+    }),
+    complaints: z.object({
+      firstResponseHours: z.object({ high: hours.default(2), normal: hours.default(24), low: hours.default(72) }),
+      resolutionDays: z.number().positive().default(15),
+    }),
+    pricing: z.object({ aprCapPct: pct.default(24) }),
+    age: z.object({
+      minimum: z.number().int().positive().default(18),
+      studentVulnerableUnder: z.number().int().positive().default(22),
+      elderlyFrom: z.number().int().positive().default(60),
+    }),
+    dti: z.object({
+      incomeShockPct: pct.default(20),
+      rateShockPp: z.number().min(0).default(3),
+      tierAMaxPct: pct.default(40),
+      tierBMaxPct: pct.default(55),
+      /** Rate assumed for the new loan's instalment before the shock, when no product is known yet. */
+      assumedAprPct: pct.default(18),
+    }),
+    fraud: z.object({
+      /** The same device on more than this many leads within 24 h is a fraud signal. */
+      deviceLeadsPer24h: z.number().int().positive().default(3),
+      /** Applications to more than this many lenders (多头借贷) is a fraud signal. */
+      multiLenderApplications: z.number().int().positive().default(3),
+    }),
+    retention: z.object({
+      unconvertedDays: z.number().positive().default(90),
+      convertedYears: z.number().positive().default(5),
+    }),
+    channelGrades: z.object({
+      premiumMinApprovalPct: pct.default(60),
+      premiumMaxNplPct: pct.default(2),
+      riskMinNplPct: pct.default(5),
+      riskMinFraudPct: pct.default(3),
+    }),
+    maxAmountByGrade: z.object({
+      premium: z.number().int().positive().default(300_000),
+      general: z.number().int().positive().default(200_000),
+      risk: z.number().int().positive().default(50_000),
+    }),
+  })
+  .superRefine((p, ctx) => {
+    if (p.dti.tierAMaxPct > p.dti.tierBMaxPct) {
+      ctx.addIssue({ code: 'custom', path: ['dti', 'tierAMaxPct'], message: 'must not exceed dti.tierBMaxPct' });
+    }
+    const f = p.followUp;
+    if (!(f.reminderAt < f.escalateAt && f.escalateAt < f.reassignAt)) {
+      ctx.addIssue({ code: 'custom', path: ['followUp'], message: 'reminderAt < escalateAt < reassignAt must hold' });
+    }
+  });
+
+export type Policy = z.infer<typeof policySchema>;
+
+/** The defaults of shared/domain.md, fully expanded. */
+export function defaultPolicy(): Policy {
+  return parsePolicy({});
+}
+
+/** Parses an override object (possibly partial at any depth) into a full policy. */
+export function parsePolicy(overrides: unknown): Policy {
+  const skeleton = {
+    consent: {}, followUp: { firstContactMinutes: {} }, review: {}, contact: {},
+    complaints: { firstResponseHours: {} }, pricing: {}, age: {}, dti: {}, fraud: {},
+    retention: {}, channelGrades: {}, maxAmountByGrade: {},
+  };
+  return policySchema.parse(deepMerge(skeleton, overrides ?? {}));
+}
+
+function deepMerge(base: Record<string, unknown>, over: unknown): Record<string, unknown> {
+  if (typeof over !== 'object' || over === null || Array.isArray(over)) return base;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    const b = out[k];
+    out[k] = typeof b === 'object' && b !== null && !Array.isArray(b) ? deepMerge(b as Record<string, unknown>, v) : v;
+  }
+  return out;
+}

@@ -1,0 +1,68 @@
+import { createHash } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
+
+export interface AuditEntry {
+  actorSub: string;
+  actorRole: string;
+  action: string;
+  targetType: string;
+  targetId: string | null;
+  /** IDs, codes and field names only: never the personal data itself. */
+  details?: Record<string, unknown>;
+  at?: Date;
+}
+
+const GENESIS = 'genesis';
+/** Serialises writers of the hash chain (any constant unique to this table would do). */
+const AUDIT_LOCK = 4_242_001;
+
+/** JSON with object keys sorted at every depth: jsonb does not keep key order, the hash must not care. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value ?? null);
+}
+
+export function auditHash(prevHash: string, row: { at: string; actorSub: string; actorRole: string; action: string; targetType: string; targetId: string | null; details: unknown }): string {
+  const canonical = canonicalJson([prevHash, row.at, row.actorSub, row.actorRole, row.action, row.targetType, row.targetId, row.details]);
+  return createHash('sha256').update(canonical).digest('hex');
+}
+
+/**
+ * Appends one event to the hash-chained audit trail, inside the caller's transaction when given
+ * one. Each row's hash covers the previous row's hash, so altering or removing a row breaks the chain.
+ */
+export async function appendAudit(manager: EntityManager, entry: AuditEntry): Promise<void> {
+  const run = async (m: EntityManager) => {
+    await m.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_LOCK]);
+    const [last] = await m.query('SELECT hash FROM audit_events ORDER BY id DESC LIMIT 1');
+    const prevHash: string = last?.hash ?? GENESIS;
+    const at = (entry.at ?? new Date()).toISOString();
+    const details = entry.details ?? {};
+    const hash = auditHash(prevHash, { at, actorSub: entry.actorSub, actorRole: entry.actorRole, action: entry.action, targetType: entry.targetType, targetId: entry.targetId, details });
+    await m.query(
+      `INSERT INTO audit_events (at, actor_sub, actor_role, action, target_type, target_id, details, prev_hash, hash)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`,
+      [at, entry.actorSub, entry.actorRole, entry.action, entry.targetType, entry.targetId, JSON.stringify(details), prevHash, hash],
+    );
+  };
+  if (manager.queryRunner?.isTransactionActive) await run(manager);
+  else await manager.transaction(run);
+}
+
+/** Walks the chain; returns the first row whose link or hash does not hold, or null when intact. */
+export async function verifyAuditChain(manager: EntityManager): Promise<{ brokenAtId: string; reason: string } | null> {
+  const rows: { id: string; at: Date; actor_sub: string; actor_role: string; action: string; target_type: string; target_id: string | null; details: unknown; prev_hash: string; hash: string }[] =
+    await manager.query('SELECT * FROM audit_events ORDER BY id');
+  let prev = GENESIS;
+  for (const r of rows) {
+    if (r.prev_hash !== prev) return { brokenAtId: String(r.id), reason: 'prev_hash does not match the previous row' };
+    const expected = auditHash(prev, { at: new Date(r.at).toISOString(), actorSub: r.actor_sub, actorRole: r.actor_role, action: r.action, targetType: r.target_type, targetId: r.target_id, details: r.details });
+    if (expected !== r.hash) return { brokenAtId: String(r.id), reason: 'row content does not match its hash' };
+    prev = r.hash;
+  }
+  return null;
+}

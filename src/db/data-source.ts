@@ -1,0 +1,46 @@
+import 'reflect-metadata';
+import { DataSource } from 'typeorm';
+import { LeadCase } from './entities/lead-case';
+import { CreditFacts, Identity, LeadDataKey } from './entities/identity';
+import { BlacklistEntry, Broker, Channel, Lender, LenderApplication, Product } from './entities/reference';
+import {
+  AuditEvent,
+  ConsentNotice,
+  ConsentRecord,
+  ContactAttempt,
+  DecisionRecord,
+  ErasureRecord,
+  IdempotencyKey,
+  LeadIntake,
+  Notification,
+} from './entities/records';
+import { InitialSchema1763800000000 } from './migrations/1763800000000-initial-schema';
+
+export const entities = [
+  LeadCase, Identity, LeadDataKey, CreditFacts, Lender, Product, Channel, Broker, BlacklistEntry,
+  LenderApplication, ConsentNotice, ConsentRecord, DecisionRecord, ContactAttempt, Notification,
+  AuditEvent, IdempotencyKey, LeadIntake, ErasureRecord,
+];
+export const migrations = [InitialSchema1763800000000];
+
+/** A DataSource for the given database. Schema changes only ever come from migrations. */
+export function createDataSource(url: string, poolMax = 10): DataSource {
+  return new DataSource({
+    type: 'postgres',
+    url,
+    entities,
+    migrations,
+    migrationsTransactionMode: 'each',
+    synchronize: false,
+    logging: false,
+    extra: { max: poolMax, connectionTimeoutMillis: 5_000 },
+  });
+}
+
+/** Opens the connection pool and applies any pending migrations. */
+export async function openDatabase(url: string, opts: { migrate?: boolean; poolMax?: number } = {}): Promise<DataSource> {
+  const ds = createDataSource(url, opts.poolMax);
+  await ds.initialize();
+  if (opts.migrate) await ds.runMigrations();
+  return ds;
+}

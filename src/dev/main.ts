@@ -1,0 +1,107 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadConfig } from '../config';
+import { openDatabase } from '../db/data-source';
+import { seedDemoData } from '../db/seed';
+import { reachableDataDir, startEmbeddedPostgres, type RunningPostgres } from '../infra/embedded-postgres';
+import { projectRoot } from '../infra/temporal-binaries';
+import { startTemporalDevServer, stopChild, type RunningDevServer } from '../infra/temporal-dev-server';
+
+/**
+ * `npm run dev`: the whole system on embedded defaults. Temporal's dev server (Web UI on :8233,
+ * SQLite under .data/), an embedded PostgreSQL (data under .data/), migrations, demo data, then the
+ * worker and the API as child processes with labelled logs. TEMPORAL_ADDRESS or DATABASE_URL, when
+ * set, are used instead of starting the embedded part. Ctrl-C stops everything.
+ */
+const dataRoot = process.env.DEV_DATA_DIR ?? join(projectRoot, '.data');
+const TEMPORAL_PORT = Number(process.env.DEV_TEMPORAL_PORT ?? 7233);
+const UI_PORT = Number(process.env.DEV_TEMPORAL_UI_PORT ?? 8233);
+const PG_PORT = Number(process.env.DEV_POSTGRES_PORT ?? 54320);
+
+const colours = { temporal: 35, postgres: 34, worker: 33, api: 32, dev: 36 } as const;
+const say = (who: keyof typeof colours, line: string) => process.stdout.write(`\x1b[${colours[who]}m${who.padEnd(8)}\x1b[0m| ${line}\n`);
+
+const stops: (() => Promise<void>)[] = [];
+let shuttingDown = false;
+async function shutdown(code: number): Promise<void> {
+  if (shuttingDown) return;
+  shuttingDown = true;
+  say('dev', 'stopping…');
+  for (const stop of stops.reverse()) await stop().catch((e) => say('dev', `stop failed: ${(e as Error).message}`));
+  say('dev', 'stopped');
+  process.exit(code);
+}
+process.on('SIGINT', () => void shutdown(0));
+process.on('SIGTERM', () => void shutdown(0));
+
+async function main() {
+  const cfg = loadConfig(); // fail fast, naming any bad variable
+  mkdirSync(dataRoot, { recursive: true });
+
+  let temporalAddress = process.env.TEMPORAL_ADDRESS;
+  let temporal: RunningDevServer | null = null;
+  if (!temporalAddress) {
+    say('temporal', `starting dev server (SQLite at ${join(dataRoot, 'temporal.sqlite')})`);
+    temporal = await startTemporalDevServer({
+      port: TEMPORAL_PORT,
+      uiPort: UI_PORT,
+      dbFile: join(dataRoot, 'temporal.sqlite'),
+      onOutput: (l) => say('temporal', l),
+    });
+    stops.push(() => temporal!.stop());
+    temporalAddress = temporal.address;
+  } else {
+    say('temporal', `using ${temporalAddress} (TEMPORAL_ADDRESS)`);
+  }
+
+  let databaseUrl = process.env.DATABASE_URL;
+  let pg: RunningPostgres | null = null;
+  if (!databaseUrl) {
+    const { dir, movedBecause } = reachableDataDir(join(dataRoot, 'postgres'));
+    if (movedBecause) say('postgres', `data folder ${dir} (${movedBecause})`);
+    say('postgres', `starting embedded PostgreSQL on port ${PG_PORT}`);
+    pg = await startEmbeddedPostgres({ dataDir: dir, port: PG_PORT, database: 'leads', persistent: true, onLog: (l) => process.env.DEV_VERBOSE && say('postgres', l) });
+    stops.push(() => pg!.stop());
+    databaseUrl = pg.url;
+  } else {
+    say('postgres', 'using DATABASE_URL');
+  }
+
+  const db = await openDatabase(databaseUrl, { migrate: true });
+  await seedDemoData(db);
+  await db.destroy();
+  say('postgres', 'migrations applied, [DEMO] reference data present');
+
+  const childEnv = { ...process.env, TEMPORAL_ADDRESS: temporalAddress, DATABASE_URL: databaseUrl, LOG_PRETTY: '1', FORCE_COLOR: '1' };
+  const run = (who: 'worker' | 'api', entry: string): ChildProcess => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(projectRoot, entry)], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    const forward = (chunk: Buffer) => chunk.toString().split('\n').filter(Boolean).forEach((l) => say(who, l));
+    child.stdout!.on('data', forward);
+    child.stderr!.on('data', forward);
+    child.once('exit', (code, signal) => {
+      if (!shuttingDown) {
+        say(who, `exited (${signal ?? code}); stopping the rest`);
+        void shutdown(1);
+      }
+    });
+    stops.push(() => stopChild(child, 15_000));
+    return child;
+  };
+  run('worker', 'src/worker/main.ts');
+  run('api', 'src/api/main.ts');
+
+  const api = `http://localhost:${cfg.API_PORT}`;
+  say('dev', '');
+  say('dev', `API        ${api}/v1      (health ${api}/healthz, readiness ${api}/readyz)`);
+  say('dev', `API docs   ${api}/docs`);
+  say('dev', `Web UI     ${temporal?.uiUrl ?? '(your cluster\'s UI)'}      workflows, search attributes, schedules`);
+  say('dev', `Temporal   ${temporalAddress}   Postgres ${databaseUrl.replace(/:[^:@/]+@/, ':***@')}`);
+  say('dev', 'A token:   npm run token -- --role manager --sub m1');
+  say('dev', 'Ctrl-C stops everything.');
+}
+
+main().catch((err) => {
+  process.stderr.write(`npm run dev failed: ${(err as Error).message}\n`);
+  void shutdown(1);
+});

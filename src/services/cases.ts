@@ -1,0 +1,191 @@
+import type { Client } from '@temporalio/client';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure, WorkflowNotFoundError, type UpdateDefinition } from '@temporalio/common';
+import type { DataSource } from 'typeorm';
+import type { Actor } from '../api/auth';
+import { AppError } from '../api/errors';
+import type { Config } from '../config';
+import { appendAudit } from '../db/audit';
+import { maskIdNumber, maskName, maskPhone } from '../domain/masking';
+import type { Role } from '../domain/types';
+import { keyringFrom, openForCase } from '../infra/crypto';
+import { leadWorkflowId } from '../temporal/names';
+import type { UpdateResult } from '../workflows/messages';
+import type { StoredIdentity } from './intake';
+
+export interface CaseDeps {
+  cfg: Config;
+  db: DataSource;
+  temporal: Client;
+}
+
+const CASE_COLUMNS = `id, workflow_id, channel_id, channel_grade, stage, is_open, risk_tier, broker_id, consent_state, vulnerable, is_local,
+  amount_cny, term_months, loan_purpose, occupation, age_band, province_code, region_prefix, sla_due_at, sla_kind, do_not_contact,
+  selected_product_id, outcome, closed_at, retention_due_at, legal_hold, erased_at, created_at, updated_at`;
+
+type CaseRow = Record<string, unknown> & { id: string; broker_id: string | null; channel_id: string; erased_at: Date | null };
+
+function toView(r: CaseRow) {
+  return {
+    caseId: r.id,
+    workflowId: r.workflow_id,
+    channelId: r.channel_id,
+    channelGrade: r.channel_grade,
+    stage: r.stage,
+    open: r.is_open,
+    riskTier: r.risk_tier,
+    brokerId: r.broker_id,
+    consentState: r.consent_state,
+    vulnerable: r.vulnerable,
+    local: r.is_local,
+    request: { amount: r.amount_cny, termMonths: r.term_months, purpose: r.loan_purpose },
+    ageBand: r.age_band,
+    occupation: r.occupation,
+    provinceCode: r.province_code,
+    sla: r.sla_due_at ? { kind: r.sla_kind, dueAt: (r.sla_due_at as Date).toISOString(), breached: (r.sla_due_at as Date) < new Date() } : null,
+    doNotContact: r.do_not_contact,
+    selectedProductId: r.selected_product_id,
+    outcome: r.outcome,
+    closedAt: r.closed_at,
+    retentionDueAt: r.retention_due_at,
+    legalHold: r.legal_hold,
+    erasedAt: r.erased_at,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+/** Who may see a case at all: everyone but brokers (their own cases only) and channels (their channel's). */
+export function assertMayRead(actor: Actor, row: CaseRow): void {
+  if (actor.role === 'broker' && row.broker_id !== actor.sub) throw new AppError(403, 'not_your_case', 'brokers see only the cases assigned to them');
+  if (actor.role === 'channel' && row.channel_id !== actor.channelId) throw new AppError(403, 'not_your_channel', "a channel sees only its own channel's cases");
+}
+
+export async function loadCaseRow(db: DataSource, caseId: string): Promise<CaseRow> {
+  const [row] = await db.query(`SELECT ${CASE_COLUMNS} FROM lead_cases WHERE id = $1`, [caseId]);
+  if (!row) throw new AppError(404, 'case_not_found', `case ${caseId} was not found`);
+  return row;
+}
+
+export async function loadIdentity(deps: Pick<CaseDeps, 'db' | 'cfg'>, caseId: string): Promise<StoredIdentity | null> {
+  const [row] = await deps.db.query(
+    'SELECT i.sealed, k.wrapped_key, k.master_key_id FROM identities i JOIN lead_data_keys k ON k.case_id = i.case_id WHERE i.case_id = $1',
+    [caseId],
+  );
+  if (!row) return null;
+  return openForCase<StoredIdentity>(caseId, row.sealed, row.wrapped_key, row.master_key_id, keyringFrom(deps.cfg.MASTER_KEY_ID, deps.cfg.MASTER_KEY));
+}
+
+/** One case as the caller's role may see it: personal data always masked here. */
+export async function getCase(deps: CaseDeps, actor: Actor, caseId: string) {
+  const row = await loadCaseRow(deps.db, caseId);
+  assertMayRead(actor, row);
+  const identity = row.erased_at ? null : await loadIdentity(deps, caseId);
+  return {
+    ...toView(row),
+    applicant: identity
+      ? { name: maskName(identity.name), idNumber: maskIdNumber(identity.idNumber), phone: maskPhone(identity.phone), residenceRegion: identity.residenceRegion }
+      : null,
+  };
+}
+
+export interface ListQuery {
+  stage?: string;
+  tier?: string;
+  brokerId?: string;
+  channelId?: string;
+  breached?: boolean;
+  limit: number;
+  cursor?: string;
+}
+
+/** Newest first, keyset-paginated on (created_at, id); brokers and channels are fenced to their own. */
+export async function listCases(deps: CaseDeps, actor: Actor, q: ListQuery) {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const add = (sql: string, value: unknown) => {
+    params.push(value);
+    where.push(sql.replace('?', `$${params.length}`));
+  };
+  if (actor.role === 'broker') add('broker_id = ?', actor.sub);
+  if (actor.role === 'channel') add('channel_id = ?', actor.channelId);
+  if (q.stage) add('stage = ?', q.stage);
+  if (q.tier) add('risk_tier = ?', q.tier);
+  if (q.brokerId) add('broker_id = ?', q.brokerId);
+  if (q.channelId) add('channel_id = ?', q.channelId);
+  if (q.breached !== undefined) where.push(q.breached ? 'is_open AND sla_due_at < now()' : 'NOT (is_open AND sla_due_at IS NOT NULL AND sla_due_at < now())');
+  if (q.cursor) {
+    const [at, id] = decodeCursor(q.cursor);
+    params.push(at, id);
+    where.push(`(created_at, id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
+  }
+  params.push(q.limit + 1);
+  const rows: CaseRow[] = await deps.db.query(
+    `SELECT ${CASE_COLUMNS} FROM lead_cases ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY created_at DESC, id DESC LIMIT $${params.length}`,
+    params,
+  );
+  const page = rows.slice(0, q.limit);
+  const last = page[page.length - 1];
+  return {
+    items: page.map(toView),
+    nextCursor: rows.length > q.limit && last ? encodeCursor(last.created_at as Date, last.id) : null,
+  };
+}
+
+const encodeCursor = (at: Date, id: string) => Buffer.from(JSON.stringify([at.toISOString(), id])).toString('base64url');
+function decodeCursor(cursor: string): [string, string] {
+  try {
+    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (typeof at !== 'string' || typeof id !== 'string' || Number.isNaN(Date.parse(at)) || !/^[0-9a-f-]{36}$/i.test(id)) throw new Error();
+    return [at, id];
+  } catch {
+    throw new AppError(422, 'invalid_cursor', 'the cursor is not one this API returned');
+  }
+}
+
+const UNMASK_ROLES: Role[] = ['broker', 'risk_officer', 'manager', 'compliance'];
+
+/** The unmasked identity, for roles allowed to see it; every call is written to the audit trail. */
+export async function getPii(deps: CaseDeps, actor: Actor, caseId: string, purpose: string) {
+  if (!UNMASK_ROLES.includes(actor.role)) throw new AppError(403, 'unmask_forbidden', `role ${actor.role} may not see unmasked personal data`);
+  const row = await loadCaseRow(deps.db, caseId);
+  assertMayRead(actor, row);
+  const identity = row.erased_at ? null : await loadIdentity(deps, caseId);
+  if (!identity) throw new AppError(410, 'erased', 'the personal data of this case has been erased');
+  const fields = ['name', 'idNumber', 'phone', 'residenceRegion'];
+  await appendAudit(deps.db.manager, { actorSub: actor.sub, actorRole: actor.role, action: 'pii.unmasked', targetType: 'lead_case', targetId: caseId, details: { purpose, fields } });
+  return { caseId, purpose, applicant: { name: identity.name, idNumber: identity.idNumber, phone: identity.phone, residenceRegion: identity.residenceRegion } };
+}
+
+/** Codes of workflow refusals that mean "not now, in this stage" rather than "not allowed". */
+const CONFLICT_CODES = new Set([
+  'wrong_stage', 'not_in_review', 'case_closed', 'already_submitted', 'not_submitted', 'already_assigned', 'already_on_hold',
+  'not_on_hold', 'no_automated_decline', 'legal_hold',
+]);
+
+/**
+ * Sends one action to the case's workflow as an Update, so the caller gets the new state or the
+ * refusal (with the workflow's stable code) in the same response.
+ */
+export async function actOnCase<A>(deps: CaseDeps, caseId: string, update: UpdateDefinition<UpdateResult, [A]>, arg: A): Promise<UpdateResult> {
+  try {
+    return await deps.temporal.workflow.getHandle(leadWorkflowId(caseId)).executeUpdate(update, { args: [arg] });
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
+      const code = err.cause.type ?? 'refused';
+      const status = code === 'not_assigned_broker' ? 403 : CONFLICT_CODES.has(code) ? 409 : 422;
+      throw new AppError(status, code, err.cause.message);
+    }
+    if (err instanceof WorkflowNotFoundError) throw new AppError(409, 'case_finished', 'the case has finished: its workflow no longer takes actions');
+    if ((err as Error).name === 'ServiceError' || (err as { code?: number }).code === 14) {
+      throw new AppError(503, 'temporal_unavailable', 'the workflow engine is unreachable; retry later', { retryable: true });
+    }
+    throw err;
+  }
+}
+
+/** Every write through the API leaves an audit row. */
+export async function auditAction(deps: Pick<CaseDeps, 'db'>, actor: Actor, action: string, caseId: string, details: Record<string, unknown> = {}) {
+  await appendAudit(deps.db.manager, { actorSub: actor.sub, actorRole: actor.role, action, targetType: 'lead_case', targetId: caseId, details });
+}

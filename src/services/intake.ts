@@ -1,0 +1,251 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
+import type { Client } from '@temporalio/client';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { Actor } from '../api/auth';
+import { AppError } from '../api/errors';
+import type { IntakeRequest } from '../api/schemas';
+import type { Config } from '../config';
+import { appendAudit } from '../db/audit';
+import { ageBand, regionPrefix } from '../domain/deidentify';
+import { ageOn, parseIdNumber } from '../domain/id-number';
+import { normalizeMobile } from '../domain/phone';
+import { assessSuitability } from '../domain/suitability';
+import type { ChannelGrade, LeadStage } from '../domain/types';
+import { blindIndex, keyringFrom, sealForCase } from '../infra/crypto';
+import { duplicateIntakeSignal, type LeadCaseInput } from '../workflows/messages';
+import { leadWorkflowId } from '../temporal/names';
+import {
+  AmountCnyKey,
+  ChannelIdKey,
+  ConsentStateKey,
+  LeadStageKey,
+  VulnerableKey,
+} from '../temporal/search-attributes';
+
+export interface IntakeDeps {
+  cfg: Config;
+  db: DataSource;
+  temporal: Client;
+}
+
+export interface IntakeResult {
+  status: 200 | 201;
+  body: { caseId: string; workflowId: string; stage: LeadStage; duplicate: boolean; replayed?: boolean };
+}
+
+/** The identity as stored, encrypted, in `identities`. */
+export interface StoredIdentity {
+  name: string;
+  idNumber: string;
+  phone: string;
+  residenceRegion: string;
+  deviceId: string | null;
+  ip: string | null;
+}
+
+const PG_UNIQUE_VIOLATION = '23505';
+
+/**
+ * Intake of one lead. The story: replay a retried request; refuse a suspended channel, an amount
+ * over the channel's grade limit and a minor; join an open case of the same person (撞单); otherwise
+ * store the case with its identity encrypted and start its workflow in the same transaction, so a
+ * Temporal outage leaves nothing half-made.
+ */
+export async function submitLead(deps: IntakeDeps, actor: Actor, req: IntakeRequest, idempotencyKey?: string): Promise<IntakeResult> {
+  const { cfg, db } = deps;
+  if (actor.role === 'channel' && actor.channelId !== req.channelId) {
+    throw new AppError(403, 'channel_mismatch', 'a channel credential submits leads for its own channel only');
+  }
+
+  const requestHash = createHash('sha256').update(JSON.stringify(req)).digest('hex');
+  const scope = `intake:${actor.role}:${actor.sub}`;
+  if (idempotencyKey) {
+    const replay = await findIdempotent(db.manager, scope, idempotencyKey, requestHash);
+    if (replay) return { status: 200, body: { ...(replay as IntakeResult['body']), replayed: true } };
+  }
+
+  const [channel] = await db.query('SELECT id, grade, suspended FROM channels WHERE id = $1', [req.channelId]);
+  if (!channel) throw new AppError(422, 'unknown_channel', `channel ${req.channelId} does not exist`);
+  if (channel.suspended) throw new AppError(403, 'channel_suspended', `channel ${req.channelId} is suspended and may not submit leads`);
+  const grade = channel.grade as ChannelGrade;
+  const maxAmount = cfg.policy.maxAmountByGrade[grade];
+  if (req.request.amount > maxAmount) {
+    throw new AppError(422, 'amount_above_channel_limit', `a ${grade} channel's leads may ask for at most ${maxAmount} CNY`, { maxAmount });
+  }
+
+  const now = new Date();
+  const id = parseIdNumber(req.applicant.idNumber);
+  const age = ageOn(id.birthDate, now, cfg.policy.contact.timeZone);
+  const suitability = assessSuitability(
+    {
+      age,
+      occupation: req.applicant.occupation,
+      idRegionCode: id.regionCode,
+      residenceRegionCode: req.applicant.residenceRegion,
+      phoneRegionCode: req.context.phoneRegion ?? null,
+      ipRegionCode: req.context.ipRegion ?? null,
+    },
+    cfg.policy,
+  );
+  if (suitability.refusal === 'minor') {
+    // Nothing about a minor is stored: the refusal is the whole answer.
+    throw new AppError(422, 'applicant_minor', `applicants under ${cfg.policy.age.minimum} are refused`);
+  }
+  if (req.consent) await assertNoticeExists(db.manager, req.consent.noticeVersion);
+
+  const indexKey = Buffer.from(cfg.BLIND_INDEX_KEY, 'base64');
+  const idIndex = blindIndex('id', req.applicant.idNumber.toUpperCase(), indexKey);
+  const phoneIndex = blindIndex('phone', normalizeMobile(req.applicant.phone), indexKey);
+  const deviceIndex = req.context.deviceId ? blindIndex('device', req.context.deviceId, indexKey) : null;
+
+  const existing = await findOpenCaseOf(db.manager, idIndex, phoneIndex);
+  if (existing) return joinExisting(deps, actor, req, existing, scope, idempotencyKey, requestHash);
+
+  const caseId = randomUUID();
+  const workflowId = leadWorkflowId(caseId);
+  const facts: LeadCaseInput['facts'] = {
+    channelId: req.channelId,
+    channelGrade: grade,
+    amountCny: req.request.amount,
+    termMonths: req.request.termMonths,
+    loanPurpose: req.request.purpose,
+    ageBand: ageBand(age),
+    provinceCode: id.provinceCode,
+    vulnerable: suitability.vulnerable,
+    local: suitability.local,
+  };
+  const body: IntakeResult['body'] = { caseId, workflowId, stage: 'awaiting_consent', duplicate: false };
+
+  try {
+    await db.transaction(async (m) => {
+      await m.query(
+        `INSERT INTO lead_cases (id, workflow_id, channel_id, channel_grade, stage, vulnerable, is_local, amount_cny, term_months,
+           loan_purpose, occupation, age_band, province_code, region_prefix, age_at_intake, region_mismatches, id_index, phone_index, device_index)
+         VALUES ($1,$2,$3,$4,'awaiting_consent',$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18)`,
+        [
+          caseId, workflowId, req.channelId, grade, suitability.vulnerable, suitability.local, req.request.amount, req.request.termMonths,
+          req.request.purpose, req.applicant.occupation, ageBand(age), id.provinceCode, regionPrefix(req.applicant.residenceRegion), age,
+          suitability.mismatches, idIndex, phoneIndex, deviceIndex,
+        ],
+      );
+      const identity: StoredIdentity = {
+        name: req.applicant.name,
+        idNumber: req.applicant.idNumber.toUpperCase(),
+        phone: normalizeMobile(req.applicant.phone),
+        residenceRegion: req.applicant.residenceRegion,
+        deviceId: req.context.deviceId ?? null,
+        ip: req.context.ip ?? null,
+      };
+      const sealed = sealForCase(caseId, identity, keyringFrom(cfg.MASTER_KEY_ID, cfg.MASTER_KEY));
+      await m.query('INSERT INTO lead_data_keys (case_id, master_key_id, wrapped_key) VALUES ($1,$2,$3)', [caseId, sealed.masterKeyId, sealed.wrappedKey]);
+      await m.query('INSERT INTO identities (case_id, sealed) VALUES ($1,$2)', [caseId, sealed.sealed]);
+      await m.query('INSERT INTO credit_facts (case_id, monthly_income, monthly_debt) VALUES ($1,$2,$3)', [caseId, req.applicant.monthlyIncome, req.applicant.monthlyDebt]);
+      await m.query(`INSERT INTO lead_intakes (case_id, channel_id, kind) VALUES ($1,$2,'new')`, [caseId, req.channelId]);
+      if (idempotencyKey) await saveIdempotent(m, scope, idempotencyKey, requestHash, 201, body);
+      await appendAudit(m, {
+        actorSub: actor.sub, actorRole: actor.role, action: 'lead.intake', targetType: 'lead_case', targetId: caseId,
+        details: { channelId: req.channelId, vulnerable: suitability.vulnerable, local: suitability.local, consentAtIntake: req.consent?.purposes ?? [] },
+      });
+      // Started inside the transaction: if Temporal refuses, the rows roll back and the caller can retry.
+      await startCaseWorkflow(deps, { caseId, facts, submittedBy: `${actor.role}:${actor.sub}`, consentAtIntake: req.consent, policy: cfg.policy });
+    });
+  } catch (err) {
+    if ((err as { code?: string }).code === PG_UNIQUE_VIOLATION) {
+      // Another intake of the same person won the race: terminate our workflow if it started, then join theirs.
+      await deps.temporal.workflow.getHandle(workflowId).terminate('duplicate intake lost the race').catch(() => undefined);
+      const replay = idempotencyKey ? await findIdempotent(db.manager, scope, idempotencyKey, requestHash) : null;
+      if (replay) return { status: 200, body: { ...(replay as IntakeResult['body']), replayed: true } };
+      const winner = await findOpenCaseOf(db.manager, idIndex, phoneIndex);
+      if (winner) return joinExisting(deps, actor, req, winner, scope, idempotencyKey, requestHash);
+    }
+    throw err;
+  }
+  return { status: 201, body };
+}
+
+async function startCaseWorkflow(deps: IntakeDeps, input: LeadCaseInput): Promise<void> {
+  const f = input.facts;
+  try {
+    await deps.temporal.workflow.start('leadCase', {
+      workflowId: leadWorkflowId(input.caseId),
+      taskQueue: deps.cfg.TEMPORAL_TASK_QUEUE,
+      args: [input],
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      typedSearchAttributes: [
+        { key: LeadStageKey, value: 'awaiting_consent' },
+        { key: ChannelIdKey, value: f.channelId },
+        { key: ConsentStateKey, value: 'none' },
+        { key: VulnerableKey, value: f.vulnerable },
+        { key: AmountCnyKey, value: f.amountCny },
+      ],
+      staticSummary: `Lead case · ${f.channelId} · ${f.amountCny} CNY over ${f.termMonths} months · ${f.loanPurpose}`,
+      staticDetails: `Age band ${f.ageBand}, province ${f.provinceCode}, ${f.local ? 'local' : 'non-local'}${f.vulnerable ? ', vulnerable (no marketing, review path B)' : ''}. Channel grade ${f.channelGrade}.`,
+    });
+  } catch {
+    throw new AppError(503, 'temporal_unavailable', 'the workflow engine is unreachable; nothing was stored, retry later', { retryable: true });
+  }
+}
+
+async function findOpenCaseOf(m: EntityManager, idIndex: string, phoneIndex: string) {
+  const [row] = await m.query(
+    `SELECT id, workflow_id, stage, CASE WHEN id_index = $1 THEN 'id_number' ELSE 'phone' END AS matched_on
+       FROM lead_cases WHERE is_open AND (id_index = $1 OR phone_index = $2) ORDER BY created_at LIMIT 1`,
+    [idIndex, phoneIndex],
+  );
+  return row as { id: string; workflow_id: string; stage: LeadStage; matched_on: 'id_number' | 'phone' } | undefined;
+}
+
+async function joinExisting(
+  deps: IntakeDeps,
+  actor: Actor,
+  req: IntakeRequest,
+  existing: NonNullable<Awaited<ReturnType<typeof findOpenCaseOf>>>,
+  scope: string,
+  idempotencyKey: string | undefined,
+  requestHash: string,
+): Promise<IntakeResult> {
+  const body: IntakeResult['body'] = { caseId: existing.id, workflowId: existing.workflow_id, stage: existing.stage, duplicate: true };
+  try {
+    await deps.db.transaction(async (m) => {
+      await m.query(`INSERT INTO lead_intakes (case_id, channel_id, kind, matched_on) VALUES ($1,$2,'duplicate',$3)`, [existing.id, req.channelId, existing.matched_on]);
+      if (idempotencyKey) await saveIdempotent(m, scope, idempotencyKey, requestHash, 200, body);
+      await appendAudit(m, {
+        actorSub: actor.sub, actorRole: actor.role, action: 'lead.duplicate_joined', targetType: 'lead_case', targetId: existing.id,
+        details: { channelId: req.channelId, matchedOn: existing.matched_on },
+      });
+    });
+  } catch (err) {
+    // The same Idempotency-Key arrived twice at once: the other request recorded the answer.
+    const replay = (err as { code?: string }).code === PG_UNIQUE_VIOLATION && idempotencyKey ? await findIdempotent(deps.db.manager, scope, idempotencyKey, requestHash) : null;
+    if (replay) return { status: 200, body: { ...(replay as IntakeResult['body']), replayed: true } };
+    throw err;
+  }
+  await deps.temporal.workflow
+    .getHandle(existing.workflow_id)
+    .signal(duplicateIntakeSignal, { channelId: req.channelId })
+    .catch(() => undefined); // informational only; the intake row is the record
+  return { status: 200, body };
+}
+
+async function assertNoticeExists(m: EntityManager, version: string): Promise<void> {
+  const [row] = await m.query('SELECT 1 FROM consent_notices WHERE version = $1', [version]);
+  if (!row) throw new AppError(422, 'unknown_notice_version', `consent notice version ${version} does not exist`);
+}
+
+export async function findIdempotent(m: EntityManager, scope: string, key: string, requestHash: string): Promise<unknown | null> {
+  const [row] = await m.query('SELECT request_hash, response FROM idempotency_keys WHERE scope = $1 AND key = $2', [scope, key]);
+  if (!row) return null;
+  if (row.request_hash !== requestHash) {
+    throw new AppError(422, 'idempotency_key_reused', 'this Idempotency-Key was already used for a different request');
+  }
+  return row.response;
+}
+
+export async function saveIdempotent(m: EntityManager, scope: string, key: string, requestHash: string, status: number, response: unknown): Promise<void> {
+  await m.query(
+    `INSERT INTO idempotency_keys (scope, key, request_hash, status_code, response) VALUES ($1,$2,$3,$4,$5)`,
+    [scope, key, requestHash, status, JSON.stringify(response)],
+  );
+}

@@ -1,0 +1,4 @@
+// The worker's workflow bundle: every workflow type the task queue serves.
+export { leadCase } from './lead-case';
+export { brokerOffboarding } from './broker-offboarding';
+export { followUpDigest, retentionSweep, deadlineAudit } from './maintenance';

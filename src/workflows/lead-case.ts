@@ -1,0 +1,738 @@
+import {
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  log,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { LeadActivities } from '../activities/contract';
+import { checkContactAllowed, localDayKey } from '../domain/contact-rules';
+import { retentionDueAt } from '../domain/retention';
+import { CONSENT_PURPOSES, isOpenStage, type ConsentPurpose, type ConsentState, type LeadStage } from '../domain/types';
+import {
+  AmountCnyKey,
+  BrokerIdKey,
+  ChannelIdKey,
+  ConsentStateKey,
+  LeadStageKey,
+  RiskTierKey,
+  SlaDueAtKey,
+  VulnerableKey,
+} from '../temporal/search-attributes';
+import {
+  assignmentUpdate,
+  brokerLeavingSignal,
+  contactAttemptUpdate,
+  doNotContactUpdate,
+  duplicateIntakeSignal,
+  grantConsentUpdate,
+  humanReviewUpdate,
+  legalHoldUpdate,
+  outcomeUpdate,
+  reviewUpdate,
+  selectionUpdate,
+  stateQuery,
+  withdrawConsentUpdate,
+  type Deadline,
+  type DeadlineKind,
+  type LeadCaseInput,
+  type LeadCaseState,
+  type UpdateResult,
+} from './messages';
+
+const activities = proxyActivities<LeadActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+const HOUR = 3_600_000;
+const MINUTE = 60_000;
+
+/** Thrown inside the lifecycle when credit_assessment consent is withdrawn: every wait stops at once. */
+class CaseWithdrawn extends Error {}
+
+/** Refusals reach the API as update failures with a stable type, which becomes the problem `code`. */
+const refuse = (code: string, message: string): never => {
+  throw ApplicationFailure.create({ type: code, message, nonRetryable: true });
+};
+
+export interface LeadCaseResult {
+  caseId: string;
+  stage: LeadStage;
+  closeReason: string | null;
+  erasedAt: string | null;
+}
+
+/**
+ * One lead, from intake to erasure. Timers are the deadlines; Updates are the people acting on it;
+ * activities do the I/O. The case carries no personal data: the activities look it up by caseId.
+ */
+export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
+  const policy = input.policy;
+  const state: LeadCaseState = input.resumeFrom ?? initialState(input);
+  let coreWithdrawn = false;
+  let reassignRequested = false;
+  /** Bumped whenever a deadline is replaced, so the follow-up loop re-reads it. */
+  let deadlineVersion = 0;
+
+  const now = () => new Date(Date.now());
+  const nextEventId = (kind: string) => `${state.caseId}:${++state.seq}:${kind}`;
+
+  // ---------------------------------------------------------------- visibility and projection
+  function consentStateOf(): ConsentState {
+    const granted = CONSENT_PURPOSES.filter((p) => state.consent[p].granted);
+    if (coreWithdrawn || state.consentState === 'withdrawn') return 'withdrawn';
+    if (granted.length === 0) return 'none';
+    return granted.length === CONSENT_PURPOSES.length ? 'granted' : 'partial';
+  }
+
+  function waitingFor(): string {
+    const d = state.deadline;
+    const until = d ? ` (due ${d.dueAt})` : '';
+    switch (state.stage) {
+      case 'awaiting_consent':
+        return `the customer's credit-assessment consent${until}`;
+      case 'prescreening':
+        return 'the automated pre-screen';
+      case 'manual_review':
+        return `a risk officer's review${until}${state.reviewEscalated ? ', escalated' : ''}`;
+      case 'matching':
+        return 'product matching and broker assignment';
+      case 'follow_up':
+        return state.brokerId
+          ? `${d?.kind === 'first_contact' ? 'first contact' : 'follow-up'} by broker ${state.brokerId}${until}`
+          : `a broker to pick the case from the shared pool${until}`;
+      case 'submitted':
+        return `the lender's decision on product ${state.selectedProductId}`;
+      case 'erased':
+        return 'nothing: personal data erased';
+      default:
+        return state.legalHold
+          ? 'release of the legal hold (retention clock paused)'
+          : `the end of retention on ${state.retentionDueAt}, then erasure`;
+    }
+  }
+
+  function publishVisibility(): void {
+    const f = state.facts;
+    upsertSearchAttributes([
+      { key: LeadStageKey, value: state.stage },
+      { key: RiskTierKey, value: state.tier ?? null },
+      { key: ChannelIdKey, value: f.channelId },
+      { key: BrokerIdKey, value: state.brokerId ?? null },
+      { key: ConsentStateKey, value: state.consentState },
+      { key: SlaDueAtKey, value: state.deadline ? new Date(state.deadline.dueAt) : null },
+      { key: VulnerableKey, value: f.vulnerable },
+      { key: AmountCnyKey, value: f.amountCny },
+    ]);
+    setCurrentDetails(
+      [
+        `**Stage:** ${state.stage}${state.closeReason ? ` (${state.closeReason})` : ''}`,
+        `**Waiting for:** ${waitingFor()}`,
+        `**Tier:** ${state.tier ?? 'not yet scored'} · **Consent:** ${state.consentState} · **Vulnerable:** ${f.vulnerable ? 'yes' : 'no'} · **Local:** ${f.local ? 'yes' : 'no'}`,
+        `**Channel:** ${f.channelId} (${f.channelGrade}) · **Amount:** ${f.amountCny} CNY / ${f.termMonths} months · **Broker:** ${state.brokerId ?? 'none'}`,
+      ].join('\n'),
+    );
+  }
+
+  /** Publishes a state change: search attributes, details, and the Postgres projection. */
+  async function commit(): Promise<void> {
+    state.consentState = consentStateOf();
+    state.seq++;
+    publishVisibility();
+    await activities.projectCase({
+      caseId: state.caseId,
+      seq: state.seq,
+      projection: {
+        stage: state.stage,
+        isOpen: isOpenStage(state.stage),
+        riskTier: state.tier,
+        brokerId: state.brokerId,
+        consentState: state.consentState,
+        slaDueAt: state.deadline?.dueAt ?? null,
+        slaKind: state.deadline?.kind ?? null,
+        doNotContact: state.doNotContact,
+        selectedProductId: state.selectedProductId,
+        outcome: state.outcome,
+        closedAt: state.closedAt,
+        retentionDueAt: state.retentionDueAt,
+        legalHold: state.legalHold !== null,
+      },
+    });
+  }
+
+  function setDeadline(kind: DeadlineKind | null, durationMs = 0): void {
+    deadlineVersion++;
+    if (kind === null) {
+      state.deadline = null;
+      return;
+    }
+    const start = Date.now();
+    state.deadline = {
+      kind,
+      startedAt: new Date(start).toISOString(),
+      dueAt: new Date(start + durationMs).toISOString(),
+      reminded: false,
+      escalated: false,
+    };
+  }
+
+  const firstContactMs = () => policy.followUp.firstContactMinutes[state.tier === 'A' ? 'A' : 'B'] * MINUTE;
+
+  /** Waits for `until` or the time `dueAtMs`; a withdrawal of core consent interrupts any wait. */
+  async function waitFor(until: () => boolean, dueAtMs?: number): Promise<boolean> {
+    const stop = () => until() || coreWithdrawn;
+    const met = dueAtMs === undefined ? (await condition(stop), true) : await condition(stop, Math.max(1, dueAtMs - Date.now()));
+    if (coreWithdrawn) throw new CaseWithdrawn();
+    return met;
+  }
+
+  function close(stage: 'closed' | 'declined', reason: string): void {
+    state.stage = stage;
+    state.closeReason = reason;
+    state.closedAt = now().toISOString();
+    setDeadline(null);
+    state.retentionDueAt = retentionDueAt({ closedAt: now(), converted: state.outcome === 'approved' }, policy).toISOString();
+  }
+
+  async function erase(reason: 'consent_timeout' | 'consent_withdrawn' | 'retention_expired'): Promise<void> {
+    // A legal hold outranks every erasure clock: wait for its release.
+    await condition(() => state.legalHold === null);
+    await activities.eraseLeadData({ caseId: state.caseId, eventId: nextEventId('erase'), reason, at: now().toISOString() });
+    state.stage = 'erased';
+    state.closeReason = state.closeReason ?? reason;
+    state.erasedAt = now().toISOString();
+    setDeadline(null);
+    await commit();
+  }
+
+  // ---------------------------------------------------------------- consent
+  async function recordGrant(noticeVersion: string, purposes: ConsentPurpose[], source: string): Promise<string> {
+    const eventId = nextEventId('consent');
+    const at = now().toISOString();
+    await activities.recordConsentEvent({ caseId: state.caseId, eventId, action: 'grant', purposes, noticeVersion, source, at });
+    for (const p of purposes) state.consent[p] = { granted: true, noticeVersion, at };
+    return eventId;
+  }
+
+  setHandler(
+    grantConsentUpdate,
+    async ({ noticeVersion, purposes, source }): Promise<UpdateResult> => {
+      const eventId = await recordGrant(noticeVersion, purposes, source);
+      await commit();
+      return { eventId, state };
+    },
+    {
+      validator: ({ purposes }) => {
+        if (!isOpenStage(state.stage) || coreWithdrawn) refuse('case_closed', `consent cannot be granted to a case in stage ${state.stage}`);
+        if (purposes.length === 0) refuse('no_purposes', 'name at least one purpose');
+      },
+    },
+  );
+
+  setHandler(
+    withdrawConsentUpdate,
+    async ({ purposes, source }): Promise<UpdateResult> => {
+      const eventId = nextEventId('withdraw');
+      const at = now().toISOString();
+      await activities.recordConsentEvent({ caseId: state.caseId, eventId, action: 'withdraw', purposes, noticeVersion: null, source, at });
+      for (const p of purposes) state.consent[p] = { granted: false, noticeVersion: state.consent[p].noticeVersion, at };
+      if (purposes.includes('credit_assessment')) {
+        coreWithdrawn = true;
+        // Answer once the personal data is gone (or a legal hold keeps it), so the caller sees the result.
+        await condition(() => state.stage === 'erased' || (state.stage === 'withdrawn' && state.legalHold !== null));
+      } else {
+        await commit();
+      }
+      return { eventId, state };
+    },
+    {
+      validator: ({ purposes }) => {
+        if (state.stage === 'erased' || coreWithdrawn) refuse('case_closed', 'consent was already withdrawn or the data erased');
+        if (purposes.length === 0) refuse('no_purposes', 'name at least one purpose');
+        const notGranted = purposes.filter((p: ConsentPurpose) => p !== 'credit_assessment' && !state.consent[p].granted);
+        if (notGranted.length > 0) refuse('consent_not_granted', `not granted, so nothing to withdraw: ${notGranted.join(', ')}`);
+      },
+    },
+  );
+
+  // ---------------------------------------------------------------- review
+  let reviewDecision: 'approve' | 'decline' | null = null;
+  setHandler(
+    reviewUpdate,
+    async ({ decision, reviewerId }): Promise<UpdateResult> => {
+      const eventId = nextEventId('review');
+      await activities.recordDecision({
+        caseId: state.caseId, eventId, kind: 'manual_review', tier: state.tier, outcome: decision, decidedBy: reviewerId, at: now().toISOString(),
+      });
+      reviewDecision = decision;
+      // The main loop moves the case on (matching and assignment, or decline); answer with where it lands.
+      await condition(() => (state.stage !== 'manual_review' && state.stage !== 'matching') || coreWithdrawn);
+      return { eventId, state };
+    },
+    {
+      validator: (_arg) => {
+        if (state.stage !== 'manual_review' || reviewDecision !== null) {
+          refuse('not_in_review', `only a case in manual_review can be reviewed; this one is ${state.stage}`);
+        }
+      },
+    },
+  );
+
+  setHandler(
+    humanReviewUpdate,
+    async ({ requestedBy }): Promise<UpdateResult> => {
+      const eventId = nextEventId('human_review');
+      await activities.recordDecision({
+        caseId: state.caseId, eventId, kind: 'human_review_request', tier: state.tier, outcome: 'requested', decidedBy: requestedBy, at: now().toISOString(),
+      });
+      state.humanReviewRequested = true;
+      await condition(() => state.stage === 'manual_review' || coreWithdrawn);
+      return { eventId, state };
+    },
+    {
+      validator: (_arg) => {
+        if (state.stage !== 'declined' || state.closeReason !== 'prescreen_declined' || state.humanReviewRequested) {
+          refuse('no_automated_decline', 'a human review can be asked for a case declined by the automated pre-screen, once');
+        }
+        if (state.legalHold) refuse('legal_hold', 'the case is under legal hold');
+      },
+    },
+  );
+
+  // ---------------------------------------------------------------- follow-up
+  const inFollowUp = () => state.stage === 'follow_up' || state.stage === 'submitted';
+  const requireAssignedBroker = (brokerId: string) => {
+    if (state.brokerId !== brokerId) refuse('not_assigned_broker', 'only the broker assigned to the case may act on it');
+  };
+
+  setHandler(
+    contactAttemptUpdate,
+    async (attempt): Promise<UpdateResult> => {
+      const at = now();
+      const day = localDayKey(at, policy.contact.timeZone);
+      const eventId = nextEventId('contact');
+      await activities.logContactAttempt({ caseId: state.caseId, eventId, ...attempt, localDay: day, at: at.toISOString() });
+      state.contactDay = { day, count: state.contactDay?.day === day ? state.contactDay.count + 1 : 1 };
+      state.contactAttempts++;
+      if (state.stage === 'follow_up') setDeadline('follow_up', policy.followUp.nextFollowUpHours * HOUR);
+      await commit();
+      return { eventId, state };
+    },
+    {
+      validator: (attempt) => {
+        if (!inFollowUp()) refuse('wrong_stage', `contact is logged during follow-up; this case is ${state.stage}`);
+        requireAssignedBroker(attempt.brokerId);
+        const at = now();
+        const day = localDayKey(at, policy.contact.timeZone);
+        const verdict = checkContactAllowed(
+          {
+            at,
+            purpose: attempt.purpose,
+            attemptsToday: state.contactDay?.day === day ? state.contactDay.count : 0,
+            doNotContact: state.doNotContact,
+            marketingConsent: state.consent.marketing.granted,
+            vulnerable: state.facts.vulnerable,
+          },
+          policy,
+        );
+        if (!verdict.allowed) refuse(verdict.code, verdict.reason);
+      },
+    },
+  );
+
+  setHandler(
+    doNotContactUpdate,
+    async (_arg): Promise<UpdateResult> => {
+      state.doNotContact = true;
+      const eventId = nextEventId('do_not_contact');
+      await commit();
+      return { eventId, state };
+    },
+    {
+      validator: (_arg) => {
+        if (state.stage === 'erased') refuse('case_closed', 'the personal data is already erased');
+      },
+    },
+  );
+
+  setHandler(
+    selectionUpdate,
+    async ({ productId }): Promise<UpdateResult> => {
+      state.selectedProductId = productId;
+      const eventId = nextEventId('selection');
+      await commit();
+      return { eventId, state };
+    },
+    {
+      validator: ({ brokerId, productId }) => {
+        if (state.stage !== 'follow_up') refuse('wrong_stage', `a product is chosen during follow-up; this case is ${state.stage}`);
+        requireAssignedBroker(brokerId);
+        if (!state.matches.some((m) => m.productId === productId)) {
+          refuse('product_not_matched', `product ${productId} is not one of this case's matches`);
+        }
+      },
+    },
+  );
+
+  setHandler(
+    outcomeUpdate,
+    async ({ outcome }): Promise<UpdateResult> => {
+      const eventId = nextEventId('outcome');
+      state.outcome = outcome;
+      if (outcome === 'submitted') {
+        state.stage = 'submitted';
+        setDeadline(null); // the lender's turn: no broker deadline runs
+      } else {
+        close('closed', outcome);
+      }
+      await commit();
+      return { eventId, state };
+    },
+    {
+      validator: ({ brokerId, outcome }) => {
+        if (!inFollowUp()) refuse('wrong_stage', `an outcome is recorded during follow-up; this case is ${state.stage}`);
+        requireAssignedBroker(brokerId);
+        if (outcome === 'submitted') {
+          if (state.stage !== 'follow_up') refuse('already_submitted', 'the case was already submitted to a lender');
+          if (!state.selectedProductId) refuse('no_selection', "record the customer's product choice before submitting");
+          if (!state.consent.lender_sharing.granted) {
+            refuse('lender_sharing_consent_missing', 'the customer has not agreed to share data with a lender');
+          }
+        }
+        if ((outcome === 'approved' || outcome === 'lender_declined') && state.stage !== 'submitted') {
+          refuse('not_submitted', `a lender's decision needs a submission first; this case is ${state.stage}`);
+        }
+      },
+    },
+  );
+
+  async function handOver(to: string | null, reason: string): Promise<void> {
+    const from = state.brokerId;
+    if (from) state.previousBrokerIds = [...new Set([...state.previousBrokerIds, from])];
+    state.brokerId = to;
+    if (state.stage === 'follow_up') setDeadline(state.contactAttempts === 0 ? 'first_contact' : 'follow_up', state.contactAttempts === 0 ? firstContactMs() : policy.followUp.nextFollowUpHours * HOUR);
+    await commit();
+    if (to) {
+      await activities.notify({
+        eventId: nextEventId('notify_assigned'), kind: 'case_assigned', caseId: state.caseId, recipientRole: 'broker', recipientId: to,
+        payload: { caseId: state.caseId, reason, previousBrokerId: from, dueAt: state.deadline?.dueAt ?? null },
+      });
+    }
+  }
+
+  setHandler(
+    assignmentUpdate,
+    async ({ brokerId, by }): Promise<UpdateResult> => {
+      const eventId = nextEventId('assignment');
+      await handOver(brokerId, `reassigned by ${by}`);
+      return { eventId, state };
+    },
+    {
+      validator: ({ brokerId }) => {
+        if (!inFollowUp()) refuse('wrong_stage', `only a case in follow-up can be reassigned; this case is ${state.stage}`);
+        if (brokerId !== null && brokerId === state.brokerId) refuse('already_assigned', 'the case is already with that broker');
+      },
+    },
+  );
+
+  setHandler(brokerLeavingSignal, ({ brokerId }) => {
+    if (state.brokerId === brokerId && inFollowUp()) {
+      state.previousBrokerIds = [...new Set([...state.previousBrokerIds, brokerId])];
+      reassignRequested = true;
+    }
+  });
+
+  setHandler(duplicateIntakeSignal, ({ channelId }) => {
+    log.info('another intake of the same person joined this case', { caseId: state.caseId, channelId });
+  });
+
+  // ---------------------------------------------------------------- legal hold
+  setHandler(
+    legalHoldUpdate,
+    async ({ hold }): Promise<UpdateResult> => {
+      const eventId = nextEventId(hold ? 'hold' : 'release');
+      if (hold) {
+        const retentionRunning = !isOpenStage(state.stage) && state.retentionDueAt !== null;
+        state.legalHold = {
+          placedAt: now().toISOString(),
+          remainingMs: retentionRunning ? Math.max(0, Date.parse(state.retentionDueAt!) - Date.now()) : null,
+        };
+      } else {
+        const remaining = state.legalHold?.remainingMs;
+        if (remaining !== null && remaining !== undefined) state.retentionDueAt = new Date(Date.now() + remaining).toISOString();
+        state.legalHold = null;
+      }
+      await commit();
+      return { eventId, state };
+    },
+    {
+      validator: ({ hold }) => {
+        if (state.stage === 'erased') refuse('case_closed', 'the personal data is already erased');
+        if (hold && state.legalHold) refuse('already_on_hold', 'the case is already under legal hold');
+        if (!hold && !state.legalHold) refuse('not_on_hold', 'the case is not under legal hold');
+      },
+    },
+  );
+
+  setHandler(stateQuery, () => state);
+
+  // ---------------------------------------------------------------- the stages
+  async function awaitConsent(): Promise<void> {
+    if (input.consentAtIntake && !input.resumeFrom && !state.consent.credit_assessment.granted) {
+      await recordGrant(input.consentAtIntake.noticeVersion, input.consentAtIntake.purposes, input.submittedBy);
+    }
+    if (!state.consent.credit_assessment.granted) {
+      if (!state.deadline) setDeadline('consent', policy.consent.waitHours * HOUR);
+      await commit();
+      const granted = await waitFor(() => state.consent.credit_assessment.granted, Date.parse(state.deadline!.dueAt));
+      if (!granted) {
+        state.closeReason = 'consent_timeout';
+        await erase('consent_timeout');
+        return;
+      }
+    }
+    setDeadline(null);
+    state.stage = 'prescreening';
+    await commit();
+  }
+
+  async function prescreen(): Promise<void> {
+    const result = await activities.prescreenLead({ caseId: state.caseId, eventId: nextEventId('prescreen'), at: now().toISOString() });
+    if (coreWithdrawn) throw new CaseWithdrawn();
+    state.tier = result.tier;
+    state.rulesFired = result.rulesFired.map((r) => r.code);
+    state.requiredDocuments = result.requiredDocuments;
+    if (result.tier === 'C') {
+      close('declined', 'prescreen_declined');
+    } else if (result.tier === 'B') {
+      state.stage = 'manual_review';
+      setDeadline('review', policy.review.manualReviewHours * HOUR);
+    } else {
+      state.stage = 'matching';
+    }
+    await commit();
+    if (state.stage === 'manual_review') await requestReview('review_requested');
+  }
+
+  async function requestReview(kind: 'review_requested' | 'human_review_requested'): Promise<void> {
+    await activities.notify({
+      eventId: nextEventId(kind), kind, caseId: state.caseId, recipientRole: 'risk_officer', recipientId: null,
+      payload: { caseId: state.caseId, tier: state.tier, rules: state.rulesFired, dueAt: state.deadline?.dueAt ?? null },
+    });
+  }
+
+  async function manualReview(): Promise<void> {
+    while (reviewDecision === null) {
+      const due = state.deadline && !state.deadline.escalated ? Date.parse(state.deadline.dueAt) : undefined;
+      const decided = await waitFor(() => reviewDecision !== null, due);
+      if (!decided && state.deadline) {
+        // Past the review deadline: tell the managers, and keep waiting for the decision.
+        state.deadline.escalated = true;
+        state.reviewEscalated = true;
+        await commit();
+        await activities.notify({
+          eventId: nextEventId('review_overdue'), kind: 'review_overdue', caseId: state.caseId, recipientRole: 'manager', recipientId: null,
+          payload: { caseId: state.caseId, tier: state.tier, dueAt: state.deadline.dueAt },
+        });
+      }
+    }
+    const decision = reviewDecision;
+    reviewDecision = null;
+    state.humanReviewRequested = false;
+    if (decision === 'approve') {
+      state.stage = 'matching';
+      setDeadline(null);
+    } else {
+      close('declined', 'review_declined');
+    }
+    await commit();
+  }
+
+  async function matchAndAssign(): Promise<void> {
+    const { matches } = await activities.matchLead({ caseId: state.caseId, eventId: nextEventId('match'), tier: state.tier!, at: now().toISOString() });
+    if (coreWithdrawn) throw new CaseWithdrawn();
+    state.matches = matches;
+    if (matches.length === 0) {
+      close('closed', 'no_eligible_product');
+      await commit();
+      return;
+    }
+    const { brokerId } = await activities.assignBroker({ caseId: state.caseId, eventId: nextEventId('assign'), excludeBrokerIds: state.previousBrokerIds });
+    state.stage = 'follow_up';
+    await handOver(brokerId, 'assigned by rule');
+  }
+
+  async function followUp(): Promise<void> {
+    if (state.stage === 'follow_up' && !state.deadline) setDeadline(state.contactAttempts === 0 ? 'first_contact' : 'follow_up', firstContactMs());
+    while (inFollowUp()) {
+      if (reassignRequested) {
+        reassignRequested = false;
+        const { brokerId } = await activities.assignBroker({ caseId: state.caseId, eventId: nextEventId('assign'), excludeBrokerIds: state.previousBrokerIds });
+        await handOver(brokerId, 'previous broker left');
+        continue;
+      }
+      const d = state.deadline;
+      if (!d) {
+        await waitFor(() => !inFollowUp() || reassignRequested || state.deadline !== null);
+        continue;
+      }
+      const mark = nextMark(d);
+      const version = deadlineVersion;
+      const changed = await waitFor(() => !inFollowUp() || reassignRequested || deadlineVersion !== version, mark.at);
+      if (!changed) await onDeadlineMark(d, mark.kind);
+      if (workflowInfo().continueAsNewSuggested) return;
+    }
+  }
+
+  function nextMark(d: Deadline): { kind: 'remind' | 'escalate' | 'reassign'; at: number } {
+    const start = Date.parse(d.startedAt);
+    const span = Date.parse(d.dueAt) - start;
+    const f = policy.followUp;
+    if (!d.reminded) return { kind: 'remind', at: start + span * f.reminderAt };
+    if (!d.escalated) return { kind: 'escalate', at: start + span * f.escalateAt };
+    return { kind: 'reassign', at: start + span * f.reassignAt };
+  }
+
+  async function onDeadlineMark(d: Deadline, kind: 'remind' | 'escalate' | 'reassign'): Promise<void> {
+    const payload = { caseId: state.caseId, deadline: d.kind, dueAt: d.dueAt, brokerId: state.brokerId, tier: state.tier };
+    if (kind === 'remind') {
+      d.reminded = true;
+      if (state.brokerId) {
+        await activities.notify({
+          eventId: nextEventId('remind'), kind: d.kind === 'first_contact' ? 'first_contact_reminder' : 'follow_up_reminder',
+          caseId: state.caseId, recipientRole: 'broker', recipientId: state.brokerId, payload,
+        });
+      }
+      await commit();
+    } else if (kind === 'escalate') {
+      d.escalated = true;
+      await activities.notify({
+        eventId: nextEventId('breach'), kind: 'sla_breached', caseId: state.caseId, recipientRole: 'manager', recipientId: null, payload,
+      });
+      await commit();
+    } else {
+      const { brokerId } = await activities.assignBroker({
+        caseId: state.caseId, eventId: nextEventId('assign'), excludeBrokerIds: [...state.previousBrokerIds, ...(state.brokerId ? [state.brokerId] : [])],
+      });
+      await activities.notify({
+        eventId: nextEventId('reassigned'), kind: 'case_reassigned', caseId: state.caseId, recipientRole: 'manager', recipientId: null,
+        payload: { ...payload, newBrokerId: brokerId },
+      });
+      await handOver(brokerId, `${d.kind} deadline passed twice over`);
+    }
+  }
+
+  async function retention(): Promise<'erased' | 'reopened'> {
+    while (true) {
+      if (state.legalHold) {
+        await waitFor(() => state.legalHold === null);
+        continue;
+      }
+      const due = Date.parse(state.retentionDueAt!);
+      const interrupted = await waitFor(() => state.legalHold !== null || state.humanReviewRequested, due);
+      if (state.humanReviewRequested && state.stage === 'declined') {
+        state.stage = 'manual_review';
+        state.closedAt = null;
+        state.retentionDueAt = null;
+        state.closeReason = null;
+        setDeadline('review', policy.review.manualReviewHours * HOUR);
+        await commit();
+        await requestReview('human_review_requested');
+        return 'reopened';
+      }
+      if (!interrupted) {
+        await erase('retention_expired');
+        return 'erased';
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- the lifecycle
+  if (!input.resumeFrom) {
+    publishVisibility();
+  }
+  const resumedIntoRetention = input.resumeFrom !== undefined && !isOpenStage(input.resumeFrom.stage);
+  try {
+    while (state.stage !== 'erased') {
+      if (coreWithdrawn) throw new CaseWithdrawn();
+      switch (state.stage) {
+        case 'awaiting_consent':
+          await awaitConsent();
+          break;
+        case 'prescreening':
+          await prescreen();
+          break;
+        case 'manual_review':
+          await manualReview();
+          break;
+        case 'matching':
+          await matchAndAssign();
+          break;
+        case 'follow_up':
+        case 'submitted':
+          await followUp();
+          break;
+        case 'closed':
+        case 'declined':
+        case 'withdrawn':
+          // A long wait begins: start it on a fresh history, carrying only the state.
+          if (!resumedIntoRetention) await carryOn();
+          await retention();
+          break;
+      }
+      if (workflowInfo().continueAsNewSuggested) await carryOn();
+    }
+  } catch (err) {
+    if (!(err instanceof CaseWithdrawn)) throw err;
+    state.stage = 'withdrawn';
+    state.closeReason = 'consent_withdrawn';
+    state.closedAt = now().toISOString();
+    setDeadline(null);
+    await commit();
+    await erase('consent_withdrawn');
+  }
+  await condition(allHandlersFinished);
+  return { caseId: state.caseId, stage: state.stage, closeReason: state.closeReason, erasedAt: state.erasedAt };
+
+  async function carryOn(): Promise<never> {
+    await condition(allHandlersFinished);
+    return continueAsNew<typeof leadCase>({ ...input, consentAtIntake: undefined, resumeFrom: state });
+  }
+}
+
+function initialState(input: LeadCaseInput): LeadCaseState {
+  const none = { granted: false, noticeVersion: null, at: null };
+  return {
+    caseId: input.caseId,
+    facts: input.facts,
+    stage: 'awaiting_consent',
+    seq: 0,
+    consent: { credit_assessment: { ...none }, lender_sharing: { ...none }, marketing: { ...none } },
+    consentState: 'none',
+    tier: null,
+    rulesFired: [],
+    requiredDocuments: [],
+    reviewEscalated: false,
+    humanReviewRequested: false,
+    brokerId: null,
+    previousBrokerIds: [],
+    deadline: null,
+    matches: [],
+    selectedProductId: null,
+    doNotContact: false,
+    contactDay: null,
+    contactAttempts: 0,
+    outcome: null,
+    closeReason: null,
+    closedAt: null,
+    retentionDueAt: null,
+    legalHold: null,
+    erasedAt: null,
+  };
+}

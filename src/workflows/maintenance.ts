@@ -1,0 +1,27 @@
+import { proxyActivities, uuid4 } from '@temporalio/workflow';
+import type { MaintenanceActivities } from '../activities/contract';
+
+const acts = proxyActivities<MaintenanceActivities>({
+  startToCloseTimeout: '10 minutes',
+  retry: { initialInterval: '5 seconds', maximumInterval: '1 minute', maximumAttempts: 10 },
+});
+
+const nowIso = () => new Date(Date.now()).toISOString();
+
+/** Hourly: one digest for managers of every open case past its deadline. */
+export async function followUpDigest(): Promise<{ breached: number }> {
+  return acts.followUpDigest({ at: nowIso(), eventId: `digest:${uuid4()}` });
+}
+
+/**
+ * Daily: erase anything past its retention that somehow still holds personal data (each case's
+ * own timer should have done it) and report how many; a non-zero count is worth a look.
+ */
+export async function retentionSweep(): Promise<{ erased: number; caseIds: string[] }> {
+  return acts.retentionSweep({ at: nowIso() });
+}
+
+/** Daily: open cases waiting on nothing with a deadline (a stuck case is a compliance risk). */
+export async function deadlineAudit(): Promise<{ count: number }> {
+  return acts.casesWithoutDeadline({ at: nowIso(), eventId: `deadline-audit:${uuid4()}` });
+}

@@ -1,0 +1,163 @@
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { Policy } from '../config/policy';
+import type {
+  AgeBand,
+  CaseOutcome,
+  ChannelGrade,
+  ConsentPurpose,
+  ConsentState,
+  ContactChannel,
+  ContactOutcome,
+  ContactPurpose,
+  LeadStage,
+  RiskTier,
+} from '../domain/types';
+
+/**
+ * The leadCase workflow's contract: its input, its state and its messages. Everything here crosses
+ * into Temporal's history, so it carries IDs and de-identified facts only: never a name, an ID
+ * number, a phone, or free text a person typed (notes and reasons stay in Postgres).
+ */
+export interface CaseFacts {
+  channelId: string;
+  channelGrade: ChannelGrade;
+  amountCny: number;
+  termMonths: number;
+  loanPurpose: string;
+  ageBand: AgeBand;
+  provinceCode: string;
+  vulnerable: boolean;
+  local: boolean;
+}
+
+export interface ConsentGrant {
+  noticeVersion: string;
+  purposes: ConsentPurpose[];
+}
+
+export interface LeadCaseInput {
+  caseId: string;
+  facts: CaseFacts;
+  /** Who submitted the lead (a channel or a broker), for the consent ledger's `source`. */
+  submittedBy: string;
+  consentAtIntake?: ConsentGrant;
+  /** The policy in force when the case was opened; timers and limits of this case follow it. */
+  policy: Policy;
+  /** Set only by continue-as-new: the state to carry on from. */
+  resumeFrom?: LeadCaseState;
+}
+
+export type DeadlineKind = 'consent' | 'review' | 'first_contact' | 'follow_up';
+
+export interface Deadline {
+  kind: DeadlineKind;
+  startedAt: string;
+  dueAt: string;
+  reminded: boolean;
+  escalated: boolean;
+}
+
+export interface PurposeConsent {
+  granted: boolean;
+  noticeVersion: string | null;
+  at: string | null;
+}
+
+export interface ProductMatch {
+  productId: string;
+  lenderId: string;
+  rank: number;
+  reasons: string[];
+}
+
+export interface LeadCaseState {
+  caseId: string;
+  facts: CaseFacts;
+  stage: LeadStage;
+  /** Counts every state change; keys idempotent writes and orders projection updates. */
+  seq: number;
+  consent: Record<ConsentPurpose, PurposeConsent>;
+  consentState: ConsentState;
+  tier: RiskTier | null;
+  rulesFired: string[];
+  requiredDocuments: string[];
+  reviewEscalated: boolean;
+  humanReviewRequested: boolean;
+  brokerId: string | null;
+  /** Brokers this case has already been taken from (reassignment avoids them). */
+  previousBrokerIds: string[];
+  deadline: Deadline | null;
+  matches: ProductMatch[];
+  selectedProductId: string | null;
+  doNotContact: boolean;
+  contactDay: { day: string; count: number } | null;
+  contactAttempts: number;
+  outcome: CaseOutcome | null;
+  closeReason: string | null;
+  closedAt: string | null;
+  retentionDueAt: string | null;
+  /** While on hold, the retention time that was left when the hold was placed. */
+  legalHold: { placedAt: string; remainingMs: number | null } | null;
+  erasedAt: string | null;
+}
+
+// ---- updates: the caller gets the new state or the refusal ----
+export interface ConsentUpdate extends ConsentGrant {
+  source: string;
+}
+export interface WithdrawalUpdate {
+  purposes: ConsentPurpose[];
+  source: string;
+}
+export interface ReviewUpdate {
+  decision: 'approve' | 'decline';
+  reviewerId: string;
+}
+export interface ContactAttemptUpdate {
+  brokerId: string;
+  channel: ContactChannel;
+  purpose: ContactPurpose;
+  outcome: ContactOutcome;
+}
+export interface SelectionUpdate {
+  brokerId: string;
+  productId: string;
+}
+export interface OutcomeUpdate {
+  brokerId: string;
+  outcome: CaseOutcome;
+}
+export interface AssignmentUpdate {
+  /** The new broker, or null to return the case to the shared pool (公海). */
+  brokerId: string | null;
+  by: string;
+}
+export interface LegalHoldUpdate {
+  hold: boolean;
+  by: string;
+}
+
+/** What every update returns: the event it created (to attach notes to) and the case afterwards. */
+export interface UpdateResult {
+  eventId: string;
+  state: LeadCaseState;
+}
+
+export const grantConsentUpdate = defineUpdate<UpdateResult, [ConsentUpdate]>('grantConsent');
+export const withdrawConsentUpdate = defineUpdate<UpdateResult, [WithdrawalUpdate]>('withdrawConsent');
+export const reviewUpdate = defineUpdate<UpdateResult, [ReviewUpdate]>('review');
+export const humanReviewUpdate = defineUpdate<UpdateResult, [{ requestedBy: string }]>('requestHumanReview');
+export const contactAttemptUpdate = defineUpdate<UpdateResult, [ContactAttemptUpdate]>('logContactAttempt');
+export const doNotContactUpdate = defineUpdate<UpdateResult, [{ by: string }]>('doNotContact');
+export const selectionUpdate = defineUpdate<UpdateResult, [SelectionUpdate]>('selectProduct');
+export const outcomeUpdate = defineUpdate<UpdateResult, [OutcomeUpdate]>('recordOutcome');
+export const assignmentUpdate = defineUpdate<UpdateResult, [AssignmentUpdate]>('assign');
+export const legalHoldUpdate = defineUpdate<UpdateResult, [LegalHoldUpdate]>('legalHold');
+
+// ---- signals: fire-and-forget, from other workflows ----
+/** A leaving broker's cases are handed over; ignored when the case is no longer theirs. */
+export const brokerLeavingSignal = defineSignal<[{ brokerId: string }]>('brokerLeaving');
+/** Another intake of the same person joined this case. */
+export const duplicateIntakeSignal = defineSignal<[{ channelId: string }]>('duplicateIntake');
+
+export const stateQuery = defineQuery<LeadCaseState>('state');
