@@ -26,7 +26,7 @@ export function startNotificationRelay(opts: { db: DataSource; url: string; secr
         const body = JSON.stringify({ id: row.event_id, kind: row.kind, caseId: row.case_id, recipient: { role: row.recipient_role, id: row.recipient_id }, payload: row.payload });
         const timestamp = Math.floor(Date.now() / 1000).toString();
         const signature = createHmac('sha256', opts.secret).update(`${timestamp}.${body}`).digest('hex');
-        let ok = false;
+        let ok: boolean;
         try {
           const res = await fetch(opts.url, {
             method: 'POST',

@@ -51,7 +51,7 @@ export async function startTemporalDevServer(opts: DevServerOptions): Promise<Ru
     } catch (err) {
       if (Date.now() > deadline) {
         child.kill('SIGKILL');
-        throw new Error(`temporal dev server did not become ready on ${address}: ${(err as Error).message}`);
+        throw new Error(`temporal dev server did not become ready on ${address}`, { cause: err });
       }
       await new Promise((r) => setTimeout(r, 250));
     }

@@ -167,7 +167,8 @@ export async function submitLead(deps: IntakeDeps, actor: Actor, req: IntakeRequ
 async function startCaseWorkflow(deps: IntakeDeps, input: LeadCaseInput): Promise<void> {
   const f = input.facts;
   try {
-    await deps.temporal.workflow.start('leadCase', {
+    // Bounded: the caller is waiting, and the open transaction holds its rows' locks.
+    await deps.temporal.connection.withDeadline(Date.now() + 5_000, () => deps.temporal.workflow.start('leadCase', {
       workflowId: leadWorkflowId(input.caseId),
       taskQueue: deps.cfg.TEMPORAL_TASK_QUEUE,
       args: [input],
@@ -182,7 +183,7 @@ async function startCaseWorkflow(deps: IntakeDeps, input: LeadCaseInput): Promis
       ],
       staticSummary: `Lead case · ${f.channelId} · ${f.amountCny} CNY over ${f.termMonths} months · ${f.loanPurpose}`,
       staticDetails: `Age band ${f.ageBand}, province ${f.provinceCode}, ${f.local ? 'local' : 'non-local'}${f.vulnerable ? ', vulnerable (no marketing, review path B)' : ''}. Channel grade ${f.channelGrade}.`,
-    });
+        }));
   } catch {
     throw new AppError(503, 'temporal_unavailable', 'the workflow engine is unreachable; nothing was stored, retry later', { retryable: true });
   }

@@ -1,0 +1,215 @@
+import { Client, Connection } from '@temporalio/client';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createApp } from '../../src/api/app';
+import { signToken } from '../../src/api/auth';
+import { createLogger } from '../../src/infra/logger';
+import { LeadStageKey, AmountCnyKey, ChannelIdKey, VulnerableKey } from '../../src/temporal/search-attributes';
+import { aChannel, aLead, actors, anIdNumber, aPhone, birthForAge } from '../support/factories';
+import { eventually, startStack, type TestStack } from '../support/stack';
+
+let stack: TestStack;
+beforeAll(async () => {
+  stack = await startStack();
+});
+afterAll(async () => stack?.stop());
+
+const casesOfChannel = async (channelId: string): Promise<number> =>
+  (await stack.db.query('SELECT count(*)::int AS n FROM lead_cases WHERE channel_id = $1', [channelId]))[0].n;
+
+describe('POST /v1/leads', () => {
+  test('a valid lead becomes a case with a running leadCase workflow that waits for consent', async () => {
+    const ch = await aChannel(stack.db);
+    const res = await stack.api(actors.channel(ch.id), 'POST', '/v1/leads', aLead({ channelId: ch.id, consent: null }));
+
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ workflowId: `lead-${res.body.caseId}`, stage: 'awaiting_consent', duplicate: false });
+    const handle = stack.client.workflow.getHandle(res.body.workflowId);
+    const description = await handle.describe();
+    expect(description.type).toBe('leadCase');
+    expect(description.taskQueue).toBe(stack.cfg.TEMPORAL_TASK_QUEUE);
+    expect(description.typedSearchAttributes.get(LeadStageKey)).toBe('awaiting_consent');
+    expect(description.typedSearchAttributes.get(ChannelIdKey)).toBe(ch.id);
+    expect(description.typedSearchAttributes.get(AmountCnyKey)).toBe(100_000);
+    expect(description.typedSearchAttributes.get(VulnerableKey)).toBe(false);
+    expect(await description.staticSummary()).toContain(ch.id);
+
+    const listed = await eventually(async () => {
+      const found: string[] = [];
+      for await (const wf of stack.client.workflow.list({ query: `LeadStage='awaiting_consent' AND ChannelId='${ch.id}'` })) found.push(wf.workflowId);
+      return found.length ? found : null;
+    }, 'the case in a visibility query on LeadStage');
+    expect(listed).toEqual([res.body.workflowId]);
+  });
+
+  test('the case is stored with its identity encrypted and shown masked', async () => {
+    const ch = await aChannel(stack.db);
+    const lead = aLead({ channelId: ch.id, consent: null });
+    const { body } = await stack.api(actors.channel(ch.id), 'POST', '/v1/leads', lead);
+
+    const [raw] = await stack.db.query('SELECT encode(sealed, $2) AS s FROM identities WHERE case_id = $1', [body.caseId, 'escape']);
+    expect(raw.s).not.toContain(lead.applicant.idNumber);
+    expect(raw.s).not.toContain(lead.applicant.phone);
+
+    const view = await stack.api(actors.manager(), 'GET', `/v1/leads/${body.caseId}`);
+    expect(view.status).toBe(200);
+    expect(view.body.applicant).toEqual({
+      name: '测***',
+      idNumber: `${lead.applicant.idNumber.slice(0, 6)}********${lead.applicant.idNumber.slice(-4)}`,
+      phone: `${lead.applicant.phone.slice(0, 3)}****${lead.applicant.phone.slice(-4)}`,
+      residenceRegion: '110105',
+    });
+    expect(JSON.stringify(view.body)).not.toContain(lead.applicant.idNumber);
+  });
+
+  test('a retry with the same Idempotency-Key replays the first answer and creates nothing', async () => {
+    const ch = await aChannel(stack.db);
+    const lead = aLead({ channelId: ch.id, consent: null });
+    const first = await stack.api(actors.channel(ch.id), 'POST', '/v1/leads', lead, { 'idempotency-key': 'retry-1' });
+    const second = await stack.api(actors.channel(ch.id), 'POST', '/v1/leads', lead, { 'idempotency-key': 'retry-1' });
+
+    expect(first.status).toBe(201);
+    expect(second.status).toBe(200);
+    expect(second.body).toMatchObject({ caseId: first.body.caseId, replayed: true });
+    expect(await casesOfChannel(ch.id)).toBe(1);
+  });
+
+  test('reusing an Idempotency-Key for a different request is refused', async () => {
+    const ch = await aChannel(stack.db);
+    await stack.api(actors.channel(ch.id), 'POST', '/v1/leads', aLead({ channelId: ch.id }), { 'idempotency-key': 'reused' });
+    const other = await stack.api(actors.channel(ch.id), 'POST', '/v1/leads', aLead({ channelId: ch.id }), { 'idempotency-key': 'reused' });
+    expect(other.status).toBe(422);
+    expect(other.body.code).toBe('idempotency_key_reused');
+    expect(await casesOfChannel(ch.id)).toBe(1);
+  });
+
+  test('the same person arriving again (by ID number or by phone) joins the open case instead of opening a second', async () => {
+    const ch = await aChannel(stack.db);
+    const lead = aLead({ channelId: ch.id, consent: null });
+    const first = await stack.api(actors.channel(ch.id), 'POST', '/v1/leads', lead);
+    const sameId = await stack.api(actors.channel(ch.id), 'POST', '/v1/leads', aLead({ channelId: ch.id, applicant: { idNumber: lead.applicant.idNumber } }));
+    const samePhone = await stack.api(actors.channel(ch.id), 'POST', '/v1/leads', aLead({ channelId: ch.id, applicant: { phone: lead.applicant.phone } }));
+
+    expect(sameId.status).toBe(200);
+    expect(sameId.body).toMatchObject({ caseId: first.body.caseId, duplicate: true });
+    expect(samePhone.body).toMatchObject({ caseId: first.body.caseId, duplicate: true });
+    expect(await casesOfChannel(ch.id)).toBe(1);
+    const intakes = await stack.db.query('SELECT kind, matched_on FROM lead_intakes WHERE case_id = $1 ORDER BY id', [first.body.caseId]);
+    expect(intakes).toEqual([
+      { kind: 'new', matched_on: null },
+      { kind: 'duplicate', matched_on: 'id_number' },
+      { kind: 'duplicate', matched_on: 'phone' },
+    ]);
+  });
+
+  test('concurrent intakes of one person with repeated keys make exactly one case', async () => {
+    const ch = await aChannel(stack.db);
+    const lead = aLead({ channelId: ch.id, consent: null });
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => stack.api(actors.channel(ch.id), 'POST', '/v1/leads', lead, { 'idempotency-key': `burst-${i % 3}` })),
+    );
+    expect(results.every((r) => r.status === 200 || r.status === 201)).toBe(true);
+    expect(new Set(results.map((r) => r.body.caseId)).size).toBe(1);
+    expect(await casesOfChannel(ch.id)).toBe(1);
+  });
+
+  test('an ID number with a wrong check digit is refused field by field, and nothing is stored', async () => {
+    const ch = await aChannel(stack.db);
+    const good = anIdNumber();
+    const badCheck = good.slice(0, 17) + (good[17] === '1' ? '2' : '1');
+    const res = await stack.api(actors.channel(ch.id), 'POST', '/v1/leads', aLead({ channelId: ch.id, applicant: { idNumber: badCheck, phone: '12345' } }));
+
+    expect(res.status).toBe(422);
+    expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(res.body.code).toBe('validation_failed');
+    expect(res.body.errors).toEqual(
+      expect.arrayContaining([
+        { path: 'applicant.idNumber', message: expect.stringContaining('check digit') },
+        { path: 'applicant.phone', message: expect.stringContaining('mobile') },
+      ]),
+    );
+    expect(JSON.stringify(res.body)).not.toContain(badCheck);
+    expect(await casesOfChannel(ch.id)).toBe(0);
+  });
+
+  test('a minor is refused and nothing about them is stored', async () => {
+    const ch = await aChannel(stack.db);
+    const res = await stack.api(actors.channel(ch.id), 'POST', '/v1/leads', aLead({ channelId: ch.id, applicant: { idNumber: anIdNumber(birthForAge(17)) } }));
+    expect(res.status).toBe(422);
+    expect(res.body.code).toBe('applicant_minor');
+    expect(await casesOfChannel(ch.id)).toBe(0);
+  });
+
+  test("a suspended channel's lead is refused with 403 channel_suspended", async () => {
+    const ch = await aChannel(stack.db, { suspended: true });
+    const res = await stack.api(actors.channel(ch.id), 'POST', '/v1/leads', aLead({ channelId: ch.id }));
+    expect(res.status).toBe(403);
+    expect(res.body.code).toBe('channel_suspended');
+    expect(await casesOfChannel(ch.id)).toBe(0);
+  });
+
+  test("an amount above the channel grade's maximum is refused", async () => {
+    const ch = await aChannel(stack.db, { grade: 'risk' });
+    const res = await stack.api(actors.channel(ch.id), 'POST', '/v1/leads', aLead({ channelId: ch.id, request: { amount: 60_000 } }));
+    expect(res.status).toBe(422);
+    expect(res.body).toMatchObject({ code: 'amount_above_channel_limit', maxAmount: 50_000 });
+  });
+
+  test('a channel credential cannot submit for another channel', async () => {
+    const mine = await aChannel(stack.db);
+    const theirs = await aChannel(stack.db);
+    const res = await stack.api(actors.channel(mine.id), 'POST', '/v1/leads', aLead({ channelId: theirs.id }));
+    expect(res.status).toBe(403);
+    expect(res.body.code).toBe('channel_mismatch');
+  });
+
+  test('malformed JSON, a wrong content type, no token and an unknown route each get a problem+json answer', async () => {
+    const malformed = await stack.api(actors.manager(), 'POST', '/v1/leads', '{"channelId":', { 'content-type': 'application/json' });
+    expect([malformed.status, malformed.body.code]).toEqual([400, 'malformed_json']);
+    const text = await stack.api(actors.manager(), 'POST', '/v1/leads', 'hello', { 'content-type': 'text/plain' });
+    expect([text.status, text.body.code]).toEqual([415, 'unsupported_media_type']);
+    const anonymous = await stack.api(null, 'POST', '/v1/leads', aLead());
+    expect([anonymous.status, anonymous.body.code]).toEqual([401, 'unauthenticated']);
+    const unknown = await stack.api(actors.manager(), 'GET', '/v1/nothing-here');
+    expect([unknown.status, unknown.body.code]).toEqual([404, 'route_not_found']);
+    expect(unknown.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+  });
+});
+
+describe('when Temporal is unreachable', () => {
+  test('intake answers 503, leaves no half-made case, and /readyz says which part is down', async () => {
+    const ch = await aChannel(stack.db);
+    const deadTemporal = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) });
+    const app = createApp({ cfg: stack.cfg, db: stack.db, temporal: deadTemporal, logger: createLogger('t', 'silent') });
+    const server = createServer(app);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const token = await signToken(stack.cfg, actors.channel(ch.id));
+      const res = await fetch(`${url}/v1/leads`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'idempotency-key': 'outage-1' },
+        body: JSON.stringify(aLead({ channelId: ch.id, applicant: { phone: aPhone() } })),
+      });
+      expect(res.status).toBe(503);
+      expect((await res.json()).code).toBe('temporal_unavailable');
+      expect(await casesOfChannel(ch.id)).toBe(0);
+      const [key] = await stack.db.query(`SELECT 1 FROM idempotency_keys WHERE key = 'outage-1'`);
+      expect(key).toBeUndefined();
+
+      const ready = await fetch(`${url}/readyz`);
+      expect(ready.status).toBe(503);
+      expect(await ready.json()).toEqual({ status: 'not_ready', checks: { postgres: 'ok', temporal: 'unreachable' } });
+    } finally {
+      server.close();
+      server.closeAllConnections();
+      await deadTemporal.connection.close().catch(() => undefined);
+    }
+  });
+
+  test('/readyz is ready when both Postgres and Temporal answer', async () => {
+    const res = await fetch(`${stack.baseUrl}/readyz`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: 'ready', checks: { postgres: 'ok', temporal: 'ok' } });
+  });
+});

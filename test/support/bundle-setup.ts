@@ -1,0 +1,5 @@
+import { ensureWorkflowBundle } from './workflow-bundle';
+
+export default async function bundleSetup(): Promise<void> {
+  await ensureWorkflowBundle();
+}

@@ -1,0 +1,81 @@
+import { randomInt } from 'node:crypto';
+import { checkDigitFor } from '../../src/domain/id-number';
+import type { IntakeRequest } from '../../src/api/schemas';
+import type { Actor } from '../../src/api/auth';
+
+/** A valid mainland ID number, unique per call, for someone born on `birth` (YYYYMMDD) in `region`. */
+export function anIdNumber(birth = '19900101', region = '110105'): string {
+  const first17 = `${region}${birth}${String(randomInt(0, 1000)).padStart(3, '0')}`;
+  return first17 + checkDigitFor(first17);
+}
+
+/** A unique mainland mobile number. */
+export const aPhone = (): string => `139${String(randomInt(0, 100_000_000)).padStart(8, '0')}`;
+
+/** Birth date (YYYYMMDD) of someone `age` years old today (Asia/Shanghai), minus a safety day. */
+export function birthForAge(age: number, now = new Date()): string {
+  const d = new Date(now.getTime() + 8 * 3_600_000);
+  const y = d.getUTCFullYear() - age;
+  const md = new Date(Date.UTC(y, d.getUTCMonth(), d.getUTCDate() - 2));
+  return `${md.getUTCFullYear()}${String(md.getUTCMonth() + 1).padStart(2, '0')}${String(md.getUTCDate()).padStart(2, '0')}`;
+}
+
+export type LeadOverrides = {
+  channelId?: string;
+  applicant?: Partial<IntakeRequest['applicant']>;
+  request?: Partial<IntakeRequest['request']>;
+  context?: IntakeRequest['context'];
+  consent?: IntakeRequest['consent'] | null;
+};
+
+/** An intake body for a 35-year-old salaried local customer with a comfortable income: a tier-A case. */
+export function aLead(o: LeadOverrides = {}): IntakeRequest {
+  const lead: IntakeRequest = {
+    channelId: o.channelId ?? 'ch-partner-ref',
+    applicant: {
+      name: '测试客户',
+      idNumber: anIdNumber(birthForAge(35)),
+      phone: aPhone(),
+      residenceRegion: '110105',
+      occupation: 'salaried',
+      monthlyIncome: 40_000,
+      monthlyDebt: 1_000,
+      ...o.applicant,
+    },
+    request: { amount: 100_000, termMonths: 24, purpose: 'consumption', ...o.request },
+    context: o.context ?? { deviceId: `dev-${randomInt(0, 1e9)}`, ip: '203.0.113.5' },
+  };
+  if (o.consent !== null) lead.consent = o.consent ?? { noticeVersion: '2026-01', purposes: ['credit_assessment', 'lender_sharing'] };
+  return lead;
+}
+
+export const actors = {
+  channel: (channelId = 'ch-partner-ref'): Actor => ({ sub: `partner-${channelId}`, role: 'channel', channelId }),
+  broker: (sub = 'b-east-1'): Actor => ({ sub, role: 'broker', team: 'east' }),
+  manager: (): Actor => ({ sub: 'm1', role: 'manager' }),
+  risk: (): Actor => ({ sub: 'r1', role: 'risk_officer' }),
+  compliance: (): Actor => ({ sub: 'c1', role: 'compliance' }),
+  admin: (): Actor => ({ sub: 'a1', role: 'admin' }),
+};
+
+import type { DataSource } from 'typeorm';
+
+let seq = 0;
+const uniq = (prefix: string) => `${prefix}-${process.pid}-${Date.now().toString(36)}-${++seq}`;
+
+/** A channel of its own for one test, with its own broker team, so no test shares another's data. */
+export async function aChannel(db: DataSource, o: { grade?: 'premium' | 'general' | 'risk'; suspended?: boolean; team?: string } = {}) {
+  const id = uniq('ch-test');
+  const team = o.team ?? uniq('team');
+  await db.query(
+    `INSERT INTO channels (id, name, type, partner, grade, suspended, team) VALUES ($1, $2, 'online', 'test partner', $3, $4, $5)`,
+    [id, `test channel ${id}`, o.grade ?? 'general', o.suspended ?? false, team],
+  );
+  return { id, team };
+}
+
+export async function aBroker(db: DataSource, team: string, o: { active?: boolean } = {}) {
+  const id = uniq('b-test');
+  await db.query(`INSERT INTO brokers (id, display_name, team, active) VALUES ($1, $2, $3, $4)`, [id, `test broker ${id}`, team, o.active ?? true]);
+  return id;
+}

@@ -1,0 +1,100 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
+import type { DataSource } from 'typeorm';
+import { createApp } from '../../src/api/app';
+import { signToken, type Actor } from '../../src/api/auth';
+import { loadConfig, type Config } from '../../src/config';
+import { openDatabase } from '../../src/db/data-source';
+import { createLogger } from '../../src/infra/logger';
+import { createLeadWorker } from '../../src/worker/worker';
+
+let runtimeInstalled = false;
+
+export interface TestStack {
+  cfg: Config;
+  db: DataSource;
+  client: Client;
+  worker: Worker;
+  baseUrl: string;
+  /** Calls the API as `actor`; returns status, headers and parsed JSON body. */
+  api(actor: Actor | null, method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<ApiResponse>;
+  stop(): Promise<void>;
+}
+
+export interface ApiResponse {
+  status: number;
+  headers: Headers;
+  body: any;
+}
+
+/**
+ * The real service for one test file: a worker on its own task queue and the Express API on an
+ * ephemeral port, both against the Postgres and Temporal dev server of the global setup.
+ */
+export async function startStack(env: Record<string, string> = {}): Promise<TestStack> {
+  if (!runtimeInstalled) {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+    runtimeInstalled = true;
+  }
+  const cfg = loadConfig({ ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'silent', TEMPORAL_TASK_QUEUE: `lead-cases-${randomUUID()}`, ...env });
+  const db = await openDatabase(cfg.DATABASE_URL, { poolMax: 20 });
+  const connection = await Connection.connect({ address: cfg.TEMPORAL_ADDRESS });
+  const client = new Client({ connection, namespace: cfg.TEMPORAL_NAMESPACE });
+  const nativeConnection = await NativeConnection.connect({ address: cfg.TEMPORAL_ADDRESS });
+  const worker = await createLeadWorker({ cfg, db, connection: nativeConnection, workflowBundlePath: process.env.WORKFLOW_BUNDLE_PATH });
+  const running = worker.run();
+
+  const app = createApp({ cfg, db, temporal: client, logger: createLogger('api-test', 'silent') });
+  const server: Server = createServer(app);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const api: TestStack['api'] = async (actor, method, path, body, headers = {}) => {
+    const auth = actor ? { authorization: `Bearer ${await signToken(cfg, actor)}` } : {};
+    const res = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...auth, ...headers },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      /* not JSON */
+    }
+    return { status: res.status, headers: res.headers, body: parsed };
+  };
+
+  return {
+    cfg, db, client, worker, baseUrl, api,
+    async stop() {
+      await new Promise<void>((r) => server.close(() => r()));
+      server.closeAllConnections();
+      worker.shutdown();
+      await running;
+      await nativeConnection.close();
+      await connection.close();
+      await db.destroy();
+    },
+  };
+}
+
+/** Polls `check` until it returns a truthy value (for what happens asynchronously in a workflow). */
+export async function eventually<T>(check: () => Promise<T | undefined | null | false>, what: string, timeoutMs = 20_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -1,0 +1,164 @@
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { grantConsentUpdate, humanReviewUpdate, reviewUpdate, stateQuery, withdrawConsentUpdate } from '../../src/workflows/messages';
+import { LeadStageKey, RiskTierKey, ConsentStateKey } from '../../src/temporal/search-attributes';
+import { caseInput, DAY, FakeActivities, HOUR, startCase, timeSkippingEnv, withConsent, withWorker } from './harness';
+
+// One time-skipping server per test: its clock is global, so tests must not share it.
+let env: TestWorkflowEnvironment;
+beforeEach(async () => {
+  env = await timeSkippingEnv();
+});
+afterEach(async () => env?.teardown());
+
+const updateCode = async (p: Promise<unknown>) => {
+  try {
+    await p;
+    return 'accepted';
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError) return (err.cause as { type?: string }).type;
+    throw err;
+  }
+};
+
+describe('consent', () => {
+  test('a case that never gets consent is erased after the 72 h wait, and nothing is scored', async () => {
+    const fakes = new FakeActivities();
+    await withWorker(env, fakes, async (tq) => {
+      const started = await env.currentTimeMs();
+      const handle = await startCase(env, tq, caseInput());
+      const result = await handle.result();
+      expect(result).toMatchObject({ stage: 'erased', closeReason: 'consent_timeout' });
+      const [erase] = fakes.named('eraseLeadData');
+      expect(erase.reason).toBe('consent_timeout');
+      expect(Date.parse(erase.at) - started).toBeGreaterThanOrEqual(72 * HOUR);
+      expect(Date.parse(erase.at) - started).toBeLessThan(73 * HOUR);
+      expect(fakes.named('prescreenLead')).toHaveLength(0);
+    });
+  });
+
+  test('nothing is scored before credit_assessment consent; granting it starts the pre-screen', async () => {
+    const fakes = new FakeActivities();
+    await withWorker(env, fakes, async (tq) => {
+      const handle = await startCase(env, tq, caseInput());
+      await env.sleep(HOUR);
+      expect(fakes.named('prescreenLead')).toHaveLength(0);
+      expect((await handle.query(stateQuery)).stage).toBe('awaiting_consent');
+      const sa = (await handle.describe()).typedSearchAttributes;
+      expect(sa.get(LeadStageKey)).toBe('awaiting_consent');
+      expect(sa.get(ConsentStateKey)).toBe('none');
+
+      const lenderOnly = await handle.executeUpdate(grantConsentUpdate, { args: [{ ...withConsent(['lender_sharing']), source: 'channel:x' }] });
+      expect(lenderOnly.state.stage).toBe('awaiting_consent');
+      expect(fakes.named('prescreenLead')).toHaveLength(0);
+
+      await handle.executeUpdate(grantConsentUpdate, { args: [{ ...withConsent(['credit_assessment']), source: 'channel:x' }] });
+      await env.sleep(1_000);
+      const state = await handle.query(stateQuery);
+      expect(fakes.named('prescreenLead')).toHaveLength(1);
+      expect(state.stage).toBe('follow_up');
+      expect(state.consentState).toBe('partial');
+      const ledger = fakes.named('recordConsentEvent');
+      expect(ledger.map((e) => [e.action, e.purposes])).toEqual([
+        ['grant', ['lender_sharing']],
+        ['grant', ['credit_assessment']],
+      ]);
+      expect(new Set(ledger.map((e) => e.eventId)).size).toBe(2);
+    });
+  });
+
+  test('withdrawing marketing stops only marketing: the case goes on', async () => {
+    const fakes = new FakeActivities();
+    await withWorker(env, fakes, async (tq) => {
+      const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent(['credit_assessment', 'lender_sharing', 'marketing']) }));
+      await env.sleep(1_000);
+      const { state } = await handle.executeUpdate(withdrawConsentUpdate, { args: [{ purposes: ['marketing'], source: 'customer' }] });
+      expect(state.consent.marketing.granted).toBe(false);
+      expect(state.stage).toBe('follow_up');
+      expect(fakes.named('eraseLeadData')).toHaveLength(0);
+    });
+  });
+
+  test('withdrawing a purpose that was never granted is refused and changes nothing', async () => {
+    const fakes = new FakeActivities();
+    await withWorker(env, fakes, async (tq) => {
+      const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent(['credit_assessment']) }));
+      await env.sleep(1_000);
+      expect(await updateCode(handle.executeUpdate(withdrawConsentUpdate, { args: [{ purposes: ['marketing'], source: 'customer' }] }))).toBe('consent_not_granted');
+      expect(fakes.named('recordConsentEvent').filter((e) => e.action === 'withdraw')).toHaveLength(0);
+    });
+  });
+});
+
+describe('pre-screen', () => {
+  test('tier A goes straight to matching and a broker', async () => {
+    const fakes = new FakeActivities();
+    await withWorker(env, fakes, async (tq) => {
+      const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
+      await env.sleep(1_000);
+      const state = await handle.query(stateQuery);
+      expect(state).toMatchObject({ stage: 'follow_up', tier: 'A', brokerId: 'b-1' });
+      expect(state.deadline).toMatchObject({ kind: 'first_contact' });
+      expect(Date.parse(state.deadline!.dueAt) - Date.parse(state.deadline!.startedAt)).toBe(30 * 60_000);
+      const sa = (await handle.describe()).typedSearchAttributes;
+      expect(sa.get(RiskTierKey)).toBe('A');
+      expect(sa.get(LeadStageKey)).toBe('follow_up');
+    });
+  });
+
+  test('tier C is declined with its explanation kept, and a customer can ask a person to look again', async () => {
+    const fakes = new FakeActivities();
+    fakes.prescreen = { tier: 'C', rulesFired: [{ code: 'stressed_dti_above_tier_b_max', effect: 'decline', detail: 'stressedDtiPct=70 > 55' }], requiredDocuments: [] };
+    await withWorker(env, fakes, async (tq) => {
+      const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
+      await env.sleep(1_000);
+      let state = await handle.query(stateQuery);
+      expect(state).toMatchObject({ stage: 'declined', closeReason: 'prescreen_declined', rulesFired: ['stressed_dti_above_tier_b_max'] });
+      expect(fakes.named('matchLead')).toHaveLength(0);
+
+      const { state: reviewing } = await handle.executeUpdate(humanReviewUpdate, { args: [{ requestedBy: 'channel:x' }] });
+      expect(reviewing.stage).toBe('manual_review');
+      await env.sleep(1_000);
+      expect(fakes.notifications('human_review_requested')).toHaveLength(1);
+      const { state: after } = await handle.executeUpdate(reviewUpdate, { args: [{ decision: 'approve', reviewerId: 'r1' }] });
+      expect(after.stage).toBe('follow_up');
+      state = await handle.query(stateQuery);
+      expect(state.matches.map((m) => m.productId)).toEqual(['p-1', 'p-2']);
+    });
+  });
+
+  test('a tier-B case waits for review, escalates after 24 h, and keeps waiting for the decision', async () => {
+    const fakes = new FakeActivities();
+    fakes.prescreen = { tier: 'B', rulesFired: [{ code: 'region_mismatch', effect: 'review', detail: 'ip' }], requiredDocuments: ['id_card_copy', 'income_proof'] };
+    await withWorker(env, fakes, async (tq) => {
+      const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
+      await env.sleep(1_000);
+      expect((await handle.query(stateQuery)).stage).toBe('manual_review');
+      expect(fakes.notifications('review_requested')).toHaveLength(1);
+
+      await env.sleep(23 * HOUR);
+      expect(fakes.notifications('review_overdue')).toHaveLength(0);
+      await env.sleep(2 * HOUR);
+      expect(fakes.notifications('review_overdue')).toHaveLength(1);
+      const state = await handle.query(stateQuery);
+      expect(state).toMatchObject({ stage: 'manual_review', reviewEscalated: true });
+
+      await env.sleep(3 * DAY);
+      expect(fakes.notifications('review_overdue')).toHaveLength(1); // escalated once, then waits
+      const { state: declined } = await handle.executeUpdate(reviewUpdate, { args: [{ decision: 'decline', reviewerId: 'r1' }] });
+      expect(declined).toMatchObject({ stage: 'declined', closeReason: 'review_declined' });
+      expect(fakes.named('recordDecision')).toEqual([expect.objectContaining({ kind: 'manual_review', outcome: 'decline', decidedBy: 'r1' })]);
+    });
+  });
+
+  test('a review of a tier-A case, or a second review, is refused by the validator', async () => {
+    const fakes = new FakeActivities();
+    await withWorker(env, fakes, async (tq) => {
+      const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
+      await env.sleep(1_000);
+      expect(await updateCode(handle.executeUpdate(reviewUpdate, { args: [{ decision: 'approve', reviewerId: 'r1' }] }))).toBe('not_in_review');
+      expect(await updateCode(handle.executeUpdate(humanReviewUpdate, { args: [{ requestedBy: 'c' }] }))).toBe('no_automated_decline');
+      expect(fakes.named('recordDecision')).toHaveLength(0);
+    });
+  });
+});

@@ -1,0 +1,127 @@
+import { randomUUID } from 'node:crypto';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { WorkflowHandle } from '@temporalio/client';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import type { LeadActivities, MaintenanceActivities, NotificationInput, PrescreenResult } from '../../src/activities/contract';
+import { defaultPolicy, type Policy } from '../../src/config/policy';
+import type { ConsentPurpose } from '../../src/domain/types';
+import { temporalTestServerPath } from '../../src/infra/temporal-binaries';
+import { leadCase } from '../../src/workflows/lead-case';
+import type { LeadCaseInput, ProductMatch } from '../../src/workflows/messages';
+import { leadWorkflowId } from '../../src/temporal/names';
+import { ALL_SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes';
+import { temporal } from '@temporalio/proto';
+
+let runtimeInstalled = false;
+
+/** A time-skipping test server from the pinned binary (never downloaded). */
+export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  if (!runtimeInstalled) {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+    runtimeInstalled = true;
+  }
+  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: temporalTestServerPath() } } });
+  // The test server validates upserts against registered attributes, as a real cluster does.
+  const types = temporal.api.enums.v1.IndexedValueType;
+  const typeOf = { KEYWORD: types.INDEXED_VALUE_TYPE_KEYWORD, DATETIME: types.INDEXED_VALUE_TYPE_DATETIME, BOOL: types.INDEXED_VALUE_TYPE_BOOL, INT: types.INDEXED_VALUE_TYPE_INT } as Record<string, number>;
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: env.namespace ?? 'default',
+    searchAttributes: Object.fromEntries(ALL_SEARCH_ATTRIBUTES.map((k) => [k.name, typeOf[k.type]])),
+  });
+  return env;
+}
+
+/**
+ * Activities that record what the workflow asked for and answer as a test sets them up.
+ * Workflow tests isolate the workflow; the real activities are tested against Postgres elsewhere.
+ */
+export class FakeActivities {
+  calls: { name: string; input: any }[] = [];
+  prescreen: PrescreenResult = { tier: 'A', rulesFired: [], requiredDocuments: ['id_card_copy'] };
+  matches: ProductMatch[] = [{ productId: 'p-1', lenderId: 'l-1', rank: 1, reasons: ['apr_within_cap'] }, { productId: 'p-2', lenderId: 'l-2', rank: 2, reasons: [] }];
+  brokers: string[] = ['b-1', 'b-2', 'b-3'];
+
+  named(name: string) {
+    return this.calls.filter((c) => c.name === name).map((c) => c.input);
+  }
+  notifications(kind?: NotificationInput['kind']): NotificationInput[] {
+    return this.named('notify').filter((n: NotificationInput) => !kind || n.kind === kind);
+  }
+
+  build(): LeadActivities & MaintenanceActivities {
+    const rec = <T>(name: string, answer: (input: any) => T) => async (input: any) => {
+      this.calls.push({ name, input });
+      return answer(input);
+    };
+    return {
+      recordConsentEvent: rec('recordConsentEvent', () => undefined),
+      projectCase: rec('projectCase', () => undefined),
+      prescreenLead: rec('prescreenLead', () => this.prescreen),
+      matchLead: rec('matchLead', () => ({ matches: this.matches, excludedCount: 0 })),
+      assignBroker: rec('assignBroker', (i: { excludeBrokerIds: string[] }) => ({ brokerId: this.brokers.find((b) => !i.excludeBrokerIds.includes(b)) ?? null })),
+      recordDecision: rec('recordDecision', () => undefined),
+      logContactAttempt: rec('logContactAttempt', () => undefined),
+      notify: rec('notify', () => undefined),
+      eraseLeadData: rec('eraseLeadData', () => ({ erased: true })),
+      listOpenCasesOfBroker: rec('listOpenCasesOfBroker', () => []),
+      setBrokerActive: rec('setBrokerActive', () => undefined),
+      followUpDigest: rec('followUpDigest', () => ({ breached: 0 })),
+      retentionSweep: rec('retentionSweep', () => ({ erased: 0, caseIds: [] })),
+      casesWithoutDeadline: rec('casesWithoutDeadline', () => ({ count: 0 })),
+    };
+  }
+}
+
+export function caseInput(o: Partial<LeadCaseInput> & { policy?: Policy } = {}): LeadCaseInput {
+  return {
+    caseId: randomUUID(),
+    facts: {
+      channelId: 'ch-test', channelGrade: 'general', amountCny: 100_000, termMonths: 24, loanPurpose: 'consumption',
+      ageBand: '30-39', provinceCode: '11', vulnerable: false, local: true,
+    },
+    submittedBy: 'channel:test',
+    policy: defaultPolicy(),
+    ...o,
+  };
+}
+
+export const withConsent = (purposes: ConsentPurpose[] = ['credit_assessment', 'lender_sharing']) => ({ noticeVersion: '2026-01', purposes });
+
+/** Runs `fn` with a worker (fake activities) on a fresh task queue of the test environment. */
+export async function withWorker<T>(env: TestWorkflowEnvironment, fakes: FakeActivities, fn: (taskQueue: string) => Promise<T>): Promise<T> {
+  const taskQueue = `wf-test-${randomUUID()}`;
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: { codePath: process.env.WORKFLOW_BUNDLE_PATH! },
+    activities: fakes.build(),
+  });
+  const run = async () => {
+    try {
+      return await fn(taskQueue);
+    } finally {
+      // A workflow left running would hold the shared test server's clock for the next test.
+      for (const handle of started.splice(0)) await handle.terminate('test finished').catch(() => undefined);
+    }
+  };
+  return worker.runUntil(run());
+}
+
+const started: WorkflowHandle[] = [];
+
+export async function startCase(env: TestWorkflowEnvironment, taskQueue: string, input: LeadCaseInput) {
+  const handle = await env.client.workflow.start(leadCase, { workflowId: leadWorkflowId(input.caseId), taskQueue, args: [input] });
+  started.push(handle);
+  return handle;
+}
+
+export const MINUTE = 60_000;
+export const HOUR = 60 * MINUTE;
+export const DAY = 24 * HOUR;
+
+/** Milliseconds from `nowMs` to the next 10:00 in Asia/Shanghai (UTC+8): a time when contact is allowed. */
+export function untilShanghaiMorning(nowMs: number): number {
+  const shanghai = new Date(nowMs + 8 * HOUR);
+  const target = Date.UTC(shanghai.getUTCFullYear(), shanghai.getUTCMonth(), shanghai.getUTCDate(), 10) - 8 * HOUR;
+  return target > nowMs ? target - nowMs : target + DAY - nowMs;
+}
