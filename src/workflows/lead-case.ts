@@ -76,7 +76,6 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
   const policy = input.policy;
   const state: LeadCaseState = input.resumeFrom ?? initialState(input);
   let coreWithdrawn = false;
-  let reassignRequested = false;
   /** Bumped whenever a deadline is replaced, so the follow-up loop re-reads it. */
   let deadlineVersion = 0;
 
@@ -306,6 +305,8 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
   );
 
   // ---------------------------------------------------------------- follow-up
+  /** Brokers a new assignment must avoid: those the case was taken from and those who left. */
+  const excluded = () => [...new Set([...state.previousBrokerIds, ...state.departedBrokerIds])];
   const inFollowUp = () => state.stage === 'follow_up' || state.stage === 'submitted';
   const requireAssignedBroker = (brokerId: string) => {
     if (state.brokerId !== brokerId) refuse('not_assigned_broker', 'only the broker assigned to the case may act on it');
@@ -441,12 +442,11 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
     },
   );
 
+  // Idempotent by construction: the hand-over happens while the case is still with a departed broker.
   setHandler(brokerLeavingSignal, ({ brokerId }) => {
-    if (state.brokerId === brokerId && inFollowUp()) {
-      state.previousBrokerIds = [...new Set([...state.previousBrokerIds, brokerId])];
-      reassignRequested = true;
-    }
+    if (!state.departedBrokerIds.includes(brokerId)) state.departedBrokerIds = [...state.departedBrokerIds, brokerId];
   });
+  const withDepartedBroker = () => state.brokerId !== null && state.departedBrokerIds.includes(state.brokerId);
 
   setHandler(duplicateIntakeSignal, ({ channelId }) => {
     log.info('another intake of the same person joined this case', { caseId: state.caseId, channelId });
@@ -563,7 +563,7 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
       await commit();
       return;
     }
-    const { brokerId } = await activities.assignBroker({ caseId: state.caseId, eventId: nextEventId('assign'), excludeBrokerIds: state.previousBrokerIds });
+    const { brokerId } = await activities.assignBroker({ caseId: state.caseId, eventId: nextEventId('assign'), excludeBrokerIds: excluded() });
     state.stage = 'follow_up';
     await handOver(brokerId, 'assigned by rule');
   }
@@ -571,20 +571,19 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
   async function followUp(): Promise<void> {
     if (state.stage === 'follow_up' && !state.deadline) setDeadline(state.contactAttempts === 0 ? 'first_contact' : 'follow_up', firstContactMs());
     while (inFollowUp()) {
-      if (reassignRequested) {
-        reassignRequested = false;
-        const { brokerId } = await activities.assignBroker({ caseId: state.caseId, eventId: nextEventId('assign'), excludeBrokerIds: state.previousBrokerIds });
+      if (withDepartedBroker()) {
+        const { brokerId } = await activities.assignBroker({ caseId: state.caseId, eventId: nextEventId('assign'), excludeBrokerIds: excluded() });
         await handOver(brokerId, 'previous broker left');
         continue;
       }
       const d = state.deadline;
       if (!d) {
-        await waitFor(() => !inFollowUp() || reassignRequested || state.deadline !== null);
+        await waitFor(() => !inFollowUp() || withDepartedBroker() || state.deadline !== null);
         continue;
       }
       const mark = nextMark(d);
       const version = deadlineVersion;
-      const changed = await waitFor(() => !inFollowUp() || reassignRequested || deadlineVersion !== version, mark.at);
+      const changed = await waitFor(() => !inFollowUp() || withDepartedBroker() || deadlineVersion !== version, mark.at);
       if (!changed) await onDeadlineMark(d, mark.kind);
       if (workflowInfo().continueAsNewSuggested) return;
     }
@@ -618,7 +617,7 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
       await commit();
     } else {
       const { brokerId } = await activities.assignBroker({
-        caseId: state.caseId, eventId: nextEventId('assign'), excludeBrokerIds: [...state.previousBrokerIds, ...(state.brokerId ? [state.brokerId] : [])],
+        caseId: state.caseId, eventId: nextEventId('assign'), excludeBrokerIds: [...excluded(), ...(state.brokerId ? [state.brokerId] : [])],
       });
       await activities.notify({
         eventId: nextEventId('reassigned'), kind: 'case_reassigned', caseId: state.caseId, recipientRole: 'manager', recipientId: null,
@@ -722,6 +721,7 @@ function initialState(input: LeadCaseInput): LeadCaseState {
     humanReviewRequested: false,
     brokerId: null,
     previousBrokerIds: [],
+    departedBrokerIds: [],
     deadline: null,
     matches: [],
     selectedProductId: null,

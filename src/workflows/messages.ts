@@ -86,6 +86,8 @@ export interface LeadCaseState {
   brokerId: string | null;
   /** Brokers this case has already been taken from (reassignment avoids them). */
   previousBrokerIds: string[];
+  /** Brokers who left the firm (offboarding): the case must not stay with, or go to, them. */
+  departedBrokerIds: string[];
   deadline: Deadline | null;
   matches: ProductMatch[];
   selectedProductId: string | null;

@@ -192,7 +192,7 @@ describe('when Temporal is unreachable', () => {
         body: JSON.stringify(aLead({ channelId: ch.id, applicant: { phone: aPhone() } })),
       });
       expect(res.status).toBe(503);
-      expect((await res.json()).code).toBe('temporal_unavailable');
+      expect(((await res.json()) as { code: string }).code).toBe('temporal_unavailable');
       expect(await casesOfChannel(ch.id)).toBe(0);
       const [key] = await stack.db.query(`SELECT 1 FROM idempotency_keys WHERE key = 'outage-1'`);
       expect(key).toBeUndefined();

@@ -53,7 +53,7 @@ export async function startStack(env: Record<string, string> = {}): Promise<Test
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   const api: TestStack['api'] = async (actor, method, path, body, headers = {}) => {
-    const auth = actor ? { authorization: `Bearer ${await signToken(cfg, actor)}` } : {};
+    const auth: Record<string, string> = actor ? { authorization: `Bearer ${await signToken(cfg, actor)}` } : {};
     const res = await fetch(`${baseUrl}${path}`, {
       method,
       headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...auth, ...headers },

@@ -1,0 +1,240 @@
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import {
+  assignmentUpdate,
+  brokerLeavingSignal,
+  contactAttemptUpdate,
+  doNotContactUpdate,
+  outcomeUpdate,
+  selectionUpdate,
+  stateQuery,
+  withdrawConsentUpdate,
+} from '../../src/workflows/messages';
+import { BrokerIdKey, SlaDueAtKey } from '../../src/temporal/search-attributes';
+import { caseInput, DAY, FakeActivities, HOUR, MINUTE, startCase, timeSkippingEnv, untilShanghaiMorning, withConsent, withWorker } from './harness';
+
+let env: TestWorkflowEnvironment;
+beforeEach(async () => {
+  env = await timeSkippingEnv();
+  // Contact rules read the clock: start every test at 10:00 in Shanghai, outside quiet hours.
+  await env.sleep(untilShanghaiMorning(await env.currentTimeMs()));
+});
+afterEach(async () => env?.teardown());
+
+const refusal = async (p: Promise<unknown>) => {
+  try {
+    await p;
+    return 'accepted';
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError) return (err.cause as { type?: string }).type;
+    throw err;
+  }
+};
+const call = { channel: 'phone', purpose: 'service', outcome: 'no_answer' } as const;
+
+describe('first-contact deadline', () => {
+  test('the broker is reminded at 50 %, the manager told at 100 %, and the case reassigned at 200 %', async () => {
+    const fakes = new FakeActivities();
+    await withWorker(env, fakes, async (tq) => {
+      const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
+      await env.sleep(1_000);
+      expect((await handle.query(stateQuery)).brokerId).toBe('b-1');
+
+      await env.sleep(14 * MINUTE);
+      expect(fakes.notifications('first_contact_reminder')).toHaveLength(0);
+      await env.sleep(2 * MINUTE);
+      expect(fakes.notifications('first_contact_reminder')).toEqual([expect.objectContaining({ recipientRole: 'broker', recipientId: 'b-1' })]);
+      expect(fakes.notifications('sla_breached')).toHaveLength(0);
+
+      await env.sleep(15 * MINUTE);
+      expect(fakes.notifications('sla_breached')).toEqual([expect.objectContaining({ recipientRole: 'manager' })]);
+      expect((await handle.query(stateQuery)).brokerId).toBe('b-1');
+
+      await env.sleep(30 * MINUTE);
+      const state = await handle.query(stateQuery);
+      expect(state.brokerId).toBe('b-2');
+      expect(state.previousBrokerIds).toEqual(['b-1']);
+      expect(state.deadline).toMatchObject({ kind: 'first_contact', reminded: false, escalated: false });
+      expect(fakes.notifications('case_reassigned')).toEqual([expect.objectContaining({ payload: expect.objectContaining({ newBrokerId: 'b-2' }) })]);
+      expect((await handle.describe()).typedSearchAttributes.get(BrokerIdKey)).toBe('b-2');
+    });
+  });
+
+  test('a tier-B case approved by review gets the 4 h first-contact deadline', async () => {
+    const fakes = new FakeActivities();
+    fakes.prescreen = { tier: 'B', rulesFired: [], requiredDocuments: [] };
+    await withWorker(env, fakes, async (tq) => {
+      const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
+      await env.sleep(1_000);
+      const { state } = await handle.executeUpdate('review', { args: [{ decision: 'approve', reviewerId: 'r1' }] }) as { state: { deadline: { startedAt: string; dueAt: string } } };
+      expect(Date.parse(state.deadline.dueAt) - Date.parse(state.deadline.startedAt)).toBe(4 * HOUR);
+    });
+  });
+
+  test('each contact attempt sets the next follow-up deadline and stops the first-contact clock', async () => {
+    const fakes = new FakeActivities();
+    await withWorker(env, fakes, async (tq) => {
+      const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
+      await env.sleep(1_000);
+      const { state, eventId } = await handle.executeUpdate(contactAttemptUpdate, { args: [{ brokerId: 'b-1', ...call }] });
+      expect(state.deadline).toMatchObject({ kind: 'follow_up' });
+      expect(Date.parse(state.deadline!.dueAt) - Date.parse(state.deadline!.startedAt)).toBe(48 * HOUR);
+      expect(fakes.named('logContactAttempt')).toEqual([expect.objectContaining({ eventId, brokerId: 'b-1', channel: 'phone' })]);
+      expect((await handle.describe()).typedSearchAttributes.get(SlaDueAtKey)?.toISOString()).toBe(state.deadline!.dueAt);
+
+      await env.sleep(2 * HOUR);
+      expect(fakes.notifications('first_contact_reminder')).toHaveLength(0);
+      expect((await handle.query(stateQuery)).brokerId).toBe('b-1');
+    });
+  });
+});
+
+describe('contact limits', () => {
+  test('a fourth attempt on the same day is refused, and the next day is allowed again', async () => {
+    const fakes = new FakeActivities();
+    await withWorker(env, fakes, async (tq) => {
+      const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
+      await env.sleep(1_000);
+      for (let i = 0; i < 3; i++) await handle.executeUpdate(contactAttemptUpdate, { args: [{ brokerId: 'b-1', ...call }] });
+      expect(await refusal(handle.executeUpdate(contactAttemptUpdate, { args: [{ brokerId: 'b-1', ...call }] }))).toBe('daily_cap_reached');
+      expect(fakes.named('logContactAttempt')).toHaveLength(3);
+      await env.sleep(DAY);
+      expect(await refusal(handle.executeUpdate(contactAttemptUpdate, { args: [{ brokerId: 'b-1', ...call }] }))).toBe('accepted');
+    });
+  });
+
+  test('contact in quiet hours is refused with the reason', async () => {
+    const fakes = new FakeActivities();
+    await withWorker(env, fakes, async (tq) => {
+      const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
+      await env.sleep(1_000);
+      await handle.executeUpdate(contactAttemptUpdate, { args: [{ brokerId: 'b-1', ...call }] });
+      await env.sleep(11 * HOUR + 30 * MINUTE); // 21:30 in Shanghai
+      expect(await refusal(handle.executeUpdate(contactAttemptUpdate, { args: [{ brokerId: 'b-1', ...call }] }))).toBe('quiet_hours');
+    });
+  });
+
+  test('after do-not-contact nothing more is logged', async () => {
+    const fakes = new FakeActivities();
+    await withWorker(env, fakes, async (tq) => {
+      const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
+      await env.sleep(1_000);
+      await handle.executeUpdate(doNotContactUpdate, { args: [{ by: 'compliance:c1' }] });
+      expect(await refusal(handle.executeUpdate(contactAttemptUpdate, { args: [{ brokerId: 'b-1', ...call }] }))).toBe('do_not_contact');
+      expect(fakes.named('logContactAttempt')).toHaveLength(0);
+    });
+  });
+
+  test('marketing contact needs marketing consent, and never reaches a vulnerable person', async () => {
+    const fakes = new FakeActivities();
+    await withWorker(env, fakes, async (tq) => {
+      const plain = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
+      const vulnerable = await startCase(env, tq, caseInput({
+        consentAtIntake: withConsent(['credit_assessment', 'marketing']),
+        facts: { ...caseInput().facts, vulnerable: true, ageBand: '60+' },
+      }));
+      await env.sleep(1_000);
+      const marketing = { ...call, purpose: 'marketing' } as const;
+      expect(await refusal(plain.executeUpdate(contactAttemptUpdate, { args: [{ brokerId: 'b-1', ...marketing }] }))).toBe('marketing_consent_missing');
+      const vulnerableBroker = (await vulnerable.query(stateQuery)).brokerId!;
+      expect(await refusal(vulnerable.executeUpdate(contactAttemptUpdate, { args: [{ brokerId: vulnerableBroker, ...marketing }] }))).toBe('vulnerable_no_marketing');
+      expect(await refusal(vulnerable.executeUpdate(contactAttemptUpdate, { args: [{ brokerId: vulnerableBroker, ...call }] }))).toBe('accepted');
+    });
+  });
+
+  test('only the assigned broker may log contact', async () => {
+    const fakes = new FakeActivities();
+    await withWorker(env, fakes, async (tq) => {
+      const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
+      await env.sleep(1_000);
+      expect(await refusal(handle.executeUpdate(contactAttemptUpdate, { args: [{ brokerId: 'b-9', ...call }] }))).toBe('not_assigned_broker');
+    });
+  });
+});
+
+describe('selection, outcome and reassignment', () => {
+  test('the choice must be one of the matches; an outcome must fit the stage', async () => {
+    const fakes = new FakeActivities();
+    await withWorker(env, fakes, async (tq) => {
+      const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
+      await env.sleep(1_000);
+      expect(await refusal(handle.executeUpdate(selectionUpdate, { args: [{ brokerId: 'b-1', productId: 'p-unmatched' }] }))).toBe('product_not_matched');
+      expect(await refusal(handle.executeUpdate(outcomeUpdate, { args: [{ brokerId: 'b-1', outcome: 'approved' }] }))).toBe('not_submitted');
+      expect(await refusal(handle.executeUpdate(outcomeUpdate, { args: [{ brokerId: 'b-1', outcome: 'submitted' }] }))).toBe('no_selection');
+      const before = await handle.query(stateQuery);
+      expect(before).toMatchObject({ stage: 'follow_up', selectedProductId: null, outcome: null });
+
+      await handle.executeUpdate(selectionUpdate, { args: [{ brokerId: 'b-1', productId: 'p-2' }] });
+      const { state: submitted } = await handle.executeUpdate(outcomeUpdate, { args: [{ brokerId: 'b-1', outcome: 'submitted' }] });
+      expect(submitted).toMatchObject({ stage: 'submitted', selectedProductId: 'p-2', deadline: null });
+      const { state: approved } = await handle.executeUpdate(outcomeUpdate, { args: [{ brokerId: 'b-1', outcome: 'approved' }] });
+      expect(approved).toMatchObject({ stage: 'closed', outcome: 'approved' });
+      // A converted case keeps its credit facts for five years.
+      expect(Date.parse(approved.retentionDueAt!) - Date.parse(approved.closedAt!)).toBe(5 * 365 * DAY);
+    });
+  });
+
+  test('submission needs the customer’s lender-sharing consent', async () => {
+    const fakes = new FakeActivities();
+    await withWorker(env, fakes, async (tq) => {
+      const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent(['credit_assessment']) }));
+      await env.sleep(1_000);
+      await handle.executeUpdate(selectionUpdate, { args: [{ brokerId: 'b-1', productId: 'p-1' }] });
+      expect(await refusal(handle.executeUpdate(outcomeUpdate, { args: [{ brokerId: 'b-1', outcome: 'submitted' }] }))).toBe('lender_sharing_consent_missing');
+    });
+  });
+
+  test('a manager can reassign a case or return it to the shared pool', async () => {
+    const fakes = new FakeActivities();
+    await withWorker(env, fakes, async (tq) => {
+      const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
+      await env.sleep(1_000);
+      const { state } = await handle.executeUpdate(assignmentUpdate, { args: [{ brokerId: 'b-3', by: 'manager:m1' }] });
+      expect(state).toMatchObject({ brokerId: 'b-3', previousBrokerIds: ['b-1'] });
+      expect(fakes.notifications('case_assigned').at(-1)).toMatchObject({ recipientId: 'b-3' });
+      const { state: pooled } = await handle.executeUpdate(assignmentUpdate, { args: [{ brokerId: null, by: 'manager:m1' }] });
+      expect(pooled.brokerId).toBeNull();
+    });
+  });
+
+  test("a leaving broker's case is handed to another broker, once, however often the signal arrives", async () => {
+    const fakes = new FakeActivities();
+    await withWorker(env, fakes, async (tq) => {
+      const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
+      await env.sleep(1_000);
+      await handle.signal(brokerLeavingSignal, { brokerId: 'b-1' });
+      await handle.signal(brokerLeavingSignal, { brokerId: 'b-1' });
+      await env.sleep(1_000);
+      const state = await handle.query(stateQuery);
+      expect(state.brokerId).toBe('b-2');
+      expect(fakes.named('assignBroker')).toHaveLength(2); // the first assignment, and one hand-over
+    });
+  });
+});
+
+describe('withdrawal of credit_assessment', () => {
+  const stages = {
+    awaiting_consent: { consent: undefined, tier: 'A' as const },
+    manual_review: { consent: withConsent(), tier: 'B' as const },
+    follow_up: { consent: withConsent(), tier: 'A' as const },
+    declined: { consent: withConsent(), tier: 'C' as const },
+  };
+  for (const [stage, setup] of Object.entries(stages)) {
+    test(`withdrawal at ${stage} erases the identity at once and stops every timer`, async () => {
+      const fakes = new FakeActivities();
+      fakes.prescreen = { tier: setup.tier, rulesFired: [], requiredDocuments: [] };
+      await withWorker(env, fakes, async (tq) => {
+        const handle = await startCase(env, tq, caseInput({ consentAtIntake: setup.consent }));
+        await env.sleep(1_000);
+        expect((await handle.query(stateQuery)).stage).toBe(stage);
+        const { state } = await handle.executeUpdate(withdrawConsentUpdate, { args: [{ purposes: ['credit_assessment'], source: 'customer' }] });
+        expect(state.stage).toBe('erased');
+        expect(await handle.result()).toMatchObject({ stage: 'erased', closeReason: 'consent_withdrawn' });
+        expect(fakes.named('eraseLeadData')).toEqual([expect.objectContaining({ reason: 'consent_withdrawn' })]);
+        const callsAtErasure = fakes.calls.length;
+        await env.sleep(30 * DAY);
+        expect(fakes.calls.length).toBe(callsAtErasure);
+      });
+    });
+  }
+});

@@ -1,0 +1,80 @@
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { legalHoldUpdate, outcomeUpdate, stateQuery } from '../../src/workflows/messages';
+import { LeadStageKey } from '../../src/temporal/search-attributes';
+import { caseInput, DAY, FakeActivities, startCase, timeSkippingEnv, untilShanghaiMorning, withConsent, withWorker } from './harness';
+
+let env: TestWorkflowEnvironment;
+beforeEach(async () => {
+  env = await timeSkippingEnv();
+  await env.sleep(untilShanghaiMorning(await env.currentTimeMs()));
+});
+afterEach(async () => env?.teardown());
+
+describe('retention and erasure', () => {
+  test('a case lost without converting is erased 90 days after it closed, on a fresh history', async () => {
+    const fakes = new FakeActivities();
+    await withWorker(env, fakes, async (tq) => {
+      const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
+      await env.sleep(1_000);
+      const { state } = await handle.executeUpdate(outcomeUpdate, { args: [{ brokerId: 'b-1', outcome: 'lost' }] });
+      expect(state).toMatchObject({ stage: 'closed', outcome: 'lost' });
+      const closedAt = Date.parse(state.closedAt!);
+      expect(Date.parse(state.retentionDueAt!) - closedAt).toBe(90 * DAY);
+
+      await env.sleep(1_000);
+      const retentionRun = await env.client.workflow.getHandle(handle.workflowId).describe();
+      expect(retentionRun.runId).not.toBe(handle.firstExecutionRunId); // continued as new for the long wait
+      expect(retentionRun.typedSearchAttributes.get(LeadStageKey)).toBe('closed');
+
+      await env.sleep(89 * DAY);
+      expect(fakes.named('eraseLeadData')).toHaveLength(0);
+      const result = await env.client.workflow.getHandle(handle.workflowId).result();
+      expect(result).toMatchObject({ stage: 'erased' });
+      const [erase] = fakes.named('eraseLeadData');
+      expect(erase.reason).toBe('retention_expired');
+      expect(Date.parse(erase.at) - closedAt).toBeGreaterThanOrEqual(90 * DAY);
+      expect(Date.parse(erase.at) - closedAt).toBeLessThan(91 * DAY);
+    });
+  });
+
+  test('a legal hold pauses the retention clock, and releasing it resumes with the time that was left', async () => {
+    const fakes = new FakeActivities();
+    await withWorker(env, fakes, async (tq) => {
+      const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
+      await env.sleep(1_000);
+      const { state } = await handle.executeUpdate(outcomeUpdate, { args: [{ brokerId: 'b-1', outcome: 'customer_declined' }] });
+      const closedAt = Date.parse(state.closedAt!);
+      const latest = env.client.workflow.getHandle(handle.workflowId);
+
+      await env.sleep(30 * DAY);
+      const { state: held } = await latest.executeUpdate(legalHoldUpdate, { args: [{ hold: true, by: 'compliance:c1' }] });
+      expect(held.legalHold).not.toBeNull();
+      await env.sleep(200 * DAY);
+      expect(fakes.named('eraseLeadData')).toHaveLength(0);
+      expect((await latest.query(stateQuery)).stage).toBe('closed');
+
+      const { state: released } = await latest.executeUpdate(legalHoldUpdate, { args: [{ hold: false, by: 'compliance:c1' }] });
+      const releasedAt = await env.currentTimeMs();
+      expect(Date.parse(released.retentionDueAt!) - releasedAt).toBeGreaterThan(59 * DAY);
+      expect(Date.parse(released.retentionDueAt!) - releasedAt).toBeLessThanOrEqual(60 * DAY);
+      expect(await latest.result()).toMatchObject({ stage: 'erased' });
+      const [erase] = fakes.named('eraseLeadData');
+      expect(Date.parse(erase.at) - closedAt).toBeGreaterThanOrEqual(290 * DAY);
+    });
+  });
+
+  test('a hold placed on an open case keeps its data even when consent is withdrawn, until released', async () => {
+    const fakes = new FakeActivities();
+    await withWorker(env, fakes, async (tq) => {
+      const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
+      await env.sleep(1_000);
+      await handle.executeUpdate(legalHoldUpdate, { args: [{ hold: true, by: 'compliance:c1' }] });
+      const { state } = await handle.executeUpdate('withdrawConsent', { args: [{ purposes: ['credit_assessment'], source: 'customer' }] }) as { state: { stage: string } };
+      expect(state.stage).toBe('withdrawn');
+      await env.sleep(10 * DAY);
+      expect(fakes.named('eraseLeadData')).toHaveLength(0);
+      await handle.executeUpdate(legalHoldUpdate, { args: [{ hold: false, by: 'compliance:c1' }] });
+      expect(await handle.result()).toMatchObject({ stage: 'erased', closeReason: 'consent_withdrawn' });
+    });
+  });
+});
