@@ -1,0 +1,31 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Worker } from '@temporalio/worker';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+
+/**
+ * Replays the committed histories of representative cases (test/workflows/histories, recorded by
+ * `npm run histories:record`) against today's workflow code. A change that would break a case
+ * already running in production fails here: guard it with `patched()` instead.
+ */
+const dir = join(__dirname, 'histories');
+const fixtures = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+
+test('there are saved histories for every representative path', () => {
+  const paths = new Set(fixtures.map((f) => f.replace(/\.run\d+\.json$/, '')));
+  expect([...paths].sort()).toEqual([
+    'consent-timeout-erased',
+    'legal-hold-during-retention',
+    'tier-a-converted-then-retention',
+    'tier-b-escalated-reassigned-lost-erased',
+    'tier-c-human-review-approved',
+    'withdrawal-during-follow-up',
+  ]);
+});
+
+test.each(fixtures)('%s replays without non-determinism', async (file) => {
+  const history = historyFromJSON(JSON.parse(readFileSync(join(dir, file), 'utf8')));
+  await expect(
+    Worker.runReplayHistory({ workflowBundle: { codePath: process.env.WORKFLOW_BUNDLE_PATH! } }, history, file),
+  ).resolves.toBeUndefined();
+});
