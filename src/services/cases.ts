@@ -21,9 +21,9 @@ export interface CaseDeps {
 
 const CASE_COLUMNS = `id, workflow_id, channel_id, channel_grade, stage, is_open, risk_tier, broker_id, consent_state, vulnerable, is_local,
   amount_cny, term_months, loan_purpose, occupation, age_band, province_code, region_prefix, sla_due_at, sla_kind, do_not_contact,
-  selected_product_id, outcome, closed_at, retention_due_at, legal_hold, erased_at, created_at, updated_at`;
+  selected_product_id, outcome, closed_at, retention_due_at, legal_hold, erased_at, submitted_by, created_at, updated_at`;
 
-type CaseRow = Record<string, unknown> & { id: string; broker_id: string | null; channel_id: string; erased_at: Date | null };
+type CaseRow = Record<string, unknown> & { id: string; broker_id: string | null; channel_id: string; submitted_by: string; erased_at: Date | null };
 
 function toView(r: CaseRow) {
   return {
@@ -57,7 +57,9 @@ function toView(r: CaseRow) {
 
 /** Who may see a case at all: everyone but brokers (their own cases only) and channels (their channel's). */
 export function assertMayRead(actor: Actor, row: CaseRow): void {
-  if (actor.role === 'broker' && row.broker_id !== actor.sub) throw new AppError(403, 'not_your_case', 'brokers see only the cases assigned to them');
+  if (actor.role === 'broker' && row.broker_id !== actor.sub && row.submitted_by !== `broker:${actor.sub}`) {
+    throw new AppError(403, 'not_your_case', 'brokers see only the cases assigned to them or submitted by them');
+  }
   if (actor.role === 'channel' && row.channel_id !== actor.channelId) throw new AppError(403, 'not_your_channel', "a channel sees only its own channel's cases");
 }
 

@@ -121,12 +121,12 @@ export async function submitLead(deps: IntakeDeps, actor: Actor, req: IntakeRequ
     await db.transaction(async (m) => {
       await m.query(
         `INSERT INTO lead_cases (id, workflow_id, channel_id, channel_grade, stage, vulnerable, is_local, amount_cny, term_months,
-           loan_purpose, occupation, age_band, province_code, region_prefix, age_at_intake, region_mismatches, id_index, phone_index, device_index)
-         VALUES ($1,$2,$3,$4,'awaiting_consent',$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18)`,
+           loan_purpose, occupation, age_band, province_code, region_prefix, age_at_intake, region_mismatches, id_index, phone_index, device_index, submitted_by)
+         VALUES ($1,$2,$3,$4,'awaiting_consent',$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19)`,
         [
           caseId, workflowId, req.channelId, grade, suitability.vulnerable, suitability.local, req.request.amount, req.request.termMonths,
           req.request.purpose, req.applicant.occupation, ageBand(age), id.provinceCode, regionPrefix(req.applicant.residenceRegion), age,
-          suitability.mismatches, idIndex, phoneIndex, deviceIndex,
+          suitability.mismatches, idIndex, phoneIndex, deviceIndex, `${actor.role}:${actor.sub}`,
         ],
       );
       const identity: StoredIdentity = {

@@ -7,12 +7,13 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { WorkflowHandle } from '@temporalio/client';
+import type { WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import type { temporal } from '@temporalio/proto';
 import { contactAttemptUpdate, humanReviewUpdate, legalHoldUpdate, outcomeUpdate, reviewUpdate, selectionUpdate, withdrawConsentUpdate } from '../../src/workflows/messages';
 import { ensureWorkflowBundle } from '../support/workflow-bundle';
 import { caseInput, DAY, FakeActivities, HOUR, startCase, timeSkippingEnv, untilShanghaiMorning, withConsent, withWorker } from './harness';
 
-type Scenario = (env: TestWorkflowEnvironment, fakes: FakeActivities, tq: string) => Promise<WorkflowHandle>;
+type Scenario = (env: TestWorkflowEnvironment, fakes: FakeActivities, tq: string) => Promise<WorkflowHandleWithFirstExecutionRunId>;
 
 const scenarios: Record<string, { setup?: (f: FakeActivities) => void; run: Scenario }> = {
   'consent-timeout-erased': {
@@ -87,9 +88,9 @@ const scenarios: Record<string, { setup?: (f: FakeActivities) => void; run: Scen
 async function allRuns(env: TestWorkflowEnvironment, workflowId: string, firstRunId: string) {
   const runs: { runId: string; json: string }[] = [];
   for (let runId: string | undefined = firstRunId; runId; ) {
-    const history = await env.client.workflow.getHandle(workflowId, runId).fetchHistory();
-    runs.push({ runId, json: historyToJSON(history) });
-    const last = history.events?.[history.events.length - 1];
+    const history: temporal.api.history.v1.IHistory = await env.client.workflow.getHandle(workflowId, runId).fetchHistory();
+    runs.push({ runId, json: historyToJSON(history as temporal.api.history.v1.History) });
+    const last: temporal.api.history.v1.IHistoryEvent | undefined = history.events?.[history.events.length - 1];
     runId = last?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
   }
   return runs;

@@ -42,6 +42,8 @@ export class LeadCase {
   @Column({ name: 'retention_due_at', type: 'timestamptz', nullable: true }) retentionDueAt!: Date | null;
   @Column({ name: 'legal_hold', type: 'boolean', default: false }) legalHold!: boolean;
   @Column({ name: 'erased_at', type: 'timestamptz', nullable: true }) erasedAt!: Date | null;
+  /** Who submitted the lead, as `role:sub` (a broker who submitted it may see it before assignment). */
+  @Column({ name: 'submitted_by', type: 'text', default: 'unknown' }) submittedBy!: string;
   /** Highest workflow event sequence applied to this projection, so a late retry never moves it backwards. */
   @Column({ name: 'projection_seq', type: 'integer', default: 0 }) projectionSeq!: number;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;

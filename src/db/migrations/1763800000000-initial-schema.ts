@@ -43,7 +43,7 @@ export class InitialSchema1763800000000 implements MigrationInterface {
         sla_due_at timestamptz, sla_kind text, do_not_contact boolean NOT NULL DEFAULT false,
         selected_product_id text, outcome text, closed_at timestamptz, retention_due_at timestamptz,
         legal_hold boolean NOT NULL DEFAULT false, erased_at timestamptz,
-        projection_seq integer NOT NULL DEFAULT 0,
+        submitted_by text NOT NULL DEFAULT 'unknown', projection_seq integer NOT NULL DEFAULT 0,
         created_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now());
       -- One open case per person (撞单): a second intake by the same ID number or phone joins it.
       CREATE UNIQUE INDEX lead_cases_open_id_index ON lead_cases (id_index) WHERE is_open AND id_index IS NOT NULL;
