@@ -3,7 +3,8 @@ import { z } from 'zod';
 /**
  * Business policy: every number the rules use, in one validated object.
  * Defaults follow shared/domain.md; an operator overrides any of them with a JSON file named by
- * POLICY_FILE (deep-merged over these defaults and validated again).
+ * POLICY_FILE (deep-merged over these defaults and validated again). Unknown keys are errors, so a
+ * misspelt override cannot be silently ignored.
  *
  * This module is pure (no I/O) so that workflow code can import the types and the schema.
  */
@@ -12,15 +13,15 @@ const pct = z.number().min(0).max(100);
 const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM (24 h)');
 
 export const policySchema = z
-  .object({
-    consent: z.object({
+  .strictObject({
+    consent: z.strictObject({
       /** A case that never gets credit_assessment consent is erased after this wait. */
       waitHours: hours.default(72),
       /** The notice version that intake and consent grants must name. */
       currentNoticeVersion: z.string().min(1).default('2026-01'),
     }),
-    followUp: z.object({
-      firstContactMinutes: z.object({ A: hours.default(30), B: hours.default(240) }),
+    followUp: z.strictObject({
+      firstContactMinutes: z.strictObject({ A: hours.default(30), B: hours.default(240) }),
       /** After each logged contact attempt, the next follow-up is due this many hours later. */
       nextFollowUpHours: hours.default(48),
       /** Fractions of a deadline at which the broker is reminded, the manager told, the case reassigned. */
@@ -28,25 +29,25 @@ export const policySchema = z
       escalateAt: z.number().positive().default(1),
       reassignAt: z.number().positive().default(2),
     }),
-    review: z.object({ manualReviewHours: hours.default(24) }),
-    contact: z.object({
+    review: z.strictObject({ manualReviewHours: hours.default(24) }),
+    contact: z.strictObject({
       maxAttemptsPerDay: z.number().int().positive().default(3),
       quietHoursStart: clock.default('21:00'),
       quietHoursEnd: clock.default('08:00'),
       /** Quiet hours and "a day" are read in this time zone (the customer's, for a mainland firm). */
       timeZone: z.string().default('Asia/Shanghai'),
     }),
-    complaints: z.object({
-      firstResponseHours: z.object({ high: hours.default(2), normal: hours.default(24), low: hours.default(72) }),
+    complaints: z.strictObject({
+      firstResponseHours: z.strictObject({ high: hours.default(2), normal: hours.default(24), low: hours.default(72) }),
       resolutionDays: z.number().positive().default(15),
     }),
-    pricing: z.object({ aprCapPct: pct.default(24) }),
-    age: z.object({
+    pricing: z.strictObject({ aprCapPct: pct.default(24) }),
+    age: z.strictObject({
       minimum: z.number().int().positive().default(18),
       studentVulnerableUnder: z.number().int().positive().default(22),
       elderlyFrom: z.number().int().positive().default(60),
     }),
-    dti: z.object({
+    dti: z.strictObject({
       incomeShockPct: pct.default(20),
       rateShockPp: z.number().min(0).default(3),
       tierAMaxPct: pct.default(40),
@@ -54,23 +55,23 @@ export const policySchema = z
       /** Rate assumed for the new loan's instalment before the shock, when no product is known yet. */
       assumedAprPct: pct.default(18),
     }),
-    fraud: z.object({
+    fraud: z.strictObject({
       /** The same device on more than this many leads within 24 h is a fraud signal. */
       deviceLeadsPer24h: z.number().int().positive().default(3),
       /** Applications to more than this many lenders (多头借贷) is a fraud signal. */
       multiLenderApplications: z.number().int().positive().default(3),
     }),
-    retention: z.object({
+    retention: z.strictObject({
       unconvertedDays: z.number().positive().default(90),
       convertedYears: z.number().positive().default(5),
     }),
-    channelGrades: z.object({
+    channelGrades: z.strictObject({
       premiumMinApprovalPct: pct.default(60),
       premiumMaxNplPct: pct.default(2),
       riskMinNplPct: pct.default(5),
       riskMinFraudPct: pct.default(3),
     }),
-    maxAmountByGrade: z.object({
+    maxAmountByGrade: z.strictObject({
       premium: z.number().int().positive().default(300_000),
       general: z.number().int().positive().default(200_000),
       risk: z.number().int().positive().default(50_000),

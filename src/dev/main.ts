@@ -94,7 +94,6 @@ async function main() {
   const api = `http://localhost:${cfg.API_PORT}`;
   say('dev', '');
   say('dev', `API        ${api}/v1      (health ${api}/healthz, readiness ${api}/readyz)`);
-  say('dev', `API docs   ${api}/docs`);
   say('dev', `Web UI     ${temporal?.uiUrl ?? '(your cluster\'s UI)'}      workflows, search attributes, schedules`);
   say('dev', `Temporal   ${temporalAddress}   Postgres ${databaseUrl.replace(/:[^:@/]+@/, ':***@')}`);
   say('dev', 'A token:   npm run token -- --role manager --sub m1');

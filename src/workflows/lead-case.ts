@@ -45,8 +45,9 @@ import {
   type UpdateResult,
 } from './messages';
 
+// Each activity is a few queries: a short timeout lets a crashed worker's task move on quickly.
 const activities = proxyActivities<LeadActivities>({
-  startToCloseTimeout: '30 seconds',
+  startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 

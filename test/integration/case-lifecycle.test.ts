@@ -1,4 +1,4 @@
-import { aBroker, aChannel, aLead, actors, anIdNumber, birthForAge } from '../support/factories';
+import { aBroker, aChannel, aLead, actors, anIdNumber } from '../support/factories';
 import { noQuietHours } from '../support/policy';
 import { eventually, startStack, type TestStack } from '../support/stack';
 import { stateQuery } from '../../src/workflows/messages';
@@ -117,7 +117,7 @@ describe('pre-screen signals from Postgres', () => {
     // A person of 60 or more is vulnerable: the pre-screen cannot auto-pass them.
     const elderly = await stack.api(actors.channel(t.channel), 'POST', '/v1/leads', aLead({
       channelId: t.channel,
-      applicant: { idNumber: anIdNumber(birthForAge(60)), occupation: 'retired' },
+      applicant: { idNumber: anIdNumber(60), occupation: 'retired' },
     }));
     const row = await waitForStage(elderly.body.caseId, 'manual_review');
     expect(row).toMatchObject({ risk_tier: 'B', vulnerable: true });
@@ -178,7 +178,7 @@ describe('consent withdrawal and erasure', () => {
 describe('notifications outbox', () => {
   test('a review request for a tier-B case lands in the outbox for risk officers, without personal data', async () => {
     const t = await team();
-    const lead = aLead({ channelId: t.channel, applicant: { idNumber: anIdNumber(birthForAge(61)) } });
+    const lead = aLead({ channelId: t.channel, applicant: { idNumber: anIdNumber(61) } });
     const { body } = await stack.api(actors.channel(t.channel), 'POST', '/v1/leads', lead);
     await waitForStage(body.caseId, 'manual_review');
     const rows = await eventually(async () => {

@@ -5,7 +5,7 @@ import { createApp } from '../../src/api/app';
 import { signToken } from '../../src/api/auth';
 import { createLogger } from '../../src/infra/logger';
 import { LeadStageKey, AmountCnyKey, ChannelIdKey, VulnerableKey } from '../../src/temporal/search-attributes';
-import { aChannel, aLead, actors, anIdNumber, aPhone, birthForAge } from '../support/factories';
+import { aChannel, aLead, actors, anIdNumber, aPhone } from '../support/factories';
 import { eventually, startStack, type TestStack } from '../support/stack';
 
 let stack: TestStack;
@@ -134,7 +134,7 @@ describe('POST /v1/leads', () => {
 
   test('a minor is refused and nothing about them is stored', async () => {
     const ch = await aChannel(stack.db);
-    const res = await stack.api(actors.channel(ch.id), 'POST', '/v1/leads', aLead({ channelId: ch.id, applicant: { idNumber: anIdNumber(birthForAge(17)) } }));
+    const res = await stack.api(actors.channel(ch.id), 'POST', '/v1/leads', aLead({ channelId: ch.id, applicant: { idNumber: anIdNumber(17) } }));
     expect(res.status).toBe(422);
     expect(res.body.code).toBe('applicant_minor');
     expect(await casesOfChannel(ch.id)).toBe(0);

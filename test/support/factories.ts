@@ -3,20 +3,28 @@ import { checkDigitFor } from '../../src/domain/id-number';
 import type { IntakeRequest } from '../../src/api/schemas';
 import type { Actor } from '../../src/api/auth';
 
-/** A valid mainland ID number, unique per call, for someone born on `birth` (YYYYMMDD) in `region`. */
-export function anIdNumber(birth = '19900101', region = '110105'): string {
-  const first17 = `${region}${birth}${String(randomInt(0, 1000)).padStart(3, '0')}`;
+// Unique within this process by a counter; apart from other test processes by a random starting day.
+let idCounter = 0;
+const processDayOffset = randomInt(0, 300);
+
+/**
+ * A valid mainland ID number, unique per call, for someone `age` years old today (Asia/Shanghai),
+ * registered in `region`.
+ */
+export function anIdNumber(age = 35, region = '110105'): string {
+  const n = idCounter++;
+  const birth = birthForAge(age, new Date(), processDayOffset + Math.floor(n / 1000));
+  const first17 = `${region}${birth}${String(n % 1000).padStart(3, '0')}`;
   return first17 + checkDigitFor(first17);
 }
 
 /** A unique mainland mobile number. */
 export const aPhone = (): string => `139${String(randomInt(0, 100_000_000)).padStart(8, '0')}`;
 
-/** Birth date (YYYYMMDD) of someone `age` years old today (Asia/Shanghai), minus a safety day. */
-export function birthForAge(age: number, now = new Date()): string {
+/** Birth date (YYYYMMDD) of someone who is `age` today in Shanghai: their birthday was 2 + `daysEarlier` days ago. */
+export function birthForAge(age: number, now = new Date(), daysEarlier = 0): string {
   const d = new Date(now.getTime() + 8 * 3_600_000);
-  const y = d.getUTCFullYear() - age;
-  const md = new Date(Date.UTC(y, d.getUTCMonth(), d.getUTCDate() - 2));
+  const md = new Date(Date.UTC(d.getUTCFullYear() - age, d.getUTCMonth(), d.getUTCDate() - 2 - (daysEarlier % 360)));
   return `${md.getUTCFullYear()}${String(md.getUTCMonth() + 1).padStart(2, '0')}${String(md.getUTCDate()).padStart(2, '0')}`;
 }
 
@@ -34,7 +42,7 @@ export function aLead(o: LeadOverrides = {}): IntakeRequest {
     channelId: o.channelId ?? 'ch-partner-ref',
     applicant: {
       name: '测试客户',
-      idNumber: anIdNumber(birthForAge(35)),
+      idNumber: anIdNumber(35),
       phone: aPhone(),
       residenceRegion: '110105',
       occupation: 'salaried',

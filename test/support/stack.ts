@@ -17,7 +17,7 @@ export interface TestStack {
   cfg: Config;
   db: DataSource;
   client: Client;
-  worker: Worker;
+  worker: Worker | null;
   baseUrl: string;
   /** Calls the API as `actor`; returns status, headers and parsed JSON body. */
   api(actor: Actor | null, method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<ApiResponse>;
@@ -34,7 +34,7 @@ export interface ApiResponse {
  * The real service for one test file: a worker on its own task queue and the Express API on an
  * ephemeral port, both against the Postgres and Temporal dev server of the global setup.
  */
-export async function startStack(env: Record<string, string> = {}): Promise<TestStack> {
+export async function startStack(env: Record<string, string> = {}, opts: { worker?: boolean } = {}): Promise<TestStack> {
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('WARN') });
     runtimeInstalled = true;
@@ -44,8 +44,8 @@ export async function startStack(env: Record<string, string> = {}): Promise<Test
   const connection = await Connection.connect({ address: cfg.TEMPORAL_ADDRESS });
   const client = new Client({ connection, namespace: cfg.TEMPORAL_NAMESPACE });
   const nativeConnection = await NativeConnection.connect({ address: cfg.TEMPORAL_ADDRESS });
-  const worker = await createLeadWorker({ cfg, db, connection: nativeConnection, workflowBundlePath: process.env.WORKFLOW_BUNDLE_PATH });
-  const running = worker.run();
+  const worker = opts.worker === false ? null : await createLeadWorker({ cfg, db, connection: nativeConnection, workflowBundlePath: process.env.WORKFLOW_BUNDLE_PATH });
+  const running = worker?.run() ?? Promise.resolve();
 
   const app = createApp({ cfg, db, temporal: client, logger: createLogger('api-test', 'silent') });
   const server: Server = createServer(app);
@@ -74,7 +74,7 @@ export async function startStack(env: Record<string, string> = {}): Promise<Test
     async stop() {
       await new Promise<void>((r) => server.close(() => r()));
       server.closeAllConnections();
-      worker.shutdown();
+      worker?.shutdown();
       await running;
       await nativeConnection.close();
       await connection.close();
