@@ -1,0 +1,163 @@
+import { createHmac, randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createMaintenanceActivities } from '../../src/activities/maintenance-activities';
+import { startNotificationRelay } from '../../src/activities/notification-relay';
+import { createLogger } from '../../src/infra/logger';
+import { leadWorkflowId } from '../../src/temporal/names';
+import { ensureSchedules, SCHEDULES } from '../../src/worker/schedules';
+import { aBroker, aChannel, aLead, actors } from '../support/factories';
+import { eventually, startStack, type TestStack } from '../support/stack';
+
+let stack: TestStack;
+beforeAll(async () => {
+  stack = await startStack();
+});
+afterAll(async () => stack?.stop());
+
+const row = async (caseId: string) => (await stack.db.query('SELECT * FROM lead_cases WHERE id = $1', [caseId]))[0];
+async function caseInFollowUp(channelId: string) {
+  const { body } = await stack.api(actors.channel(channelId), 'POST', '/v1/leads', aLead({ channelId }));
+  return eventually(async () => {
+    const r = await row(body.caseId);
+    return r.stage === 'follow_up' ? r : null;
+  }, 'follow_up');
+}
+
+describe('schedules', () => {
+  test('are created idempotently and start the maintenance workflows on the task queue', async () => {
+    await ensureSchedules(stack.client, stack.cfg.TEMPORAL_TASK_QUEUE);
+    expect(await ensureSchedules(stack.client, stack.cfg.TEMPORAL_TASK_QUEUE)).toEqual([]);
+    for (const s of SCHEDULES) {
+      const d = await stack.client.schedule.getHandle(s.scheduleId).describe();
+      expect(d.action).toMatchObject({ type: 'startWorkflow', workflowType: s.workflowType });
+    }
+  });
+});
+
+describe('maintenance activities on Postgres', () => {
+  const acts = () => createMaintenanceActivities({ db: stack.db });
+
+  test('the retention sweep erases a case past its retention that still holds personal data, once', async () => {
+    const ch = await aChannel(stack.db);
+    await aBroker(stack.db, ch.team);
+    const c = await caseInFollowUp(ch.id);
+    // Simulate a case whose own timer never fired: its workflow is gone, its retention has passed.
+    await stack.client.workflow.getHandle(leadWorkflowId(c.id)).terminate('simulated loss of the timer');
+    await stack.db.query(`UPDATE lead_cases SET stage = 'closed', is_open = false, retention_due_at = now() - interval '1 day' WHERE id = $1`, [c.id]);
+
+    const first = await acts().retentionSweep({ at: new Date().toISOString() });
+    expect(first.caseIds).toContain(c.id);
+    expect(await stack.db.query('SELECT 1 FROM identities WHERE case_id = $1', [c.id])).toEqual([]);
+    const [evidence] = await stack.db.query('SELECT reason FROM erasure_records WHERE case_id = $1', [c.id]);
+    expect(evidence.reason).toBe('retention_sweep');
+    const second = await acts().retentionSweep({ at: new Date().toISOString() });
+    expect(second.caseIds).not.toContain(c.id);
+  });
+
+  test('a case under legal hold is never swept', async () => {
+    const ch = await aChannel(stack.db);
+    await aBroker(stack.db, ch.team);
+    const c = await caseInFollowUp(ch.id);
+    await stack.client.workflow.getHandle(leadWorkflowId(c.id)).terminate('test');
+    await stack.db.query(`UPDATE lead_cases SET stage = 'closed', is_open = false, legal_hold = true, retention_due_at = now() - interval '1 day' WHERE id = $1`, [c.id]);
+    const swept = await acts().retentionSweep({ at: new Date().toISOString() });
+    expect(swept.caseIds).not.toContain(c.id);
+    expect(await stack.db.query('SELECT 1 FROM identities WHERE case_id = $1', [c.id])).toHaveLength(1);
+  });
+
+  test('the follow-up digest counts breached deadlines by broker for managers', async () => {
+    const ch = await aChannel(stack.db);
+    const broker = await aBroker(stack.db, ch.team);
+    const c = await caseInFollowUp(ch.id);
+    await stack.db.query(`UPDATE lead_cases SET sla_due_at = now() - interval '2 hours' WHERE id = $1`, [c.id]);
+    const eventId = `digest:${randomUUID()}`;
+    const { breached } = await acts().followUpDigest({ at: new Date().toISOString(), eventId });
+    expect(breached).toBeGreaterThanOrEqual(1);
+    const [n] = await stack.db.query('SELECT recipient_role, payload FROM notifications WHERE event_id = $1', [eventId]);
+    expect(n.recipient_role).toBe('manager');
+    expect(n.payload.byBroker).toEqual(expect.arrayContaining([expect.objectContaining({ brokerId: broker, breached: 1 })]));
+  });
+
+  test('the deadline audit reports an open case that waits on a person with no deadline running', async () => {
+    const ch = await aChannel(stack.db);
+    await aBroker(stack.db, ch.team);
+    const c = await caseInFollowUp(ch.id);
+    await stack.db.query('UPDATE lead_cases SET sla_due_at = NULL WHERE id = $1', [c.id]);
+    const eventId = `audit:${randomUUID()}`;
+    await acts().casesWithoutDeadline({ at: new Date().toISOString(), eventId });
+    const [n] = await stack.db.query('SELECT payload FROM notifications WHERE event_id = $1', [eventId]);
+    expect(n.payload.casesWithoutDeadline).toEqual(expect.arrayContaining([{ caseId: c.id, stage: 'follow_up' }]));
+  });
+});
+
+describe('broker offboarding', () => {
+  test("every open case of a leaving broker goes to a colleague, and the broker takes no new cases", async () => {
+    const ch = await aChannel(stack.db);
+    const leaving = await aBroker(stack.db, ch.team);
+    const c1 = await caseInFollowUp(ch.id);
+    const c2 = await caseInFollowUp(ch.id);
+    expect([c1.broker_id, c2.broker_id]).toEqual([leaving, leaving]);
+    const staying = await aBroker(stack.db, ch.team);
+
+    const res = await stack.api(actors.manager(), 'POST', `/v1/brokers/${leaving}/offboarding`, {});
+    expect(res.status).toBe(202);
+    expect(res.body).toMatchObject({ brokerId: leaving, openCases: 2 });
+    await stack.client.workflow.getHandle(res.body.workflowId).result();
+    await eventually(async () => (await row(c1.id)).broker_id === staying && (await row(c2.id)).broker_id === staying, 'both cases handed over');
+    const [b] = await stack.db.query('SELECT active FROM brokers WHERE id = $1', [leaving]);
+    expect(b.active).toBe(false);
+
+    const c3 = await caseInFollowUp(ch.id);
+    expect(c3.broker_id).toBe(staying);
+    const again = await stack.api(actors.manager(), 'POST', `/v1/brokers/${leaving}/offboarding`, {});
+    expect(again.body.openCases).toBe(0);
+    const assigned = await stack.db.query(`SELECT count(*)::int AS n FROM notifications WHERE case_id = ANY($1) AND kind = 'case_assigned' AND recipient_id = $2`, [[c1.id, c2.id], staying]);
+    expect(assigned[0].n).toBe(2);
+  });
+
+  test('only a manager may offboard a broker', async () => {
+    const res = await stack.api(actors.broker(), 'POST', '/v1/brokers/b-east-1/offboarding', {});
+    expect(res.status).toBe(403);
+  });
+});
+
+describe('notification delivery', () => {
+  test('outbox rows are posted to the webhook with an HMAC signature, and retried after a failure', async () => {
+    const received: { headers: IncomingMessage['headers']; body: string }[] = [];
+    let failuresLeft = 1;
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        received.push({ headers: req.headers, body });
+        if (body.includes('relay-test') && failuresLeft-- > 0) res.writeHead(500).end();
+        else res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+    const eventId = `relay-test:${randomUUID()}`;
+    await stack.db.query(
+      `INSERT INTO notifications (event_id, kind, recipient_role, payload) VALUES ($1, 'digest', 'manager', '{"breached": 3}')`,
+      [eventId],
+    );
+    const stop = startNotificationRelay({ db: stack.db, url, secret: 'whsec-test', logger: createLogger('relay', 'silent'), intervalMs: 100 });
+    try {
+      const [sent] = await eventually(async () => {
+        const r = await stack.db.query(`SELECT status, attempts FROM notifications WHERE event_id = $1 AND status = 'sent'`, [eventId]);
+        return r.length ? r : null;
+      }, 'delivery', 15_000);
+      expect(sent.attempts).toBe(2);
+      const mine = received.filter((r) => r.body.includes(eventId));
+      expect(mine).toHaveLength(2);
+      const { headers, body } = mine[1];
+      const expected = createHmac('sha256', 'whsec-test').update(`${headers['x-timestamp']}.${body}`).digest('hex');
+      expect(headers['x-signature']).toBe(`sha256=${expected}`);
+      expect(JSON.parse(body)).toMatchObject({ id: eventId, kind: 'digest', payload: { breached: 3 } });
+    } finally {
+      await stop();
+      server.close();
+    }
+  });
+});

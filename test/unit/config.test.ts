@@ -1,0 +1,77 @@
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, ENV_NAMES, loadConfig } from '../../src/config';
+import { defaultPolicy } from '../../src/config/policy';
+
+const file = (content: string) => {
+  const path = join(mkdtempSync(join(tmpdir(), 'cfg-')), 'policy.json');
+  writeFileSync(path, content);
+  return path;
+};
+const messageOf = (env: NodeJS.ProcessEnv) => {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as Error).message;
+  }
+  throw new Error('expected the configuration to be refused');
+};
+
+describe('configuration', () => {
+  test('the defaults are the policy values of shared/domain.md', () => {
+    const p = loadConfig({}).policy;
+    expect(p.consent.waitHours).toBe(72);
+    expect(p.followUp.firstContactMinutes).toEqual({ A: 30, B: 240 });
+    expect([p.followUp.reminderAt, p.followUp.escalateAt, p.followUp.reassignAt]).toEqual([0.5, 1, 2]);
+    expect(p.review.manualReviewHours).toBe(24);
+    expect(p.contact).toMatchObject({ maxAttemptsPerDay: 3, quietHoursStart: '21:00', quietHoursEnd: '08:00' });
+    expect(p.complaints.firstResponseHours).toEqual({ high: 2, normal: 24, low: 72 });
+    expect(p.complaints.resolutionDays).toBe(15);
+    expect(p.pricing.aprCapPct).toBe(24);
+    expect(p.age).toEqual({ minimum: 18, studentVulnerableUnder: 22, elderlyFrom: 60 });
+    expect(p.dti).toMatchObject({ incomeShockPct: 20, rateShockPp: 3, tierAMaxPct: 40, tierBMaxPct: 55 });
+    expect(p.retention).toEqual({ unconvertedDays: 90, convertedYears: 5 });
+    expect(p.channelGrades).toEqual({ premiumMinApprovalPct: 60, premiumMaxNplPct: 2, riskMinNplPct: 5, riskMinFraudPct: 3 });
+    expect(p.maxAmountByGrade).toEqual({ premium: 300_000, general: 200_000, risk: 50_000 });
+  });
+
+  test('a malformed value stops start-up with a message naming the variable, not echoing the value', () => {
+    const message = messageOf({ DATABASE_URL: 'mysql://secret-host/db', API_PORT: 'eighty' });
+    expect(message).toContain('DATABASE_URL');
+    expect(message).toContain('API_PORT');
+    expect(message).not.toContain('secret-host');
+  });
+
+  test('production refuses the local development secrets, naming each one', () => {
+    const message = messageOf({ NODE_ENV: 'production' });
+    for (const name of ['JWT_SECRET', 'MASTER_KEY', 'BLIND_INDEX_KEY']) expect(message).toContain(name);
+    const key = Buffer.alloc(32, 7).toString('base64');
+    expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40), MASTER_KEY: key, BLIND_INDEX_KEY: key })).not.toThrow();
+  });
+
+  test('a key that is not 32 bytes of base64 is refused', () => {
+    expect(messageOf({ MASTER_KEY: Buffer.alloc(16).toString('base64') })).toContain('MASTER_KEY: must be 32 bytes');
+  });
+
+  test('POLICY_FILE overrides part of the policy and keeps the rest', () => {
+    const cfg = loadConfig({ POLICY_FILE: file(JSON.stringify({ pricing: { aprCapPct: 18 }, consent: { waitHours: 24 } })) });
+    expect(cfg.policy.pricing.aprCapPct).toBe(18);
+    expect(cfg.policy.consent.waitHours).toBe(24);
+    expect(cfg.policy.retention).toEqual(defaultPolicy().retention);
+  });
+
+  test('a misspelt or inconsistent policy override is an error that names the field', () => {
+    expect(messageOf({ POLICY_FILE: file(JSON.stringify({ pricing: { aprCapPercent: 18 } })) })).toContain('policy.pricing');
+    expect(messageOf({ POLICY_FILE: file(JSON.stringify({ dti: { tierAMaxPct: 60 } })) })).toContain('policy.dti.tierAMaxPct');
+    expect(messageOf({ POLICY_FILE: file('{not json') })).toContain('POLICY_FILE');
+    const unreadable = file('{}');
+    chmodSync(unreadable, 0o000);
+    if (process.getuid?.() !== 0) expect(messageOf({ POLICY_FILE: unreadable })).toContain('POLICY_FILE');
+  });
+
+  test('every variable read is listed for deployment checks', () => {
+    expect(ENV_NAMES).toEqual(expect.arrayContaining(['DATABASE_URL', 'TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'TEMPORAL_TASK_QUEUE', 'JWT_SECRET', 'MASTER_KEY', 'BLIND_INDEX_KEY', 'POLICY_FILE']));
+  });
+});
