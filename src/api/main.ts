@@ -8,7 +8,7 @@ import { createApp } from './app';
 /** API process: serves until SIGINT/SIGTERM, then stops taking requests and drains. */
 async function main(): Promise<void> {
   const cfg = config();
-  const logger = createLogger('api', cfg.LOG_LEVEL);
+  const logger = createLogger('api', cfg.LOG_LEVEL, cfg.LOG_PRETTY === '1');
   const db = await openDatabase(cfg.DATABASE_URL, { poolMax: cfg.DATABASE_POOL_MAX });
   const temporal = await connectClient(cfg);
   const server = createServer(createApp({ cfg, db, temporal, logger }));

@@ -25,6 +25,8 @@ export const envSchema = z
   .object({
     NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** `1`: human-readable log lines (npm run dev sets it); otherwise one JSON object per line. */
+    LOG_PRETTY: z.enum(['0', '1']).default('0'),
 
     API_PORT: port.default(3000),
     API_HOST: z.string().default('0.0.0.0'),
@@ -39,6 +41,8 @@ export const envSchema = z
     TEMPORAL_TLS_KEY_PATH: optionalString,
     TEMPORAL_TLS_CA_PATH: optionalString,
     TEMPORAL_API_KEY: optionalString,
+    /** A workflow bundle prebuilt by `npm run build` (dist/workflow-bundle.js); unset: bundle at worker start. */
+    WORKFLOW_BUNDLE_PATH: optionalString,
 
     DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').default(
       'postgres://postgres:postgres@localhost:5432/leads',

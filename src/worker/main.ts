@@ -9,7 +9,7 @@ import { createLeadWorker } from './worker';
 /** Worker process: runs workflows and activities until SIGINT/SIGTERM, then drains and exits. */
 async function main(): Promise<void> {
   const cfg = config();
-  const logger = createLogger('worker', cfg.LOG_LEVEL);
+  const logger = createLogger('worker', cfg.LOG_LEVEL, cfg.LOG_PRETTY === '1');
   const db = await openDatabase(cfg.DATABASE_URL, { poolMax: cfg.DATABASE_POOL_MAX });
   const client = await connectClient(cfg);
   const created = await ensureSchedules(client, cfg.TEMPORAL_TASK_QUEUE);
@@ -17,7 +17,7 @@ async function main(): Promise<void> {
   await client.connection.close();
 
   const connection = await connectWorker(cfg);
-  const worker = await createLeadWorker({ cfg, db, connection, workflowBundlePath: process.env.WORKFLOW_BUNDLE_PATH || undefined });
+  const worker = await createLeadWorker({ cfg, db, connection, workflowBundlePath: cfg.WORKFLOW_BUNDLE_PATH });
   const stopRelay =
     cfg.NOTIFY_WEBHOOK_URL && cfg.NOTIFY_WEBHOOK_SECRET
       ? startNotificationRelay({ db, url: cfg.NOTIFY_WEBHOOK_URL, secret: cfg.NOTIFY_WEBHOOK_SECRET, logger })
