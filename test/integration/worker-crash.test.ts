@@ -36,8 +36,15 @@ test('a worker killed with SIGKILL mid-case is replaced and every case reaches f
   try {
     await second.ready;
     await eventually(
-      async () => (await stack.db.query(`SELECT count(*)::int AS n FROM lead_cases WHERE id = ANY($1) AND stage = 'follow_up'`, [caseIds]))[0].n === caseIds.length,
-      'every case to reach follow_up',
+      async () =>
+        (
+          await stack.db.query(
+            `SELECT count(*)::int AS n FROM lead_cases c WHERE c.id = ANY($1) AND c.stage = 'follow_up'
+               AND EXISTS (SELECT 1 FROM notifications n WHERE n.case_id = c.id AND n.kind = 'case_assigned')`,
+            [caseIds],
+          )
+        )[0].n === caseIds.length,
+      'every case to reach follow_up and its broker to be told',
       90_000,
     );
   } finally {
