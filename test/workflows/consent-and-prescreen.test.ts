@@ -162,3 +162,23 @@ describe('pre-screen', () => {
     });
   });
 });
+
+describe('what managers see', () => {
+  test("the case's current details say its stage and what it waits for, and change with it", async () => {
+    const fakes = new FakeActivities();
+    fakes.prescreen = { tier: 'B', rulesFired: [], requiredDocuments: [] };
+    await withWorker(env, fakes, async (tq) => {
+      const handle = await startCase(env, tq, caseInput());
+      await env.sleep(1_000);
+      const details = async () => ((await handle.query<{ currentDetails: string }>('__temporal_workflow_metadata')).currentDetails);
+      expect(await details()).toContain('**Stage:** awaiting_consent');
+      expect(await details()).toContain("**Waiting for:** the customer's credit-assessment consent (due ");
+
+      await handle.executeUpdate(grantConsentUpdate, { args: [{ ...withConsent(), source: 'channel:x' }] });
+      await env.sleep(1_000);
+      expect(await details()).toContain('**Stage:** manual_review');
+      expect(await details()).toContain("**Waiting for:** a risk officer's review (due ");
+      expect(await details()).toContain('**Tier:** B');
+    });
+  });
+});
