@@ -1,13 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
+import { rateLimit } from 'express-rate-limit';
+import swaggerUi from 'swagger-ui-express';
 import { pinoHttp } from 'pino-http';
 import type { Client } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
 import type { Config } from '../config';
 import type { Logger } from '../infra/logger';
 import { createAuthenticator } from './auth';
+import { appendAudit } from '../db/audit';
 import { AppError, problemHandler, unknownRoute } from './errors';
+import { createMetrics } from './metrics';
+import { buildOpenApiDocument } from './openapi';
+import { auditRoutes } from './routes/audit';
 import { healthRoutes } from './routes/health';
 import { leadRoutes } from './routes/leads';
 import { referenceRoutes } from './routes/reference';
@@ -22,6 +28,8 @@ export interface AppDeps {
 /** The HTTP API: health first, then everything else behind authentication, and one error handler. */
 export function createApp(deps: AppDeps): Express {
   const app = express();
+  const metrics = createMetrics();
+  const openapi = buildOpenApiDocument();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
   app.use(helmet());
@@ -42,7 +50,16 @@ export function createApp(deps: AppDeps): Express {
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
     }),
   );
+  app.use(metrics.middleware);
   app.use(healthRoutes(deps));
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+  app.get('/openapi.json', (_req, res) => {
+    res.json(openapi);
+  });
+  // Swagger UI serves inline scripts and styles: a relaxed policy on /docs only.
+  app.use('/docs', helmet({ contentSecurityPolicy: false }), swaggerUi.serve, swaggerUi.setup(openapi, { customSiteTitle: 'Lead case engine API' }));
 
   const v1 = express.Router();
   v1.use((req, _res, next) => {
@@ -52,16 +69,36 @@ export function createApp(deps: AppDeps): Express {
     next();
   });
   v1.use(express.json({ limit: '64kb', strict: true }));
-  const { authenticate } = createAuthenticator(deps.cfg);
+  const { authenticate } = createAuthenticator(deps.cfg, deps.db);
   v1.use(authenticate);
-  v1.use(leadRoutes(deps));
+  v1.use(
+    rateLimit({
+      windowMs: 60_000,
+      limit: deps.cfg.RATE_LIMIT_PER_MINUTE,
+      standardHeaders: 'draft-8',
+      legacyHeaders: false,
+      keyGenerator: (req) => req.actor?.sub ?? 'anonymous',
+      handler: (_req, _res, next) => next(new AppError(429, 'rate_limited', 'too many requests from this credential; slow down')),
+    }),
+  );
+  v1.use(leadRoutes({ ...deps, metrics }));
   v1.use(referenceRoutes(deps));
+  v1.use(auditRoutes(deps));
   app.use('/v1', v1);
 
   app.use(unknownRoute);
   app.use(
-    problemHandler((err, status) => {
+    problemHandler((err, status, code, req) => {
       if (status >= 500) deps.logger.error({ err: err instanceof Error ? { type: err.name, message: err.message, stack: err.stack } : String(err) }, 'request failed');
+      else metrics.refusals.inc({ status: String(status), code });
+      if (status === 403 && req.actor) {
+        // Every refusal of a signed-in caller is evidence: who tried what.
+        const actor = req.actor;
+        appendAudit(deps.db.manager, {
+          actorSub: actor.sub, actorRole: actor.role, action: 'access.refused', targetType: 'route',
+          targetId: `${req.method} ${req.baseUrl}${req.route?.path ?? req.path}`, details: { code },
+        }).catch((e: unknown) => deps.logger.error({ err: (e as Error).message }, 'could not audit a refusal'));
+      }
     }),
   );
   return app;

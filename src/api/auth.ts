@@ -1,4 +1,6 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { DataSource } from 'typeorm';
 import { createRemoteJWKSet, jwtVerify, SignJWT, type JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
 import type { Config } from '../config';
@@ -27,7 +29,16 @@ const claimsSchema = z.object({
   channelId: z.string().optional(),
 });
 
-export function createAuthenticator(cfg: Config) {
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+/** A new channel API key `lck_<keyId>.<secret>`; only the secret's hash is stored. */
+export function newApiKey(): { keyId: string; secret: string; key: string; secretHash: string } {
+  const keyId = randomBytes(8).toString('hex');
+  const secret = randomBytes(32).toString('base64url');
+  return { keyId, secret, key: `lck_${keyId}.${secret}`, secretHash: sha256(secret) };
+}
+
+export function createAuthenticator(cfg: Config, db?: DataSource) {
   const secret = new TextEncoder().encode(cfg.JWT_SECRET);
   const jwks: JWTVerifyGetKey | undefined = cfg.JWT_JWKS_URL ? createRemoteJWKSet(new URL(cfg.JWT_JWKS_URL)) : undefined;
 
@@ -44,11 +55,30 @@ export function createAuthenticator(cfg: Config) {
     }
   }
 
-  /** Requires a credential; sets req.actor. */
+  /** A channel partner's key: `lck_<keyId>.<secret>`, compared by hash in constant time. */
+  async function verifyApiKey(key: string): Promise<Actor> {
+    const m = /^lck_([0-9a-f]{16})\.([A-Za-z0-9_-]{20,100})$/.exec(key);
+    const [row] = m && db ? await db.query('SELECT channel_id, secret_hash, revoked_at FROM channel_api_keys WHERE key_id = $1', [m[1]]) : [];
+    const given = Buffer.from(m ? sha256(m[2]) : '');
+    if (!row || row.revoked_at || given.length !== row.secret_hash.length || !timingSafeEqual(given, Buffer.from(row.secret_hash))) {
+      throw new AppError(401, 'invalid_api_key', 'the API key is unknown or revoked');
+    }
+    return { sub: `apikey:${m![1]}`, role: 'channel', channelId: row.channel_id };
+  }
+
+  /** Requires a credential (bearer JWT, or a channel's X-API-Key); sets req.actor. */
   const authenticate: RequestHandler = (req: Request, _res: Response, next: NextFunction) => {
+    const apiKey = req.header('x-api-key');
+    if (apiKey) {
+      verifyApiKey(apiKey).then((actor) => {
+        req.actor = actor;
+        next();
+      }, next);
+      return;
+    }
     const header = req.headers.authorization;
     if (!header?.startsWith('Bearer ')) {
-      next(new AppError(401, 'unauthenticated', 'send Authorization: Bearer <token>'));
+      next(new AppError(401, 'unauthenticated', 'send Authorization: Bearer <token>, or X-API-Key for a channel'));
       return;
     }
     verify(header.slice('Bearer '.length).trim()).then(

@@ -51,10 +51,10 @@ function problemOf(err: unknown): { status: number; body: Record<string, unknown
 }
 
 /** Maps every error to application/problem+json (RFC 9457) with a stable `code`. */
-export function problemHandler(log: (err: unknown, status: number) => void): ErrorRequestHandler {
+export function problemHandler(log: (err: unknown, status: number, code: string, req: Parameters<ErrorRequestHandler>[1]) => void): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const { status, body } = problemOf(err);
-    log(err, status);
+    log(err, status, String(body.code), req);
     res
       .status(status)
       .type('application/problem+json')

@@ -102,3 +102,20 @@ export const listQuerySchema = z.strictObject({
 export const piiQuerySchema = z.strictObject({
   purpose: z.enum(['customer_service', 'lender_submission', 'complaint_handling', 'regulator_request', 'data_subject_request']),
 });
+
+export const marketingTextSchema = z.strictObject({
+  text: z.string().min(1).max(10_000),
+  contractBacksLowRate: z.boolean().optional(),
+  contractBacksFree: z.boolean().optional(),
+});
+
+export const apiKeyCreateSchema = z.strictObject({ label: z.string().trim().min(1).max(100) });
+
+export const auditQuerySchema = z.strictObject({
+  targetType: z.string().max(40).optional(),
+  targetId: z.string().max(100).optional(),
+  actorSub: z.string().max(100).optional(),
+  action: z.string().max(100).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  beforeId: z.coerce.number().int().positive().optional(),
+});

@@ -32,6 +32,8 @@ export const envSchema = z
     API_HOST: z.string().default('0.0.0.0'),
     /** Origin of the Temporal Web UI, allowed by CORS on the codec routes. */
     WEB_UI_ORIGIN: z.string().url().default('http://localhost:8233'),
+    /** Requests per minute per credential (per IP before sign-in). */
+    RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
 
     TEMPORAL_ADDRESS: z.string().default('localhost:7233'),
     TEMPORAL_NAMESPACE: z.string().default('default'),

@@ -15,13 +15,15 @@ import {
   Notification,
 } from './entities/records';
 import { InitialSchema1763800000000 } from './migrations/1763800000000-initial-schema';
+import { ChannelApiKeys1763900000000 } from './migrations/1763900000000-channel-api-keys';
+import { ChannelApiKey } from './entities/channel-api-key';
 
 export const entities = [
   LeadCase, Identity, LeadDataKey, CreditFacts, Lender, Product, Channel, Broker, BlacklistEntry,
   LenderApplication, ConsentNotice, ConsentRecord, DecisionRecord, ContactAttempt, Notification,
-  AuditEvent, IdempotencyKey, LeadIntake, ErasureRecord,
+  AuditEvent, IdempotencyKey, LeadIntake, ErasureRecord, ChannelApiKey,
 ];
-export const migrations = [InitialSchema1763800000000];
+export const migrations = [InitialSchema1763800000000, ChannelApiKeys1763900000000];
 
 /** A DataSource for the given database. Schema changes only ever come from migrations. */
 export function createDataSource(url: string, poolMax = 10): DataSource {

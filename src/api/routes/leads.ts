@@ -18,6 +18,7 @@ import {
   withdrawConsentUpdate,
 } from '../../workflows/messages';
 import { actorOf, requireRole } from '../auth';
+import type { Metrics } from '../metrics';
 import { AppError } from '../errors';
 import {
   assignmentSchema,
@@ -44,7 +45,7 @@ const idempotencyKeyOf = (req: Request): string | undefined => {
 };
 
 /** The case routes. Each handler: parse, check the role, call one function, answer. */
-export function leadRoutes(deps: CaseDeps): Router {
+export function leadRoutes(deps: CaseDeps & { metrics: Metrics }): Router {
   const r = Router();
   const caseOf = async (req: Request) => {
     const { id } = parse(caseIdParams, req.params);
@@ -56,6 +57,7 @@ export function leadRoutes(deps: CaseDeps): Router {
   r.post('/leads', requireRole('channel', 'broker', 'manager', 'admin'), async (req, res) => {
     const body = parse(intakeSchema, req.body);
     const result = await submitLead(deps, actorOf(req), body, idempotencyKeyOf(req));
+    deps.metrics.intakes.inc({ result: result.body.replayed ? 'replay' : result.body.duplicate ? 'duplicate' : 'new' });
     res.status(result.status).json(result.body);
   });
 

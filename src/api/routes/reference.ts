@@ -1,14 +1,11 @@
 import { Router } from 'express';
-import { z } from 'zod';
 import type { DataSource } from 'typeorm';
 import { checkMarketingText } from '../../domain/marketing-text';
-import { requireRole } from '../auth';
+import { appendAudit } from '../../db/audit';
+import { actorOf, newApiKey, requireRole } from '../auth';
+import { AppError } from '../errors';
+import { apiKeyCreateSchema, marketingTextSchema } from '../schemas';
 
-const marketingTextSchema = z.strictObject({
-  text: z.string().min(1).max(10_000),
-  contractBacksLowRate: z.boolean().optional(),
-  contractBacksFree: z.boolean().optional(),
-});
 
 /** The matrices the rules read (lenders, products, channels, brokers) and the marketing-text check. */
 export function referenceRoutes(deps: { db: DataSource }): Router {
@@ -32,6 +29,20 @@ export function referenceRoutes(deps: { db: DataSource }): Router {
             (SELECT count(*)::int FROM lead_cases c WHERE c.broker_id = b.id AND c.is_open) AS "openCases"
        FROM brokers b ORDER BY b.id`,
   );
+
+  r.post('/channels/:id/api-keys', requireRole('admin'), async (req, res) => {
+    const body = apiKeyCreateSchema.parse(req.body ?? {});
+    const channelId = String(req.params.id);
+    const [channel] = await deps.db.query('SELECT 1 FROM channels WHERE id = $1', [channelId]);
+    if (!channel) throw new AppError(404, 'channel_not_found', `channel ${channelId} was not found`);
+    const actor = actorOf(req);
+    const key = newApiKey();
+    await deps.db.transaction(async (m) => {
+      await m.query('INSERT INTO channel_api_keys (key_id, channel_id, label, secret_hash, created_by) VALUES ($1,$2,$3,$4,$5)', [key.keyId, channelId, body.label, key.secretHash, actor.sub]);
+      await appendAudit(m, { actorSub: actor.sub, actorRole: actor.role, action: 'channel.api_key_issued', targetType: 'channel', targetId: channelId, details: { keyId: key.keyId } });
+    });
+    res.status(201).json({ keyId: key.keyId, channelId, label: body.label, apiKey: key.key, note: 'shown once: store it now' });
+  });
 
   r.post('/marketing-texts/check', (req, res) => {
     const body = marketingTextSchema.parse(req.body ?? {});

@@ -1,0 +1,181 @@
+import { extendZodWithOpenApi, OpenAPIRegistry, OpenApiGeneratorV31, type RouteConfig } from '@asteasolutions/zod-to-openapi';
+import { z } from 'zod';
+import { CASE_OUTCOMES, CONSENT_PURPOSES, LEAD_STAGES, RISK_TIERS, ROLES } from '../domain/types';
+import {
+  assignmentSchema,
+  caseIdParams,
+  consentGrantSchema,
+  contactAttemptSchema,
+  emptySchema,
+  humanReviewSchema,
+  intakeSchema,
+  legalHoldSchema,
+  listQuerySchema,
+  outcomeSchema,
+  piiQuerySchema,
+  reviewSchema,
+  selectionSchema,
+  withdrawSchema,
+  auditQuerySchema,
+  apiKeyCreateSchema,
+  marketingTextSchema,
+} from './schemas';
+
+extendZodWithOpenApi(z);
+
+/**
+ * The OpenAPI 3.1 document, generated from the same zod schemas the handlers parse with, so the
+ * contract and the validation cannot drift apart. A test checks that every Express route is here.
+ */
+export const problemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    code: z.string().describe('stable, machine-readable reason'),
+    detail: z.string(),
+    instance: z.string(),
+    requestId: z.string().optional(),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  })
+  .passthrough();
+
+const intakeResultSchema = z.object({
+  caseId: z.uuid(),
+  workflowId: z.string(),
+  stage: z.enum(LEAD_STAGES),
+  duplicate: z.boolean(),
+  replayed: z.boolean().optional(),
+});
+
+const deadlineSchema = z.object({ kind: z.string(), startedAt: z.string(), dueAt: z.string(), reminded: z.boolean(), escalated: z.boolean() }).nullable();
+const caseStateSchema = z
+  .object({
+    caseId: z.uuid(),
+    stage: z.enum(LEAD_STAGES),
+    tier: z.enum(RISK_TIERS).nullable(),
+    consentState: z.string(),
+    consent: z.record(z.enum(CONSENT_PURPOSES), z.object({ granted: z.boolean(), noticeVersion: z.string().nullable(), at: z.string().nullable() })),
+    brokerId: z.string().nullable(),
+    deadline: deadlineSchema,
+    matches: z.array(z.object({ productId: z.string(), lenderId: z.string(), rank: z.number(), reasons: z.array(z.string()) })),
+    selectedProductId: z.string().nullable(),
+    outcome: z.enum(CASE_OUTCOMES).nullable(),
+    doNotContact: z.boolean(),
+    retentionDueAt: z.string().nullable(),
+  })
+  .passthrough()
+  .describe('the case as its workflow holds it: IDs and de-identified facts only');
+
+const caseViewSchema = z
+  .object({
+    caseId: z.uuid(),
+    workflowId: z.string(),
+    channelId: z.string(),
+    stage: z.enum(LEAD_STAGES),
+    riskTier: z.enum(RISK_TIERS).nullable(),
+    brokerId: z.string().nullable(),
+    consentState: z.string(),
+    vulnerable: z.boolean(),
+    request: z.object({ amount: z.number(), termMonths: z.number(), purpose: z.string() }),
+    sla: z.object({ kind: z.string().nullable(), dueAt: z.string(), breached: z.boolean() }).nullable(),
+    applicant: z.object({ name: z.string(), idNumber: z.string(), phone: z.string(), residenceRegion: z.string() }).nullable().describe('masked'),
+  })
+  .passthrough();
+
+const listSchema = z.object({ items: z.array(caseViewSchema.omit({ applicant: true })), nextCursor: z.string().nullable() });
+const anyObject = z.object({}).passthrough();
+
+const json = (schema: z.ZodType, description: string) => ({ description, content: { 'application/json': { schema } } });
+const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: problemSchema } } });
+const errors = {
+  401: problem('no or invalid credential'),
+  403: problem('the role or the case is not yours'),
+  422: problem('invalid input or a business rule refused it'),
+  429: problem('rate limit'),
+};
+const caseErrors = { ...errors, 404: problem('no such case'), 409: problem('not possible in the case’s stage'), 503: problem('Temporal or Postgres unreachable') };
+
+interface RouteDoc {
+  method: RouteConfig['method'];
+  path: string;
+  summary: string;
+  roles: string;
+  params?: z.ZodObject;
+  query?: z.ZodObject;
+  body?: z.ZodType;
+  ok: [number, z.ZodType, string];
+  errors?: Record<number, ReturnType<typeof problem>>;
+  idempotent?: boolean;
+}
+
+const idParams = caseIdParams;
+const caseAction = (path: string, summary: string, roles: string, body: z.ZodType, status = 200): RouteDoc => ({
+  method: 'post', path: `/v1/leads/{id}/${path}`, summary, roles, params: idParams, body, ok: [status, caseStateSchema, 'the case after the action'], errors: caseErrors,
+});
+
+export const ROUTE_DOCS: RouteDoc[] = [
+  { method: 'post', path: '/v1/leads', summary: 'Submit a lead (intake)', roles: 'channel, broker, manager, admin', body: intakeSchema, ok: [201, intakeResultSchema, 'a new case'], errors: { ...caseErrors }, idempotent: true },
+  { method: 'get', path: '/v1/leads', summary: 'List cases (newest first, cursor pagination)', roles: 'all; brokers see their own, channels their channel’s', query: listQuerySchema, ok: [200, listSchema, 'a page'] },
+  { method: 'get', path: '/v1/leads/{id}', summary: 'One case, personal data masked', roles: 'all; brokers their own', params: idParams, ok: [200, caseViewSchema, 'the case'], errors: caseErrors },
+  { method: 'get', path: '/v1/leads/{id}/pii', summary: 'The unmasked identity, audited with its purpose', roles: 'broker (own), risk_officer, manager, compliance', params: idParams, query: piiQuerySchema, ok: [200, anyObject, 'the identity'], errors: { ...caseErrors, 410: problem('erased') } },
+  caseAction('consents', 'Grant consent for purposes, to a notice version', 'channel, broker', consentGrantSchema),
+  caseAction('consents/withdraw', 'Withdraw consent; credit_assessment ends the case and erases its data', 'channel, broker, compliance', withdrawSchema),
+  caseAction('review', 'Decide a tier-B case', 'risk_officer', reviewSchema),
+  { method: 'get', path: '/v1/leads/{id}/decision', summary: 'Explanation of the automated decisions', roles: 'compliance, channel, manager, risk_officer', params: idParams, ok: [200, anyObject, 'rules fired, inputs, how to ask for a human review'], errors: caseErrors },
+  caseAction('human-review', 'Ask a person to look again at an automated decline', 'compliance, channel', humanReviewSchema),
+  caseAction('contact-attempts', 'Log a contact attempt (refused in quiet hours, over the cap, after do-not-contact)', 'assigned broker', contactAttemptSchema, 201),
+  caseAction('do-not-contact', 'The customer asks not to be contacted', 'broker, manager, compliance', emptySchema),
+  caseAction('selection', 'Record the customer’s product choice (one of the matches)', 'assigned broker', selectionSchema),
+  caseAction('outcome', 'Record the case’s outcome', 'assigned broker', outcomeSchema),
+  caseAction('assignment', 'Reassign a case, or return it to the shared pool (brokerId null)', 'manager', assignmentSchema),
+  caseAction('legal-hold', 'Place or release a legal hold (pauses erasure)', 'compliance', legalHoldSchema),
+  { method: 'post', path: '/v1/brokers/{id}/offboarding', summary: 'Hand over every open case of a leaving broker', roles: 'manager', params: z.object({ id: z.string() }), body: emptySchema, ok: [202, anyObject, 'the hand-over workflow started'], errors: { ...errors, 404: problem('no such broker') } },
+  { method: 'get', path: '/v1/lenders', summary: 'Lenders', roles: 'admin, manager', ok: [200, anyObject, 'items'], errors },
+  { method: 'get', path: '/v1/products', summary: 'Products of licensed lenders', roles: 'admin, manager', ok: [200, anyObject, 'items'], errors },
+  { method: 'get', path: '/v1/channels', summary: 'Channels and their grades', roles: 'admin, manager', ok: [200, anyObject, 'items'], errors },
+  { method: 'get', path: '/v1/brokers', summary: 'Brokers and their open cases', roles: 'admin, manager', ok: [200, anyObject, 'items'], errors },
+  { method: 'post', path: '/v1/channels/{id}/api-keys', summary: 'Issue an API key for a channel (shown once)', roles: 'admin', params: z.object({ id: z.string() }), body: apiKeyCreateSchema, ok: [201, anyObject, 'the key'], errors: { ...errors, 404: problem('no such channel') } },
+  { method: 'post', path: '/v1/marketing-texts/check', summary: 'Violations in a marketing text', roles: 'anyone signed in', body: marketingTextSchema, ok: [200, anyObject, 'violations with positions'], errors },
+  { method: 'get', path: '/v1/audit', summary: 'The audit trail', roles: 'compliance', query: auditQuerySchema, ok: [200, anyObject, 'events, newest first'], errors },
+  { method: 'get', path: '/v1/audit/verify', summary: 'Verify the audit hash chain', roles: 'compliance', ok: [200, anyObject, 'intact, or the first broken link'], errors },
+  { method: 'get', path: '/healthz', summary: 'Liveness', roles: 'anyone', ok: [200, anyObject, 'ok'] },
+  { method: 'get', path: '/readyz', summary: 'Readiness: Postgres and Temporal', roles: 'anyone', ok: [200, anyObject, 'ready'], errors: { 503: { description: 'not ready; says which part', content: { 'application/json': { schema: anyObject } } } as never } },
+  { method: 'get', path: '/metrics', summary: 'Prometheus metrics', roles: 'ops (network-restricted)', ok: [200, z.string(), 'text exposition format'] },
+];
+
+export function buildOpenApiDocument(): Record<string, unknown> {
+  const registry = new OpenAPIRegistry();
+  registry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: `claims: sub, role (${ROLES.join(', ')}), team, channelId` });
+  registry.registerComponent('securitySchemes', 'apiKey', { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'a channel partner’s key, tied to one channel' });
+  for (const r of ROUTE_DOCS) {
+    const isPublic = r.path === '/healthz' || r.path === '/readyz' || r.path === '/metrics';
+    registry.registerPath({
+      method: r.method,
+      path: r.path,
+      summary: r.summary,
+      description: `Who: ${r.roles}.`,
+      security: isPublic ? [] : [{ bearer: [] }, { apiKey: [] }],
+      request: {
+        params: r.params,
+        query: r.query,
+        headers: r.idempotent || r.method === 'post' ? z.object({ 'Idempotency-Key': z.string().max(128).optional() }) : undefined,
+        body: r.body ? { content: { 'application/json': { schema: r.body } }, required: true } : undefined,
+      },
+      responses: {
+        [r.ok[0]]: r.path === '/metrics' ? { description: r.ok[2], content: { 'text/plain': { schema: r.ok[1] } } } : json(r.ok[1], r.ok[2]),
+        ...(r.idempotent ? { 200: json(intakeResultSchema, 'a replay of the first answer, or the open case of the same person (duplicate: true)') } : {}),
+        ...(r.errors ?? {}),
+      },
+    });
+  }
+  return new OpenApiGeneratorV31(registry.definitions).generateDocument({
+    openapi: '3.1.0',
+    info: {
+      title: 'Lead case engine API',
+      version: '1.0.0',
+      description: 'Brokers, risk officers, managers, compliance and channel partners act on lead cases. Errors are application/problem+json with a stable `code`.',
+    },
+    servers: [{ url: '/' }],
+  }) as unknown as Record<string, unknown>;
+}

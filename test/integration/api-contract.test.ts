@@ -1,0 +1,210 @@
+import Ajv2020 from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
+import { createApp } from '../../src/api/app';
+import { createLogger } from '../../src/infra/logger';
+import { ROUTE_DOCS } from '../../src/api/openapi';
+import type { Actor } from '../../src/api/auth';
+import type { Role } from '../../src/domain/types';
+import { aBroker, aChannel, aLead, actors } from '../support/factories';
+import { eventually, startStack, type ApiResponse, type TestStack } from '../support/stack';
+
+let stack: TestStack;
+let doc: any;
+beforeAll(async () => {
+  stack = await startStack();
+  doc = (await stack.api(null, 'GET', '/openapi.json')).body;
+});
+afterAll(async () => stack?.stop());
+
+/** Validates a response against the OpenAPI document's schema for that route and status. */
+function assertMatchesSpec(method: string, path: string, res: ApiResponse) {
+  const op = doc.paths[path]?.[method];
+  expect(op).toBeDefined();
+  const response = op.responses[String(res.status)];
+  expect(response).toBeDefined();
+  const [mediaType, media] = Object.entries(response.content ?? {})[0] as [string, any];
+  expect(res.headers.get('content-type')).toContain(mediaType);
+  const ajv = new Ajv2020({ strict: false, allErrors: true });
+  addFormats(ajv);
+  const validate = ajv.compile({ ...media.schema, components: doc.components, $defs: doc.components?.schemas });
+  const ok = validate(res.body);
+  if (!ok) throw new Error(`${method.toUpperCase()} ${path} ${res.status} does not match the spec: ${ajv.errorsText(validate.errors)}`);
+}
+
+describe('OpenAPI', () => {
+  test('/openapi.json is an OpenAPI 3.1 document that documents every route the app serves', () => {
+    expect(doc.openapi).toBe('3.1.0');
+    const app = createApp({ cfg: stack.cfg, db: stack.db, temporal: stack.client, logger: createLogger('t', 'silent') });
+    const served = new Set<string>();
+    const walk = (stack: any[]) => {
+      for (const layer of stack) {
+        if (layer.route) for (const m of Object.keys(layer.route.methods)) served.add(`${m} ${layer.route.path}`);
+        else if (layer.handle?.stack) walk(layer.handle.stack);
+      }
+    };
+    walk((app as any).router.stack);
+    const documented = new Set(ROUTE_DOCS.map((r) => `${r.method} ${r.path.replace(/^\/v1/, '').replace(/\{(\w+)\}/g, ':$1')}`));
+    const missing = [...served].filter((r) => !documented.has(r) && r !== 'get /openapi.json');
+    expect(missing).toEqual([]);
+    expect(Object.keys(doc.paths)).toContain('/v1/leads/{id}/consents/withdraw');
+  });
+
+  test('/docs serves Swagger UI', async () => {
+    const res = await fetch(`${stack.baseUrl}/docs/`);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('swagger-ui');
+  });
+
+  test('responses of intake, reads, actions and refusals match the spec', async () => {
+    const ch = await aChannel(stack.db);
+    await aBroker(stack.db, ch.team);
+    const intake = await stack.api(actors.channel(ch.id), 'POST', '/v1/leads', aLead({ channelId: ch.id }));
+    assertMatchesSpec('post', '/v1/leads', intake);
+    const caseId = intake.body.caseId;
+    await eventually(async () => (await stack.db.query('SELECT stage FROM lead_cases WHERE id = $1', [caseId]))[0].stage === 'follow_up', 'follow_up');
+    assertMatchesSpec('get', '/v1/leads/{id}', await stack.api(actors.manager(), 'GET', `/v1/leads/${caseId}`));
+    assertMatchesSpec('get', '/v1/leads', await stack.api(actors.manager(), 'GET', `/v1/leads?channelId=${ch.id}`));
+    assertMatchesSpec('post', '/v1/leads/{id}/do-not-contact', await stack.api(actors.manager(), 'POST', `/v1/leads/${caseId}/do-not-contact`, {}));
+    assertMatchesSpec('post', '/v1/leads/{id}/review', await stack.api(actors.risk(), 'POST', `/v1/leads/${caseId}/review`, { decision: 'approve', reason: 'x' }));
+    assertMatchesSpec('post', '/v1/leads', await stack.api(actors.channel(ch.id), 'POST', '/v1/leads', { channelId: ch.id }));
+    assertMatchesSpec('get', '/v1/leads/{id}', await stack.api(null, 'GET', `/v1/leads/${caseId}`));
+  });
+});
+
+describe('who may do what', () => {
+  // The allowed roles of each route; every other role must get 403.
+  const ROLES: Role[] = ['broker', 'manager', 'risk_officer', 'compliance', 'admin', 'channel'];
+  const matrix: [string, string, Role[], unknown?][] = [
+    ['POST', '/v1/leads', ['channel', 'broker', 'manager', 'admin'], {}],
+    ['GET', '/v1/leads', ROLES],
+    ['POST', '/v1/leads/{id}/consents', ['channel', 'broker'], {}],
+    ['POST', '/v1/leads/{id}/consents/withdraw', ['channel', 'broker', 'compliance'], {}],
+    ['POST', '/v1/leads/{id}/review', ['risk_officer'], {}],
+    ['GET', '/v1/leads/{id}/decision', ['compliance', 'channel', 'manager', 'risk_officer']],
+    ['POST', '/v1/leads/{id}/human-review', ['compliance', 'channel'], {}],
+    ['POST', '/v1/leads/{id}/contact-attempts', ['broker'], {}],
+    ['POST', '/v1/leads/{id}/do-not-contact', ['broker', 'manager', 'compliance'], {}],
+    ['POST', '/v1/leads/{id}/selection', ['broker'], {}],
+    ['POST', '/v1/leads/{id}/outcome', ['broker'], {}],
+    ['POST', '/v1/leads/{id}/assignment', ['manager'], {}],
+    ['POST', '/v1/leads/{id}/legal-hold', ['compliance'], {}],
+    ['GET', '/v1/leads/{id}/pii?purpose=customer_service', ['broker', 'risk_officer', 'manager', 'compliance']],
+    ['POST', '/v1/brokers/b-east-1/offboarding', ['manager'], {}],
+    ['GET', '/v1/products', ['admin', 'manager']],
+    ['GET', '/v1/lenders', ['admin', 'manager']],
+    ['GET', '/v1/channels', ['admin', 'manager']],
+    ['GET', '/v1/brokers', ['admin', 'manager']],
+    ['POST', '/v1/channels/ch-online-ads/api-keys', ['admin'], {}],
+    ['GET', '/v1/audit', ['compliance']],
+    ['GET', '/v1/audit/verify', ['compliance']],
+  ];
+
+  test('no role reaches a route it must not, and each refusal is 403 problem+json and audited', async () => {
+    // One case that every role could in principle see (its channel's partner, its submitting broker).
+    const ch = await aChannel(stack.db);
+    const caseId = (await stack.api(actors.channel(ch.id), 'POST', '/v1/leads', aLead({ channelId: ch.id, consent: null }))).body.caseId;
+    const as = (role: Role): Actor => (role === 'channel' ? actors.channel(ch.id) : { sub: `matrix-${role}`, role });
+    const wrongRoleCalls: string[] = [];
+    for (const [method, path, allowed, body] of matrix) {
+      for (const role of ROLES) {
+        const res = await stack.api(as(role), method, path.replace('{id}', caseId), body);
+        if (allowed.includes(role)) {
+          expect([method, path, role, res.body?.code === 'forbidden']).toEqual([method, path, role, false]);
+        } else {
+          expect([method, path, role, res.status]).toEqual([method, path, role, 403]);
+          expect(res.headers.get('content-type')).toMatch(/problem\+json/);
+          wrongRoleCalls.push(`matrix-${role}`);
+        }
+      }
+    }
+    await eventually(async () => {
+      const [n] = await stack.db.query(`SELECT count(*)::int AS n FROM audit_events WHERE action = 'access.refused' AND actor_sub LIKE 'matrix-%'`);
+      return n.n >= wrongRoleCalls.filter((s) => s !== 'matrix-channel').length;
+    }, 'refusals in the audit trail');
+  });
+});
+
+describe('channel API keys', () => {
+  test('an admin issues a key; the channel submits with it; it works for its own channel only; a wrong key is refused', async () => {
+    const ch = await aChannel(stack.db);
+    const other = await aChannel(stack.db);
+    const issued = await stack.api(actors.admin(), 'POST', `/v1/channels/${ch.id}/api-keys`, { label: 'partner prod' });
+    expect(issued.status).toBe(201);
+    const key = issued.body.apiKey as string;
+    const [stored] = await stack.db.query('SELECT secret_hash FROM channel_api_keys WHERE key_id = $1', [issued.body.keyId]);
+    expect(key).not.toContain(stored.secret_hash);
+    expect(key.split('.')[1]).not.toBe(stored.secret_hash);
+
+    const ok = await stack.api(null, 'POST', '/v1/leads', aLead({ channelId: ch.id }), { 'x-api-key': key });
+    expect(ok.status).toBe(201);
+    const theirs = await stack.api(null, 'POST', '/v1/leads', aLead({ channelId: other.id }), { 'x-api-key': key });
+    expect([theirs.status, theirs.body.code]).toEqual([403, 'channel_mismatch']);
+    const forged = await stack.api(null, 'POST', '/v1/leads', aLead({ channelId: ch.id }), { 'x-api-key': `${key.slice(0, -3)}abc` });
+    expect([forged.status, forged.body.code]).toEqual([401, 'invalid_api_key']);
+    await stack.db.query('UPDATE channel_api_keys SET revoked_at = now() WHERE key_id = $1', [issued.body.keyId]);
+    const revoked = await stack.api(null, 'POST', '/v1/leads', aLead({ channelId: ch.id }), { 'x-api-key': key });
+    expect(revoked.status).toBe(401);
+  });
+});
+
+describe('audit trail', () => {
+  test('compliance reads the trail; altering a row is detected at its link', async () => {
+    const ch = await aChannel(stack.db);
+    const { body } = await stack.api(actors.channel(ch.id), 'POST', '/v1/leads', aLead({ channelId: ch.id, consent: null }));
+    const trail = await stack.api(actors.compliance(), 'GET', `/v1/audit?targetId=${body.caseId}`);
+    expect(trail.body.items.map((e: any) => e.action)).toContain('lead.intake');
+    expect((await stack.api(actors.compliance(), 'GET', '/v1/audit/verify')).body).toEqual({ intact: true });
+
+    const id = trail.body.items.find((e: any) => e.action === 'lead.intake').id;
+    await stack.db.transaction(async (m) => {
+      await m.query('ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update');
+      await m.query(`UPDATE audit_events SET details = details || '{"channelId":"forged"}' WHERE id = $1`, [id]);
+      await m.query('ALTER TABLE audit_events ENABLE TRIGGER audit_events_no_update');
+    });
+    try {
+      expect((await stack.api(actors.compliance(), 'GET', '/v1/audit/verify')).body).toEqual({ intact: false, firstBrokenId: id, reason: 'row content does not match its hash' });
+    } finally {
+      // Put the row back so other tests see an intact chain.
+      await stack.db.transaction(async (m) => {
+        await m.query('ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update');
+        await m.query(`UPDATE audit_events SET details = jsonb_set(details, '{channelId}', to_jsonb($2::text)) WHERE id = $1`, [id, ch.id]);
+        await m.query('ALTER TABLE audit_events ENABLE TRIGGER audit_events_no_update');
+      });
+    }
+    await expect(stack.db.query('DELETE FROM audit_events WHERE id = $1', [id])).rejects.toThrow('append-only');
+  });
+});
+
+describe('operations', () => {
+  test('/metrics exposes HTTP latency, intakes and refusals by code', async () => {
+    await stack.api(null, 'GET', '/v1/leads');
+    const res = await fetch(`${stack.baseUrl}/metrics`);
+    const text = await res.text();
+    expect(text).toContain('http_request_duration_seconds_bucket');
+    expect(text).toMatch(/api_refusals_total\{status="401",code="unauthenticated"\} \d+/);
+    expect(text).toContain('lead_intakes_total');
+  });
+
+  test('a credential over its rate limit gets 429', async () => {
+    const limited = await startStack({ RATE_LIMIT_PER_MINUTE: '3' }, { worker: false });
+    try {
+      const codes: number[] = [];
+      for (let i = 0; i < 5; i++) codes.push((await limited.api(actors.manager(), 'GET', '/v1/products')).status);
+      expect(codes).toEqual([200, 200, 200, 429, 429]);
+      expect((await limited.api(actors.admin(), 'GET', '/v1/products')).status).toBe(200);
+    } finally {
+      await limited.stop();
+    }
+  });
+
+  test('security headers are set', async () => {
+    const res = await fetch(`${stack.baseUrl}/healthz`);
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('x-powered-by')).toBeNull();
+  });
+
+  test('an oversized body is refused with 413', async () => {
+    const res = await stack.api(actors.manager(), 'POST', '/v1/marketing-texts/check', { text: 'x'.repeat(70_000) });
+    expect([res.status, res.body.code]).toEqual([413, 'body_too_large']);
+  });
+});
