@@ -11,6 +11,7 @@ import type { Logger } from '../infra/logger';
 import { createAuthenticator } from './auth';
 import { appendAudit } from '../db/audit';
 import { AppError, problemHandler, unknownRoute } from './errors';
+import { idempotency } from './idempotency';
 import { createMetrics } from './metrics';
 import { buildOpenApiDocument } from './openapi';
 import { auditRoutes } from './routes/audit';
@@ -81,6 +82,7 @@ export function createApp(deps: AppDeps): Express {
       handler: (_req, _res, next) => next(new AppError(429, 'rate_limited', 'too many requests from this credential; slow down')),
     }),
   );
+  v1.use(idempotency(deps.db));
   v1.use(leadRoutes({ ...deps, metrics }));
   v1.use(referenceRoutes(deps));
   v1.use(auditRoutes(deps));

@@ -19,6 +19,11 @@ import {
   auditQuerySchema,
   apiKeyCreateSchema,
   marketingTextSchema,
+  funnelQuerySchema,
+  productSchema,
+  lenderSchema,
+  channelSchema,
+  brokerSchema,
 } from './schemas';
 
 extendZodWithOpenApi(z);
@@ -131,6 +136,12 @@ export const ROUTE_DOCS: RouteDoc[] = [
   caseAction('assignment', 'Reassign a case, or return it to the shared pool (brokerId null)', 'manager', assignmentSchema),
   caseAction('legal-hold', 'Place or release a legal hold (pauses erasure)', 'compliance', legalHoldSchema),
   { method: 'post', path: '/v1/brokers/{id}/offboarding', summary: 'Hand over every open case of a leaving broker', roles: 'manager', params: z.object({ id: z.string() }), body: emptySchema, ok: [202, anyObject, 'the hand-over workflow started'], errors: { ...errors, 404: problem('no such broker') } },
+  { method: 'get', path: '/v1/leads/{id}/export', summary: 'Data-subject copy: everything held about the person (audited)', roles: 'compliance', params: idParams, ok: [200, anyObject, 'the copy'], errors: caseErrors },
+  { method: 'get', path: '/v1/reports/funnel', summary: 'Funnel: counts and conversion by channel or broker for a period', roles: 'manager', query: funnelQuerySchema, ok: [200, anyObject, 'the report'], errors },
+  { method: 'post', path: '/v1/lenders', summary: 'Create or replace a lender', roles: 'admin', body: lenderSchema, ok: [200, lenderSchema, 'replaced'], errors: { ...errors, 201: json(lenderSchema, 'created') } as never },
+  { method: 'post', path: '/v1/products', summary: 'Create or replace a product', roles: 'admin', body: productSchema, ok: [200, productSchema, 'replaced'], errors: { ...errors, 201: json(productSchema, 'created') } as never },
+  { method: 'post', path: '/v1/channels', summary: 'Create or replace a channel (grade, suspension)', roles: 'admin', body: channelSchema, ok: [200, channelSchema, 'replaced'], errors: { ...errors, 201: json(channelSchema, 'created') } as never },
+  { method: 'post', path: '/v1/brokers', summary: 'Create or replace a broker', roles: 'admin, manager', body: brokerSchema, ok: [200, brokerSchema, 'replaced'], errors: { ...errors, 201: json(brokerSchema, 'created') } as never },
   { method: 'get', path: '/v1/lenders', summary: 'Lenders', roles: 'admin, manager', ok: [200, anyObject, 'items'], errors },
   { method: 'get', path: '/v1/products', summary: 'Products of licensed lenders', roles: 'admin, manager', ok: [200, anyObject, 'items'], errors },
   { method: 'get', path: '/v1/channels', summary: 'Channels and their grades', roles: 'admin, manager', ok: [200, anyObject, 'items'], errors },

@@ -11,6 +11,8 @@ import {
   LOAN_PURPOSES,
   OCCUPATIONS,
   RISK_TIERS,
+  CHANNEL_GRADES,
+  CHANNEL_TYPES,
 } from '../domain/types';
 
 /** Request schemas: the API's edge. Messages name the rule, never echo the value. */
@@ -118,4 +120,60 @@ export const auditQuerySchema = z.strictObject({
   action: z.string().max(100).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
   beforeId: z.coerce.number().int().positive().optional(),
+});
+
+export const funnelQuerySchema = z
+  .strictObject({
+    from: z.iso.datetime({ offset: true }).transform((v) => new Date(v)),
+    to: z.iso.datetime({ offset: true }).transform((v) => new Date(v)),
+    groupBy: z.enum(['channel', 'broker', 'none']).default('channel'),
+  })
+  .refine((q) => q.from < q.to, { message: 'from must be before to', path: ['to'] });
+
+const tiers = z.array(z.enum(RISK_TIERS)).min(1);
+export const productSchema = z.strictObject({
+  id: z.string().regex(/^[a-z0-9-]{3,64}$/, 'lowercase letters, digits and dashes'),
+  lenderId: z.string().min(1).max(64),
+  name: z.string().trim().min(1).max(100),
+  aprMinPct: z.number().min(0).max(100),
+  aprMaxPct: z.number().min(0).max(100).describe('all fees included; the APR cap is checked against this'),
+  amountMin: z.number().int().min(1),
+  amountMax: z.number().int().min(1),
+  termMinMonths: z.number().int().min(1).max(360),
+  termMaxMonths: z.number().int().min(1).max(360),
+  secured: z.boolean(),
+  disbursementDays: z.number().int().min(0).max(365),
+  eligibleTiers: tiers,
+  provinces: z.array(z.string().regex(/^\d{2}$/)).nullable().describe('null: nationwide'),
+  allowsNonLocal: z.boolean(),
+  ageMin: z.number().int().min(18).max(100),
+  ageMax: z.number().int().min(18).max(100),
+  commissionPct: z.number().min(0).max(100).default(0),
+  active: z.boolean().default(true),
+}).refine((p) => p.aprMinPct <= p.aprMaxPct && p.amountMin <= p.amountMax && p.termMinMonths <= p.termMaxMonths && p.ageMin <= p.ageMax, {
+  message: 'each minimum must not exceed its maximum',
+});
+export const lenderSchema = z.strictObject({
+  id: z.string().regex(/^[a-z0-9-]{3,64}$/, 'lowercase letters, digits and dashes'),
+  name: z.string().trim().min(1).max(100),
+  licenceNo: z.string().trim().min(1).max(64),
+  licensed: z.boolean(),
+  active: z.boolean().default(true),
+});
+export const channelSchema = z.strictObject({
+  id: z.string().regex(/^[a-z0-9-]{3,64}$/, 'lowercase letters, digits and dashes'),
+  name: z.string().trim().min(1).max(100),
+  type: z.enum(CHANNEL_TYPES),
+  partner: z.string().trim().min(1).max(100),
+  grade: z.enum(CHANNEL_GRADES).default('general'),
+  suspended: z.boolean().default(false),
+  suspensionReason: z.string().max(500).nullable().default(null),
+  cacCny: z.number().int().min(0).default(0),
+  team: z.string().max(64).nullable().default(null),
+});
+export const brokerSchema = z.strictObject({
+  id: z.string().regex(/^[a-z0-9-]{3,64}$/, 'lowercase letters, digits and dashes'),
+  displayName: z.string().trim().min(1).max(100),
+  team: z.string().min(1).max(64),
+  active: z.boolean().default(true),
 });

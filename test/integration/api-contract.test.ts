@@ -96,6 +96,12 @@ describe('who may do what', () => {
     ['GET', '/v1/brokers', ['admin', 'manager']],
     ['POST', '/v1/channels/ch-online-ads/api-keys', ['admin'], {}],
     ['GET', '/v1/audit', ['compliance']],
+    ['GET', '/v1/leads/{id}/export', ['compliance']],
+    ['GET', '/v1/reports/funnel?from=2026-01-01T00:00:00Z&to=2027-01-01T00:00:00Z', ['manager']],
+    ['POST', '/v1/products', ['admin'], {}],
+    ['POST', '/v1/lenders', ['admin'], {}],
+    ['POST', '/v1/channels', ['admin'], {}],
+    ['POST', '/v1/brokers', ['admin', 'manager'], {}],
     ['GET', '/v1/audit/verify', ['compliance']],
   ];
 

@@ -4,7 +4,9 @@ import { checkMarketingText } from '../../domain/marketing-text';
 import { startBrokerOffboarding } from '../../services/brokers';
 import { actOnCase, assertMayRead, auditAction, getCase, getPii, listCases, loadCaseRow, type CaseDeps } from '../../services/cases';
 import { getDecision } from '../../services/decisions';
+import { exportCase } from '../../services/export';
 import { submitLead } from '../../services/intake';
+import { funnelReport } from '../../services/reports';
 import {
   assignmentUpdate,
   contactAttemptUpdate,
@@ -26,6 +28,7 @@ import {
   consentGrantSchema,
   contactAttemptSchema,
   emptySchema,
+  funnelQuerySchema,
   humanReviewSchema,
   intakeSchema,
   legalHoldSchema,
@@ -83,6 +86,7 @@ export function leadRoutes(deps: CaseDeps & { metrics: Metrics }): Router {
     if (!notice) throw new AppError(422, 'unknown_notice_version', `consent notice version ${body.noticeVersion} does not exist`);
     const actor = actorOf(req);
     const result = await actOnCase(deps, id, grantConsentUpdate, { ...body, source: `${actor.role}:${actor.sub}` });
+    await auditAction(deps, actor, 'consent.requested', id, { purposes: body.purposes, noticeVersion: body.noticeVersion });
     res.json(result.state);
   });
 
@@ -91,6 +95,7 @@ export function leadRoutes(deps: CaseDeps & { metrics: Metrics }): Router {
     const id = await caseOf(req);
     const actor = actorOf(req);
     const result = await actOnCase(deps, id, withdrawConsentUpdate, { ...body, source: `${actor.role}:${actor.sub}` });
+    await auditAction(deps, actor, 'consent.withdrawal_requested', id, { purposes: body.purposes });
     res.json(result.state);
   });
 
@@ -114,6 +119,7 @@ export function leadRoutes(deps: CaseDeps & { metrics: Metrics }): Router {
     const id = await caseOf(req);
     const actor = actorOf(req);
     const result = await actOnCase(deps, id, humanReviewUpdate, { requestedBy: `${actor.role}:${actor.sub}` });
+    await auditAction(deps, actor, 'human_review.requested', id);
     if (body.reason) await deps.db.query(`UPDATE decisions SET result = result || jsonb_build_object('reason', $2::text) WHERE event_id = $1`, [result.eventId, body.reason]);
     res.json(result.state);
   });
@@ -128,6 +134,7 @@ export function leadRoutes(deps: CaseDeps & { metrics: Metrics }): Router {
     const actor = actorOf(req);
     const result = await actOnCase(deps, id, contactAttemptUpdate, { brokerId: actor.sub, channel: body.channel, purpose: body.purpose, outcome: body.outcome });
     if (body.note) await deps.db.query('UPDATE contact_log SET note = $2 WHERE event_id = $1', [result.eventId, body.note]);
+    await auditAction(deps, actor, 'contact.logged', id, { channel: body.channel, purpose: body.purpose, outcome: body.outcome, eventId: result.eventId });
     res.status(201).json(result.state);
   });
 
@@ -143,7 +150,9 @@ export function leadRoutes(deps: CaseDeps & { metrics: Metrics }): Router {
   r.post('/leads/:id/selection', requireRole('broker'), async (req, res) => {
     const body = parse(selectionSchema, req.body);
     const id = await caseOf(req);
-    const result = await actOnCase(deps, id, selectionUpdate, { brokerId: actorOf(req).sub, productId: body.productId });
+    const actor = actorOf(req);
+    const result = await actOnCase(deps, id, selectionUpdate, { brokerId: actor.sub, productId: body.productId });
+    await auditAction(deps, actor, 'case.product_selected', id, { productId: body.productId });
     res.json(result.state);
   });
 
@@ -173,6 +182,15 @@ export function leadRoutes(deps: CaseDeps & { metrics: Metrics }): Router {
   r.post('/brokers/:id/offboarding', requireRole('manager'), async (req, res) => {
     parse(emptySchema, req.body);
     res.status(202).json(await startBrokerOffboarding(deps, actorOf(req), String(req.params.id)));
+  });
+
+  r.get('/leads/:id/export', requireRole('compliance'), async (req, res) => {
+    const { id } = parse(caseIdParams, req.params);
+    res.json(await exportCase(deps, actorOf(req), id));
+  });
+
+  r.get('/reports/funnel', requireRole('manager'), async (req, res) => {
+    res.json(await funnelReport(deps.db, parse(funnelQuerySchema, req.query)));
   });
 
   r.post('/leads/:id/legal-hold', requireRole('compliance'), async (req, res) => {

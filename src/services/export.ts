@@ -1,0 +1,41 @@
+import type { Actor } from '../api/auth';
+import { AppError } from '../api/errors';
+import { appendAudit } from '../db/audit';
+import { loadCaseRow, loadIdentity, type CaseDeps } from './cases';
+
+/**
+ * The data-subject copy (PIPL art. 45): everything held about the person of a case, unmasked,
+ * as JSON. Every export is audited.
+ */
+export async function exportCase(deps: Pick<CaseDeps, 'db' | 'cfg'>, actor: Actor, caseId: string) {
+  const row = await loadCaseRow(deps.db, caseId);
+  const q = (sql: string) => deps.db.query(sql, [caseId]);
+  const [identity, credit, consents, decisions, contacts, intakes, erasure] = await Promise.all([
+    row.erased_at ? null : loadIdentity(deps, caseId),
+    q('SELECT monthly_income AS "monthlyIncome", monthly_debt AS "monthlyDebt" FROM credit_facts WHERE case_id = $1'),
+    q(`SELECT c.purpose, c.action, c.notice_version AS "noticeVersion", n.content_hash AS "noticeHash", c.source, c.at
+         FROM consents c LEFT JOIN consent_notices n ON n.version = c.notice_version WHERE c.case_id = $1 ORDER BY c.id`),
+    q('SELECT kind, tier, outcome, rules_fired AS "rulesFired", inputs, result, decided_by AS "decidedBy", decided_at AS "decidedAt" FROM decisions WHERE case_id = $1 ORDER BY id'),
+    q('SELECT broker_id AS "brokerId", channel, purpose, outcome, note, at FROM contact_log WHERE case_id = $1 ORDER BY id'),
+    q('SELECT channel_id AS "channelId", kind, matched_on AS "matchedOn", at FROM lead_intakes WHERE case_id = $1 ORDER BY id'),
+    q('SELECT reason, erased_at AS "erasedAt", evidence_hash AS "evidenceHash", facts FROM erasure_records WHERE case_id = $1'),
+  ]);
+  if (!identity && !row.erased_at) throw new AppError(500, 'identity_missing', 'the identity of this case cannot be read');
+  await appendAudit(deps.db.manager, { actorSub: actor.sub, actorRole: actor.role, action: 'lead.exported', targetType: 'lead_case', targetId: caseId, details: { erased: Boolean(row.erased_at) } });
+  return {
+    exportedAt: new Date().toISOString(),
+    caseId,
+    identity,
+    creditFacts: credit[0] ?? null,
+    case: {
+      stage: row.stage, channelId: row.channel_id, riskTier: row.risk_tier, brokerId: row.broker_id, createdAt: row.created_at,
+      request: { amount: row.amount_cny, termMonths: row.term_months, purpose: row.loan_purpose }, outcome: row.outcome,
+      closedAt: row.closed_at, retentionDueAt: row.retention_due_at, legalHold: row.legal_hold,
+    },
+    consents,
+    decisions,
+    contactLog: contacts,
+    intakes,
+    erasure: erasure[0] ?? null,
+  };
+}
