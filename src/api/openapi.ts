@@ -94,9 +94,12 @@ const anyObject = z.object({}).passthrough();
 const json = (schema: z.ZodType, description: string) => ({ description, content: { 'application/json': { schema } } });
 const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: problemSchema } } });
 const errors = {
+  400: problem('the body is not valid JSON'),
   401: problem('no or invalid credential'),
   403: problem('the role or the case is not yours'),
   422: problem('invalid input or a business rule refused it'),
+  413: problem('body too large'),
+  415: problem('the body is not application/json'),
   429: problem('rate limit'),
 };
 const caseErrors = { ...errors, 404: problem('no such case'), 409: problem('not possible in the case’s stage'), 503: problem('Temporal or Postgres unreachable') };
@@ -121,7 +124,7 @@ const caseAction = (path: string, summary: string, roles: string, body: z.ZodTyp
 
 export const ROUTE_DOCS: RouteDoc[] = [
   { method: 'post', path: '/v1/leads', summary: 'Submit a lead (intake)', roles: 'channel, broker, manager, admin', body: intakeSchema, ok: [201, intakeResultSchema, 'a new case'], errors: { ...caseErrors }, idempotent: true },
-  { method: 'get', path: '/v1/leads', summary: 'List cases (newest first, cursor pagination)', roles: 'all; brokers see their own, channels their channel’s', query: listQuerySchema, ok: [200, listSchema, 'a page'] },
+  { method: 'get', path: '/v1/leads', summary: 'List cases (newest first, cursor pagination)', roles: 'all; brokers see their own, channels their channel’s', query: listQuerySchema, ok: [200, listSchema, 'a page'], errors },
   { method: 'get', path: '/v1/leads/{id}', summary: 'One case, personal data masked', roles: 'all; brokers their own', params: idParams, ok: [200, caseViewSchema, 'the case'], errors: caseErrors },
   { method: 'get', path: '/v1/leads/{id}/pii', summary: 'The unmasked identity, audited with its purpose', roles: 'broker (own), risk_officer, manager, compliance', params: idParams, query: piiQuerySchema, ok: [200, anyObject, 'the identity'], errors: { ...caseErrors, 410: problem('erased') } },
   caseAction('consents', 'Grant consent for purposes, to a notice version', 'channel, broker', consentGrantSchema),
@@ -150,7 +153,7 @@ export const ROUTE_DOCS: RouteDoc[] = [
   { method: 'post', path: '/v1/marketing-texts/check', summary: 'Violations in a marketing text', roles: 'anyone signed in', body: marketingTextSchema, ok: [200, anyObject, 'violations with positions'], errors },
   { method: 'get', path: '/v1/audit', summary: 'The audit trail', roles: 'compliance', query: auditQuerySchema, ok: [200, anyObject, 'events, newest first'], errors },
   { method: 'get', path: '/v1/audit/verify', summary: 'Verify the audit hash chain', roles: 'compliance', ok: [200, anyObject, 'intact, or the first broken link'], errors },
-  { method: 'get', path: '/healthz', summary: 'Liveness', roles: 'anyone', ok: [200, anyObject, 'ok'] },
+  { method: 'get', path: '/healthz', summary: 'Liveness', roles: 'anyone', ok: [200, anyObject, 'ok'], errors: { 429: problem('rate limit') } },
   { method: 'get', path: '/readyz', summary: 'Readiness: Postgres and Temporal', roles: 'anyone', ok: [200, anyObject, 'ready'], errors: { 503: { description: 'not ready; says which part', content: { 'application/json': { schema: anyObject } } } as never } },
   { method: 'get', path: '/metrics', summary: 'Prometheus metrics', roles: 'ops (network-restricted)', ok: [200, z.string(), 'text exposition format'] },
 ];
