@@ -59,7 +59,7 @@ async function main() {
     startEmbeddedPostgres({ dataDir: join(root, 'pg'), port: await freePort(), database: 'leads_fuzz', persistent: false }),
     startTemporalDevServer({ port: await freePort() }),
   ]);
-  let exitCode = 1;
+  let exitCode: number;
   try {
     const cfg = loadConfig({ ...process.env, NODE_ENV: 'test', DATABASE_URL: pg.url, TEMPORAL_ADDRESS: temporal.address, POLICY_FILE: policyFile, RATE_LIMIT_PER_MINUTE: '100000' });
     const db = await openDatabase(cfg.DATABASE_URL, { migrate: true, poolMax: 20 });
