@@ -23,6 +23,7 @@ import { createLogger } from '../src/infra/logger';
 import { projectRoot } from '../src/infra/temporal-binaries';
 import { startTemporalDevServer } from '../src/infra/temporal-dev-server';
 import { createLeadWorker } from '../src/worker/worker';
+import { dataConverterFor } from '../src/infra/temporal-connection';
 
 const secondsPerRole = Number(process.env.FUZZ_SECONDS_PER_ROLE ?? 45);
 const roles: Role[] = ['manager', 'admin', 'compliance', 'broker', 'risk_officer', 'channel'];
@@ -64,7 +65,7 @@ async function main() {
     const cfg = loadConfig({ ...process.env, NODE_ENV: 'test', DATABASE_URL: pg.url, TEMPORAL_ADDRESS: temporal.address, POLICY_FILE: policyFile, RATE_LIMIT_PER_MINUTE: '100000' });
     const db = await openDatabase(cfg.DATABASE_URL, { migrate: true, poolMax: 20 });
     await seedDemoData(db);
-    const client = new Client({ connection: await Connection.connect({ address: cfg.TEMPORAL_ADDRESS }) });
+    const client = new Client({ connection: await Connection.connect({ address: cfg.TEMPORAL_ADDRESS }), dataConverter: dataConverterFor(cfg) });
     const worker = await createLeadWorker({ cfg, db, connection: await NativeConnection.connect({ address: cfg.TEMPORAL_ADDRESS }) });
     const running = worker.run();
     const server = createServer(createApp({ cfg, db, temporal: client, logger: createLogger('api', 'silent') }));

@@ -15,6 +15,7 @@ import { idempotency } from './idempotency';
 import { createMetrics } from './metrics';
 import { buildOpenApiDocument } from './openapi';
 import { auditRoutes } from './routes/audit';
+import { codecRoutes, sessionRoutes } from './routes/codec';
 import { healthRoutes } from './routes/health';
 import { leadRoutes } from './routes/leads';
 import { referenceRoutes } from './routes/reference';
@@ -61,6 +62,9 @@ export function createApp(deps: AppDeps): Express {
   });
   // Swagger UI serves inline scripts and styles: a relaxed policy on /docs only.
   app.use('/docs', helmet({ contentSecurityPolicy: false }), swaggerUi.serve, swaggerUi.setup(openapi, { customSiteTitle: 'Lead case engine API' }));
+
+  app.use('/v1/codec', codecRoutes(deps));
+  app.use('/v1', sessionRoutes(deps));
 
   const v1 = express.Router();
   v1.use((req, _res, next) => {

@@ -88,6 +88,7 @@ const caseViewSchema = z
   })
   .passthrough();
 
+const codecPayloads = z.object({ payloads: z.array(z.object({ metadata: z.record(z.string(), z.string()).optional(), data: z.string().optional() })) });
 const listSchema = z.object({ items: z.array(caseViewSchema.omit({ applicant: true })), nextCursor: z.string().nullable() });
 const anyObject = z.object({}).passthrough();
 
@@ -113,6 +114,9 @@ interface RouteDoc {
   query?: z.ZodObject;
   body?: z.ZodType;
   ok: [number, z.ZodType, string];
+  /** Defaults to application/json. */
+  bodyType?: string;
+  okType?: string;
   errors?: Record<number, ReturnType<typeof problem>>;
   idempotent?: boolean;
 }
@@ -153,6 +157,10 @@ export const ROUTE_DOCS: RouteDoc[] = [
   { method: 'post', path: '/v1/marketing-texts/check', summary: 'Violations in a marketing text', roles: 'anyone signed in', body: marketingTextSchema, ok: [200, anyObject, 'violations with positions'], errors },
   { method: 'get', path: '/v1/audit', summary: 'The audit trail', roles: 'compliance', query: auditQuerySchema, ok: [200, anyObject, 'events, newest first'], errors },
   { method: 'get', path: '/v1/audit/verify', summary: 'Verify the audit hash chain', roles: 'compliance', ok: [200, anyObject, 'intact, or the first broken link'], errors },
+  { method: 'post', path: '/v1/codec/encode', summary: 'Payload codec for the Web UI: encrypt', roles: 'manager, compliance (bearer token or session cookie)', body: codecPayloads, ok: [200, codecPayloads, 'encoded payloads'], errors },
+  { method: 'post', path: '/v1/codec/decode', summary: 'Payload codec for the Web UI: decrypt (audited)', roles: 'manager, compliance (bearer token or session cookie)', body: codecPayloads, ok: [200, codecPayloads, 'decoded payloads'], errors },
+  { method: 'get', path: '/v1/session', summary: 'Sign-in form for the Web UI codec', roles: 'anyone', ok: [200, z.string(), 'an HTML form'], okType: 'text/html' },
+  { method: 'post', path: '/v1/session', summary: 'Sign in: sets the session cookie the Web UI sends to the codec, then redirects to the UI', roles: 'manager, compliance', body: z.object({ token: z.string() }), bodyType: 'application/x-www-form-urlencoded', ok: [303, z.string(), 'to the Web UI'], okType: 'text/plain', errors },
   { method: 'get', path: '/healthz', summary: 'Liveness', roles: 'anyone', ok: [200, anyObject, 'ok'], errors: { 429: problem('rate limit') } },
   { method: 'get', path: '/readyz', summary: 'Readiness: Postgres and Temporal', roles: 'anyone', ok: [200, anyObject, 'ready'], errors: { 503: { description: 'not ready; says which part', content: { 'application/json': { schema: anyObject } } } as never } },
   { method: 'get', path: '/metrics', summary: 'Prometheus metrics', roles: 'ops (network-restricted)', ok: [200, z.string(), 'text exposition format'] },
@@ -163,7 +171,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
   registry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: `claims: sub, role (${ROLES.join(', ')}), team, channelId` });
   registry.registerComponent('securitySchemes', 'apiKey', { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'a channel partner’s key, tied to one channel' });
   for (const r of ROUTE_DOCS) {
-    const isPublic = r.path === '/healthz' || r.path === '/readyz' || r.path === '/metrics';
+    const isPublic = ['/healthz', '/readyz', '/metrics', '/v1/session'].includes(r.path);
     registry.registerPath({
       method: r.method,
       path: r.path,
@@ -174,10 +182,10 @@ export function buildOpenApiDocument(): Record<string, unknown> {
         params: r.params,
         query: r.query,
         headers: r.idempotent || r.method === 'post' ? z.object({ 'Idempotency-Key': z.string().max(128).optional() }) : undefined,
-        body: r.body ? { content: { 'application/json': { schema: r.body } }, required: true } : undefined,
+        body: r.body ? { content: { [r.bodyType ?? 'application/json']: { schema: r.body } }, required: true } : undefined,
       },
       responses: {
-        [r.ok[0]]: r.path === '/metrics' ? { description: r.ok[2], content: { 'text/plain': { schema: r.ok[1] } } } : json(r.ok[1], r.ok[2]),
+        [r.ok[0]]: r.okType || r.path === '/metrics' ? { description: r.ok[2], content: { [r.okType ?? 'text/plain']: { schema: r.ok[1] } } } : json(r.ok[1], r.ok[2]),
         ...(r.idempotent ? { 200: json(intakeResultSchema, 'a replay of the first answer, or the open case of the same person (duplicate: true)') } : {}),
         ...(r.errors ?? {}),
       },

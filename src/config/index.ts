@@ -59,6 +59,14 @@ export const envSchema = z
     MASTER_KEY_ID: z.string().min(1).default('local-1'),
     /** Keys the blind indexes used to find the same person twice without decrypting anything. */
     BLIND_INDEX_KEY: base64Key.default(localKey('blind-index')),
+    /** Encrypts every Temporal payload (AES-256-GCM); the ID goes into each payload's metadata. */
+    CODEC_KEY: base64Key.default(localKey('codec')),
+    CODEC_KEY_ID: z.string().regex(/^[A-Za-z0-9_.-]+$/).default('codec-local-1'),
+    /** Retired codec keys that must still decode old payloads: `id:base64,id:base64`. */
+    CODEC_OLD_KEYS: z
+      .string()
+      .regex(/^([A-Za-z0-9_.-]+:[A-Za-z0-9+/=]+)?(,[A-Za-z0-9_.-]+:[A-Za-z0-9+/=]+)*$/, 'expected id:base64key pairs separated by commas')
+      .default(''),
 
     NOTIFY_WEBHOOK_URL: optionalString.pipe(z.string().url().optional()),
     NOTIFY_WEBHOOK_SECRET: optionalString,
@@ -68,8 +76,9 @@ export const envSchema = z
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV !== 'production') return;
-    for (const key of ['JWT_SECRET', 'MASTER_KEY', 'BLIND_INDEX_KEY'] as const) {
-      if (env[key].includes(LOCAL_ONLY) || env[key] === localKey(key === 'MASTER_KEY' ? 'master' : 'blind-index')) {
+    const localDefaults: Record<string, string> = { MASTER_KEY: localKey('master'), BLIND_INDEX_KEY: localKey('blind-index'), CODEC_KEY: localKey('codec') };
+    for (const key of ['JWT_SECRET', 'MASTER_KEY', 'BLIND_INDEX_KEY', 'CODEC_KEY'] as const) {
+      if (env[key].includes(LOCAL_ONLY) || env[key] === localDefaults[key]) {
         ctx.addIssue({ code: 'custom', path: [key], message: 'must be set explicitly in production' });
       }
     }

@@ -47,6 +47,8 @@ async function main() {
       port: TEMPORAL_PORT,
       uiPort: UI_PORT,
       dbFile: join(dataRoot, 'temporal.sqlite'),
+      // The Web UI decodes payloads through the API; a manager signs in at /v1/session first.
+      codecEndpoint: `http://localhost:${cfg.API_PORT}/v1/codec`,
       onOutput: (l) => say('temporal', l),
     });
     stops.push(() => temporal!.stop());
@@ -96,7 +98,9 @@ async function main() {
   say('dev', `API        ${api}/v1      (health ${api}/healthz, readiness ${api}/readyz)`);
   say('dev', `Web UI     ${temporal?.uiUrl ?? '(your cluster\'s UI)'}      workflows, search attributes, schedules`);
   say('dev', `Temporal   ${temporalAddress}   Postgres ${databaseUrl.replace(/:[^:@/]+@/, ':***@')}`);
+  say('dev', `API docs   ${api}/docs   (OpenAPI at ${api}/openapi.json)`);
   say('dev', 'A token:   npm run token -- --role manager --sub m1');
+  say('dev', `Decoded payloads in the Web UI: sign in at ${api}/v1/session with a manager token`);
   say('dev', 'Ctrl-C stops everything.');
 }
 

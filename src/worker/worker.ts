@@ -2,6 +2,7 @@ import { Worker, type NativeConnection } from '@temporalio/worker';
 import type { DataSource } from 'typeorm';
 import { createActivities } from '../activities';
 import type { Config } from '../config';
+import { dataConverterFor } from '../infra/temporal-connection';
 
 export interface LeadWorkerOptions {
   cfg: Config;
@@ -23,6 +24,7 @@ export async function createLeadWorker(opts: LeadWorkerOptions): Promise<Worker>
       ? { workflowBundle: { codePath: opts.workflowBundlePath } }
       : { workflowsPath: require.resolve('../workflows') }),
     activities: createActivities({ db: opts.db, policy: cfg.policy }),
+    dataConverter: dataConverterFor(cfg),
     shutdownGraceTime: '10 seconds',
   });
 }

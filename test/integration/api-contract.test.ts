@@ -44,7 +44,12 @@ describe('OpenAPI', () => {
     };
     walk((app as any).router.stack);
     const documented = new Set(ROUTE_DOCS.map((r) => `${r.method} ${r.path.replace(/^\/v1/, '').replace(/\{(\w+)\}/g, ':$1')}`));
-    const missing = [...served].filter((r) => !documented.has(r) && r !== 'get /openapi.json');
+    // Mount prefixes are not visible on the layers: a served route counts as documented when a documented path ends with it.
+    const isDocumented = (r: string) => {
+      const [method, path] = r.split(' ');
+      return [...documented].some((d) => d === r || (d.startsWith(`${method} `) && d.endsWith(path)));
+    };
+    const missing = [...served].filter((r) => !isDocumented(r) && r !== 'get /openapi.json');
     expect(missing).toEqual([]);
     expect(Object.keys(doc.paths)).toContain('/v1/leads/{id}/consents/withdraw');
   });

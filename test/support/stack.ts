@@ -10,6 +10,7 @@ import { loadConfig, type Config } from '../../src/config';
 import { openDatabase } from '../../src/db/data-source';
 import { createLogger } from '../../src/infra/logger';
 import { createLeadWorker } from '../../src/worker/worker';
+import { dataConverterFor } from '../../src/infra/temporal-connection';
 
 let runtimeInstalled = false;
 
@@ -42,7 +43,7 @@ export async function startStack(env: Record<string, string> = {}, opts: { worke
   const cfg = loadConfig({ ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'silent', TEMPORAL_TASK_QUEUE: `lead-cases-${randomUUID()}`, ...env });
   const db = await openDatabase(cfg.DATABASE_URL, { poolMax: 20 });
   const connection = await Connection.connect({ address: cfg.TEMPORAL_ADDRESS });
-  const client = new Client({ connection, namespace: cfg.TEMPORAL_NAMESPACE });
+  const client = new Client({ connection, namespace: cfg.TEMPORAL_NAMESPACE, dataConverter: dataConverterFor(cfg) });
   const nativeConnection = await NativeConnection.connect({ address: cfg.TEMPORAL_ADDRESS });
   const worker = opts.worker === false ? null : await createLeadWorker({ cfg, db, connection: nativeConnection, workflowBundlePath: process.env.WORKFLOW_BUNDLE_PATH });
   const running = worker?.run() ?? Promise.resolve();

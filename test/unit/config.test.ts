@@ -46,9 +46,9 @@ describe('configuration', () => {
 
   test('production refuses the local development secrets, naming each one', () => {
     const message = messageOf({ NODE_ENV: 'production' });
-    for (const name of ['JWT_SECRET', 'MASTER_KEY', 'BLIND_INDEX_KEY']) expect(message).toContain(name);
+    for (const name of ['JWT_SECRET', 'MASTER_KEY', 'BLIND_INDEX_KEY', 'CODEC_KEY']) expect(message).toContain(name);
     const key = Buffer.alloc(32, 7).toString('base64');
-    expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40), MASTER_KEY: key, BLIND_INDEX_KEY: key })).not.toThrow();
+    expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40), MASTER_KEY: key, BLIND_INDEX_KEY: key, CODEC_KEY: key })).not.toThrow();
   });
 
   test('a key that is not 32 bytes of base64 is refused', () => {

@@ -75,7 +75,7 @@ describe('docker-compose.yml', () => {
     for (const name of ['api', 'worker', 'migrate']) {
       const e = env(service(name));
       expect(e.NODE_ENV).toBe('production');
-      for (const secret of ['JWT_SECRET', 'MASTER_KEY', 'BLIND_INDEX_KEY']) {
+      for (const secret of ['JWT_SECRET', 'MASTER_KEY', 'BLIND_INDEX_KEY', 'CODEC_KEY']) {
         // `${NAME:?message}`: compose stops with the message when the host has not set it.
         expect({ service: name, secret, value: e[secret] }).toEqual({
           service: name,
