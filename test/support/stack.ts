@@ -35,7 +35,7 @@ export interface ApiResponse {
  * The real service for one test file: a worker on its own task queue and the Express API on an
  * ephemeral port, both against the Postgres and Temporal dev server of the global setup.
  */
-export async function startStack(env: Record<string, string> = {}, opts: { worker?: boolean } = {}): Promise<TestStack> {
+export async function startStack(env: Record<string, string> = {}, opts: { worker?: boolean; apiPort?: number } = {}): Promise<TestStack> {
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('WARN') });
     runtimeInstalled = true;
@@ -50,7 +50,7 @@ export async function startStack(env: Record<string, string> = {}, opts: { worke
 
   const app = createApp({ cfg, db, temporal: client, logger: createLogger('api-test', 'silent') });
   const server: Server = createServer(app);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  await new Promise<void>((r) => server.listen(opts.apiPort ?? 0, '127.0.0.1', r));
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   const api: TestStack['api'] = async (actor, method, path, body, headers = {}) => {

@@ -1,0 +1,95 @@
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { signToken } from '../../src/api/auth';
+import { startTemporalDevServer, type RunningDevServer } from '../../src/infra/temporal-dev-server';
+import { aLead, actors } from '../support/factories';
+import { freePort } from '../support/stack-setup';
+import { startStack, type TestStack } from '../support/stack';
+
+/**
+ * The managers' view, in a real browser: Debian's Chromium drives the Temporal Web UI of a dev
+ * server whose codec endpoint is this API. Signed in, a manager sees a case's decoded input;
+ * not signed in, only ciphertext.
+ */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+let temporal: RunningDevServer;
+let stack: TestStack;
+let browser: Browser;
+let uiPort: number;
+
+beforeAll(async () => {
+  const apiPort = await freePort();
+  uiPort = await freePort();
+  temporal = await startTemporalDevServer({ port: await freePort(), uiPort, codecEndpoint: `http://localhost:${apiPort}/v1/codec` });
+  stack = await startStack({ TEMPORAL_ADDRESS: temporal.address, WEB_UI_ORIGIN: `http://localhost:${uiPort}` }, { apiPort });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+afterAll(async () => {
+  await browser?.close();
+  await stack?.stop();
+  await temporal?.stop();
+});
+
+async function aCase(): Promise<{ caseId: string; workflowId: string }> {
+  const res = await stack.api(actors.channel('ch-partner-ref'), 'POST', '/v1/leads', aLead({ consent: null }));
+  expect(res.status).toBe(201);
+  return res.body;
+}
+
+/** The workflow page's main text, once the UI has rendered the Input panel and tried to decode it. */
+async function workflowPage(page: Page, workflowId: string): Promise<string> {
+  await page.goto(`http://localhost:${uiPort}/namespaces/default/workflows/${workflowId}`);
+  const until = Date.now() + 30_000;
+  for (;;) {
+    const text = (await page.locator('body').innerText()).replace(/\s+/g, ' ');
+    if (text.includes('Input') && (text.includes('could not connect') || text.includes('"channelGrade"'))) return text;
+    if (Date.now() > until) return text;
+    await page.waitForTimeout(500);
+  }
+}
+
+test('without signing in, the Web UI shows only encrypted case input', async () => {
+  const { caseId, workflowId } = await aCase();
+  const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+  try {
+    const text = await workflowPage(page, workflowId);
+    expect(text).toContain('Codec Server could not connect');
+    expect(text).not.toContain('"channelGrade"');
+    expect(text.split(workflowId).join('')).not.toContain(caseId); // the case ID appears only in the workflow ID
+  } finally {
+    await page.close();
+  }
+});
+
+test('a manager who signed in at /v1/session sees the decoded case input in the Web UI', async () => {
+  const { caseId, workflowId } = await aCase();
+  const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
+  const page = await context.newPage();
+  try {
+    await page.goto(`${stack.baseUrl.replace('127.0.0.1', 'localhost')}/v1/session`);
+    await page.fill('input[name=token]', await signToken(stack.cfg, actors.manager()));
+    await page.click('button[type=submit]');
+    await page.waitForTimeout(1_000);
+
+    // The UI sends the session cookie once its codec setting includes cross-origin credentials:
+    // the manager opens the codec dialog (the data-encoder button in the top bar) and ticks it.
+    await workflowPage(page, workflowId);
+    await page.mouse.click(1133, 23); // that button's place in this pinned UI version at 1280x720
+    await page.getByText('Use my browser setting and ignore Cluster-level setting.').click();
+    await page.getByLabel('Codec Server browser endpoint').fill(`${stack.baseUrl.replace('127.0.0.1', 'localhost')}/v1/codec`);
+    await page.getByText('Include cross-origin credentials', { exact: true }).click();
+    expect(await page.locator('#pass-access-credentials').isChecked()).toBe(true);
+    await page.getByRole('button', { name: 'Apply' }).click();
+
+    const text = await workflowPage(page, workflowId);
+    expect(text).toContain('"channelGrade"');
+    expect(text).toContain(`"caseId": "${caseId}"`);
+    const [audit] = await stack.db.query(`SELECT actor_role FROM audit_events WHERE action = 'codec.decoded' ORDER BY id DESC LIMIT 1`);
+    expect(audit.actor_role).toBe('manager');
+  } finally {
+    await context.close();
+  }
+});
+
