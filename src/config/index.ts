@@ -57,6 +57,11 @@ export const envSchema = z
     /** Wraps every lead's data key (AES-256-GCM). */
     MASTER_KEY: base64Key.default(localKey('master')),
     MASTER_KEY_ID: z.string().min(1).default('local-1'),
+    /** Retired master keys still needed to unwrap data keys until `npm run rotate:master-key` re-wraps them: `id:base64,…`. */
+    MASTER_OLD_KEYS: z
+      .string()
+      .regex(/^([A-Za-z0-9_.-]+:[A-Za-z0-9+/=]+)?(,[A-Za-z0-9_.-]+:[A-Za-z0-9+/=]+)*$/, 'expected id:base64key pairs separated by commas')
+      .default(''),
     /** Keys the blind indexes used to find the same person twice without decrypting anything. */
     BLIND_INDEX_KEY: base64Key.default(localKey('blind-index')),
     /** Encrypts every Temporal payload (AES-256-GCM); the ID goes into each payload's metadata. */

@@ -31,8 +31,23 @@ export interface MasterKeyring {
   keys: Record<string, Buffer>;
 }
 
-export function keyringFrom(currentId: string, currentKeyBase64: string): MasterKeyring {
-  return { currentId, keys: { [currentId]: Buffer.from(currentKeyBase64, 'base64') } };
+/** The master keyring: the current key, plus retired ones (`id:base64,…`) that still unwrap old data keys. */
+export function keyringFrom(currentId: string, currentKeyBase64: string, oldKeys = ''): MasterKeyring {
+  const keys: Record<string, Buffer> = {};
+  for (const pair of oldKeys.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const [id, key] = pair.split(':');
+    keys[id] = Buffer.from(key, 'base64');
+  }
+  keys[currentId] = Buffer.from(currentKeyBase64, 'base64');
+  return { currentId, keys };
+}
+
+/** Re-wraps one data key under the current master key (rotation); the sealed identity is untouched. */
+export function rewrapDataKey(caseId: string, wrappedKey: Buffer, masterKeyId: string, ring: MasterKeyring): Buffer {
+  const old = ring.keys[masterKeyId];
+  if (!old) throw new Error(`master key ${masterKeyId} is not in the keyring`);
+  const dataKey = open(wrappedKey, old, `${caseId}:${masterKeyId}`);
+  return seal(dataKey, ring.keys[ring.currentId], `${caseId}:${ring.currentId}`);
 }
 
 /** Seals a JSON value under a new data key bound to `caseId`; returns the sealed value and the wrapped key. */

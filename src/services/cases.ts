@@ -75,7 +75,7 @@ export async function loadIdentity(deps: Pick<CaseDeps, 'db' | 'cfg'>, caseId: s
     [caseId],
   );
   if (!row) return null;
-  return openForCase<StoredIdentity>(caseId, row.sealed, row.wrapped_key, row.master_key_id, keyringFrom(deps.cfg.MASTER_KEY_ID, deps.cfg.MASTER_KEY));
+  return openForCase<StoredIdentity>(caseId, row.sealed, row.wrapped_key, row.master_key_id, keyringFrom(deps.cfg.MASTER_KEY_ID, deps.cfg.MASTER_KEY, deps.cfg.MASTER_OLD_KEYS));
 }
 
 /** One case as the caller's role may see it: personal data always masked here. */

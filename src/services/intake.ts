@@ -137,7 +137,7 @@ export async function submitLead(deps: IntakeDeps, actor: Actor, req: IntakeRequ
         deviceId: req.context.deviceId ?? null,
         ip: req.context.ip ?? null,
       };
-      const sealed = sealForCase(caseId, identity, keyringFrom(cfg.MASTER_KEY_ID, cfg.MASTER_KEY));
+      const sealed = sealForCase(caseId, identity, keyringFrom(cfg.MASTER_KEY_ID, cfg.MASTER_KEY, cfg.MASTER_OLD_KEYS));
       await m.query('INSERT INTO lead_data_keys (case_id, master_key_id, wrapped_key) VALUES ($1,$2,$3)', [caseId, sealed.masterKeyId, sealed.wrappedKey]);
       await m.query('INSERT INTO identities (case_id, sealed) VALUES ($1,$2)', [caseId, sealed.sealed]);
       await m.query('INSERT INTO credit_facts (case_id, monthly_income, monthly_debt) VALUES ($1,$2,$3)', [caseId, req.applicant.monthlyIncome, req.applicant.monthlyDebt]);

@@ -8,7 +8,7 @@ import { createApp } from '../../src/api/app';
 import { signToken, type Actor } from '../../src/api/auth';
 import { loadConfig, type Config } from '../../src/config';
 import { openDatabase } from '../../src/db/data-source';
-import { createLogger } from '../../src/infra/logger';
+import { createLogger, type Logger } from '../../src/infra/logger';
 import { createLeadWorker } from '../../src/worker/worker';
 import { dataConverterFor } from '../../src/infra/temporal-connection';
 
@@ -35,7 +35,7 @@ export interface ApiResponse {
  * The real service for one test file: a worker on its own task queue and the Express API on an
  * ephemeral port, both against the Postgres and Temporal dev server of the global setup.
  */
-export async function startStack(env: Record<string, string> = {}, opts: { worker?: boolean; apiPort?: number } = {}): Promise<TestStack> {
+export async function startStack(env: Record<string, string> = {}, opts: { worker?: boolean; apiPort?: number; logger?: Logger } = {}): Promise<TestStack> {
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('WARN') });
     runtimeInstalled = true;
@@ -48,7 +48,7 @@ export async function startStack(env: Record<string, string> = {}, opts: { worke
   const worker = opts.worker === false ? null : await createLeadWorker({ cfg, db, connection: nativeConnection, workflowBundlePath: process.env.WORKFLOW_BUNDLE_PATH });
   const running = worker?.run() ?? Promise.resolve();
 
-  const app = createApp({ cfg, db, temporal: client, logger: createLogger('api-test', 'silent') });
+  const app = createApp({ cfg, db, temporal: client, logger: opts.logger ?? createLogger('api-test', 'silent') });
   const server: Server = createServer(app);
   await new Promise<void>((r) => server.listen(opts.apiPort ?? 0, '127.0.0.1', r));
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -63,8 +63,8 @@ export function codecRoutes(deps: { cfg: Config; db: DataSource }): Router {
     const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : cookieValue(req, SESSION_COOKIE);
     if (!token) return next(new AppError(401, 'unauthenticated', 'sign in at /v1/session, or pass the access token'));
     verify(token).then((actor: Actor) => {
+      req.actor = actor; // set first, so that a refusal below is audited with who tried
       if (actor.role !== 'manager' && actor.role !== 'compliance') return next(new AppError(403, 'forbidden', 'only managers and compliance officers may decode payloads'));
-      req.actor = actor;
       next();
     }, next);
   };
@@ -109,6 +109,7 @@ export function sessionRoutes(deps: { cfg: Config; db: DataSource }): Router {
     try {
       const token = String((req.body as Record<string, unknown>)?.token ?? '').trim();
       const actor = await verify(token);
+      req.actor = actor;
       if (actor.role !== 'manager' && actor.role !== 'compliance') throw new AppError(403, 'forbidden', 'only managers and compliance officers may sign in to decode payloads');
       await appendAudit(deps.db.manager, { actorSub: actor.sub, actorRole: actor.role, action: 'session.signed_in', targetType: 'web_ui', targetId: null });
       res.cookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'lax', path: '/v1/codec', maxAge: 8 * 3600_000 });

@@ -1,0 +1,22 @@
+import { config } from '../config';
+import { keyringFrom } from '../infra/crypto';
+import { openDatabase } from './data-source';
+import { rotateMasterKey } from './rotate-master-key';
+
+/**
+ * `npm run rotate:master-key`: 1) deploy with the new MASTER_KEY / MASTER_KEY_ID and the old key in
+ * MASTER_OLD_KEYS; 2) run this; 3) remove the old key from MASTER_OLD_KEYS.
+ */
+async function main() {
+  const cfg = config();
+  const db = await openDatabase(cfg.DATABASE_URL);
+  const { rewrapped } = await rotateMasterKey(db, keyringFrom(cfg.MASTER_KEY_ID, cfg.MASTER_KEY, cfg.MASTER_OLD_KEYS));
+  const [{ n }] = await db.query('SELECT count(*)::int AS n FROM lead_data_keys WHERE master_key_id <> $1', [cfg.MASTER_KEY_ID]);
+  console.log(`re-wrapped ${rewrapped} data key(s) under ${cfg.MASTER_KEY_ID}; ${n} left under other keys`);
+  await db.destroy();
+  process.exit(n === 0 ? 0 : 1);
+}
+main().catch((err) => {
+  console.error(`rotation failed: ${(err as Error).message}`);
+  process.exit(1);
+});
