@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { signToken } from '../../src/api/auth';
 import { startTemporalDevServer, type RunningDevServer } from '../../src/infra/temporal-dev-server';
@@ -17,6 +18,9 @@ let browser: Browser;
 let uiPort: number;
 
 beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`the Web UI test needs Chromium at ${CHROMIUM}: apt-get install chromium (Debian), or set CHROMIUM_PATH`);
+  }
   const apiPort = await freePort();
   uiPort = await freePort();
   temporal = await startTemporalDevServer({ port: await freePort(), uiPort, codecEndpoint: `http://localhost:${apiPort}/v1/codec` });
