@@ -86,7 +86,9 @@ export function createLeadActivities({ db, policy }: LeadActivityDeps): LeadActi
         });
       } catch (err) {
         if ((err as { code?: string }).code === PG_FK_VIOLATION) {
-          throw ApplicationFailure.nonRetryable(`notice version ${input.noticeVersion} or case ${input.caseId} does not exist`, 'unknown_notice_version');
+          // The intake transaction that creates the case may not have committed yet: that one is worth a retry.
+          await loadCase(db.manager, input.caseId);
+          throw ApplicationFailure.nonRetryable(`notice version ${input.noticeVersion} does not exist`, 'unknown_notice_version');
         }
         throw err;
       }

@@ -143,17 +143,19 @@ export async function submitLead(deps: IntakeDeps, actor: Actor, req: IntakeRequ
       await m.query('INSERT INTO credit_facts (case_id, monthly_income, monthly_debt) VALUES ($1,$2,$3)', [caseId, req.applicant.monthlyIncome, req.applicant.monthlyDebt]);
       await m.query(`INSERT INTO lead_intakes (case_id, channel_id, kind) VALUES ($1,$2,'new')`, [caseId, req.channelId]);
       if (idempotencyKey) await saveIdempotent(m, scope, idempotencyKey, requestHash, 201, body);
+      // Started inside the transaction: if Temporal refuses, the rows roll back and the caller can retry.
+      await startCaseWorkflow(deps, { caseId, facts, submittedBy: `${actor.role}:${actor.sub}`, consentAtIntake: req.consent, policy: cfg.policy });
+      // Last, just before commit: the audit chain's lock is then held for as short a time as possible.
       await appendAudit(m, {
         actorSub: actor.sub, actorRole: actor.role, action: 'lead.intake', targetType: 'lead_case', targetId: caseId,
         details: { channelId: req.channelId, vulnerable: suitability.vulnerable, local: suitability.local, consentAtIntake: req.consent?.purposes ?? [] },
       });
-      // Started inside the transaction: if Temporal refuses, the rows roll back and the caller can retry.
-      await startCaseWorkflow(deps, { caseId, facts, submittedBy: `${actor.role}:${actor.sub}`, consentAtIntake: req.consent, policy: cfg.policy });
     });
   } catch (err) {
+    // The rows rolled back: a workflow this intake started must not outlive them.
+    await deps.temporal.workflow.getHandle(workflowId).terminate('intake transaction rolled back').catch(() => undefined);
     if ((err as { code?: string }).code === PG_UNIQUE_VIOLATION) {
-      // Another intake of the same person won the race: terminate our workflow if it started, then join theirs.
-      await deps.temporal.workflow.getHandle(workflowId).terminate('duplicate intake lost the race').catch(() => undefined);
+      // Another intake of the same person won the race: join their case.
       const replay = idempotencyKey ? await findIdempotent(db.manager, scope, idempotencyKey, requestHash) : null;
       if (replay) return { status: 200, body: { ...(replay as IntakeResult['body']), replayed: true } };
       const winner = await findOpenCaseOf(db.manager, idIndex, phoneIndex);

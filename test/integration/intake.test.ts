@@ -57,7 +57,7 @@ describe('POST /v1/leads', () => {
       name: '测***',
       idNumber: `${lead.applicant.idNumber.slice(0, 6)}********${lead.applicant.idNumber.slice(-4)}`,
       phone: `${lead.applicant.phone.slice(0, 3)}****${lead.applicant.phone.slice(-4)}`,
-      residenceRegion: '110105',
+      residenceRegion: lead.applicant.residenceRegion,
     });
     expect(JSON.stringify(view.body)).not.toContain(lead.applicant.idNumber);
   });

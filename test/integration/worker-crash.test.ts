@@ -23,7 +23,7 @@ test('a worker killed with SIGKILL mid-case is replaced and every case reaches f
   workers.push(first.child);
   await first.ready;
   const intakes = await Promise.all(Array.from({ length: 30 }, () => stack.api(actors.channel(ch.id), 'POST', '/v1/leads', aLead({ channelId: ch.id }))));
-  expect(intakes.every((r) => r.status === 201)).toBe(true);
+  expect(intakes.map((r) => r.status)).toEqual(intakes.map(() => 201));
   const caseIds: string[] = intakes.map((r) => r.body.caseId);
   // Kill it while the cases are mid-way (consent recorded, pre-screen and matching in flight).
   await eventually(async () => (await stack.db.query(`SELECT count(*)::int AS n FROM decisions WHERE case_id = ANY($1)`, [caseIds]))[0].n > 0, 'work under way', 20_000);
@@ -47,6 +47,9 @@ test('a worker killed with SIGKILL mid-case is replaced and every case reaches f
       'every case to reach follow_up and its broker to be told',
       90_000,
     );
+  } catch (err) {
+    const stages = await stack.db.query(`SELECT stage, risk_tier, count(*)::int AS n FROM lead_cases WHERE id = ANY($1) GROUP BY 1, 2`, [caseIds]);
+    throw new Error(`${(err as Error).message}; stages now: ${JSON.stringify(stages)}`);
   } finally {
     await kill(second.child, 'SIGTERM');
   }

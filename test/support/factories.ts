@@ -3,19 +3,23 @@ import { checkDigitFor } from '../../src/domain/id-number';
 import type { IntakeRequest } from '../../src/api/schemas';
 import type { Actor } from '../../src/api/auth';
 
-// Unique within this process by a counter; apart from other test processes by a random starting day.
-let idCounter = 0;
-const processDayOffset = randomInt(0, 300);
+// Beijing districts: the generated people are local to a residence in one of them.
+const BEIJING = ['110101', '110102', '110105', '110106', '110107', '110108', '110109', '110111', '110112', '110113', '110114', '110115', '110116', '110117', '110118', '110119'];
+const issued = new Set<string>();
 
 /**
- * A valid mainland ID number, unique per call, for someone `age` years old today (Asia/Shanghai),
- * registered in `region`.
+ * A valid mainland ID number for someone `age` years old today (Asia/Shanghai; by default a random
+ * age in 30-39), registered in `region` (by default a random Beijing district). Random birth day,
+ * district and sequence keep test files (each with its own module registry) from colliding.
  */
-export function anIdNumber(age = 35, region = '110105'): string {
-  const n = idCounter++;
-  const birth = birthForAge(age, new Date(), processDayOffset + Math.floor(n / 1000));
-  const first17 = `${region}${birth}${String(n % 1000).padStart(3, '0')}`;
-  return first17 + checkDigitFor(first17);
+export function anIdNumber(age = 30 + randomInt(0, 10), region = BEIJING[randomInt(0, BEIJING.length)]): string {
+  for (;;) {
+    const birth = birthForAge(age, new Date(), randomInt(0, 300));
+    const first17 = `${region}${birth}${String(randomInt(0, 1000)).padStart(3, '0')}`;
+    if (issued.has(first17)) continue;
+    issued.add(first17);
+    return first17 + checkDigitFor(first17);
+  }
 }
 
 /** A unique mainland mobile number. */
@@ -38,13 +42,14 @@ export type LeadOverrides = {
 
 /** An intake body for a 35-year-old salaried local customer with a comfortable income: a tier-A case. */
 export function aLead(o: LeadOverrides = {}): IntakeRequest {
+  const idNumber = o.applicant?.idNumber ?? anIdNumber();
   const lead: IntakeRequest = {
     channelId: o.channelId ?? 'ch-partner-ref',
     applicant: {
       name: '测试客户',
-      idNumber: anIdNumber(35),
+      idNumber,
       phone: aPhone(),
-      residenceRegion: '110105',
+      residenceRegion: idNumber.slice(0, 6), // local: lives where the ID was issued
       occupation: 'salaried',
       monthlyIncome: 40_000,
       monthlyDebt: 1_000,
