@@ -86,9 +86,10 @@ export function createLeadActivities({ db, policy }: LeadActivityDeps): LeadActi
         });
       } catch (err) {
         if ((err as { code?: string }).code === PG_FK_VIOLATION) {
-          // The intake transaction that creates the case may not have committed yet: that one is worth a retry.
-          await loadCase(db.manager, input.caseId);
-          throw ApplicationFailure.nonRetryable(`notice version ${input.noticeVersion} does not exist`, 'unknown_notice_version');
+          // Only a missing notice is final; a case row not yet committed by its intake is worth a retry.
+          const [notice] = input.noticeVersion ? await db.query('SELECT 1 FROM consent_notices WHERE version = $1', [input.noticeVersion]) : [true];
+          if (!notice) throw ApplicationFailure.nonRetryable(`notice version ${input.noticeVersion} does not exist`, 'unknown_notice_version');
+          throw ApplicationFailure.retryable(`case ${input.caseId} is not (yet) in the database`, 'case_not_found');
         }
         throw err;
       }

@@ -49,7 +49,13 @@ test('a worker killed with SIGKILL mid-case is replaced and every case reaches f
     );
   } catch (err) {
     const stages = await stack.db.query(`SELECT stage, risk_tier, count(*)::int AS n FROM lead_cases WHERE id = ANY($1) GROUP BY 1, 2`, [caseIds]);
-    throw new Error(`${(err as Error).message}; stages now: ${JSON.stringify(stages)}`);
+    const stuck: { id: string }[] = await stack.db.query(`SELECT id FROM lead_cases WHERE id = ANY($1) AND stage <> 'follow_up'`, [caseIds]);
+    const why = await Promise.all(stuck.map(async ({ id }) => {
+      const d = await stack.client.workflow.getHandle(`lead-${id}`).describe();
+      const failure = await stack.client.workflow.getHandle(`lead-${id}`).result().then(() => null, (e: any) => [e.message, e.cause?.message, e.cause?.cause?.message, e.cause?.cause?.type]);
+      return { status: d.status.name, failure, pending: d.raw.pendingActivities?.map((a) => [a.activityType?.name, a.attempt, a.lastFailure?.message]) };
+    }));
+    throw new Error(`${(err as Error).message}; stages now: ${JSON.stringify(stages)}; stuck: ${JSON.stringify(why)}`);
   } finally {
     await kill(second.child, 'SIGTERM');
   }
