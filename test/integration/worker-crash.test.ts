@@ -55,7 +55,7 @@ test('a worker killed with SIGKILL mid-case is replaced and every case reaches f
       const failure = await stack.client.workflow.getHandle(`lead-${id}`).result().then(() => null, (e: any) => [e.message, e.cause?.message, e.cause?.cause?.message, e.cause?.cause?.type]);
       return { status: d.status.name, failure, pending: d.raw.pendingActivities?.map((a) => [a.activityType?.name, a.attempt, a.lastFailure?.message]) };
     }));
-    throw new Error(`${(err as Error).message}; stages now: ${JSON.stringify(stages)}; stuck: ${JSON.stringify(why)}`);
+    throw new Error(`${(err as Error).message}; stages now: ${JSON.stringify(stages)}; stuck: ${JSON.stringify(why)}`, { cause: err });
   } finally {
     await kill(second.child, 'SIGTERM');
   }
