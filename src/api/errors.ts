@@ -42,7 +42,11 @@ function problemOf(err: unknown): { status: number; body: Record<string, unknown
   if (err instanceof ZodError) {
     return { status: 422, body: { code: 'validation_failed', detail: 'the request has invalid fields', errors: fieldErrors(err) } };
   }
-  const e = err as { type?: string; status?: number; statusCode?: number };
+  const e = err as { type?: string; status?: number; statusCode?: number; code?: string; message?: string };
+  // Postgres unreachable (refused, reset, pool timeout): the caller may retry; nothing half-done is kept.
+  if (e?.code === 'ECONNREFUSED' || e?.code === 'ECONNRESET' || e?.code === '57P01' || /timeout exceeded when trying to connect|Connection terminated/i.test(e?.message ?? '')) {
+    return { status: 503, body: { code: 'database_unavailable', detail: 'the database is unreachable; nothing was stored, retry later', retryable: true } };
+  }
   // Errors raised by express.json() and friends.
   if (e?.type === 'entity.parse.failed') return { status: 400, body: { code: 'malformed_json', detail: 'the body is not valid JSON' } };
   if (e?.type === 'entity.too.large') return { status: 413, body: { code: 'body_too_large', detail: 'the body is larger than the API accepts' } };

@@ -102,6 +102,7 @@ const errors = {
   413: problem('body too large'),
   415: problem('the body is not application/json'),
   429: problem('rate limit'),
+  503: problem('Postgres or Temporal unreachable; retry'),
 };
 const caseErrors = { ...errors, 404: problem('no such case'), 409: problem('not possible in the case’s stage'), 503: problem('Temporal or Postgres unreachable') };
 

@@ -1,0 +1,32 @@
+import express from 'express';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { problemHandler } from '../../src/api/errors';
+
+async function answerFor(err: unknown) {
+  const app = express();
+  app.get('/x', () => {
+    throw err;
+  });
+  app.use(problemHandler(() => undefined));
+  const server = createServer(app);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/x`);
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  } finally {
+    server.close();
+  }
+}
+
+test('an unreachable database is 503 database_unavailable, not a 500', async () => {
+  const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+  expect(await answerFor(refused)).toMatchObject({ status: 503, body: { code: 'database_unavailable', retryable: true } });
+  expect(await answerFor(new Error('timeout exceeded when trying to connect'))).toMatchObject({ status: 503 });
+});
+
+test('an unexpected error is a 500 that reveals nothing of it', async () => {
+  const { status, body } = await answerFor(new Error('secret internals 13812345678'));
+  expect(status).toBe(500);
+  expect(JSON.stringify(body)).not.toContain('13812345678');
+});
