@@ -31,7 +31,10 @@ export interface MasterKeyring {
   keys: Record<string, Buffer>;
 }
 
-/** The master keyring: the current key, plus retired ones (`id:base64,…`) that still unwrap old data keys. */
+/**
+ * A keyring: the current key, plus retired ones (`id:base64,…`) that still open what they sealed.
+ * Used for the master key (data keys) and the payload codec alike.
+ */
 export function keyringFrom(currentId: string, currentKeyBase64: string, oldKeys = ''): MasterKeyring {
   const keys: Record<string, Buffer> = {};
   for (const pair of oldKeys.split(',').map((p) => p.trim()).filter(Boolean)) {

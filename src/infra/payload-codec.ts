@@ -1,6 +1,6 @@
 import { METADATA_ENCODING_KEY, type Payload, type PayloadCodec } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import { open, seal } from './crypto';
+import { keyringFrom, open, seal, type MasterKeyring } from './crypto';
 
 /**
  * Encrypts every Temporal payload (inputs, results, updates, queries, memos, failures' details)
@@ -13,21 +13,10 @@ const KEY_ID_METADATA = 'encryption-key-id';
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-export interface CodecKeyring {
-  currentId: string;
-  keys: Record<string, Buffer>;
-}
+export type CodecKeyring = MasterKeyring;
 
-/** Parses CODEC_KEY / CODEC_KEY_ID and CODEC_OLD_KEYS (`id:base64,id:base64`) into a keyring. */
-export function codecKeyring(currentId: string, currentKey: string, oldKeys = ''): CodecKeyring {
-  const keys: Record<string, Buffer> = {};
-  for (const pair of oldKeys.split(',').map((p) => p.trim()).filter(Boolean)) {
-    const [id, key] = pair.split(':');
-    keys[id] = Buffer.from(key, 'base64');
-  }
-  keys[currentId] = Buffer.from(currentKey, 'base64');
-  return { currentId, keys };
-}
+/** CODEC_KEY / CODEC_KEY_ID and CODEC_OLD_KEYS (`id:base64,id:base64`) as a keyring. */
+export const codecKeyring = keyringFrom;
 
 export class EncryptionCodec implements PayloadCodec {
   constructor(private readonly ring: CodecKeyring) {}

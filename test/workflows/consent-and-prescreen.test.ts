@@ -1,8 +1,7 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { grantConsentUpdate, humanReviewUpdate, reviewUpdate, stateQuery, withdrawConsentUpdate } from '../../src/workflows/messages';
 import { LeadStageKey, RiskTierKey, ConsentStateKey } from '../../src/temporal/search-attributes';
-import { caseInput, DAY, FakeActivities, HOUR, startCase, timeSkippingEnv, withConsent, withWorker } from './harness';
+import { caseInput, DAY, FakeActivities, HOUR, refusal, startCase, timeSkippingEnv, withConsent, withWorker } from './harness';
 
 // One time-skipping server per test: its clock is global, so tests must not share it.
 let env: TestWorkflowEnvironment;
@@ -11,15 +10,6 @@ beforeEach(async () => {
 });
 afterEach(async () => env?.teardown());
 
-const updateCode = async (p: Promise<unknown>) => {
-  try {
-    await p;
-    return 'accepted';
-  } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError) return (err.cause as { type?: string }).type;
-    throw err;
-  }
-};
 
 describe('consent', () => {
   test('a case that never gets consent is erased after the 72 h wait, and nothing is scored', async () => {
@@ -84,7 +74,7 @@ describe('consent', () => {
     await withWorker(env, fakes, async (tq) => {
       const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent(['credit_assessment']) }));
       await env.sleep(1_000);
-      expect(await updateCode(handle.executeUpdate(withdrawConsentUpdate, { args: [{ purposes: ['marketing'], source: 'customer' }] }))).toBe('consent_not_granted');
+      expect(await refusal(handle.executeUpdate(withdrawConsentUpdate, { args: [{ purposes: ['marketing'], source: 'customer' }] }))).toBe('consent_not_granted');
       expect(fakes.named('recordConsentEvent').filter((e) => e.action === 'withdraw')).toHaveLength(0);
     });
   });
@@ -156,8 +146,8 @@ describe('pre-screen', () => {
     await withWorker(env, fakes, async (tq) => {
       const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
       await env.sleep(1_000);
-      expect(await updateCode(handle.executeUpdate(reviewUpdate, { args: [{ decision: 'approve', reviewerId: 'r1' }] }))).toBe('not_in_review');
-      expect(await updateCode(handle.executeUpdate(humanReviewUpdate, { args: [{ requestedBy: 'c' }] }))).toBe('no_automated_decline');
+      expect(await refusal(handle.executeUpdate(reviewUpdate, { args: [{ decision: 'approve', reviewerId: 'r1' }] }))).toBe('not_in_review');
+      expect(await refusal(handle.executeUpdate(humanReviewUpdate, { args: [{ requestedBy: 'c' }] }))).toBe('no_automated_decline');
       expect(fakes.named('recordDecision')).toHaveLength(0);
     });
   });

@@ -1,5 +1,4 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
 import {
   assignmentUpdate,
   brokerLeavingSignal,
@@ -11,7 +10,7 @@ import {
   withdrawConsentUpdate,
 } from '../../src/workflows/messages';
 import { BrokerIdKey, SlaDueAtKey } from '../../src/temporal/search-attributes';
-import { caseInput, DAY, FakeActivities, HOUR, MINUTE, startCase, timeSkippingEnv, untilShanghaiMorning, withConsent, withWorker } from './harness';
+import { caseInput, DAY, FakeActivities, HOUR, MINUTE, refusal, startCase, timeSkippingEnv, untilShanghaiMorning, withConsent, withWorker } from './harness';
 
 let env: TestWorkflowEnvironment;
 beforeEach(async () => {
@@ -21,15 +20,6 @@ beforeEach(async () => {
 });
 afterEach(async () => env?.teardown());
 
-const refusal = async (p: Promise<unknown>) => {
-  try {
-    await p;
-    return 'accepted';
-  } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError) return (err.cause as { type?: string }).type;
-    throw err;
-  }
-};
 const call = { channel: 'phone', purpose: 'service', outcome: 'no_answer' } as const;
 
 describe('first-contact deadline', () => {

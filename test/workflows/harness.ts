@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { WorkflowHandle } from '@temporalio/client';
+import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import type { LeadActivities, MaintenanceActivities, NotificationInput, PrescreenResult } from '../../src/activities/contract';
 import { defaultPolicy, type Policy } from '../../src/config/policy';
@@ -124,4 +124,15 @@ export function untilShanghaiMorning(nowMs: number): number {
   const shanghai = new Date(nowMs + 8 * HOUR);
   const target = Date.UTC(shanghai.getUTCFullYear(), shanghai.getUTCMonth(), shanghai.getUTCDate(), 10) - 8 * HOUR;
   return target > nowMs ? target - nowMs : target + DAY - nowMs;
+}
+
+/** The stable code an Update was refused with (its ApplicationFailure type), or 'accepted'. */
+export async function refusal(update: Promise<unknown>): Promise<string | undefined> {
+  try {
+    await update;
+    return 'accepted';
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError) return (err.cause as { type?: string }).type;
+    throw err;
+  }
 }
