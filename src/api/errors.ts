@@ -43,6 +43,10 @@ function problemOf(err: unknown): { status: number; body: Record<string, unknown
     return { status: 422, body: { code: 'validation_failed', detail: 'the request has invalid fields', errors: fieldErrors(err) } };
   }
   const e = err as { type?: string; status?: number; statusCode?: number; code?: string; message?: string };
+  // Postgres refused a value (class 22: out of range, NUL in text, bad encoding): the input's fault, not ours.
+  if (typeof e?.code === 'string' && /^22[0-9A-Z]{3}$/.test(e.code)) {
+    return { status: 422, body: { code: 'invalid_value', detail: 'a value is out of range or contains characters that cannot be stored' } };
+  }
   // Postgres unreachable (refused, reset, pool timeout): the caller may retry; nothing half-done is kept.
   if (e?.code === 'ECONNREFUSED' || e?.code === 'ECONNRESET' || e?.code === '57P01' || /timeout exceeded when trying to connect|Connection terminated/i.test(e?.message ?? '')) {
     return { status: 503, body: { code: 'database_unavailable', detail: 'the database is unreachable; nothing was stored, retry later', retryable: true } };

@@ -137,8 +137,8 @@ export const productSchema = z.strictObject({
   name: z.string().trim().min(1).max(100),
   aprMinPct: z.number().min(0).max(100),
   aprMaxPct: z.number().min(0).max(100).describe('all fees included; the APR cap is checked against this'),
-  amountMin: z.number().int().min(1),
-  amountMax: z.number().int().min(1),
+  amountMin: z.number().int().min(1).max(100_000_000),
+  amountMax: z.number().int().min(1).max(100_000_000),
   termMinMonths: z.number().int().min(1).max(360),
   termMaxMonths: z.number().int().min(1).max(360),
   secured: z.boolean(),
@@ -168,7 +168,7 @@ export const channelSchema = z.strictObject({
   grade: z.enum(CHANNEL_GRADES).default('general'),
   suspended: z.boolean().default(false),
   suspensionReason: z.string().max(500).nullable().default(null),
-  cacCny: z.number().int().min(0).default(0),
+  cacCny: z.number().int().min(0).max(1_000_000).default(0),
   team: z.string().max(64).nullable().default(null),
 });
 export const brokerSchema = z.strictObject({

@@ -30,3 +30,9 @@ test('an unexpected error is a 500 that reveals nothing of it', async () => {
   expect(status).toBe(500);
   expect(JSON.stringify(body)).not.toContain('13812345678');
 });
+
+test('a value the database refuses (out of range, NUL in text) is a 422, not a 500', async () => {
+  const outOfRange = Object.assign(new Error('value "33809175542478" is out of range for type integer'), { code: '22003' });
+  expect(await answerFor(outOfRange)).toMatchObject({ status: 422, body: { code: 'invalid_value' } });
+  expect(JSON.stringify((await answerFor(outOfRange)).body)).not.toContain('33809175542478');
+});
