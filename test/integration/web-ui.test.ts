@@ -74,8 +74,7 @@ test('a manager who signed in at /v1/session sees the decoded case input in the 
   try {
     await page.goto(`${stack.baseUrl.replace('127.0.0.1', 'localhost')}/v1/session`);
     await page.fill('input[name=token]', await signToken(stack.cfg, actors.manager()));
-    await page.click('button[type=submit]');
-    await page.waitForTimeout(1_000);
+    await Promise.all([page.waitForURL(`http://localhost:${uiPort}/**`, { waitUntil: 'commit' }), page.click('button[type=submit]')]);
 
     // The UI sends the session cookie once its codec setting includes cross-origin credentials:
     // the manager opens the codec dialog (the data-encoder button in the top bar) and ticks it.

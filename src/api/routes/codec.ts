@@ -97,6 +97,8 @@ export function sessionRoutes(deps: { cfg: Config; db: DataSource }): Router {
   const r = Router();
   const { verify } = createAuthenticator(deps.cfg, deps.db);
   r.get('/session', (_req, res) => {
+    // The form posts here and is then redirected to the Web UI: form-action must allow both.
+    res.setHeader('Content-Security-Policy', `default-src 'none'; form-action 'self' ${deps.cfg.WEB_UI_ORIGIN}; base-uri 'none'; frame-ancestors 'none'`);
     res
       .type('html')
       .send(
