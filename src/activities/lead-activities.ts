@@ -3,6 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Policy } from '../config/policy';
 import { appendAudit } from '../db/audit';
+import { FRAUD_RULE_CODES } from '../domain/channel-grading';
 import { amountBand } from '../domain/deidentify';
 import { stressTest } from '../domain/dti';
 import { matchProducts, type ProductFacts } from '../domain/matching';
@@ -141,6 +142,9 @@ export function createLeadActivities({ db, policy }: LeadActivityDeps): LeadActi
             at,
           ],
         );
+        if (decision.rulesFired.some((r) => (FRAUD_RULE_CODES as readonly string[]).includes(r.code))) {
+          await m.query('UPDATE lead_cases SET fraud_flagged = true WHERE id = $1', [caseId]);
+        }
         await appendAudit(m, { ...WORKFLOW_ACTOR, action: 'prescreen.decided', targetType: 'lead_case', targetId: caseId, details: { tier: decision.tier, eventId } });
       });
       const stored = await existingDecision(db.manager, eventId);

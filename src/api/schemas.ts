@@ -127,6 +127,7 @@ export const funnelQuerySchema = z
     from: z.iso.datetime({ offset: true }).transform((v) => new Date(v)),
     to: z.iso.datetime({ offset: true }).transform((v) => new Date(v)),
     groupBy: z.enum(['channel', 'broker', 'none']).default('channel'),
+    period: z.enum(['day', 'week', 'month']).optional().describe('also split by the period a case was opened in'),
   })
   .refine((q) => q.from < q.to, { message: 'from must be before to', path: ['to'] });
 

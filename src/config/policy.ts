@@ -70,6 +70,13 @@ export const policySchema = z
       premiumMaxNplPct: pct.default(2),
       riskMinNplPct: pct.default(5),
       riskMinFraudPct: pct.default(3),
+      /** Beyond these the review suspends the channel: its new leads are refused until the figures recover or a manager decides. */
+      suspendMinNplPct: pct.default(10),
+      suspendMinFraudPct: pct.default(10),
+      /** A channel with fewer leads than this in the window keeps its grade: too few to judge. */
+      minLeadsToGrade: z.number().int().positive().default(20),
+      /** The review judges the cases a channel brought in this many days before the review. */
+      reviewWindowDays: z.number().int().positive().default(90),
     }),
     maxAmountByGrade: z.strictObject({
       premium: z.number().int().positive().default(300_000),
@@ -80,6 +87,10 @@ export const policySchema = z
   .superRefine((p, ctx) => {
     if (p.dti.tierAMaxPct > p.dti.tierBMaxPct) {
       ctx.addIssue({ code: 'custom', path: ['dti', 'tierAMaxPct'], message: 'must not exceed dti.tierBMaxPct' });
+    }
+    const g = p.channelGrades;
+    if (!(g.premiumMaxNplPct <= g.riskMinNplPct && g.riskMinNplPct <= g.suspendMinNplPct && g.riskMinFraudPct <= g.suspendMinFraudPct)) {
+      ctx.addIssue({ code: 'custom', path: ['channelGrades'], message: 'premiumMaxNplPct <= riskMinNplPct <= suspendMinNplPct and riskMinFraudPct <= suspendMinFraudPct must hold' });
     }
     const f = p.followUp;
     if (!(f.reminderAt < f.escalateAt && f.escalateAt < f.reassignAt)) {

@@ -59,8 +59,8 @@ export async function seedDemoData(db: DataSource): Promise<void> {
       await m.query(`INSERT INTO channels (id, name, type, partner, grade, cac_cny, team, demo) VALUES ($1,$2,$3,$4,$5,$6,$7,true) ON CONFLICT (id) DO NOTHING`, c);
     }
     await m.query(
-      `INSERT INTO channels (id, name, type, partner, grade, suspended, suspension_reason, cac_cny, team, demo)
-       VALUES ('ch-suspended', '[DEMO] 已暂停渠道', 'online', '[DEMO] 广告代理丁', 'risk', true, 'demo: NPL above the suspension line', 150, 'east', true)
+      `INSERT INTO channels (id, name, type, partner, grade, suspended, suspended_by, suspension_reason, cac_cny, team, demo)
+       VALUES ('ch-suspended', '[DEMO] 已暂停渠道', 'online', '[DEMO] 广告代理丁', 'risk', true, 'review', 'demo: NPL above the suspension line', 150, 'east', true)
        ON CONFLICT (id) DO NOTHING`,
     );
     const brokers: [string, string, string][] = [

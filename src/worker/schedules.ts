@@ -3,7 +3,7 @@ import type { Duration } from '@temporalio/common';
 
 export interface ScheduleDefinition {
   scheduleId: string;
-  workflowType: 'followUpDigest' | 'retentionSweep' | 'deadlineAudit';
+  workflowType: 'followUpDigest' | 'retentionSweep' | 'deadlineAudit' | 'channelReview';
   every: Duration;
   note: string;
 }
@@ -12,6 +12,7 @@ export interface ScheduleDefinition {
 export const SCHEDULES: ScheduleDefinition[] = [
   { scheduleId: 'follow-up-digest', workflowType: 'followUpDigest', every: '1 hour', note: 'Hourly digest of open cases past their deadline, for managers' },
   { scheduleId: 'retention-sweep', workflowType: 'retentionSweep', every: '1 day', note: 'Daily erasure of anything past retention that still holds personal data' },
+  { scheduleId: 'channel-review', workflowType: 'channelReview', every: '1 day', note: 'Daily channel review: grade each channel on its figures, suspend past the line' },
   { scheduleId: 'deadline-audit', workflowType: 'deadlineAudit', every: '1 day', note: 'Daily report of open cases without a pending deadline' },
 ];
 

@@ -33,7 +33,10 @@ describe('configuration', () => {
     expect(p.age).toEqual({ minimum: 18, studentVulnerableUnder: 22, elderlyFrom: 60 });
     expect(p.dti).toMatchObject({ incomeShockPct: 20, rateShockPp: 3, tierAMaxPct: 40, tierBMaxPct: 55 });
     expect(p.retention).toEqual({ unconvertedDays: 90, convertedYears: 5 });
-    expect(p.channelGrades).toEqual({ premiumMinApprovalPct: 60, premiumMaxNplPct: 2, riskMinNplPct: 5, riskMinFraudPct: 3 });
+    expect(p.channelGrades).toEqual({
+      premiumMinApprovalPct: 60, premiumMaxNplPct: 2, riskMinNplPct: 5, riskMinFraudPct: 3,
+      suspendMinNplPct: 10, suspendMinFraudPct: 10, minLeadsToGrade: 20, reviewWindowDays: 90,
+    });
     expect(p.maxAmountByGrade).toEqual({ premium: 300_000, general: 200_000, risk: 50_000 });
   });
 

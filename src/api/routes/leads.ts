@@ -190,7 +190,7 @@ export function leadRoutes(deps: CaseDeps & { metrics: Metrics }): Router {
   });
 
   r.get('/reports/funnel', requireRole('manager'), async (req, res) => {
-    res.json(await funnelReport(deps.db, parse(funnelQuerySchema, req.query)));
+    res.json(await funnelReport(deps.db, { ...parse(funnelQuerySchema, req.query), timeZone: deps.cfg.policy.contact.timeZone }));
   });
 
   r.post('/leads/:id/legal-hold', requireRole('compliance'), async (req, res) => {

@@ -51,9 +51,11 @@ export function referenceRoutes(deps: { db: DataSource }): Router {
      RETURNING (xmax = 0) AS inserted`,
     ['id', 'name', 'licenceNo', 'licensed', 'active']);
   upsert('/channels', ['admin'], channelSchema,
-    `INSERT INTO channels (id, name, type, partner, grade, suspended, suspension_reason, cac_cny, team) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)
+    `INSERT INTO channels (id, name, type, partner, grade, suspended, suspension_reason, cac_cny, team, suspended_by)
+     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9, CASE WHEN $6 THEN 'admin' END)
      ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, type = EXCLUDED.type, partner = EXCLUDED.partner, grade = EXCLUDED.grade,
-       suspended = EXCLUDED.suspended, suspension_reason = EXCLUDED.suspension_reason, cac_cny = EXCLUDED.cac_cny, team = EXCLUDED.team
+       suspended = EXCLUDED.suspended, suspension_reason = EXCLUDED.suspension_reason, cac_cny = EXCLUDED.cac_cny, team = EXCLUDED.team,
+       suspended_by = CASE WHEN NOT EXCLUDED.suspended THEN NULL WHEN channels.suspended THEN channels.suspended_by ELSE 'admin' END
      RETURNING (xmax = 0) AS inserted`,
     ['id', 'name', 'type', 'partner', 'grade', 'suspended', 'suspensionReason', 'cacCny', 'team']);
   upsert('/brokers', ['admin', 'manager'], brokerSchema,

@@ -36,6 +36,8 @@ export class LeadCase {
   @Column({ name: 'sla_due_at', type: 'timestamptz', nullable: true }) slaDueAt!: Date | null;
   @Column({ name: 'sla_kind', type: 'text', nullable: true }) slaKind!: string | null;
   @Column({ name: 'do_not_contact', type: 'boolean', default: false }) doNotContact!: boolean;
+  /** The pre-screen fired a fraud rule; the channel figures count these. */
+  @Column({ name: 'fraud_flagged', type: 'boolean', default: false }) fraudFlagged!: boolean;
   @Column({ name: 'selected_product_id', type: 'text', nullable: true }) selectedProductId!: string | null;
   @Column({ type: 'text', nullable: true }) outcome!: CaseOutcome | null;
   @Column({ name: 'closed_at', type: 'timestamptz', nullable: true }) closedAt!: Date | null;

@@ -48,6 +48,16 @@ export class Channel {
   @Column({ type: 'text' }) grade!: ChannelGrade;
   @Column({ type: 'boolean', default: false }) suspended!: boolean;
   @Column({ name: 'suspension_reason', type: 'text', nullable: true }) suspensionReason!: string | null;
+  /** Who suspended it: the review lifts only its own suspensions. */
+  @Column({ name: 'suspended_by', type: 'text', nullable: true }) suspendedBy!: 'review' | 'override' | 'admin' | null;
+  @Column({ name: 'graded_at', type: 'timestamptz', nullable: true }) gradedAt!: Date | null;
+  /** A manager's override: while it lasts the review records its grade but does not apply it. */
+  @Column({ name: 'override_grade', type: 'text', nullable: true }) overrideGrade!: ChannelGrade | null;
+  @Column({ name: 'override_suspended', type: 'boolean', nullable: true }) overrideSuspended!: boolean | null;
+  @Column({ name: 'override_reason', type: 'text', nullable: true }) overrideReason!: string | null;
+  @Column({ name: 'override_by', type: 'text', nullable: true }) overrideBy!: string | null;
+  @Column({ name: 'override_at', type: 'timestamptz', nullable: true }) overrideAt!: Date | null;
+  @Column({ name: 'override_until', type: 'timestamptz', nullable: true }) overrideUntil!: Date | null;
   @Column({ name: 'cac_cny', type: 'integer', default: 0 }) cacCny!: number;
   /** The broker team that works this channel's leads first. */
   @Column({ type: 'text', nullable: true }) team!: string | null;
