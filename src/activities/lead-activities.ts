@@ -73,14 +73,17 @@ export function createLeadActivities({ db, policy }: LeadActivityDeps): LeadActi
     async recordConsentEvent(input: ConsentEventInput): Promise<void> {
       try {
         await db.transaction(async (m) => {
+          let recorded = 0;
           for (const purpose of input.purposes) {
-            await m.query(
+            const rows = await m.query(
               `INSERT INTO consents (event_id, case_id, purpose, action, notice_version, source, evidence, at)
-               VALUES ($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT (event_id, purpose) DO NOTHING`,
+               VALUES ($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT (event_id, purpose) DO NOTHING RETURNING 1`,
               [input.eventId, input.caseId, purpose, input.action, input.noticeVersion, input.source, JSON.stringify({ eventId: input.eventId }), input.at],
             );
+            recorded += rows.length;
           }
-          await appendAudit(m, {
+          // A retry of an event already recorded (its worker died before reporting success) writes nothing, the audit included.
+          if (recorded > 0) await appendAudit(m, {
             ...WORKFLOW_ACTOR, action: `consent.${input.action}`, targetType: 'lead_case', targetId: input.caseId,
             details: { purposes: input.purposes, noticeVersion: input.noticeVersion, source: input.source, eventId: input.eventId },
           });
@@ -128,9 +131,9 @@ export function createLeadActivities({ db, policy }: LeadActivityDeps): LeadActi
       const decision = decideTier({ stress, fraud, vulnerable: c.vulnerable, channelGrade: c.channel_grade }, policy);
 
       await db.transaction(async (m) => {
-        await m.query(
+        const inserted = await m.query(
           `INSERT INTO decisions (event_id, case_id, kind, tier, outcome, rules_fired, inputs, result, decided_by, decided_at)
-           VALUES ($1,$2,'prescreen',$3,$4,$5,$6,$7,'automated_prescreen',$8) ON CONFLICT (event_id) DO NOTHING`,
+           VALUES ($1,$2,'prescreen',$3,$4,$5,$6,$7,'automated_prescreen',$8) ON CONFLICT (event_id) DO NOTHING RETURNING 1`,
           [
             eventId, caseId, decision.tier, { A: 'auto_pass', B: 'manual_review', C: 'declined' }[decision.tier],
             JSON.stringify(decision.rulesFired),
@@ -145,7 +148,7 @@ export function createLeadActivities({ db, policy }: LeadActivityDeps): LeadActi
         if (decision.rulesFired.some((r) => (FRAUD_RULE_CODES as readonly string[]).includes(r.code))) {
           await m.query('UPDATE lead_cases SET fraud_flagged = true WHERE id = $1', [caseId]);
         }
-        await appendAudit(m, { ...WORKFLOW_ACTOR, action: 'prescreen.decided', targetType: 'lead_case', targetId: caseId, details: { tier: decision.tier, eventId } });
+        if (inserted.length > 0) await appendAudit(m, { ...WORKFLOW_ACTOR, action: 'prescreen.decided', targetType: 'lead_case', targetId: caseId, details: { tier: decision.tier, eventId } });
       });
       const stored = await existingDecision(db.manager, eventId);
       return { tier: stored!.tier, rulesFired: stored!.rules_fired, requiredDocuments: (stored!.result.requiredDocuments as string[]) ?? [] };
@@ -210,12 +213,12 @@ export function createLeadActivities({ db, policy }: LeadActivityDeps): LeadActi
 
     async recordDecision(input: DecisionInput): Promise<void> {
       await db.transaction(async (m) => {
-        await m.query(
+        const inserted = await m.query(
           `INSERT INTO decisions (event_id, case_id, kind, tier, outcome, decided_by, decided_at)
-           VALUES ($1,$2,$3,$4,$5,$6,$7) ON CONFLICT (event_id) DO NOTHING`,
+           VALUES ($1,$2,$3,$4,$5,$6,$7) ON CONFLICT (event_id) DO NOTHING RETURNING 1`,
           [input.eventId, input.caseId, input.kind, input.tier, input.outcome, input.decidedBy, input.at],
         );
-        await appendAudit(m, { actorSub: input.decidedBy, actorRole: 'workflow', action: `decision.${input.kind}`, targetType: 'lead_case', targetId: input.caseId, details: { outcome: input.outcome, eventId: input.eventId } });
+        if (inserted.length > 0) await appendAudit(m, { actorSub: input.decidedBy, actorRole: 'workflow', action: `decision.${input.kind}`, targetType: 'lead_case', targetId: input.caseId, details: { outcome: input.outcome, eventId: input.eventId } });
       });
     },
 
