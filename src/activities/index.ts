@@ -2,8 +2,9 @@ import type { DataSource } from 'typeorm';
 import type { Policy } from '../config/policy';
 import { createLeadActivities } from './lead-activities';
 import { createMaintenanceActivities } from './maintenance-activities';
+import { createComplaintActivities } from './complaint-activities';
 
 /** Every activity the worker registers, wired to its dependencies. */
 export function createActivities(deps: { db: DataSource; policy: Policy }) {
-  return { ...createLeadActivities(deps), ...createMaintenanceActivities(deps) };
+  return { ...createLeadActivities(deps), ...createComplaintActivities(deps), ...createMaintenanceActivities(deps) };
 }

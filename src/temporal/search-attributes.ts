@@ -9,9 +9,13 @@ export const ConsentStateKey = defineSearchAttributeKey('ConsentState', SearchAt
 export const SlaDueAtKey = defineSearchAttributeKey('SlaDueAt', SearchAttributeType.DATETIME);
 export const VulnerableKey = defineSearchAttributeKey('Vulnerable', SearchAttributeType.BOOL);
 export const AmountCnyKey = defineSearchAttributeKey('AmountCny', SearchAttributeType.INT);
+/** Complaints (`complaintCase`): their priority and state; `SlaDueAt` holds their next due time. */
+export const ComplaintPriorityKey = defineSearchAttributeKey('ComplaintPriority', SearchAttributeType.KEYWORD);
+export const ComplaintStateKey = defineSearchAttributeKey('ComplaintState', SearchAttributeType.KEYWORD);
 
 export const ALL_SEARCH_ATTRIBUTES = [
   LeadStageKey, RiskTierKey, ChannelIdKey, BrokerIdKey, ConsentStateKey, SlaDueAtKey, VulnerableKey, AmountCnyKey,
+  ComplaintPriorityKey, ComplaintStateKey,
 ];
 
 /** `temporal server start-dev --search-attribute` spelling of each key. */

@@ -1,4 +1,5 @@
 // The worker's workflow bundle: every workflow type the task queue serves.
 export { leadCase } from './lead-case';
 export { brokerOffboarding } from './broker-offboarding';
+export { complaintCase } from './complaint-case';
 export { followUpDigest, retentionSweep, deadlineAudit } from './maintenance';

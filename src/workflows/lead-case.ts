@@ -28,6 +28,7 @@ import {
   assignmentUpdate,
   brokerLeavingSignal,
   contactAttemptUpdate,
+  doNotContactSignal,
   doNotContactUpdate,
   duplicateIntakeSignal,
   grantConsentUpdate,
@@ -348,12 +349,17 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
     },
   );
 
+  async function markDoNotContact(): Promise<string> {
+    state.doNotContact = true;
+    const eventId = nextEventId('do_not_contact');
+    await commit();
+    return eventId;
+  }
+
   setHandler(
     doNotContactUpdate,
     async (_arg): Promise<UpdateResult> => {
-      state.doNotContact = true;
-      const eventId = nextEventId('do_not_contact');
-      await commit();
+      const eventId = await markDoNotContact();
       return { eventId, state };
     },
     {
@@ -362,6 +368,13 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
       },
     },
   );
+
+  // From a complaint's workflow: nothing to refuse, so a signal. A repeat changes nothing.
+  setHandler(doNotContactSignal, async ({ by }) => {
+    if (state.doNotContact || state.stage === 'erased') return;
+    log.info('do-not-contact requested by another workflow', { caseId: state.caseId, by });
+    await markDoNotContact();
+  });
 
   setHandler(
     selectionUpdate,

@@ -161,5 +161,10 @@ export const legalHoldUpdate = defineUpdate<UpdateResult, [LegalHoldUpdate]>('le
 export const brokerLeavingSignal = defineSignal<[{ brokerId: string }]>('brokerLeaving');
 /** Another intake of the same person joined this case. */
 export const duplicateIntakeSignal = defineSignal<[{ channelId: string }]>('duplicateIntake');
+/**
+ * Another workflow asks that the customer is not contacted again (a harassment complaint about
+ * contact): the same effect as the `doNotContact` Update, sent where nobody waits for an answer.
+ */
+export const doNotContactSignal = defineSignal<[{ by: string }]>('doNotContactRequested');
 
 export const stateQuery = defineQuery<LeadCaseState>('state');

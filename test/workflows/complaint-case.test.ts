@@ -1,0 +1,236 @@
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { ComplaintPriorityKey, ComplaintStateKey, SlaDueAtKey } from '../../src/temporal/search-attributes';
+import {
+  closeComplaintUpdate,
+  complaintOpenedUpdate,
+  complaintStateQuery,
+  escalateToGroupUpdate,
+  firstResponseUpdate,
+} from '../../src/workflows/complaint-messages';
+import { contactAttemptUpdate, stateQuery } from '../../src/workflows/messages';
+import { ComplaintFakes, complaintInput, startComplaint, terminateComplaints } from './complaint-fakes';
+import { caseInput, DAY, HOUR, MINUTE, refusal, startCase, timeSkippingEnv, untilShanghaiMorning, withConsent, withWorker } from './harness';
+
+let env: TestWorkflowEnvironment;
+beforeEach(async () => {
+  env = await timeSkippingEnv();
+  // The harassment test logs contact on the case: start at 10:00 in Shanghai, outside quiet hours.
+  await env.sleep(untilShanghaiMorning(await env.currentTimeMs()));
+});
+afterEach(async () => {
+  await terminateComplaints();
+  await env?.teardown();
+});
+
+const respond = { by: 'broker:b-1', via: 'phone' } as const;
+
+describe('first-response deadline', () => {
+  test.each([
+    ['high', 2],
+    ['normal', 24],
+    ['low', 72],
+  ] as const)('a %s-priority complaint must be answered within %i h and resolved within 15 days', async (priority, hours) => {
+    const fakes = new ComplaintFakes();
+    await withWorker(env, fakes, async (tq) => {
+      const input = await complaintInput(env, { priority });
+      const handle = await startComplaint(env, tq, input);
+      const { state } = await handle.executeUpdate(complaintOpenedUpdate);
+      expect(Date.parse(state.firstResponseDueAt) - Date.parse(input.filedAt)).toBe(hours * HOUR);
+      expect(Date.parse(state.resolutionDueAt) - Date.parse(input.filedAt)).toBe(15 * DAY);
+      expect(state.state).toBe('awaiting_response');
+    });
+  });
+
+  test('a high-priority complaint: the broker is reminded at 1 h, compliance told at 2 h, and the Web UI shows it late', async () => {
+    const fakes = new ComplaintFakes();
+    await withWorker(env, fakes, async (tq) => {
+      const handle = await startComplaint(env, tq, await complaintInput(env, { priority: 'high', category: 'privacy' }));
+      await handle.executeUpdate(complaintOpenedUpdate);
+
+      await env.sleep(55 * MINUTE);
+      expect(fakes.complaintNotifications('complaint_filed')).toEqual([expect.objectContaining({ recipientRole: 'compliance' })]);
+      expect(fakes.complaintNotifications('complaint_first_response_reminder')).toHaveLength(0);
+      await env.sleep(10 * MINUTE);
+      expect(fakes.complaintNotifications('complaint_first_response_reminder')).toEqual([expect.objectContaining({ recipientRole: 'broker', recipientId: 'b-1' })]);
+      expect(fakes.complaintNotifications('complaint_first_response_late')).toHaveLength(0);
+
+      await env.sleep(HOUR);
+      expect(fakes.complaintNotifications('complaint_first_response_late')).toEqual([expect.objectContaining({ recipientRole: 'compliance' })]);
+      expect(fakes.events('first_response_late')).toHaveLength(1);
+      const state = await handle.query(complaintStateQuery);
+      expect(state).toMatchObject({ state: 'awaiting_response', lateFirstResponse: true });
+      const attrs = (await handle.describe()).typedSearchAttributes;
+      expect(attrs.get(ComplaintStateKey)).toBe('awaiting_response');
+      expect(attrs.get(ComplaintPriorityKey)).toBe('high');
+      expect(attrs.get(SlaDueAtKey)?.toISOString()).toBe(state.firstResponseDueAt);
+    });
+  });
+
+  test('without a broker on the case, the reminder goes to compliance', async () => {
+    const fakes = new ComplaintFakes();
+    await withWorker(env, fakes, async (tq) => {
+      const handle = await startComplaint(env, tq, await complaintInput(env, { priority: 'high', caseId: null, brokerId: null, keyScope: 'complaint' }));
+      await handle.executeUpdate(complaintOpenedUpdate);
+      await env.sleep(61 * MINUTE);
+      expect(fakes.complaintNotifications('complaint_first_response_reminder')).toEqual([expect.objectContaining({ recipientRole: 'compliance' })]);
+    });
+  });
+
+  test('a first response in time moves it on, stops the first-response clock, and points SlaDueAt at the resolution', async () => {
+    const fakes = new ComplaintFakes();
+    await withWorker(env, fakes, async (tq) => {
+      const handle = await startComplaint(env, tq, await complaintInput(env, { priority: 'high' }));
+      await env.sleep(30 * MINUTE);
+      const { state, eventId } = await handle.executeUpdate(firstResponseUpdate, { args: [respond] });
+      expect(state).toMatchObject({ state: 'in_progress', lateFirstResponse: false });
+      expect(fakes.events('first_response')).toEqual([expect.objectContaining({ eventId, actor: 'broker:b-1', details: { via: 'phone', late: false } })]);
+      expect((await handle.describe()).typedSearchAttributes.get(SlaDueAtKey)?.toISOString()).toBe(state.resolutionDueAt);
+
+      await env.sleep(3 * HOUR);
+      expect(fakes.complaintNotifications('complaint_first_response_reminder')).toHaveLength(0);
+      expect(fakes.complaintNotifications('complaint_first_response_late')).toHaveLength(0);
+      expect(await refusal(handle.executeUpdate(firstResponseUpdate, { args: [respond] }))).toBe('already_responded');
+    });
+  });
+
+  test('a first response after the due time counts as late', async () => {
+    const fakes = new ComplaintFakes();
+    await withWorker(env, fakes, async (tq) => {
+      const handle = await startComplaint(env, tq, await complaintInput(env, { priority: 'high' }));
+      await env.sleep(3 * HOUR);
+      const { state } = await handle.executeUpdate(firstResponseUpdate, { args: [respond] });
+      expect(state).toMatchObject({ state: 'in_progress', lateFirstResponse: true });
+    });
+  });
+});
+
+describe('resolution deadline', () => {
+  test('the resolution clock reminds compliance at 7.5 days and escalates at 15 days, and the complaint keeps waiting', async () => {
+    const fakes = new ComplaintFakes();
+    await withWorker(env, fakes, async (tq) => {
+      const handle = await startComplaint(env, tq, await complaintInput(env, { priority: 'low' }));
+      await handle.executeUpdate(firstResponseUpdate, { args: [respond] });
+
+      await env.sleep(7 * DAY);
+      expect(fakes.complaintNotifications('complaint_resolution_reminder')).toHaveLength(0);
+      await env.sleep(DAY);
+      expect(fakes.complaintNotifications('complaint_resolution_reminder')).toEqual([expect.objectContaining({ recipientRole: 'compliance' })]);
+
+      await env.sleep(7 * DAY + HOUR);
+      expect(fakes.complaintNotifications('complaint_resolution_late')).toEqual([expect.objectContaining({ recipientRole: 'compliance' })]);
+      expect(await handle.query(complaintStateQuery)).toMatchObject({ state: 'in_progress', lateResolution: true });
+
+      const { state } = await handle.executeUpdate(closeComplaintUpdate, { args: [{ by: 'compliance:c1', resolution: 'upheld', satisfaction: 'neutral' }] });
+      expect(state).toMatchObject({ state: 'closed', lateResolution: true });
+    });
+  });
+});
+
+describe('escalation to a cross-team group', () => {
+  test('a complex complaint goes to a group of teams, each told; it needs a first response first, and goes once', async () => {
+    const fakes = new ComplaintFakes();
+    await withWorker(env, fakes, async (tq) => {
+      const handle = await startComplaint(env, tq, await complaintInput(env, { category: 'rate_dispute' }));
+      const group = { by: 'compliance:c1', teams: ['risk', 'legal'] } as const;
+      expect(await refusal(handle.executeUpdate(escalateToGroupUpdate, { args: [{ ...group, teams: [...group.teams] }] }))).toBe('first_response_pending');
+
+      await handle.executeUpdate(firstResponseUpdate, { args: [respond] });
+      expect(await refusal(handle.executeUpdate(escalateToGroupUpdate, { args: [{ by: 'compliance:c1', teams: ['legal', 'legal'] }] }))).toBe('group_too_small');
+      const { state } = await handle.executeUpdate(escalateToGroupUpdate, { args: [{ ...group, teams: [...group.teams] }] });
+      expect(state).toMatchObject({ state: 'escalated', escalatedTo: { teams: ['risk', 'legal'] } });
+      expect(fakes.complaintNotifications('complaint_escalated_to_group').map((n) => n.recipientId).sort()).toEqual(['legal', 'risk']);
+      expect((await handle.describe()).typedSearchAttributes.get(ComplaintStateKey)).toBe('escalated');
+      expect(await refusal(handle.executeUpdate(escalateToGroupUpdate, { args: [{ by: 'compliance:c1', teams: ['operations', 'legal'] }] }))).toBe('already_escalated');
+
+      // The resolution clock runs on while the group works.
+      await env.sleep(15 * DAY);
+      expect(fakes.complaintNotifications('complaint_resolution_late')).toHaveLength(1);
+    });
+  });
+});
+
+describe('closing with the satisfaction check', () => {
+  test('closing records the resolution and a satisfied customer; the case complaint then ends and takes no more actions', async () => {
+    const fakes = new ComplaintFakes();
+    await withWorker(env, fakes, async (tq) => {
+      const handle = await startComplaint(env, tq, await complaintInput(env));
+      expect(await refusal(handle.executeUpdate(closeComplaintUpdate, { args: [{ by: 'compliance:c1', resolution: 'upheld', satisfaction: 'satisfied' }] }))).toBe('first_response_pending');
+      await handle.executeUpdate(firstResponseUpdate, { args: [respond] });
+      const { state, eventId } = await handle.executeUpdate(closeComplaintUpdate, { args: [{ by: 'compliance:c1', resolution: 'upheld', satisfaction: 'satisfied' }] });
+      expect(state).toMatchObject({ state: 'closed', resolution: 'upheld', satisfaction: 'satisfied', lateResolution: false, retentionDueAt: null });
+      expect(fakes.events('closed')).toEqual([expect.objectContaining({ eventId, details: { resolution: 'upheld', satisfaction: 'satisfied' } })]);
+      expect(await handle.result()).toMatchObject({ state: 'closed' });
+      expect(fakes.named('eraseComplaintData')).toHaveLength(0); // its text goes with the case's data key
+    });
+  });
+
+  test('a dissatisfied customer reopens it once with a fresh 15-day clock; dissatisfied again, it closes and compliance is told', async () => {
+    const fakes = new ComplaintFakes();
+    await withWorker(env, fakes, async (tq) => {
+      const handle = await startComplaint(env, tq, await complaintInput(env));
+      await handle.executeUpdate(firstResponseUpdate, { args: [respond] });
+      await env.sleep(10 * DAY);
+      const close = { by: 'compliance:c1', resolution: 'not_upheld', satisfaction: 'dissatisfied' } as const;
+      const reopened = (await handle.executeUpdate(closeComplaintUpdate, { args: [close] })).state;
+      expect(reopened).toMatchObject({ state: 'in_progress', timesReopened: 1, closedAt: null });
+      expect(Date.parse(reopened.resolutionDueAt) - (await env.currentTimeMs())).toBeGreaterThan(14 * DAY);
+      expect(fakes.complaintNotifications('complaint_reopened')).toHaveLength(1);
+
+      // The first clock's end passes without a late notice: the new clock counts now.
+      await env.sleep(6 * DAY);
+      expect(fakes.complaintNotifications('complaint_resolution_late')).toHaveLength(0);
+
+      const closed = (await handle.executeUpdate(closeComplaintUpdate, { args: [close] })).state;
+      expect(closed).toMatchObject({ state: 'closed', satisfaction: 'dissatisfied', timesReopened: 1 });
+      expect(fakes.complaintNotifications('complaint_closed_dissatisfied')).toEqual([expect.objectContaining({ recipientRole: 'compliance' })]);
+    });
+  });
+
+  test('a complaint with its own key keeps its text for the retention period after close, then erases it', async () => {
+    const fakes = new ComplaintFakes();
+    await withWorker(env, fakes, async (tq) => {
+      const handle = await startComplaint(env, tq, await complaintInput(env, { caseId: null, brokerId: null, keyScope: 'complaint' }));
+      await handle.executeUpdate(firstResponseUpdate, { args: [{ by: 'compliance:c1', via: 'phone' }] });
+      const { state } = await handle.executeUpdate(closeComplaintUpdate, { args: [{ by: 'compliance:c1', resolution: 'upheld', satisfaction: 'satisfied' }] });
+      expect(Date.parse(state.retentionDueAt!) - Date.parse(state.closedAt!)).toBe(90 * DAY);
+
+      await env.sleep(89 * DAY);
+      expect(fakes.named('eraseComplaintData')).toHaveLength(0);
+      expect(await refusal(handle.executeUpdate(firstResponseUpdate, { args: [{ by: 'compliance:c1', via: 'phone' }] }))).toBe('complaint_closed');
+      await env.sleep(2 * DAY);
+      expect(await handle.result()).toMatchObject({ state: 'erased' });
+      expect(fakes.named('eraseComplaintData')).toEqual([expect.objectContaining({ complaintId: state.complaintId })]);
+    });
+  });
+});
+
+describe('harassment about contact', () => {
+  test('puts the case on do-not-contact before the filing is answered: the broker’s next contact attempt is refused', async () => {
+    const fakes = new ComplaintFakes();
+    await withWorker(env, fakes, async (tq) => {
+      const lead = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
+      await env.sleep(1_000);
+      expect((await lead.query(stateQuery)).brokerId).toBe('b-1');
+
+      const input = await complaintInput(env, { caseId: (await lead.query(stateQuery)).caseId, category: 'harassment', priority: 'high', doNotContact: true });
+      const handle = await startComplaint(env, tq, input);
+      const { state } = await handle.executeUpdate(complaintOpenedUpdate);
+      expect(state.doNotContact).toBe('applied');
+
+      expect((await lead.query(stateQuery)).doNotContact).toBe(true);
+      const call = { brokerId: 'b-1', channel: 'phone', purpose: 'service', outcome: 'reached' } as const;
+      expect(await refusal(lead.executeUpdate(contactAttemptUpdate, { args: [call] }))).toBe('do_not_contact');
+      expect(fakes.events('do_not_contact')).toEqual([expect.objectContaining({ details: { caseId: input.facts.caseId, result: 'applied' } })]);
+      expect(fakes.named('projectCase').at(-1).projection.doNotContact).toBe(true);
+    });
+  });
+
+  test('a case whose workflow has ended is recorded as such, and the complaint goes on', async () => {
+    const fakes = new ComplaintFakes();
+    await withWorker(env, fakes, async (tq) => {
+      const handle = await startComplaint(env, tq, await complaintInput(env, { category: 'harassment', priority: 'high', doNotContact: true }));
+      const { state } = await handle.executeUpdate(complaintOpenedUpdate);
+      expect(state).toMatchObject({ doNotContact: 'case_finished', state: 'awaiting_response' });
+    });
+  });
+});

@@ -1,0 +1,62 @@
+import { randomUUID } from 'node:crypto';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { WorkflowHandle } from '@temporalio/client';
+import type { ComplaintActivities, ComplaintEventInput, ComplaintNotificationInput } from '../../src/activities/complaint-contract';
+import { defaultPolicy } from '../../src/config/policy';
+import { complaintWorkflowId } from '../../src/temporal/complaint-names';
+import { complaintCase } from '../../src/workflows/complaint-case';
+import type { ComplaintCaseInput, ComplaintFacts } from '../../src/workflows/complaint-messages';
+import { FakeActivities } from './harness';
+
+/**
+ * The lead case's fake activities plus the complaint's: a complaint test can run both workflows on
+ * one worker (the harassment path signals the case).
+ */
+export class ComplaintFakes extends FakeActivities {
+  events(kind?: ComplaintEventInput['kind']): ComplaintEventInput[] {
+    return this.named('recordComplaintEvent').filter((e: ComplaintEventInput) => !kind || e.kind === kind);
+  }
+  complaintNotifications(kind?: ComplaintNotificationInput['kind']): ComplaintNotificationInput[] {
+    return this.named('notifyAboutComplaint').filter((n: ComplaintNotificationInput) => !kind || n.kind === kind);
+  }
+
+  override build() {
+    const rec = <T>(name: string, answer: () => T) => async (input: any) => {
+      this.calls.push({ name, input });
+      return answer();
+    };
+    const complaint: ComplaintActivities = {
+      projectComplaint: rec('projectComplaint', () => undefined),
+      recordComplaintEvent: rec('recordComplaintEvent', () => undefined),
+      notifyAboutComplaint: rec('notifyAboutComplaint', () => undefined),
+      eraseComplaintData: rec('eraseComplaintData', () => ({ erased: true })),
+    };
+    return { ...super.build(), ...complaint };
+  }
+}
+
+export async function complaintInput(env: TestWorkflowEnvironment, facts: Partial<ComplaintFacts> = {}, o: Partial<ComplaintCaseInput> = {}): Promise<ComplaintCaseInput> {
+  return {
+    facts: {
+      complaintId: randomUUID(), caseId: randomUUID(), channelId: 'ch-test', brokerId: 'b-1', category: 'service_attitude', priority: 'normal',
+      priorityRaisedBy: [], doNotContact: false, keyScope: 'case', ...facts,
+    },
+    filedBy: 'compliance:c1',
+    filedAt: new Date(await env.currentTimeMs()).toISOString(),
+    policy: defaultPolicy(),
+    ...o,
+  };
+}
+
+const started: WorkflowHandle[] = [];
+
+export async function startComplaint(env: TestWorkflowEnvironment, taskQueue: string, input: ComplaintCaseInput) {
+  const handle = await env.client.workflow.start(complaintCase, { workflowId: complaintWorkflowId(input.facts.complaintId), taskQueue, args: [input] });
+  started.push(handle);
+  return handle;
+}
+
+/** Ends the complaints a test left running, so they do not hold the test server's clock. */
+export async function terminateComplaints(): Promise<void> {
+  for (const handle of started.splice(0)) await handle.terminate('test finished').catch(() => undefined);
+}
