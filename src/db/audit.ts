@@ -13,8 +13,6 @@ export interface AuditEntry {
 }
 
 const GENESIS = 'genesis';
-/** Serialises writers of the hash chain (any constant unique to this table would do). */
-const AUDIT_LOCK = 4_242_001;
 
 /** JSON with object keys sorted at every depth: jsonb does not keep key order, the hash must not care. */
 function canonicalJson(value: unknown): string {
@@ -26,31 +24,35 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value ?? null);
 }
 
-export function auditHash(prevHash: string, row: { at: string; actorSub: string; actorRole: string; action: string; targetType: string; targetId: string | null; details: unknown }): string {
-  const canonical = canonicalJson([prevHash, row.at, row.actorSub, row.actorRole, row.action, row.targetType, row.targetId, row.details]);
-  return createHash('sha256').update(canonical).digest('hex');
+type ChainedFields = { at: string; actorSub: string; actorRole: string; action: string; targetType: string; targetId: string | null; details: unknown };
+
+/** Canonical JSON of a row's fields after the previous hash, with the closing bracket: `,"<at>",…]` without the comma. */
+function canonicalTail(row: ChainedFields): string {
+  return canonicalJson([row.at, row.actorSub, row.actorRole, row.action, row.targetType, row.targetId, row.details]).slice(1);
+}
+
+/**
+ * SHA-256 of the canonical JSON array [prevHash, at, actorSub, actorRole, action, targetType,
+ * targetId, details]. Written out as `["<prevHash>",` + tail so that Postgres (audit_append, see
+ * migration 1764300000000) computes the same hash from the same tail.
+ */
+export function auditHash(prevHash: string, row: ChainedFields): string {
+  return createHash('sha256').update(`[${JSON.stringify(prevHash)},${canonicalTail(row)}`).digest('hex');
 }
 
 /**
  * Appends one event to the hash-chained audit trail, inside the caller's transaction when given
  * one. Each row's hash covers the previous row's hash, so altering or removing a row breaks the chain.
+ * One statement (audit_append) takes the chain's lock, links and inserts the row; the lock is held
+ * until the transaction commits, so callers append last, just before their commit.
  */
 export async function appendAudit(manager: EntityManager, entry: AuditEntry): Promise<void> {
-  const run = async (m: EntityManager) => {
-    await m.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_LOCK]);
-    const [last] = await m.query('SELECT hash FROM audit_events ORDER BY id DESC LIMIT 1');
-    const prevHash: string = last?.hash ?? GENESIS;
-    const at = (entry.at ?? new Date()).toISOString();
-    const details = entry.details ?? {};
-    const hash = auditHash(prevHash, { at, actorSub: entry.actorSub, actorRole: entry.actorRole, action: entry.action, targetType: entry.targetType, targetId: entry.targetId, details });
-    await m.query(
-      `INSERT INTO audit_events (at, actor_sub, actor_role, action, target_type, target_id, details, prev_hash, hash)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`,
-      [at, entry.actorSub, entry.actorRole, entry.action, entry.targetType, entry.targetId, JSON.stringify(details), prevHash, hash],
-    );
-  };
-  if (manager.queryRunner?.isTransactionActive) await run(manager);
-  else await manager.transaction(run);
+  const at = (entry.at ?? new Date()).toISOString();
+  const details = entry.details ?? {};
+  const tail = canonicalTail({ at, actorSub: entry.actorSub, actorRole: entry.actorRole, action: entry.action, targetType: entry.targetType, targetId: entry.targetId, details });
+  await manager.query('SELECT audit_append($1,$2,$3,$4,$5,$6,$7,$8)', [
+    at, entry.actorSub, entry.actorRole, entry.action, entry.targetType, entry.targetId, JSON.stringify(details), tail,
+  ]);
 }
 
 /** Walks the chain; returns the first row whose link or hash does not hold, or null when intact. */

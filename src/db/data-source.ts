@@ -18,6 +18,7 @@ import { InitialSchema1763800000000 } from './migrations/1763800000000-initial-s
 import { ChannelApiKeys1763900000000 } from './migrations/1763900000000-channel-api-keys';
 import { ChannelApiKey } from './entities/channel-api-key';
 import { AppendOnlyConsents1764000000000 } from './migrations/1764000000000-append-only-consents';
+import { AuditAppend1764300000000 } from './migrations/1764300000000-audit-append';
 import { Complaints1764200000000 } from './migrations/1764200000000-complaints';
 import { Complaint, ComplaintDataKey, ComplaintEvent } from './entities/complaint';
 
@@ -26,7 +27,7 @@ export const entities = [
   LenderApplication, ConsentNotice, ConsentRecord, DecisionRecord, ContactAttempt, Notification,
   AuditEvent, IdempotencyKey, LeadIntake, ErasureRecord, ChannelApiKey, Complaint, ComplaintDataKey, ComplaintEvent,
 ];
-export const migrations = [InitialSchema1763800000000, ChannelApiKeys1763900000000, AppendOnlyConsents1764000000000, Complaints1764200000000];
+export const migrations = [InitialSchema1763800000000, ChannelApiKeys1763900000000, AppendOnlyConsents1764000000000, Complaints1764200000000, AuditAppend1764300000000];
 
 /** A DataSource for the given database. Schema changes only ever come from migrations. */
 export function createDataSource(url: string, poolMax = 10): DataSource {

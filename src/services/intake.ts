@@ -119,16 +119,6 @@ export async function submitLead(deps: IntakeDeps, actor: Actor, req: IntakeRequ
 
   try {
     await db.transaction(async (m) => {
-      await m.query(
-        `INSERT INTO lead_cases (id, workflow_id, channel_id, channel_grade, stage, vulnerable, is_local, amount_cny, term_months,
-           loan_purpose, occupation, age_band, province_code, region_prefix, age_at_intake, region_mismatches, id_index, phone_index, device_index, submitted_by)
-         VALUES ($1,$2,$3,$4,'awaiting_consent',$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19)`,
-        [
-          caseId, workflowId, req.channelId, grade, suitability.vulnerable, suitability.local, req.request.amount, req.request.termMonths,
-          req.request.purpose, req.applicant.occupation, ageBand(age), id.provinceCode, regionPrefix(req.applicant.residenceRegion), age,
-          suitability.mismatches, idIndex, phoneIndex, deviceIndex, `${actor.role}:${actor.sub}`,
-        ],
-      );
       const identity: StoredIdentity = {
         name: req.applicant.name,
         idNumber: req.applicant.idNumber.toUpperCase(),
@@ -138,10 +128,23 @@ export async function submitLead(deps: IntakeDeps, actor: Actor, req: IntakeRequ
         ip: req.context.ip ?? null,
       };
       const sealed = sealForCase(caseId, identity, keyringFrom(cfg.MASTER_KEY_ID, cfg.MASTER_KEY, cfg.MASTER_OLD_KEYS));
-      await m.query('INSERT INTO lead_data_keys (case_id, master_key_id, wrapped_key) VALUES ($1,$2,$3)', [caseId, sealed.masterKeyId, sealed.wrappedKey]);
-      await m.query('INSERT INTO identities (case_id, sealed) VALUES ($1,$2)', [caseId, sealed.sealed]);
-      await m.query('INSERT INTO credit_facts (case_id, monthly_income, monthly_debt) VALUES ($1,$2,$3)', [caseId, req.applicant.monthlyIncome, req.applicant.monthlyDebt]);
-      await m.query(`INSERT INTO lead_intakes (case_id, channel_id, kind) VALUES ($1,$2,'new')`, [caseId, req.channelId]);
+      // The case and everything it owns in one statement (one round trip while the transaction is open).
+      await m.query(
+        `WITH lead AS (
+           INSERT INTO lead_cases (id, workflow_id, channel_id, channel_grade, stage, vulnerable, is_local, amount_cny, term_months,
+             loan_purpose, occupation, age_band, province_code, region_prefix, age_at_intake, region_mismatches, id_index, phone_index, device_index, submitted_by)
+           VALUES ($1,$2,$3,$4,'awaiting_consent',$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19) RETURNING id),
+         data_key AS (INSERT INTO lead_data_keys (case_id, master_key_id, wrapped_key) SELECT id, $20, $21 FROM lead),
+         sealed_identity AS (INSERT INTO identities (case_id, sealed) SELECT id, $22 FROM lead),
+         facts AS (INSERT INTO credit_facts (case_id, monthly_income, monthly_debt) SELECT id, $23, $24 FROM lead)
+         INSERT INTO lead_intakes (case_id, channel_id, kind) SELECT id, $3, 'new' FROM lead`,
+        [
+          caseId, workflowId, req.channelId, grade, suitability.vulnerable, suitability.local, req.request.amount, req.request.termMonths,
+          req.request.purpose, req.applicant.occupation, ageBand(age), id.provinceCode, regionPrefix(req.applicant.residenceRegion), age,
+          suitability.mismatches, idIndex, phoneIndex, deviceIndex, `${actor.role}:${actor.sub}`,
+          sealed.masterKeyId, sealed.wrappedKey, sealed.sealed, req.applicant.monthlyIncome, req.applicant.monthlyDebt,
+        ],
+      );
       if (idempotencyKey) await saveIdempotent(m, scope, idempotencyKey, requestHash, 201, body);
       // Started inside the transaction: if Temporal refuses, the rows roll back and the caller can retry.
       await startCaseWorkflow(deps, { caseId, facts, submittedBy: `${actor.role}:${actor.sub}`, consentAtIntake: req.consent, policy: cfg.policy });

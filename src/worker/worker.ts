@@ -1,4 +1,4 @@
-import { Worker, type NativeConnection } from '@temporalio/worker';
+import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import type { DataSource } from 'typeorm';
 import { createActivities } from '../activities';
 import type { Config } from '../config';
@@ -11,6 +11,8 @@ export interface LeadWorkerOptions {
   /** A prebuilt bundle (`npm run build` writes one); without it the workflows are bundled at start. */
   workflowBundlePath?: string;
   taskQueue?: string;
+  /** Cache and concurrency settings over the SDK's defaults (the bench states the ones it uses). */
+  tuning?: Pick<WorkerOptions, 'maxCachedWorkflows' | 'maxConcurrentWorkflowTaskExecutions' | 'maxConcurrentActivityTaskExecutions'>;
 }
 
 /** The worker of the `lead-cases` task queue: every workflow type and every activity. */
@@ -26,5 +28,6 @@ export async function createLeadWorker(opts: LeadWorkerOptions): Promise<Worker>
     activities: createActivities({ db: opts.db, policy: cfg.policy }),
     dataConverter: dataConverterFor(cfg),
     shutdownGraceTime: '10 seconds',
+    ...opts.tuning,
   });
 }

@@ -1,0 +1,215 @@
+import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Client, Connection } from '@temporalio/client';
+import type { DataSource } from 'typeorm';
+import { signToken } from '../src/api/auth';
+import type { IntakeRequest } from '../src/api/schemas';
+import { loadConfig, type Config } from '../src/config';
+import { openDatabase } from '../src/db/data-source';
+import { startChild, type BenchChild } from './child-protocol';
+import { leadGenerator } from './leads';
+import { runPool, waitFor, type PoolRun } from './load';
+import type { BenchServers } from './stack';
+import type { WorkerChildConfig } from './worker-child';
+
+export interface BenchOptions {
+  /** Intakes per side for the intake figure. */
+  intakes: number;
+  concurrency: number;
+  /** Update round trips per side for the case-action figure. */
+  updates: number;
+  updateConcurrency: number;
+  /** Memory figure: cases waiting on a deadline at the last sample (the first is a tenth of it). */
+  cases: number;
+  /** Open cases for the second point of the many-open-cases figure (the first is 1,000). */
+  open: number;
+  /** Cases erased per side. */
+  erase: number;
+  eraseBatch: number;
+  rounds: number;
+  fillConcurrency: number;
+  out: string;
+}
+
+export interface Bench {
+  opts: BenchOptions;
+  servers: BenchServers;
+  cfg: Config;
+  /** The bench's own pool, for reading projections and for the erasure figure. */
+  db: DataSource;
+  /** A plain client (no payload codec): the bare engine the baselines measure. */
+  client: Client;
+  channelId: string;
+  leadQueue: string;
+  bareQueue: string;
+  api: BenchChild;
+  leadWorker: BenchChild;
+  bareWorker: BenchChild;
+  restartWorker(kind: 'lead' | 'bare', maxCachedWorkflows?: number): Promise<BenchChild>;
+  post(path: string, token: string, body: unknown): Promise<ApiAnswer>;
+  channelToken: string;
+  brokerToken(brokerId: string): Promise<string>;
+  newLead(withConsent: boolean): IntakeRequest;
+  log(line: string): void;
+}
+
+const BROKERS = 4;
+
+export interface ApiAnswer {
+  status: number;
+  body: Record<string, unknown> | null;
+}
+
+/**
+ * Everything a figure needs: the API and the two workers as child processes on their own task
+ * queues, a bench channel with its own brokers, tokens, and a policy without quiet hours or a
+ * daily contact cap (the bench runs at any hour and logs many attempts per case).
+ */
+export async function createBench(opts: BenchOptions, servers: BenchServers, onStop: (stop: () => Promise<void>) => void, log: (line: string) => void): Promise<Bench> {
+  const run = randomUUID().slice(0, 8);
+  const channelId = `bench-${run}`;
+  const leadQueue = `bench-lead-cases-${run}`;
+  const bareQueue = `bench-bare-${run}`;
+  const policyFile = join(servers.dir, 'policy.json');
+  writeFileSync(policyFile, JSON.stringify({ contact: { quietHoursStart: '00:00', quietHoursEnd: '00:00', maxAttemptsPerDay: 1_000_000 } }));
+  const childEnv: NodeJS.ProcessEnv = {
+    DATABASE_URL: servers.databaseUrl,
+    TEMPORAL_ADDRESS: servers.temporalAddress,
+    TEMPORAL_TASK_QUEUE: leadQueue,
+    POLICY_FILE: policyFile,
+    RATE_LIMIT_PER_MINUTE: '100000000',
+    LOG_LEVEL: 'warn',
+    LOG_PRETTY: '0',
+    NODE_ENV: 'development',
+  };
+  const cfg = loadConfig({ ...process.env, ...childEnv });
+
+  const db = await openDatabase(servers.databaseUrl, { poolMax: 20 });
+  onStop(() => db.destroy());
+  await db.query(`INSERT INTO channels (id, name, type, partner, grade, team) VALUES ($1, 'bench channel', 'online', 'bench', 'premium', $1)`, [channelId]);
+  const brokerIds = Array.from({ length: BROKERS }, (_, i) => `${channelId}-b${i + 1}`);
+  for (const id of brokerIds) await db.query(`INSERT INTO brokers (id, display_name, team, active) VALUES ($1, 'bench broker', $2, true)`, [id, channelId]);
+
+  const connection = await Connection.connect({ address: servers.temporalAddress });
+  onStop(() => connection.close());
+  const client = new Client({ connection, namespace: cfg.TEMPORAL_NAMESPACE });
+
+  const children = new Map<'lead' | 'bare' | 'api', BenchChild>();
+  onStop(async () => {
+    await Promise.all([...children.values()].map((c) => c.stop()));
+  });
+  const startWorker = async (kind: 'lead' | 'bare', maxCachedWorkflows?: number) => {
+    const config: WorkerChildConfig = { kind, taskQueue: kind === 'lead' ? leadQueue : bareQueue, bundlePath: kind === 'lead' ? servers.leadBundle : servers.bareBundle, maxCachedWorkflows };
+    const child = await startChild(`${kind} worker`, 'worker-child.ts', config, childEnv);
+    children.set(kind, child);
+    return child;
+  };
+  const [api, leadWorker, bareWorker] = await Promise.all([
+    startChild('api', 'api-child.ts', {}, childEnv).then((c) => (children.set('api', c), c)),
+    startWorker('lead'),
+    startWorker('bare'),
+  ]);
+  const baseUrl = `http://127.0.0.1:${api.port}`;
+
+  const tokens = new Map<string, string>();
+  const brokerToken = async (brokerId: string) => {
+    if (!tokens.has(brokerId)) tokens.set(brokerId, await signToken(cfg, { sub: brokerId, role: 'broker', team: channelId }, '72h'));
+    return tokens.get(brokerId)!;
+  };
+  const bench: Bench = {
+    opts, servers, cfg, db, client, channelId, leadQueue, bareQueue, api, leadWorker, bareWorker, log, brokerToken,
+    channelToken: await signToken(cfg, { sub: `${channelId}-partner`, role: 'channel', channelId }, '72h'),
+    async restartWorker(kind, maxCachedWorkflows) {
+      await children.get(kind)?.stop();
+      const child = await startWorker(kind, maxCachedWorkflows);
+      if (kind === 'lead') bench.leadWorker = child;
+      else bench.bareWorker = child;
+      return child;
+    },
+    async post(path, token, body) {
+      const res = await fetch(`${baseUrl}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      const text = await res.text();
+      return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : null };
+    },
+    newLead: ((gen) => (withConsent: boolean) => gen(channelId, withConsent))(leadGenerator()),
+  };
+  return bench;
+}
+
+/** A problem answer as the bench reports it: the status and the stable code, never the body's data. */
+export const refusal = (what: string, res: ApiAnswer) => new Error(`${what} answered ${res.status} ${String(res.body?.code ?? '')}`.trim());
+
+export interface IntakeRun extends PoolRun {
+  caseIds: string[];
+}
+
+/**
+ * `n` intakes through `POST /v1/leads` at `concurrency`. Done when every answer is 201 and every
+ * case's workflow has reached its first stage: its projection is written to Postgres (without
+ * consent, the case then waits on its consent deadline).
+ */
+export async function intakeBatch(b: Bench, n: number, concurrency: number): Promise<IntakeRun> {
+  const caseIds: string[] = [];
+  const t0 = performance.now();
+  const run = await runPool(n, concurrency, async () => {
+    const res = await b.post('/v1/leads', b.channelToken, b.newLead(false));
+    if (res.status !== 201) throw refusal('intake', res);
+    caseIds.push(String(res.body?.caseId));
+  });
+  await waitFor(`${n} cases to reach their first stage`, async () => {
+    const [{ n: done }] = await b.db.query('SELECT count(*)::int AS n FROM lead_cases WHERE id = ANY($1::uuid[]) AND projection_seq >= 1', [caseIds]);
+    return done === caseIds.length;
+  });
+  return { ...run, elapsedMs: performance.now() - t0, caseIds };
+}
+
+export interface FollowUpCase {
+  caseId: string;
+  token: string;
+}
+
+/** `n` cases with consent at intake, waited for until each is in follow_up with a broker assigned. */
+export async function followUpCases(b: Bench, n: number): Promise<FollowUpCase[]> {
+  const ids: string[] = [];
+  await runPool(n, Math.min(n, 8), async () => {
+    const res = await b.post('/v1/leads', b.channelToken, b.newLead(true));
+    if (res.status !== 201) throw refusal('intake with consent', res);
+    ids.push(String(res.body?.caseId));
+  });
+  let rows: { id: string; broker_id: string }[] = [];
+  await waitFor(`${n} cases to reach follow_up`, async () => {
+    rows = await b.db.query(`SELECT id, broker_id FROM lead_cases WHERE id = ANY($1::uuid[]) AND stage = 'follow_up' AND broker_id IS NOT NULL`, [ids]);
+    return rows.length === ids.length;
+  }, 120_000, 100);
+  return Promise.all(rows.map(async (r) => ({ caseId: r.id, token: await b.brokerToken(r.broker_id) })));
+}
+
+/** One contact attempt per call, spread over `cases` so that no case gets two at once. */
+export async function contactAttempts(b: Bench, cases: FollowUpCase[], n: number, concurrency: number, offset = 0): Promise<PoolRun> {
+  if (cases.length < concurrency) throw new Error('need at least as many cases as concurrent attempts');
+  return runPool(n, concurrency, async (i) => {
+    const c = cases[(offset + i) % cases.length];
+    const res = await b.post(`/v1/leads/${c.caseId}/contact-attempts`, c.token, { channel: 'phone', purpose: 'service', outcome: 'no_answer' });
+    if (res.status !== 201) throw refusal('contact attempt', res);
+  });
+}
+
+/** Fills the system up to `target` open cases (intakes without consent), `concurrency` at a time. */
+export async function fillOpenCases(b: Bench, target: number): Promise<number> {
+  const open = async () => (await b.db.query('SELECT count(*)::int AS n FROM lead_cases WHERE is_open'))[0].n as number;
+  let now = await open();
+  while (now < target) {
+    const step = Math.min(target - now, 2_000);
+    const t0 = performance.now();
+    await intakeBatch(b, step, b.opts.fillConcurrency);
+    now = await open();
+    b.log(`  filled to ${now} open cases (${Math.round(step / ((performance.now() - t0) / 1000))}/s)`);
+  }
+  return now;
+}

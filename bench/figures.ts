@@ -1,0 +1,317 @@
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import type { WorkflowHandle } from '@temporalio/client';
+import { createActivities } from '../src/activities';
+import { openDatabase } from '../src/db/data-source';
+import { contactAttempts, fillOpenCases, followUpCases, intakeBatch, type Bench } from './context';
+import { runPool, sleep, waitFor } from './load';
+import { atLeast, atMost, leastSquares, ratio, summarize, type FigureRow, type LatencySummary } from './stats';
+import { benchEmpty, benchFinishSignal, benchNoopUpdate, benchTimer, benchUpdatable } from './workflows';
+
+const MB = 1024 * 1024;
+const WAIT_72H = 72 * 3_600_000;
+
+/** Runs the two sides in rounds, A then B, then B then A, so drift and others' load hit both alike. */
+async function alternate(rounds: number, a: (round: number) => Promise<void>, b: (round: number) => Promise<void>): Promise<void> {
+  for (let r = 0; r < rounds; r++) {
+    if (r % 2 === 0) {
+      await a(r);
+      await b(r);
+    } else {
+      await b(r);
+      await a(r);
+    }
+  }
+}
+
+const share = (total: number, rounds: number, round: number) => Math.floor(total / rounds) + (round < total % rounds ? 1 : 0);
+
+export interface IntakeFigure {
+  row: FigureRow;
+  intakePerSecond: number;
+  details: Record<string, unknown>;
+}
+
+/** 1. Lead intake through the API against starting and completing an empty workflow. */
+export async function intakeThroughput(b: Bench): Promise<IntakeFigure> {
+  const { intakes, concurrency, rounds } = b.opts;
+  const empty = (n: number) =>
+    runPool(n, concurrency, () => b.client.workflow.execute(benchEmpty, { taskQueue: b.bareQueue, workflowId: `bench-empty-${randomUUID()}` }));
+  // Warm both paths (connections, JIT, caches) before anything counts.
+  await intakeBatch(b, Math.min(40, intakes), concurrency);
+  await empty(Math.min(40, intakes));
+
+  const lead = { n: 0, ms: 0, latencies: [] as number[] };
+  const bare = { n: 0, ms: 0, latencies: [] as number[] };
+  await alternate(
+    rounds,
+    async (r) => {
+      const run = await intakeBatch(b, share(intakes, rounds, r), concurrency);
+      lead.n += run.caseIds.length;
+      lead.ms += run.elapsedMs;
+      lead.latencies.push(...run.latencies);
+    },
+    async (r) => {
+      const n = share(intakes, rounds, r);
+      const run = await empty(n);
+      bare.n += n;
+      bare.ms += run.elapsedMs;
+      bare.latencies.push(...run.latencies);
+    },
+  );
+  const value = lead.n / (lead.ms / 1000);
+  const baseline = bare.n / (bare.ms / 1000);
+  const r = ratio(value, baseline);
+  return {
+    intakePerSecond: value,
+    row: {
+      id: 'intake_throughput',
+      figure: `lead intake, POST /v1/leads to first stage (${concurrency} concurrent)`,
+      unit: 'cases/s',
+      value,
+      baselineLabel: 'empty workflow started and completed',
+      baseline,
+      ratio: r,
+      checks: [atLeast('ratio >= 0.7', r, 0.7)],
+    },
+    details: { intakes: lead.n, concurrency, rounds, intakeRequestMs: summarize(lead.latencies), emptyWorkflowMs: summarize(bare.latencies) },
+  };
+}
+
+export interface ActionLatency {
+  contact: LatencySummary;
+  noop?: LatencySummary;
+}
+
+/** Contact attempts (an Update on leadCase, through the API) on fresh follow-up cases. */
+async function measureContactAttempts(b: Bench, n: number, concurrency: number): Promise<LatencySummary> {
+  const cases = await followUpCases(b, Math.max(concurrency * 4, 8));
+  await contactAttempts(b, cases, cases.length, concurrency); // warm-up: every case's first attempt
+  const run = await contactAttempts(b, cases, n, concurrency, 1);
+  return summarize(run.latencies);
+}
+
+/** 2. p50/p99 of a contact attempt through the API against executeUpdate with a no-op handler. */
+export async function caseActionLatency(b: Bench): Promise<{ rows: FigureRow[]; details: Record<string, unknown> }> {
+  const { updates, updateConcurrency: c, rounds } = b.opts;
+  const cases = await followUpCases(b, Math.max(c * 4, 8));
+  const handles: WorkflowHandle<typeof benchUpdatable>[] = await Promise.all(
+    cases.map(() => b.client.workflow.start(benchUpdatable, { taskQueue: b.bareQueue, workflowId: `bench-updatable-${randomUUID()}` })),
+  );
+  try {
+    const noop = (n: number, offset: number) => runPool(n, c, (i) => handles[(offset + i) % handles.length].executeUpdate(benchNoopUpdate));
+    await contactAttempts(b, cases, cases.length, c);
+    await noop(handles.length, 0);
+
+    const contact: number[] = [];
+    const bare: number[] = [];
+    let done = 0;
+    await alternate(
+      rounds,
+      async (r) => {
+        contact.push(...(await contactAttempts(b, cases, share(updates, rounds, r), c, done)).latencies);
+      },
+      async (r) => {
+        bare.push(...(await noop(share(updates, rounds, r), done)).latencies);
+        done += share(updates, rounds, r);
+      },
+    );
+    const lead = summarize(contact);
+    const base = summarize(bare);
+    const p99 = ratio(lead.p99, base.p99);
+    const p50 = ratio(lead.p50, base.p50);
+    return {
+      rows: [
+        {
+          id: 'case_action_p50', figure: `contact attempt via API, p50 (${c} concurrent)`, unit: 'ms', value: lead.p50,
+          baselineLabel: 'no-op executeUpdate p50', baseline: base.p50, ratio: p50, checks: [],
+        },
+        {
+          id: 'case_action_p99', figure: `contact attempt via API, p99 (${c} concurrent)`, unit: 'ms', value: lead.p99,
+          baselineLabel: 'no-op executeUpdate p99', baseline: base.p99, ratio: p99,
+          checks: [atMost('ratio <= 1.3', p99, 1.3), atMost('p99 <= 25 ms', lead.p99, 25)],
+        },
+      ],
+      details: { contactAttemptMs: lead, noopUpdateMs: base, cases: cases.length, concurrency: c },
+    };
+  } finally {
+    await Promise.allSettled(handles.map((h) => h.signal(benchFinishSignal)));
+  }
+}
+
+export interface LevelSample {
+  openCases: number;
+  intakePerSecond: number;
+  contact: LatencySummary;
+}
+
+/** One point of figure 4: intake throughput and contact-attempt latency with `target` cases open. */
+export async function measureAtOpenLevel(b: Bench, target: number): Promise<LevelSample> {
+  const openCases = await fillOpenCases(b, target);
+  const n = Math.max(40, Math.round(b.opts.intakes / 2));
+  const intake = await intakeBatch(b, n, b.opts.concurrency);
+  const contact = await measureContactAttempts(b, Math.max(100, Math.round(b.opts.updates / 2)), b.opts.updateConcurrency);
+  return { openCases, intakePerSecond: intake.caseIds.length / (intake.elapsedMs / 1000), contact };
+}
+
+/** 4. The same measurements with many cases open against 1,000 open. */
+export function openCasesRows(low: LevelSample, high: LevelSample): FigureRow[] {
+  const p99 = ratio(high.contact.p99, low.contact.p99);
+  const tput = ratio(high.intakePerSecond, low.intakePerSecond);
+  return [
+    {
+      id: 'open_cases_p99', figure: `contact attempt p99 with ${high.openCases} open cases`, unit: 'ms', value: high.contact.p99,
+      baselineLabel: `${low.openCases} open`, baseline: low.contact.p99, ratio: p99, checks: [atMost('ratio <= 1.5', p99, 1.5)],
+    },
+    {
+      id: 'open_cases_throughput', figure: `intake throughput with ${high.openCases} open cases`, unit: 'cases/s', value: high.intakePerSecond,
+      baselineLabel: `${low.openCases} open`, baseline: low.intakePerSecond, ratio: tput, checks: [atLeast('ratio >= 0.8', tput, 0.8)],
+    },
+  ];
+}
+
+interface MemoryPoint {
+  cases: number;
+  leadCached: number;
+  leadRss: number;
+  leadHeap: number;
+  bareCached: number;
+  bareRss: number;
+  bareHeap: number;
+}
+
+/** Waits until a worker has at least `cached` workflows in its cache and nothing in flight, twice in a row. */
+async function settled(b: Bench, kind: 'lead' | 'bare', cached: number): Promise<void> {
+  let quietPolls = 0;
+  await waitFor(`the ${kind} worker to settle with ${cached} cached workflows`, async () => {
+    const s = await (kind === 'lead' ? b.leadWorker : b.bareWorker).status();
+    quietPolls = s.cachedWorkflows >= cached && s.inFlightActivations === 0 && s.inFlightActivities === 0 ? quietPolls + 1 : 0;
+    return quietPolls >= 3;
+  }, 300_000, 200);
+}
+
+/**
+ * 3. Worker RSS per open case. Both workers are restarted as fresh processes whose cache holds every
+ * case (so the slope is the memory of a cached case, the worst case); the cases wait on a 72 h
+ * deadline. At each step both get the same number of new cases, then are garbage-collected and read.
+ */
+export async function memoryPerCase(b: Bench): Promise<{ row: FigureRow; details: Record<string, unknown> }> {
+  const top = b.opts.cases;
+  const cache = top + 1_000;
+  await Promise.all([b.restartWorker('lead', cache), b.restartWorker('bare', cache)]);
+  const steps = 6;
+  const first = Math.max(10, Math.round(top / 10));
+  const targets = Array.from({ length: steps }, (_, i) => Math.round(first + ((top - first) * i) / (steps - 1)));
+  const points: MemoryPoint[] = [];
+  let made = 0;
+  for (const target of targets) {
+    const n = target - made;
+    await alternate(
+      1,
+      async () => {
+        await intakeBatch(b, n, b.opts.fillConcurrency);
+      },
+      async () => {
+        await runPool(n, b.opts.fillConcurrency, () =>
+          b.client.workflow.start(benchTimer, { taskQueue: b.bareQueue, workflowId: `bench-timer-${randomUUID()}`, args: [WAIT_72H] }),
+        );
+      },
+    );
+    made = target;
+    await Promise.all([settled(b, 'lead', made), settled(b, 'bare', made)]);
+    await sleep(500);
+    const [lead, bare] = await Promise.all([b.leadWorker.collectGarbage(), b.bareWorker.collectGarbage()]);
+    points.push({ cases: made, leadCached: lead.cachedWorkflows, leadRss: lead.rss, leadHeap: lead.heapUsed, bareCached: bare.cachedWorkflows, bareRss: bare.rss, bareHeap: bare.heapUsed });
+    b.log(`  ${made} cases: lead worker ${(lead.rss / MB).toFixed(0)} MB RSS (${lead.cachedWorkflows} cached), bare worker ${(bare.rss / MB).toFixed(0)} MB (${bare.cachedWorkflows} cached)`);
+  }
+  const leadFit = leastSquares(points.map((p) => ({ x: p.leadCached, y: p.leadRss / MB })));
+  const bareFit = leastSquares(points.map((p) => ({ x: p.bareCached, y: p.bareRss / MB })));
+  const heapLead = leastSquares(points.map((p) => ({ x: p.leadCached, y: p.leadHeap / MB })));
+  const heapBare = leastSquares(points.map((p) => ({ x: p.bareCached, y: p.bareHeap / MB })));
+  // Give the memory back before the next figure: fresh workers with the SDK's default cache.
+  await Promise.all([b.restartWorker('lead'), b.restartWorker('bare')]);
+  const r = ratio(leadFit.slope, bareFit.slope);
+  return {
+    row: {
+      id: 'memory_per_case', figure: `lead worker RSS per open case (${first} to ${top} cached)`, unit: 'MB/case', value: leadFit.slope,
+      baselineLabel: 'bare workflow on a timer', baseline: bareFit.slope, ratio: r,
+      checks: [atMost('ratio <= 1.3', r, 1.3), atMost('<= 0.5 MB/case', leadFit.slope, 0.5)],
+    },
+    details: {
+      maxCachedWorkflows: cache,
+      points: points.map((p) => ({ ...p, leadRssMB: p.leadRss / MB, bareRssMB: p.bareRss / MB })),
+      rssFit: { lead: leadFit, bare: bareFit },
+      heapUsedMBPerCase: { lead: heapLead.slope, bare: heapBare.slope },
+    },
+  };
+}
+
+/**
+ * 5. Erasure through the real activity (eraseLeadData: one transaction per case, chained audit row)
+ * at the worker's pool size, against one batched delete of the same kind of rows. Both sides erase
+ * open cases made by this run, alternately, in rounds.
+ */
+export async function erasureRate(b: Bench, intakePerSecond: number): Promise<{ row: FigureRow; details: Record<string, unknown> }> {
+  const { erase, eraseBatch, rounds } = b.opts;
+  const have = (await b.db.query(`SELECT count(*)::int AS n FROM lead_cases WHERE channel_id = $1 AND erased_at IS NULL AND stage = 'awaiting_consent'`, [b.channelId]))[0].n as number;
+  if (have < 2 * erase) await intakeBatch(b, 2 * erase - have, b.opts.fillConcurrency);
+  const rows: { id: string }[] = await b.db.query(
+    `SELECT id FROM lead_cases WHERE channel_id = $1 AND erased_at IS NULL AND stage = 'awaiting_consent' ORDER BY random() LIMIT $2`,
+    [b.channelId, 2 * erase],
+  );
+  const viaActivity = rows.filter((_, i) => i % 2 === 0).map((r) => r.id);
+  const viaBatch = rows.filter((_, i) => i % 2 === 1).map((r) => r.id);
+
+  const pool = b.cfg.DATABASE_POOL_MAX;
+  const workerDb = await openDatabase(b.servers.databaseUrl, { poolMax: pool });
+  try {
+    const activities = createActivities({ db: workerDb, policy: b.cfg.policy });
+    const slice = (ids: string[], r: number) => {
+      const per = Math.ceil(ids.length / rounds);
+      return ids.slice(r * per, (r + 1) * per);
+    };
+    let activityMs = 0;
+    let batchMs = 0;
+    await alternate(
+      rounds,
+      async (r) => {
+        const ids = slice(viaActivity, r);
+        const at = new Date().toISOString();
+        activityMs += (await runPool(ids.length, pool, (i) => activities.eraseLeadData({ caseId: ids[i], eventId: `bench-erase:${ids[i]}`, reason: 'consent_withdrawn', at }))).elapsedMs;
+      },
+      async (r) => {
+        const ids = slice(viaBatch, r);
+        const t0 = performance.now();
+        for (let i = 0; i < ids.length; i += eraseBatch) await batchedDelete(workerDb, ids.slice(i, i + eraseBatch));
+        batchMs += performance.now() - t0;
+      },
+    );
+    const value = viaActivity.length / (activityMs / 1000);
+    const baseline = viaBatch.length / (batchMs / 1000);
+    const r = ratio(value, baseline);
+    return {
+      row: {
+        id: 'erasure_rate', figure: `erasure via eraseLeadData (${pool} concurrent)`, unit: 'cases/s', value,
+        baselineLabel: `batched SQL delete, ${eraseBatch} per statement`, baseline, ratio: r,
+        checks: [atLeast('ratio >= 0.5', r, 0.5), atLeast('>= 2x intake rate', value, 2 * intakePerSecond)],
+      },
+      details: { erasedPerSide: viaActivity.length, concurrency: pool, batch: eraseBatch, intakePerSecond },
+    };
+  } finally {
+    await workerDb.destroy();
+  }
+}
+
+/** The bare minimum an erasure must do, for a set of cases at once: the baseline of figure 5. */
+async function batchedDelete(db: Awaited<ReturnType<typeof openDatabase>>, ids: string[]): Promise<void> {
+  await db.transaction(async (m) => {
+    await m.query('DELETE FROM identities WHERE case_id = ANY($1::uuid[])', [ids]);
+    await m.query('DELETE FROM lead_data_keys WHERE case_id = ANY($1::uuid[])', [ids]);
+    await m.query('DELETE FROM credit_facts WHERE case_id = ANY($1::uuid[])', [ids]);
+    await m.query(
+      `UPDATE lead_cases SET id_index = NULL, phone_index = NULL, device_index = NULL, age_at_intake = NULL, region_mismatches = '{}',
+         is_open = false, erased_at = now(), updated_at = now() WHERE id = ANY($1::uuid[])`,
+      [ids],
+    );
+  });
+}

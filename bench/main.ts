@@ -1,0 +1,157 @@
+/**
+ * `npm run bench`: the service's speed beside the bare engine's, measured in one run on one
+ * machine. Prints a table (figure, baseline, ratio, target met or missed) and writes it as JSON.
+ * Missed targets are reported, not fatal: the exit code is non-zero only when the bench fails.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { projectRoot } from '../src/infra/temporal-binaries';
+import { createBench, type BenchOptions } from './context';
+import { caseActionLatency, erasureRate, intakeThroughput, measureAtOpenLevel, memoryPerCase, openCasesRows } from './figures';
+import { figureTable, targetMet, type FigureRow } from './stats';
+import { startServers } from './stack';
+
+const USAGE = `npm run bench -- [flags]
+  --intakes N            intakes per side for figure 1 (default 300)
+  --concurrency N        concurrent intakes / empty workflows (default 8)
+  --updates N            contact attempts and no-op Updates per side for figure 2 (default 400)
+  --update-concurrency N (default 1)
+  --cases N              figure 3: cases waiting on a deadline at the last memory sample (default 2000; the issue's 10000)
+  --open N               figure 4: open cases at the second point (default 3000; the issue's 100000)
+  --erase N              figure 5: cases erased per side (default 400)
+  --erase-batch N        rows per batched delete (default 100)
+  --rounds N             alternating rounds per side (default 4)
+  --fill-concurrency N   concurrent intakes while filling (default 16)
+  --only LIST            figures to run, e.g. 1,2 (default all)
+  --out FILE             JSON report (default .data/bench/latest.json)`;
+
+function options(): BenchOptions & { only: Set<number> } {
+  const { values } = parseArgs({
+    options: {
+      intakes: { type: 'string', default: '300' },
+      concurrency: { type: 'string', default: '8' },
+      updates: { type: 'string', default: '400' },
+      'update-concurrency': { type: 'string', default: '1' },
+      cases: { type: 'string', default: '2000' },
+      open: { type: 'string', default: '3000' },
+      erase: { type: 'string', default: '400' },
+      'erase-batch': { type: 'string', default: '100' },
+      rounds: { type: 'string', default: '4' },
+      'fill-concurrency': { type: 'string', default: '16' },
+      only: { type: 'string', default: '1,2,3,4,5' },
+      out: { type: 'string', default: resolve(projectRoot, '.data/bench/latest.json') },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
+  }
+  const int = (name: keyof typeof values, min: number) => {
+    const v = Number(values[name]);
+    if (!Number.isInteger(v) || v < min) throw new Error(`--${name} must be a whole number of at least ${min}`);
+    return v;
+  };
+  const opts = {
+    intakes: int('intakes', 10),
+    concurrency: int('concurrency', 1),
+    updates: int('updates', 20),
+    updateConcurrency: int('update-concurrency', 1),
+    cases: int('cases', 100),
+    open: int('open', 1_000),
+    erase: int('erase', 10),
+    eraseBatch: int('erase-batch', 1),
+    rounds: int('rounds', 1),
+    fillConcurrency: int('fill-concurrency', 1),
+    out: resolve(String(values.out)),
+    only: new Set(String(values.only).split(',').map(Number)),
+  };
+  return opts;
+}
+
+const stops: (() => Promise<void>)[] = [];
+let stopping: Promise<void> | null = null;
+const log = (line: string) => process.stdout.write(`${line}\n`);
+
+function cleanUp(): Promise<void> {
+  stopping ??= (async () => {
+    for (const stop of stops.reverse()) await stop().catch((e) => log(`clean-up: ${(e as Error).message}`));
+  })();
+  return stopping;
+}
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    log(`\n${signal}: stopping every process the bench started…`);
+    void cleanUp().then(() => process.exit(130));
+  });
+}
+
+async function main(): Promise<void> {
+  const opts = options();
+  const started = new Date();
+  log('bench: starting Postgres and Temporal, bundling workflows…');
+  const servers = await startServers((stop) => stops.push(stop));
+  log(`bench: ${servers.description}`);
+  const b = await createBench(opts, servers, (stop) => stops.push(stop), log);
+
+  const rows: FigureRow[] = [];
+  const details: Record<string, unknown> = {};
+  const run = async <T>(n: number, title: string, figure: () => Promise<T>): Promise<T | null> => {
+    if (!opts.only.has(n)) return null;
+    log(`bench: ${n}. ${title}…`);
+    const t0 = Date.now();
+    const result = await figure();
+    log(`bench: ${n}. done in ${Math.round((Date.now() - t0) / 1000)} s`);
+    return result;
+  };
+
+  const intake = await run(1, 'intake throughput against empty workflows', () => intakeThroughput(b));
+  if (intake) {
+    rows.push(intake.row);
+    details.intake = intake.details;
+  }
+  const action = await run(2, 'contact attempt against a no-op Update', () => caseActionLatency(b));
+  if (action) {
+    rows.push(...action.rows);
+    details.caseAction = action.details;
+  }
+  const low = await run(4, 'measurements at 1,000 open cases', () => measureAtOpenLevel(b, 1_000));
+  const memory = await run(3, `worker memory per case up to ${opts.cases} cases`, () => memoryPerCase(b));
+  if (memory) {
+    rows.push(memory.row);
+    details.memory = memory.details;
+  }
+  const high = low && (await run(4, `measurements at ${opts.open} open cases`, () => measureAtOpenLevel(b, opts.open)));
+  if (low && high) {
+    rows.push(...openCasesRows(low, high));
+    details.openCases = { low, high };
+  }
+  const erasure = await run(5, 'erasure against a batched delete', () => erasureRate(b, intake?.intakePerSecond ?? 0));
+  if (erasure) {
+    rows.push(erasure.row);
+    details.erasure = erasure.details;
+  }
+
+  const machine = { cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memoryGB: Math.round(totalmem() / 1024 ** 3), node: process.version, platform: process.platform };
+  log('');
+  log(`Lead case engine bench, ${started.toISOString()}, ${machine.cores} cores (${machine.cpu}), ${servers.description}`);
+  log(figureTable(rows));
+  const missed = rows.filter((r) => !targetMet(r) && r.checks.length > 0);
+  log(missed.length ? `\n${missed.length} target(s) missed (see README "Performance" for what limits each).` : '\nEvery target met.');
+
+  mkdirSync(dirname(opts.out), { recursive: true });
+  const { only, ...flags } = opts;
+  writeFileSync(opts.out, `${JSON.stringify({ date: started.toISOString(), machine, servers: servers.description, options: { ...flags, only: [...only] }, figures: rows, details }, null, 2)}\n`);
+  log(`JSON: ${opts.out}`);
+}
+
+main()
+  .then(() => cleanUp())
+  .then(() => process.exit(0))
+  .catch(async (err) => {
+    process.stderr.write(`bench failed: ${(err as Error).stack ?? err}\n`);
+    await cleanUp();
+    process.exit(1);
+  });

@@ -1,0 +1,87 @@
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { openDatabase } from '../src/db/data-source';
+import { seedDemoData } from '../src/db/seed';
+import { startEmbeddedPostgres } from '../src/infra/embedded-postgres';
+import { startTemporalDevServer } from '../src/infra/temporal-dev-server';
+
+export interface BenchServers {
+  databaseUrl: string;
+  temporalAddress: string;
+  /** Where the servers came from, for the report. */
+  description: string;
+  /** The bench's temporary folder: bundles, the policy file, embedded Postgres data. */
+  dir: string;
+  leadBundle: string;
+  bareBundle: string;
+}
+
+const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+
+const quiet = { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: (m: string) => process.stderr.write(`${m}\n`) };
+
+async function bundle(workflowsPath: string, out: string): Promise<string> {
+  const { code } = await bundleWorkflowCode({ workflowsPath, logger: quiet });
+  writeFileSync(out, code);
+  return out;
+}
+
+/**
+ * The servers of a bench run. Like the integration tests' setup: an embedded PostgreSQL (migrated,
+ * with the demo reference data) and a headless Temporal dev server (in-memory SQLite), on free
+ * ports. DATABASE_URL or TEMPORAL_ADDRESS, when set, are used instead (that database is migrated
+ * and seeded too: use a disposable one). Also bundles the service's and the bench's workflows.
+ * `onStop` receives each stop as soon as its server runs, so Ctrl-C during start-up cleans up too.
+ */
+export async function startServers(onStop: (stop: () => Promise<void>) => void): Promise<BenchServers> {
+  const dir = mkdtempSync(join(tmpdir(), 'lead-engine-bench-'));
+  chmodSync(dir, 0o755); // as root, Postgres runs as the postgres user, who must reach its data folder
+  onStop(async () => rmSync(dir, { recursive: true, force: true }));
+
+  const description: string[] = [];
+  const postgres = async () => {
+    if (process.env.DATABASE_URL) {
+      description.push('Postgres from DATABASE_URL');
+      return process.env.DATABASE_URL;
+    }
+    const pg = await startEmbeddedPostgres({ dataDir: join(dir, 'pg'), port: await freePort(), database: 'leads_bench', persistent: false });
+    onStop(() => pg.stop());
+    description.push('embedded PostgreSQL (fsync off)');
+    return pg.url;
+  };
+  const temporal = async () => {
+    if (process.env.TEMPORAL_ADDRESS) {
+      description.push(`Temporal at ${process.env.TEMPORAL_ADDRESS}`);
+      return process.env.TEMPORAL_ADDRESS;
+    }
+    const server = await startTemporalDevServer({ port: await freePort() });
+    onStop(() => server.stop());
+    description.push('Temporal dev server (in-memory SQLite)');
+    return server.address;
+  };
+  const [databaseUrl, temporalAddress, leadBundle, bareBundle] = await Promise.all([
+    postgres(),
+    temporal(),
+    bundle(require.resolve('../src/workflows'), join(dir, 'lead-workflows.js')),
+    bundle(require.resolve('./workflows'), join(dir, 'bench-workflows.js')),
+  ]);
+  const db = await openDatabase(databaseUrl, { migrate: true });
+  try {
+    await seedDemoData(db);
+  } finally {
+    await db.destroy();
+  }
+  return { databaseUrl, temporalAddress, description: description.join(', '), dir, leadBundle, bareBundle };
+}
