@@ -18,6 +18,7 @@ import { auditRoutes } from './routes/audit';
 import { codecRoutes, sessionRoutes } from './routes/codec';
 import { healthRoutes } from './routes/health';
 import { leadRoutes } from './routes/leads';
+import { complaintRoutes } from './routes/complaints';
 import { referenceRoutes } from './routes/reference';
 
 export interface AppDeps {
@@ -89,6 +90,7 @@ export function createApp(deps: AppDeps): Express {
   v1.use(idempotency(deps.db));
   v1.use(leadRoutes({ ...deps, metrics }));
   v1.use(referenceRoutes(deps));
+  v1.use(complaintRoutes(deps));
   v1.use(auditRoutes(deps));
   app.use('/v1', v1);
 

@@ -25,6 +25,19 @@ import {
   channelSchema,
   brokerSchema,
 } from './schemas';
+import {
+  complaintCloseSchema,
+  complaintDetailSchema,
+  complaintEscalationSchema,
+  complaintFilingSchema,
+  complaintIdParams,
+  complaintListQuerySchema,
+  complaintListSchema,
+  complaintReportQuerySchema,
+  complaintReportSchema,
+  complaintViewSchema,
+  firstResponseSchema,
+} from './complaint-schemas';
 
 extendZodWithOpenApi(z);
 
@@ -127,6 +140,8 @@ const caseAction = (path: string, summary: string, roles: string, body: z.ZodTyp
   method: 'post', path: `/v1/leads/{id}/${path}`, summary, roles, params: idParams, body, ok: [status, caseStateSchema, 'the case after the action'], errors: caseErrors,
 });
 
+const complaintErrors = { ...errors, 404: problem('no such complaint, or no such case'), 409: problem('not possible in the complaint’s state'), 503: problem('Temporal or Postgres unreachable') };
+
 export const ROUTE_DOCS: RouteDoc[] = [
   { method: 'post', path: '/v1/leads', summary: 'Submit a lead (intake)', roles: 'channel, broker, manager, admin', body: intakeSchema, ok: [201, intakeResultSchema, 'a new case'], errors: { ...caseErrors }, idempotent: true },
   { method: 'get', path: '/v1/leads', summary: 'List cases (newest first, cursor pagination)', roles: 'all; brokers see their own, channels their channel’s', query: listQuerySchema, ok: [200, listSchema, 'a page'], errors },
@@ -145,6 +160,13 @@ export const ROUTE_DOCS: RouteDoc[] = [
   caseAction('legal-hold', 'Place or release a legal hold (pauses erasure)', 'compliance', legalHoldSchema),
   { method: 'post', path: '/v1/brokers/{id}/offboarding', summary: 'Hand over every open case of a leaving broker', roles: 'manager', params: z.object({ id: z.string() }), body: emptySchema, ok: [202, anyObject, 'the hand-over workflow started'], errors: { ...errors, 404: problem('no such broker') } },
   { method: 'get', path: '/v1/leads/{id}/export', summary: 'Data-subject copy: everything held about the person (audited)', roles: 'compliance', params: idParams, ok: [200, anyObject, 'the copy'], errors: caseErrors },
+  { method: 'post', path: '/v1/complaints', summary: 'File a complaint about a case or a customer with no case; the rules may raise its priority; harassment about contact puts the case on do-not-contact first', roles: 'broker (own cases), channel (its channel’s cases), compliance', body: complaintFilingSchema, ok: [201, complaintViewSchema, 'the complaint, with its deadlines'], errors: complaintErrors },
+  { method: 'get', path: '/v1/complaints', summary: 'List complaints (newest first, cursor pagination)', roles: 'broker (complaints about his cases), channel (its channel’s), manager, compliance', query: complaintListQuerySchema, ok: [200, complaintListSchema, 'a page'], errors },
+  { method: 'get', path: '/v1/complaints/{id}', summary: 'One complaint with its events; its text for compliance, managers and the case’s broker (audited)', roles: 'broker (own), channel (own), manager, compliance', params: complaintIdParams, ok: [200, complaintDetailSchema, 'the complaint'], errors: complaintErrors },
+  { method: 'post', path: '/v1/complaints/{id}/first-response', summary: 'Record the first response to the customer', roles: 'broker (own cases), manager, compliance', params: complaintIdParams, body: firstResponseSchema, ok: [200, complaintViewSchema, 'the complaint afterwards'], errors: complaintErrors },
+  { method: 'post', path: '/v1/complaints/{id}/escalation', summary: 'Escalate a complex complaint to a cross-team group', roles: 'manager, compliance', params: complaintIdParams, body: complaintEscalationSchema, ok: [200, complaintViewSchema, 'the complaint afterwards'], errors: complaintErrors },
+  { method: 'post', path: '/v1/complaints/{id}/close', summary: 'Close with the resolution and the customer’s satisfaction; dissatisfied reopens it once', roles: 'manager, compliance', params: complaintIdParams, body: complaintCloseSchema, ok: [200, complaintViewSchema, 'the complaint afterwards (closed, or reopened)'], errors: complaintErrors },
+  { method: 'get', path: '/v1/reports/complaints', summary: 'Complaint volumes, first-response times (median, p90), late responses and resolutions, satisfaction, by category, priority, channel or broker', roles: 'manager, compliance', query: complaintReportQuerySchema, ok: [200, complaintReportSchema, 'the report'], errors },
   { method: 'get', path: '/v1/reports/funnel', summary: 'Funnel: counts and conversion by channel or broker for a period', roles: 'manager', query: funnelQuerySchema, ok: [200, anyObject, 'the report'], errors },
   { method: 'post', path: '/v1/lenders', summary: 'Create or replace a lender', roles: 'admin', body: lenderSchema, ok: [200, lenderSchema, 'replaced'], errors: { ...errors, 201: json(lenderSchema, 'created') } as never },
   { method: 'post', path: '/v1/products', summary: 'Create or replace a product', roles: 'admin', body: productSchema, ok: [200, productSchema, 'replaced'], errors: { ...errors, 201: json(productSchema, 'created') } as never },

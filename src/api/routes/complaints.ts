@@ -1,0 +1,71 @@
+import { Router, type Request } from 'express';
+import type { z } from 'zod';
+import { complaintReport } from '../../services/complaint-reports';
+import { actOnComplaint, complaintFor, fileComplaint, getComplaint, listComplaints, type ComplaintDeps } from '../../services/complaints';
+import { closeComplaintUpdate, escalateToGroupUpdate, firstResponseUpdate } from '../../workflows/complaint-messages';
+import { actorOf, requireRole } from '../auth';
+import {
+  complaintCloseSchema,
+  complaintEscalationSchema,
+  complaintFilingSchema,
+  complaintIdParams,
+  complaintListQuerySchema,
+  complaintReportQuerySchema,
+  firstResponseSchema,
+} from '../complaint-schemas';
+
+const parse = <S extends z.ZodType>(schema: S, value: unknown): z.infer<S> => schema.parse(value ?? {});
+
+/**
+ * The complaint routes (客诉). Each handler: parse, check the role, call one function, answer.
+ * Idempotency-Key works here as on every POST (src/api/idempotency.ts).
+ */
+export function complaintRoutes(deps: ComplaintDeps): Router {
+  const r = Router();
+  const complaintOf = async (req: Request) => complaintFor(deps, actorOf(req), parse(complaintIdParams, req.params).id);
+  const by = (req: Request) => `${actorOf(req).role}:${actorOf(req).sub}`;
+
+  r.post('/complaints', requireRole('broker', 'channel', 'compliance'), async (req, res) => {
+    const body = parse(complaintFilingSchema, req.body);
+    res.status(201).json(await fileComplaint(deps, actorOf(req), body));
+  });
+
+  r.get('/complaints', requireRole('broker', 'channel', 'manager', 'compliance'), async (req, res) => {
+    res.json(await listComplaints(deps, actorOf(req), parse(complaintListQuerySchema, req.query)));
+  });
+
+  r.get('/complaints/:id', requireRole('broker', 'channel', 'manager', 'compliance'), async (req, res) => {
+    res.json(await getComplaint(deps, actorOf(req), parse(complaintIdParams, req.params).id));
+  });
+
+  r.post('/complaints/:id/first-response', requireRole('broker', 'manager', 'compliance'), async (req, res) => {
+    const body = parse(firstResponseSchema, req.body);
+    const row = await complaintOf(req);
+    res.json(await actOnComplaint(deps, actorOf(req), row, {
+      update: firstResponseUpdate, arg: { by: by(req), via: body.via }, audit: 'complaint.first_response', details: { via: body.via }, note: body.note,
+    }));
+  });
+
+  r.post('/complaints/:id/escalation', requireRole('manager', 'compliance'), async (req, res) => {
+    const body = parse(complaintEscalationSchema, req.body);
+    const row = await complaintOf(req);
+    res.json(await actOnComplaint(deps, actorOf(req), row, {
+      update: escalateToGroupUpdate, arg: { by: by(req), teams: body.teams }, audit: 'complaint.escalated_to_group', details: { teams: body.teams }, note: body.reason,
+    }));
+  });
+
+  r.post('/complaints/:id/close', requireRole('manager', 'compliance'), async (req, res) => {
+    const body = parse(complaintCloseSchema, req.body);
+    const row = await complaintOf(req);
+    res.json(await actOnComplaint(deps, actorOf(req), row, {
+      update: closeComplaintUpdate, arg: { by: by(req), resolution: body.resolution, satisfaction: body.satisfaction },
+      audit: 'complaint.closed', details: { resolution: body.resolution, satisfaction: body.satisfaction }, note: body.note,
+    }));
+  });
+
+  r.get('/reports/complaints', requireRole('manager', 'compliance'), async (req, res) => {
+    res.json(await complaintReport(deps.db, parse(complaintReportQuerySchema, req.query)));
+  });
+
+  return r;
+}
