@@ -1,6 +1,8 @@
 /**
- * Records the histories that the replay test runs: `npm run histories:record`.
- * Run it only when a change to leadCase is meant to be compatible AND the new behaviour should be
+ * Records the histories that the replay test runs: `npm run histories:record`, or
+ * `npm run histories:record -- <scenario> …` for some scenarios only (the others keep the histories
+ * an older version of the code wrote, which is what the replay test is for).
+ * Run it only when a change to a workflow is meant to be compatible AND the new behaviour should be
  * captured; a change that breaks replay of the committed fixtures needs `patched()` instead.
  */
 import { writeFileSync } from 'node:fs';
@@ -9,11 +11,15 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
+import { closeComplaintUpdate, complaintOpenedUpdate, escalateToGroupUpdate, firstResponseUpdate } from '../../src/workflows/complaint-messages';
 import { contactAttemptUpdate, humanReviewUpdate, legalHoldUpdate, outcomeUpdate, reviewUpdate, selectionUpdate, withdrawConsentUpdate } from '../../src/workflows/messages';
 import { ensureWorkflowBundle } from '../support/workflow-bundle';
-import { caseInput, DAY, FakeActivities, HOUR, startCase, timeSkippingEnv, untilShanghaiMorning, withConsent, withWorker } from './harness';
+import { ComplaintFakes, complaintInput, startComplaint } from './complaint-fakes';
+import { caseInput, DAY, HOUR, startCase, timeSkippingEnv, untilShanghaiMorning, withConsent, withWorker, type FakeActivities } from './harness';
 
-type Scenario = (env: TestWorkflowEnvironment, fakes: FakeActivities, tq: string) => Promise<WorkflowHandleWithFirstExecutionRunId>;
+type Handle = WorkflowHandleWithFirstExecutionRunId;
+/** A scenario returns its workflow, or several by the name of their fixtures. */
+type Scenario = (env: TestWorkflowEnvironment, fakes: FakeActivities, tq: string) => Promise<Handle | Record<string, Handle>>;
 
 const scenarios: Record<string, { setup?: (f: FakeActivities) => void; run: Scenario }> = {
   'consent-timeout-erased': {
@@ -82,6 +88,38 @@ const scenarios: Record<string, { setup?: (f: FakeActivities) => void; run: Scen
       return h;
     },
   },
+  // A harassment complaint about a case in follow-up: the case gets the doNotContact signal (then
+  // closes); the complaint is answered late, goes to a group, is reopened by a dissatisfied
+  // customer, then closed.
+  'complaint-harassment': {
+    run: async (env, _f, tq) => {
+      const lead = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
+      await env.sleep(1_000);
+      const input = await complaintInput(env, { caseId: lead.workflowId.replace(/^lead-/, ''), category: 'harassment', priority: 'high', doNotContact: true });
+      const complaint = await startComplaint(env, tq, input);
+      await complaint.executeUpdate(complaintOpenedUpdate);
+      // The case goes on without contact; it closes here so its history stays short.
+      await lead.executeUpdate(outcomeUpdate, { args: [{ brokerId: 'b-1', outcome: 'lost' }] });
+      await env.sleep(3 * HOUR);
+      await complaint.executeUpdate(firstResponseUpdate, { args: [{ by: 'broker:b-1', via: 'phone' }] });
+      await complaint.executeUpdate(escalateToGroupUpdate, { args: [{ by: 'compliance:c1', teams: ['legal', 'operations'] }] });
+      await env.sleep(8 * DAY);
+      await complaint.executeUpdate(closeComplaintUpdate, { args: [{ by: 'compliance:c1', resolution: 'not_upheld', satisfaction: 'dissatisfied' }] });
+      await complaint.executeUpdate(closeComplaintUpdate, { args: [{ by: 'compliance:c1', resolution: 'upheld', satisfaction: 'satisfied' }] });
+      await complaint.result();
+      return { 'complaint-harassment-late-escalated-reopened-closed': complaint, 'lead-do-not-contact-from-complaint': lead };
+    },
+  },
+  'complaint-no-case-retention-erased': {
+    run: async (env, _f, tq) => {
+      const complaint = await startComplaint(env, tq, await complaintInput(env, { caseId: null, brokerId: null, keyScope: 'complaint', priority: 'low' }));
+      await complaint.executeUpdate(firstResponseUpdate, { args: [{ by: 'compliance:c1', via: 'letter' }] });
+      await env.sleep(16 * DAY);
+      await complaint.executeUpdate(closeComplaintUpdate, { args: [{ by: 'compliance:c1', resolution: 'partially_upheld', satisfaction: 'neutral' }] });
+      await complaint.result();
+      return complaint;
+    },
+  },
 };
 
 /** Every run of a workflow ID, first to last, following continue-as-new. */
@@ -99,18 +137,28 @@ async function allRuns(env: TestWorkflowEnvironment, workflowId: string, firstRu
 async function main() {
   await ensureWorkflowBundle();
   const dir = join(__dirname, 'histories');
+  const only = process.argv.slice(2);
+  const unknown = only.filter((name) => !(name in scenarios));
+  if (unknown.length) throw new Error(`no such scenario: ${unknown.join(', ')}`);
   for (const [name, scenario] of Object.entries(scenarios)) {
+    if (only.length && !only.includes(name)) continue;
     const env = await timeSkippingEnv();
     try {
       await env.sleep(untilShanghaiMorning(await env.currentTimeMs()));
-      const fakes = new FakeActivities();
+      // The complaint activities as well as the lead's: a complaint scenario runs both workflows.
+      const fakes = new ComplaintFakes();
       scenario.setup?.(fakes);
-      const runs = await withWorker(env, fakes, async (tq) => {
+      const recorded = await withWorker(env, fakes, async (tq) => {
         const started = await scenario.run(env, fakes, tq);
-        return allRuns(env, started.workflowId, started.firstExecutionRunId);
+        const named = 'workflowId' in started ? { [name]: started as Handle } : started;
+        const out: Record<string, { runId: string; json: string }[]> = {};
+        for (const [fixture, h] of Object.entries(named)) out[fixture] = await allRuns(env, h.workflowId, h.firstExecutionRunId);
+        return out;
       });
-      runs.forEach((run, i) => writeFileSync(join(dir, `${name}.run${i + 1}.json`), run.json));
-      console.log(`${name}: ${runs.length} run(s)`);
+      for (const [fixture, runs] of Object.entries(recorded)) {
+        runs.forEach((run, i) => writeFileSync(join(dir, `${fixture}.run${i + 1}.json`), run.json));
+        console.log(`${fixture}: ${runs.length} run(s)`);
+      }
     } finally {
       await env.teardown();
     }

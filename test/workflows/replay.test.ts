@@ -14,7 +14,10 @@ const fixtures = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
 test('there are saved histories for every representative path', () => {
   const paths = new Set(fixtures.map((f) => f.replace(/\.run\d+\.json$/, '')));
   expect([...paths].sort()).toEqual([
+    'complaint-harassment-late-escalated-reopened-closed',
+    'complaint-no-case-retention-erased',
     'consent-timeout-erased',
+    'lead-do-not-contact-from-complaint',
     'legal-hold-during-retention',
     'tier-a-converted-then-retention',
     'tier-b-escalated-reassigned-lost-erased',
