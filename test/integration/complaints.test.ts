@@ -3,8 +3,9 @@ import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import pino from 'pino';
 import type { Actor } from '../../src/api/auth';
+import { rotateComplaintDataKeys } from '../../src/db/complaint-key-rotation';
 import { keyringFrom } from '../../src/infra/crypto';
-import { openComplaintValue, unwrapCaseDataKey } from '../../src/infra/complaint-crypto';
+import { openComplaintValue, unwrapCaseDataKey, unwrapComplaintDataKey } from '../../src/infra/complaint-crypto';
 import { ComplaintPriorityKey, ComplaintStateKey, SlaDueAtKey } from '../../src/temporal/search-attributes';
 import { complaintStateQuery } from '../../src/workflows/complaint-messages';
 import { aBroker, aChannel, aLead, actors } from '../support/factories';
@@ -262,6 +263,27 @@ describe('erasure', () => {
     expect(await stack.db.query('SELECT 1 FROM lead_data_keys WHERE case_id = $1', [c.caseId])).toEqual([]);
     expect((await act(compliance, id, 'first-response', { via: 'phone', note: '已回电' })).body.code).toBe('complaint_text_erased');
     expect((await act(compliance, id, 'first-response', { via: 'phone' })).status).toBe(200);
+  });
+});
+
+describe('master-key rotation', () => {
+  test("a no-case complaint's own data key is re-wrapped under the new master key; its text opens with the new key alone", async () => {
+    const id = (await file(compliance, { category: 'other', description: '没有案件的投诉', customer: { phone: '13400004444' } })).body.complaintId;
+    const [{ sealed }] = await stack.db.query('SELECT sealed FROM complaints WHERE id = $1', [id]);
+    const old = `${stack.cfg.MASTER_KEY_ID}:${stack.cfg.MASTER_KEY}`;
+    const next = keyringFrom(`rotated-${id.slice(0, 8)}`, Buffer.alloc(32, 7).toString('base64'), old);
+    const result = await rotateComplaintDataKeys(stack.db, next);
+    expect(result.rewrapped).toBeGreaterThanOrEqual(1);
+    expect(result.left).toBe(0);
+
+    const [k] = await stack.db.query('SELECT master_key_id, wrapped_key FROM complaint_data_keys WHERE complaint_id = $1', [id]);
+    expect(k.master_key_id).toBe(next.currentId);
+    const onlyNew = keyringFrom(next.currentId, Buffer.alloc(32, 7).toString('base64'));
+    expect(openComplaintValue(id, 'filing', sealed, unwrapComplaintDataKey(id, k.wrapped_key, k.master_key_id, onlyNew))).toMatchObject({ description: '没有案件的投诉' });
+    expect((await rotateComplaintDataKeys(stack.db, next)).rewrapped).toBe(0);
+    // Put the keys back under the stack's master key, for the other tests of this file.
+    const back = keyringFrom(stack.cfg.MASTER_KEY_ID, stack.cfg.MASTER_KEY, `${next.currentId}:${Buffer.alloc(32, 7).toString('base64')}`);
+    expect((await rotateComplaintDataKeys(stack.db, back)).left).toBe(0);
   });
 });
 
