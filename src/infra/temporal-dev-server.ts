@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Connection } from '@temporalio/client';
-import { searchAttributeFlags } from '../temporal/search-attributes';
+import { temporal } from '@temporalio/proto';
+import { ALL_SEARCH_ATTRIBUTES, searchAttributeFlags } from '../temporal/search-attributes';
 import { temporalCliPath } from './temporal-binaries';
 
 export interface DevServerOptions {
@@ -46,6 +47,7 @@ export async function startTemporalDevServer(opts: DevServerOptions): Promise<Ru
     try {
       const conn = await Connection.connect({ address, connectTimeout: 1_000 });
       await conn.workflowService.getSystemInfo({});
+      await registerMissingSearchAttributes(conn);
       await conn.close();
       break;
     } catch (err) {
@@ -62,6 +64,21 @@ export async function startTemporalDevServer(opts: DevServerOptions): Promise<Ru
     process: child,
     stop: () => stopChild(child),
   };
+}
+
+/**
+ * `--search-attribute` registers attributes only when the database file is new: a `.data/` kept from
+ * an older version lacks the ones added since (e.g. ComplaintPriority, ComplaintState). Adds them.
+ */
+async function registerMissingSearchAttributes(conn: Connection, namespace = 'default'): Promise<void> {
+  const types = temporal.api.enums.v1.IndexedValueType;
+  const typeOf: Record<string, temporal.api.enums.v1.IndexedValueType> = {
+    KEYWORD: types.INDEXED_VALUE_TYPE_KEYWORD, DATETIME: types.INDEXED_VALUE_TYPE_DATETIME, BOOL: types.INDEXED_VALUE_TYPE_BOOL, INT: types.INDEXED_VALUE_TYPE_INT,
+  };
+  const { customAttributes } = await conn.operatorService.listSearchAttributes({ namespace });
+  const missing = ALL_SEARCH_ATTRIBUTES.filter((k) => !(k.name in (customAttributes ?? {})));
+  if (missing.length === 0) return;
+  await conn.operatorService.addSearchAttributes({ namespace, searchAttributes: Object.fromEntries(missing.map((k) => [k.name, typeOf[k.type]!])) });
 }
 
 /** SIGTERM, then SIGKILL after a grace period; resolves when the process is gone. */
