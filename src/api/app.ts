@@ -20,6 +20,7 @@ import { healthRoutes } from './routes/health';
 import { leadRoutes } from './routes/leads';
 import { complaintRoutes } from './routes/complaints';
 import { referenceRoutes } from './routes/reference';
+import { channelRoutes } from './routes/channels';
 
 export interface AppDeps {
   cfg: Config;
@@ -91,6 +92,7 @@ export function createApp(deps: AppDeps): Express {
   v1.use(leadRoutes({ ...deps, metrics }));
   v1.use(referenceRoutes(deps));
   v1.use(complaintRoutes(deps));
+  v1.use(channelRoutes(deps));
   v1.use(auditRoutes(deps));
   app.use('/v1', v1);
 

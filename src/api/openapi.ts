@@ -38,6 +38,16 @@ import {
   complaintViewSchema,
   firstResponseSchema,
 } from './complaint-schemas';
+import {
+  channelFiguresQuerySchema,
+  channelIdParams,
+  channelOverrideSchema,
+  channelReviewRequestSchema,
+  clearOverrideSchema,
+  gradingsQuerySchema,
+  loanPerformanceSchema,
+  reportPeriodQuerySchema,
+} from './channel-schemas';
 
 extendZodWithOpenApi(z);
 
@@ -167,7 +177,16 @@ export const ROUTE_DOCS: RouteDoc[] = [
   { method: 'post', path: '/v1/complaints/{id}/escalation', summary: 'Escalate a complex complaint to a cross-team group', roles: 'manager, compliance', params: complaintIdParams, body: complaintEscalationSchema, ok: [200, complaintViewSchema, 'the complaint afterwards'], errors: complaintErrors },
   { method: 'post', path: '/v1/complaints/{id}/close', summary: 'Close with the resolution and the customer’s satisfaction; dissatisfied reopens it once', roles: 'manager, compliance', params: complaintIdParams, body: complaintCloseSchema, ok: [200, complaintViewSchema, 'the complaint afterwards (closed, or reopened)'], errors: complaintErrors },
   { method: 'get', path: '/v1/reports/complaints', summary: 'Complaint volumes, first-response times (median, p90), late responses and resolutions, satisfaction, by category, priority, channel or broker', roles: 'manager, compliance', query: complaintReportQuerySchema, ok: [200, complaintReportSchema, 'the report'], errors },
-  { method: 'get', path: '/v1/reports/funnel', summary: 'Funnel: counts and conversion by channel or broker for a period', roles: 'manager', query: funnelQuerySchema, ok: [200, anyObject, 'the report'], errors },
+  { method: 'get', path: '/v1/reports/funnel', summary: 'Funnel: counts and conversion by channel or broker for a period, optionally split by day, week or month', roles: 'manager', query: funnelQuerySchema, ok: [200, anyObject, 'the report'], errors },
+  { method: 'get', path: '/v1/reports/channels', summary: 'Every channel’s figures for a period beside its grade and suspension', roles: 'manager', query: reportPeriodQuerySchema, ok: [200, anyObject, 'the report'], errors },
+  { method: 'get', path: '/v1/reports/sla-breaches', summary: 'SLA breaches and reassignments by broker in a period, and cases overdue now', roles: 'manager', query: reportPeriodQuerySchema, ok: [200, anyObject, 'the report'], errors },
+  { method: 'post', path: '/v1/channels/reviews', summary: 'Run the channel review now (the daily schedule’s workflow) and answer with its result', roles: 'manager, admin', body: channelReviewRequestSchema, ok: [200, anyObject, 'the review: channels graded, changed, suspended, overridden'], errors },
+  { method: 'get', path: '/v1/channels/{id}', summary: 'One channel: grade, suspension, override, last grading', roles: 'manager, admin, channel (own)', params: channelIdParams, ok: [200, anyObject, 'the channel'], errors: { ...errors, 404: problem('no such channel') } },
+  { method: 'get', path: '/v1/channels/{id}/figures', summary: 'A channel’s figures over time: leads, consent, tiers, approvals, NPL, fraud, cost per conversion', roles: 'manager, admin, channel (own)', params: channelIdParams, query: channelFiguresQuerySchema, ok: [200, anyObject, 'totals and a series by period'], errors: { ...errors, 404: problem('no such channel') } },
+  { method: 'get', path: '/v1/channels/{id}/gradings', summary: 'A channel’s gradings and overrides, newest first, with the figures behind each', roles: 'manager, admin, channel (own)', params: channelIdParams, query: gradingsQuerySchema, ok: [200, anyObject, 'items'], errors: { ...errors, 404: problem('no such channel') } },
+  { method: 'post', path: '/v1/channels/{id}/override', summary: 'Override a channel’s grade or suspension, with a reason (audited)', roles: 'manager', params: channelIdParams, body: channelOverrideSchema, ok: [200, anyObject, 'the channel'], errors: { ...errors, 404: problem('no such channel') } },
+  { method: 'post', path: '/v1/channels/{id}/override/clear', summary: 'End a channel’s override; the next review decides again (audited)', roles: 'manager', params: channelIdParams, body: clearOverrideSchema, ok: [200, anyObject, 'the channel'], errors: { ...errors, 404: problem('no such channel'), 409: problem('no override') } },
+  { method: 'post', path: '/v1/leads/{id}/loan-performance', summary: 'A lender’s report on the loan made on a case (feeds the channel’s NPL)', roles: 'risk_officer, admin', params: idParams, body: loanPerformanceSchema, ok: [200, anyObject, 'the report as stored'], errors: { ...caseErrors, 409: problem('the case has no loan') } },
   { method: 'post', path: '/v1/lenders', summary: 'Create or replace a lender', roles: 'admin', body: lenderSchema, ok: [200, lenderSchema, 'replaced'], errors: { ...errors, 201: json(lenderSchema, 'created') } as never },
   { method: 'post', path: '/v1/products', summary: 'Create or replace a product', roles: 'admin', body: productSchema, ok: [200, productSchema, 'replaced'], errors: { ...errors, 201: json(productSchema, 'created') } as never },
   { method: 'post', path: '/v1/channels', summary: 'Create or replace a channel (grade, suspension)', roles: 'admin', body: channelSchema, ok: [200, channelSchema, 'replaced'], errors: { ...errors, 201: json(channelSchema, 'created') } as never },

@@ -21,13 +21,15 @@ import { AppendOnlyConsents1764000000000 } from './migrations/1764000000000-appe
 import { AuditAppend1764300000000 } from './migrations/1764300000000-audit-append';
 import { Complaints1764200000000 } from './migrations/1764200000000-complaints';
 import { Complaint, ComplaintDataKey, ComplaintEvent } from './entities/complaint';
+import { ChannelReviews1764100000000 } from './migrations/1764100000000-channel-reviews';
+import { ChannelGrading, LoanPerformance } from './entities/channel-records';
 
 export const entities = [
   LeadCase, Identity, LeadDataKey, CreditFacts, Lender, Product, Channel, Broker, BlacklistEntry,
   LenderApplication, ConsentNotice, ConsentRecord, DecisionRecord, ContactAttempt, Notification,
-  AuditEvent, IdempotencyKey, LeadIntake, ErasureRecord, ChannelApiKey, Complaint, ComplaintDataKey, ComplaintEvent,
+  AuditEvent, IdempotencyKey, LeadIntake, ErasureRecord, ChannelApiKey, Complaint, ComplaintDataKey, ComplaintEvent, LoanPerformance, ChannelGrading,
 ];
-export const migrations = [InitialSchema1763800000000, ChannelApiKeys1763900000000, AppendOnlyConsents1764000000000, Complaints1764200000000, AuditAppend1764300000000];
+export const migrations = [InitialSchema1763800000000, ChannelApiKeys1763900000000, AppendOnlyConsents1764000000000, ChannelReviews1764100000000, Complaints1764200000000, AuditAppend1764300000000];
 
 /** A DataSource for the given database. Schema changes only ever come from migrations. */
 export function createDataSource(url: string, poolMax = 10): DataSource {

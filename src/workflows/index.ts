@@ -3,3 +3,4 @@ export { leadCase } from './lead-case';
 export { brokerOffboarding } from './broker-offboarding';
 export { complaintCase } from './complaint-case';
 export { followUpDigest, retentionSweep, deadlineAudit } from './maintenance';
+export { channelReview } from './channel-review';
