@@ -8,7 +8,7 @@ import {
   firstResponseUpdate,
 } from '../../src/workflows/complaint-messages';
 import { contactAttemptUpdate, stateQuery } from '../../src/workflows/messages';
-import { ComplaintFakes, complaintInput, startComplaint, terminateComplaints } from './complaint-fakes';
+import { ComplaintFakes, complaintInput, startComplaint, terminateComplaints, untilInFollowUp } from './complaint-fakes';
 import { caseInput, DAY, HOUR, MINUTE, refusal, startCase, timeSkippingEnv, untilShanghaiMorning, withConsent, withWorker } from './harness';
 
 let env: TestWorkflowEnvironment;
@@ -209,7 +209,7 @@ describe('harassment about contact', () => {
     const fakes = new ComplaintFakes();
     await withWorker(env, fakes, async (tq) => {
       const lead = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
-      await env.sleep(1_000);
+      await untilInFollowUp(env, lead);
       expect((await lead.query(stateQuery)).brokerId).toBe('b-1');
 
       const input = await complaintInput(env, { caseId: (await lead.query(stateQuery)).caseId, category: 'harassment', priority: 'high', doNotContact: true });

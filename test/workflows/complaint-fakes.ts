@@ -6,6 +6,7 @@ import { defaultPolicy } from '../../src/config/policy';
 import { complaintWorkflowId } from '../../src/temporal/complaint-names';
 import { complaintCase } from '../../src/workflows/complaint-case';
 import type { ComplaintCaseInput, ComplaintFacts } from '../../src/workflows/complaint-messages';
+import { stateQuery } from '../../src/workflows/messages';
 import { FakeActivities } from './harness';
 
 /**
@@ -59,4 +60,14 @@ export async function startComplaint(env: TestWorkflowEnvironment, taskQueue: st
 /** Ends the complaints a test left running, so they do not hold the test server's clock. */
 export async function terminateComplaints(): Promise<void> {
   for (const handle of started.splice(0)) await handle.terminate('test finished').catch(() => undefined);
+}
+
+/** Lets a lead case with consent at intake reach follow-up with a broker (a second of skipped time, or more on a busy machine). */
+export async function untilInFollowUp(env: TestWorkflowEnvironment, lead: WorkflowHandle): Promise<void> {
+  for (let i = 0; i < 30; i++) {
+    await env.sleep(1_000);
+    const state = await lead.query(stateQuery);
+    if (state.stage === 'follow_up' && state.brokerId) return;
+  }
+  throw new Error('the case did not reach follow-up');
 }

@@ -14,7 +14,7 @@ import type { temporal } from '@temporalio/proto';
 import { closeComplaintUpdate, complaintOpenedUpdate, escalateToGroupUpdate, firstResponseUpdate } from '../../src/workflows/complaint-messages';
 import { contactAttemptUpdate, humanReviewUpdate, legalHoldUpdate, outcomeUpdate, reviewUpdate, selectionUpdate, withdrawConsentUpdate } from '../../src/workflows/messages';
 import { ensureWorkflowBundle } from '../support/workflow-bundle';
-import { ComplaintFakes, complaintInput, startComplaint } from './complaint-fakes';
+import { ComplaintFakes, complaintInput, startComplaint, untilInFollowUp } from './complaint-fakes';
 import { caseInput, DAY, HOUR, startCase, timeSkippingEnv, untilShanghaiMorning, withConsent, withWorker, type FakeActivities } from './harness';
 
 type Handle = WorkflowHandleWithFirstExecutionRunId;
@@ -94,7 +94,7 @@ const scenarios: Record<string, { setup?: (f: FakeActivities) => void; run: Scen
   'complaint-harassment': {
     run: async (env, _f, tq) => {
       const lead = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
-      await env.sleep(1_000);
+      await untilInFollowUp(env, lead);
       const input = await complaintInput(env, { caseId: lead.workflowId.replace(/^lead-/, ''), category: 'harassment', priority: 'high', doNotContact: true });
       const complaint = await startComplaint(env, tq, input);
       await complaint.executeUpdate(complaintOpenedUpdate);
