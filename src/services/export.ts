@@ -2,6 +2,7 @@ import type { Actor } from '../api/auth';
 import { AppError } from '../api/errors';
 import { appendAudit } from '../db/audit';
 import { loadCaseRow, loadIdentity, type CaseDeps } from './cases';
+import { getComplaint } from './complaints';
 
 /**
  * The data-subject copy (PIPL art. 45): everything held about the person of a case, unmasked,
@@ -21,6 +22,10 @@ export async function exportCase(deps: Pick<CaseDeps, 'db' | 'cfg'>, actor: Acto
     q('SELECT reason, erased_at AS "erasedAt", evidence_hash AS "evidenceHash", facts FROM erasure_records WHERE case_id = $1'),
   ]);
   if (!identity && !row.erased_at) throw new AppError(500, 'identity_missing', 'the identity of this case cannot be read');
+  // Complaints about the case belong to the person too, with their text while it can still be opened (each read is audited).
+  const complaintIds: { id: string }[] = await q('SELECT id FROM complaints WHERE case_id = $1 ORDER BY filed_at, id');
+  const complaints = [];
+  for (const { id } of complaintIds) complaints.push(await getComplaint(deps, actor, id));
   await appendAudit(deps.db.manager, { actorSub: actor.sub, actorRole: actor.role, action: 'lead.exported', targetType: 'lead_case', targetId: caseId, details: { erased: Boolean(row.erased_at) } });
   return {
     exportedAt: new Date().toISOString(),
@@ -36,6 +41,7 @@ export async function exportCase(deps: Pick<CaseDeps, 'db' | 'cfg'>, actor: Acto
     decisions,
     contactLog: contacts,
     intakes,
+    complaints,
     erasure: erasure[0] ?? null,
   };
 }

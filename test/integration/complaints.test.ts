@@ -254,6 +254,9 @@ describe('erasure', () => {
     const [caseKey] = await stack.db.query('SELECT master_key_id, wrapped_key FROM lead_data_keys WHERE case_id = $1', [c.caseId]);
     const ring = keyringFrom(stack.cfg.MASTER_KEY_ID, stack.cfg.MASTER_KEY);
     expect(openComplaintValue(id, 'filing', sealed, unwrapCaseDataKey(c.caseId, caseKey.wrapped_key, caseKey.master_key_id, ring))).toMatchObject({ description: '要求删除我的信息' });
+    // Until then the person's data-subject copy carries the complaint and its text.
+    const copy = (await stack.api(compliance, 'GET', `/v1/leads/${c.caseId}/export`)).body;
+    expect(copy.complaints).toEqual([expect.objectContaining({ complaintId: id, category: 'privacy', description: '要求删除我的信息', textErased: false })]);
 
     await stack.api(actors.channel(c.channelId), 'POST', `/v1/leads/${c.caseId}/consents/withdraw`, { purposes: ['credit_assessment'] });
     await eventually(async () => (await stack.db.query('SELECT stage FROM lead_cases WHERE id = $1', [c.caseId]))[0].stage === 'erased', 'erased');
