@@ -3,6 +3,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import type { LeadActivities, MaintenanceActivities, NotificationInput, PrescreenResult } from '../../src/activities/contract';
+import type { ChannelActivities, ReviewChannelInput } from '../../src/activities/channel-contract';
 import { defaultPolicy, type Policy } from '../../src/config/policy';
 import type { ConsentPurpose } from '../../src/domain/types';
 import { temporalTestServerPath } from '../../src/infra/temporal-binaries';
@@ -40,6 +41,9 @@ export class FakeActivities {
   prescreen: PrescreenResult = { tier: 'A', rulesFired: [], requiredDocuments: ['id_card_copy'] };
   matches: ProductMatch[] = [{ productId: 'p-1', lenderId: 'l-1', rank: 1, reasons: ['apr_within_cap'] }, { productId: 'p-2', lenderId: 'l-2', rank: 2, reasons: [] }];
   brokers: string[] = ['b-1', 'b-2', 'b-3'];
+  /** Channels the review finds; those in `suspend` come out suspended risk channels, the rest premium. */
+  channels: string[] = [];
+  suspend: string[] = [];
 
   named(name: string) {
     return this.calls.filter((c) => c.name === name).map((c) => c.input);
@@ -48,7 +52,7 @@ export class FakeActivities {
     return this.named('notify').filter((n: NotificationInput) => !kind || n.kind === kind);
   }
 
-  build(): LeadActivities & MaintenanceActivities {
+  build(): LeadActivities & MaintenanceActivities & ChannelActivities {
     const rec = <T>(name: string, answer: (input: any) => T) => async (input: any) => {
       this.calls.push({ name, input });
       return answer(input);
@@ -68,6 +72,14 @@ export class FakeActivities {
       followUpDigest: rec('followUpDigest', () => ({ breached: 0 })),
       retentionSweep: rec('retentionSweep', () => ({ erased: 0, caseIds: [] })),
       casesWithoutDeadline: rec('casesWithoutDeadline', () => ({ count: 0 })),
+      listChannelsForReview: rec('listChannelsForReview', (i: { channelIds?: string[] }) => this.channels.filter((c) => !i.channelIds || i.channelIds.includes(c))),
+      reviewChannel: rec('reviewChannel', (i: ReviewChannelInput) => {
+        const suspended = this.suspend.includes(i.channelId);
+        return {
+          channelId: i.channelId, gradeBefore: 'general' as const, gradeAfter: suspended ? ('risk' as const) : ('premium' as const),
+          suspendedBefore: false, suspendedAfter: suspended, judged: true, overridden: false, changed: true,
+        };
+      }),
     };
   }
 }

@@ -22,6 +22,17 @@ type Handle = WorkflowHandleWithFirstExecutionRunId;
 type Scenario = (env: TestWorkflowEnvironment, fakes: FakeActivities, tq: string) => Promise<Handle | Record<string, Handle>>;
 
 const scenarios: Record<string, { setup?: (f: FakeActivities) => void; run: Scenario }> = {
+  'channel-review-ten-channels-two-batches': {
+    setup: (f) => {
+      f.channels = Array.from({ length: 10 }, (_, i) => `ch-${i}`);
+      f.suspend = ['ch-4'];
+    },
+    run: async (env, _f, tq) => {
+      const h = await env.client.workflow.start('channelReview', { workflowId: 'channel-review-replay', taskQueue: tq, args: [{}] });
+      await h.result();
+      return h;
+    },
+  },
   'consent-timeout-erased': {
     run: async (env, _f, tq) => {
       const h = await startCase(env, tq, caseInput());

@@ -14,6 +14,7 @@ const fixtures = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
 test('there are saved histories for every representative path', () => {
   const paths = new Set(fixtures.map((f) => f.replace(/\.run\d+\.json$/, '')));
   expect([...paths].sort()).toEqual([
+    'channel-review-ten-channels-two-batches',
     'complaint-harassment-late-escalated-reopened-closed',
     'complaint-no-case-retention-erased',
     'consent-timeout-erased',
