@@ -1,4 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { QueryRunnerAlreadyReleasedError, QueryRunnerProviderAlreadyReleasedError } from 'typeorm';
 import { ZodError } from 'zod';
 
 /**
@@ -47,8 +48,13 @@ function problemOf(err: unknown): { status: number; body: Record<string, unknown
   if (typeof e?.code === 'string' && /^22[0-9A-Z]{3}$/.test(e.code)) {
     return { status: 422, body: { code: 'invalid_value', detail: 'a value is out of range or contains characters that cannot be stored' } };
   }
-  // Postgres unreachable (refused, reset, pool timeout): the caller may retry; nothing half-done is kept.
-  if (e?.code === 'ECONNREFUSED' || e?.code === 'ECONNRESET' || e?.code === '57P01' || /timeout exceeded when trying to connect|Connection terminated/i.test(e?.message ?? '')) {
+  // Postgres unreachable (refused, reset, shutting down or starting up, pool timeout, the connection lost
+  // mid-transaction): the caller may retry; the transaction did not commit, so nothing half-done is kept.
+  if (
+    e?.code === 'ECONNREFUSED' || e?.code === 'ECONNRESET' || (typeof e?.code === 'string' && /^(08...|57P0[1-3])$/.test(e.code)) ||
+    err instanceof QueryRunnerAlreadyReleasedError || err instanceof QueryRunnerProviderAlreadyReleasedError ||
+    /timeout exceeded when trying to connect|Connection terminated/i.test(e?.message ?? '')
+  ) {
     return { status: 503, body: { code: 'database_unavailable', detail: 'the database is unreachable; nothing was stored, retry later', retryable: true } };
   }
   // Errors raised by express.json() and friends.

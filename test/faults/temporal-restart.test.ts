@@ -36,7 +36,7 @@ test('the dev server stopped and started again on its database file: running cas
   await faults.temporal.stop();
   await eventually(async () => {
     const res = await fetch(`${app.baseUrl}/readyz`);
-    return res.status === 503 && (await res.json()).checks.temporal === 'unreachable';
+    return res.status === 503 && ((await res.json()) as { checks: { temporal: string } }).checks.temporal === 'unreachable';
   }, '/readyz to report Temporal unreachable', 60_000);
   await faults.temporal.start();
   const [{ now: restartedAt }] = await app.db.query('SELECT now()');

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pino from 'pino';
 import { openDatabase } from '../../src/db/data-source';
 import { seedDemoData } from '../../src/db/seed';
 import { startTemporalDevServer, stopChild, type RunningDevServer } from '../../src/infra/temporal-dev-server';
@@ -142,6 +143,8 @@ export interface FaultStack {
   temporal: RestartableTemporal;
   /** The API in this process (worker: false), with a client to Temporal and a pool to Postgres. */
   app: TestStack;
+  /** What the API logged at level error (each request that failed with a 5xx), one JSON line each. */
+  apiErrors: string[];
   /** Starts the real worker entry point as a child process and waits until it polls. */
   startWorker(): Promise<ChildProcess>;
   stop(): Promise<void>;
@@ -173,13 +176,14 @@ export async function startFaultStack(opts: { durablePostgres?: boolean; tempora
     if (pgStarted.status === 'rejected') throw pgStarted.reason;
     if (temporalStarted.status === 'rejected') throw temporalStarted.reason;
     const [pg, temporal] = [pgStarted.value, temporalStarted.value];
+    const apiErrors: string[] = [];
     const app = await startStack(
       { DATABASE_URL: pg.url, TEMPORAL_ADDRESS: temporal.address, RATE_LIMIT_PER_MINUTE: '1000000', ...opts.env },
-      { worker: false },
+      { worker: false, logger: pino({ name: 'api', level: 'error' }, { write: (line: string) => apiErrors.push(line) }) },
     );
     cleanups.push(() => app.stop());
     return {
-      pg, temporal, app, stop,
+      pg, temporal, app, apiErrors, stop,
       async startWorker() {
         const { child, ready } = spawnWorker(app.cfg);
         track(child);

@@ -1,6 +1,7 @@
 import express from 'express';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { QueryRunnerAlreadyReleasedError, QueryRunnerProviderAlreadyReleasedError } from 'typeorm';
 import { problemHandler } from '../../src/api/errors';
 
 async function answerFor(err: unknown) {
@@ -23,6 +24,12 @@ test('an unreachable database is 503 database_unavailable, not a 500', async () 
   const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
   expect(await answerFor(refused)).toMatchObject({ status: 503, body: { code: 'database_unavailable', retryable: true } });
   expect(await answerFor(new Error('timeout exceeded when trying to connect'))).toMatchObject({ status: 503 });
+  // Postgres shutting down or starting up, and a transaction whose connection was lost: all worth a retry.
+  for (const code of ['57P01', '57P03', '08006']) {
+    expect(await answerFor(Object.assign(new Error('the database system is starting up'), { code }))).toMatchObject({ status: 503, body: { code: 'database_unavailable' } });
+  }
+  expect(await answerFor(new QueryRunnerAlreadyReleasedError())).toMatchObject({ status: 503, body: { code: 'database_unavailable' } });
+  expect(await answerFor(new QueryRunnerProviderAlreadyReleasedError())).toMatchObject({ status: 503, body: { code: 'database_unavailable' } });
 });
 
 test('an unexpected error is a 500 that reveals nothing of it', async () => {
