@@ -102,17 +102,6 @@ describe('POST /v1/leads', () => {
     ]);
   });
 
-  test('concurrent intakes of one person with repeated keys make exactly one case', async () => {
-    const ch = await aChannel(stack.db);
-    const lead = aLead({ channelId: ch.id, consent: null });
-    const results = await Promise.all(
-      Array.from({ length: 8 }, (_, i) => stack.api(actors.channel(ch.id), 'POST', '/v1/leads', lead, { 'idempotency-key': `burst-${i % 3}` })),
-    );
-    expect(results.every((r) => r.status === 200 || r.status === 201)).toBe(true);
-    expect(new Set(results.map((r) => r.body.caseId)).size).toBe(1);
-    expect(await casesOfChannel(ch.id)).toBe(1);
-  });
-
   test('an ID number with a wrong check digit is refused field by field, and nothing is stored', async () => {
     const ch = await aChannel(stack.db);
     const good = anIdNumber();
