@@ -95,7 +95,7 @@ test('Postgres stopped for 30 seconds: readiness and intake say so, activities r
   const stoppedAt = Date.now();
   try {
     const ready = await readiness();
-    expect(ready).toEqual({ status: 503, body: expect.objectContaining({ checks: { postgres: 'unreachable', temporal: 'ok' } }) });
+    expect([ready.status, ready.body.checks.postgres]).toEqual([503, 'unreachable']);
 
     for (const key of [undefined, 'outage-probe']) {
       const res = await app.api(channel, 'POST', '/v1/leads', aLead({ channelId: ch.id }), key ? { 'idempotency-key': key } : {});
