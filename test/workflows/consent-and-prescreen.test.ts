@@ -1,7 +1,7 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { grantConsentUpdate, humanReviewUpdate, reviewUpdate, stateQuery, withdrawConsentUpdate } from '../../src/workflows/messages';
 import { LeadStageKey, RiskTierKey, ConsentStateKey } from '../../src/temporal/search-attributes';
-import { caseInput, DAY, FakeActivities, HOUR, refusal, startCase, timeSkippingEnv, withConsent, withWorker } from './harness';
+import { caseInput, DAY, FakeActivities, HOUR, refusal, settled, startCase, timeSkippingEnv, withConsent, withWorker } from './harness';
 
 // One time-skipping server per test: its clock is global, so tests must not share it.
 let env: TestWorkflowEnvironment;
@@ -43,7 +43,7 @@ describe('consent', () => {
       expect(fakes.named('prescreenLead')).toHaveLength(0);
 
       await handle.executeUpdate(grantConsentUpdate, { args: [{ ...withConsent(['credit_assessment']), source: 'channel:x' }] });
-      await env.sleep(1_000);
+      await settled(env, handle);
       const state = await handle.query(stateQuery);
       expect(fakes.named('prescreenLead')).toHaveLength(1);
       expect(state.stage).toBe('follow_up');
@@ -61,7 +61,7 @@ describe('consent', () => {
     const fakes = new FakeActivities();
     await withWorker(env, fakes, async (tq) => {
       const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent(['credit_assessment', 'lender_sharing', 'marketing']) }));
-      await env.sleep(1_000);
+      await settled(env, handle);
       const { state } = await handle.executeUpdate(withdrawConsentUpdate, { args: [{ purposes: ['marketing'], source: 'customer' }] });
       expect(state.consent.marketing.granted).toBe(false);
       expect(state.stage).toBe('follow_up');
@@ -73,7 +73,7 @@ describe('consent', () => {
     const fakes = new FakeActivities();
     await withWorker(env, fakes, async (tq) => {
       const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent(['credit_assessment']) }));
-      await env.sleep(1_000);
+      await settled(env, handle);
       expect(await refusal(handle.executeUpdate(withdrawConsentUpdate, { args: [{ purposes: ['marketing'], source: 'customer' }] }))).toBe('consent_not_granted');
       expect(fakes.named('recordConsentEvent').filter((e) => e.action === 'withdraw')).toHaveLength(0);
     });
@@ -85,7 +85,7 @@ describe('pre-screen', () => {
     const fakes = new FakeActivities();
     await withWorker(env, fakes, async (tq) => {
       const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
-      await env.sleep(1_000);
+      await settled(env, handle);
       const state = await handle.query(stateQuery);
       expect(state).toMatchObject({ stage: 'follow_up', tier: 'A', brokerId: 'b-1' });
       expect(state.deadline).toMatchObject({ kind: 'first_contact' });
@@ -101,14 +101,14 @@ describe('pre-screen', () => {
     fakes.prescreen = { tier: 'C', rulesFired: [{ code: 'stressed_dti_above_tier_b_max', effect: 'decline', detail: 'stressedDtiPct=70 > 55' }], requiredDocuments: [] };
     await withWorker(env, fakes, async (tq) => {
       const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
-      await env.sleep(1_000);
+      await settled(env, handle);
       let state = await handle.query(stateQuery);
       expect(state).toMatchObject({ stage: 'declined', closeReason: 'prescreen_declined', rulesFired: ['stressed_dti_above_tier_b_max'] });
       expect(fakes.named('matchLead')).toHaveLength(0);
 
       const { state: reviewing } = await handle.executeUpdate(humanReviewUpdate, { args: [{ requestedBy: 'channel:x' }] });
       expect(reviewing.stage).toBe('manual_review');
-      await env.sleep(1_000);
+      await settled(env, handle);
       expect(fakes.notifications('human_review_requested')).toHaveLength(1);
       const { state: after } = await handle.executeUpdate(reviewUpdate, { args: [{ decision: 'approve', reviewerId: 'r1' }] });
       expect(after.stage).toBe('follow_up');
@@ -122,7 +122,7 @@ describe('pre-screen', () => {
     fakes.prescreen = { tier: 'B', rulesFired: [{ code: 'region_mismatch', effect: 'review', detail: 'ip' }], requiredDocuments: ['id_card_copy', 'income_proof'] };
     await withWorker(env, fakes, async (tq) => {
       const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
-      await env.sleep(1_000);
+      await settled(env, handle);
       expect((await handle.query(stateQuery)).stage).toBe('manual_review');
       expect(fakes.notifications('review_requested')).toHaveLength(1);
 
@@ -145,7 +145,7 @@ describe('pre-screen', () => {
     const fakes = new FakeActivities();
     await withWorker(env, fakes, async (tq) => {
       const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
-      await env.sleep(1_000);
+      await settled(env, handle);
       expect(await refusal(handle.executeUpdate(reviewUpdate, { args: [{ decision: 'approve', reviewerId: 'r1' }] }))).toBe('not_in_review');
       expect(await refusal(handle.executeUpdate(humanReviewUpdate, { args: [{ requestedBy: 'c' }] }))).toBe('no_automated_decline');
       expect(fakes.named('recordDecision')).toHaveLength(0);
@@ -159,13 +159,13 @@ describe('what managers see', () => {
     fakes.prescreen = { tier: 'B', rulesFired: [], requiredDocuments: [] };
     await withWorker(env, fakes, async (tq) => {
       const handle = await startCase(env, tq, caseInput());
-      await env.sleep(1_000);
+      await settled(env, handle);
       const details = async () => ((await handle.query<{ currentDetails: string }>('__temporal_workflow_metadata')).currentDetails);
       expect(await details()).toContain('**Stage:** awaiting_consent');
       expect(await details()).toContain("**Waiting for:** the customer's credit-assessment consent (due ");
 
       await handle.executeUpdate(grantConsentUpdate, { args: [{ ...withConsent(), source: 'channel:x' }] });
-      await env.sleep(1_000);
+      await settled(env, handle);
       expect(await details()).toContain('**Stage:** manual_review');
       expect(await details()).toContain("**Waiting for:** a risk officer's review (due ");
       expect(await details()).toContain('**Tier:** B');

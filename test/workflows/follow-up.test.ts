@@ -10,7 +10,7 @@ import {
   withdrawConsentUpdate,
 } from '../../src/workflows/messages';
 import { BrokerIdKey, SlaDueAtKey } from '../../src/temporal/search-attributes';
-import { caseInput, DAY, FakeActivities, HOUR, MINUTE, refusal, startCase, timeSkippingEnv, untilShanghaiMorning, withConsent, withWorker } from './harness';
+import { caseInput, DAY, FakeActivities, HOUR, MINUTE, refusal, settled, startCase, timeSkippingEnv, untilShanghaiMorning, withConsent, withWorker } from './harness';
 
 let env: TestWorkflowEnvironment;
 beforeEach(async () => {
@@ -27,7 +27,7 @@ describe('first-contact deadline', () => {
     const fakes = new FakeActivities();
     await withWorker(env, fakes, async (tq) => {
       const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
-      await env.sleep(1_000);
+      await settled(env, handle);
       expect((await handle.query(stateQuery)).brokerId).toBe('b-1');
 
       await env.sleep(14 * MINUTE);
@@ -55,7 +55,7 @@ describe('first-contact deadline', () => {
     fakes.prescreen = { tier: 'B', rulesFired: [], requiredDocuments: [] };
     await withWorker(env, fakes, async (tq) => {
       const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
-      await env.sleep(1_000);
+      await settled(env, handle);
       const { state } = await handle.executeUpdate('review', { args: [{ decision: 'approve', reviewerId: 'r1' }] }) as { state: { deadline: { startedAt: string; dueAt: string } } };
       expect(Date.parse(state.deadline.dueAt) - Date.parse(state.deadline.startedAt)).toBe(4 * HOUR);
     });
@@ -65,7 +65,7 @@ describe('first-contact deadline', () => {
     const fakes = new FakeActivities();
     await withWorker(env, fakes, async (tq) => {
       const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
-      await env.sleep(1_000);
+      await settled(env, handle);
       const { state, eventId } = await handle.executeUpdate(contactAttemptUpdate, { args: [{ brokerId: 'b-1', ...call }] });
       expect(state.deadline).toMatchObject({ kind: 'follow_up' });
       expect(Date.parse(state.deadline!.dueAt) - Date.parse(state.deadline!.startedAt)).toBe(48 * HOUR);
@@ -84,7 +84,7 @@ describe('contact limits', () => {
     const fakes = new FakeActivities();
     await withWorker(env, fakes, async (tq) => {
       const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
-      await env.sleep(1_000);
+      await settled(env, handle);
       for (let i = 0; i < 3; i++) await handle.executeUpdate(contactAttemptUpdate, { args: [{ brokerId: 'b-1', ...call }] });
       expect(await refusal(handle.executeUpdate(contactAttemptUpdate, { args: [{ brokerId: 'b-1', ...call }] }))).toBe('daily_cap_reached');
       expect(fakes.named('logContactAttempt')).toHaveLength(3);
@@ -97,7 +97,7 @@ describe('contact limits', () => {
     const fakes = new FakeActivities();
     await withWorker(env, fakes, async (tq) => {
       const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
-      await env.sleep(1_000);
+      await settled(env, handle);
       await handle.executeUpdate(contactAttemptUpdate, { args: [{ brokerId: 'b-1', ...call }] });
       await env.sleep(11 * HOUR + 30 * MINUTE); // 21:30 in Shanghai
       expect(await refusal(handle.executeUpdate(contactAttemptUpdate, { args: [{ brokerId: 'b-1', ...call }] }))).toBe('quiet_hours');
@@ -108,7 +108,7 @@ describe('contact limits', () => {
     const fakes = new FakeActivities();
     await withWorker(env, fakes, async (tq) => {
       const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
-      await env.sleep(1_000);
+      await settled(env, handle);
       await handle.executeUpdate(doNotContactUpdate, { args: [{ by: 'compliance:c1' }] });
       expect(await refusal(handle.executeUpdate(contactAttemptUpdate, { args: [{ brokerId: 'b-1', ...call }] }))).toBe('do_not_contact');
       expect(fakes.named('logContactAttempt')).toHaveLength(0);
@@ -123,7 +123,8 @@ describe('contact limits', () => {
         consentAtIntake: withConsent(['credit_assessment', 'marketing']),
         facts: { ...caseInput().facts, vulnerable: true, ageBand: '60+' },
       }));
-      await env.sleep(1_000);
+      await settled(env, plain);
+      await settled(env, vulnerable);
       const marketing = { ...call, purpose: 'marketing' } as const;
       expect(await refusal(plain.executeUpdate(contactAttemptUpdate, { args: [{ brokerId: 'b-1', ...marketing }] }))).toBe('marketing_consent_missing');
       const vulnerableBroker = (await vulnerable.query(stateQuery)).brokerId!;
@@ -136,7 +137,7 @@ describe('contact limits', () => {
     const fakes = new FakeActivities();
     await withWorker(env, fakes, async (tq) => {
       const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
-      await env.sleep(1_000);
+      await settled(env, handle);
       expect(await refusal(handle.executeUpdate(contactAttemptUpdate, { args: [{ brokerId: 'b-9', ...call }] }))).toBe('not_assigned_broker');
     });
   });
@@ -147,7 +148,7 @@ describe('selection, outcome and reassignment', () => {
     const fakes = new FakeActivities();
     await withWorker(env, fakes, async (tq) => {
       const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
-      await env.sleep(1_000);
+      await settled(env, handle);
       expect(await refusal(handle.executeUpdate(selectionUpdate, { args: [{ brokerId: 'b-1', productId: 'p-unmatched' }] }))).toBe('product_not_matched');
       expect(await refusal(handle.executeUpdate(outcomeUpdate, { args: [{ brokerId: 'b-1', outcome: 'approved' }] }))).toBe('not_submitted');
       expect(await refusal(handle.executeUpdate(outcomeUpdate, { args: [{ brokerId: 'b-1', outcome: 'submitted' }] }))).toBe('no_selection');
@@ -168,7 +169,7 @@ describe('selection, outcome and reassignment', () => {
     const fakes = new FakeActivities();
     await withWorker(env, fakes, async (tq) => {
       const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent(['credit_assessment']) }));
-      await env.sleep(1_000);
+      await settled(env, handle);
       await handle.executeUpdate(selectionUpdate, { args: [{ brokerId: 'b-1', productId: 'p-1' }] });
       expect(await refusal(handle.executeUpdate(outcomeUpdate, { args: [{ brokerId: 'b-1', outcome: 'submitted' }] }))).toBe('lender_sharing_consent_missing');
     });
@@ -178,7 +179,7 @@ describe('selection, outcome and reassignment', () => {
     const fakes = new FakeActivities();
     await withWorker(env, fakes, async (tq) => {
       const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
-      await env.sleep(1_000);
+      await settled(env, handle);
       const { state } = await handle.executeUpdate(assignmentUpdate, { args: [{ brokerId: 'b-3', by: 'manager:m1' }] });
       expect(state).toMatchObject({ brokerId: 'b-3', previousBrokerIds: ['b-1'] });
       expect(fakes.notifications('case_assigned').at(-1)).toMatchObject({ recipientId: 'b-3' });
@@ -191,10 +192,10 @@ describe('selection, outcome and reassignment', () => {
     const fakes = new FakeActivities();
     await withWorker(env, fakes, async (tq) => {
       const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
-      await env.sleep(1_000);
+      await settled(env, handle);
       await handle.signal(brokerLeavingSignal, { brokerId: 'b-1' });
       await handle.signal(brokerLeavingSignal, { brokerId: 'b-1' });
-      await env.sleep(1_000);
+      await settled(env, handle, (s) => s.brokerId === 'b-2');
       const state = await handle.query(stateQuery);
       expect(state.brokerId).toBe('b-2');
       expect(fakes.named('assignBroker')).toHaveLength(2); // the first assignment, and one hand-over
@@ -215,7 +216,7 @@ describe('withdrawal of credit_assessment', () => {
       fakes.prescreen = { tier: setup.tier, rulesFired: [], requiredDocuments: [] };
       await withWorker(env, fakes, async (tq) => {
         const handle = await startCase(env, tq, caseInput({ consentAtIntake: setup.consent }));
-        await env.sleep(1_000);
+        await settled(env, handle);
         expect((await handle.query(stateQuery)).stage).toBe(stage);
         const { state } = await handle.executeUpdate(withdrawConsentUpdate, { args: [{ purposes: ['credit_assessment'], source: 'customer' }] });
         expect(state.stage).toBe('erased');

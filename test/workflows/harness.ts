@@ -8,7 +8,7 @@ import { defaultPolicy, type Policy } from '../../src/config/policy';
 import type { ConsentPurpose } from '../../src/domain/types';
 import { temporalTestServerPath } from '../../src/infra/temporal-binaries';
 import { leadCase } from '../../src/workflows/lead-case';
-import type { LeadCaseInput, ProductMatch } from '../../src/workflows/messages';
+import { stateQuery, type LeadCaseInput, type LeadCaseState, type ProductMatch } from '../../src/workflows/messages';
 import { leadWorkflowId } from '../../src/temporal/names';
 import { ALL_SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes';
 import { temporal } from '@temporalio/proto';
@@ -146,5 +146,23 @@ export async function refusal(update: Promise<unknown>): Promise<string | undefi
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError) return (err.cause as { type?: string }).type;
     throw err;
+  }
+}
+
+/**
+ * Lets a just-started or just-signalled case run to where it waits on a person or a timer: a
+ * second of workflow time (as a broker would take), then, with the clock held, until the case is
+ * out of its automatic stages with no activity pending (and `done` holds, when given). A second of
+ * skipped time alone is not enough on a busy machine: the worker may not have run yet.
+ */
+export async function settled(env: TestWorkflowEnvironment, handle: WorkflowHandle, done: (s: LeadCaseState) => boolean = () => true, timeoutMs = 60_000): Promise<LeadCaseState> {
+  await env.sleep(1_000);
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const [state, described] = await Promise.all([handle.query(stateQuery), handle.describe()]);
+    const automatic = state.stage === 'prescreening' || state.stage === 'matching' || (state.stage === 'follow_up' && !state.brokerId);
+    if (!automatic && (described.raw.pendingActivities?.length ?? 0) === 0 && done(state)) return state;
+    if (Date.now() > until) throw new Error(`the case did not settle: stage ${state.stage}`);
+    await new Promise((r) => setTimeout(r, 50));
   }
 }

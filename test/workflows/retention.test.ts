@@ -1,7 +1,7 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { legalHoldUpdate, outcomeUpdate, stateQuery } from '../../src/workflows/messages';
 import { LeadStageKey } from '../../src/temporal/search-attributes';
-import { caseInput, DAY, FakeActivities, startCase, timeSkippingEnv, untilShanghaiMorning, withConsent, withWorker } from './harness';
+import { caseInput, DAY, FakeActivities, settled, startCase, timeSkippingEnv, untilShanghaiMorning, withConsent, withWorker } from './harness';
 
 let env: TestWorkflowEnvironment;
 beforeEach(async () => {
@@ -15,14 +15,18 @@ describe('retention and erasure', () => {
     const fakes = new FakeActivities();
     await withWorker(env, fakes, async (tq) => {
       const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
-      await env.sleep(1_000);
+      await settled(env, handle);
       const { state } = await handle.executeUpdate(outcomeUpdate, { args: [{ brokerId: 'b-1', outcome: 'lost' }] });
       expect(state).toMatchObject({ stage: 'closed', outcome: 'lost' });
       const closedAt = Date.parse(state.closedAt!);
       expect(Date.parse(state.retentionDueAt!) - closedAt).toBe(90 * DAY);
 
-      await env.sleep(1_000);
-      const retentionRun = await env.client.workflow.getHandle(handle.workflowId).describe();
+      await settled(env, handle);
+      let retentionRun = await env.client.workflow.getHandle(handle.workflowId).describe();
+      for (let i = 0; i < 600 && retentionRun.runId === handle.firstExecutionRunId; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        retentionRun = await env.client.workflow.getHandle(handle.workflowId).describe();
+      }
       expect(retentionRun.runId).not.toBe(handle.firstExecutionRunId); // continued as new for the long wait
       expect(retentionRun.typedSearchAttributes.get(LeadStageKey)).toBe('closed');
 
@@ -41,7 +45,7 @@ describe('retention and erasure', () => {
     const fakes = new FakeActivities();
     await withWorker(env, fakes, async (tq) => {
       const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
-      await env.sleep(1_000);
+      await settled(env, handle);
       const { state } = await handle.executeUpdate(outcomeUpdate, { args: [{ brokerId: 'b-1', outcome: 'customer_declined' }] });
       const closedAt = Date.parse(state.closedAt!);
       const latest = env.client.workflow.getHandle(handle.workflowId);
@@ -67,7 +71,7 @@ describe('retention and erasure', () => {
     const fakes = new FakeActivities();
     await withWorker(env, fakes, async (tq) => {
       const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
-      await env.sleep(1_000);
+      await settled(env, handle);
       await handle.executeUpdate(legalHoldUpdate, { args: [{ hold: true, by: 'compliance:c1' }] });
       const { state } = await handle.executeUpdate('withdrawConsent', { args: [{ purposes: ['credit_assessment'], source: 'customer' }] }) as { state: { stage: string } };
       expect(state.stage).toBe('withdrawn');
