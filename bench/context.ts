@@ -32,6 +32,9 @@ export interface BenchOptions {
   eraseBatch: number;
   rounds: number;
   fillConcurrency: number;
+  /** Figure 6: case rows in the reports' own database. */
+  reportCases: number;
+  reportRuns: number;
   out: string;
 }
 

@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { projectRoot } from '../src/infra/temporal-binaries';
 import { createBench, type BenchOptions } from './context';
 import { caseActionLatency, erasureRate, intakeThroughput, measureAtOpenLevel, memoryPerCase, openCasesRows } from './figures';
+import { reportsAtScale } from './reports';
 import { figureTable, targetMet, type FigureRow } from './stats';
 import { startServers } from './stack';
 
@@ -24,7 +25,9 @@ const USAGE = `npm run bench -- [flags]
   --erase-batch N        rows per batched delete (default 100)
   --rounds N             alternating rounds per side (default 4)
   --fill-concurrency N   concurrent intakes while filling (default 16)
-  --only LIST            figures to run, e.g. 1,2 (default all)
+  --report-cases N       figure 6: case rows behind the managers' reports (default 200000; the issue's 1000000)
+  --report-runs N        timed runs per report and side (default 5)
+  --only LIST            figures to run, e.g. 1,2 (default all: 1,2,3,4,5,6)
   --out FILE             JSON report (default .data/bench/latest.json)
   --cpu-prof             V8 CPU profiles of the API and the workers, in profiles/ beside the JSON`;
 
@@ -41,7 +44,9 @@ function options(): BenchOptions & { only: Set<number> } {
       'erase-batch': { type: 'string', default: '100' },
       rounds: { type: 'string', default: '4' },
       'fill-concurrency': { type: 'string', default: '16' },
-      only: { type: 'string', default: '1,2,3,4,5' },
+      'report-cases': { type: 'string', default: '200000' },
+      'report-runs': { type: 'string', default: '5' },
+      only: { type: 'string', default: '1,2,3,4,5,6' },
       out: { type: 'string', default: resolve(projectRoot, '.data/bench/latest.json') },
       'cpu-prof': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
@@ -67,6 +72,8 @@ function options(): BenchOptions & { only: Set<number> } {
     eraseBatch: int('erase-batch', 1),
     rounds: int('rounds', 1),
     fillConcurrency: int('fill-concurrency', 1),
+    reportCases: int('report-cases', 1_000),
+    reportRuns: int('report-runs', 1),
     out: resolve(String(values.out)),
     only: new Set(String(values.only).split(',').map(Number)),
   };
@@ -77,7 +84,9 @@ function options(): BenchOptions & { only: Set<number> } {
 const stops: (() => Promise<void>)[] = [];
 let stopping: Promise<void> | null = null;
 let interrupted = false;
-const log = (line: string) => process.stdout.write(`${line}\n`);
+const log = (line: string): void => {
+  process.stdout.write(`${line}\n`);
+};
 
 /** Stops everything the bench started, newest first; a stop that hangs (its process already gone) is given up after 10 s. */
 function cleanUp(): Promise<void> {
@@ -158,6 +167,13 @@ async function main(): Promise<void> {
   if (erasure) {
     rows.push(erasure.row);
     details.erasure = erasure.details;
+  }
+  const reports = await run(6, `managers' reports at ${opts.reportCases} cases`, () =>
+    reportsAtScale(servers.databaseUrl, { cases: opts.reportCases, runs: opts.reportRuns }, (line) => log(`  ${line}`)),
+  );
+  if (reports) {
+    rows.push(...reports.rows);
+    details.reports = reports.details;
   }
 
   const machine = { cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memoryGB: Math.round(totalmem() / 1024 ** 3), node: process.version, platform: process.platform };
