@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Policy } from '../config/policy';
@@ -56,9 +57,26 @@ interface CaseRow {
 }
 
 /** The case row; a retryable failure while the intake transaction that wrote it is not yet visible. */
+/**
+ * An intake starts its workflow inside its transaction, so a first activity may run before the
+ * commit: a missing row is worth retrying. But the transaction commits within seconds or never;
+ * a row still missing this long after the activity was first scheduled, with the database
+ * answering, belongs to an intake that rolled back (its API process could not tell, e.g. the
+ * connection died at COMMIT). The workflow then ends instead of waiting for ever.
+ */
+export const INTAKE_COMMIT_GRACE_MS = 2 * 60_000;
+
+function caseMissing(caseId: string): never {
+  const firstScheduled = Context.current().info.scheduledTimestampMs;
+  if (Date.now() - firstScheduled > INTAKE_COMMIT_GRACE_MS) {
+    throw ApplicationFailure.nonRetryable(`case ${caseId} was never committed by its intake`, 'case_never_committed');
+  }
+  throw ApplicationFailure.retryable(`case ${caseId} is not (yet) in the database`, 'case_not_found');
+}
+
 async function loadCase(m: EntityManager, caseId: string): Promise<CaseRow> {
   const [row] = await m.query('SELECT * FROM lead_cases WHERE id = $1', [caseId]);
-  if (!row) throw ApplicationFailure.retryable(`case ${caseId} is not (yet) in the database`, 'case_not_found');
+  if (!row) caseMissing(caseId);
   return row as CaseRow;
 }
 
@@ -93,7 +111,7 @@ export function createLeadActivities({ db, policy }: LeadActivityDeps): LeadActi
           // Only a missing notice is final; a case row not yet committed by its intake is worth a retry.
           const [notice] = input.noticeVersion ? await db.query('SELECT 1 FROM consent_notices WHERE version = $1', [input.noticeVersion]) : [true];
           if (!notice) throw ApplicationFailure.nonRetryable(`notice version ${input.noticeVersion} does not exist`, 'unknown_notice_version');
-          throw ApplicationFailure.retryable(`case ${input.caseId} is not (yet) in the database`, 'case_not_found');
+          caseMissing(input.caseId);
         }
         throw err;
       }

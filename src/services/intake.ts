@@ -155,8 +155,13 @@ export async function submitLead(deps: IntakeDeps, actor: Actor, req: IntakeRequ
       });
     });
   } catch (err) {
-    // The rows rolled back: a workflow this intake started must not outlive them.
-    await deps.temporal.workflow.getHandle(workflowId).terminate('intake transaction rolled back').catch(() => undefined);
+    const outcome = await intakeOutcome(db, caseId);
+    // A commit whose answer was lost on the way back (the connection dropped after COMMIT): the case exists.
+    if (outcome === 'committed') return { status: 201, body };
+    // The rows rolled back: a workflow this intake started must not outlive them. When the database
+    // cannot say, the workflow stays: losing a committed case is worse than a workflow that waits
+    // (its first activity retries until the row is there).
+    if (outcome === 'rolled_back') await deps.temporal.workflow.getHandle(workflowId).terminate('intake transaction rolled back').catch(() => undefined);
     if ((err as { code?: string }).code === PG_UNIQUE_VIOLATION) {
       // Another intake of the same person won the race: join their case.
       const replay = idempotencyKey ? await findIdempotent(db.manager, scope, idempotencyKey, requestHash) : null;
@@ -167,6 +172,19 @@ export async function submitLead(deps: IntakeDeps, actor: Actor, req: IntakeRequ
     throw err;
   }
   return { status: 201, body };
+}
+
+/** Whether an intake whose transaction threw did commit after all: asked again on a fresh connection, a few times. */
+async function intakeOutcome(db: IntakeDeps['db'], caseId: string): Promise<'committed' | 'rolled_back' | 'unknown'> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const rows: unknown[] = await db.query('SELECT 1 FROM lead_cases WHERE id = $1', [caseId]);
+      return rows.length > 0 ? 'committed' : 'rolled_back';
+    } catch {
+      await new Promise((r) => setTimeout(r, 500 * (attempt + 1)));
+    }
+  }
+  return 'unknown';
 }
 
 async function startCaseWorkflow(deps: IntakeDeps, input: LeadCaseInput): Promise<void> {

@@ -1,0 +1,36 @@
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { type ApplicationFailure } from '@temporalio/common';
+import type { DataSource } from 'typeorm';
+import { createLeadActivities, INTAKE_COMMIT_GRACE_MS } from '../../src/activities/lead-activities';
+import { defaultPolicy } from '../../src/config/policy';
+
+/** A database that answers but has no row for the case: the projection updates nothing, the lookup finds nothing. */
+const query = async (sql: string) => (sql.trimStart().startsWith('UPDATE') ? [[], 0] : []);
+const emptyDb = { query, manager: { query } } as unknown as DataSource;
+const projection = {
+  stage: 'awaiting_consent', isOpen: true, riskTier: null, brokerId: null, consentState: 'none', slaDueAt: null, slaKind: null,
+  doNotContact: false, selectedProductId: null, outcome: null, closedAt: null, retentionDueAt: null, legalHold: false,
+} as const;
+
+async function failureOf(firstScheduledAgoMs: number): Promise<ApplicationFailure> {
+  const acts = createLeadActivities({ db: emptyDb, policy: defaultPolicy() });
+  const env = new MockActivityEnvironment({ scheduledTimestampMs: Date.now() - firstScheduledAgoMs });
+  try {
+    await env.run(acts.projectCase, { caseId: 'c-1', seq: 1, projection });
+  } catch (err) {
+    return err as ApplicationFailure;
+  }
+  throw new Error('expected the activity to fail');
+}
+
+test('a case row not there yet is retried: its intake may still be committing', async () => {
+  const failure = await failureOf(5_000);
+  expect(failure.type).toBe('case_not_found');
+  expect(failure.nonRetryable).toBe(false);
+});
+
+test('a case row still missing long after the first attempt belongs to an intake that rolled back: the workflow is told to stop', async () => {
+  const failure = await failureOf(INTAKE_COMMIT_GRACE_MS + 1_000);
+  expect(failure.type).toBe('case_never_committed');
+  expect(failure.nonRetryable).toBe(true);
+});
