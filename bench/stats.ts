@@ -118,8 +118,8 @@ export function figureTable(rows: readonly FigureRow[]): string {
       `${formatNumber(r.value)} ${r.unit}`,
       `${formatNumber(r.baseline)} ${r.unit} (${r.baselineLabel})`,
       `${formatNumber(r.ratio)}x`,
-      r.checks.map((c) => c.label).join(' and '),
-      targetMet(r) ? 'met' : `MISSED (${r.checks.filter((c) => !c.met).map((c) => c.label).join(', ')})`,
+      r.checks.length ? r.checks.map((c) => c.label).join(' and ') : '(none)',
+      r.checks.length === 0 ? '-' : targetMet(r) ? 'met' : `MISSED (${r.checks.filter((c) => !c.met).map((c) => c.label).join(', ')})`,
     ]),
   );
 }

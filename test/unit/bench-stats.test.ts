@@ -76,7 +76,7 @@ describe('bench statistics', () => {
     expect(formatTable(['a', 'bb'], [['ccc', 'd'], ['e', 'ffff']]).split('\n')).toEqual(['a   | bb', '----|-----', 'ccc | d', 'e   | ffff']);
   });
 
-  test('the figure table says met or missed, and which target was missed', () => {
+  test('the figure table says met or missed, which target was missed, and - where there is no target', () => {
     const row = (checks: FigureRow['checks']): FigureRow => ({
       id: 'x', figure: 'contact attempt p99', unit: 'ms', value: 30, baselineLabel: 'no-op update', baseline: 20, ratio: 1.5, checks,
     });
@@ -84,7 +84,7 @@ describe('bench statistics', () => {
     const missed = row([atMost('ratio <= 1.3', 1.5, 1.3), atMost('p99 <= 25 ms', 30, 25)]);
     expect(targetMet(met)).toBe(true);
     expect(targetMet(missed)).toBe(false);
-    const lines = figureTable([met, missed]).split('\n');
+    const lines = figureTable([met, missed, row([])]).split('\n');
     expect(lines[0]).toMatch(/^figure\s+\| value\s+\| baseline\s+\| ratio\s+\| target\s+\| result$/);
     expect(lines[2]).toContain('30.0 ms');
     expect(lines[2]).toContain('20.0 ms (no-op update)');
@@ -92,5 +92,6 @@ describe('bench statistics', () => {
     expect(lines[2]).toMatch(/\| met$/);
     expect(lines[3]).toContain('ratio <= 1.3 and p99 <= 25 ms');
     expect(lines[3]).toMatch(/MISSED \(ratio <= 1\.3, p99 <= 25 ms\)$/);
+    expect(lines[4]).toMatch(/\| \(none\)\s+\| -$/); // a figure shown for information only
   });
 });
