@@ -6,19 +6,25 @@ const DAY_MS = 86_400_000;
 
 export const channelIdParams = z.object({ id: z.string().min(1).max(64) });
 
+/** Days from `from` to `to`; NaN while either failed to parse (object refinements still run then). */
+const spanDays = (q: { from: unknown; to: unknown }): number =>
+  q.from instanceof Date && q.to instanceof Date ? (q.to.getTime() - q.from.getTime()) / DAY_MS : Number.NaN;
+/** Passes when the span is unknown: the field's own error already says what is wrong. */
+const spanAtMost = (days: number) => (q: { from: unknown; to: unknown }) => !(spanDays(q) > days);
+
 /** A period of at most about three years: long enough for any trend, short enough to stay cheap. */
 const periodQuery = z
   .strictObject({ from: isoDateTime, to: isoDateTime })
-  .refine((q) => q.from < q.to, { message: 'from must be before to', path: ['to'] })
-  .refine((q) => q.to.getTime() - q.from.getTime() <= 1100 * DAY_MS, { message: 'the period may span at most 1,100 days', path: ['to'] });
+  .refine((q) => !(spanDays(q) <= 0), { message: 'from must be before to', path: ['to'] })
+  .refine(spanAtMost(1100), { message: 'the period may span at most 1,100 days', path: ['to'] });
 
 export const reportPeriodQuerySchema = periodQuery;
 
 export const channelFiguresQuerySchema = z
   .strictObject({ from: isoDateTime, to: isoDateTime, period: z.enum(['day', 'week', 'month']).default('week') })
-  .refine((q) => q.from < q.to, { message: 'from must be before to', path: ['to'] })
-  .refine((q) => q.to.getTime() - q.from.getTime() <= 1100 * DAY_MS, { message: 'the period may span at most 1,100 days', path: ['to'] })
-  .refine((q) => q.period !== 'day' || q.to.getTime() - q.from.getTime() <= 400 * DAY_MS, { message: 'daily figures cover at most 400 days', path: ['period'] });
+  .refine((q) => !(spanDays(q) <= 0), { message: 'from must be before to', path: ['to'] })
+  .refine(spanAtMost(1100), { message: 'the period may span at most 1,100 days', path: ['to'] })
+  .refine((q) => q.period !== 'day' || spanAtMost(400)(q), { message: 'daily figures cover at most 400 days', path: ['period'] });
 
 export const gradingsQuerySchema = z.strictObject({ limit: z.coerce.number().int().min(1).max(500).default(50) });
 
@@ -30,7 +36,7 @@ export const channelOverrideSchema = z
     until: isoDateTime.optional().describe('the override ends here; without it, it lasts until cleared'),
   })
   .refine((o) => o.grade !== undefined || o.suspended !== undefined, { message: 'give a grade, a suspension, or both' })
-  .refine((o) => o.until === undefined || o.until.getTime() > Date.now(), { message: 'until must be in the future', path: ['until'] });
+  .refine((o) => !(o.until instanceof Date) || o.until.getTime() > Date.now(), { message: 'until must be in the future', path: ['until'] });
 
 export const clearOverrideSchema = z.strictObject({ reason: z.string().trim().min(5).max(500) });
 
