@@ -3,8 +3,8 @@ import { performance } from 'node:perf_hooks';
 import type { WorkflowHandle } from '@temporalio/client';
 import { createActivities } from '../src/activities';
 import { openDatabase } from '../src/db/data-source';
-import { contactAttempts, fillOpenCases, followUpCases, intakeBatch, type Bench } from './context';
-import { runPool, sleep, waitFor } from './load';
+import { contactAttempts, fillOpenCases, followUpCases, intakeBatch, type Bench, type IntakeRun } from './context';
+import { runPool, sleep, waitFor, type PoolRun } from './load';
 import { atLeast, atMost, formatNumber, leastSquares, ratio, summarize, type FigureRow, type LatencySummary } from './stats';
 import { benchEmpty, benchFinishSignal, benchNoopUpdate, benchTimer, benchUpdatable } from './workflows';
 
@@ -26,6 +26,10 @@ async function alternate(rounds: number, a: (round: number) => Promise<void>, b:
 
 const share = (total: number, rounds: number, round: number) => Math.floor(total / rounds) + (round < total % rounds ? 1 : 0);
 
+/** `n` empty workflows started and completed, `concurrency` at a time: the bare engine's intake. */
+const emptyWorkflows = (b: Bench, n: number, concurrency: number) =>
+  runPool(n, concurrency, () => b.client.workflow.execute(benchEmpty, { taskQueue: b.bareQueue, workflowId: `bench-empty-${randomUUID()}` }));
+
 export interface IntakeFigure {
   row: FigureRow;
   intakePerSecond: number;
@@ -35,8 +39,7 @@ export interface IntakeFigure {
 /** 1. Lead intake through the API against starting and completing an empty workflow. */
 export async function intakeThroughput(b: Bench): Promise<IntakeFigure> {
   const { intakes, concurrency, rounds } = b.opts;
-  const empty = (n: number) =>
-    runPool(n, concurrency, () => b.client.workflow.execute(benchEmpty, { taskQueue: b.bareQueue, workflowId: `bench-empty-${randomUUID()}` }));
+  const empty = (n: number) => emptyWorkflows(b, n, concurrency);
   // Warm both paths (connections, JIT, caches) before anything counts.
   await intakeBatch(b, Math.min(40, intakes), concurrency);
   await empty(Math.min(40, intakes));
@@ -142,6 +145,9 @@ export async function caseActionLatency(b: Bench): Promise<{ rows: FigureRow[]; 
 export interface LevelSample {
   openCases: number;
   intakePerSecond: number;
+  intakeRequestMs: LatencySummary;
+  /** The bare engine at the same moment: empty workflows started and completed, as many at once. */
+  emptyPerSecond: number;
   contact: LatencySummary;
 }
 
@@ -150,15 +156,32 @@ export async function measureAtOpenLevel(b: Bench, target: number): Promise<Leve
   const openCases = await fillOpenCases(b, target);
   await settled(b, 'lead', 0); // the fill's last tasks are done before anything is timed
   const n = Math.max(40, Math.round(b.opts.intakes / 2));
-  const intake = await intakeBatch(b, n, b.opts.concurrency);
+  const runs: { intake?: IntakeRun; empty?: PoolRun } = {};
+  await alternate(
+    1,
+    async () => {
+      runs.intake = await intakeBatch(b, n, b.opts.concurrency);
+    },
+    async () => {
+      runs.empty = await emptyWorkflows(b, n, b.opts.concurrency);
+    },
+  );
+  const { intake, empty } = runs as Required<typeof runs>;
   const contact = await measureContactAttempts(b, b.opts.updates, b.opts.updateConcurrency);
-  return { openCases, intakePerSecond: intake.caseIds.length / (intake.elapsedMs / 1000), contact };
+  return {
+    openCases,
+    intakePerSecond: intake.caseIds.length / (intake.elapsedMs / 1000),
+    intakeRequestMs: summarize(intake.latencies),
+    emptyPerSecond: n / (empty.elapsedMs / 1000),
+    contact,
+  };
 }
 
-/** 4. The same measurements with many cases open against 1,000 open. */
+/** 4. The same measurements with many cases open against 1,000 open; the bare engine's change is shown beside them. */
 export function openCasesRows(low: LevelSample, high: LevelSample): FigureRow[] {
   const p99 = ratio(high.contact.p99, low.contact.p99);
   const tput = ratio(high.intakePerSecond, low.intakePerSecond);
+  const bare = ratio(high.emptyPerSecond, low.emptyPerSecond);
   return [
     {
       id: 'open_cases_p99', figure: `contact attempt p99 with ${high.openCases} open cases`, unit: 'ms', value: high.contact.p99,
@@ -167,6 +190,10 @@ export function openCasesRows(low: LevelSample, high: LevelSample): FigureRow[] 
     {
       id: 'open_cases_throughput', figure: `intake throughput with ${high.openCases} open cases`, unit: 'cases/s', value: high.intakePerSecond,
       baselineLabel: `${low.openCases} open`, baseline: low.intakePerSecond, ratio: tput, checks: [atLeast('ratio >= 0.8', tput, 0.8)],
+    },
+    {
+      id: 'open_cases_bare_throughput', figure: `control: empty workflows with ${high.openCases} open cases`, unit: 'wf/s', value: high.emptyPerSecond,
+      baselineLabel: `${low.openCases} open`, baseline: low.emptyPerSecond, ratio: bare, checks: [],
     },
   ];
 }
