@@ -32,6 +32,8 @@ export interface BenchOptions {
   eraseBatch: number;
   rounds: number;
   fillConcurrency: number;
+  /** The lead worker's cache outside figure 3; unset: the worker's own default (src/worker/worker.ts). */
+  leadCache?: number;
   /** Figure 6: case rows in the reports' own database. */
   reportCases: number;
   reportRuns: number;
@@ -115,7 +117,7 @@ export async function createBench(opts: BenchOptions, servers: BenchServers, onS
   };
   const [api, leadWorker, bareWorker] = await Promise.all([
     startChild('api', 'api-child.ts', {}, childEnv).then((c) => (children.set('api', c), c)),
-    startWorker('lead'),
+    startWorker('lead', opts.leadCache),
     startWorker('bare'),
   ]);
   const baseUrl = `http://127.0.0.1:${api.port}`;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { WorkflowHandle } from '@temporalio/client';
+import type { ChildStatus } from './child-protocol';
 import { createActivities } from '../src/activities';
 import { openDatabase } from '../src/db/data-source';
 import { contactAttempts, fillOpenCases, followUpCases, intakeBatch, type Bench, type IntakeRun } from './context';
@@ -146,6 +147,8 @@ export interface LevelSample {
   openCases: number;
   intakePerSecond: number;
   intakeRequestMs: LatencySummary;
+  /** The lead worker after the measurements: RSS and cached workflows. */
+  leadWorker: ChildStatus;
   /** The bare engine at the same moment: empty workflows started and completed, as many at once. */
   emptyPerSecond: number;
   contact: LatencySummary;
@@ -170,6 +173,7 @@ export async function measureAtOpenLevel(b: Bench, target: number): Promise<Leve
   const contact = await measureContactAttempts(b, b.opts.updates, b.opts.updateConcurrency);
   return {
     openCases,
+    leadWorker: await b.leadWorker.status(),
     intakePerSecond: intake.caseIds.length / (intake.elapsedMs / 1000),
     intakeRequestMs: summarize(intake.latencies),
     emptyPerSecond: n / (empty.elapsedMs / 1000),
@@ -257,7 +261,7 @@ export async function memoryPerCase(b: Bench): Promise<{ row: FigureRow; details
   const heapLead = leastSquares(points.map((p) => ({ x: p.leadCached, y: p.leadHeap / MB })));
   const heapBare = leastSquares(points.map((p) => ({ x: p.bareCached, y: p.bareHeap / MB })));
   // Give the memory back before the next figure: fresh workers with the SDK's default cache.
-  await Promise.all([b.restartWorker('lead'), b.restartWorker('bare')]);
+  await Promise.all([b.restartWorker('lead', b.opts.leadCache), b.restartWorker('bare')]);
   const r = ratio(leadFit.slope, bareFit.slope);
   return {
     row: {

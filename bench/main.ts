@@ -23,6 +23,7 @@ const USAGE = `npm run bench -- [flags]
   --open N               figure 4: open cases at the second point (default 3000; the issue's 100000)
   --erase N              figure 5: cases erased per side (default 300)
   --erase-batch N        rows per batched delete (default 100)
+  --lead-cache N         maxCachedWorkflows of the lead worker outside figure 3 (default: the worker's own)
   --rounds N             alternating rounds per side (default 4)
   --fill-concurrency N   concurrent intakes while filling (default 16)
   --report-cases N       figure 6: case rows behind the managers' reports (default 200000; the issue's 1000000)
@@ -43,6 +44,7 @@ function options(): BenchOptions & { only: Set<number> } {
       erase: { type: 'string', default: '300' },
       'erase-batch': { type: 'string', default: '100' },
       rounds: { type: 'string', default: '4' },
+      'lead-cache': { type: 'string' },
       'fill-concurrency': { type: 'string', default: '16' },
       'report-cases': { type: 'string', default: '200000' },
       'report-runs': { type: 'string', default: '5' },
@@ -72,6 +74,7 @@ function options(): BenchOptions & { only: Set<number> } {
     eraseBatch: int('erase-batch', 1),
     rounds: int('rounds', 1),
     fillConcurrency: int('fill-concurrency', 1),
+    leadCache: values['lead-cache'] === undefined ? undefined : int('lead-cache', 2),
     reportCases: int('report-cases', 1_000),
     reportRuns: int('report-runs', 1),
     out: resolve(String(values.out)),
