@@ -32,6 +32,13 @@ export interface CaseProjection {
   legalHold: boolean;
 }
 
+/** A projection is applied only over an older one: `seq` grows with every state change of the case. */
+export interface CaseProjectionInput {
+  caseId: string;
+  seq: number;
+  projection: CaseProjection;
+}
+
 export interface PrescreenInput {
   caseId: string;
   eventId: string;
@@ -111,12 +118,14 @@ export interface EraseInput {
 
 export interface LeadActivities {
   recordConsentEvent(input: ConsentEventInput): Promise<void>;
-  projectCase(input: { caseId: string; seq: number; projection: CaseProjection }): Promise<void>;
+  projectCase(input: CaseProjectionInput): Promise<void>;
   prescreenLead(input: PrescreenInput): Promise<PrescreenResult>;
   matchLead(input: MatchInput): Promise<MatchResult>;
   assignBroker(input: AssignInput): Promise<{ brokerId: string | null }>;
   recordDecision(input: DecisionInput): Promise<void>;
   logContactAttempt(input: ContactLogInput): Promise<void>;
+  /** The attempt and the projection it changes, in one statement. */
+  recordContactAttempt(input: { entry: ContactLogInput; case: CaseProjectionInput }): Promise<void>;
   notify(input: NotificationInput): Promise<void>;
   eraseLeadData(input: EraseInput): Promise<{ erased: boolean }>;
 }

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { DataSource, EntityManager } from 'typeorm';
@@ -12,7 +11,7 @@ import { decideTier } from '../domain/tiering';
 import type { ChannelGrade, RiskTier } from '../domain/types';
 import type {
   AssignInput,
-  CaseProjection,
+  CaseProjectionInput,
   ConsentEventInput,
   ContactLogInput,
   DecisionInput,
@@ -24,6 +23,7 @@ import type {
   PrescreenInput,
   PrescreenResult,
 } from './contract';
+import { erasureGroupCommitFor } from './erasure';
 
 export interface LeadActivityDeps {
   db: DataSource;
@@ -85,6 +85,27 @@ async function existingDecision(m: EntityManager, eventId: string) {
   return row as { tier: RiskTier; rules_fired: PrescreenResult['rulesFired']; result: Record<string, unknown> } | undefined;
 }
 
+/** The projection of a case, written only over an older one. */
+const PROJECT_CASE_SQL = `UPDATE lead_cases SET stage=$3, is_open=$4, risk_tier=$5, broker_id=$6, consent_state=$7, sla_due_at=$8, sla_kind=$9,
+   do_not_contact=$10, selected_product_id=$11, outcome=$12, closed_at=$13, retention_due_at=$14, legal_hold=$15,
+   projection_seq=$2, updated_at=now()
+ WHERE id=$1 AND projection_seq < $2`;
+const PROJECTION_PARAMS = 15;
+
+function projectionParams({ caseId, seq, projection: p }: CaseProjectionInput): unknown[] {
+  return [caseId, seq, p.stage, p.isOpen, p.riskTier, p.brokerId, p.consentState, p.slaDueAt, p.slaKind, p.doNotContact, p.selectedProductId, p.outcome, p.closedAt, p.retentionDueAt, p.legalHold];
+}
+
+const INSERT_CONTACT_SQL = `INSERT INTO contact_log (event_id, case_id, broker_id, channel, purpose, outcome, local_day, at)
+ VALUES ($1,$2,$3,$4,$5,$6,$7,$8)`;
+
+function contactParams(c: ContactLogInput): unknown[] {
+  return [c.eventId, c.caseId, c.brokerId, c.channel, c.purpose, c.outcome, c.localDay, c.at];
+}
+
+/** Rows an UPDATE changed, as the pg driver reports them through TypeORM's `query` ([rows, count]). */
+const affectedRows = (result: unknown): number => (Array.isArray(result) && typeof result[1] === 'number' ? result[1] : 0);
+
 /** Activities of one lead case, built around their dependencies. Every write is keyed by eventId. */
 export function createLeadActivities({ db, policy }: LeadActivityDeps): LeadActivities {
   return {
@@ -117,16 +138,9 @@ export function createLeadActivities({ db, policy }: LeadActivityDeps): LeadActi
       }
     },
 
-    async projectCase({ caseId, seq, projection: p }: { caseId: string; seq: number; projection: CaseProjection }): Promise<void> {
-      const result = await db.query(
-        `UPDATE lead_cases SET stage=$3, is_open=$4, risk_tier=$5, broker_id=$6, consent_state=$7, sla_due_at=$8, sla_kind=$9,
-           do_not_contact=$10, selected_product_id=$11, outcome=$12, closed_at=$13, retention_due_at=$14, legal_hold=$15,
-           projection_seq=$2, updated_at=now()
-         WHERE id=$1 AND projection_seq < $2`,
-        [caseId, seq, p.stage, p.isOpen, p.riskTier, p.brokerId, p.consentState, p.slaDueAt, p.slaKind, p.doNotContact, p.selectedProductId, p.outcome, p.closedAt, p.retentionDueAt, p.legalHold],
-      );
-      const affected = Array.isArray(result) ? result[1] : 0;
-      if (affected === 0) await loadCase(db.manager, caseId); // a newer projection already won, unless the row is missing
+    async projectCase(input: CaseProjectionInput): Promise<void> {
+      const result = await db.query(`${PROJECT_CASE_SQL}`, projectionParams(input));
+      if (affectedRows(result) === 0) await loadCase(db.manager, input.caseId); // a newer projection already won, unless the row is missing
     },
 
     async prescreenLead({ caseId, eventId, at }: PrescreenInput): Promise<PrescreenResult> {
@@ -241,11 +255,17 @@ export function createLeadActivities({ db, policy }: LeadActivityDeps): LeadActi
     },
 
     async logContactAttempt(input: ContactLogInput): Promise<void> {
-      await db.query(
-        `INSERT INTO contact_log (event_id, case_id, broker_id, channel, purpose, outcome, local_day, at)
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT (event_id) DO NOTHING`,
-        [input.eventId, input.caseId, input.brokerId, input.channel, input.purpose, input.outcome, input.localDay, input.at],
+      await db.query(`${INSERT_CONTACT_SQL} ON CONFLICT (event_id) DO NOTHING`, contactParams(input));
+    },
+
+    async recordContactAttempt({ entry, case: projection }): Promise<void> {
+      // One statement, so one round trip and one implicit transaction: the log entry and the projection land together or not at all.
+      const result = await db.query(
+        `WITH logged AS (${INSERT_CONTACT_SQL.replace(/\$(\d+)/g, (_, n) => `$${Number(n) + PROJECTION_PARAMS}`)} ON CONFLICT (event_id) DO NOTHING)
+         ${PROJECT_CASE_SQL}`,
+        [...projectionParams(projection), ...contactParams(entry)],
       );
+      if (affectedRows(result) === 0) await loadCase(db.manager, entry.caseId);
     },
 
     async notify(input: NotificationInput): Promise<void> {
@@ -257,46 +277,10 @@ export function createLeadActivities({ db, policy }: LeadActivityDeps): LeadActi
     },
 
     async eraseLeadData(input: EraseInput): Promise<{ erased: boolean }> {
-      return eraseCase(db, input);
+      // Erasures arriving together share one transaction and one hold of the audit chain's lock.
+      return erasureGroupCommitFor(db).erase(input);
     },
   };
-}
-
-/**
- * Erases a case's personal data in one transaction: the identity, its data key (so any backup copy
- * is unreadable), the credit facts, free-text notes, and the blind indexes. What stays is
- * de-identified (age band, region prefix, amount band, tier, outcome, channel) and an erasure record.
- * Idempotent: a second call finds the erasure record and changes nothing.
- */
-export async function eraseCase(db: DataSource, input: EraseInput): Promise<{ erased: boolean }> {
-  return db.transaction(async (m) => {
-    const [c] = await m.query('SELECT * FROM lead_cases WHERE id = $1 FOR UPDATE', [input.caseId]);
-    if (!c) throw ApplicationFailure.nonRetryable(`case ${input.caseId} does not exist`, 'case_not_found');
-    const [done] = await m.query('SELECT 1 FROM erasure_records WHERE case_id = $1', [input.caseId]);
-    if (done) return { erased: false };
-
-    await m.query('DELETE FROM identities WHERE case_id = $1', [input.caseId]);
-    await m.query('DELETE FROM lead_data_keys WHERE case_id = $1', [input.caseId]);
-    await m.query('DELETE FROM credit_facts WHERE case_id = $1', [input.caseId]);
-    await m.query('UPDATE contact_log SET note = NULL WHERE case_id = $1', [input.caseId]);
-    await m.query(`UPDATE decisions SET result = result - 'reason' WHERE case_id = $1`, [input.caseId]);
-    await m.query(
-      `UPDATE lead_cases SET id_index = NULL, phone_index = NULL, device_index = NULL, age_at_intake = NULL,
-         region_mismatches = '{}', is_open = false, erased_at = $2, updated_at = now() WHERE id = $1`,
-      [input.caseId, input.at],
-    );
-    const facts = {
-      ageBand: c.age_band, regionPrefix: c.region_prefix, amountBand: amountBand(c.amount_cny), tier: c.risk_tier,
-      outcome: c.outcome, channelId: c.channel_id,
-    };
-    const evidenceHash = createHash('sha256').update(JSON.stringify([input.caseId, input.reason, input.at, facts])).digest('hex');
-    await m.query(
-      'INSERT INTO erasure_records (case_id, reason, erased_at, evidence_hash, facts) VALUES ($1,$2,$3,$4,$5)',
-      [input.caseId, input.reason, input.at, evidenceHash, JSON.stringify(facts)],
-    );
-    await appendAudit(m, { ...WORKFLOW_ACTOR, action: 'lead.erased', targetType: 'lead_case', targetId: input.caseId, details: { reason: input.reason, evidenceHash } });
-    return { erased: true };
-  });
 }
 
 export { PG_UNIQUE_VIOLATION };

@@ -4,13 +4,15 @@ import {
   condition,
   continueAsNew,
   log,
+  patched,
   proxyActivities,
+  proxyLocalActivities,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { LeadActivities } from '../activities/contract';
+import type { CaseProjectionInput, LeadActivities } from '../activities/contract';
 import { checkContactAllowed, localDayKey } from '../domain/contact-rules';
 import { retentionDueAt } from '../domain/retention';
 import { CONSENT_PURPOSES, isOpenStage, type ConsentPurpose, type ConsentState, type LeadStage } from '../domain/types';
@@ -51,6 +53,23 @@ const activities = proxyActivities<LeadActivities>({
   startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
+
+/**
+ * The case's own small writes (projection, consent, decisions, contact log, notifications) run as
+ * local activities: in the worker, inside the workflow task that needs them, with no activity task
+ * round trip through the server. Each write is keyed (seq or eventId), so a re-run after a crash
+ * changes nothing. A back-off longer than the threshold waits on a server timer instead of holding
+ * the workflow task. The pre-screen, matching, assignment and erasure stay ordinary activities.
+ */
+const localWrites = proxyLocalActivities<LeadActivities>({
+  startToCloseTimeout: '10 seconds',
+  localRetryThreshold: '10 seconds',
+  retry: { initialInterval: '100 milliseconds', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+/** Cases that began before the local writes recorded them as activity tasks; replay must see the same. */
+export const LOCAL_WRITES_PATCH = 'case-writes-as-local-activities';
+const writes = (): LeadActivities => (patched(LOCAL_WRITES_PATCH) ? localWrites : activities);
 
 const HOUR = 3_600_000;
 const MINUTE = 60_000;
@@ -141,12 +160,12 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
     );
   }
 
-  /** Publishes a state change: search attributes, details, and the Postgres projection. */
-  async function commit(): Promise<void> {
+  /** The next projection of the case: bumps its sequence and publishes search attributes and details. */
+  function nextProjection(): CaseProjectionInput {
     state.consentState = consentStateOf();
     state.seq++;
     publishVisibility();
-    await activities.projectCase({
+    return {
       caseId: state.caseId,
       seq: state.seq,
       projection: {
@@ -164,7 +183,12 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
         retentionDueAt: state.retentionDueAt,
         legalHold: state.legalHold !== null,
       },
-    });
+    };
+  }
+
+  /** Publishes a state change: search attributes, details, and the Postgres projection. */
+  async function commit(): Promise<void> {
+    await writes().projectCase(nextProjection());
   }
 
   function setDeadline(kind: DeadlineKind | null, durationMs = 0): void {
@@ -216,7 +240,7 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
   async function recordGrant(noticeVersion: string, purposes: ConsentPurpose[], source: string): Promise<string> {
     const eventId = nextEventId('consent');
     const at = now().toISOString();
-    await activities.recordConsentEvent({ caseId: state.caseId, eventId, action: 'grant', purposes, noticeVersion, source, at });
+    await writes().recordConsentEvent({ caseId: state.caseId, eventId, action: 'grant', purposes, noticeVersion, source, at });
     for (const p of purposes) state.consent[p] = { granted: true, noticeVersion, at };
     return eventId;
   }
@@ -241,7 +265,7 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
     async ({ purposes, source }): Promise<UpdateResult> => {
       const eventId = nextEventId('withdraw');
       const at = now().toISOString();
-      await activities.recordConsentEvent({ caseId: state.caseId, eventId, action: 'withdraw', purposes, noticeVersion: null, source, at });
+      await writes().recordConsentEvent({ caseId: state.caseId, eventId, action: 'withdraw', purposes, noticeVersion: null, source, at });
       for (const p of purposes) state.consent[p] = { granted: false, noticeVersion: state.consent[p].noticeVersion, at };
       if (purposes.includes('credit_assessment')) {
         coreWithdrawn = true;
@@ -268,7 +292,7 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
     reviewUpdate,
     async ({ decision, reviewerId }): Promise<UpdateResult> => {
       const eventId = nextEventId('review');
-      await activities.recordDecision({
+      await writes().recordDecision({
         caseId: state.caseId, eventId, kind: 'manual_review', tier: state.tier, outcome: decision, decidedBy: reviewerId, at: now().toISOString(),
       });
       reviewDecision = decision;
@@ -289,7 +313,7 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
     humanReviewUpdate,
     async ({ requestedBy }): Promise<UpdateResult> => {
       const eventId = nextEventId('human_review');
-      await activities.recordDecision({
+      await writes().recordDecision({
         caseId: state.caseId, eventId, kind: 'human_review_request', tier: state.tier, outcome: 'requested', decidedBy: requestedBy, at: now().toISOString(),
       });
       state.humanReviewRequested = true;
@@ -320,11 +344,15 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
       const at = now();
       const day = localDayKey(at, policy.contact.timeZone);
       const eventId = nextEventId('contact');
-      await activities.logContactAttempt({ caseId: state.caseId, eventId, ...attempt, localDay: day, at: at.toISOString() });
+      const entry = { caseId: state.caseId, eventId, ...attempt, localDay: day, at: at.toISOString() };
+      const together = patched(LOCAL_WRITES_PATCH);
+      if (!together) await activities.logContactAttempt(entry);
       state.contactDay = { day, count: state.contactDay?.day === day ? state.contactDay.count + 1 : 1 };
       state.contactAttempts++;
       if (state.stage === 'follow_up') setDeadline('follow_up', policy.followUp.nextFollowUpHours * HOUR);
-      await commit();
+      // The attempt and the projection it changes are written in one statement.
+      if (together) await localWrites.recordContactAttempt({ entry, case: nextProjection() });
+      else await commit();
       return { eventId, state };
     },
     {
@@ -434,7 +462,7 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
     if (state.stage === 'follow_up') setDeadline(state.contactAttempts === 0 ? 'first_contact' : 'follow_up', state.contactAttempts === 0 ? firstContactMs() : policy.followUp.nextFollowUpHours * HOUR);
     await commit();
     if (to) {
-      await activities.notify({
+      await writes().notify({
         eventId: nextEventId('notify_assigned'), kind: 'case_assigned', caseId: state.caseId, recipientRole: 'broker', recipientId: to,
         payload: { caseId: state.caseId, reason, previousBrokerId: from, dueAt: state.deadline?.dueAt ?? null },
       });
@@ -535,7 +563,7 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
   }
 
   async function requestReview(kind: 'review_requested' | 'human_review_requested'): Promise<void> {
-    await activities.notify({
+    await writes().notify({
       eventId: nextEventId(kind), kind, caseId: state.caseId, recipientRole: 'risk_officer', recipientId: null,
       payload: { caseId: state.caseId, tier: state.tier, rules: state.rulesFired, dueAt: state.deadline?.dueAt ?? null },
     });
@@ -550,7 +578,7 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
         state.deadline.escalated = true;
         state.reviewEscalated = true;
         await commit();
-        await activities.notify({
+        await writes().notify({
           eventId: nextEventId('review_overdue'), kind: 'review_overdue', caseId: state.caseId, recipientRole: 'manager', recipientId: null,
           payload: { caseId: state.caseId, tier: state.tier, dueAt: state.deadline.dueAt },
         });
@@ -617,7 +645,7 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
     if (kind === 'remind') {
       d.reminded = true;
       if (state.brokerId) {
-        await activities.notify({
+        await writes().notify({
           eventId: nextEventId('remind'), kind: d.kind === 'first_contact' ? 'first_contact_reminder' : 'follow_up_reminder',
           caseId: state.caseId, recipientRole: 'broker', recipientId: state.brokerId, payload,
         });
@@ -625,7 +653,7 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
       await commit();
     } else if (kind === 'escalate') {
       d.escalated = true;
-      await activities.notify({
+      await writes().notify({
         eventId: nextEventId('breach'), kind: 'sla_breached', caseId: state.caseId, recipientRole: 'manager', recipientId: null, payload,
       });
       await commit();
@@ -633,7 +661,7 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
       const { brokerId } = await activities.assignBroker({
         caseId: state.caseId, eventId: nextEventId('assign'), excludeBrokerIds: [...excluded(), ...(state.brokerId ? [state.brokerId] : [])],
       });
-      await activities.notify({
+      await writes().notify({
         eventId: nextEventId('reassigned'), kind: 'case_reassigned', caseId: state.caseId, recipientRole: 'manager', recipientId: null,
         payload: { ...payload, newBrokerId: brokerId },
       });

@@ -229,3 +229,42 @@ describe('withdrawal of credit_assessment', () => {
     });
   }
 });
+
+describe('where the case writes run', () => {
+  const scheduledActivities = async (handle: Awaited<ReturnType<typeof startCase>>) => {
+    const { events } = await handle.fetchHistory();
+    return (events ?? []).filter((e) => e.activityTaskScheduledEventAttributes).map((e) => e.activityTaskScheduledEventAttributes!.activityType!.name);
+  };
+
+  test('a contact attempt writes its log entry and the projection in one local activity, with no activity task', async () => {
+    const fakes = new FakeActivities();
+    await withWorker(env, fakes, async (tq) => {
+      const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
+      await settled(env, handle);
+      const before = (await handle.fetchHistory()).events!.length;
+      await handle.executeUpdate(contactAttemptUpdate, { args: [{ brokerId: 'b-1', ...call }] });
+
+      const written = fakes.named('recordContactAttempt');
+      expect(written).toHaveLength(1);
+      expect(written[0].case.projection).toMatchObject({ stage: 'follow_up', slaKind: 'follow_up' });
+      const after = (await handle.fetchHistory()).events!.slice(before);
+      expect(after.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity')).toHaveLength(1);
+      expect(after.filter((e) => e.activityTaskScheduledEventAttributes)).toHaveLength(0);
+    });
+  });
+
+  test("a case's own writes are local activities; only the pre-screen, matching and assignment are activity tasks", async () => {
+    const fakes = new FakeActivities();
+    await withWorker(env, fakes, async (tq) => {
+      const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
+      await settled(env, handle);
+      expect(await scheduledActivities(handle)).toEqual(['prescreenLead', 'matchLead', 'assignBroker']);
+      const { events } = await handle.fetchHistory();
+      expect(events!.some((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')).toBe(true);
+      // The writes still happened: consent, projections at each stage, the assignment notice.
+      expect(fakes.named('recordConsentEvent')).toHaveLength(1);
+      expect(fakes.named('projectCase').map((p) => p.projection.stage)).toEqual(expect.arrayContaining(['prescreening', 'matching', 'follow_up']));
+      expect(fakes.notifications('case_assigned')).toHaveLength(1);
+    });
+  });
+});

@@ -65,6 +65,10 @@ export class FakeActivities {
       assignBroker: rec('assignBroker', (i: { excludeBrokerIds: string[] }) => ({ brokerId: this.brokers.find((b) => !i.excludeBrokerIds.includes(b)) ?? null })),
       recordDecision: rec('recordDecision', () => undefined),
       logContactAttempt: rec('logContactAttempt', () => undefined),
+      // Writes both in one go: tests see the log entry and the projection as the two writes they are.
+      recordContactAttempt: async (i: { entry: unknown; case: unknown }) => {
+        this.calls.push({ name: 'recordContactAttempt', input: i }, { name: 'logContactAttempt', input: i.entry }, { name: 'projectCase', input: i.case });
+      },
       notify: rec('notify', () => undefined),
       eraseLeadData: rec('eraseLeadData', () => ({ erased: true })),
       listOpenCasesOfBroker: rec('listOpenCasesOfBroker', () => []),

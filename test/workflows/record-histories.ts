@@ -4,6 +4,8 @@
  * an older version of the code wrote, which is what the replay test is for).
  * Run it only when a change to a workflow is meant to be compatible AND the new behaviour should be
  * captured; a change that breaks replay of the committed fixtures needs `patched()` instead.
+ * `-- --tag <name> …` writes `<fixture>@<name>.runN.json` beside the older fixtures, keeping both:
+ * after a `patched()` change, the histories from before the patch and with it must both replay.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -148,7 +150,11 @@ async function allRuns(env: TestWorkflowEnvironment, workflowId: string, firstRu
 async function main() {
   await ensureWorkflowBundle();
   const dir = join(__dirname, 'histories');
-  const only = process.argv.slice(2);
+  const args = process.argv.slice(2);
+  const tagAt = args.indexOf('--tag');
+  const tag = tagAt >= 0 ? args.splice(tagAt, 2)[1] : undefined;
+  if (tagAt >= 0 && !/^[a-z0-9-]+$/.test(tag ?? '')) throw new Error('--tag takes a name of lower-case letters, digits and dashes');
+  const only = args;
   const unknown = only.filter((name) => !(name in scenarios));
   if (unknown.length) throw new Error(`no such scenario: ${unknown.join(', ')}`);
   for (const [name, scenario] of Object.entries(scenarios)) {
@@ -167,8 +173,8 @@ async function main() {
         return out;
       });
       for (const [fixture, runs] of Object.entries(recorded)) {
-        runs.forEach((run, i) => writeFileSync(join(dir, `${fixture}.run${i + 1}.json`), run.json));
-        console.log(`${fixture}: ${runs.length} run(s)`);
+        runs.forEach((run, i) => writeFileSync(join(dir, `${fixture}${tag ? `@${tag}` : ''}.run${i + 1}.json`), run.json));
+        console.log(`${fixture}${tag ? `@${tag}` : ''}: ${runs.length} run(s)`);
       }
     } finally {
       await env.teardown();

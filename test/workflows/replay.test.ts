@@ -12,7 +12,7 @@ const dir = join(__dirname, 'histories');
 const fixtures = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
 
 test('there are saved histories for every representative path', () => {
-  const paths = new Set(fixtures.map((f) => f.replace(/\.run\d+\.json$/, '')));
+  const paths = new Set(fixtures.map((f) => f.replace(/(@[a-z0-9-]+)?\.run\d+\.json$/, '')));
   expect([...paths].sort()).toEqual([
     'channel-review-ten-channels-two-batches',
     'complaint-harassment-late-escalated-reopened-closed',
@@ -32,4 +32,22 @@ test.each(fixtures)('%s replays without non-determinism', async (file) => {
   await expect(
     Worker.runReplayHistory({ workflowBundle: { codePath: process.env.WORKFLOW_BUNDLE_PATH! } }, history, file),
   ).resolves.toBeUndefined();
+});
+
+/** The lead-case paths, recorded before `LOCAL_WRITES_PATCH` and with it: both must keep replaying. */
+const leadPaths = [
+  'consent-timeout-erased',
+  'lead-do-not-contact-from-complaint',
+  'legal-hold-during-retention',
+  'tier-a-converted-then-retention',
+  'tier-b-escalated-reassigned-lost-erased',
+  'tier-c-human-review-approved',
+  'withdrawal-during-follow-up',
+];
+
+test.each(leadPaths)('%s is recorded both before and after the local-writes patch', (path) => {
+  const firstRun = (name: string) => JSON.parse(readFileSync(join(dir, `${name}.run1.json`), 'utf8')) as { events: { markerRecordedEventAttributes?: { markerName?: string } }[] };
+  const hasPatchMarker = (name: string) => firstRun(name).events.some((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch');
+  expect(hasPatchMarker(path)).toBe(false);
+  expect(hasPatchMarker(`${path}@local-writes`)).toBe(true);
 });
