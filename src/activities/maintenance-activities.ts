@@ -1,6 +1,9 @@
 import type { DataSource } from 'typeorm';
 import type { MaintenanceActivities } from './contract';
-import { eraseCase } from './lead-activities';
+import { eraseCases } from './erasure';
+
+/** Cases the retention sweep erases per transaction. */
+const SWEEP_CHUNK = 100;
 
 /** Activities of the scheduled and helper workflows: offboarding, digests, sweeps. */
 export function createMaintenanceActivities({ db }: { db: DataSource }): MaintenanceActivities {
@@ -38,9 +41,13 @@ export function createMaintenanceActivities({ db }: { db: DataSource }): Mainten
         [at],
       );
       const erased: string[] = [];
-      for (const { id } of rows) {
-        const { erased: did } = await eraseCase(db, { caseId: id, eventId: `sweep:${id}`, reason: 'retention_sweep', at });
-        if (did) erased.push(id);
+      for (let i = 0; i < rows.length; i += SWEEP_CHUNK) {
+        const chunk = rows.slice(i, i + SWEEP_CHUNK).map(({ id }) => ({ caseId: id, eventId: `sweep:${id}`, reason: 'retention_sweep' as const, at }));
+        const results = await eraseCases(db, chunk);
+        chunk.forEach((c, j) => {
+          const result = results[j];
+          if ('erased' in result && result.erased) erased.push(c.caseId);
+        });
       }
       return { erased: erased.length, caseIds: erased };
     },

@@ -40,6 +40,14 @@ export function auditHash(prevHash: string, row: ChainedFields): string {
   return createHash('sha256').update(`[${JSON.stringify(prevHash)},${canonicalTail(row)}`).digest('hex');
 }
 
+/** The row audit_append takes: the fields, details as JSON, and the canonical tail its hash covers. */
+function appendArgs(entry: AuditEntry, now: Date) {
+  const at = (entry.at ?? now).toISOString();
+  const details = entry.details ?? {};
+  const tail = canonicalTail({ at, actorSub: entry.actorSub, actorRole: entry.actorRole, action: entry.action, targetType: entry.targetType, targetId: entry.targetId, details });
+  return [at, entry.actorSub, entry.actorRole, entry.action, entry.targetType, entry.targetId, JSON.stringify(details), tail] as const;
+}
+
 /**
  * Appends one event to the hash-chained audit trail, inside the caller's transaction when given
  * one. Each row's hash covers the previous row's hash, so altering or removing a row breaks the chain.
@@ -47,12 +55,26 @@ export function auditHash(prevHash: string, row: ChainedFields): string {
  * until the transaction commits, so callers append last, just before their commit.
  */
 export async function appendAudit(manager: EntityManager, entry: AuditEntry): Promise<void> {
-  const at = (entry.at ?? new Date()).toISOString();
-  const details = entry.details ?? {};
-  const tail = canonicalTail({ at, actorSub: entry.actorSub, actorRole: entry.actorRole, action: entry.action, targetType: entry.targetType, targetId: entry.targetId, details });
-  await manager.query('SELECT audit_append($1,$2,$3,$4,$5,$6,$7,$8)', [
-    at, entry.actorSub, entry.actorRole, entry.action, entry.targetType, entry.targetId, JSON.stringify(details), tail,
-  ]);
+  await manager.query('SELECT audit_append($1,$2,$3,$4,$5,$6,$7,$8)', [...appendArgs(entry, new Date())]);
+}
+
+/**
+ * Appends several events, chained in the order given, in one statement: audit_append runs once per
+ * entry, and being VOLATILE each call sees the row the call before it inserted. The lock is taken
+ * once and held until commit, as with appendAudit, so callers append last.
+ */
+export async function appendAuditMany(manager: EntityManager, entries: AuditEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  const now = new Date();
+  const rows = entries.map((e) => appendArgs(e, now));
+  const column = (i: number) => rows.map((r) => r[i]);
+  await manager.query(
+    `SELECT audit_append(e.at, e.actor_sub, e.actor_role, e.action, e.target_type, e.target_id, e.details, e.tail)
+       FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[], $8::text[])
+            WITH ORDINALITY AS e(at, actor_sub, actor_role, action, target_type, target_id, details, tail, n)
+      ORDER BY e.n`,
+    [0, 1, 2, 3, 4, 5, 6, 7].map(column),
+  );
 }
 
 /** Walks the chain; returns the first row whose link or hash does not hold, or null when intact. */

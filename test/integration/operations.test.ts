@@ -1,11 +1,13 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import * as erasure from '../../src/activities/erasure';
 import { createMaintenanceActivities } from '../../src/activities/maintenance-activities';
 import { startNotificationRelay } from '../../src/activities/notification-relay';
 import { createLogger } from '../../src/infra/logger';
 import { leadWorkflowId } from '../../src/temporal/names';
 import { ensureSchedules, SCHEDULES } from '../../src/worker/schedules';
+import { casesWithPersonalData } from '../support/erasable-cases';
 import { aBroker, aChannel, aLead, actors } from '../support/factories';
 import { eventually, startStack, type TestStack } from '../support/stack';
 
@@ -64,6 +66,36 @@ describe('maintenance activities on Postgres', () => {
     const swept = await acts().retentionSweep({ at: new Date().toISOString() });
     expect(swept.caseIds).not.toContain(c.id);
     expect(await stack.db.query('SELECT 1 FROM identities WHERE case_id = $1', [c.id])).toHaveLength(1);
+  });
+
+  // The sweep tests live in this one file: a sweep erases every due case in the database, so two files sweeping at once would take each other's cases.
+  test('the retention sweep erases every due case, more than one transaction of them, and skips legal holds and cases not yet due', async () => {
+    const dayAgo = new Date(Date.now() - 86_400_000);
+    const due = await casesWithPersonalData(stack.db, 230, { retentionDueAt: dayAgo });
+    const held = await casesWithPersonalData(stack.db, 3, { retentionDueAt: dayAgo, legalHold: true });
+    const notDue = await casesWithPersonalData(stack.db, 2, { retentionDueAt: new Date(Date.now() + 86_400_000) });
+    const eraseCases = jest.spyOn(erasure, 'eraseCases');
+    try {
+      const swept = await acts().retentionSweep({ at: new Date().toISOString() });
+      expect(swept.caseIds).toEqual(expect.arrayContaining(due));
+      for (const id of [...held, ...notDue]) expect(swept.caseIds).not.toContain(id);
+      expect(swept.erased).toBe(swept.caseIds.length);
+      // Chunks of at most 100 cases, one transaction each.
+      const chunks = eraseCases.mock.calls.map(([, inputs]) => inputs.map((i) => i.caseId));
+      expect(chunks.length).toBeGreaterThanOrEqual(3);
+      for (const chunk of chunks) expect(chunk.length).toBeLessThanOrEqual(100);
+      expect(chunks.flat()).toEqual(expect.arrayContaining(due));
+    } finally {
+      eraseCases.mockRestore();
+    }
+    const count = async (sql: string, ids: string[]) => (await stack.db.query(sql, [ids]))[0].n as number;
+    expect(await count(`SELECT count(*)::int AS n FROM erasure_records WHERE reason = 'retention_sweep' AND case_id = ANY($1::uuid[])`, due)).toBe(due.length);
+    expect(await count('SELECT count(*)::int AS n FROM identities WHERE case_id = ANY($1::uuid[])', due)).toBe(0);
+    expect(await count('SELECT count(*)::int AS n FROM identities WHERE case_id = ANY($1::uuid[])', [...held, ...notDue])).toBe(held.length + notDue.length);
+    expect(await count('SELECT count(*)::int AS n FROM erasure_records WHERE case_id = ANY($1::uuid[])', [...held, ...notDue])).toBe(0);
+
+    const again = await acts().retentionSweep({ at: new Date().toISOString() });
+    expect(again.caseIds.filter((id) => due.includes(id))).toEqual([]);
   });
 
   test('the follow-up digest counts breached deadlines by broker for managers', async () => {

@@ -1,0 +1,210 @@
+import { createHash } from 'node:crypto';
+import { ApplicationFailure } from '@temporalio/common';
+import type { DataSource } from 'typeorm';
+import { appendAuditMany, type AuditEntry } from '../db/audit';
+import { amountBand } from '../domain/deidentify';
+import type { EraseInput } from './contract';
+
+/**
+ * Erasure of a lead's personal data: the identity, its data key (so any backup copy is unreadable),
+ * the credit facts, free-text notes and reasons, and the blind indexes. What stays is de-identified
+ * (age band, region prefix, amount band, tier, outcome, channel), an erasure record with an evidence
+ * hash, and a `lead.erased` row in the audit chain.
+ *
+ * Every erasure appends to the audit chain, whose lock is held until commit, so erasures in separate
+ * transactions run one after another. `eraseCases` therefore erases a set of cases in one transaction
+ * with set-based statements, and `ErasureGroupCommit` gathers the calls a worker receives meanwhile
+ * into such sets.
+ */
+
+/** What became of one case of a set: erased now, erased before (nothing changed), or no such case. */
+export type CaseErasure = { erased: boolean } | { notFound: true };
+
+const WORKFLOW_ACTOR = { actorSub: 'workflow', actorRole: 'system' };
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export const caseNotFound = (caseId: string) => ApplicationFailure.nonRetryable(`case ${caseId} does not exist`, 'case_not_found');
+
+interface CaseFacts {
+  id: string;
+  age_band: string;
+  region_prefix: string;
+  amount_cny: number;
+  risk_tier: string | null;
+  outcome: string | null;
+  channel_id: string;
+}
+
+interface PlannedErasure {
+  input: EraseInput;
+  facts: Record<string, unknown>;
+  evidenceHash: string;
+}
+
+/**
+ * Erases the given cases in one transaction; the result at index i answers inputs[i]. Idempotent:
+ * a case that already has an erasure record (or appears twice in `inputs`) is reported
+ * `erased: false` and left alone. A case that does not exist is reported `notFound` and does not
+ * disturb the others. The case rows are locked in id order, so two overlapping sets cannot deadlock.
+ */
+export async function eraseCases(db: DataSource, inputs: EraseInput[]): Promise<CaseErasure[]> {
+  // A malformed ID cannot name a case, and sent to Postgres it would fail the whole set.
+  const key = (input: EraseInput) => (UUID.test(input.caseId) ? input.caseId.toLowerCase() : null);
+  const ids = [...new Set(inputs.map(key).filter((k): k is string => k !== null))];
+  if (ids.length === 0) return inputs.map(() => ({ notFound: true }));
+
+  return db.transaction(async (m) => {
+    const rows: CaseFacts[] = await m.query(
+      `SELECT id, age_band, region_prefix, amount_cny, risk_tier, outcome, channel_id FROM lead_cases
+        WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
+      [ids],
+    );
+    const cases = new Map(rows.map((r) => [r.id, r]));
+    // Read after the lock: an erasure that committed while we waited for it is seen here.
+    const done = new Set<string>(
+      (await m.query('SELECT case_id FROM erasure_records WHERE case_id = ANY($1::uuid[])', [rows.map((r) => r.id)])).map((r: { case_id: string }) => r.case_id),
+    );
+
+    const planned: PlannedErasure[] = [];
+    const results = inputs.map((input): CaseErasure => {
+      const k = key(input);
+      const c = k === null ? undefined : cases.get(k);
+      if (!c) return { notFound: true };
+      if (done.has(c.id)) return { erased: false };
+      done.add(c.id);
+      const facts = {
+        ageBand: c.age_band, regionPrefix: c.region_prefix, amountBand: amountBand(c.amount_cny), tier: c.risk_tier,
+        outcome: c.outcome, channelId: c.channel_id,
+      };
+      const evidenceHash = createHash('sha256').update(JSON.stringify([input.caseId, input.reason, input.at, facts])).digest('hex');
+      planned.push({ input, facts, evidenceHash });
+      return { erased: true };
+    });
+    if (planned.length === 0) return results;
+
+    // One statement for every table: each CTE runs once, to completion, whether or not it is read.
+    await m.query(
+      `WITH target AS (
+         SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::text[], $5::jsonb[]) AS t(id, erased_at, reason, evidence_hash, facts)
+       ), identities_gone AS (
+         DELETE FROM identities WHERE case_id = ANY($1::uuid[])
+       ), keys_gone AS (
+         DELETE FROM lead_data_keys WHERE case_id = ANY($1::uuid[])
+       ), credit_gone AS (
+         DELETE FROM credit_facts WHERE case_id = ANY($1::uuid[])
+       ), notes_gone AS (
+         UPDATE contact_log SET note = NULL WHERE case_id = ANY($1::uuid[]) AND note IS NOT NULL
+       ), reasons_gone AS (
+         UPDATE decisions SET result = result - 'reason' WHERE case_id = ANY($1::uuid[]) AND result ? 'reason'
+       ), cases_closed AS (
+         UPDATE lead_cases lc SET id_index = NULL, phone_index = NULL, device_index = NULL, age_at_intake = NULL,
+                region_mismatches = '{}', is_open = false, erased_at = t.erased_at, updated_at = now()
+           FROM target t WHERE lc.id = t.id
+       )
+       INSERT INTO erasure_records (case_id, reason, erased_at, evidence_hash, facts)
+       SELECT id, reason, erased_at, evidence_hash, facts FROM target`,
+      [
+        planned.map((p) => p.input.caseId),
+        planned.map((p) => p.input.at),
+        planned.map((p) => p.input.reason),
+        planned.map((p) => p.evidenceHash),
+        planned.map((p) => JSON.stringify(p.facts)),
+      ],
+    );
+    // Last, just before the commit: the chain's lock is held from here on.
+    await appendAuditMany(m, planned.map((p): AuditEntry => ({
+      ...WORKFLOW_ACTOR, action: 'lead.erased', targetType: 'lead_case', targetId: p.input.caseId,
+      details: { reason: p.input.reason, evidenceHash: p.evidenceHash },
+    })));
+    return results;
+  });
+}
+
+/**
+ * Erases one case in a transaction of its own; a case that does not exist is a non-retryable
+ * `case_not_found`. Idempotent: a second call finds the erasure record and changes nothing.
+ */
+export async function eraseCase(db: DataSource, input: EraseInput): Promise<{ erased: boolean }> {
+  const [result] = await eraseCases(db, [input]);
+  if ('notFound' in result) throw caseNotFound(input.caseId);
+  return result;
+}
+
+interface WaitingErasure {
+  input: EraseInput;
+  resolve(result: { erased: boolean }): void;
+  reject(err: unknown): void;
+}
+
+/**
+ * Group commit of erasures within one worker. A call made while no batch is running starts one at
+ * once, alone; calls made while a batch runs wait for it and then go together in the next (up to
+ * `maxBatch` cases), so N concurrent erasures cost about one transaction and one hold of the audit
+ * lock instead of N. Each caller gets its own case's result; when a batch's transaction fails,
+ * every caller in it gets that error and its activity is retried by Temporal.
+ */
+export class ErasureGroupCommit {
+  private readonly waiting: WaitingErasure[] = [];
+  private running = false;
+  private batches = 0;
+  private cases = 0;
+
+  constructor(
+    private readonly eraseBatch: (inputs: EraseInput[]) => Promise<CaseErasure[]>,
+    private readonly maxBatch = 200,
+  ) {}
+
+  erase(input: EraseInput): Promise<{ erased: boolean }> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ input, resolve, reject });
+      if (!this.running) void this.drain();
+    });
+  }
+
+  /** Batches run so far and the cases they carried, for measurements. */
+  stats(): { batches: number; cases: number; meanBatchSize: number } {
+    return { batches: this.batches, cases: this.cases, meanBatchSize: this.batches === 0 ? 0 : this.cases / this.batches };
+  }
+
+  private async drain(): Promise<void> {
+    this.running = true;
+    try {
+      while (this.waiting.length > 0) {
+        const batch = this.waiting.splice(0, this.maxBatch);
+        this.batches += 1;
+        this.cases += batch.length;
+        await this.runBatch(batch);
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async runBatch(batch: WaitingErasure[]): Promise<void> {
+    let results: CaseErasure[];
+    try {
+      results = await this.eraseBatch(batch.map((w) => w.input));
+      if (results.length !== batch.length) throw new Error(`an erasure batch of ${batch.length} returned ${results.length} results`);
+    } catch (err) {
+      for (const w of batch) w.reject(err);
+      return;
+    }
+    batch.forEach((w, i) => {
+      const result = results[i];
+      if ('notFound' in result) w.reject(caseNotFound(w.input.caseId));
+      else w.resolve(result);
+    });
+  }
+}
+
+const groupCommits = new WeakMap<DataSource, ErasureGroupCommit>();
+
+/** The group commit of the worker that owns this connection pool (one per pool, made on first use). */
+export function erasureGroupCommitFor(db: DataSource): ErasureGroupCommit {
+  let groupCommit = groupCommits.get(db);
+  if (!groupCommit) {
+    groupCommit = new ErasureGroupCommit((inputs) => eraseCases(db, inputs));
+    groupCommits.set(db, groupCommit);
+  }
+  return groupCommit;
+}

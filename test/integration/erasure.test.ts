@@ -1,0 +1,151 @@
+import { createHash } from 'node:crypto';
+import { ApplicationFailure } from '@temporalio/common';
+import type { EraseInput } from '../../src/activities/contract';
+import { eraseCase, eraseCases, erasureGroupCommitFor } from '../../src/activities/erasure';
+import { createLeadActivities } from '../../src/activities/lead-activities';
+import { appendAuditMany, auditHash, verifyAuditChain } from '../../src/db/audit';
+import { aMissingCaseId, casesWithPersonalData } from '../support/erasable-cases';
+import { startStack, type TestStack } from '../support/stack';
+
+let stack: TestStack;
+beforeAll(async () => {
+  stack = await startStack({}, { worker: false });
+});
+afterAll(async () => stack?.stop());
+
+const activities = () => createLeadActivities({ db: stack.db, policy: stack.cfg.policy });
+const erasure = (caseId: string, at = new Date().toISOString(), reason: EraseInput['reason'] = 'consent_withdrawn'): EraseInput => ({
+  caseId, eventId: `erase:${caseId}`, reason, at,
+});
+const count = async (sql: string, ids: string[]) => (await stack.db.query(sql, [ids]))[0].n as number;
+
+/** What the erasure records should hold for a case made by casesWithPersonalData, and its evidence hash. */
+async function expectedEvidence(caseId: string, reason: string, at: string) {
+  const [c] = await stack.db.query('SELECT channel_id FROM lead_cases WHERE id = $1', [caseId]);
+  const facts = { ageBand: '30-39', regionPrefix: '1101', amountBand: '100k-200k', tier: 'A', outcome: 'lost', channelId: c.channel_id };
+  return { facts, evidenceHash: createHash('sha256').update(JSON.stringify([caseId, reason, at, facts])).digest('hex') };
+}
+
+describe('eraseLeadData on Postgres', () => {
+  test('many concurrent erasures, each case asked twice, erase every case exactly once, with one erasure record and one audit row each', async () => {
+    const ids = await casesWithPersonalData(stack.db, 120);
+    const at = new Date().toISOString();
+    const before = erasureGroupCommitFor(stack.db).stats();
+
+    const calls = [...ids, ...ids].map((id) => activities().eraseLeadData(erasure(id, at)));
+    const results = await Promise.all(calls);
+
+    ids.forEach((id, i) => expect([results[i].erased, results[i + ids.length].erased].sort()).toEqual([false, true]));
+    const after = erasureGroupCommitFor(stack.db).stats();
+    expect(after.batches - before.batches).toBeLessThan(ids.length); // they shared transactions
+
+    expect(await count('SELECT count(*)::int AS n FROM identities WHERE case_id = ANY($1::uuid[])', ids)).toBe(0);
+    expect(await count('SELECT count(*)::int AS n FROM lead_data_keys WHERE case_id = ANY($1::uuid[])', ids)).toBe(0);
+    expect(await count('SELECT count(*)::int AS n FROM credit_facts WHERE case_id = ANY($1::uuid[])', ids)).toBe(0);
+    expect(await count('SELECT count(*)::int AS n FROM contact_log WHERE case_id = ANY($1::uuid[]) AND note IS NOT NULL', ids)).toBe(0);
+    const decisions = await stack.db.query('SELECT result FROM decisions WHERE case_id = ANY($1::uuid[])', [ids]);
+    expect(decisions).toHaveLength(ids.length);
+    for (const d of decisions) expect(d.result).toEqual({ note: 'kept' });
+
+    const cases = await stack.db.query(
+      'SELECT id, id_index, phone_index, device_index, age_at_intake, region_mismatches, is_open, erased_at, age_band FROM lead_cases WHERE id = ANY($1::uuid[])',
+      [ids],
+    );
+    for (const c of cases) {
+      expect(c).toMatchObject({ id_index: null, phone_index: null, device_index: null, age_at_intake: null, region_mismatches: [], is_open: false, age_band: '30-39' });
+      expect(new Date(c.erased_at).toISOString()).toBe(at);
+    }
+
+    const records = await stack.db.query('SELECT case_id, reason, erased_at, evidence_hash, facts FROM erasure_records WHERE case_id = ANY($1::uuid[])', [ids]);
+    expect(records).toHaveLength(ids.length);
+    const audits = await stack.db.query(`SELECT target_id, details FROM audit_events WHERE action = 'lead.erased' AND target_id = ANY($1::text[])`, [ids]);
+    expect(audits).toHaveLength(ids.length);
+    for (const id of ids) {
+      const { facts, evidenceHash } = await expectedEvidence(id, 'consent_withdrawn', at);
+      const record = records.find((r: { case_id: string }) => r.case_id === id);
+      expect(record).toMatchObject({ reason: 'consent_withdrawn', evidence_hash: evidenceHash, facts });
+      expect(new Date(record.erased_at).toISOString()).toBe(at);
+      expect(audits.filter((a: { target_id: string }) => a.target_id === id)).toEqual([{ target_id: id, details: { reason: 'consent_withdrawn', evidenceHash } }]);
+    }
+    expect(await verifyAuditChain(stack.db.manager)).toBeNull();
+  });
+
+  test('a case that does not exist fails only its own caller; the cases in its batch are erased', async () => {
+    const ids = await casesWithPersonalData(stack.db, 4);
+    const missing = aMissingCaseId();
+    const before = erasureGroupCommitFor(stack.db).stats();
+
+    // Made in one turn: the first runs alone, the rest wait for it and go together in one batch.
+    const inputs = [ids[0], ids[1], missing, ids[2], 'not-a-case-id', ids[3]];
+    const outcomes = await Promise.allSettled(inputs.map((id) => activities().eraseLeadData(erasure(id))));
+    expect(erasureGroupCommitFor(stack.db).stats().batches - before.batches).toBe(2);
+
+    for (const [i, id] of inputs.entries()) {
+      const outcome = outcomes[i];
+      if (ids.includes(id)) {
+        expect(outcome).toEqual({ status: 'fulfilled', value: { erased: true } });
+      } else {
+        expect(outcome.status).toBe('rejected');
+        const reason = (outcome as PromiseRejectedResult).reason;
+        expect(reason).toBeInstanceOf(ApplicationFailure);
+        expect(reason).toMatchObject({ type: 'case_not_found', nonRetryable: true });
+      }
+    }
+    expect(await count('SELECT count(*)::int AS n FROM erasure_records WHERE case_id = ANY($1::uuid[])', ids)).toBe(ids.length);
+    expect(await count('SELECT count(*)::int AS n FROM identities WHERE case_id = ANY($1::uuid[])', ids)).toBe(0);
+  });
+
+  test('erasing an erased case again changes nothing: same record, same erasure time, no second audit row', async () => {
+    const ids = await casesWithPersonalData(stack.db, 3);
+    const firstAt = new Date(Date.now() - 60_000).toISOString();
+    expect(await Promise.all(ids.map((id) => activities().eraseLeadData(erasure(id, firstAt))))).toEqual(ids.map(() => ({ erased: true })));
+    const snapshot = async () => ({
+      records: await stack.db.query('SELECT case_id, reason, erased_at, evidence_hash FROM erasure_records WHERE case_id = ANY($1::uuid[]) ORDER BY case_id', [ids]),
+      cases: await stack.db.query('SELECT id, erased_at, updated_at FROM lead_cases WHERE id = ANY($1::uuid[]) ORDER BY id', [ids]),
+      audits: await count(`SELECT count(*)::int AS n FROM audit_events WHERE action = 'lead.erased' AND target_id = ANY($1::text[])`, ids),
+    });
+    const once = await snapshot();
+
+    const again = await Promise.all(ids.map((id) => activities().eraseLeadData(erasure(id, new Date().toISOString(), 'retention_expired'))));
+    expect(again).toEqual(ids.map(() => ({ erased: false })));
+    expect(await eraseCases(stack.db, ids.map((id) => erasure(id)))).toEqual(ids.map(() => ({ erased: false })));
+    expect(await snapshot()).toEqual(once);
+    expect(once.audits).toBe(ids.length);
+  });
+
+  test('eraseCases answers each case of a set in order, the same case twice erased once, a missing case as not found', async () => {
+    const [a, b] = await casesWithPersonalData(stack.db, 2);
+    const missing = aMissingCaseId();
+    expect(await eraseCases(stack.db, [erasure(b), erasure(missing), erasure(a), erasure(b)])).toEqual([
+      { erased: true }, { notFound: true }, { erased: true }, { erased: false },
+    ]);
+    expect(await count('SELECT count(*)::int AS n FROM erasure_records WHERE case_id = ANY($1::uuid[])', [a, b])).toBe(2);
+  });
+
+  test('eraseCase erases one case, and refuses a missing one with a non-retryable case_not_found', async () => {
+    const [id] = await casesWithPersonalData(stack.db, 1);
+    await expect(eraseCase(stack.db, erasure(id))).resolves.toEqual({ erased: true });
+    await expect(eraseCase(stack.db, erasure(aMissingCaseId()))).rejects.toMatchObject({ type: 'case_not_found', nonRetryable: true });
+  });
+});
+
+describe('appendAuditMany', () => {
+  test('chains its rows in the order given, in one go, and the whole chain still verifies', async () => {
+    const targets = ['t-1', 't-2', 't-3'].map((t) => `${t}-${Date.now()}`);
+    await stack.db.transaction((m) =>
+      appendAuditMany(m, targets.map((targetId, i) => ({ actorSub: 'test', actorRole: 'system', action: 'test.batch', targetType: 'test', targetId, details: { i } }))),
+    );
+    const rows = await stack.db.query(`SELECT id, at, actor_sub, actor_role, action, target_type, target_id, details, prev_hash, hash FROM audit_events WHERE target_id = ANY($1::text[]) ORDER BY id`, [targets]);
+    expect(rows.map((r: { target_id: string }) => r.target_id)).toEqual(targets);
+    for (let i = 1; i < rows.length; i++) {
+      expect(Number(rows[i].id)).toBe(Number(rows[i - 1].id) + 1); // no other writer in between: the lock was held throughout
+      expect(rows[i].prev_hash).toBe(rows[i - 1].hash);
+    }
+    for (const r of rows) {
+      expect(r.hash).toBe(auditHash(r.prev_hash, {
+        at: new Date(r.at).toISOString(), actorSub: r.actor_sub, actorRole: r.actor_role, action: r.action, targetType: r.target_type, targetId: r.target_id, details: r.details,
+      }));
+    }
+    expect(await verifyAuditChain(stack.db.manager)).toBeNull();
+  });
+});

@@ -1,0 +1,109 @@
+import { ApplicationFailure } from '@temporalio/common';
+import type { EraseInput } from '../../src/activities/contract';
+import { ErasureGroupCommit, type CaseErasure } from '../../src/activities/erasure';
+
+const anErasure = (caseId: string): EraseInput => ({ caseId, eventId: `erase:${caseId}`, reason: 'consent_withdrawn', at: '2026-03-01T08:00:00.000Z' });
+
+/** A database stand-in: records each batch it is given and answers when the test says so. */
+function fakeDatabase() {
+  const batches: { caseIds: string[]; answer(results: CaseErasure[]): void; fail(err: Error): void }[] = [];
+  const eraseBatch = jest.fn(
+    (inputs: EraseInput[]) =>
+      new Promise<CaseErasure[]>((resolve, reject) => {
+        batches.push({ caseIds: inputs.map((i) => i.caseId), answer: resolve, fail: reject });
+      }),
+  );
+  return { eraseBatch, batches };
+}
+
+/** Lets the group commit's promise callbacks run (no timers involved). */
+const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+describe('ErasureGroupCommit', () => {
+  test('an erasure made while none is running starts its batch at once, alone, without waiting on a timer', async () => {
+    jest.useFakeTimers();
+    try {
+      const db = fakeDatabase();
+      const groupCommit = new ErasureGroupCommit(db.eraseBatch);
+      const result = groupCommit.erase(anErasure('c1'));
+      // Synchronously, before any timer could fire: the batch is already in the database's hands.
+      expect(db.batches.map((b) => b.caseIds)).toEqual([['c1']]);
+      expect(jest.getTimerCount()).toBe(0);
+      db.batches[0].answer([{ erased: true }]);
+      await expect(result).resolves.toEqual({ erased: true });
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  test('erasures made while a batch runs wait for it and then go together in one batch', async () => {
+    const db = fakeDatabase();
+    const groupCommit = new ErasureGroupCommit(db.eraseBatch);
+    const first = groupCommit.erase(anErasure('c1'));
+    const waiting = ['c2', 'c3', 'c4'].map((id) => groupCommit.erase(anErasure(id)));
+    expect(db.batches).toHaveLength(1);
+
+    db.batches[0].answer([{ erased: true }]);
+    await first;
+    await settle();
+    expect(db.batches.map((b) => b.caseIds)).toEqual([['c1'], ['c2', 'c3', 'c4']]);
+    db.batches[1].answer([{ erased: true }, { erased: true }, { erased: true }]);
+    await expect(Promise.all(waiting)).resolves.toEqual([{ erased: true }, { erased: true }, { erased: true }]);
+    expect(groupCommit.stats()).toEqual({ batches: 2, cases: 4, meanBatchSize: 2 });
+  });
+
+  test('a batch carries at most maxBatch erasures; the rest follow in the next ones', async () => {
+    const db = fakeDatabase();
+    const groupCommit = new ErasureGroupCommit(db.eraseBatch, 2);
+    const all = ['c1', 'c2', 'c3', 'c4', 'c5', 'c6'].map((id) => groupCommit.erase(anErasure(id)));
+    for (let i = 0; i < 4; i++) {
+      await settle();
+      db.batches[i].answer(db.batches[i].caseIds.map(() => ({ erased: true })));
+    }
+    await Promise.all(all);
+    expect(db.batches.map((b) => b.caseIds)).toEqual([['c1'], ['c2', 'c3'], ['c4', 'c5'], ['c6']]);
+  });
+
+  test("each caller gets its own case's result, and a case that does not exist fails only its caller", async () => {
+    const db = fakeDatabase();
+    const groupCommit = new ErasureGroupCommit(db.eraseBatch);
+    const first = groupCommit.erase(anErasure('c1'));
+    const [erased, alreadyErased, missing] = ['c2', 'c3', 'c4'].map((id) => groupCommit.erase(anErasure(id)));
+    db.batches[0].answer([{ erased: true }]);
+    await first;
+    await settle();
+    db.batches[1].answer([{ erased: true }, { erased: false }, { notFound: true }]);
+
+    await expect(erased).resolves.toEqual({ erased: true });
+    await expect(alreadyErased).resolves.toEqual({ erased: false });
+    const failure = await missing.then(() => null, (err: unknown) => err);
+    expect(failure).toBeInstanceOf(ApplicationFailure);
+    expect(failure).toMatchObject({ type: 'case_not_found', nonRetryable: true });
+  });
+
+  test('when a batch fails, every caller in it gets the error, and later erasures still run', async () => {
+    const db = fakeDatabase();
+    const groupCommit = new ErasureGroupCommit(db.eraseBatch);
+    const first = groupCommit.erase(anErasure('c1'));
+    const doomed = ['c2', 'c3'].map((id) => groupCommit.erase(anErasure(id)));
+    db.batches[0].answer([{ erased: true }]);
+    await first;
+    await settle();
+    const lost = new Error('connection terminated');
+    db.batches[1].fail(lost);
+    for (const call of doomed) await expect(call).rejects.toBe(lost);
+
+    const later = groupCommit.erase(anErasure('c4'));
+    expect(db.batches).toHaveLength(3);
+    db.batches[2].answer([{ erased: true }]);
+    await expect(later).resolves.toEqual({ erased: true });
+  });
+
+  test('a batch that answers for the wrong number of cases fails its callers instead of guessing', async () => {
+    const db = fakeDatabase();
+    const groupCommit = new ErasureGroupCommit(db.eraseBatch);
+    const call = groupCommit.erase(anErasure('c1'));
+    db.batches[0].answer([]);
+    await expect(call).rejects.toThrow('an erasure batch of 1 returned 0 results');
+  });
+});
