@@ -99,7 +99,7 @@ export async function eraseCases(db: DataSource, inputs: EraseInput[]): Promise<
        ), cases_closed AS (
          UPDATE lead_cases lc SET id_index = NULL, phone_index = NULL, device_index = NULL, age_at_intake = NULL,
                 region_mismatches = '{}', is_open = false, erased_at = t.erased_at, updated_at = now()
-           FROM target t WHERE lc.id = t.id
+           FROM target t WHERE lc.id = ANY($1::uuid[]) AND lc.id = t.id
        )
        INSERT INTO erasure_records (case_id, reason, erased_at, evidence_hash, facts)
        SELECT id, reason, erased_at, evidence_hash, facts FROM target`,
@@ -174,6 +174,10 @@ export class ErasureGroupCommit {
         this.batches += 1;
         this.cases += batch.length;
         await this.runBatch(batch);
+        // One turn of the event loop (no timer) before the next batch: the callers just answered
+        // may erase again at once, and should join those already waiting. Without it, a lone
+        // call that arrived during the batch would go alone, then the rest, and so on in turns.
+        await new Promise<void>((resolve) => setImmediate(resolve));
       }
     } finally {
       this.running = false;

@@ -16,8 +16,10 @@ function fakeDatabase() {
   return { eraseBatch, batches };
 }
 
-/** Lets the group commit's promise callbacks run (no timers involved). */
-const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
+/** Lets promise callbacks and the group commit's turn between batches run (no timers involved). */
+const settle = async () => {
+  for (let i = 0; i < 3; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+};
 
 describe('ErasureGroupCommit', () => {
   test('an erasure made while none is running starts its batch at once, alone, without waiting on a timer', async () => {
@@ -31,6 +33,7 @@ describe('ErasureGroupCommit', () => {
       expect(jest.getTimerCount()).toBe(0);
       db.batches[0].answer([{ erased: true }]);
       await expect(result).resolves.toEqual({ erased: true });
+      jest.runOnlyPendingTimers(); // the turn it yields after a batch
     } finally {
       jest.useRealTimers();
     }
@@ -50,6 +53,24 @@ describe('ErasureGroupCommit', () => {
     db.batches[1].answer([{ erased: true }, { erased: true }, { erased: true }]);
     await expect(Promise.all(waiting)).resolves.toEqual([{ erased: true }, { erased: true }, { erased: true }]);
     expect(groupCommit.stats()).toEqual({ batches: 2, cases: 4, meanBatchSize: 2 });
+  });
+
+  test('callers answered by a batch who erase again at once join those already waiting, instead of going alone in turns', async () => {
+    const db = fakeDatabase();
+    const groupCommit = new ErasureGroupCommit(db.eraseBatch);
+    // Like the worker's activity slots: an async activity, and each slot starts its next erasure as soon as one is answered.
+    const activity = async (caseId: string) => groupCommit.erase(anErasure(caseId));
+    const slot = async (caseIds: string[]) => {
+      for (const caseId of caseIds) await activity(caseId);
+    };
+    const slots = Promise.all([slot(['c1', 'c5']), slot(['c2', 'c6']), slot(['c3', 'c7']), slot(['c4', 'c8'])]);
+    for (let answered = 0; ; answered++) {
+      await settle();
+      if (answered === db.batches.length) break;
+      db.batches[answered].answer(db.batches[answered].caseIds.map(() => ({ erased: true })));
+    }
+    await slots;
+    expect(db.batches.map((b) => b.caseIds)).toEqual([['c1'], ['c2', 'c3', 'c4', 'c5'], ['c6', 'c7', 'c8']]);
   });
 
   test('a batch carries at most maxBatch erasures; the rest follow in the next ones', async () => {
@@ -94,6 +115,7 @@ describe('ErasureGroupCommit', () => {
     for (const call of doomed) await expect(call).rejects.toBe(lost);
 
     const later = groupCommit.erase(anErasure('c4'));
+    await settle();
     expect(db.batches).toHaveLength(3);
     db.batches[2].answer([{ erased: true }]);
     await expect(later).resolves.toEqual({ erased: true });
