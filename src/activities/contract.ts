@@ -37,6 +37,8 @@ export interface CaseProjectionInput {
   caseId: string;
   seq: number;
   projection: CaseProjection;
+  /** Workflow time of the change (absent in histories from before it was added). */
+  at?: string;
 }
 
 export interface PrescreenInput {

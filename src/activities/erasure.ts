@@ -33,6 +33,7 @@ interface CaseFacts {
   risk_tier: string | null;
   outcome: string | null;
   channel_id: string;
+  erased: boolean;
 }
 
 interface PlannedErasure {
@@ -54,16 +55,15 @@ export async function eraseCases(db: DataSource, inputs: EraseInput[]): Promise<
   if (ids.length === 0) return inputs.map(() => ({ notFound: true }));
 
   return db.transaction(async (m) => {
+    // Locked rows are read as they are once the lock is ours: a case erased by a transaction we
+    // waited for is seen as erased (erased_at is set only here, with the erasure record).
     const rows: CaseFacts[] = await m.query(
-      `SELECT id, age_band, region_prefix, amount_cny, risk_tier, outcome, channel_id FROM lead_cases
+      `SELECT id, age_band, region_prefix, amount_cny, risk_tier, outcome, channel_id, erased_at IS NOT NULL AS erased FROM lead_cases
         WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
       [ids],
     );
     const cases = new Map(rows.map((r) => [r.id, r]));
-    // Read after the lock: an erasure that committed while we waited for it is seen here.
-    const done = new Set<string>(
-      (await m.query('SELECT case_id FROM erasure_records WHERE case_id = ANY($1::uuid[])', [rows.map((r) => r.id)])).map((r: { case_id: string }) => r.case_id),
-    );
+    const done = new Set<string>(rows.filter((r) => r.erased).map((r) => r.id));
 
     const planned: PlannedErasure[] = [];
     const results = inputs.map((input): CaseErasure => {

@@ -66,17 +66,28 @@ interface CaseRow {
  */
 export const INTAKE_COMMIT_GRACE_MS = 2 * 60_000;
 
-function caseMissing(caseId: string): never {
-  const firstScheduled = Context.current().info.scheduledTimestampMs;
-  if (Date.now() - firstScheduled > INTAKE_COMMIT_GRACE_MS) {
+/**
+ * When the workflow first asked for this work: the earlier of the activity's first scheduling and
+ * the workflow time in its input (`at`). A local activity's scheduled time starts again each time
+ * the workflow reschedules it after a back-off timer, so for the case's own writes, which run as
+ * local activities, only the time in the input measures the whole wait.
+ */
+function firstAskedMs(askedAt: string | undefined): number {
+  const scheduled = Context.current().info.scheduledTimestampMs;
+  const asked = askedAt === undefined ? Number.NaN : Date.parse(askedAt);
+  return Number.isFinite(asked) ? Math.min(scheduled, asked) : scheduled;
+}
+
+function caseMissing(caseId: string, askedAt?: string): never {
+  if (Date.now() - firstAskedMs(askedAt) > INTAKE_COMMIT_GRACE_MS) {
     throw ApplicationFailure.nonRetryable(`case ${caseId} was never committed by its intake`, 'case_never_committed');
   }
   throw ApplicationFailure.retryable(`case ${caseId} is not (yet) in the database`, 'case_not_found');
 }
 
-async function loadCase(m: EntityManager, caseId: string): Promise<CaseRow> {
+async function loadCase(m: EntityManager, caseId: string, askedAt?: string): Promise<CaseRow> {
   const [row] = await m.query('SELECT * FROM lead_cases WHERE id = $1', [caseId]);
-  if (!row) caseMissing(caseId);
+  if (!row) caseMissing(caseId, askedAt);
   return row as CaseRow;
 }
 
@@ -132,7 +143,7 @@ export function createLeadActivities({ db, policy }: LeadActivityDeps): LeadActi
           // Only a missing notice is final; a case row not yet committed by its intake is worth a retry.
           const [notice] = input.noticeVersion ? await db.query('SELECT 1 FROM consent_notices WHERE version = $1', [input.noticeVersion]) : [true];
           if (!notice) throw ApplicationFailure.nonRetryable(`notice version ${input.noticeVersion} does not exist`, 'unknown_notice_version');
-          caseMissing(input.caseId);
+          caseMissing(input.caseId, input.at);
         }
         throw err;
       }
@@ -140,14 +151,14 @@ export function createLeadActivities({ db, policy }: LeadActivityDeps): LeadActi
 
     async projectCase(input: CaseProjectionInput): Promise<void> {
       const result = await db.query(`${PROJECT_CASE_SQL}`, projectionParams(input));
-      if (affectedRows(result) === 0) await loadCase(db.manager, input.caseId); // a newer projection already won, unless the row is missing
+      if (affectedRows(result) === 0) await loadCase(db.manager, input.caseId, input.at); // a newer projection already won, unless the row is missing
     },
 
     async prescreenLead({ caseId, eventId, at }: PrescreenInput): Promise<PrescreenResult> {
       const prior = await existingDecision(db.manager, eventId);
       if (prior) return { tier: prior.tier, rulesFired: prior.rules_fired, requiredDocuments: (prior.result.requiredDocuments as string[]) ?? [] };
 
-      const c = await loadCase(db.manager, caseId);
+      const c = await loadCase(db.manager, caseId, at);
       const [facts] = await db.query('SELECT monthly_income, monthly_debt FROM credit_facts WHERE case_id = $1', [caseId]);
       if (!facts) throw ApplicationFailure.nonRetryable(`case ${caseId} has no credit facts`, 'credit_facts_missing');
       const [device] = c.device_index
@@ -190,7 +201,7 @@ export function createLeadActivities({ db, policy }: LeadActivityDeps): LeadActi
       const prior = await existingDecision(db.manager, eventId);
       if (prior) return prior.result as unknown as MatchResult;
 
-      const c = await loadCase(db.manager, caseId);
+      const c = await loadCase(db.manager, caseId, at);
       const rows = await db.query(
         `SELECT p.*, l.licensed AS lender_licensed, l.active AS lender_active FROM products p JOIN lenders l ON l.id = p.lender_id`,
       );
@@ -265,7 +276,7 @@ export function createLeadActivities({ db, policy }: LeadActivityDeps): LeadActi
          ${PROJECT_CASE_SQL}`,
         [...projectionParams(projection), ...contactParams(entry)],
       );
-      if (affectedRows(result) === 0) await loadCase(db.manager, entry.caseId);
+      if (affectedRows(result) === 0) await loadCase(db.manager, entry.caseId, entry.at);
     },
 
     async notify(input: NotificationInput): Promise<void> {

@@ -59,9 +59,9 @@ export async function appendAudit(manager: EntityManager, entry: AuditEntry): Pr
 }
 
 /**
- * Appends several events, chained in the order given, in one statement: audit_append runs once per
- * entry, and being VOLATILE each call sees the row the call before it inserted. The lock is taken
- * once and held until commit, as with appendAudit, so callers append last.
+ * Appends several events, chained in the order given, in one statement (audit_append_many, see
+ * migration 1764400000000): the lock is taken and the last hash read once for the set. The lock is
+ * held until commit, as with appendAudit, so callers append last.
  */
 export async function appendAuditMany(manager: EntityManager, entries: AuditEntry[]): Promise<void> {
   if (entries.length === 0) return;
@@ -69,10 +69,7 @@ export async function appendAuditMany(manager: EntityManager, entries: AuditEntr
   const rows = entries.map((e) => appendArgs(e, now));
   const column = (i: number) => rows.map((r) => r[i]);
   await manager.query(
-    `SELECT audit_append(e.at, e.actor_sub, e.actor_role, e.action, e.target_type, e.target_id, e.details, e.tail)
-       FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[], $8::text[])
-            WITH ORDINALITY AS e(at, actor_sub, actor_role, action, target_type, target_id, details, tail, n)
-      ORDER BY e.n`,
+    'SELECT audit_append_many($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[], $8::text[])',
     [0, 1, 2, 3, 4, 5, 6, 7].map(column),
   );
 }

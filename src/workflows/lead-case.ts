@@ -168,6 +168,7 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
     return {
       caseId: state.caseId,
       seq: state.seq,
+      at: now().toISOString(),
       projection: {
         stage: state.stage,
         isOpen: isOpenStage(state.stage),

@@ -3,7 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { EraseInput } from '../../src/activities/contract';
 import { eraseCase, eraseCases, erasureGroupCommitFor } from '../../src/activities/erasure';
 import { createLeadActivities } from '../../src/activities/lead-activities';
-import { appendAuditMany, auditHash, verifyAuditChain } from '../../src/db/audit';
+import { appendAudit, appendAuditMany, auditHash, verifyAuditChain } from '../../src/db/audit';
 import { aMissingCaseId, casesWithPersonalData } from '../support/erasable-cases';
 import { startStack, type TestStack } from '../support/stack';
 
@@ -145,6 +145,27 @@ describe('appendAuditMany', () => {
       expect(r.hash).toBe(auditHash(r.prev_hash, {
         at: new Date(r.at).toISOString(), actorSub: r.actor_sub, actorRole: r.actor_role, action: r.action, targetType: r.target_type, targetId: r.target_id, details: r.details,
       }));
+    }
+    expect(await verifyAuditChain(stack.db.manager)).toBeNull();
+  });
+
+  test('sets appended at once from several transactions, beside single appends, each stay whole and the chain verifies', async () => {
+    const run = `${Date.now()}`;
+    const batch = (b: number) => Array.from({ length: 20 }, (_, i) => ({
+      actorSub: 'test', actorRole: 'system', action: 'test.concurrent', targetType: 'test', targetId: `b${b}-${i}-${run}`, details: { b, i, name: '张三', nested: { z: 1, a: [2, 1] } },
+    }));
+    await Promise.all([
+      ...[0, 1, 2, 3, 4].map((b) => stack.db.transaction((m) => appendAuditMany(m, batch(b)))),
+      ...[0, 1, 2].map((i) => stack.db.transaction((m) => appendAudit(m, { actorSub: 'test', actorRole: 'system', action: 'test.single', targetType: 'test', targetId: `s${i}-${run}` }))),
+      stack.db.transaction((m) => appendAuditMany(m, [])),
+    ]);
+    const rows: { id: string; target_id: string }[] = await stack.db.query(`SELECT id, target_id FROM audit_events WHERE target_id LIKE $1 ORDER BY id`, [`%-${run}`]);
+    expect(rows).toHaveLength(5 * 20 + 3);
+    for (const b of [0, 1, 2, 3, 4]) {
+      const ids = rows.filter((r) => r.target_id.startsWith(`b${b}-`)).map((r) => Number(r.id));
+      expect(ids).toHaveLength(20);
+      expect(ids[19] - ids[0]).toBe(19); // contiguous: one lock for the whole set
+      expect(rows.filter((r) => r.target_id.startsWith(`b${b}-`)).map((r) => r.target_id)).toEqual(batch(b).map((e) => e.targetId));
     }
     expect(await verifyAuditChain(stack.db.manager)).toBeNull();
   });
