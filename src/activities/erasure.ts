@@ -130,6 +130,9 @@ export async function eraseCase(db: DataSource, input: EraseInput): Promise<{ er
   return result;
 }
 
+/** One turn of the event loop: what is already queued runs first; no timer is set. */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 interface WaitingErasure {
   input: EraseInput;
   resolve(result: { erased: boolean }): void;
@@ -137,10 +140,11 @@ interface WaitingErasure {
 }
 
 /**
- * Group commit of erasures within one worker. A call made while no batch is running starts one at
- * once, alone; calls made while a batch runs wait for it and then go together in the next (up to
- * `maxBatch` cases), so N concurrent erasures cost about one transaction and one hold of the audit
- * lock instead of N. Each caller gets its own case's result; when a batch's transaction fails,
+ * Group commit of erasures within one worker. A call made while no batch is running starts one
+ * after a single turn of the event loop (no timer), so the calls made in the same turn go with it;
+ * calls made while a batch runs wait for it and then go together in the next (up to `maxBatch`
+ * cases), so N concurrent erasures cost about one transaction and one hold of the audit lock
+ * instead of N. Each caller gets its own case's result; when a batch's transaction fails,
  * every caller in it gets that error and its activity is retried by Temporal.
  */
 export class ErasureGroupCommit {
@@ -169,6 +173,7 @@ export class ErasureGroupCommit {
   private async drain(): Promise<void> {
     this.running = true;
     try {
+      await nextTurn(); // the calls made in the same turn as the first go with it
       while (this.waiting.length > 0) {
         const batch = this.waiting.splice(0, this.maxBatch);
         this.batches += 1;
@@ -177,7 +182,7 @@ export class ErasureGroupCommit {
         // One turn of the event loop (no timer) before the next batch: the callers just answered
         // may erase again at once, and should join those already waiting. Without it, a lone
         // call that arrived during the batch would go alone, then the rest, and so on in turns.
-        await new Promise<void>((resolve) => setImmediate(resolve));
+        await nextTurn();
       }
     } finally {
       this.running = false;

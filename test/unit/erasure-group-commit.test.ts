@@ -22,20 +22,20 @@ const settle = async () => {
 };
 
 describe('ErasureGroupCommit', () => {
-  test('an erasure made while none is running starts its batch at once, alone, without waiting on a timer', async () => {
-    jest.useFakeTimers();
+  test('an erasure made while none is running goes after one turn of the event loop, with those made in the same turn, and no timer', async () => {
+    const setTimeoutSpy = jest.spyOn(global, 'setTimeout');
     try {
       const db = fakeDatabase();
       const groupCommit = new ErasureGroupCommit(db.eraseBatch);
-      const result = groupCommit.erase(anErasure('c1'));
-      // Synchronously, before any timer could fire: the batch is already in the database's hands.
-      expect(db.batches.map((b) => b.caseIds)).toEqual([['c1']]);
-      expect(jest.getTimerCount()).toBe(0);
-      db.batches[0].answer([{ erased: true }]);
-      await expect(result).resolves.toEqual({ erased: true });
-      jest.runOnlyPendingTimers(); // the turn it yields after a batch
+      const results = ['c1', 'c2', 'c3'].map((id) => groupCommit.erase(anErasure(id)));
+      expect(db.batches).toHaveLength(0); // not yet: the turn is not over
+      await settle();
+      expect(db.batches.map((b) => b.caseIds)).toEqual([['c1', 'c2', 'c3']]);
+      expect(setTimeoutSpy).not.toHaveBeenCalled();
+      db.batches[0].answer([{ erased: true }, { erased: true }, { erased: true }]);
+      await expect(Promise.all(results)).resolves.toEqual([{ erased: true }, { erased: true }, { erased: true }]);
     } finally {
-      jest.useRealTimers();
+      setTimeoutSpy.mockRestore();
     }
   });
 
@@ -43,7 +43,9 @@ describe('ErasureGroupCommit', () => {
     const db = fakeDatabase();
     const groupCommit = new ErasureGroupCommit(db.eraseBatch);
     const first = groupCommit.erase(anErasure('c1'));
+    await settle();
     const waiting = ['c2', 'c3', 'c4'].map((id) => groupCommit.erase(anErasure(id)));
+    await settle();
     expect(db.batches).toHaveLength(1);
 
     db.batches[0].answer([{ erased: true }]);
@@ -70,30 +72,27 @@ describe('ErasureGroupCommit', () => {
       db.batches[answered].answer(db.batches[answered].caseIds.map(() => ({ erased: true })));
     }
     await slots;
-    expect(db.batches.map((b) => b.caseIds)).toEqual([['c1'], ['c2', 'c3', 'c4', 'c5'], ['c6', 'c7', 'c8']]);
+    expect(db.batches.map((b) => b.caseIds)).toEqual([['c1', 'c2', 'c3', 'c4'], ['c5', 'c6', 'c7', 'c8']]);
   });
 
   test('a batch carries at most maxBatch erasures; the rest follow in the next ones', async () => {
     const db = fakeDatabase();
     const groupCommit = new ErasureGroupCommit(db.eraseBatch, 2);
-    const all = ['c1', 'c2', 'c3', 'c4', 'c5', 'c6'].map((id) => groupCommit.erase(anErasure(id)));
-    for (let i = 0; i < 4; i++) {
+    const all = ['c1', 'c2', 'c3', 'c4', 'c5'].map((id) => groupCommit.erase(anErasure(id)));
+    for (let i = 0; i < 3; i++) {
       await settle();
       db.batches[i].answer(db.batches[i].caseIds.map(() => ({ erased: true })));
     }
     await Promise.all(all);
-    expect(db.batches.map((b) => b.caseIds)).toEqual([['c1'], ['c2', 'c3'], ['c4', 'c5'], ['c6']]);
+    expect(db.batches.map((b) => b.caseIds)).toEqual([['c1', 'c2'], ['c3', 'c4'], ['c5']]);
   });
 
   test("each caller gets its own case's result, and a case that does not exist fails only its caller", async () => {
     const db = fakeDatabase();
     const groupCommit = new ErasureGroupCommit(db.eraseBatch);
-    const first = groupCommit.erase(anErasure('c1'));
-    const [erased, alreadyErased, missing] = ['c2', 'c3', 'c4'].map((id) => groupCommit.erase(anErasure(id)));
-    db.batches[0].answer([{ erased: true }]);
-    await first;
+    const [erased, alreadyErased, missing] = ['c1', 'c2', 'c3'].map((id) => groupCommit.erase(anErasure(id)));
     await settle();
-    db.batches[1].answer([{ erased: true }, { erased: false }, { notFound: true }]);
+    db.batches[0].answer([{ erased: true }, { erased: false }, { notFound: true }]);
 
     await expect(erased).resolves.toEqual({ erased: true });
     await expect(alreadyErased).resolves.toEqual({ erased: false });
@@ -105,19 +104,16 @@ describe('ErasureGroupCommit', () => {
   test('when a batch fails, every caller in it gets the error, and later erasures still run', async () => {
     const db = fakeDatabase();
     const groupCommit = new ErasureGroupCommit(db.eraseBatch);
-    const first = groupCommit.erase(anErasure('c1'));
-    const doomed = ['c2', 'c3'].map((id) => groupCommit.erase(anErasure(id)));
-    db.batches[0].answer([{ erased: true }]);
-    await first;
+    const doomed = ['c1', 'c2'].map((id) => groupCommit.erase(anErasure(id)));
     await settle();
     const lost = new Error('connection terminated');
-    db.batches[1].fail(lost);
+    db.batches[0].fail(lost);
     for (const call of doomed) await expect(call).rejects.toBe(lost);
 
-    const later = groupCommit.erase(anErasure('c4'));
+    const later = groupCommit.erase(anErasure('c3'));
     await settle();
-    expect(db.batches).toHaveLength(3);
-    db.batches[2].answer([{ erased: true }]);
+    expect(db.batches.map((b) => b.caseIds)).toEqual([['c1', 'c2'], ['c3']]);
+    db.batches[1].answer([{ erased: true }]);
     await expect(later).resolves.toEqual({ erased: true });
   });
 
@@ -125,6 +121,7 @@ describe('ErasureGroupCommit', () => {
     const db = fakeDatabase();
     const groupCommit = new ErasureGroupCommit(db.eraseBatch);
     const call = groupCommit.erase(anErasure('c1'));
+    await settle();
     db.batches[0].answer([]);
     await expect(call).rejects.toThrow('an erasure batch of 1 returned 0 results');
   });
