@@ -25,8 +25,8 @@ export interface BenchOptions {
   updateConcurrency: number;
   /** Memory figure: cases waiting on a deadline at the last sample (the first is a tenth of it). */
   cases: number;
-  /** Open cases for the second point of the many-open-cases figure (the first is 1,000). */
-  open: number;
+  /** Figure 4's levels of open cases after the first (1,000), ascending. */
+  open: number[];
   /** Cases erased per side. */
   erase: number;
   eraseBatch: number;

@@ -11,7 +11,7 @@ import { projectRoot } from '../src/infra/temporal-binaries';
 import { createBench, type BenchOptions } from './context';
 import { caseActionLatency, erasureRate, intakeThroughput, measureAtOpenLevel, memoryPerCase, openCasesRows } from './figures';
 import { reportsAtScale } from './reports';
-import { figureTable, targetMet, type FigureRow } from './stats';
+import { figureTable, parseLevels, targetMet, type FigureRow } from './stats';
 import { startServers } from './stack';
 
 const USAGE = `npm run bench -- [flags]
@@ -20,7 +20,7 @@ const USAGE = `npm run bench -- [flags]
   --updates N            contact attempts and no-op Updates per side for figure 2 (default 300)
   --update-concurrency N (default 1)
   --cases N              figure 3: cases waiting on a deadline at the last memory sample (default 1000; the issue's 10000)
-  --open N               figure 4: open cases at the second point (default 3000; the issue's 100000)
+  --open LIST            figure 4: open cases at the later points, e.g. 10000,100000 (default 3000; the issue's 100000)
   --erase N              figure 5: cases erased per side (default 300)
   --erase-batch N        rows per batched delete (default 100)
   --lead-cache N         maxCachedWorkflows of the lead worker outside figure 3 (default: the worker's own)
@@ -69,7 +69,7 @@ function options(): BenchOptions & { only: Set<number> } {
     updates: int('updates', 20),
     updateConcurrency: int('update-concurrency', 1),
     cases: int('cases', 100),
-    open: int('open', 1_000),
+    open: parseLevels('open', String(values.open), 1_000),
     erase: int('erase', 10),
     eraseBatch: int('erase-batch', 1),
     rounds: int('rounds', 1),
@@ -161,10 +161,18 @@ async function main(): Promise<void> {
     rows.push(memory.row);
     details.memory = memory.details;
   }
-  const high = low && (await run(4, `measurements at ${opts.open} open cases`, () => measureAtOpenLevel(b, opts.open)));
-  if (low && high) {
-    rows.push(...openCasesRows(low, high));
-    details.openCases = { low, high };
+  if (low) {
+    // Each level is reported as soon as it is measured, so a long fill stopped part-way keeps the levels it reached.
+    const levels: Awaited<ReturnType<typeof measureAtOpenLevel>>[] = [];
+    details.openCases = { low, levels };
+    for (const level of opts.open) {
+      const high = await run(4, `measurements at ${level} open cases`, () => measureAtOpenLevel(b, level));
+      if (!high) break;
+      levels.push(high);
+      const levelRows = openCasesRows(low, high);
+      rows.push(...levelRows);
+      log(figureTable(levelRows));
+    }
   }
   const erasure = await run(5, 'erasure against a batched delete', () => erasureRate(b, intake?.intakePerSecond ?? 0));
   if (erasure) {

@@ -123,3 +123,15 @@ export function figureTable(rows: readonly FigureRow[]): string {
     ]),
   );
 }
+
+/**
+ * A comma-separated list of levels (e.g. `--open 10000,100000`): whole numbers of at least `min`,
+ * returned ascending without repeats. Throws on anything else, naming the flag.
+ */
+export function parseLevels(flag: string, text: string, min: number): number[] {
+  const levels = text.split(',').map((part) => Number(part.trim()));
+  if (levels.length === 0 || levels.some((v) => !Number.isInteger(v) || v < min)) {
+    throw new Error(`--${flag} must be whole numbers of at least ${min}, separated by commas`);
+  }
+  return [...new Set(levels)].sort((a, b) => a - b);
+}

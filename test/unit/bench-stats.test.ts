@@ -1,4 +1,4 @@
-import { atLeast, atMost, figureTable, formatNumber, formatTable, leastSquares, percentile, ratio, summarize, targetMet, type FigureRow } from '../../bench/stats';
+import { atLeast, atMost, figureTable, formatNumber, formatTable, leastSquares, parseLevels, percentile, ratio, summarize, targetMet, type FigureRow } from '../../bench/stats';
 
 describe('bench statistics', () => {
   test('a percentile is the nearest-rank sample of the sorted values', () => {
@@ -93,5 +93,16 @@ describe('bench statistics', () => {
     expect(lines[3]).toContain('ratio <= 1.3 and p99 <= 25 ms');
     expect(lines[3]).toMatch(/MISSED \(ratio <= 1\.3, p99 <= 25 ms\)$/);
     expect(lines[4]).toMatch(/\| \(none\)\s+\| -$/); // a figure shown for information only
+  });
+});
+
+describe('parseLevels', () => {
+  test('reads a list of levels, ascending and without repeats', () => {
+    expect(parseLevels('open', '100000, 10000,30000,10000', 1_000)).toEqual([10_000, 30_000, 100_000]);
+    expect(parseLevels('open', '3000', 1_000)).toEqual([3_000]);
+  });
+
+  test.each(['', '500', '10000,abc', '2500.5', '10000,,20000'])('refuses %p, naming the flag', (text) => {
+    expect(() => parseLevels('open', text, 1_000)).toThrow('--open must be whole numbers of at least 1000');
   });
 });
