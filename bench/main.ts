@@ -136,6 +136,13 @@ async function main(): Promise<void> {
 
   const rows: FigureRow[] = [];
   const details: Record<string, unknown> = {};
+  const machine = { cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memoryGB: Math.round(totalmem() / 1024 ** 3), node: process.version, platform: process.platform };
+  /** The JSON report of what is measured so far. */
+  const writeReport = () => {
+    mkdirSync(dirname(opts.out), { recursive: true });
+    const { only, ...flags } = opts;
+    writeFileSync(opts.out, `${JSON.stringify({ date: started.toISOString(), machine, servers: servers.description, options: { ...flags, only: [...only] }, figures: rows, details, anomalies: b.anomalies }, null, 2)}\n`);
+  };
   const run = async <T>(n: number, title: string, figure: () => Promise<T>): Promise<T | null> => {
     if (!opts.only.has(n)) return null;
     log(`bench: ${n}. ${title}…`);
@@ -166,12 +173,12 @@ async function main(): Promise<void> {
     const levels: Awaited<ReturnType<typeof measureAtOpenLevel>>[] = [];
     details.openCases = { low, levels };
     for (const level of opts.open) {
-      const high = await run(4, `measurements at ${level} open cases`, () => measureAtOpenLevel(b, level));
-      if (!high) break;
+      const high = (await run(4, `measurements at ${level} open cases`, () => measureAtOpenLevel(b, level)))!;
       levels.push(high);
       const levelRows = openCasesRows(low, high);
       rows.push(...levelRows);
       log(figureTable(levelRows));
+      writeReport(); // the JSON too keeps the levels reached
     }
   }
   const erasure = await run(5, 'erasure against a batched delete', () => erasureRate(b, intake?.intakePerSecond ?? 0));
@@ -187,7 +194,6 @@ async function main(): Promise<void> {
     details.reports = reports.details;
   }
 
-  const machine = { cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memoryGB: Math.round(totalmem() / 1024 ** 3), node: process.version, platform: process.platform };
   log('');
   log(`Lead case engine bench, ${started.toISOString()}, ${machine.cores} cores (${machine.cpu}), ${servers.description}`);
   log(figureTable(rows));
@@ -198,9 +204,7 @@ async function main(): Promise<void> {
   }
   if (process.env.BENCH_CPU_PROF) log(`CPU profiles: ${process.env.BENCH_CPU_PROF}`);
 
-  mkdirSync(dirname(opts.out), { recursive: true });
-  const { only, ...flags } = opts;
-  writeFileSync(opts.out, `${JSON.stringify({ date: started.toISOString(), machine, servers: servers.description, options: { ...flags, only: [...only] }, figures: rows, details, anomalies: b.anomalies }, null, 2)}\n`);
+  writeReport();
   log(`JSON: ${opts.out}`);
 }
 

@@ -56,7 +56,7 @@ export async function eraseCases(db: DataSource, inputs: EraseInput[]): Promise<
 
   return db.transaction(async (m) => {
     // Locked rows are read as they are once the lock is ours: a case erased by a transaction we
-    // waited for is seen as erased (erased_at is set only here, with the erasure record).
+    // waited for is seen as erased (in the service, erased_at is set only here, with the erasure record).
     const rows: CaseFacts[] = await m.query(
       `SELECT id, age_band, region_prefix, amount_cny, risk_tier, outcome, channel_id, erased_at IS NOT NULL AS erased FROM lead_cases
         WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,

@@ -70,7 +70,9 @@ export const INTAKE_COMMIT_GRACE_MS = 2 * 60_000;
  * When the workflow first asked for this work: the earlier of the activity's first scheduling and
  * the workflow time in its input (`at`). A local activity's scheduled time starts again each time
  * the workflow reschedules it after a back-off timer, so for the case's own writes, which run as
- * local activities, only the time in the input measures the whole wait.
+ * local activities, only the time in the input measures the whole wait. Both are the Temporal
+ * server's clock compared with the worker's, as for any activity's scheduled time: the grace
+ * assumes clocks within seconds of each other (NTP), not minutes.
  */
 function firstAskedMs(askedAt: string | undefined): number {
   const scheduled = Context.current().info.scheduledTimestampMs;

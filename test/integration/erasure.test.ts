@@ -75,10 +75,10 @@ describe('eraseLeadData on Postgres', () => {
     const missing = aMissingCaseId();
     const before = erasureGroupCommitFor(stack.db).stats();
 
-    // Made in one turn: the first runs alone, the rest wait for it and go together in one batch.
+    // Made in one turn: they go together in one batch.
     const inputs = [ids[0], ids[1], missing, ids[2], 'not-a-case-id', ids[3]];
     const outcomes = await Promise.allSettled(inputs.map((id) => activities().eraseLeadData(erasure(id))));
-    expect(erasureGroupCommitFor(stack.db).stats().batches - before.batches).toBe(2);
+    expect(erasureGroupCommitFor(stack.db).stats().batches - before.batches).toBe(1);
 
     for (const [i, id] of inputs.entries()) {
       const outcome = outcomes[i];
@@ -168,5 +168,15 @@ describe('appendAuditMany', () => {
       expect(rows.filter((r) => r.target_id.startsWith(`b${b}-`)).map((r) => r.target_id)).toEqual(batch(b).map((e) => e.targetId));
     }
     expect(await verifyAuditChain(stack.db.manager)).toBeNull();
+  });
+
+  test('refuses arrays of different lengths instead of storing fields the hash does not cover', async () => {
+    const audited = async () => (await stack.db.query('SELECT count(*)::int AS n FROM audit_events'))[0].n as number;
+    const before = await audited();
+    await expect(stack.db.query(
+      `SELECT audit_append_many($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[], $8::text[])`,
+      [[new Date().toISOString(), new Date().toISOString()], ['a', 'b'], ['system', 'system'], ['x', 'x'], ['test', 'test'], ['only-one'], ['{}', '{}'], ['t1]', 't2]']],
+    )).rejects.toThrow('audit_append_many: the arrays differ in length');
+    expect(await audited()).toBe(before);
   });
 });

@@ -267,4 +267,17 @@ describe('where the case writes run', () => {
       expect(fakes.notifications('case_assigned')).toHaveLength(1);
     });
   });
+
+  test('every projection carries the workflow time it was asked at, from which a missing case row is given up on', async () => {
+    const fakes = new FakeActivities();
+    await withWorker(env, fakes, async (tq) => {
+      const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
+      await settled(env, handle);
+      const started = (await handle.describe()).startTime.getTime();
+      const asked = fakes.named('projectCase').map((p) => Date.parse(p.at));
+      expect(asked.length).toBeGreaterThan(2);
+      for (const at of asked) expect(at).toBeGreaterThanOrEqual(started);
+      expect([...asked].sort((a, b) => a - b)).toEqual(asked); // in the order the workflow asked
+    });
+  });
 });

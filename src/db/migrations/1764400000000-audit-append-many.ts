@@ -24,6 +24,13 @@ export class AuditAppendMany1764400000000 implements MigrationInterface {
         hashes text[] := '{}';
       BEGIN
         IF n = 0 THEN RETURN; END IF;
+        -- A shorter array would store NULLs the hash does not cover: refuse rather than break the chain quietly.
+        IF array_length(p_at, 1) IS DISTINCT FROM n OR array_length(p_actor_sub, 1) IS DISTINCT FROM n
+           OR array_length(p_actor_role, 1) IS DISTINCT FROM n OR array_length(p_action, 1) IS DISTINCT FROM n
+           OR array_length(p_target_type, 1) IS DISTINCT FROM n OR array_length(p_target_id, 1) IS DISTINCT FROM n
+           OR array_length(p_details, 1) IS DISTINCT FROM n THEN
+          RAISE EXCEPTION 'audit_append_many: the arrays differ in length';
+        END IF;
         PERFORM pg_advisory_xact_lock(4242001);
         SELECT hash INTO prev FROM audit_events ORDER BY id DESC LIMIT 1;
         prev := coalesce(prev, 'genesis');
