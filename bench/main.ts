@@ -202,6 +202,9 @@ async function main(): Promise<void> {
   if (b.anomalies.projectionsMissing > 0) {
     log(`Anomaly: ${b.anomalies.projectionsMissing} case(s) reached their first stage without its projection in Postgres (the first projectCase ran before the intake committed).`);
   }
+  if (b.anomalies.fillRetries > 0) {
+    log(`Note: ${b.anomalies.fillRetries} fill intake(s) answered a retryable 503 and were sent again with the same Idempotency-Key (not in any measured figure).`);
+  }
   if (process.env.BENCH_CPU_PROF) log(`CPU profiles: ${process.env.BENCH_CPU_PROF}`);
 
   writeReport();
