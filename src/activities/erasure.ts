@@ -139,6 +139,15 @@ interface WaitingErasure {
   reject(err: unknown): void;
 }
 
+export interface GroupCommitOptions {
+  /** The most cases one batch carries. */
+  maxBatch?: number;
+  /** Batches in flight at once, each in its own transaction on its own connection. */
+  lanes?: number;
+  /** A second batch starts beside a running one only when at least this many erasures wait. */
+  splitAt?: number;
+}
+
 /**
  * Group commit of erasures within one worker. A call made while no batch is running starts one
  * after a single turn of the event loop (no timer), so the calls made in the same turn go with it;
@@ -146,22 +155,38 @@ interface WaitingErasure {
  * cases), so N concurrent erasures cost about one transaction and one hold of the audit lock
  * instead of N. Each caller gets its own case's result; when a batch's transaction fails,
  * every caller in it gets that error and its activity is retried by Temporal.
+ *
+ * When many wait (`splitAt` or more), they are shared between up to `lanes` batches that run at
+ * once: their row locks and main statements overlap, and only the audit append at the end of each
+ * takes turns (it is last in the transaction, after the rows are locked in id order, so two
+ * batches cannot deadlock). While one batch's statement runs, the other's callers are answered and
+ * queue again, so the database and the worker's JavaScript are busy at the same time.
  */
 export class ErasureGroupCommit {
   private readonly waiting: WaitingErasure[] = [];
-  private running = false;
+  private active = 0;
+  /** Lanes in their turn of the event loop before taking a batch: whatever is waiting, they take. */
+  private taking = 0;
   private batches = 0;
   private cases = 0;
+  private readonly maxBatch: number;
+  private readonly lanes: number;
+  private readonly splitAt: number;
 
   constructor(
     private readonly eraseBatch: (inputs: EraseInput[]) => Promise<CaseErasure[]>,
-    private readonly maxBatch = 200,
-  ) {}
+    { maxBatch = 200, lanes = 2, splitAt = 20 }: GroupCommitOptions = {},
+  ) {
+    if (maxBatch < 1 || lanes < 1 || splitAt < 1) throw new RangeError('maxBatch, lanes and splitAt must each be at least 1');
+    this.maxBatch = maxBatch;
+    this.lanes = lanes;
+    this.splitAt = splitAt;
+  }
 
   erase(input: EraseInput): Promise<{ erased: boolean }> {
     return new Promise((resolve, reject) => {
       this.waiting.push({ input, resolve, reject });
-      if (!this.running) void this.drain();
+      if (this.active === 0 || (this.taking === 0 && this.active < this.lanes && this.waiting.length >= this.splitAt)) this.startLane();
     });
   }
 
@@ -170,22 +195,45 @@ export class ErasureGroupCommit {
     return { batches: this.batches, cases: this.cases, meanBatchSize: this.batches === 0 ? 0 : this.cases / this.batches };
   }
 
-  private async drain(): Promise<void> {
-    this.running = true;
+  private startLane(): void {
+    this.active += 1;
+    void this.lane();
+  }
+
+  /** How many of the waiting erasures the next batch takes: a fair share when idle lanes can take the rest. */
+  private nextBatchSize(): number {
+    const parts = Math.max(1, Math.min(this.lanes - this.active + 1, Math.floor(this.waiting.length / this.splitAt)));
+    return Math.min(this.maxBatch, Math.ceil(this.waiting.length / parts));
+  }
+
+  /**
+   * One turn of the event loop (no timer) before taking a batch: the calls made in the same turn as
+   * the first go with it, and callers just answered by a batch, who may erase again at once, join
+   * those already waiting. Without it, a lone call that arrived during a batch would go alone, then
+   * the rest, and so on in turns.
+   */
+  private async turn(): Promise<void> {
+    this.taking += 1;
     try {
-      await nextTurn(); // the calls made in the same turn as the first go with it
+      await nextTurn();
+    } finally {
+      this.taking -= 1;
+    }
+  }
+
+  private async lane(): Promise<void> {
+    try {
+      await this.turn();
       while (this.waiting.length > 0) {
-        const batch = this.waiting.splice(0, this.maxBatch);
+        const batch = this.waiting.splice(0, this.nextBatchSize());
+        while (this.active < this.lanes && this.waiting.length >= this.splitAt) this.startLane();
         this.batches += 1;
         this.cases += batch.length;
         await this.runBatch(batch);
-        // One turn of the event loop (no timer) before the next batch: the callers just answered
-        // may erase again at once, and should join those already waiting. Without it, a lone
-        // call that arrived during the batch would go alone, then the rest, and so on in turns.
-        await nextTurn();
+        await this.turn();
       }
     } finally {
-      this.running = false;
+      this.active -= 1;
     }
   }
 

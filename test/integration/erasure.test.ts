@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import type { EraseInput } from '../../src/activities/contract';
-import { eraseCase, eraseCases, erasureGroupCommitFor } from '../../src/activities/erasure';
+import { eraseCase, eraseCases, erasureGroupCommitFor, type CaseErasure } from '../../src/activities/erasure';
 import { createLeadActivities } from '../../src/activities/lead-activities';
 import { appendAudit, appendAuditMany, auditHash, verifyAuditChain } from '../../src/db/audit';
 import { aMissingCaseId, casesWithPersonalData } from '../support/erasable-cases';
@@ -120,6 +120,28 @@ describe('eraseLeadData on Postgres', () => {
       { erased: true }, { notFound: true }, { erased: true }, { erased: false },
     ]);
     expect(await count('SELECT count(*)::int AS n FROM erasure_records WHERE case_id = ANY($1::uuid[])', [a, b])).toBe(2);
+  });
+
+  test('sets erased at once in several transactions, overlapping and in opposite orders, neither deadlock nor erase a case twice', async () => {
+    const ids = await casesWithPersonalData(stack.db, 40);
+    const at = new Date().toISOString();
+    const forward = ids.slice(0, 30);
+    const backward = ids.slice(10).reverse();
+    const middle = ids.slice(5, 35);
+    const [a, b, c] = await Promise.all([forward, backward, middle].map((set) => eraseCases(stack.db, set.map((id) => erasure(id, at)))));
+    // Every case erased by exactly one of the sets that named it.
+    for (const id of ids) {
+      const erasedBy = [[forward, a], [backward, b], [middle, c]].filter(([set, results]) => {
+        const i = (set as string[]).indexOf(id);
+        const result = i >= 0 ? (results as CaseErasure[])[i] : undefined;
+        return result !== undefined && 'erased' in result && result.erased;
+      });
+      expect(erasedBy).toHaveLength(1);
+    }
+    expect(await count('SELECT count(*)::int AS n FROM erasure_records WHERE case_id = ANY($1::uuid[])', ids)).toBe(ids.length);
+    expect(await count(`SELECT count(*)::int AS n FROM audit_events WHERE action = 'lead.erased' AND target_id = ANY($1::text[])`, ids)).toBe(ids.length);
+    expect(await count('SELECT count(*)::int AS n FROM identities WHERE case_id = ANY($1::uuid[])', ids)).toBe(0);
+    expect(await verifyAuditChain(stack.db.manager)).toBeNull();
   });
 
   test('eraseCase erases one case, and refuses a missing one with a non-retryable case_not_found', async () => {

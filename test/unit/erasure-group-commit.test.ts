@@ -77,7 +77,7 @@ describe('ErasureGroupCommit', () => {
 
   test('a batch carries at most maxBatch erasures; the rest follow in the next ones', async () => {
     const db = fakeDatabase();
-    const groupCommit = new ErasureGroupCommit(db.eraseBatch, 2);
+    const groupCommit = new ErasureGroupCommit(db.eraseBatch, { maxBatch: 2 });
     const all = ['c1', 'c2', 'c3', 'c4', 'c5'].map((id) => groupCommit.erase(anErasure(id)));
     for (let i = 0; i < 3; i++) {
       await settle();
@@ -85,6 +85,80 @@ describe('ErasureGroupCommit', () => {
     }
     await Promise.all(all);
     expect(db.batches.map((b) => b.caseIds)).toEqual([['c1', 'c2'], ['c3', 'c4'], ['c5']]);
+  });
+
+  test('many erasures made together are shared between two batches that run at once', async () => {
+    const db = fakeDatabase();
+    const groupCommit = new ErasureGroupCommit(db.eraseBatch, { lanes: 2, splitAt: 20 });
+    const ids = Array.from({ length: 100 }, (_, i) => `c${i}`);
+    const all = ids.map((id) => groupCommit.erase(anErasure(id)));
+    await settle();
+    // Both in flight before either is answered.
+    expect(db.batches.map((b) => b.caseIds)).toEqual([ids.slice(0, 50), ids.slice(50)]);
+    db.batches[1].answer(db.batches[1].caseIds.map(() => ({ erased: true })));
+    db.batches[0].answer(db.batches[0].caseIds.map(() => ({ erased: true })));
+    await expect(Promise.all(all)).resolves.toHaveLength(100);
+    expect(groupCommit.stats()).toEqual({ batches: 2, cases: 100, meanBatchSize: 50 });
+  });
+
+  test('callers answered by one batch go again while the other batch still runs: the two take turns', async () => {
+    const db = fakeDatabase();
+    const groupCommit = new ErasureGroupCommit(db.eraseBatch, { lanes: 2, splitAt: 2 });
+    const slot = async (caseIds: string[]) => {
+      for (const caseId of caseIds) await groupCommit.erase(anErasure(caseId));
+    };
+    const slots = Promise.all([slot(['a1', 'a2']), slot(['b1', 'b2']), slot(['c1', 'c2']), slot(['d1', 'd2'])]);
+    await settle();
+    expect(db.batches.map((b) => b.caseIds)).toEqual([['a1', 'b1'], ['c1', 'd1']]);
+    db.batches[0].answer([{ erased: true }, { erased: true }]);
+    await settle();
+    // The second batch has not answered, and the first one's callers are already in a third.
+    expect(db.batches.map((b) => b.caseIds)).toEqual([['a1', 'b1'], ['c1', 'd1'], ['a2', 'b2']]);
+    db.batches[1].answer([{ erased: true }, { erased: true }]);
+    await settle();
+    expect(db.batches.map((b) => b.caseIds)).toEqual([['a1', 'b1'], ['c1', 'd1'], ['a2', 'b2'], ['c2', 'd2']]);
+    db.batches[2].answer([{ erased: true }, { erased: true }]);
+    db.batches[3].answer([{ erased: true }, { erased: true }]);
+    await slots;
+  });
+
+  test('a few erasures made while a batch runs wait for it; as many as splitAt start a second batch at once', async () => {
+    const db = fakeDatabase();
+    const groupCommit = new ErasureGroupCommit(db.eraseBatch, { lanes: 2, splitAt: 3 });
+    const first = groupCommit.erase(anErasure('c1'));
+    await settle();
+    const few = ['c2', 'c3'].map((id) => groupCommit.erase(anErasure(id)));
+    await settle();
+    expect(db.batches).toHaveLength(1);
+    const third = groupCommit.erase(anErasure('c4'));
+    await settle();
+    expect(db.batches.map((b) => b.caseIds)).toEqual([['c1'], ['c2', 'c3', 'c4']]);
+    // Never more than `lanes` at once: these wait for one of the two.
+    const more = ['c5', 'c6', 'c7', 'c8'].map((id) => groupCommit.erase(anErasure(id)));
+    await settle();
+    expect(db.batches).toHaveLength(2);
+    db.batches[0].answer([{ erased: true }]);
+    await settle();
+    expect(db.batches.map((b) => b.caseIds)).toEqual([['c1'], ['c2', 'c3', 'c4'], ['c5', 'c6', 'c7', 'c8']]);
+    db.batches[1].answer([{ erased: true }, { erased: true }, { erased: true }]);
+    db.batches[2].answer([{ erased: true }, { erased: true }, { erased: true }, { erased: true }]);
+    await Promise.all([first, ...few, third, ...more]);
+  });
+
+  test('with one lane, batches never overlap', async () => {
+    const db = fakeDatabase();
+    const groupCommit = new ErasureGroupCommit(db.eraseBatch, { lanes: 1, splitAt: 2 });
+    const all = Array.from({ length: 30 }, (_, i) => groupCommit.erase(anErasure(`c${i}`)));
+    await settle();
+    expect(db.batches.map((b) => b.caseIds.length)).toEqual([30]);
+    db.batches[0].answer(db.batches[0].caseIds.map(() => ({ erased: true })));
+    await Promise.all(all);
+  });
+
+  test('refuses settings that would never run a batch', () => {
+    const db = fakeDatabase();
+    expect(() => new ErasureGroupCommit(db.eraseBatch, { lanes: 0 })).toThrow(RangeError);
+    expect(() => new ErasureGroupCommit(db.eraseBatch, { maxBatch: 0 })).toThrow(RangeError);
   });
 
   test("each caller gets its own case's result, and a case that does not exist fails only its caller", async () => {
