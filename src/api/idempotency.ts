@@ -3,11 +3,34 @@ import type { RequestHandler } from 'express';
 import type { DataSource } from 'typeorm';
 import { AppError } from './errors';
 
+declare module 'express-serve-static-core' {
+  interface Request {
+    /** Set when the request carries an Idempotency-Key (every POST but intake). */
+    idempotency?: { scope: string; key: string; updateId: string };
+  }
+}
+
+/**
+ * How long a request that never stored its answer holds its key. After that it is taken to have
+ * died with its process (a crash, a kill, a lost connection to Postgres), and a repeat with the same
+ * key and body runs again instead of getting 409 for ever. A case or complaint action that runs
+ * again sends its Update with the same Update ID, so the workflow does not act twice.
+ */
+export const ABANDONED_AFTER_SECONDS = 120;
+
+/**
+ * The Update ID a request with an Idempotency-Key sends: the same for a repeat of it, so that the
+ * workflow answers a repeat from the first Update instead of acting again (Temporal keeps one
+ * Update per ID in a workflow run). A hash: it names no person and fits any key.
+ */
+const updateIdFor = (scope: string, key: string) => `idem-${createHash('sha256').update(`${scope}\n${key}`).digest('hex').slice(0, 40)}`;
+
 /**
  * Idempotency-Key for every POST: the first request's answer is stored (anything but a 5xx) and a
  * repeat with the same key and body gets it back without doing anything again. A key reused with a
- * different body is refused; a repeat while the first is still running gets 409. Intake has its own,
- * transactional handling (POST /v1/leads) and is skipped here.
+ * different body is refused; a repeat while the first is still running gets 409, unless the first
+ * was abandoned (ABANDONED_AFTER_SECONDS). Intake has its own, transactional handling
+ * (POST /v1/leads) and is skipped here.
  */
 export function idempotency(db: DataSource): RequestHandler {
   return async (req, res, next) => {
@@ -24,14 +47,25 @@ export function idempotency(db: DataSource): RequestHandler {
       if (inserted.length === 0) {
         const [prior] = await db.query('SELECT request_hash, status_code, response FROM idempotency_keys WHERE scope = $1 AND key = $2', [scope, key]);
         if (prior.request_hash !== requestHash) throw new AppError(422, 'idempotency_key_reused', 'this Idempotency-Key was already used for a different request');
-        if (prior.status_code === 0) throw new AppError(409, 'request_in_progress', 'a request with this Idempotency-Key is still being processed');
-        res.setHeader('idempotent-replayed', 'true');
-        res.status(prior.status_code).type(prior.status_code >= 400 ? 'application/problem+json' : 'application/json').send(JSON.stringify(prior.response));
-        return;
+        if (prior.status_code !== 0) {
+          res.setHeader('idempotent-replayed', 'true');
+          res.status(prior.status_code).type(prior.status_code >= 400 ? 'application/problem+json' : 'application/json').send(JSON.stringify(prior.response));
+          return;
+        }
+        // Still unanswered: running now, or abandoned by a request that died. Only one repeat can take it over.
+        const [{ n: takenOver }] = await db.query(
+          `WITH taken AS (
+             UPDATE idempotency_keys SET created_at = now()
+              WHERE scope = $1 AND key = $2 AND status_code = 0 AND created_at < now() - make_interval(secs => $3) RETURNING 1)
+           SELECT count(*)::int AS n FROM taken`,
+          [scope, key, ABANDONED_AFTER_SECONDS],
+        );
+        if (takenOver === 0) throw new AppError(409, 'request_in_progress', 'a request with this Idempotency-Key is still being processed', { retryable: true });
       }
     } catch (err) {
       return next(err);
     }
+    req.idempotency = { scope, key, updateId: updateIdFor(scope, key) };
     const send = res.json.bind(res);
     res.json = (body: unknown) => {
       const status = res.statusCode;

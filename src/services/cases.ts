@@ -170,9 +170,9 @@ const CONFLICT_CODES = new Set([
  * Sends one action to the case's workflow as an Update, so the caller gets the new state or the
  * refusal (with the workflow's stable code) in the same response.
  */
-export async function actOnCase<A>(deps: CaseDeps, caseId: string, update: UpdateDefinition<UpdateResult, [A]>, arg: A): Promise<UpdateResult> {
+export async function actOnCase<A>(deps: CaseDeps, caseId: string, update: UpdateDefinition<UpdateResult, [A]>, arg: A, updateId?: string): Promise<UpdateResult> {
   try {
-    return await deps.temporal.workflow.getHandle(leadWorkflowId(caseId)).executeUpdate(update, { args: [arg] });
+    return await deps.temporal.workflow.getHandle(leadWorkflowId(caseId)).executeUpdate(update, { args: [arg], updateId });
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
       const code = err.cause.type ?? 'refused';

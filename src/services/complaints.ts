@@ -377,14 +377,14 @@ export async function actOnComplaint<A>(
   deps: ComplaintDeps,
   actor: Actor,
   row: ComplaintRow,
-  action: { update: UpdateDefinition<ComplaintUpdateResult, [A]>; arg: A; audit: string; details: Record<string, unknown>; note?: string },
+  action: { update: UpdateDefinition<ComplaintUpdateResult, [A]>; arg: A; audit: string; details: Record<string, unknown>; note?: string; updateId?: string },
 ) {
   // A note is personal data: it is kept only if it can be sealed, so refuse before acting when the key is gone.
   const key = action.note ? await dataKeyOf(deps, row) : null;
   if (action.note && !key) throw new AppError(409, 'complaint_text_erased', "the complaint's personal data is erased; act without a note");
   let result: ComplaintUpdateResult;
   try {
-    result = await deps.temporal.workflow.getHandle(complaintWorkflowId(row.id)).executeUpdate(action.update, { args: [action.arg] });
+    result = await deps.temporal.workflow.getHandle(complaintWorkflowId(row.id)).executeUpdate(action.update, { args: [action.arg], updateId: action.updateId });
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
       const code = err.cause.type ?? 'refused';

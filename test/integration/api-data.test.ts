@@ -106,4 +106,47 @@ describe('Idempotency-Key on case actions', () => {
     const other = await stack.api(actors.broker(brokerId), 'POST', `/v1/leads/${caseId}/contact-attempts`, { ...attempt, outcome: 'no_answer' }, { 'idempotency-key': 'call-1' });
     expect([other.status, other.body.code]).toEqual([422, 'idempotency_key_reused']);
   });
+
+  test('a repeat of a request that died before storing its answer acts once: the workflow answers it from the first Update', async () => {
+    const ch = await aChannel(stack.db);
+    await aBroker(stack.db, ch.team);
+    const { caseId, brokerId } = await followUp(ch.id);
+    const attempt = { channel: 'phone', purpose: 'service', outcome: 'reached' };
+    const path = `/v1/leads/${caseId}/contact-attempts`;
+    const first = await stack.api(actors.broker(brokerId), 'POST', path, attempt, { 'idempotency-key': 'died-1' });
+    expect(first.status).toBe(201);
+    // As if the API process had died after the Update, before it stored the answer, long enough ago.
+    const scope = `broker:${brokerId}:POST ${path}`;
+    const [reset] = await stack.db.query(
+      `WITH r AS (UPDATE idempotency_keys SET status_code = 0, response = 'null', created_at = now() - interval '10 minutes' WHERE scope = $1 AND key = 'died-1' RETURNING 1)
+       SELECT count(*)::int AS n FROM r`,
+      [scope],
+    );
+    expect(reset.n).toBe(1);
+
+    const again = await stack.api(actors.broker(brokerId), 'POST', path, attempt, { 'idempotency-key': 'died-1' });
+    expect(again.status).toBe(201);
+    expect(again.headers.get('idempotent-replayed')).toBeNull(); // it ran again…
+    expect(again.body.contactAttempts).toBe(first.body.contactAttempts); // …and the workflow gave the first Update's answer
+    const [{ n }] = await stack.db.query('SELECT count(*)::int AS n FROM contact_log WHERE case_id = $1', [caseId]);
+    expect(n).toBe(1);
+    const [stored] = await stack.db.query('SELECT status_code FROM idempotency_keys WHERE scope = $1 AND key = $2', [scope, 'died-1']);
+    expect(stored.status_code).toBe(201);
+  });
+
+  test('a repeat while the first request may still be running is refused with 409, and does nothing', async () => {
+    const ch = await aChannel(stack.db);
+    await aBroker(stack.db, ch.team);
+    const { caseId, brokerId } = await followUp(ch.id);
+    const attempt = { channel: 'phone', purpose: 'service', outcome: 'reached' };
+    const path = `/v1/leads/${caseId}/contact-attempts`;
+    await stack.db.query(
+      `INSERT INTO idempotency_keys (scope, key, request_hash, status_code, response) VALUES ($1, 'running-1', encode(sha256(convert_to($2, 'UTF8')), 'hex'), 0, 'null')`,
+      [`broker:${brokerId}:POST ${path}`, JSON.stringify(attempt)],
+    );
+    const repeat = await stack.api(actors.broker(brokerId), 'POST', path, attempt, { 'idempotency-key': 'running-1' });
+    expect([repeat.status, repeat.body.code, repeat.body.retryable]).toEqual([409, 'request_in_progress', true]);
+    const [{ n }] = await stack.db.query('SELECT count(*)::int AS n FROM contact_log WHERE case_id = $1', [caseId]);
+    expect(n).toBe(0);
+  });
 });

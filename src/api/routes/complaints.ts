@@ -42,7 +42,7 @@ export function complaintRoutes(deps: ComplaintDeps): Router {
     const body = parse(firstResponseSchema, req.body);
     const row = await complaintOf(req);
     res.json(await actOnComplaint(deps, actorOf(req), row, {
-      update: firstResponseUpdate, arg: { by: by(req), via: body.via }, audit: 'complaint.first_response', details: { via: body.via }, note: body.note,
+      update: firstResponseUpdate, arg: { by: by(req), via: body.via }, audit: 'complaint.first_response', details: { via: body.via }, note: body.note, updateId: req.idempotency?.updateId,
     }));
   });
 
@@ -50,7 +50,7 @@ export function complaintRoutes(deps: ComplaintDeps): Router {
     const body = parse(complaintEscalationSchema, req.body);
     const row = await complaintOf(req);
     res.json(await actOnComplaint(deps, actorOf(req), row, {
-      update: escalateToGroupUpdate, arg: { by: by(req), teams: body.teams }, audit: 'complaint.escalated_to_group', details: { teams: body.teams }, note: body.reason,
+      update: escalateToGroupUpdate, arg: { by: by(req), teams: body.teams }, audit: 'complaint.escalated_to_group', details: { teams: body.teams }, note: body.reason, updateId: req.idempotency?.updateId,
     }));
   });
 
@@ -59,7 +59,7 @@ export function complaintRoutes(deps: ComplaintDeps): Router {
     const row = await complaintOf(req);
     res.json(await actOnComplaint(deps, actorOf(req), row, {
       update: closeComplaintUpdate, arg: { by: by(req), resolution: body.resolution, satisfaction: body.satisfaction },
-      audit: 'complaint.closed', details: { resolution: body.resolution, satisfaction: body.satisfaction }, note: body.note,
+      audit: 'complaint.closed', details: { resolution: body.resolution, satisfaction: body.satisfaction }, note: body.note, updateId: req.idempotency?.updateId,
     }));
   });
 

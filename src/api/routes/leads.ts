@@ -85,7 +85,7 @@ export function leadRoutes(deps: CaseDeps & { metrics: Metrics }): Router {
     const [notice] = await deps.db.query('SELECT 1 FROM consent_notices WHERE version = $1', [body.noticeVersion]);
     if (!notice) throw new AppError(422, 'unknown_notice_version', `consent notice version ${body.noticeVersion} does not exist`);
     const actor = actorOf(req);
-    const result = await actOnCase(deps, id, grantConsentUpdate, { ...body, source: `${actor.role}:${actor.sub}` });
+    const result = await actOnCase(deps, id, grantConsentUpdate, { ...body, source: `${actor.role}:${actor.sub}` }, req.idempotency?.updateId);
     await auditAction(deps, actor, 'consent.requested', id, { purposes: body.purposes, noticeVersion: body.noticeVersion });
     res.json(result.state);
   });
@@ -94,7 +94,7 @@ export function leadRoutes(deps: CaseDeps & { metrics: Metrics }): Router {
     const body = parse(withdrawSchema, req.body);
     const id = await caseOf(req);
     const actor = actorOf(req);
-    const result = await actOnCase(deps, id, withdrawConsentUpdate, { ...body, source: `${actor.role}:${actor.sub}` });
+    const result = await actOnCase(deps, id, withdrawConsentUpdate, { ...body, source: `${actor.role}:${actor.sub}` }, req.idempotency?.updateId);
     await auditAction(deps, actor, 'consent.withdrawal_requested', id, { purposes: body.purposes });
     res.json(result.state);
   });
@@ -103,7 +103,7 @@ export function leadRoutes(deps: CaseDeps & { metrics: Metrics }): Router {
     const body = parse(reviewSchema, req.body);
     const id = await caseOf(req);
     const actor = actorOf(req);
-    const result = await actOnCase(deps, id, reviewUpdate, { decision: body.decision, reviewerId: actor.sub });
+    const result = await actOnCase(deps, id, reviewUpdate, { decision: body.decision, reviewerId: actor.sub }, req.idempotency?.updateId);
     // The reason is free text a person typed: it stays in Postgres, beside the decision the workflow recorded.
     await deps.db.query(`UPDATE decisions SET result = result || jsonb_build_object('reason', $2::text) WHERE event_id = $1`, [result.eventId, body.reason]);
     await auditAction(deps, actor, 'review.decided', id, { decision: body.decision, eventId: result.eventId });
@@ -118,7 +118,7 @@ export function leadRoutes(deps: CaseDeps & { metrics: Metrics }): Router {
     const body = parse(humanReviewSchema, req.body);
     const id = await caseOf(req);
     const actor = actorOf(req);
-    const result = await actOnCase(deps, id, humanReviewUpdate, { requestedBy: `${actor.role}:${actor.sub}` });
+    const result = await actOnCase(deps, id, humanReviewUpdate, { requestedBy: `${actor.role}:${actor.sub}` }, req.idempotency?.updateId);
     await auditAction(deps, actor, 'human_review.requested', id);
     if (body.reason) await deps.db.query(`UPDATE decisions SET result = result || jsonb_build_object('reason', $2::text) WHERE event_id = $1`, [result.eventId, body.reason]);
     res.json(result.state);
@@ -132,7 +132,7 @@ export function leadRoutes(deps: CaseDeps & { metrics: Metrics }): Router {
       if (!check.ok) throw new AppError(422, 'marketing_text_violation', 'the marketing text breaks the advertising rules', { violations: check.violations });
     }
     const actor = actorOf(req);
-    const result = await actOnCase(deps, id, contactAttemptUpdate, { brokerId: actor.sub, channel: body.channel, purpose: body.purpose, outcome: body.outcome });
+    const result = await actOnCase(deps, id, contactAttemptUpdate, { brokerId: actor.sub, channel: body.channel, purpose: body.purpose, outcome: body.outcome }, req.idempotency?.updateId);
     if (body.note) await deps.db.query('UPDATE contact_log SET note = $2 WHERE event_id = $1', [result.eventId, body.note]);
     await auditAction(deps, actor, 'contact.logged', id, { channel: body.channel, purpose: body.purpose, outcome: body.outcome, eventId: result.eventId });
     res.status(201).json(result.state);
@@ -142,7 +142,7 @@ export function leadRoutes(deps: CaseDeps & { metrics: Metrics }): Router {
     parse(emptySchema, req.body);
     const id = await caseOf(req);
     const actor = actorOf(req);
-    const result = await actOnCase(deps, id, doNotContactUpdate, { by: `${actor.role}:${actor.sub}` });
+    const result = await actOnCase(deps, id, doNotContactUpdate, { by: `${actor.role}:${actor.sub}` }, req.idempotency?.updateId);
     await auditAction(deps, actor, 'contact.do_not_contact', id);
     res.json(result.state);
   });
@@ -151,7 +151,7 @@ export function leadRoutes(deps: CaseDeps & { metrics: Metrics }): Router {
     const body = parse(selectionSchema, req.body);
     const id = await caseOf(req);
     const actor = actorOf(req);
-    const result = await actOnCase(deps, id, selectionUpdate, { brokerId: actor.sub, productId: body.productId });
+    const result = await actOnCase(deps, id, selectionUpdate, { brokerId: actor.sub, productId: body.productId }, req.idempotency?.updateId);
     await auditAction(deps, actor, 'case.product_selected', id, { productId: body.productId });
     res.json(result.state);
   });
@@ -160,7 +160,7 @@ export function leadRoutes(deps: CaseDeps & { metrics: Metrics }): Router {
     const body = parse(outcomeSchema, req.body);
     const id = await caseOf(req);
     const actor = actorOf(req);
-    const result = await actOnCase(deps, id, outcomeUpdate, { brokerId: actor.sub, outcome: body.outcome });
+    const result = await actOnCase(deps, id, outcomeUpdate, { brokerId: actor.sub, outcome: body.outcome }, req.idempotency?.updateId);
     await auditAction(deps, actor, 'case.outcome', id, { outcome: body.outcome });
     res.json(result.state);
   });
@@ -174,7 +174,7 @@ export function leadRoutes(deps: CaseDeps & { metrics: Metrics }): Router {
       if (!broker.active) throw new AppError(422, 'broker_inactive', `broker ${body.brokerId} is not active`);
     }
     const actor = actorOf(req);
-    const result = await actOnCase(deps, id, assignmentUpdate, { brokerId: body.brokerId, by: `${actor.role}:${actor.sub}` });
+    const result = await actOnCase(deps, id, assignmentUpdate, { brokerId: body.brokerId, by: `${actor.role}:${actor.sub}` }, req.idempotency?.updateId);
     await auditAction(deps, actor, 'case.reassigned', id, { brokerId: body.brokerId });
     res.json(result.state);
   });
@@ -197,7 +197,7 @@ export function leadRoutes(deps: CaseDeps & { metrics: Metrics }): Router {
     const body = parse(legalHoldSchema, req.body);
     const id = await caseOf(req);
     const actor = actorOf(req);
-    const result = await actOnCase(deps, id, legalHoldUpdate, { hold: body.hold, by: `${actor.role}:${actor.sub}` });
+    const result = await actOnCase(deps, id, legalHoldUpdate, { hold: body.hold, by: `${actor.role}:${actor.sub}` }, req.idempotency?.updateId);
     await auditAction(deps, actor, body.hold ? 'legal_hold.placed' : 'legal_hold.released', id, { reason: body.reason });
     res.json(result.state);
   });
