@@ -19,6 +19,7 @@ import { codecRoutes, sessionRoutes } from './routes/codec';
 import { healthRoutes } from './routes/health';
 import { leadRoutes } from './routes/leads';
 import { complaintRoutes } from './routes/complaints';
+import { apiKeyRoutes } from './routes/api-keys';
 import { referenceRoutes } from './routes/reference';
 import { channelRoutes } from './routes/channels';
 
@@ -91,6 +92,7 @@ export function createApp(deps: AppDeps): Express {
   v1.use(idempotency(deps.db));
   v1.use(leadRoutes({ ...deps, metrics }));
   v1.use(referenceRoutes(deps));
+  v1.use(apiKeyRoutes(deps));
   v1.use(complaintRoutes(deps));
   v1.use(channelRoutes(deps));
   v1.use(auditRoutes(deps));

@@ -58,9 +58,12 @@ export function createAuthenticator(cfg: Config, db?: DataSource) {
   /** A channel partner's key: `lck_<keyId>.<secret>`, compared by hash in constant time. */
   async function verifyApiKey(key: string): Promise<Actor> {
     const m = /^lck_([0-9a-f]{16})\.([A-Za-z0-9_-]{20,100})$/.exec(key);
-    const [row] = m && db ? await db.query('SELECT channel_id, secret_hash, revoked_at FROM channel_api_keys WHERE key_id = $1', [m[1]]) : [];
+    // A key revoked at a time still ahead (a rotation's overlap) works until then.
+    const [row] = m && db
+      ? await db.query('SELECT channel_id, secret_hash, coalesce(revoked_at <= now(), false) AS revoked FROM channel_api_keys WHERE key_id = $1', [m[1]])
+      : [];
     const given = Buffer.from(m ? sha256(m[2]) : '');
-    if (!row || row.revoked_at || given.length !== row.secret_hash.length || !timingSafeEqual(given, Buffer.from(row.secret_hash))) {
+    if (!row || row.revoked || given.length !== row.secret_hash.length || !timingSafeEqual(given, Buffer.from(row.secret_hash))) {
       throw new AppError(401, 'invalid_api_key', 'the API key is unknown or revoked');
     }
     return { sub: `apikey:${m![1]}`, role: 'channel', channelId: row.channel_id };

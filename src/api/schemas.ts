@@ -113,6 +113,27 @@ export const marketingTextSchema = z.strictObject({
 
 export const apiKeyCreateSchema = z.strictObject({ label: z.string().trim().min(1).max(100) });
 
+export const apiKeyParams = z.object({ id: z.string().min(1).max(64), keyId: z.string().regex(/^[0-9a-f]{16}$/, 'a key ID is 16 hex digits') });
+
+const MAX_REVOKE_AHEAD_HOURS = 72;
+
+export const apiKeyRevokeSchema = z.strictObject({
+  reason: z.string().trim().min(1).max(500),
+  /** When the key stops working; now if left out. At most 72 hours ahead. */
+  at: z.iso.datetime({ offset: true })
+    .transform((v) => new Date(v))
+    .refine((d) => d.getTime() <= Date.now() + MAX_REVOKE_AHEAD_HOURS * 3_600_000, `at most ${MAX_REVOKE_AHEAD_HOURS} hours ahead`)
+    .optional(),
+});
+
+export const apiKeyRotateSchema = z.strictObject({
+  reason: z.string().trim().min(1).max(500),
+  /** How long the old key keeps working beside the new one, so the partner can switch without a gap. */
+  overlapHours: z.number().int().min(0).max(MAX_REVOKE_AHEAD_HOURS).default(24),
+  /** The new key's label; the old one's if left out. */
+  label: z.string().trim().min(1).max(100).optional(),
+});
+
 export const auditQuerySchema = z.strictObject({
   targetType: z.string().max(40).optional(),
   targetId: z.string().max(100).optional(),

@@ -100,6 +100,9 @@ describe('who may do what', () => {
     ['GET', '/v1/channels', ['admin', 'manager']],
     ['GET', '/v1/brokers', ['admin', 'manager']],
     ['POST', '/v1/channels/ch-online-ads/api-keys', ['admin'], {}],
+    ['GET', '/v1/channels/ch-online-ads/api-keys', ['admin']],
+    ['POST', '/v1/channels/ch-online-ads/api-keys/0123456789abcdef/revoke', ['admin'], {}],
+    ['POST', '/v1/channels/ch-online-ads/api-keys/0123456789abcdef/rotate', ['admin'], {}],
     ['GET', '/v1/audit', ['compliance']],
     ['GET', '/v1/leads/{id}/export', ['compliance']],
     ['GET', '/v1/reports/funnel?from=2026-01-01T00:00:00Z&to=2027-01-01T00:00:00Z', ['manager']],
@@ -155,6 +158,97 @@ describe('channel API keys', () => {
     await stack.db.query('UPDATE channel_api_keys SET revoked_at = now() WHERE key_id = $1', [issued.body.keyId]);
     const revoked = await stack.api(null, 'POST', '/v1/leads', aLead({ channelId: ch.id }), { 'x-api-key': key });
     expect(revoked.status).toBe(401);
+  });
+});
+
+describe('revoking and rotating channel API keys', () => {
+  const submit = (key: string, channelId: string) => stack.api(null, 'POST', '/v1/leads', aLead({ channelId }), { 'x-api-key': key });
+  const issue = async (channelId: string, label = 'partner prod') => (await stack.api(actors.admin(), 'POST', `/v1/channels/${channelId}/api-keys`, { label })).body;
+  const keysOf = async (channelId: string) => (await stack.api(actors.admin(), 'GET', `/v1/channels/${channelId}/api-keys`)).body.items as Record<string, unknown>[];
+  const auditOf = async (channelId: string) =>
+    (await stack.db.query(`SELECT action, actor_sub, details FROM audit_events WHERE target_type = 'channel' AND target_id = $1 ORDER BY id`, [channelId])) as { action: string; actor_sub: string; details: Record<string, unknown> }[];
+
+  test('a revoked key is refused at once, listed as revoked with who and why, and revoking it again is 409', async () => {
+    const ch = await aChannel(stack.db);
+    const key = await issue(ch.id);
+    const kept = await issue(ch.id, 'partner backup');
+    expect((await submit(key.apiKey, ch.id)).status).toBe(201);
+
+    const revoked = await stack.api(actors.admin('admin-1'), 'POST', `/v1/channels/${ch.id}/api-keys/${key.keyId}/revoke`, { reason: 'leaked in a partner ticket' });
+    expect(revoked.status).toBe(200);
+    expect(revoked.body).toMatchObject({ keyId: key.keyId, channelId: ch.id, state: 'revoked', revokedBy: 'admin-1', reason: 'leaked in a partner ticket', replacedBy: null });
+    expect([(await submit(key.apiKey, ch.id)).status, (await submit(key.apiKey, ch.id)).body.code]).toEqual([401, 'invalid_api_key']);
+    expect((await submit(kept.apiKey, ch.id)).status).toBe(201); // the channel's other key still works
+
+    const listed = await keysOf(ch.id);
+    expect(listed.map((k) => [k.keyId, k.state])).toEqual([[key.keyId, 'revoked'], [kept.keyId, 'active']]);
+    for (const k of listed) expect(Object.keys(k).sort()).toEqual(['channelId', 'createdAt', 'createdBy', 'keyId', 'label', 'reason', 'replacedBy', 'revokedAt', 'revokedBy', 'state']);
+    expect(JSON.stringify(listed)).not.toContain(key.apiKey.split('.')[1]);
+
+    const again = await stack.api(actors.admin(), 'POST', `/v1/channels/${ch.id}/api-keys/${key.keyId}/revoke`, { reason: 'again' });
+    expect([again.status, again.body.code]).toEqual([409, 'api_key_revoked']);
+    expect((await auditOf(ch.id)).filter((a) => a.action === 'channel.api_key_revoked')).toEqual([
+      { action: 'channel.api_key_revoked', actor_sub: 'admin-1', details: { keyId: key.keyId, revokedAt: revoked.body.revokedAt } },
+    ]);
+  });
+
+  test("a key is found only under its own channel; bad input is refused and changes nothing", async () => {
+    const ch = await aChannel(stack.db);
+    const other = await aChannel(stack.db);
+    const key = await issue(ch.id);
+    const elsewhere = await stack.api(actors.admin(), 'POST', `/v1/channels/${other.id}/api-keys/${key.keyId}/revoke`, { reason: 'x' });
+    expect([elsewhere.status, elsewhere.body.code]).toEqual([404, 'api_key_not_found']);
+    const noChannel = await stack.api(actors.admin(), 'GET', '/v1/channels/no-such-channel/api-keys');
+    expect([noChannel.status, noChannel.body.code]).toEqual([404, 'channel_not_found']);
+    const tooFar = new Date(Date.now() + 73 * 3_600_000).toISOString();
+    for (const [path, body] of [
+      [`/v1/channels/${ch.id}/api-keys/${key.keyId}/revoke`, { reason: 'later', at: tooFar }],
+      [`/v1/channels/${ch.id}/api-keys/${key.keyId}/revoke`, {}],
+      [`/v1/channels/${ch.id}/api-keys/not-a-key-id/revoke`, { reason: 'x' }],
+      [`/v1/channels/${ch.id}/api-keys/${key.keyId}/rotate`, { reason: 'x', overlapHours: 100 }],
+    ] as const) {
+      const res = await stack.api(actors.admin(), 'POST', path, body);
+      expect([path, res.status, res.body.code]).toEqual([path, 422, 'validation_failed']);
+    }
+    expect((await keysOf(ch.id)).map((k) => k.state)).toEqual(['active']);
+    expect((await submit(key.apiKey, ch.id)).status).toBe(201);
+  });
+
+  test('rotation: the new key works at once, the old one until its overlap ends, and a revocation can be brought forward but not put off', async () => {
+    const ch = await aChannel(stack.db);
+    const old = await issue(ch.id, 'partner prod');
+    const rotated = await stack.api(actors.admin('admin-2'), 'POST', `/v1/channels/${ch.id}/api-keys/${old.keyId}/rotate`, { reason: 'yearly rotation', overlapHours: 2 });
+    expect(rotated.status).toBe(201);
+    expect(rotated.body).toMatchObject({ channelId: ch.id, label: 'partner prod', replaced: { keyId: old.keyId, state: 'expiring', replacedBy: rotated.body.keyId, reason: 'yearly rotation' } });
+    const overlapMs = new Date(rotated.body.replaced.revokedAt).getTime() - Date.now();
+    expect(overlapMs).toBeGreaterThan(110 * 60_000);
+    expect(overlapMs).toBeLessThanOrEqual(2 * 3_600_000);
+
+    expect((await submit(rotated.body.apiKey, ch.id)).status).toBe(201);
+    expect((await submit(old.apiKey, ch.id)).status).toBe(201); // still in its overlap
+    const twice = await stack.api(actors.admin(), 'POST', `/v1/channels/${ch.id}/api-keys/${old.keyId}/rotate`, { reason: 'again' });
+    expect([twice.status, twice.body.code]).toEqual([409, 'api_key_revoked']);
+
+    const putOff = await stack.api(actors.admin(), 'POST', `/v1/channels/${ch.id}/api-keys/${old.keyId}/revoke`, { reason: 'keep it longer', at: new Date(Date.now() + 48 * 3_600_000).toISOString() });
+    expect([putOff.status, putOff.body.code]).toEqual([409, 'revocation_would_extend']);
+    expect((await keysOf(ch.id)).find((k) => k.keyId === old.keyId)?.revokedAt).toBe(rotated.body.replaced.revokedAt);
+
+    const now = await stack.api(actors.admin(), 'POST', `/v1/channels/${ch.id}/api-keys/${old.keyId}/revoke`, { reason: 'partner switched early' });
+    expect(now.body).toMatchObject({ state: 'revoked', replacedBy: rotated.body.keyId });
+    expect((await submit(old.apiKey, ch.id)).status).toBe(401);
+    expect((await submit(rotated.body.apiKey, ch.id)).status).toBe(201);
+    expect((await auditOf(ch.id)).map((a) => a.action)).toEqual([
+      'channel.api_key_issued', 'channel.api_key_issued', 'channel.api_key_rotated', 'channel.api_key_revoked',
+    ]);
+  });
+
+  test('an old key whose overlap has run out is refused without anyone revoking it', async () => {
+    const ch = await aChannel(stack.db);
+    const old = await issue(ch.id);
+    const rotated = (await stack.api(actors.admin(), 'POST', `/v1/channels/${ch.id}/api-keys/${old.keyId}/rotate`, { reason: 'rotation', overlapHours: 0 })).body;
+    expect(rotated.replaced.state).toBe('revoked');
+    expect((await submit(old.apiKey, ch.id)).status).toBe(401);
+    expect((await submit(rotated.apiKey, ch.id)).status).toBe(201);
   });
 });
 

@@ -68,7 +68,7 @@ export const actors = {
   manager: (): Actor => ({ sub: 'm1', role: 'manager' }),
   risk: (): Actor => ({ sub: 'r1', role: 'risk_officer' }),
   compliance: (): Actor => ({ sub: 'c1', role: 'compliance' }),
-  admin: (): Actor => ({ sub: 'a1', role: 'admin' }),
+  admin: (sub = 'a1'): Actor => ({ sub, role: 'admin' }),
 };
 
 import type { DataSource } from 'typeorm';

@@ -2,9 +2,9 @@ import { Router } from 'express';
 import type { DataSource } from 'typeorm';
 import { checkMarketingText } from '../../domain/marketing-text';
 import { appendAudit } from '../../db/audit';
-import { actorOf, newApiKey, requireRole } from '../auth';
+import { actorOf, requireRole } from '../auth';
 import { AppError } from '../errors';
-import { apiKeyCreateSchema, brokerSchema, channelSchema, lenderSchema, marketingTextSchema, productSchema } from '../schemas';
+import { brokerSchema, channelSchema, lenderSchema, marketingTextSchema, productSchema } from '../schemas';
 
 
 /** The matrices the rules read (lenders, products, channels, brokers) and the marketing-text check. */
@@ -91,20 +91,6 @@ export function referenceRoutes(deps: { db: DataSource }): Router {
       if ((err as { code?: string }).code === FK) return next(new AppError(422, 'unknown_lender', `lender ${body.lenderId} does not exist`));
       next(err);
     }
-  });
-
-  r.post('/channels/:id/api-keys', requireRole('admin'), async (req, res) => {
-    const body = apiKeyCreateSchema.parse(req.body ?? {});
-    const channelId = String(req.params.id);
-    const [channel] = await deps.db.query('SELECT 1 FROM channels WHERE id = $1', [channelId]);
-    if (!channel) throw new AppError(404, 'channel_not_found', `channel ${channelId} was not found`);
-    const actor = actorOf(req);
-    const key = newApiKey();
-    await deps.db.transaction(async (m) => {
-      await m.query('INSERT INTO channel_api_keys (key_id, channel_id, label, secret_hash, created_by) VALUES ($1,$2,$3,$4,$5)', [key.keyId, channelId, body.label, key.secretHash, actor.sub]);
-      await appendAudit(m, { actorSub: actor.sub, actorRole: actor.role, action: 'channel.api_key_issued', targetType: 'channel', targetId: channelId, details: { keyId: key.keyId } });
-    });
-    res.status(201).json({ keyId: key.keyId, channelId, label: body.label, apiKey: key.key, note: 'shown once: store it now' });
   });
 
   r.post('/marketing-texts/check', (req, res) => {
