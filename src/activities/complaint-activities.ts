@@ -21,11 +21,12 @@ export function createComplaintActivities({ db }: { db: DataSource }): Complaint
       const result = await db.query(
         `UPDATE complaints SET state=$3, first_response_due_at=$4, first_responded_at=$5, late_first_response=$6, resolution_due_at=$7,
            late_resolution=$8, next_due_at=$9, escalated_teams=$10, escalated_at=$11, times_reopened=$12, do_not_contact=$13,
-           resolution=$14, satisfaction=$15, closed_at=$16, retention_due_at=$17, projection_seq=$2, updated_at=now()
+           resolution=$14, satisfaction=$15, closed_at=$16, retention_due_at=$17, legal_hold=$18, projection_seq=$2, updated_at=now()
          WHERE id=$1 AND projection_seq < $2`,
         [
           complaintId, seq, p.state, p.firstResponseDueAt, p.firstRespondedAt, p.lateFirstResponse, p.resolutionDueAt, p.lateResolution,
           p.nextDueAt, p.escalatedTeams, p.escalatedAt, p.timesReopened, p.doNotContact, p.resolution, p.satisfaction, p.closedAt, p.retentionDueAt,
+          p.legalHold ?? false,
         ],
       );
       const affected = Array.isArray(result) ? result[1] : 0;

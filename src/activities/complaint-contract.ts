@@ -24,6 +24,8 @@ export interface ComplaintProjection {
   satisfaction: Satisfaction | null;
   closedAt: string | null;
   retentionDueAt: string | null;
+  /** Absent from the projections of workflows that began before complaints could be held: false. */
+  legalHold?: boolean;
 }
 
 export type ComplaintEventKind =
@@ -33,7 +35,9 @@ export type ComplaintEventKind =
   | 'escalated_to_group'
   | 'resolution_late'
   | 'reopened'
-  | 'closed';
+  | 'closed'
+  | 'legal_hold_placed'
+  | 'legal_hold_released';
 
 export interface ComplaintEventInput {
   complaintId: string;

@@ -97,6 +97,7 @@ export const complaintViewSchema = z
     escalatedTo: z.object({ teams: z.array(z.enum(COMPLAINT_TEAMS)), at: z.string() }).nullable(),
     timesReopened: z.number().int(),
     retentionDueAt: at,
+    legalHold: z.boolean(),
   })
   .passthrough()
   .describe('a complaint: IDs, codes and times only, unless the caller may read its text (GET one)');

@@ -180,7 +180,7 @@ async function startComplaintWorkflow(deps: ComplaintDeps, input: ComplaintCaseI
 const COMPLAINT_COLUMNS = `c.id, c.workflow_id, c.case_id, c.channel_id, c.broker_id, c.category, c.requested_priority, c.priority, c.priority_raised_by,
   c.about_contact, c.do_not_contact, c.state, c.filed_by, c.filed_at, c.key_scope, c.first_response_due_at, c.first_responded_at,
   c.late_first_response, c.resolution_due_at, c.late_resolution, c.next_due_at, c.escalated_teams, c.escalated_at, c.times_reopened,
-  c.resolution, c.satisfaction, c.closed_at, c.retention_due_at, c.erased_at,
+  c.resolution, c.satisfaction, c.closed_at, c.retention_due_at, c.erased_at, c.legal_hold,
   lc.broker_id AS case_broker_id, lc.submitted_by AS case_submitted_by`;
 
 type ComplaintRow = Record<string, unknown> & {
@@ -222,6 +222,7 @@ function viewOf(r: ComplaintRow) {
     escalatedTo: r.escalated_teams ? { teams: r.escalated_teams, at: iso(r.escalated_at) } : null,
     timesReopened: r.times_reopened as number,
     retentionDueAt: iso(r.retention_due_at),
+    legalHold: r.legal_hold as boolean,
     erasedAt: iso(r.erased_at),
   };
 }
@@ -250,6 +251,7 @@ function stateView(s: ComplaintCaseState) {
     escalatedTo: s.escalatedTo,
     timesReopened: s.timesReopened,
     retentionDueAt: s.retentionDueAt,
+    legalHold: (s.legalHold ?? null) !== null,
     erasedAt: s.erasedAt,
   };
 }
@@ -367,7 +369,7 @@ function decodeCursor(cursor: string): [string, string] {
 
 // ---------------------------------------------------------------- acting
 /** Refusals that mean "not in this state" rather than "not allowed". */
-const CONFLICT_CODES = new Set(['complaint_closed', 'already_responded', 'first_response_pending', 'already_escalated']);
+const CONFLICT_CODES = new Set(['complaint_closed', 'already_responded', 'first_response_pending', 'already_escalated', 'complaint_text_erased', 'hold_the_case', 'already_on_hold', 'not_on_hold']);
 
 /**
  * Sends one action to the complaint's workflow as an Update, attaches the sealed note to the event

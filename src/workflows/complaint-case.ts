@@ -7,7 +7,6 @@ import {
   proxyActivities,
   setCurrentDetails,
   setHandler,
-  sleep,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { ComplaintActivities, ComplaintEventInput, ComplaintNotificationInput } from '../activities/complaint-contract';
@@ -22,6 +21,7 @@ import { leadWorkflowId } from '../temporal/names';
 import { BrokerIdKey, ChannelIdKey, ComplaintPriorityKey, ComplaintStateKey, SlaDueAtKey } from '../temporal/search-attributes';
 import {
   closeComplaintUpdate,
+  complaintLegalHoldUpdate,
   complaintOpenedUpdate,
   complaintStateQuery,
   escalateToGroupUpdate,
@@ -65,6 +65,8 @@ export async function complaintCase(input: ComplaintCaseInput): Promise<Complain
   let opened = false;
   /** Bumped by every action, so the deadline loop plans its next timer again. */
   let version = 0;
+  /** Set as the erasure of the description starts: from then on a legal hold comes too late. */
+  let erasing = false;
 
   const now = () => new Date(Date.now());
   const nextEventId = (kind: string) => `${id}:${++state.seq}:${kind}`;
@@ -87,6 +89,7 @@ export async function complaintCase(input: ComplaintCaseInput): Promise<Complain
       case 'escalated':
         return `the cross-team group (${state.escalatedTo?.teams.join(', ')}) to resolve it (due ${due})`;
       case 'closed':
+        if (state.legalHold && state.retentionDueAt) return `the release of its legal hold (placed ${state.legalHold.placedAt}); retention then runs on, and its description is erased`;
         return state.retentionDueAt ? `the end of retention on ${state.retentionDueAt}, then erasure of its description` : 'nothing: closed';
       default:
         return 'nothing: description erased';
@@ -109,6 +112,7 @@ export async function complaintCase(input: ComplaintCaseInput): Promise<Complain
         `**Waiting for:** ${waitingFor()}`,
         `**Priority:** ${facts.priority}${facts.priorityRaisedBy.length ? ` (raised by ${facts.priorityRaisedBy.join(', ')})` : ''} · **Category:** ${facts.category} · **Reopened:** ${state.timesReopened}`,
         `**Case:** ${facts.caseId ?? 'none'} · **Channel:** ${facts.channelId ?? 'none'} · **Broker:** ${facts.brokerId ?? 'none'} · **Do-not-contact:** ${state.doNotContact}`,
+        ...(state.legalHold ? [`**Legal hold:** since ${state.legalHold.placedAt}, by ${state.legalHold.by}`] : []),
       ].join('\n'),
     );
   }
@@ -136,6 +140,7 @@ export async function complaintCase(input: ComplaintCaseInput): Promise<Complain
         satisfaction: state.satisfaction,
         closedAt: state.closedAt,
         retentionDueAt: state.retentionDueAt,
+        legalHold: state.legalHold !== null,
       },
     });
   }
@@ -227,7 +232,11 @@ export async function complaintCase(input: ComplaintCaseInput): Promise<Complain
       state.closedAt = at.toISOString();
       state.resolutionClock = null;
       state.state = 'closed';
-      if (facts.keyScope === 'complaint') state.retentionDueAt = new Date(at.getTime() + policy.retention.unconvertedDays * DAY).toISOString();
+      if (facts.keyScope === 'complaint') {
+        state.retentionDueAt = new Date(at.getTime() + policy.retention.unconvertedDays * DAY).toISOString();
+        // Held before it closed: retention has not started; all of it is left for after the release.
+        if (state.legalHold) state.legalHold.remainingMs = policy.retention.unconvertedDays * DAY;
+      }
       version++;
       await commit();
       if (satisfaction === 'dissatisfied') await notify('complaint_closed_dissatisfied', COMPLIANCE, { resolution });
@@ -237,6 +246,36 @@ export async function complaintCase(input: ComplaintCaseInput): Promise<Complain
       validator: (_arg) => {
         if (isClosed()) refuse('complaint_closed', `the complaint is ${state.state}`);
         if (!state.firstRespondedAt) refuse('first_response_pending', 'a complaint is closed after its first response');
+      },
+    },
+  );
+
+  setHandler(
+    complaintLegalHoldUpdate,
+    async ({ hold, by }): Promise<ComplaintUpdateResult> => {
+      // The state changes before anything is awaited, so the retention timer cannot slip past a hold.
+      const at = now();
+      if (hold) {
+        const retentionRunning = state.state === 'closed' && state.retentionDueAt !== null;
+        state.legalHold = { placedAt: at.toISOString(), by, remainingMs: retentionRunning ? Math.max(0, Date.parse(state.retentionDueAt!) - at.getTime()) : null };
+      } else {
+        const remaining = state.legalHold?.remainingMs ?? null;
+        if (remaining !== null) state.retentionDueAt = new Date(at.getTime() + remaining).toISOString();
+        state.legalHold = null;
+      }
+      version++;
+      const eventId = await record(hold ? 'legal_hold_placed' : 'legal_hold_released', by, hold ? {} : { retentionDueAt: state.retentionDueAt });
+      await commit();
+      return { eventId, state };
+    },
+    {
+      validator: ({ hold }) => {
+        if (state.state === 'erased' || erasing) refuse('complaint_text_erased', 'the complaint’s description is erased; there is nothing left to hold');
+        if (facts.keyScope === 'case') {
+          refuse('hold_the_case', 'this complaint’s description is sealed with its case’s data key and erased with the case: put the case on legal hold');
+        }
+        if (hold && state.legalHold) refuse('already_on_hold', 'the complaint is already under legal hold');
+        if (!hold && !state.legalHold) refuse('not_on_hold', 'the complaint is not under legal hold');
       },
     },
   );
@@ -302,8 +341,18 @@ export async function complaintCase(input: ComplaintCaseInput): Promise<Complain
   }
 
   if (state.retentionDueAt) {
-    // No case key covers this description: the complaint erases its own after the retention period.
-    await sleep(Math.max(1, Date.parse(state.retentionDueAt) - Date.now()));
+    // No case key covers this description: the complaint erases its own after the retention period,
+    // whose clock stops while a legal hold lasts. (The wait is one timer, as the sleep before holds
+    // existed was, so histories recorded then replay the same.)
+    while (true) {
+      if (state.legalHold) {
+        await condition(() => state.legalHold === null);
+        continue;
+      }
+      const held = await condition(() => state.legalHold !== null, Math.max(1, Date.parse(state.retentionDueAt) - Date.now()));
+      if (!held) break;
+    }
+    erasing = true;
     const at = now().toISOString();
     await activities.eraseComplaintData({ complaintId: id, eventId: nextEventId('erase'), at });
     state.state = 'erased';
@@ -340,5 +389,6 @@ function initialComplaintState(input: ComplaintCaseInput): ComplaintCaseState {
     closedAt: null,
     retentionDueAt: null,
     erasedAt: null,
+    legalHold: null,
   };
 }

@@ -75,6 +75,11 @@ export interface ComplaintCaseState {
   closedAt: string | null;
   retentionDueAt: string | null;
   erasedAt: string | null;
+  /**
+   * A legal hold keeps the description past its retention: the clock stops while it lasts.
+   * `remainingMs` is what was left of retention when it stopped (null while the complaint is open).
+   */
+  legalHold: { placedAt: string; by: string; remainingMs: number | null } | null;
 }
 
 // ---- updates: the caller gets the new state or the refusal ----
@@ -92,6 +97,11 @@ export interface CloseComplaintUpdate {
   satisfaction: Satisfaction;
 }
 
+export interface ComplaintLegalHoldUpdate {
+  hold: boolean;
+  by: string;
+}
+
 /** What every update returns: the event it recorded (to attach a sealed note to) and the complaint afterwards. */
 export interface ComplaintUpdateResult {
   eventId: string;
@@ -103,5 +113,6 @@ export const complaintOpenedUpdate = defineUpdate<ComplaintUpdateResult, []>('aw
 export const firstResponseUpdate = defineUpdate<ComplaintUpdateResult, [FirstResponseUpdate]>('respond');
 export const escalateToGroupUpdate = defineUpdate<ComplaintUpdateResult, [EscalateToGroupUpdate]>('escalateToGroup');
 export const closeComplaintUpdate = defineUpdate<ComplaintUpdateResult, [CloseComplaintUpdate]>('close');
+export const complaintLegalHoldUpdate = defineUpdate<ComplaintUpdateResult, [ComplaintLegalHoldUpdate]>('legalHold');
 
 export const complaintStateQuery = defineQuery<ComplaintCaseState>('state');

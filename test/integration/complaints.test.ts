@@ -204,6 +204,41 @@ describe('working a complaint through the API', () => {
   });
 });
 
+describe('legal hold', () => {
+  test('compliance holds a no-case complaint after it closes: the hold is stored, shown and audited, its reason sealed with the event, then released; a case complaint is refused', async () => {
+    const id = (await file(compliance, { category: 'other', priority: 'normal', description: '诉讼中的投诉', customer: { phone: '13300005555' } })).body.complaintId;
+    await act(compliance, id, 'first-response', { via: 'letter' });
+    const closed = await act(compliance, id, 'close', { resolution: 'not_upheld', satisfaction: 'neutral' });
+    expect(closed.body).toMatchObject({ state: 'closed', legalHold: false });
+    const dueBefore = closed.body.retentionDueAt as string;
+
+    expect((await act(manager, id, 'legal-hold', { hold: true, reason: 'court order' })).body.code).toBe('forbidden');
+    expect((await act(compliance, id, 'legal-hold', { hold: true })).body.code).toBe('validation_failed');
+    const held = await act(compliance, id, 'legal-hold', { hold: true, reason: '法院调取令' });
+    expect([held.status, held.body.legalHold]).toEqual([200, true]);
+    expect((await act(compliance, id, 'legal-hold', { hold: true, reason: 'again' })).body.code).toBe('already_on_hold');
+    await eventually(async () => (await stack.db.query('SELECT legal_hold FROM complaints WHERE id = $1', [id]))[0].legal_hold === true, 'the held projection');
+    expect((await stack.api(compliance, 'GET', `/v1/complaints/${id}`)).body.legalHold).toBe(true);
+
+    const released = await act(compliance, id, 'legal-hold', { hold: false, reason: 'case dismissed' });
+    expect(released.body.legalHold).toBe(false);
+    expect(Date.parse(released.body.retentionDueAt)).toBeGreaterThanOrEqual(Date.parse(dueBefore)); // the clock stood still while held
+    const audits = (await auditActions(id)).filter((a) => a.action.startsWith('complaint.legal_hold'));
+    expect(audits).toEqual([
+      { action: 'complaint.legal_hold_placed', details: { state: 'closed', eventId: expect.stringMatching(/:legal_hold_placed$/) } },
+      { action: 'complaint.legal_hold_released', details: { state: 'closed', eventId: expect.stringMatching(/:legal_hold_released$/) } },
+    ]);
+    // The reasons are sealed with their events, never in the audit trail: compliance reads them on the complaint.
+    const events = (await stack.api(compliance, 'GET', `/v1/complaints/${id}`)).body.events.filter((e: any) => e.kind.startsWith('legal_hold'));
+    expect(events.map((e: any) => [e.kind, e.note])).toEqual([['legal_hold_placed', '法院调取令'], ['legal_hold_released', 'case dismissed']]);
+
+    const c = await aCaseInFollowUp();
+    const withCase = (await file(compliance, { caseId: c.caseId, category: 'other', description: '有案件的投诉' })).body.complaintId;
+    const refused = await act(compliance, withCase, 'legal-hold', { hold: true, reason: 'court order' });
+    expect([refused.status, refused.body.code]).toEqual([409, 'hold_the_case']);
+  });
+});
+
 describe('late first responses and the report', () => {
   test('a late first response is overdue in lists, escalated to compliance, and counted; the report agrees with the complaints this test filed', async () => {
     const c = await aCaseInFollowUp();

@@ -2,6 +2,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ComplaintPriorityKey, ComplaintStateKey, SlaDueAtKey } from '../../src/temporal/search-attributes';
 import {
   closeComplaintUpdate,
+  complaintLegalHoldUpdate,
   complaintOpenedUpdate,
   complaintStateQuery,
   escalateToGroupUpdate,
@@ -200,6 +201,73 @@ describe('closing with the satisfaction check', () => {
       await env.sleep(2 * DAY);
       expect(await handle.result()).toMatchObject({ state: 'erased' });
       expect(fakes.named('eraseComplaintData')).toEqual([expect.objectContaining({ complaintId: state.complaintId })]);
+    });
+  });
+});
+
+describe('legal hold on a complaint without a case', () => {
+  const close = { by: 'compliance:c1', resolution: 'upheld', satisfaction: 'satisfied' } as const;
+  const ownKey = () => complaintInput(env, { caseId: null, brokerId: null, keyScope: 'complaint' });
+
+  test('a hold during retention stops its clock: nothing is erased while it lasts, and the rest of the period runs after the release', async () => {
+    const fakes = new ComplaintFakes();
+    await withWorker(env, fakes, async (tq) => {
+      const handle = await startComplaint(env, tq, await ownKey());
+      await handle.executeUpdate(firstResponseUpdate, { args: [{ by: 'compliance:c1', via: 'phone' }] });
+      await handle.executeUpdate(closeComplaintUpdate, { args: [close] });
+      await env.sleep(30 * DAY);
+
+      const held = await handle.executeUpdate(complaintLegalHoldUpdate, { args: [{ hold: true, by: 'compliance:c2' }] });
+      expect(held.state.legalHold?.by).toBe('compliance:c2');
+      // What was left of the 90 days: 60, less the moments the update took to arrive.
+      expect(held.state.legalHold?.remainingMs).toBeLessThanOrEqual(60 * DAY);
+      expect(held.state.legalHold?.remainingMs).toBeGreaterThan(60 * DAY - HOUR);
+      expect(fakes.events('legal_hold_placed')).toHaveLength(1);
+      expect(fakes.named('projectComplaint').at(-1)?.projection.legalHold).toBe(true);
+      await env.sleep(200 * DAY); // well past the original due date
+      expect(fakes.named('eraseComplaintData')).toHaveLength(0);
+      expect(await refusal(handle.executeUpdate(complaintLegalHoldUpdate, { args: [{ hold: true, by: 'compliance:c2' }] }))).toBe('already_on_hold');
+
+      const released = await handle.executeUpdate(complaintLegalHoldUpdate, { args: [{ hold: false, by: 'compliance:c2' }] });
+      expect(released.state.legalHold).toBeNull();
+      expect(Date.parse(released.state.retentionDueAt!) - (await env.currentTimeMs())).toBeLessThanOrEqual(60 * DAY);
+      expect(Date.parse(released.state.retentionDueAt!) - (await env.currentTimeMs())).toBeGreaterThan(60 * DAY - HOUR);
+      expect(fakes.named('projectComplaint').at(-1)?.projection.legalHold).toBe(false);
+      await env.sleep(59 * DAY);
+      expect(fakes.named('eraseComplaintData')).toHaveLength(0);
+      await env.sleep(2 * DAY);
+      expect(await handle.result()).toMatchObject({ state: 'erased' });
+      expect(fakes.named('eraseComplaintData')).toHaveLength(1);
+    });
+  });
+
+  test('a hold placed while the complaint is open keeps all of retention for after its release', async () => {
+    const fakes = new ComplaintFakes();
+    await withWorker(env, fakes, async (tq) => {
+      const handle = await startComplaint(env, tq, await ownKey());
+      await handle.executeUpdate(firstResponseUpdate, { args: [{ by: 'compliance:c1', via: 'phone' }] });
+      expect((await handle.executeUpdate(complaintLegalHoldUpdate, { args: [{ hold: true, by: 'compliance:c2' }] })).state.legalHold?.remainingMs).toBeNull();
+      const { state } = await handle.executeUpdate(closeComplaintUpdate, { args: [close] });
+      expect(state.legalHold?.remainingMs).toBe(90 * DAY);
+      await env.sleep(365 * DAY);
+      expect(fakes.named('eraseComplaintData')).toHaveLength(0);
+      const released = await handle.executeUpdate(complaintLegalHoldUpdate, { args: [{ hold: false, by: 'compliance:c2' }] });
+      expect(Date.parse(released.state.retentionDueAt!) - (await env.currentTimeMs())).toBeGreaterThan(90 * DAY - HOUR);
+      await env.sleep(91 * DAY);
+      expect(await handle.result()).toMatchObject({ state: 'erased' });
+    });
+  });
+
+  test('refused: a complaint sealed with its case’s key (hold the case instead), and a release without a hold', async () => {
+    const fakes = new ComplaintFakes();
+    await withWorker(env, fakes, async (tq) => {
+      const withCase = await startComplaint(env, tq, await complaintInput(env, {}));
+      await withCase.executeUpdate(complaintOpenedUpdate);
+      expect(await refusal(withCase.executeUpdate(complaintLegalHoldUpdate, { args: [{ hold: true, by: 'compliance:c2' }] }))).toBe('hold_the_case');
+      const own = await startComplaint(env, tq, await ownKey());
+      await own.executeUpdate(complaintOpenedUpdate);
+      expect(await refusal(own.executeUpdate(complaintLegalHoldUpdate, { args: [{ hold: false, by: 'compliance:c2' }] }))).toBe('not_on_hold');
+      expect(fakes.events('legal_hold_placed')).toHaveLength(0);
     });
   });
 });

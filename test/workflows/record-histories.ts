@@ -13,7 +13,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
-import { closeComplaintUpdate, complaintOpenedUpdate, escalateToGroupUpdate, firstResponseUpdate } from '../../src/workflows/complaint-messages';
+import { closeComplaintUpdate, complaintLegalHoldUpdate, complaintOpenedUpdate, escalateToGroupUpdate, firstResponseUpdate } from '../../src/workflows/complaint-messages';
 import { contactAttemptUpdate, humanReviewUpdate, legalHoldUpdate, outcomeUpdate, reviewUpdate, selectionUpdate, withdrawConsentUpdate } from '../../src/workflows/messages';
 import { ensureWorkflowBundle } from '../support/workflow-bundle';
 import { ComplaintFakes, complaintInput, startComplaint, untilInFollowUp } from './complaint-fakes';
@@ -129,6 +129,19 @@ const scenarios: Record<string, { setup?: (f: FakeActivities) => void; run: Scen
       await complaint.executeUpdate(firstResponseUpdate, { args: [{ by: 'compliance:c1', via: 'letter' }] });
       await env.sleep(16 * DAY);
       await complaint.executeUpdate(closeComplaintUpdate, { args: [{ by: 'compliance:c1', resolution: 'partially_upheld', satisfaction: 'neutral' }] });
+      await complaint.result();
+      return complaint;
+    },
+  },
+  'complaint-legal-hold-during-retention-erased': {
+    run: async (env, _f, tq) => {
+      const complaint = await startComplaint(env, tq, await complaintInput(env, { caseId: null, brokerId: null, keyScope: 'complaint', priority: 'normal' }));
+      await complaint.executeUpdate(firstResponseUpdate, { args: [{ by: 'compliance:c1', via: 'phone' }] });
+      await complaint.executeUpdate(closeComplaintUpdate, { args: [{ by: 'compliance:c1', resolution: 'upheld', satisfaction: 'satisfied' }] });
+      await env.sleep(30 * DAY);
+      await complaint.executeUpdate(complaintLegalHoldUpdate, { args: [{ hold: true, by: 'compliance:c2' }] });
+      await env.sleep(120 * DAY);
+      await complaint.executeUpdate(complaintLegalHoldUpdate, { args: [{ hold: false, by: 'compliance:c2' }] });
       await complaint.result();
       return complaint;
     },

@@ -2,7 +2,7 @@ import { Router, type Request } from 'express';
 import type { z } from 'zod';
 import { complaintReport } from '../../services/complaint-reports';
 import { actOnComplaint, complaintFor, fileComplaint, getComplaint, listComplaints, type ComplaintDeps } from '../../services/complaints';
-import { closeComplaintUpdate, escalateToGroupUpdate, firstResponseUpdate } from '../../workflows/complaint-messages';
+import { closeComplaintUpdate, complaintLegalHoldUpdate, escalateToGroupUpdate, firstResponseUpdate } from '../../workflows/complaint-messages';
 import { actorOf, requireRole } from '../auth';
 import {
   complaintCloseSchema,
@@ -13,6 +13,7 @@ import {
   complaintReportQuerySchema,
   firstResponseSchema,
 } from '../complaint-schemas';
+import { legalHoldSchema } from '../schemas';
 
 const parse = <S extends z.ZodType>(schema: S, value: unknown): z.infer<S> => schema.parse(value ?? {});
 
@@ -60,6 +61,16 @@ export function complaintRoutes(deps: ComplaintDeps): Router {
     res.json(await actOnComplaint(deps, actorOf(req), row, {
       update: closeComplaintUpdate, arg: { by: by(req), resolution: body.resolution, satisfaction: body.satisfaction },
       audit: 'complaint.closed', details: { resolution: body.resolution, satisfaction: body.satisfaction }, note: body.note, updateId: req.idempotency?.updateId,
+    }));
+  });
+
+  r.post('/complaints/:id/legal-hold', requireRole('compliance'), async (req, res) => {
+    const body = parse(legalHoldSchema, req.body);
+    const row = await complaintOf(req);
+    res.json(await actOnComplaint(deps, actorOf(req), row, {
+      update: complaintLegalHoldUpdate, arg: { hold: body.hold, by: by(req) },
+      // The reason is sealed with the event, like every note on a complaint: it may name the customer.
+      audit: body.hold ? 'complaint.legal_hold_placed' : 'complaint.legal_hold_released', details: {}, note: body.reason, updateId: req.idempotency?.updateId,
     }));
   });
 

@@ -42,6 +42,7 @@ export class Complaint {
   @Column({ type: 'text', nullable: true }) satisfaction!: Satisfaction | null;
   @Column({ name: 'closed_at', type: 'timestamptz', nullable: true }) closedAt!: Date | null;
   @Column({ name: 'retention_due_at', type: 'timestamptz', nullable: true }) retentionDueAt!: Date | null;
+  @Column({ name: 'legal_hold', type: 'boolean', default: false }) legalHold!: boolean;
   @Column({ name: 'erased_at', type: 'timestamptz', nullable: true }) erasedAt!: Date | null;
   @Column({ name: 'projection_seq', type: 'integer', default: 0 }) projectionSeq!: number;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
