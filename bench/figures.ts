@@ -338,7 +338,7 @@ export async function erasureRate(b: Bench, intakePerSecond: number): Promise<{ 
       },
       details: {
         erasedPerSide: viaActivity.length, concurrency, poolMax: b.cfg.DATABASE_POOL_MAX, batch: eraseBatch, intakePerSecond,
-        groupCommit: { batches: groupCommit.batches, meanBatchSize: groupCommit.meanBatchSize },
+        groupCommit: { batches: groupCommit.batches, meanBatchSize: groupCommit.meanBatchSize, peakInFlight: groupCommit.peakInFlight },
       },
     };
   } finally {

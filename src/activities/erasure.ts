@@ -169,6 +169,8 @@ export class ErasureGroupCommit {
   private taking = 0;
   private batches = 0;
   private cases = 0;
+  private inFlight = 0;
+  private peakInFlight = 0;
   private readonly maxBatch: number;
   private readonly lanes: number;
   private readonly splitAt: number;
@@ -190,9 +192,9 @@ export class ErasureGroupCommit {
     });
   }
 
-  /** Batches run so far and the cases they carried, for measurements. */
-  stats(): { batches: number; cases: number; meanBatchSize: number } {
-    return { batches: this.batches, cases: this.cases, meanBatchSize: this.batches === 0 ? 0 : this.cases / this.batches };
+  /** Batches run so far, the cases they carried, and the most that ran at once, for measurements. */
+  stats(): { batches: number; cases: number; meanBatchSize: number; peakInFlight: number } {
+    return { batches: this.batches, cases: this.cases, meanBatchSize: this.batches === 0 ? 0 : this.cases / this.batches, peakInFlight: this.peakInFlight };
   }
 
   private startLane(): void {
@@ -229,7 +231,12 @@ export class ErasureGroupCommit {
         while (this.active < this.lanes && this.waiting.length >= this.splitAt) this.startLane();
         this.batches += 1;
         this.cases += batch.length;
-        await this.runBatch(batch);
+        this.peakInFlight = Math.max(this.peakInFlight, ++this.inFlight);
+        try {
+          await this.runBatch(batch);
+        } finally {
+          this.inFlight -= 1;
+        }
         await this.turn();
       }
     } finally {

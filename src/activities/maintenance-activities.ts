@@ -4,6 +4,8 @@ import { eraseCases } from './erasure';
 
 /** Cases the retention sweep erases per transaction. */
 const SWEEP_CHUNK = 100;
+/** How long an Idempotency-Key's stored answer is kept (README, Idempotency-Key). */
+export const IDEMPOTENCY_KEY_DAYS = 7;
 
 /** Activities of the scheduled and helper workflows: offboarding, digests, sweeps. */
 export function createMaintenanceActivities({ db }: { db: DataSource }): MaintenanceActivities {
@@ -49,7 +51,12 @@ export function createMaintenanceActivities({ db }: { db: DataSource }): Mainten
           if ('erased' in result && result.erased) erased.push(c.caseId);
         });
       }
-      return { erased: erased.length, caseIds: erased };
+      // Stored answers to Idempotency-Keys are for retries, not for ever: a week is plenty.
+      const [{ n: idempotencyKeysPurged }] = await db.query(
+        `WITH gone AS (DELETE FROM idempotency_keys WHERE created_at < $1::timestamptz - make_interval(days => $2) RETURNING 1) SELECT count(*)::int AS n FROM gone`,
+        [at, IDEMPOTENCY_KEY_DAYS],
+      );
+      return { erased: erased.length, caseIds: erased, idempotencyKeysPurged };
     },
 
     async casesWithoutDeadline({ at, eventId }) {

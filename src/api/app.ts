@@ -20,6 +20,7 @@ import { healthRoutes } from './routes/health';
 import { leadRoutes } from './routes/leads';
 import { complaintRoutes } from './routes/complaints';
 import { apiKeyRoutes } from './routes/api-keys';
+import { complianceDataRoutes } from './routes/compliance-data';
 import { referenceRoutes } from './routes/reference';
 import { channelRoutes } from './routes/channels';
 
@@ -93,6 +94,7 @@ export function createApp(deps: AppDeps): Express {
   v1.use(leadRoutes({ ...deps, metrics }));
   v1.use(referenceRoutes(deps));
   v1.use(apiKeyRoutes(deps));
+  v1.use(complianceDataRoutes(deps));
   v1.use(complaintRoutes(deps));
   v1.use(channelRoutes(deps));
   v1.use(auditRoutes(deps));

@@ -12,9 +12,9 @@ declare module 'express-serve-static-core' {
 
 /**
  * How long a request that never stored its answer holds its key. After that it is taken to have
- * died with its process (a crash, a kill, a lost connection to Postgres), and a repeat with the same
- * key and body runs again instead of getting 409 for ever. A case or complaint action that runs
- * again sends its Update with the same Update ID, so the workflow does not act twice.
+ * died with its process (a crash, a kill, a lost connection to Postgres). A repeat of a case or
+ * complaint action (RESUMABLE) then runs again instead of getting 409 for ever: it sends its Update
+ * with the same Update ID, so the workflow answers it from the first Update if that one arrived.
  */
 export const ABANDONED_AFTER_SECONDS = 120;
 
@@ -23,7 +23,25 @@ export const ABANDONED_AFTER_SECONDS = 120;
  * workflow answers a repeat from the first Update instead of acting again (Temporal keeps one
  * Update per ID in a workflow run). A hash: it names no person and fits any key.
  */
-const updateIdFor = (scope: string, key: string) => `idem-${createHash('sha256').update(`${scope}\n${key}`).digest('hex').slice(0, 40)}`;
+const updateIdFor = (scope: string, key: string, requestHash: string) =>
+  `idem-${createHash('sha256').update(`${scope}\n${key}\n${requestHash}`).digest('hex').slice(0, 40)}`;
+
+/**
+ * The routes whose abandoned keys may be taken over: each acts on a case or a complaint through one
+ * workflow Update, which the Update ID keeps from acting twice. Any other POST (a filing, an API key,
+ * a publication) could do its work a second time, so its abandoned key keeps answering 409.
+ */
+const RESUMABLE = [
+  /^\/leads\/[^/]+\/(consents|consents\/withdraw|review|human-review|contact-attempts|do-not-contact|selection|outcome|assignment|legal-hold)$/,
+  /^\/complaints\/[^/]+\/(first-response|escalation|close|legal-hold)$/,
+];
+
+declare module 'express-serve-static-core' {
+  interface Locals {
+    /** What a repeat of this request gets, when it must not be the answer itself (a secret shown once). */
+    idempotentBody?: unknown;
+  }
+}
 
 /**
  * Idempotency-Key for every POST: the first request's answer is stored (anything but a 5xx) and a
@@ -53,7 +71,8 @@ export function idempotency(db: DataSource): RequestHandler {
           return;
         }
         // Still unanswered: running now, or abandoned by a request that died. Only one repeat can take it over.
-        const [{ n: takenOver }] = await db.query(
+        const resumable = RESUMABLE.some((route) => route.test(req.path));
+        const [{ n: takenOver }] = !resumable ? [{ n: 0 }] : await db.query(
           `WITH taken AS (
              UPDATE idempotency_keys SET created_at = now()
               WHERE scope = $1 AND key = $2 AND status_code = 0 AND created_at < now() - make_interval(secs => $3) RETURNING 1)
@@ -65,13 +84,13 @@ export function idempotency(db: DataSource): RequestHandler {
     } catch (err) {
       return next(err);
     }
-    req.idempotency = { scope, key, updateId: updateIdFor(scope, key) };
+    req.idempotency = { scope, key, updateId: updateIdFor(scope, key, requestHash) };
     const send = res.json.bind(res);
     res.json = (body: unknown) => {
       const status = res.statusCode;
       const store = status >= 500
         ? db.query('DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2', [scope, key])
-        : db.query('UPDATE idempotency_keys SET status_code = $3, response = $4 WHERE scope = $1 AND key = $2', [scope, key, status, JSON.stringify(body)]);
+        : db.query('UPDATE idempotency_keys SET status_code = $3, response = $4 WHERE scope = $1 AND key = $2', [scope, key, status, JSON.stringify(res.locals.idempotentBody ?? body)]);
       store.catch(() => undefined).finally(() => send(body));
       return res;
     };

@@ -111,6 +111,32 @@ export const marketingTextSchema = z.strictObject({
   contractBacksFree: z.boolean().optional(),
 });
 
+/** A consent notice's version: what consents and intakes name in `noticeVersion`. */
+export const noticeVersionParams = z.object({ version: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$/, '1-40 letters, digits, dots, dashes or underscores') });
+
+export const noticePublishSchema = z.strictObject({
+  version: noticeVersionParams.shape.version,
+  /** What is collected, why, how it is processed, and what refusing means: the text as the customer sees it. */
+  text: z.string().trim().min(20, 'a notice says what is collected, why, how, and what refusing means').max(50_000),
+});
+
+/** The person a blacklist entry is about: an ID number, a phone, or both. Only their blind indexes are stored. */
+export const blacklistPersonSchema = z
+  .strictObject({
+    idNumber: idNumber.optional(),
+    phone: z.string().refine(isMainlandMobile, 'must be a mainland mobile number (11 digits starting 13-19)').optional(),
+  })
+  .refine((p) => p.idNumber !== undefined || p.phone !== undefined, { message: 'give an ID number, a phone, or both', path: ['idNumber'] });
+
+/** Why a person is listed: a code, never free text, so the list and its audit rows hold no story about anyone. */
+export const BLACKLIST_REASONS = ['fraud_confirmed', 'identity_misuse', 'forged_documents', 'court_order', 'regulator_list', 'customer_self_exclusion'] as const;
+export const BLACKLIST_REMOVAL_REASONS = ['listed_in_error', 'appeal_upheld', 'court_order', 'self_exclusion_ended'] as const;
+
+export const blacklistAddSchema = z.strictObject({ person: blacklistPersonSchema, reason: z.enum(BLACKLIST_REASONS) });
+export const blacklistRemoveSchema = z.strictObject({ person: blacklistPersonSchema, reason: z.enum(BLACKLIST_REMOVAL_REASONS) });
+
+export const blacklistCheckSchema = z.strictObject({ person: blacklistPersonSchema });
+
 export const apiKeyCreateSchema = z.strictObject({ label: z.string().trim().min(1).max(100) });
 
 export const apiKeyParams = z.object({ id: z.string().min(1).max(64), keyId: z.string().regex(/^[0-9a-f]{16}$/, 'a key ID is 16 hex digits') });

@@ -134,6 +134,34 @@ describe('Idempotency-Key on case actions', () => {
     expect(stored.status_code).toBe(201);
   });
 
+  test('an abandoned key of a POST that is not a workflow action is never taken over: a filing or an API key must not happen twice', async () => {
+    const ch = await aChannel(stack.db);
+    const path = `/v1/channels/${ch.id}/api-keys`;
+    const body = { label: 'partner prod' };
+    await stack.db.query(
+      `INSERT INTO idempotency_keys (scope, key, request_hash, status_code, response, created_at)
+       VALUES ($1, 'abandoned-1', encode(sha256(convert_to($2, 'UTF8')), 'hex'), 0, 'null', now() - interval '1 hour')`,
+      [`admin:a1:POST ${path}`, JSON.stringify(body)],
+    );
+    const repeat = await stack.api(actors.admin(), 'POST', path, body, { 'idempotency-key': 'abandoned-1' });
+    expect([repeat.status, repeat.body.code]).toEqual([409, 'request_in_progress']);
+    const [{ n }] = await stack.db.query('SELECT count(*)::int AS n FROM channel_api_keys WHERE channel_id = $1', [ch.id]);
+    expect(n).toBe(0);
+  });
+
+  test('a repeat of issuing an API key gets its ID, never its secret, and the stored answer holds no secret', async () => {
+    const ch = await aChannel(stack.db);
+    const path = `/v1/channels/${ch.id}/api-keys`;
+    const first = await stack.api(actors.admin(), 'POST', path, { label: 'partner prod' }, { 'idempotency-key': 'issue-1' });
+    expect(first.body.apiKey).toMatch(/^lck_/);
+    const again = await stack.api(actors.admin(), 'POST', path, { label: 'partner prod' }, { 'idempotency-key': 'issue-1' });
+    expect([again.status, again.headers.get('idempotent-replayed'), again.body.keyId, again.body.apiKey]).toEqual([201, 'true', first.body.keyId, null]);
+    const [stored] = await stack.db.query('SELECT response::text AS text FROM idempotency_keys WHERE scope = $1 AND key = $2', [`admin:a1:POST ${path}`, 'issue-1']);
+    expect(stored.text).not.toContain(first.body.apiKey.split('.')[1]);
+    const [{ n }] = await stack.db.query('SELECT count(*)::int AS n FROM channel_api_keys WHERE channel_id = $1', [ch.id]);
+    expect(n).toBe(1);
+  });
+
   test('a repeat while the first request may still be running is refused with 409, and does nothing', async () => {
     const ch = await aChannel(stack.db);
     await aBroker(stack.db, ch.team);

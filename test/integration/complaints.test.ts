@@ -222,7 +222,7 @@ describe('legal hold', () => {
 
     const released = await act(compliance, id, 'legal-hold', { hold: false, reason: 'case dismissed' });
     expect(released.body.legalHold).toBe(false);
-    expect(Date.parse(released.body.retentionDueAt)).toBeGreaterThanOrEqual(Date.parse(dueBefore)); // the clock stood still while held
+    expect(Date.parse(released.body.retentionDueAt)).toBeGreaterThan(Date.parse(dueBefore)); // the clock stood still while held
     const audits = (await auditActions(id)).filter((a) => a.action.startsWith('complaint.legal_hold'));
     expect(audits).toEqual([
       { action: 'complaint.legal_hold_placed', details: { state: 'closed', eventId: expect.stringMatching(/:legal_hold_placed$/) } },
@@ -236,6 +236,11 @@ describe('legal hold', () => {
     const withCase = (await file(compliance, { caseId: c.caseId, category: 'other', description: '有案件的投诉' })).body.complaintId;
     const refused = await act(compliance, withCase, 'legal-hold', { hold: true, reason: 'court order' });
     expect([refused.status, refused.body.code]).toEqual([409, 'hold_the_case']);
+    // Closed, its workflow has ended: still the same answer, which says what to do instead.
+    await act(compliance, withCase, 'first-response', { via: 'phone' });
+    await act(compliance, withCase, 'close', { resolution: 'upheld', satisfaction: 'satisfied' });
+    const closedRefused = await act(compliance, withCase, 'legal-hold', { hold: true, reason: 'court order' });
+    expect([closedRefused.status, closedRefused.body.code]).toEqual([409, 'hold_the_case']);
   });
 });
 

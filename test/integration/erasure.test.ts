@@ -38,6 +38,7 @@ describe('eraseLeadData on Postgres', () => {
     ids.forEach((id, i) => expect([results[i].erased, results[i + ids.length].erased].sort()).toEqual([false, true]));
     const after = erasureGroupCommitFor(stack.db).stats();
     expect(after.batches - before.batches).toBeLessThan(ids.length); // they shared transactions
+    expect(after.peakInFlight).toBe(2); // two batches ran at once, on two connections, each case still erased once
 
     expect(await count('SELECT count(*)::int AS n FROM identities WHERE case_id = ANY($1::uuid[])', ids)).toBe(0);
     expect(await count('SELECT count(*)::int AS n FROM lead_data_keys WHERE case_id = ANY($1::uuid[])', ids)).toBe(0);

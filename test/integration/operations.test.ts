@@ -74,9 +74,18 @@ describe('maintenance activities on Postgres', () => {
     const due = await casesWithPersonalData(stack.db, 230, { retentionDueAt: dayAgo });
     const held = await casesWithPersonalData(stack.db, 3, { retentionDueAt: dayAgo, legalHold: true });
     const notDue = await casesWithPersonalData(stack.db, 2, { retentionDueAt: new Date(Date.now() + 86_400_000) });
+    const keyScope = `test:sweep:${Date.now()}`;
+    await stack.db.query(
+      `INSERT INTO idempotency_keys (scope, key, request_hash, status_code, response, created_at)
+       VALUES ($1, 'old', 'h', 200, '{}', now() - interval '8 days'), ($1, 'recent', 'h', 200, '{}', now() - interval '6 days')`,
+      [keyScope],
+    );
     const eraseCases = jest.spyOn(erasure, 'eraseCases');
     try {
       const swept = await acts().retentionSweep({ at: new Date().toISOString() });
+      // Stored Idempotency-Key answers older than a week go with the same sweep.
+      expect(swept.idempotencyKeysPurged).toBeGreaterThanOrEqual(1);
+      expect((await stack.db.query('SELECT key FROM idempotency_keys WHERE scope = $1', [keyScope])).map((r: { key: string }) => r.key)).toEqual(['recent']);
       expect(swept.caseIds).toEqual(expect.arrayContaining(due));
       for (const id of [...held, ...notDue]) expect(swept.caseIds).not.toContain(id);
       expect(swept.erased).toBe(swept.caseIds.length);

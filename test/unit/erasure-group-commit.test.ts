@@ -54,7 +54,7 @@ describe('ErasureGroupCommit', () => {
     expect(db.batches.map((b) => b.caseIds)).toEqual([['c1'], ['c2', 'c3', 'c4']]);
     db.batches[1].answer([{ erased: true }, { erased: true }, { erased: true }]);
     await expect(Promise.all(waiting)).resolves.toEqual([{ erased: true }, { erased: true }, { erased: true }]);
-    expect(groupCommit.stats()).toEqual({ batches: 2, cases: 4, meanBatchSize: 2 });
+    expect(groupCommit.stats()).toEqual({ batches: 2, cases: 4, meanBatchSize: 2, peakInFlight: 1 });
   });
 
   test('callers answered by a batch who erase again at once join those already waiting, instead of going alone in turns', async () => {
@@ -98,7 +98,7 @@ describe('ErasureGroupCommit', () => {
     db.batches[1].answer(db.batches[1].caseIds.map(() => ({ erased: true })));
     db.batches[0].answer(db.batches[0].caseIds.map(() => ({ erased: true })));
     await expect(Promise.all(all)).resolves.toHaveLength(100);
-    expect(groupCommit.stats()).toEqual({ batches: 2, cases: 100, meanBatchSize: 50 });
+    expect(groupCommit.stats()).toEqual({ batches: 2, cases: 100, meanBatchSize: 50, peakInFlight: 2 });
   });
 
   test('callers answered by one batch go again while the other batch still runs: the two take turns', async () => {

@@ -4,6 +4,7 @@ import { complaintReport } from '../../services/complaint-reports';
 import { actOnComplaint, complaintFor, fileComplaint, getComplaint, listComplaints, type ComplaintDeps } from '../../services/complaints';
 import { closeComplaintUpdate, complaintLegalHoldUpdate, escalateToGroupUpdate, firstResponseUpdate } from '../../workflows/complaint-messages';
 import { actorOf, requireRole } from '../auth';
+import { AppError } from '../errors';
 import {
   complaintCloseSchema,
   complaintEscalationSchema,
@@ -67,6 +68,10 @@ export function complaintRoutes(deps: ComplaintDeps): Router {
   r.post('/complaints/:id/legal-hold', requireRole('compliance'), async (req, res) => {
     const body = parse(legalHoldSchema, req.body);
     const row = await complaintOf(req);
+    // Said here too, because the workflow of a closed complaint about a case has already ended.
+    if (row.key_scope === 'case') {
+      throw new AppError(409, 'hold_the_case', 'this complaint’s description is sealed with its case’s data key and erased with the case: put the case on legal hold');
+    }
     res.json(await actOnComplaint(deps, actorOf(req), row, {
       update: complaintLegalHoldUpdate, arg: { hold: body.hold, by: by(req) },
       // The reason is sealed with the event, like every note on a complaint: it may name the customer.

@@ -1,0 +1,124 @@
+import { createHash } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import { AppError } from '../api/errors';
+import type { Actor } from '../api/auth';
+import { appendAudit } from '../db/audit';
+import { normalizeMobile } from '../domain/phone';
+import { blindIndex } from '../infra/crypto';
+
+/**
+ * Consent notices and the blacklist: the reference data that compliance and risk officers keep.
+ *
+ * A notice version is published once and never changes (a trigger refuses UPDATE and DELETE on
+ * `consent_notices`): every consent names the version it was given to, and the text must stay what
+ * the customer saw. The blacklist holds keyed blind indexes of ID numbers and phones, never the
+ * numbers, and a reason code; the pre-screen declines a lead whose index is listed.
+ */
+
+export interface NoticeSummary {
+  version: string;
+  contentHash: string;
+  publishedAt: string;
+}
+
+const iso = (v: unknown) => new Date(v as string).toISOString();
+
+export async function listNotices(db: DataSource): Promise<{ items: NoticeSummary[] }> {
+  const rows = await db.query('SELECT version, content_hash AS "contentHash", published_at AS "publishedAt" FROM consent_notices ORDER BY published_at DESC, version DESC');
+  return { items: rows.map((r: NoticeSummary) => ({ ...r, publishedAt: iso(r.publishedAt) })) };
+}
+
+export async function getNotice(db: DataSource, version: string): Promise<NoticeSummary & { text: string }> {
+  const [row] = await db.query('SELECT version, text, content_hash AS "contentHash", published_at AS "publishedAt" FROM consent_notices WHERE version = $1', [version]);
+  if (!row) throw new AppError(404, 'notice_not_found', `consent notice version ${version} does not exist`);
+  return { ...row, publishedAt: iso(row.publishedAt) };
+}
+
+/**
+ * Publishes a notice version. The same version with the same text again is answered as the first
+ * (`created: false`); with another text it is refused: a published text is never replaced.
+ */
+export async function publishNotice(db: DataSource, actor: Actor, input: { version: string; text: string }): Promise<{ created: boolean; notice: NoticeSummary }> {
+  const contentHash = createHash('sha256').update(input.text).digest('hex');
+  return db.transaction(async (m) => {
+    const inserted: NoticeSummary[] = await m.query(
+      `INSERT INTO consent_notices (version, text, content_hash) VALUES ($1, $2, $3) ON CONFLICT (version) DO NOTHING
+       RETURNING version, content_hash AS "contentHash", published_at AS "publishedAt"`,
+      [input.version, input.text, contentHash],
+    );
+    if (inserted.length === 0) {
+      const [existing] = await m.query('SELECT version, content_hash AS "contentHash", published_at AS "publishedAt" FROM consent_notices WHERE version = $1', [input.version]);
+      if (existing.contentHash !== contentHash) {
+        throw new AppError(409, 'notice_version_exists', `consent notice version ${input.version} is already published with another text; publish the new text as a new version`);
+      }
+      return { created: false, notice: { ...existing, publishedAt: iso(existing.publishedAt) } };
+    }
+    await appendAudit(m, {
+      actorSub: actor.sub, actorRole: actor.role, action: 'consent_notice.published', targetType: 'consent_notice', targetId: input.version, details: { contentHash },
+    });
+    return { created: true, notice: { ...inserted[0], publishedAt: iso(inserted[0].publishedAt) } };
+  });
+}
+
+export interface BlacklistPerson {
+  idNumber?: string;
+  phone?: string;
+}
+
+type Kind = 'idNumber' | 'phone';
+
+/** The blind indexes of what was given, by kind: the same keyed hashes intake stores for each case. */
+function indexesOf(person: BlacklistPerson, blindIndexKey: string): { kind: Kind; index: string }[] {
+  const key = Buffer.from(blindIndexKey, 'base64');
+  const out: { kind: Kind; index: string }[] = [];
+  if (person.idNumber) out.push({ kind: 'idNumber', index: blindIndex('id', person.idNumber.toUpperCase(), key) });
+  if (person.phone) out.push({ kind: 'phone', index: blindIndex('phone', normalizeMobile(person.phone), key) });
+  return out;
+}
+
+/** Lists the person's ID number and phone; those already listed keep their first reason. */
+export async function addToBlacklist(db: DataSource, blindIndexKey: string, actor: Actor, person: BlacklistPerson, reason: string) {
+  const entries = indexesOf(person, blindIndexKey);
+  return db.transaction(async (m) => {
+    const added: Kind[] = [];
+    for (const e of entries) {
+      const rows: unknown[] = await m.query('INSERT INTO blacklist_entries (blind_index, reason) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1', [e.index, reason]);
+      if (rows.length > 0) added.push(e.kind);
+    }
+    const alreadyListed = entries.map((e) => e.kind).filter((k) => !added.includes(k));
+    await appendAudit(m, { actorSub: actor.sub, actorRole: actor.role, action: 'blacklist.added', targetType: 'blacklist', targetId: null, details: { reason, added, alreadyListed } });
+    return { added, alreadyListed };
+  });
+}
+
+export async function removeFromBlacklist(db: DataSource, blindIndexKey: string, actor: Actor, person: BlacklistPerson, reason: string) {
+  const entries = indexesOf(person, blindIndexKey);
+  return db.transaction(async (m) => {
+    const removed: Kind[] = [];
+    for (const e of entries) {
+      const [{ n }] = await m.query('WITH gone AS (DELETE FROM blacklist_entries WHERE blind_index = $1 RETURNING 1) SELECT count(*)::int AS n FROM gone', [e.index]);
+      if (n > 0) removed.push(e.kind);
+    }
+    const notListed = entries.map((e) => e.kind).filter((k) => !removed.includes(k));
+    await appendAudit(m, { actorSub: actor.sub, actorRole: actor.role, action: 'blacklist.removed', targetType: 'blacklist', targetId: null, details: { reason, removed, notListed } });
+    return { removed, notListed };
+  });
+}
+
+/** Whether the person's ID number or phone is listed, and why. A lookup of personal data: audited. */
+export async function checkBlacklist(db: DataSource, blindIndexKey: string, actor: Actor, person: BlacklistPerson) {
+  const entries = indexesOf(person, blindIndexKey);
+  const rows: { blind_index: string; reason: string; added_at: Date }[] = await db.query(
+    'SELECT blind_index, reason, added_at FROM blacklist_entries WHERE blind_index = ANY($1)',
+    [entries.map((e) => e.index)],
+  );
+  const listed = entries.map((e) => {
+    const row = rows.find((r) => r.blind_index === e.index);
+    return { kind: e.kind, listed: row !== undefined, reason: row?.reason ?? null, addedAt: row ? iso(row.added_at) : null };
+  });
+  await appendAudit(db.manager, {
+    actorSub: actor.sub, actorRole: actor.role, action: 'blacklist.checked', targetType: 'blacklist', targetId: null,
+    details: { kinds: entries.map((e) => e.kind), listed: listed.some((l) => l.listed) },
+  });
+  return { listed: listed.some((l) => l.listed), entries: listed };
+}
