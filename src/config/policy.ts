@@ -11,6 +11,7 @@ import { z } from 'zod';
 const hours = z.number().positive();
 const pct = z.number().min(0).max(100);
 const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM (24 h)');
+const isoDate = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'expected YYYY-MM-DD');
 
 export const policySchema = z
   .strictObject({
@@ -36,6 +37,20 @@ export const policySchema = z
       quietHoursEnd: clock.default('08:00'),
       /** Quiet hours and "a day" are read in this time zone (the customer's, for a mainland firm). */
       timeZone: z.string().default('Asia/Shanghai'),
+    }),
+    /**
+     * Working hours, for the deadlines named in `deadlines`, which then count working time only
+     * (a 4 h first contact given at 17:00 on a Friday is due at 12:00 on Monday). Empty: every
+     * deadline runs on the clock, nights and weekends included.
+     */
+    businessHours: z.strictObject({
+      deadlines: z.array(z.enum(['first_contact', 'follow_up', 'review'])).default([]),
+      timeZone: z.string().default('Asia/Shanghai'),
+      start: clock.default('09:00'),
+      end: clock.default('18:00'),
+      weekdays: z.array(z.number().int().min(1).max(7)).min(1).default([1, 2, 3, 4, 5]),
+      holidays: z.array(isoDate).default([]),
+      workdays: z.array(isoDate).default([]),
     }),
     complaints: z.strictObject({
       firstResponseHours: z.strictObject({ high: hours.default(2), normal: hours.default(24), low: hours.default(72) }),
@@ -92,6 +107,14 @@ export const policySchema = z
     if (!(g.premiumMaxNplPct <= g.riskMinNplPct && g.riskMinNplPct <= g.suspendMinNplPct && g.riskMinFraudPct <= g.suspendMinFraudPct)) {
       ctx.addIssue({ code: 'custom', path: ['channelGrades'], message: 'premiumMaxNplPct <= riskMinNplPct <= suspendMinNplPct and riskMinFraudPct <= suspendMinFraudPct must hold' });
     }
+    if (p.businessHours.end <= p.businessHours.start) {
+      ctx.addIssue({ code: 'custom', path: ['businessHours', 'end'], message: 'the working day must end after it starts' });
+    }
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: p.businessHours.timeZone });
+    } catch {
+      ctx.addIssue({ code: 'custom', path: ['businessHours', 'timeZone'], message: 'not a known IANA time zone' });
+    }
     const f = p.followUp;
     if (!(f.reminderAt < f.escalateAt && f.escalateAt < f.reassignAt)) {
       ctx.addIssue({ code: 'custom', path: ['followUp'], message: 'reminderAt < escalateAt < reassignAt must hold' });
@@ -108,7 +131,7 @@ export function defaultPolicy(): Policy {
 /** Parses an override object (possibly partial at any depth) into a full policy. */
 export function parsePolicy(overrides: unknown): Policy {
   const skeleton = {
-    consent: {}, followUp: { firstContactMinutes: {} }, review: {}, contact: {},
+    consent: {}, followUp: { firstContactMinutes: {} }, review: {}, contact: {}, businessHours: {},
     complaints: { firstResponseHours: {} }, pricing: {}, age: {}, dti: {}, fraud: {},
     retention: {}, channelGrades: {}, maxAmountByGrade: {},
   };

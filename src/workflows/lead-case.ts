@@ -13,6 +13,8 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { CaseProjectionInput, LeadActivities } from '../activities/contract';
+import { addWorkingTime, type WorkingCalendar } from '../domain/business-hours';
+import type { Policy } from '../config/policy';
 import { checkContactAllowed, localDayKey } from '../domain/contact-rules';
 import { retentionDueAt } from '../domain/retention';
 import { CONSENT_PURPOSES, isOpenStage, type ConsentPurpose, type ConsentState, type LeadStage } from '../domain/types';
@@ -113,7 +115,7 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
 
   function waitingFor(): string {
     const d = state.deadline;
-    const until = d ? ` (due ${d.dueAt})` : '';
+    const until = d ? ` (due ${d.dueAt}${d.workingMs !== undefined ? ', counting working hours' : ''})` : '';
     switch (state.stage) {
       case 'awaiting_consent':
         return `the customer's credit-assessment consent${until}`;
@@ -199,13 +201,24 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
       return;
     }
     const start = Date.now();
+    const calendar = workingCalendarFor(kind);
     state.deadline = {
       kind,
       startedAt: new Date(start).toISOString(),
-      dueAt: new Date(start + durationMs).toISOString(),
+      dueAt: new Date(calendar ? addWorkingTime(start, durationMs, calendar) : start + durationMs).toISOString(),
       reminded: false,
       escalated: false,
+      ...(calendar ? { workingMs: durationMs } : {}),
     };
+  }
+
+  /**
+   * The working calendar when this kind of deadline counts working time only. Cases started before
+   * policies had `businessHours` carry a policy without it: their deadlines run on the clock.
+   */
+  function workingCalendarFor(kind: DeadlineKind): WorkingCalendar | null {
+    const hours = (policy as Partial<Policy>).businessHours;
+    return hours && (hours.deadlines as string[]).includes(kind) ? hours : null;
   }
 
   const firstContactMs = () => policy.followUp.firstContactMinutes[state.tier === 'A' ? 'A' : 'B'] * MINUTE;
@@ -635,10 +648,14 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
   function nextMark(d: Deadline): { kind: 'remind' | 'escalate' | 'reassign'; at: number } {
     const start = Date.parse(d.startedAt);
     const span = Date.parse(d.dueAt) - start;
+    const calendar = d.workingMs !== undefined ? workingCalendarFor(d.kind) : null;
+    // A fraction of working time is reached in working time too: the reminder of a deadline given
+    // at 17:00 comes the next morning, not at midnight.
+    const at = (fraction: number) => (calendar ? addWorkingTime(start, d.workingMs! * fraction, calendar) : start + span * fraction);
     const f = policy.followUp;
-    if (!d.reminded) return { kind: 'remind', at: start + span * f.reminderAt };
-    if (!d.escalated) return { kind: 'escalate', at: start + span * f.escalateAt };
-    return { kind: 'reassign', at: start + span * f.reassignAt };
+    if (!d.reminded) return { kind: 'remind', at: at(f.reminderAt) };
+    if (!d.escalated) return { kind: 'escalate', at: at(f.escalateAt) };
+    return { kind: 'reassign', at: at(f.reassignAt) };
   }
 
   async function onDeadlineMark(d: Deadline, kind: 'remind' | 'escalate' | 'reassign'): Promise<void> {

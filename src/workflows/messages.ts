@@ -55,6 +55,8 @@ export interface Deadline {
   dueAt: string;
   reminded: boolean;
   escalated: boolean;
+  /** Set when the deadline counts working time only (policy.businessHours): how much of it. */
+  workingMs?: number;
 }
 
 export interface PurposeConsent {

@@ -9,6 +9,7 @@ import {
   stateQuery,
   withdrawConsentUpdate,
 } from '../../src/workflows/messages';
+import { parsePolicy } from '../../src/config/policy';
 import { BrokerIdKey, SlaDueAtKey } from '../../src/temporal/search-attributes';
 import { caseInput, DAY, FakeActivities, HOUR, MINUTE, refusal, settled, startCase, timeSkippingEnv, untilShanghaiMorning, withConsent, withWorker } from './harness';
 
@@ -47,6 +48,31 @@ describe('first-contact deadline', () => {
       expect(state.deadline).toMatchObject({ kind: 'first_contact', reminded: false, escalated: false });
       expect(fakes.notifications('case_reassigned')).toEqual([expect.objectContaining({ payload: expect.objectContaining({ newBrokerId: 'b-2' }) })]);
       expect((await handle.describe()).typedSearchAttributes.get(BrokerIdKey)).toBe('b-2');
+    });
+  });
+
+  test('with working hours, the deadline and its reminder count working time only, and the overnight hours do not', async () => {
+    const fakes = new FakeActivities();
+    // Every day a short working day, 09:00-10:20 Shanghai; the test starts at about 10:00.
+    const policy = parsePolicy({ businessHours: { deadlines: ['first_contact'], start: '09:00', end: '10:20', weekdays: [1, 2, 3, 4, 5, 6, 7] } });
+    await withWorker(env, fakes, async (tq) => {
+      const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent(), policy }));
+      await settled(env, handle);
+      const { deadline } = await handle.query(stateQuery);
+      const start = Date.parse(deadline!.startedAt);
+      const shanghaiMidnight = Math.floor((start + 8 * HOUR) / DAY) * DAY - 8 * HOUR;
+      const close = shanghaiMidnight + 10 * HOUR + 20 * MINUTE;
+      const due = shanghaiMidnight + DAY + 9 * HOUR + (30 * MINUTE - (close - start));
+      expect(deadline).toMatchObject({ kind: 'first_contact', workingMs: 30 * MINUTE, dueAt: new Date(due).toISOString() });
+
+      await env.sleep(16 * MINUTE); // half of the 30 working minutes is still today
+      expect(fakes.notifications('first_contact_reminder')).toHaveLength(1);
+      await env.sleep(close + HOUR - (await env.currentTimeMs())); // closed for the night: nothing more today
+      await env.sleep(due - MINUTE - (await env.currentTimeMs())); // the next morning, a minute before it is due
+      expect(fakes.notifications('sla_breached')).toHaveLength(0);
+      await env.sleep(2 * MINUTE);
+      expect(fakes.notifications('sla_breached')).toHaveLength(1);
+      expect((await handle.describe()).typedSearchAttributes.get(SlaDueAtKey)?.toISOString()).toBe(new Date(due).toISOString());
     });
   });
 
