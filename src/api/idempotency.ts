@@ -36,6 +36,13 @@ const RESUMABLE = [
   /^\/complaints\/[^/]+\/(first-response|escalation|close|legal-hold)$/,
 ];
 
+/**
+ * Routes whose requests are not stored under their key. A blacklist request's body is a phone or
+ * an ID number and a code: even its hash could be matched against every possible number. Adding,
+ * removing and checking are idempotent by nature, so a repeat simply does it again.
+ */
+const NOT_STORED = /^\/blacklist(\/|$)/;
+
 declare module 'express-serve-static-core' {
   interface Locals {
     /** What a repeat of this request gets, when it must not be the answer itself (a secret shown once). */
@@ -53,7 +60,7 @@ declare module 'express-serve-static-core' {
 export function idempotency(db: DataSource): RequestHandler {
   return async (req, res, next) => {
     const key = req.header('idempotency-key');
-    if (req.method !== 'POST' || key === undefined || req.path === '/leads' || !req.actor) return next();
+    if (req.method !== 'POST' || key === undefined || req.path === '/leads' || NOT_STORED.test(req.path) || !req.actor) return next();
     if (!/^[\x21-\x7e]{1,128}$/.test(key)) return next(new AppError(422, 'invalid_idempotency_key', 'Idempotency-Key must be 1-128 visible ASCII characters'));
     const scope = `${req.actor.role}:${req.actor.sub}:POST ${req.baseUrl}${req.path}`;
     const requestHash = createHash('sha256').update(JSON.stringify(req.body ?? null)).digest('hex');

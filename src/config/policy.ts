@@ -11,6 +11,7 @@ import { z } from 'zod';
 const hours = z.number().positive();
 const pct = z.number().min(0).max(100);
 const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM (24 h)');
+const minutesOf = (clock: string) => Number(clock.slice(0, 2)) * 60 + Number(clock.slice(3, 5));
 const isoDate = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'expected YYYY-MM-DD');
 
 export const policySchema = z
@@ -109,6 +110,9 @@ export const policySchema = z
     }
     if (p.businessHours.end <= p.businessHours.start) {
       ctx.addIssue({ code: 'custom', path: ['businessHours', 'end'], message: 'the working day must end after it starts' });
+    } else if (minutesOf(p.businessHours.end) - minutesOf(p.businessHours.start) < 60) {
+      // Thinner days would stretch a 48 h follow-up (and its 200 % mark) over years.
+      ctx.addIssue({ code: 'custom', path: ['businessHours', 'end'], message: 'a working day must last at least one hour' });
     }
     try {
       new Intl.DateTimeFormat('en-US', { timeZone: p.businessHours.timeZone });

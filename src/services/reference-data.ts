@@ -76,32 +76,66 @@ function indexesOf(person: BlacklistPerson, blindIndexKey: string): { kind: Kind
   return out;
 }
 
-/** Lists the person's ID number and phone; those already listed keep their first reason. */
+/**
+ * How much a listing weighs: a stronger reason replaces a weaker one (a self-excluded person later
+ * found to commit fraud is listed for fraud), never the other way round.
+ */
+const LISTING_WEIGHT: Record<string, number> = {
+  customer_self_exclusion: 1, fraud_confirmed: 2, identity_misuse: 2, forged_documents: 2, court_order: 3, regulator_list: 3,
+};
+
+/** Which listings a removal reason may lift: the end of a self-exclusion does not lift a fraud listing. */
+const LIFTS: Record<string, string[] | 'any'> = {
+  listed_in_error: 'any',
+  court_order: 'any',
+  appeal_upheld: ['fraud_confirmed', 'identity_misuse', 'forged_documents'],
+  self_exclusion_ended: ['customer_self_exclusion'],
+};
+
+/** Lists the person's ID number and phone. One already listed keeps its reason unless the new one weighs more. */
 export async function addToBlacklist(db: DataSource, blindIndexKey: string, actor: Actor, person: BlacklistPerson, reason: string) {
   const entries = indexesOf(person, blindIndexKey);
   return db.transaction(async (m) => {
     const added: Kind[] = [];
+    const raised: Kind[] = [];
     for (const e of entries) {
-      const rows: unknown[] = await m.query('INSERT INTO blacklist_entries (blind_index, reason) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1', [e.index, reason]);
-      if (rows.length > 0) added.push(e.kind);
+      const inserted: unknown[] = await m.query('INSERT INTO blacklist_entries (blind_index, reason) VALUES ($1, $2) ON CONFLICT (blind_index) DO NOTHING RETURNING 1', [e.index, reason]);
+      if (inserted.length > 0) {
+        added.push(e.kind);
+        continue;
+      }
+      const [row] = await m.query('SELECT reason FROM blacklist_entries WHERE blind_index = $1 FOR UPDATE', [e.index]);
+      if (row && (LISTING_WEIGHT[reason] ?? 0) > (LISTING_WEIGHT[row.reason] ?? 0)) {
+        await m.query('UPDATE blacklist_entries SET reason = $2 WHERE blind_index = $1', [e.index, reason]);
+        raised.push(e.kind);
+      }
     }
     const alreadyListed = entries.map((e) => e.kind).filter((k) => !added.includes(k));
-    await appendAudit(m, { actorSub: actor.sub, actorRole: actor.role, action: 'blacklist.added', targetType: 'blacklist', targetId: null, details: { reason, added, alreadyListed } });
-    return { added, alreadyListed };
+    await appendAudit(m, { actorSub: actor.sub, actorRole: actor.role, action: 'blacklist.added', targetType: 'blacklist', targetId: null, details: { reason, added, alreadyListed, raised } });
+    return { added, alreadyListed, raised };
   });
 }
 
+/** Takes the person off the list where the removal reason covers the listing's; the rest stay (`kept`). */
 export async function removeFromBlacklist(db: DataSource, blindIndexKey: string, actor: Actor, person: BlacklistPerson, reason: string) {
   const entries = indexesOf(person, blindIndexKey);
+  const lifts = LIFTS[reason];
   return db.transaction(async (m) => {
     const removed: Kind[] = [];
+    const kept: Kind[] = [];
     for (const e of entries) {
-      const [{ n }] = await m.query('WITH gone AS (DELETE FROM blacklist_entries WHERE blind_index = $1 RETURNING 1) SELECT count(*)::int AS n FROM gone', [e.index]);
-      if (n > 0) removed.push(e.kind);
+      const [row] = await m.query('SELECT reason FROM blacklist_entries WHERE blind_index = $1 FOR UPDATE', [e.index]);
+      if (!row) continue;
+      if (lifts === 'any' || (lifts ?? []).includes(row.reason)) {
+        await m.query('DELETE FROM blacklist_entries WHERE blind_index = $1', [e.index]);
+        removed.push(e.kind);
+      } else {
+        kept.push(e.kind);
+      }
     }
-    const notListed = entries.map((e) => e.kind).filter((k) => !removed.includes(k));
-    await appendAudit(m, { actorSub: actor.sub, actorRole: actor.role, action: 'blacklist.removed', targetType: 'blacklist', targetId: null, details: { reason, removed, notListed } });
-    return { removed, notListed };
+    const notListed = entries.map((e) => e.kind).filter((k) => !removed.includes(k) && !kept.includes(k));
+    await appendAudit(m, { actorSub: actor.sub, actorRole: actor.role, action: 'blacklist.removed', targetType: 'blacklist', targetId: null, details: { reason, removed, kept, notListed } });
+    return { removed, kept, notListed };
   });
 }
 

@@ -205,7 +205,7 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
     state.deadline = {
       kind,
       startedAt: new Date(start).toISOString(),
-      dueAt: new Date(calendar ? addWorkingTime(start, durationMs, calendar) : start + durationMs).toISOString(),
+      dueAt: new Date(calendar ? afterWorkingTime(start, durationMs, calendar) : start + durationMs).toISOString(),
       reminded: false,
       escalated: false,
       ...(calendar ? { workingMs: durationMs } : {}),
@@ -219,6 +219,16 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
   function workingCalendarFor(kind: DeadlineKind): WorkingCalendar | null {
     const hours = (policy as Partial<Policy>).businessHours;
     return hours && (hours.deadlines as string[]).includes(kind) ? hours : null;
+  }
+
+  /** Working time added to `startMs`; on a calendar too thin to hold it (a holiday list gone wrong), clock time, with a warning. */
+  function afterWorkingTime(startMs: number, workMs: number, calendar: WorkingCalendar): number {
+    try {
+      return addWorkingTime(startMs, workMs, calendar);
+    } catch (err) {
+      log.warn('the working calendar cannot hold this deadline; it runs on the clock', { caseId: state.caseId, error: (err as Error).message });
+      return startMs + workMs;
+    }
   }
 
   const firstContactMs = () => policy.followUp.firstContactMinutes[state.tier === 'A' ? 'A' : 'B'] * MINUTE;
@@ -651,7 +661,7 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
     const calendar = d.workingMs !== undefined ? workingCalendarFor(d.kind) : null;
     // A fraction of working time is reached in working time too: the reminder of a deadline given
     // at 17:00 comes the next morning, not at midnight.
-    const at = (fraction: number) => (calendar ? addWorkingTime(start, d.workingMs! * fraction, calendar) : start + span * fraction);
+    const at = (fraction: number) => (calendar ? afterWorkingTime(start, d.workingMs! * fraction, calendar) : start + span * fraction);
     const f = policy.followUp;
     if (!d.reminded) return { kind: 'remind', at: at(f.reminderAt) };
     if (!d.escalated) return { kind: 'escalate', at: at(f.escalateAt) };

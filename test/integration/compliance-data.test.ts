@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { blindIndex } from '../../src/infra/crypto';
 import { aChannel, aLead, actors } from '../support/factories';
 import { eventually, startStack, type TestStack } from '../support/stack';
 
@@ -61,9 +62,14 @@ describe('the blacklist', () => {
     const person = { idNumber: lead.applicant.idNumber, phone: lead.applicant.phone };
 
     const added = await stack.api(risk, 'POST', '/v1/blacklist', { person: { idNumber: person.idNumber }, reason: 'fraud_confirmed' });
-    expect([added.status, added.body]).toEqual([200, { added: ['idNumber'], alreadyListed: [] }]);
+    expect([added.status, added.body]).toEqual([200, { added: ['idNumber'], alreadyListed: [], raised: [] }]);
+    // Stored as the keyed blind index intake computes, never the number.
+    const key = Buffer.from(stack.cfg.BLIND_INDEX_KEY, 'base64');
+    const [stored] = await stack.db.query('SELECT blind_index, reason FROM blacklist_entries WHERE blind_index = $1', [blindIndex('id', person.idNumber.toUpperCase(), key)]);
+    expect(stored).toEqual({ blind_index: blindIndex('id', person.idNumber.toUpperCase(), key), reason: 'fraud_confirmed' });
+    expect(stored.blind_index).not.toContain(person.idNumber);
     const twice = await stack.api(compliance, 'POST', '/v1/blacklist', { person, reason: 'court_order' });
-    expect(twice.body).toEqual({ added: ['phone'], alreadyListed: ['idNumber'] });
+    expect(twice.body).toEqual({ added: ['phone'], alreadyListed: ['idNumber'], raised: ['idNumber'] }); // a court order weighs more than fraud
 
     const { body } = await stack.api(actors.channel(ch.id), 'POST', '/v1/leads', lead);
     await eventually(async () => (await stack.db.query('SELECT stage FROM lead_cases WHERE id = $1', [body.caseId]))[0].stage === 'declined', 'the blacklisted lead declined');
@@ -71,18 +77,37 @@ describe('the blacklist', () => {
     expect(JSON.stringify(decision.rules_fired)).toContain('blacklisted');
 
     const checked = await stack.api(risk, 'POST', '/v1/blacklist/check', { person });
-    expect(checked.body).toMatchObject({ listed: true, entries: [{ kind: 'idNumber', listed: true, reason: 'fraud_confirmed' }, { kind: 'phone', listed: true, reason: 'court_order' }] });
+    expect(checked.body).toMatchObject({ listed: true, entries: [{ kind: 'idNumber', listed: true, reason: 'court_order' }, { kind: 'phone', listed: true, reason: 'court_order' }] });
 
-    const removed = await stack.api(risk, 'POST', '/v1/blacklist/remove', { person, reason: 'appeal_upheld' });
-    expect(removed.body).toEqual({ removed: ['idNumber', 'phone'], notListed: [] });
+    // An upheld appeal against a fraud finding does not lift a court order.
+    const appeal = await stack.api(risk, 'POST', '/v1/blacklist/remove', { person, reason: 'appeal_upheld' });
+    expect(appeal.body).toEqual({ removed: [], kept: ['idNumber', 'phone'], notListed: [] });
+    const removed = await stack.api(compliance, 'POST', '/v1/blacklist/remove', { person, reason: 'court_order' });
+    expect(removed.body).toEqual({ removed: ['idNumber', 'phone'], kept: [], notListed: [] });
     expect((await stack.api(risk, 'POST', '/v1/blacklist/check', { person })).body.listed).toBe(false);
 
     const trail = JSON.stringify(await stack.db.query(`SELECT details FROM audit_events WHERE action LIKE 'blacklist.%' AND actor_sub IN ('r1', 'c1') ORDER BY id DESC LIMIT 50`));
     expect(trail).toContain('appeal_upheld');
     expect(trail).not.toContain(person.idNumber);
     expect(trail).not.toContain(person.phone);
-    const stored = await stack.db.query('SELECT blind_index FROM blacklist_entries');
-    expect(JSON.stringify(stored)).not.toContain(person.idNumber);
+    // Nothing about the requests was kept under an Idempotency-Key, not even a hash of the number.
+    expect(await stack.db.query(`SELECT 1 FROM idempotency_keys WHERE scope LIKE '%/v1/blacklist%'`)).toEqual([]);
+  });
+
+  test('a phone alone on the list declines a lead with that phone and another ID number; the end of a self-exclusion lifts only a self-exclusion', async () => {
+    const ch = await aChannel(stack.db);
+    const lead = aLead({ channelId: ch.id });
+    await stack.api(risk, 'POST', '/v1/blacklist', { person: { phone: lead.applicant.phone }, reason: 'customer_self_exclusion' }, { 'idempotency-key': 'bl-1' });
+    const { body } = await stack.api(actors.channel(ch.id), 'POST', '/v1/leads', lead);
+    await eventually(async () => (await stack.db.query('SELECT stage FROM lead_cases WHERE id = $1', [body.caseId]))[0].stage === 'declined', 'the lead declined on its phone');
+
+    const fraud = await stack.api(risk, 'POST', '/v1/blacklist', { person: { phone: lead.applicant.phone }, reason: 'fraud_confirmed' });
+    expect(fraud.body).toEqual({ added: [], alreadyListed: ['phone'], raised: ['phone'] });
+    const back = await stack.api(risk, 'POST', '/v1/blacklist', { person: { phone: lead.applicant.phone }, reason: 'customer_self_exclusion' });
+    expect(back.body.raised).toEqual([]); // a weaker reason never replaces a stronger one
+    const ended = await stack.api(risk, 'POST', '/v1/blacklist/remove', { person: { phone: lead.applicant.phone }, reason: 'self_exclusion_ended' });
+    expect(ended.body).toEqual({ removed: [], kept: ['phone'], notListed: [] });
+    expect((await stack.api(risk, 'POST', '/v1/blacklist/check', { person: { phone: lead.applicant.phone } })).body.entries[0]).toMatchObject({ listed: true, reason: 'fraud_confirmed' });
   });
 
   test('bad input is refused without echoing the number; other roles may not touch the list', async () => {

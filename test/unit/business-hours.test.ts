@@ -63,8 +63,9 @@ describe('policy.businessHours', () => {
     expect(parsePolicy({}).businessHours).toMatchObject({ deadlines: [], start: '09:00', end: '18:00', weekdays: [1, 2, 3, 4, 5] });
   });
 
-  test('refuses a working day that ends before it starts, an unknown zone, a malformed date and an unknown deadline', () => {
+  test('refuses a working day that ends before it starts or lasts under an hour, an unknown zone, a malformed date and an unknown deadline', () => {
     expect(() => parsePolicy({ businessHours: { start: '18:00', end: '09:00' } })).toThrow(/end after it starts/);
+    expect(() => parsePolicy({ businessHours: { start: '09:00', end: '09:30' } })).toThrow(/at least one hour/);
     expect(() => parsePolicy({ businessHours: { timeZone: 'Mars/Olympus' } })).toThrow(/time zone/);
     expect(() => parsePolicy({ businessHours: { holidays: ['2026-13-01'] } })).toThrow(/YYYY-MM-DD/);
     expect(() => parsePolicy({ businessHours: { deadlines: ['consent'] } })).toThrow();
