@@ -38,10 +38,10 @@ const RESUMABLE = [
 
 /**
  * Routes whose requests are not stored under their key. A blacklist request's body is a phone or
- * an ID number and a code: even its hash could be matched against every possible number. Adding,
- * removing and checking are idempotent by nature, so a repeat simply does it again.
+ * an ID number and a code, a lender-application report little more: even its hash could be matched
+ * against every possible number. Each is idempotent by nature, so a repeat simply does it again.
  */
-const NOT_STORED = /^\/blacklist(\/|$)/;
+const NOT_STORED = /^\/(blacklist(\/|$)|lender-applications$)/;
 
 declare module 'express-serve-static-core' {
   interface Locals {

@@ -137,6 +137,22 @@ export const blacklistRemoveSchema = z.strictObject({ person: blacklistPersonSch
 
 export const blacklistCheckSchema = z.strictObject({ person: blacklistPersonSchema });
 
+/** Applications a person made at lenders (any lender, not only the matrix's), as lenders or a credit bureau report them. */
+export const lenderApplicationsSchema = z.strictObject({
+  applications: z
+    .array(
+      z.strictObject({
+        idNumber,
+        lenderId: z.string().trim().min(1).max(64),
+        appliedAt: z.iso.datetime({ offset: true })
+          .transform((v) => new Date(v))
+          .refine((d) => d.getTime() <= Date.now() + 5 * 60_000, 'an application cannot lie in the future'),
+      }),
+    )
+    .min(1)
+    .max(500),
+});
+
 export const apiKeyCreateSchema = z.strictObject({ label: z.string().trim().min(1).max(100) });
 
 export const apiKeyParams = z.object({ id: z.string().min(1).max(64), keyId: z.string().regex(/^[0-9a-f]{16}$/, 'a key ID is 16 hex digits') });

@@ -156,3 +156,33 @@ export async function checkBlacklist(db: DataSource, blindIndexKey: string, acto
   });
   return { listed: listed.some((l) => l.listed), entries: listed };
 }
+
+/**
+ * Records applications a person made at lenders, for the pre-screen's multi-lender rule (多头借贷):
+ * stored by the ID number's keyed blind index, never the number. A report sent again counts once.
+ */
+export async function recordLenderApplications(
+  db: DataSource, blindIndexKey: string, actor: Actor, applications: { idNumber: string; lenderId: string; appliedAt: Date }[],
+): Promise<{ recorded: number; duplicates: number }> {
+  const key = Buffer.from(blindIndexKey, 'base64');
+  return db.transaction(async (m) => {
+    const [{ n: recorded }] = await m.query(
+      `WITH added AS (
+         INSERT INTO lender_applications (id_index, lender_id, applied_at)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[])
+         ON CONFLICT (id_index, lender_id, applied_at) DO NOTHING RETURNING 1)
+       SELECT count(*)::int AS n FROM added`,
+      [
+        applications.map((a) => blindIndex('id', a.idNumber.toUpperCase(), key)),
+        applications.map((a) => a.lenderId),
+        applications.map((a) => a.appliedAt.toISOString()),
+      ],
+    );
+    const lenders = [...new Set(applications.map((a) => a.lenderId))].sort();
+    await appendAudit(m, {
+      actorSub: actor.sub, actorRole: actor.role, action: 'lender_applications.recorded', targetType: 'lender_applications', targetId: null,
+      details: { received: applications.length, recorded, lenders: lenders.slice(0, 50) },
+    });
+    return { recorded, duplicates: applications.length - recorded };
+  });
+}

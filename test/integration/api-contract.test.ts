@@ -105,6 +105,7 @@ describe('who may do what', () => {
     ['POST', '/v1/blacklist', ['risk_officer', 'compliance'], {}],
     ['POST', '/v1/blacklist/remove', ['risk_officer', 'compliance'], {}],
     ['POST', '/v1/blacklist/check', ['risk_officer', 'compliance'], {}],
+    ['POST', '/v1/lender-applications', ['risk_officer', 'admin'], {}],
     ['POST', '/v1/complaints/{id}/legal-hold', ['compliance'], {}],
     ['POST', '/v1/channels/ch-online-ads/api-keys/0123456789abcdef/revoke', ['admin'], {}],
     ['POST', '/v1/channels/ch-online-ads/api-keys/0123456789abcdef/rotate', ['admin'], {}],

@@ -122,3 +122,45 @@ describe('the blacklist', () => {
     }
   });
 });
+
+describe('lender applications (多头借贷)', () => {
+  test('a risk officer reports applications at four lenders; a repeat counts once; the person\'s lead then goes to manual review on the multi-lender rule', async () => {
+    const ch = await aChannel(stack.db);
+    const lead = aLead({ channelId: ch.id });
+    const idNumber = lead.applicant.idNumber;
+    const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString();
+    const applications = ['lender-x1', 'lender-x2', 'lender-x3', 'lender-x4'].map((lenderId, i) => ({ idNumber, lenderId, appliedAt: daysAgo(10 + i) }));
+
+    const first = await stack.api(risk, 'POST', '/v1/lender-applications', { applications });
+    expect([first.status, first.body]).toEqual([200, { recorded: 4, duplicates: 0 }]);
+    const again = await stack.api(actors.admin(), 'POST', '/v1/lender-applications', { applications });
+    expect(again.body).toEqual({ recorded: 0, duplicates: 4 });
+    const key = Buffer.from(stack.cfg.BLIND_INDEX_KEY, 'base64');
+    const [{ n }] = await stack.db.query('SELECT count(*)::int AS n FROM lender_applications WHERE id_index = $1', [blindIndex('id', idNumber.toUpperCase(), key)]);
+    expect(n).toBe(4);
+
+    const { body } = await stack.api(actors.channel(ch.id), 'POST', '/v1/leads', lead);
+    await eventually(async () => (await stack.db.query('SELECT stage FROM lead_cases WHERE id = $1', [body.caseId]))[0].stage === 'manual_review', 'the lead in manual review');
+    const [decision] = await stack.db.query(`SELECT rules_fired FROM decisions WHERE case_id = $1 AND kind = 'prescreen'`, [body.caseId]);
+    expect(JSON.stringify(decision.rules_fired)).toContain('multi_lender_applications');
+
+    const trail = JSON.stringify(await stack.db.query(`SELECT details FROM audit_events WHERE action = 'lender_applications.recorded' ORDER BY id DESC LIMIT 20`));
+    expect(trail).toContain('lender-x4');
+    expect(trail).not.toContain(idNumber);
+  });
+
+  test('an application in the future, a bad ID number and other roles are refused, and nothing is stored', async () => {
+    const lead = aLead();
+    const key = Buffer.from(stack.cfg.BLIND_INDEX_KEY, 'base64');
+    const future = await stack.api(risk, 'POST', '/v1/lender-applications', {
+      applications: [{ idNumber: lead.applicant.idNumber, lenderId: 'lender-y', appliedAt: new Date(Date.now() + 86_400_000).toISOString() }],
+    });
+    expect(future.body.code).toBe('validation_failed');
+    expect((await stack.api(risk, 'POST', '/v1/lender-applications', { applications: [] })).body.code).toBe('validation_failed');
+    const forbidden = await stack.api(actors.broker(), 'POST', '/v1/lender-applications', {
+      applications: [{ idNumber: lead.applicant.idNumber, lenderId: 'lender-y', appliedAt: new Date().toISOString() }],
+    });
+    expect(forbidden.status).toBe(403);
+    expect(await stack.db.query('SELECT 1 FROM lender_applications WHERE id_index = $1', [blindIndex('id', lead.applicant.idNumber.toUpperCase(), key)])).toEqual([]);
+  });
+});

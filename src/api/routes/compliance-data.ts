@@ -1,11 +1,14 @@
 import { Router } from 'express';
 import type { DataSource } from 'typeorm';
 import type { Config } from '../../config';
-import { addToBlacklist, checkBlacklist, getNotice, listNotices, publishNotice, removeFromBlacklist } from '../../services/reference-data';
+import { addToBlacklist, checkBlacklist, getNotice, listNotices, publishNotice, recordLenderApplications, removeFromBlacklist } from '../../services/reference-data';
 import { actorOf, requireRole } from '../auth';
-import { blacklistAddSchema, blacklistCheckSchema, blacklistRemoveSchema, noticePublishSchema, noticeVersionParams } from '../schemas';
+import { blacklistAddSchema, blacklistCheckSchema, blacklistRemoveSchema, lenderApplicationsSchema, noticePublishSchema, noticeVersionParams } from '../schemas';
 
-/** Consent notice versions (everyone signed in reads them; compliance publishes) and the blacklist (risk officers and compliance). */
+/**
+ * Consent notice versions (everyone signed in reads them; compliance publishes), the blacklist (risk
+ * officers and compliance), and lenders' application reports for the multi-lender rule.
+ */
 export function complianceDataRoutes(deps: { db: DataSource; cfg: Config }): Router {
   const r = Router();
 
@@ -36,6 +39,11 @@ export function complianceDataRoutes(deps: { db: DataSource; cfg: Config }): Rou
   r.post('/blacklist/check', requireRole('risk_officer', 'compliance'), async (req, res) => {
     const body = blacklistCheckSchema.parse(req.body ?? {});
     res.json(await checkBlacklist(deps.db, deps.cfg.BLIND_INDEX_KEY, actorOf(req), body.person));
+  });
+
+  r.post('/lender-applications', requireRole('risk_officer', 'admin'), async (req, res) => {
+    const body = lenderApplicationsSchema.parse(req.body ?? {});
+    res.json(await recordLenderApplications(deps.db, deps.cfg.BLIND_INDEX_KEY, actorOf(req), body.applications));
   });
 
   return r;
