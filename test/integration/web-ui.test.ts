@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { signToken } from '../../src/api/auth';
 import { startTemporalDevServer, type RunningDevServer } from '../../src/infra/temporal-dev-server';
-import { aLead, actors } from '../support/factories';
+import { aChannel, aLead, actors } from '../support/factories';
 import { freePort } from '../support/stack-setup';
 import { startStack, type TestStack } from '../support/stack';
 
@@ -96,3 +96,41 @@ test('a manager who signed in at /v1/session sees the decoded case input in the 
   }
 });
 
+
+/**
+ * The workflow list's text for a List Filter query once it shows `expected`, or whatever it shows
+ * after 45 s. Visibility lags a little behind the workflows, so the page is loaded again every 10 s.
+ */
+async function workflowList(page: Page, query: string, expected: string): Promise<string> {
+  const url = `http://localhost:${uiPort}/namespaces/default/workflows?query=${encodeURIComponent(query)}`;
+  const until = Date.now() + 45_000;
+  let loadedAt = 0;
+  for (;;) {
+    if (Date.now() - loadedAt > 10_000) {
+      await page.goto(url);
+      loadedAt = Date.now();
+    }
+    await page.waitForTimeout(500);
+    const text = (await page.locator('body').innerText()).replace(/\s+/g, ' ');
+    if (text.includes(expected) || Date.now() > until) return text;
+  }
+}
+
+test("a manager's List Filter on search attributes finds a channel's cases waiting for consent, and no other channel's, without signing in", async () => {
+  const [mine, other] = await Promise.all([aChannel(stack.db), aChannel(stack.db)]);
+  const lead = async (channelId: string) => (await stack.api(actors.channel(channelId), 'POST', '/v1/leads', aLead({ channelId, consent: null }))).body as { workflowId: string };
+  const [waiting, elsewhere] = [await lead(mine.id), await lead(other.id)];
+  const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+  try {
+    const text = await workflowList(page, `ChannelId = '${mine.id}' AND LeadStage = 'awaiting_consent'`, waiting.workflowId);
+    expect(text).toContain(waiting.workflowId);
+    expect(text).toContain('leadCase');
+    expect(text).not.toContain(elsewhere.workflowId);
+    // The same filter for the other channel lists the other case only.
+    const theirs = await workflowList(page, `ChannelId = '${other.id}'`, elsewhere.workflowId);
+    expect(theirs).toContain(elsewhere.workflowId);
+    expect(theirs).not.toContain(waiting.workflowId);
+  } finally {
+    await page.close();
+  }
+});
