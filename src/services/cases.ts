@@ -191,3 +191,47 @@ export async function actOnCase<A>(deps: CaseDeps, caseId: string, update: Updat
 export async function auditAction(deps: Pick<CaseDeps, 'db'>, actor: Actor, action: string, caseId: string, details: Record<string, unknown> = {}) {
   await appendAudit(deps.db.manager, { actorSub: actor.sub, actorRole: actor.role, action, targetType: 'lead_case', targetId: caseId, details });
 }
+
+/**
+ * Records a legal hold placed or released, with its reason, and audits it by the event's ID: the
+ * reason may name the person, so it stays out of the audit chain (kept for ever) and is cleared
+ * when the case is erased. `requestKey` (the Update ID of a request sent with an Idempotency-Key)
+ * makes a retried request record its event once.
+ */
+export async function recordLegalHold(
+  deps: Pick<CaseDeps, 'db'>, actor: Actor, caseId: string, hold: boolean, reason: string, requestKey?: string,
+): Promise<void> {
+  await deps.db.transaction(async (m) => {
+    // A release lets the workflow erase at once, maybe before this runs. The case row's share lock
+    // orders this insert and the erasure (which locks the row for update): a reason that arrives
+    // after the erasure is not stored, one stored before it is cleared by it.
+    const [row] = await m.query(
+      `WITH c AS (SELECT erased_at FROM lead_cases WHERE id = $1 FOR SHARE)
+       INSERT INTO legal_hold_events (case_id, hold, reason, actor, request_key)
+       SELECT $1, $2, CASE WHEN c.erased_at IS NULL THEN $3 END, $4, $5 FROM c
+       ON CONFLICT (request_key) DO NOTHING RETURNING id`,
+      [caseId, hold, reason, `${actor.role}:${actor.sub}`, requestKey ?? null],
+    );
+    if (!row) return; // recorded by the first attempt of this request
+    await appendAudit(m, {
+      actorSub: actor.sub, actorRole: actor.role, action: hold ? 'legal_hold.placed' : 'legal_hold.released', targetType: 'lead_case', targetId: caseId,
+      details: { holdEventId: String(row.id) },
+    });
+  });
+}
+
+/** The case's legal holds, placed and released, oldest first, with their reasons (null once erased). The read is audited. */
+export async function listLegalHolds(deps: Pick<CaseDeps, 'db'>, actor: Actor, caseId: string) {
+  const row = await loadCaseRow(deps.db, caseId);
+  const events: { id: string; hold: boolean; reason: string | null; actor: string; at: Date }[] = await deps.db.query(
+    'SELECT id::text AS id, hold, reason, actor, at FROM legal_hold_events WHERE case_id = $1 ORDER BY id',
+    [caseId],
+  );
+  await appendAudit(deps.db.manager, { actorSub: actor.sub, actorRole: actor.role, action: 'legal_hold.viewed', targetType: 'lead_case', targetId: caseId, details: { events: events.length } });
+  return {
+    caseId,
+    onHold: row.legal_hold === true,
+    reasonsErased: row.erased_at !== null,
+    events: events.map((e) => ({ id: e.id, action: e.hold ? 'placed' : 'released', reason: e.reason, by: e.actor, at: e.at })),
+  };
+}

@@ -111,6 +111,7 @@ describe('who may do what', () => {
     ['POST', '/v1/channels/ch-online-ads/api-keys/0123456789abcdef/rotate', ['admin'], {}],
     ['GET', '/v1/audit', ['compliance']],
     ['GET', '/v1/leads/{id}/export', ['compliance']],
+    ['GET', '/v1/leads/{id}/legal-holds', ['compliance']],
     ['GET', '/v1/reports/funnel?from=2026-01-01T00:00:00Z&to=2027-01-01T00:00:00Z', ['manager']],
     ['POST', '/v1/products', ['admin'], {}],
     ['POST', '/v1/lenders', ['admin'], {}],

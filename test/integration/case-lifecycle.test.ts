@@ -175,6 +175,50 @@ describe('consent withdrawal and erasure', () => {
   });
 });
 
+describe('legal hold on a case', () => {
+  test('the reason is kept beside the case, listed for compliance, left out of the audit chain, and cleared by erasure; a retried request records once', async () => {
+    const t = await team();
+    const { body } = await stack.api(actors.channel(t.channel), 'POST', '/v1/leads', aLead({ channelId: t.channel }));
+    await waitForStage(body.caseId, 'follow_up');
+    const hold = (on: boolean, reason: string, key?: string) =>
+      stack.api(actors.compliance(), 'POST', `/v1/leads/${body.caseId}/legal-hold`, { hold: on, reason }, key ? { 'Idempotency-Key': key } : {});
+
+    const key = `hold-${body.caseId}`;
+    expect((await hold(true, '法院协助调查函 (2026) 京0105 号', key)).status).toBe(200);
+    expect((await hold(true, '法院协助调查函 (2026) 京0105 号', key)).status).toBe(200); // the same request again
+    expect((await hold(true, 'a second hold')).body.code).toBe('already_on_hold');
+
+    // While held, a withdrawal keeps the data.
+    const withdrawn = await stack.api(actors.channel(t.channel), 'POST', `/v1/leads/${body.caseId}/consents/withdraw`, { purposes: ['credit_assessment'] });
+    expect(withdrawn.body.stage).toBe('withdrawn');
+    expect(await stack.db.query('SELECT 1 FROM identities WHERE case_id = $1', [body.caseId])).toHaveLength(1);
+
+    const listed = await stack.api(actors.compliance(), 'GET', `/v1/leads/${body.caseId}/legal-holds`);
+    expect(listed.status).toBe(200);
+    expect(listed.body).toMatchObject({ caseId: body.caseId, onHold: true, reasonsErased: false });
+    expect(listed.body.events).toEqual([
+      { id: expect.any(String), action: 'placed', reason: '法院协助调查函 (2026) 京0105 号', by: 'compliance:c1', at: expect.any(String) },
+    ]);
+    expect((await stack.api(actors.manager(), 'GET', `/v1/leads/${body.caseId}/legal-holds`)).status).toBe(403);
+
+    expect((await hold(false, '调查结束')).status).toBe(200);
+    await waitForStage(body.caseId, 'erased');
+
+    const audits = await stack.db.query(
+      `SELECT action, details FROM audit_events WHERE target_id = $1 AND action LIKE 'legal_hold.%' ORDER BY id`, [body.caseId],
+    );
+    const [placedEvent] = listed.body.events;
+    expect(audits).toEqual([
+      { action: 'legal_hold.placed', details: { holdEventId: placedEvent.id } },
+      { action: 'legal_hold.viewed', details: { events: 1 } },
+      { action: 'legal_hold.released', details: { holdEventId: expect.any(String) } },
+    ]);
+    const after = await stack.api(actors.compliance(), 'GET', `/v1/leads/${body.caseId}/legal-holds`);
+    expect(after.body).toMatchObject({ onHold: false, reasonsErased: true });
+    expect(after.body.events.map((e: { action: string; reason: string | null }) => [e.action, e.reason])).toEqual([['placed', null], ['released', null]]);
+  });
+});
+
 describe('notifications outbox', () => {
   test('a review request for a tier-B case lands in the outbox for risk officers, without personal data', async () => {
     const t = await team();

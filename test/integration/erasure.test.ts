@@ -4,6 +4,7 @@ import type { EraseInput } from '../../src/activities/contract';
 import { eraseCase, eraseCases, ErasureGroupCommit, erasureGroupCommitFor, type CaseErasure } from '../../src/activities/erasure';
 import { createLeadActivities } from '../../src/activities/lead-activities';
 import { appendAudit, appendAuditMany, auditHash, verifyAuditChain } from '../../src/db/audit';
+import { amountBand } from '../../src/domain/deidentify';
 import { aMissingCaseId, casesWithPersonalData } from '../support/erasable-cases';
 import { startStack, type TestStack } from '../support/stack';
 
@@ -43,6 +44,8 @@ describe('eraseLeadData on Postgres', () => {
     expect(await count('SELECT count(*)::int AS n FROM lead_data_keys WHERE case_id = ANY($1::uuid[])', ids)).toBe(0);
     expect(await count('SELECT count(*)::int AS n FROM credit_facts WHERE case_id = ANY($1::uuid[])', ids)).toBe(0);
     expect(await count('SELECT count(*)::int AS n FROM contact_log WHERE case_id = ANY($1::uuid[]) AND note IS NOT NULL', ids)).toBe(0);
+    expect(await count('SELECT count(*)::int AS n FROM legal_hold_events WHERE case_id = ANY($1::uuid[]) AND reason IS NOT NULL', ids)).toBe(0);
+    expect(await count('SELECT count(*)::int AS n FROM legal_hold_events WHERE case_id = ANY($1::uuid[])', ids)).toBe(ids.length);
     const decisions = await stack.db.query('SELECT result FROM decisions WHERE case_id = ANY($1::uuid[])', [ids]);
     expect(decisions).toHaveLength(ids.length);
     for (const d of decisions) expect(d.result).toEqual({ note: 'kept' });
@@ -153,6 +156,30 @@ describe('eraseLeadData on Postgres', () => {
     expect(await count('SELECT count(*)::int AS n FROM erasure_records WHERE case_id = ANY($1::uuid[])', ids)).toBe(ids.length);
     expect(await count(`SELECT count(*)::int AS n FROM audit_events WHERE action = 'lead.erased' AND target_id = ANY($1::text[])`, ids)).toBe(ids.length);
     expect(await count('SELECT count(*)::int AS n FROM identities WHERE case_id = ANY($1::uuid[])', ids)).toBe(0);
+    expect(await verifyAuditChain(stack.db.manager)).toBeNull();
+  });
+
+  test('the record and evidence hash built in SQL are what JavaScript builds: every amount band edge, no tier or outcome, an upper-case ID', async () => {
+    const amounts = [1, 49_999, 50_000, 99_999, 100_000, 199_999, 200_000, 299_999, 300_000, 5_000_000];
+    const ids = await casesWithPersonalData(stack.db, amounts.length);
+    await stack.db.query(
+      `UPDATE lead_cases c SET amount_cny = a.amount, risk_tier = NULL, outcome = NULL FROM unnest($1::uuid[], $2::int[]) AS a(id, amount) WHERE c.id = a.id`,
+      [ids, amounts],
+    );
+    const given = ids.map((id, i) => (i === 0 ? id.toUpperCase() : id));
+    const at = new Date().toISOString();
+    expect(await eraseCases(stack.db, given.map((id) => erasure(id, at, 'retention_expired')))).toEqual(ids.map(() => ({ erased: true })));
+
+    const records = await stack.db.query('SELECT case_id, evidence_hash, facts FROM erasure_records WHERE case_id = ANY($1::uuid[])', [ids]);
+    const [{ channel_id: channelId }] = await stack.db.query('SELECT channel_id FROM lead_cases WHERE id = $1', [ids[0]]);
+    for (const [i, id] of ids.entries()) {
+      const facts = { ageBand: '30-39', regionPrefix: '1101', amountBand: amountBand(amounts[i]), tier: null, outcome: null, channelId };
+      const record = records.find((r: { case_id: string }) => r.case_id === id);
+      expect(record.facts).toEqual(facts);
+      expect(record.evidence_hash).toBe(createHash('sha256').update(JSON.stringify([given[i], 'retention_expired', at, facts])).digest('hex'));
+    }
+    const [audit] = await stack.db.query(`SELECT target_id FROM audit_events WHERE action = 'lead.erased' AND target_id = $1`, [given[0]]);
+    expect(audit).toEqual({ target_id: given[0] });
     expect(await verifyAuditChain(stack.db.manager)).toBeNull();
   });
 

@@ -42,10 +42,16 @@ describe('erasure and crypto-shredding', () => {
     await stack.api(actors.broker(broker), 'POST', `/v1/leads/${body.caseId}/contact-attempts`, {
       channel: 'phone', purpose: 'service', outcome: 'reached', note: `called ${lead.applicant.phone}, asked for ${lead.applicant.name}`,
     });
+    // A legal hold whose reason names the person, placed and released before the withdrawal.
+    for (const hold of [true, false]) {
+      const res = await stack.api(actors.compliance(), 'POST', `/v1/leads/${body.caseId}/legal-hold`, { hold, reason: `court file (2026) 0105-1234, ${lead.applicant.name}` });
+      expect(res.status).toBe(200);
+    }
     const [backup] = await stack.db.query('SELECT sealed FROM identities WHERE case_id = $1', [body.caseId]); // e.g. a backup
 
     const before = await everythingInPostgres();
     expect(before).toContain(lead.applicant.phone); // the broker's note: personal data, until erasure
+    expect(before).toContain(`0105-1234, ${lead.applicant.name}`); // the legal-hold reason, until erasure
 
     await stack.api(actors.channel(ch.id), 'POST', `/v1/leads/${body.caseId}/consents/withdraw`, { purposes: ['credit_assessment'] });
     await eventually(async () => (await stageOf(body.caseId)) === 'erased', 'erased');

@@ -5,8 +5,9 @@ import { insertCaseRows } from './case-rows';
 
 /**
  * `n` cases that hold every kind of personal data an erasure removes: a sealed identity, its data
- * key, credit facts, blind indexes, a contact note and a decision with a free-text reason. The
- * bytes are stand-ins (no workflow reads them); the erasure tests only check what is left.
+ * key, credit facts, blind indexes, a contact note, and a decision and a legal-hold event, each
+ * with a free-text reason. The bytes are stand-ins (no workflow reads them); the erasure tests
+ * only check what is left.
  */
 export async function casesWithPersonalData(db: DataSource, n: number, o: { retentionDueAt?: Date; legalHold?: boolean } = {}): Promise<string[]> {
   const channel = await aChannel(db);
@@ -28,6 +29,10 @@ export async function casesWithPersonalData(db: DataSource, n: number, o: { rete
   await db.query(
     `INSERT INTO decisions (event_id, case_id, kind, tier, outcome, result, decided_by, decided_at)
      SELECT 'review:' || id, id, 'review', 'B', 'approve', '{"reason": "收入证明已核实", "note": "kept"}'::jsonb, 'r1', now() FROM unnest($1::uuid[]) AS id`,
+    [ids],
+  );
+  await db.query(
+    `INSERT INTO legal_hold_events (case_id, hold, reason, actor) SELECT id, false, '诉讼已结，张三案', 'compliance:c1' FROM unnest($1::uuid[]) AS id`,
     [ids],
   );
   return ids;

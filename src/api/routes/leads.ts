@@ -2,7 +2,7 @@ import { Router, type Request } from 'express';
 import type { z } from 'zod';
 import { checkMarketingText } from '../../domain/marketing-text';
 import { startBrokerOffboarding } from '../../services/brokers';
-import { actOnCase, assertMayRead, auditAction, getCase, getPii, listCases, loadCaseRow, type CaseDeps } from '../../services/cases';
+import { actOnCase, assertMayRead, auditAction, getCase, getPii, listCases, listLegalHolds, loadCaseRow, recordLegalHold, type CaseDeps } from '../../services/cases';
 import { getDecision } from '../../services/decisions';
 import { exportCase } from '../../services/export';
 import { submitLead } from '../../services/intake';
@@ -198,8 +198,13 @@ export function leadRoutes(deps: CaseDeps & { metrics: Metrics }): Router {
     const id = await caseOf(req);
     const actor = actorOf(req);
     const result = await actOnCase(deps, id, legalHoldUpdate, { hold: body.hold, by: `${actor.role}:${actor.sub}` }, req.idempotency?.updateId);
-    await auditAction(deps, actor, body.hold ? 'legal_hold.placed' : 'legal_hold.released', id, { reason: body.reason });
+    // The reason goes to legal_hold_events, which erasure clears, never into the audit chain.
+    await recordLegalHold(deps, actor, id, body.hold, body.reason, req.idempotency?.updateId);
     res.json(result.state);
+  });
+
+  r.get('/leads/:id/legal-holds', requireRole('compliance'), async (req, res) => {
+    res.json(await listLegalHolds(deps, actorOf(req), await caseOf(req)));
   });
 
   return r;

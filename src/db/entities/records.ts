@@ -116,3 +116,15 @@ export class ErasureRecord {
   @Column({ name: 'evidence_hash', type: 'text' }) evidenceHash!: string;
   @Column({ type: 'jsonb' }) facts!: Record<string, unknown>;
 }
+
+/** A legal hold placed on or released from a case, with its reason until the case is erased. */
+@Entity({ name: 'legal_hold_events' })
+export class LegalHoldEvent {
+  @PrimaryGeneratedColumn({ type: 'bigint' }) id!: string;
+  @Column({ name: 'case_id', type: 'uuid' }) caseId!: string;
+  @Column({ type: 'boolean' }) hold!: boolean;
+  @Column({ type: 'text', nullable: true }) reason!: string | null;
+  @Column({ type: 'text' }) actor!: string;
+  @Column({ type: 'timestamptz' }) at!: Date;
+  @Column({ name: 'request_key', type: 'text', nullable: true }) requestKey!: string | null;
+}
