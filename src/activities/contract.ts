@@ -136,6 +136,6 @@ export interface MaintenanceActivities {
   listOpenCasesOfBroker(input: { brokerId: string }): Promise<string[]>;
   setBrokerActive(input: { brokerId: string; active: boolean }): Promise<void>;
   followUpDigest(input: { at: string; eventId: string }): Promise<{ breached: number }>;
-  retentionSweep(input: { at: string }): Promise<{ erased: number; caseIds: string[]; idempotencyKeysPurged?: number }>;
+  retentionSweep(input: { at: string }): Promise<{ erased: number; caseIds: string[]; idempotencyKeysPurged?: number; lenderApplicationsPurged?: number }>;
   casesWithoutDeadline(input: { at: string; eventId: string }): Promise<{ count: number }>;
 }

@@ -167,7 +167,7 @@ export function createLeadActivities({ db, policy }: LeadActivityDeps): LeadActi
         ? await db.query(`SELECT count(*)::int AS n FROM lead_cases WHERE device_index = $1 AND created_at > $2::timestamptz - interval '24 hours' AND created_at <= $2::timestamptz + interval '1 minute'`, [c.device_index, at])
         : [{ n: 0 }];
       const [lenders] = c.id_index
-        ? await db.query(`SELECT count(DISTINCT lender_id)::int AS n FROM lender_applications WHERE id_index = $1 AND applied_at > $2::timestamptz - interval '90 days'`, [c.id_index, at])
+        ? await db.query(`SELECT count(DISTINCT lender_id)::int AS n FROM lender_applications WHERE id_index = $1 AND applied_at > $2::timestamptz - make_interval(days => $3)`, [c.id_index, at, policy.fraud.multiLenderWindowDays])
         : [{ n: 0 }];
       const [black] = await db.query('SELECT count(*)::int AS n FROM blacklist_entries WHERE blind_index = ANY($1)', [[c.id_index, c.phone_index].filter(Boolean)]);
 

@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import type { Policy } from '../config/policy';
 import type { MaintenanceActivities } from './contract';
 import { eraseCases } from './erasure';
 
@@ -8,7 +9,7 @@ const SWEEP_CHUNK = 100;
 export const IDEMPOTENCY_KEY_DAYS = 7;
 
 /** Activities of the scheduled and helper workflows: offboarding, digests, sweeps. */
-export function createMaintenanceActivities({ db }: { db: DataSource }): MaintenanceActivities {
+export function createMaintenanceActivities({ db, policy }: { db: DataSource; policy: Policy }): MaintenanceActivities {
   return {
     async listOpenCasesOfBroker({ brokerId }) {
       const rows: { id: string }[] = await db.query('SELECT id FROM lead_cases WHERE broker_id = $1 AND is_open ORDER BY created_at', [brokerId]);
@@ -56,7 +57,12 @@ export function createMaintenanceActivities({ db }: { db: DataSource }): Mainten
         `WITH gone AS (DELETE FROM idempotency_keys WHERE created_at < $1::timestamptz - make_interval(days => $2) RETURNING 1) SELECT count(*)::int AS n FROM gone`,
         [at, IDEMPOTENCY_KEY_DAYS],
       );
-      return { erased: erased.length, caseIds: erased, idempotencyKeysPurged };
+      // A person's applications at lenders are kept only as long as the multi-lender rule looks back.
+      const [{ n: lenderApplicationsPurged }] = await db.query(
+        `WITH gone AS (DELETE FROM lender_applications WHERE applied_at <= $1::timestamptz - make_interval(days => $2) RETURNING 1) SELECT count(*)::int AS n FROM gone`,
+        [at, policy.fraud.multiLenderWindowDays],
+      );
+      return { erased: erased.length, caseIds: erased, idempotencyKeysPurged, lenderApplicationsPurged };
     },
 
     async casesWithoutDeadline({ at, eventId }) {

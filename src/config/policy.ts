@@ -76,6 +76,11 @@ export const policySchema = z
       deviceLeadsPer24h: z.number().int().positive().default(3),
       /** Applications to more than this many lenders (多头借贷) is a fraud signal. */
       multiLenderApplications: z.number().int().positive().default(3),
+      /**
+       * The days of lender applications the multi-lender rule counts. Older applications serve no
+       * rule, so the daily retention sweep deletes them.
+       */
+      multiLenderWindowDays: z.number().int().positive().max(3650).default(90),
     }),
     retention: z.strictObject({
       unconvertedDays: z.number().positive().default(90),

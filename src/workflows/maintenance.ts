@@ -17,7 +17,7 @@ export async function followUpDigest(): Promise<{ breached: number }> {
  * Daily: erase anything past its retention that somehow still holds personal data (each case's
  * own timer should have done it) and report how many; a non-zero count is worth a look.
  */
-export async function retentionSweep(): Promise<{ erased: number; caseIds: string[]; idempotencyKeysPurged?: number }> {
+export async function retentionSweep(): Promise<{ erased: number; caseIds: string[]; idempotencyKeysPurged?: number; lenderApplicationsPurged?: number }> {
   return acts.retentionSweep({ at: nowIso() });
 }
 

@@ -38,7 +38,7 @@ describe('schedules', () => {
 });
 
 describe('maintenance activities on Postgres', () => {
-  const acts = () => createMaintenanceActivities({ db: stack.db });
+  const acts = () => createMaintenanceActivities({ db: stack.db, policy: stack.cfg.policy });
 
   test('the retention sweep erases a case past its retention that still holds personal data, once', async () => {
     const ch = await aChannel(stack.db);
@@ -105,6 +105,22 @@ describe('maintenance activities on Postgres', () => {
 
     const again = await acts().retentionSweep({ at: new Date().toISOString() });
     expect(again.caseIds.filter((id) => due.includes(id))).toEqual([]);
+  });
+
+  test("the retention sweep deletes lender applications older than the multi-lender rule's window, and keeps the rest", async () => {
+    const windowDays = stack.cfg.policy.fraud.multiLenderWindowDays;
+    const person = `test-person-${Date.now()}`;
+    const at = new Date('2026-11-23T03:00:00Z');
+    const daysBefore = (d: number) => new Date(at.getTime() - d * 86_400_000);
+    await stack.db.query(
+      `INSERT INTO lender_applications (id_index, lender_id, applied_at) VALUES ($1, 'old', $2), ($1, 'edge', $3), ($1, 'inside', $4)`,
+      [person, daysBefore(windowDays + 30), daysBefore(windowDays), daysBefore(windowDays - 1)],
+    );
+    const swept = await acts().retentionSweep({ at: at.toISOString() });
+    expect(swept.lenderApplicationsPurged).toBeGreaterThanOrEqual(2);
+    const kept = await stack.db.query('SELECT lender_id FROM lender_applications WHERE id_index = $1 ORDER BY lender_id', [person]);
+    // Exactly `windowDays` old is outside the rule's window (it counts applied_at > at - window).
+    expect(kept).toEqual([{ lender_id: 'inside' }]);
   });
 
   test('the follow-up digest counts breached deadlines by broker for managers', async () => {
