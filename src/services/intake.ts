@@ -13,6 +13,7 @@ import { normalizeMobile } from '../domain/phone';
 import { assessSuitability } from '../domain/suitability';
 import type { ChannelGrade, LeadStage } from '../domain/types';
 import { blindIndex, keyringFrom, sealForCase } from '../infra/crypto';
+import { NoSlotError, Slots } from '../infra/slots';
 import { duplicateIntakeSignal, type LeadCaseInput } from '../workflows/messages';
 import { leadWorkflowId } from '../temporal/names';
 import {
@@ -45,6 +46,27 @@ export interface StoredIdentity {
 }
 
 const PG_UNIQUE_VIOLATION = '23505';
+
+/**
+ * An intake's transaction stays open while Temporal starts its workflow (up to 5 s when Temporal is
+ * slow), holding a pooled connection. Intakes may hold all but this many of the pool's
+ * connections, so reads, case actions and /readyz still get one while intakes wait on Temporal.
+ */
+const POOL_RESERVE = 2;
+/** How long an intake waits for its turn before it answers 503 `intake_busy`. */
+const INTAKE_SLOT_WAIT_MS = 5_000;
+const intakeSlots = new WeakMap<DataSource, Slots>();
+
+/** The intake slots of a connection pool: its size less POOL_RESERVE, at least one. */
+export function intakeSlotsFor(db: DataSource): Slots {
+  let slots = intakeSlots.get(db);
+  if (!slots) {
+    const poolMax = Number((db.options as { extra?: { max?: number } }).extra?.max ?? 10);
+    slots = new Slots(Math.max(1, poolMax - POOL_RESERVE));
+    intakeSlots.set(db, slots);
+  }
+  return slots;
+}
 
 /**
  * Intake of one lead. The story: replay a retried request; refuse a suspended channel, an amount
@@ -118,7 +140,7 @@ export async function submitLead(deps: IntakeDeps, actor: Actor, req: IntakeRequ
   const body: IntakeResult['body'] = { caseId, workflowId, stage: 'awaiting_consent', duplicate: false };
 
   try {
-    await db.transaction(async (m) => {
+    await intakeSlotsFor(db).run(() => db.transaction(async (m) => {
       const identity: StoredIdentity = {
         name: req.applicant.name,
         idNumber: req.applicant.idNumber.toUpperCase(),
@@ -153,15 +175,23 @@ export async function submitLead(deps: IntakeDeps, actor: Actor, req: IntakeRequ
         actorSub: actor.sub, actorRole: actor.role, action: 'lead.intake', targetType: 'lead_case', targetId: caseId,
         details: { channelId: req.channelId, vulnerable: suitability.vulnerable, local: suitability.local, consentAtIntake: req.consent?.purposes ?? [] },
       });
-    });
+    }), INTAKE_SLOT_WAIT_MS);
   } catch (err) {
+    // Nothing was stored or started: the intake never had its turn.
+    if (err instanceof NoSlotError) {
+      throw new AppError(503, 'intake_busy', 'too many intakes are waiting on the workflow engine; nothing was stored, retry later', { retryable: true });
+    }
     const outcome = await intakeOutcome(db, caseId);
     // A commit whose answer was lost on the way back (the connection dropped after COMMIT): the case exists.
     if (outcome === 'committed') return { status: 201, body };
     // The rows rolled back: a workflow this intake started must not outlive them. When the database
     // cannot say, the workflow stays: losing a committed case is worse than a workflow that waits
     // (its first activity retries until the row is there).
-    if (outcome === 'rolled_back') await deps.temporal.workflow.getHandle(workflowId).terminate('intake transaction rolled back').catch(() => undefined);
+    // Bounded like the start: a Temporal that does not answer must not keep the caller waiting. A
+    // workflow left running ends itself (case_never_committed) once its first activity gives up.
+    if (outcome === 'rolled_back') {
+      await temporalCall(deps, () => deps.temporal.workflow.getHandle(workflowId).terminate('intake transaction rolled back')).catch(() => undefined);
+    }
     if ((err as { code?: string }).code === PG_UNIQUE_VIOLATION) {
       // Another intake of the same person won the race: join their case.
       const replay = idempotencyKey ? await findIdempotent(db.manager, scope, idempotencyKey, requestHash) : null;
@@ -187,11 +217,16 @@ async function intakeOutcome(db: IntakeDeps['db'], caseId: string): Promise<'com
   return 'unknown';
 }
 
+/** Every call intake makes to Temporal has a deadline: the caller is waiting. */
+const TEMPORAL_CALL_MS = 5_000;
+const temporalCall = <T>(deps: IntakeDeps, call: () => Promise<T>): Promise<T> =>
+  deps.temporal.connection.withDeadline(Date.now() + TEMPORAL_CALL_MS, call);
+
 async function startCaseWorkflow(deps: IntakeDeps, input: LeadCaseInput): Promise<void> {
   const f = input.facts;
   try {
     // Bounded: the caller is waiting, and the open transaction holds its rows' locks.
-    await deps.temporal.connection.withDeadline(Date.now() + 5_000, () => deps.temporal.workflow.start('leadCase', {
+    await temporalCall(deps, () => deps.temporal.workflow.start('leadCase', {
       workflowId: leadWorkflowId(input.caseId),
       taskQueue: deps.cfg.TEMPORAL_TASK_QUEUE,
       args: [input],
@@ -246,9 +281,7 @@ async function joinExisting(
     if (replay) return { status: 200, body: { ...(replay as IntakeResult['body']), replayed: true } };
     throw err;
   }
-  await deps.temporal.workflow
-    .getHandle(existing.workflow_id)
-    .signal(duplicateIntakeSignal, { channelId: req.channelId })
+  await temporalCall(deps, () => deps.temporal.workflow.getHandle(existing.workflow_id).signal(duplicateIntakeSignal, { channelId: req.channelId }))
     .catch(() => undefined); // informational only; the intake row is the record
   return { status: 200, body };
 }

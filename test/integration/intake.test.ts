@@ -1,9 +1,11 @@
 import { Client, Connection } from '@temporalio/client';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
 import { createApp } from '../../src/api/app';
 import { signToken } from '../../src/api/auth';
 import { createLogger } from '../../src/infra/logger';
+import { openDatabase } from '../../src/db/data-source';
+import { intakeSlotsFor } from '../../src/services/intake';
 import { LeadStageKey, AmountCnyKey, ChannelIdKey, VulnerableKey } from '../../src/temporal/search-attributes';
 import { aChannel, aLead, actors, anIdNumber, aPhone } from '../support/factories';
 import { eventually, startStack, type TestStack } from '../support/stack';
@@ -193,6 +195,50 @@ describe('when Temporal is unreachable', () => {
       server.close();
       server.closeAllConnections();
       await deadTemporal.connection.close().catch(() => undefined);
+    }
+  });
+
+  test('while Temporal takes connections but never answers, intakes hold at most the pool less two connections, so /readyz still reaches Postgres', async () => {
+    const ch = await aChannel(stack.db);
+    // A Temporal that accepts connections and says nothing: each workflow start waits out its 5 s deadline.
+    const sockets: Socket[] = [];
+    const silent = createTcpServer((socket) => void sockets.push(socket));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const silentTemporal = new Client({ connection: Connection.lazy({ address: `127.0.0.1:${(silent.address() as AddressInfo).port}` }) });
+    const db = await openDatabase(stack.cfg.DATABASE_URL, { poolMax: 4 });
+    const app = createApp({ cfg: stack.cfg, db, temporal: silentTemporal, logger: createLogger('t', 'silent') });
+    const server = createServer(app);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const token = await signToken(stack.cfg, actors.channel(ch.id));
+      const intakes = Array.from({ length: 6 }, () => fetch(`${url}/v1/leads`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(aLead({ channelId: ch.id, applicant: { phone: aPhone(), idNumber: anIdNumber() } })),
+      }));
+      // Two intakes inside their transactions, waiting on Temporal; four waiting for a turn.
+      await eventually(async () => {
+        const load = intakeSlotsFor(db).load;
+        return load.running === 2 && load.waiting === 4 ? load : null;
+      }, 'intakes queued behind two slots');
+      const ready = await fetch(`${url}/readyz`);
+      expect(((await ready.json()) as { checks: { postgres: string } }).checks.postgres).toBe('ok');
+
+      const answers = await Promise.all(intakes.map(async (r) => [(await r).status, ((await (await r).json()) as { code: string }).code]));
+      for (const [status, code] of answers) {
+        expect(status).toBe(503);
+        expect(['temporal_unavailable', 'intake_busy']).toContain(code);
+      }
+      expect(answers.map(([, code]) => code)).toContain('intake_busy');
+      expect(await casesOfChannel(ch.id)).toBe(0);
+    } finally {
+      server.close();
+      server.closeAllConnections();
+      await silentTemporal.connection.close().catch(() => undefined);
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+      await db.destroy();
     }
   });
 
