@@ -12,6 +12,7 @@ import { keyringFrom, openForCase } from '../infra/crypto';
 import { leadWorkflowId } from '../temporal/names';
 import type { UpdateResult } from '../workflows/messages';
 import type { StoredIdentity } from './intake';
+import { ACTION_ANSWER_MS, actionTimedOut, isUpdateTimeout, withDeadline } from './temporal-calls';
 
 export interface CaseDeps {
   cfg: Config;
@@ -172,7 +173,7 @@ const CONFLICT_CODES = new Set([
  */
 export async function actOnCase<A>(deps: CaseDeps, caseId: string, update: UpdateDefinition<UpdateResult, [A]>, arg: A, updateId?: string): Promise<UpdateResult> {
   try {
-    return await deps.temporal.workflow.getHandle(leadWorkflowId(caseId)).executeUpdate(update, { args: [arg], updateId });
+    return await withDeadline(deps.temporal, ACTION_ANSWER_MS, () => deps.temporal.workflow.getHandle(leadWorkflowId(caseId)).executeUpdate(update, { args: [arg], updateId }));
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
       const code = err.cause.type ?? 'refused';
@@ -180,6 +181,7 @@ export async function actOnCase<A>(deps: CaseDeps, caseId: string, update: Updat
       throw new AppError(status, code, err.cause.message);
     }
     if (err instanceof WorkflowNotFoundError) throw new AppError(409, 'case_finished', 'the case has finished: its workflow no longer takes actions');
+    if (isUpdateTimeout(err)) throw actionTimedOut('case');
     if ((err as Error).name === 'ServiceError' || (err as { code?: number }).code === 14) {
       throw new AppError(503, 'temporal_unavailable', 'the workflow engine is unreachable; retry later', { retryable: true });
     }

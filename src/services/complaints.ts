@@ -6,6 +6,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { Actor } from '../api/auth';
 import type { ComplaintFilingRequest, ComplaintListQuery } from '../api/complaint-schemas';
 import { AppError } from '../api/errors';
+import { ACTION_ANSWER_MS, TEMPORAL_CALL_MS, actionTimedOut, isUpdateTimeout, withDeadline } from './temporal-calls';
 import type { Config } from '../config';
 import { appendAudit } from '../db/audit';
 import {
@@ -120,7 +121,7 @@ export async function fileComplaint(deps: ComplaintDeps, actor: Actor, req: Comp
     });
   } catch (err) {
     // The rows rolled back: a workflow this filing started must not outlive them.
-    await deps.temporal.workflow.getHandle(workflowId).terminate('filing transaction rolled back').catch(() => undefined);
+    await withDeadline(deps.temporal, TEMPORAL_CALL_MS, () => deps.temporal.workflow.getHandle(workflowId).terminate('filing transaction rolled back')).catch(() => undefined);
     throw err;
   }
 
@@ -386,13 +387,16 @@ export async function actOnComplaint<A>(
   if (action.note && !key) throw new AppError(409, 'complaint_text_erased', "the complaint's personal data is erased; act without a note");
   let result: ComplaintUpdateResult;
   try {
-    result = await deps.temporal.workflow.getHandle(complaintWorkflowId(row.id)).executeUpdate(action.update, { args: [action.arg], updateId: action.updateId });
+    result = await withDeadline(deps.temporal, ACTION_ANSWER_MS, () =>
+      deps.temporal.workflow.getHandle(complaintWorkflowId(row.id)).executeUpdate(action.update, { args: [action.arg], updateId: action.updateId }),
+    );
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
       const code = err.cause.type ?? 'refused';
       throw new AppError(CONFLICT_CODES.has(code) ? 409 : 422, code, err.cause.message);
     }
     if (err instanceof WorkflowNotFoundError) throw new AppError(409, 'complaint_closed', 'the complaint is closed: its workflow no longer takes actions');
+    if (isUpdateTimeout(err)) throw actionTimedOut('complaint');
     if ((err as Error).name === 'ServiceError' || (err as { code?: number }).code === 14) {
       throw new AppError(503, 'temporal_unavailable', 'the workflow engine is unreachable; retry later', { retryable: true });
     }

@@ -14,6 +14,7 @@ import { assessSuitability } from '../domain/suitability';
 import type { ChannelGrade, LeadStage } from '../domain/types';
 import { blindIndex, keyringFrom, sealForCase } from '../infra/crypto';
 import { NoSlotError, Slots } from '../infra/slots';
+import { TEMPORAL_CALL_MS, withDeadline } from './temporal-calls';
 import { duplicateIntakeSignal, type LeadCaseInput } from '../workflows/messages';
 import { leadWorkflowId } from '../temporal/names';
 import {
@@ -218,9 +219,7 @@ async function intakeOutcome(db: IntakeDeps['db'], caseId: string): Promise<'com
 }
 
 /** Every call intake makes to Temporal has a deadline: the caller is waiting. */
-const TEMPORAL_CALL_MS = 5_000;
-const temporalCall = <T>(deps: IntakeDeps, call: () => Promise<T>): Promise<T> =>
-  deps.temporal.connection.withDeadline(Date.now() + TEMPORAL_CALL_MS, call);
+const temporalCall = <T>(deps: IntakeDeps, call: () => Promise<T>): Promise<T> => withDeadline(deps.temporal, TEMPORAL_CALL_MS, call);
 
 async function startCaseWorkflow(deps: IntakeDeps, input: LeadCaseInput): Promise<void> {
   const f = input.facts;

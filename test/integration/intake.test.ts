@@ -1,4 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
+import type { DataSource } from 'typeorm';
 import { createServer } from 'node:http';
 import { createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
 import { createApp } from '../../src/api/app';
@@ -198,19 +199,30 @@ describe('when Temporal is unreachable', () => {
     }
   });
 
-  test('while Temporal takes connections but never answers, intakes hold at most the pool less two connections, so /readyz still reaches Postgres', async () => {
-    const ch = await aChannel(stack.db);
-    // A Temporal that accepts connections and says nothing: each workflow start waits out its 5 s deadline.
+  /** The API on its own pool of `poolMax`, against a Temporal that accepts connections and never answers. */
+  async function withSilentTemporal(poolMax: number, fn: (url: string, db: DataSource) => Promise<void>): Promise<void> {
     const sockets: Socket[] = [];
     const silent = createTcpServer((socket) => void sockets.push(socket));
     await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
     const silentTemporal = new Client({ connection: Connection.lazy({ address: `127.0.0.1:${(silent.address() as AddressInfo).port}` }) });
-    const db = await openDatabase(stack.cfg.DATABASE_URL, { poolMax: 4 });
-    const app = createApp({ cfg: stack.cfg, db, temporal: silentTemporal, logger: createLogger('t', 'silent') });
-    const server = createServer(app);
+    const db = await openDatabase(stack.cfg.DATABASE_URL, { poolMax });
+    const server = createServer(createApp({ cfg: stack.cfg, db, temporal: silentTemporal, logger: createLogger('t', 'silent') }));
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     try {
+      await fn(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, db);
+    } finally {
+      server.close();
+      server.closeAllConnections();
+      await silentTemporal.connection.close().catch(() => undefined);
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+      await db.destroy();
+    }
+  }
+
+  test('while Temporal takes connections but never answers, intakes hold at most the pool less two connections, so /readyz still reaches Postgres', async () => {
+    const ch = await aChannel(stack.db);
+    await withSilentTemporal(4, async (url, db) => {
       const token = await signToken(stack.cfg, actors.channel(ch.id));
       const intakes = Array.from({ length: 6 }, () => fetch(`${url}/v1/leads`, {
         method: 'POST',
@@ -225,6 +237,7 @@ describe('when Temporal is unreachable', () => {
       const ready = await fetch(`${url}/readyz`);
       expect(((await ready.json()) as { checks: { postgres: string } }).checks.postgres).toBe('ok');
 
+      // Every one answers (the start's deadline, then the terminate's), and none stored a case.
       const answers = await Promise.all(intakes.map(async (r) => [(await r).status, ((await (await r).json()) as { code: string }).code]));
       for (const [status, code] of answers) {
         expect(status).toBe(503);
@@ -232,14 +245,20 @@ describe('when Temporal is unreachable', () => {
       }
       expect(answers.map(([, code]) => code)).toContain('intake_busy');
       expect(await casesOfChannel(ch.id)).toBe(0);
-    } finally {
-      server.close();
-      server.closeAllConnections();
-      await silentTemporal.connection.close().catch(() => undefined);
-      for (const socket of sockets) socket.destroy();
-      silent.close();
-      await db.destroy();
-    }
+    });
+  });
+
+  test('a case action whose workflow does not answer gets 503 action_timeout after its deadline, not a request left hanging', async () => {
+    const ch = await aChannel(stack.db);
+    const { body } = await stack.api(actors.channel(ch.id), 'POST', '/v1/leads', aLead({ channelId: ch.id, consent: null, applicant: { phone: aPhone(), idNumber: anIdNumber() } }));
+    await withSilentTemporal(4, async (url) => {
+      const token = await signToken(stack.cfg, actors.manager());
+      const res = await fetch(`${url}/v1/leads/${body.caseId}/do-not-contact`, {
+        method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}',
+      });
+      expect(res.status).toBe(503);
+      expect(await res.json()).toMatchObject({ code: 'action_timeout', retryable: true });
+    });
   });
 
   test('/readyz is ready when both Postgres and Temporal answer', async () => {

@@ -1,0 +1,34 @@
+import { WorkflowUpdateRPCTimeoutOrCancelledError, type Client } from '@temporalio/client';
+import { AppError } from '../api/errors';
+
+/**
+ * Deadlines for the API's calls to Temporal: someone is waiting for each answer, and a Temporal
+ * that accepts connections but does not answer must not keep them waiting for ever.
+ */
+
+/** Starting, signalling or terminating a workflow. */
+export const TEMPORAL_CALL_MS = 5_000;
+/** A case or complaint action: the Update, until the workflow has answered it. */
+export const ACTION_ANSWER_MS = 15_000;
+
+/** Runs `call` with every Temporal RPC it makes bounded by one deadline, `ms` from now. */
+export function withDeadline<T>(temporal: Client, ms: number, call: () => Promise<T>): Promise<T> {
+  return temporal.connection.withDeadline(Date.now() + ms, call);
+}
+
+/** True when an Update's call ran out of time (or was cancelled) before the workflow answered. */
+export const isUpdateTimeout = (err: unknown): boolean => err instanceof WorkflowUpdateRPCTimeoutOrCancelledError;
+
+/**
+ * The answer when an action's Update got no answer in time. The action may still take effect, so
+ * the caller is told to retry with the same Idempotency-Key: the retry carries the same Update ID
+ * and gets the first one's answer instead of acting twice.
+ */
+export function actionTimedOut(what: 'case' | 'complaint'): AppError {
+  return new AppError(
+    503,
+    'action_timeout',
+    `the ${what} did not answer within ${ACTION_ANSWER_MS / 1000} s; the action may still take effect: retry with the same Idempotency-Key for its answer`,
+    { retryable: true },
+  );
+}
