@@ -11,8 +11,9 @@ import type { EraseInput } from './contract';
  * hash, and a `lead.erased` row in the audit chain.
  *
  * Every erasure appends to the audit chain, whose lock is held until commit, so erasures in separate
- * transactions run one after another. `eraseCases` therefore erases a set of cases in one statement,
- * and `ErasureGroupCommit` gathers the calls a worker receives meanwhile into such sets.
+ * transactions run one after another. `eraseCases` therefore erases a set of cases in one call of
+ * the `erase_cases` function (migration 1765100000000), and `ErasureGroupCommit` gathers the calls
+ * a worker receives meanwhile into such sets.
  */
 
 /** What became of one case of a set: erased now, erased before (nothing changed), or no such case. */
@@ -21,93 +22,6 @@ export type CaseErasure = { erased: boolean } | { notFound: true };
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export const caseNotFound = (caseId: string) => ApplicationFailure.nonRetryable(`case ${caseId} does not exist`, 'case_not_found');
-
-/**
- * JSON text built in SQL must be byte for byte what JavaScript would build, because hashes cover
- * it: `to_json(text)` escapes a string as JSON.stringify does, and a missing value is `null`.
- */
-const jsonText = (sql: string) => `coalesce(to_json(${sql})::text, 'null')`;
-
-/**
- * The amount band of `amountBand` (src/domain/deidentify.ts), in SQL. The erasure tests compare the
- * two at every boundary.
- */
-const AMOUNT_BAND_SQL = `CASE WHEN l.amount_cny < 50000 THEN '<50k' WHEN l.amount_cny < 100000 THEN '50k-100k'
-  WHEN l.amount_cny < 200000 THEN '100k-200k' WHEN l.amount_cny < 300000 THEN '200k-300k' ELSE '>=300k' END`;
-
-/**
- * The whole erasure of a set of cases as one statement, so one round trip and no explicit
- * transaction. Parameters: the case IDs as uuid[], the same IDs as given (text[], for the hashes),
- * the erasure times as given (ISO text[]), the reasons (text[]). Returns one row per case found:
- * its ID, and the 1-based position of the input that erased it now (null when it was erased before).
- *
- * - `locked` takes the case rows in ID order (two overlapping sets cannot deadlock) and reads them
- *   as they are once the lock is ours: a case erased by a transaction we waited for shows as erased.
- * - `target` keeps, per case not yet erased, the first input that names it, with its de-identified
- *   facts as canonical JSON: keys in the order ageBand, regionPrefix, amountBand, tier, outcome,
- *   channelId, as JSON.stringify writes the object the erasure record has always held.
- * - The evidence hash is SHA-256 of `[caseId, reason, at, facts]` as JSON.stringify writes it.
- * - Every table's change is a data-modifying CTE; `written` reads them all, and `audited` needs
- *   `written`, so the audit append (which takes the chain's lock until commit) comes last.
- * - Each audit row's canonical tail is the one `canonicalTail` in src/db/audit.ts writes for
- *   `[at, "workflow", "system", "lead.erased", "lead_case", caseId, {evidenceHash, reason}]`,
- *   with `at` cut to milliseconds, as a JavaScript Date holds it; `verifyAuditChain` checks it.
- */
-const ERASE_CASES_SQL = `
-WITH input AS (
-  SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS i(id, case_text, at_text, reason, n)
-), locked AS (
-  SELECT id, age_band, region_prefix, amount_cny, risk_tier, outcome, channel_id, erased_at IS NOT NULL AS erased
-    FROM lead_cases WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE
-), target AS (
-  SELECT DISTINCT ON (l.id) l.id, i.case_text, i.at_text, i.reason, i.n,
-         '{"ageBand":' || ${jsonText('l.age_band')} || ',"regionPrefix":' || ${jsonText('l.region_prefix')}
-         || ',"amountBand":' || ${jsonText(AMOUNT_BAND_SQL)} || ',"tier":' || ${jsonText('l.risk_tier')}
-         || ',"outcome":' || ${jsonText('l.outcome')} || ',"channelId":' || ${jsonText('l.channel_id')} || '}' AS facts
-    FROM locked l JOIN input i ON i.id = l.id
-   WHERE NOT l.erased
-   ORDER BY l.id, i.n
-), hashed AS (
-  SELECT t.*, encode(sha256(convert_to(
-           '[' || ${jsonText('t.case_text')} || ',' || ${jsonText('t.reason')} || ',' || ${jsonText('t.at_text')} || ',' || t.facts || ']', 'UTF8')), 'hex') AS evidence_hash
-    FROM target t
-), identities_gone AS (
-  DELETE FROM identities WHERE case_id IN (SELECT id FROM hashed) RETURNING 1
-), keys_gone AS (
-  DELETE FROM lead_data_keys WHERE case_id IN (SELECT id FROM hashed) RETURNING 1
-), credit_gone AS (
-  DELETE FROM credit_facts WHERE case_id IN (SELECT id FROM hashed) RETURNING 1
-), notes_gone AS (
-  UPDATE contact_log SET note = NULL WHERE case_id IN (SELECT id FROM hashed) AND note IS NOT NULL RETURNING 1
-), reasons_gone AS (
-  UPDATE decisions SET result = result - 'reason' WHERE case_id IN (SELECT id FROM hashed) AND result ? 'reason' RETURNING 1
-), hold_reasons_gone AS (
-  UPDATE legal_hold_events SET reason = NULL WHERE case_id IN (SELECT id FROM hashed) AND reason IS NOT NULL RETURNING 1
-), cases_closed AS (
-  UPDATE lead_cases lc SET id_index = NULL, phone_index = NULL, device_index = NULL, age_at_intake = NULL,
-         region_mismatches = '{}', is_open = false, erased_at = h.at_text::timestamptz, updated_at = now()
-    FROM hashed h WHERE lc.id = h.id RETURNING 1
-), recorded AS (
-  INSERT INTO erasure_records (case_id, reason, erased_at, evidence_hash, facts)
-  SELECT id, reason, at_text::timestamptz, evidence_hash, facts::jsonb FROM hashed RETURNING 1
-), written AS (
-  SELECT (SELECT count(*) FROM identities_gone) + (SELECT count(*) FROM keys_gone) + (SELECT count(*) FROM credit_gone)
-       + (SELECT count(*) FROM notes_gone) + (SELECT count(*) FROM reasons_gone) + (SELECT count(*) FROM hold_reasons_gone)
-       + (SELECT count(*) FROM cases_closed)
-       + (SELECT count(*) FROM recorded) AS rows
-), stamp AS (
-  SELECT at, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at_iso FROM (SELECT date_trunc('milliseconds', now()) AS at) s
-), audited AS (
-  SELECT audit_append_many(
-           array_agg(s.at ORDER BY h.n), array_agg('workflow'::text ORDER BY h.n), array_agg('system'::text ORDER BY h.n),
-           array_agg('lead.erased'::text ORDER BY h.n), array_agg('lead_case'::text ORDER BY h.n), array_agg(h.case_text ORDER BY h.n),
-           array_agg(jsonb_build_object('reason', h.reason, 'evidenceHash', h.evidence_hash) ORDER BY h.n),
-           array_agg(${jsonText('s.at_iso')} || ',"workflow","system","lead.erased","lead_case",' || ${jsonText('h.case_text')}
-                     || ',{"evidenceHash":' || ${jsonText('h.evidence_hash')} || ',"reason":' || ${jsonText('h.reason')} || '}]' ORDER BY h.n)
-         )::text AS done
-    FROM hashed h CROSS JOIN stamp s CROSS JOIN written w
-)
-SELECT l.id::text AS id, h.n AS erased_by FROM locked l LEFT JOIN hashed h ON h.id = l.id CROSS JOIN audited`;
 
 /**
  * Runs a statement as a named prepared statement on one pooled connection: Postgres parses and
@@ -124,7 +38,8 @@ async function queryPrepared<T>(db: DataSource, name: string, text: string, valu
 }
 
 /**
- * Erases the given cases in one statement; the result at index i answers inputs[i]. Idempotent:
+ * Erases the given cases in one transaction and one round trip (the `erase_cases` function); the
+ * result at index i answers inputs[i]. Idempotent:
  * a case that already has an erasure record (or appears twice in `inputs`) is reported
  * `erased: false` and left alone. A case that does not exist is reported `notFound` and does not
  * disturb the others. The case rows are locked in id order, so two overlapping sets cannot deadlock.
@@ -134,12 +49,13 @@ export async function eraseCases(db: DataSource, inputs: EraseInput[]): Promise<
   const valid = inputs.map((input, i) => ({ input, i })).filter(({ input }) => UUID.test(input.caseId));
   if (valid.length === 0) return inputs.map(() => ({ notFound: true }));
 
-  const rows = await queryPrepared<{ id: string; erased_by: string | null }>(db, 'erase_cases_v2', ERASE_CASES_SQL, [
-    valid.map((v) => v.input.caseId),
-    valid.map((v) => v.input.caseId),
-    valid.map((v) => v.input.at),
-    valid.map((v) => v.input.reason),
-  ]);
+  // erase_cases (migration 1765100000000): lock, erase, then append to the audit chain, in one call.
+  const rows = await queryPrepared<{ id: string; erased_by: string | null }>(
+    db,
+    'erase_cases',
+    'SELECT erased_case::text AS id, erased_by FROM erase_cases($1::uuid[], $2::text[], $3::text[], $4::text[])',
+    [valid.map((v) => v.input.caseId), valid.map((v) => v.input.caseId), valid.map((v) => v.input.at), valid.map((v) => v.input.reason)],
+  );
   const found = new Set(rows.map((r) => r.id));
   const erasedNow = new Set(rows.filter((r) => r.erased_by !== null).map((r) => valid[Number(r.erased_by) - 1].i));
   return inputs.map((input, i): CaseErasure => {

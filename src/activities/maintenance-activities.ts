@@ -5,6 +5,11 @@ import { eraseCases } from './erasure';
 
 /** Cases the retention sweep erases per transaction. */
 const SWEEP_CHUNK = 100;
+/**
+ * Days a lender application is kept past the multi-lender rule's window, so that a pre-screen
+ * running late (its workflow's time is earlier than the sweep's) still counts its whole window.
+ */
+export const LENDER_APPLICATION_GRACE_DAYS = 7;
 /** How long an Idempotency-Key's stored answer is kept (README, Idempotency-Key). */
 export const IDEMPOTENCY_KEY_DAYS = 7;
 
@@ -57,10 +62,10 @@ export function createMaintenanceActivities({ db, policy }: { db: DataSource; po
         `WITH gone AS (DELETE FROM idempotency_keys WHERE created_at < $1::timestamptz - make_interval(days => $2) RETURNING 1) SELECT count(*)::int AS n FROM gone`,
         [at, IDEMPOTENCY_KEY_DAYS],
       );
-      // A person's applications at lenders are kept only as long as the multi-lender rule looks back.
+      // A person's applications at lenders are kept only as long as the multi-lender rule looks back, and a grace.
       const [{ n: lenderApplicationsPurged }] = await db.query(
         `WITH gone AS (DELETE FROM lender_applications WHERE applied_at <= $1::timestamptz - make_interval(days => $2) RETURNING 1) SELECT count(*)::int AS n FROM gone`,
-        [at, policy.fraud.multiLenderWindowDays],
+        [at, policy.fraud.multiLenderWindowDays + LENDER_APPLICATION_GRACE_DAYS],
       );
       return { erased: erased.length, caseIds: erased, idempotencyKeysPurged, lenderApplicationsPurged };
     },

@@ -46,7 +46,8 @@ export class Slots {
           resolve();
         },
         timer: setTimeout(() => {
-          this.queue.splice(this.queue.indexOf(entry), 1);
+          const at = this.queue.indexOf(entry);
+          if (at >= 0) this.queue.splice(at, 1);
           reject(new NoSlotError(waitMs));
         }, waitMs),
       };

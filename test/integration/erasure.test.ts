@@ -6,7 +6,7 @@ import { createLeadActivities } from '../../src/activities/lead-activities';
 import { appendAudit, appendAuditMany, auditHash, verifyAuditChain } from '../../src/db/audit';
 import { amountBand } from '../../src/domain/deidentify';
 import { aMissingCaseId, casesWithPersonalData } from '../support/erasable-cases';
-import { startStack, type TestStack } from '../support/stack';
+import { eventually, startStack, type TestStack } from '../support/stack';
 
 let stack: TestStack;
 beforeAll(async () => {
@@ -180,6 +180,63 @@ describe('eraseLeadData on Postgres', () => {
     }
     const [audit] = await stack.db.query(`SELECT target_id FROM audit_events WHERE action = 'lead.erased' AND target_id = $1`, [given[0]]);
     expect(audit).toEqual({ target_id: given[0] });
+    expect(await verifyAuditChain(stack.db.manager)).toBeNull();
+  });
+
+  test('a reason committed while the erasure waited for the case lock is cleared with the rest', async () => {
+    const [id] = await casesWithPersonalData(stack.db, 1);
+    // Another transaction holds the case row (as recordLegalHold does) and writes a reason naming the person.
+    const other = stack.db.createQueryRunner();
+    await other.connect();
+    await other.startTransaction();
+    let erasing: Promise<CaseErasure[]> | undefined;
+    try {
+      const [{ pid }] = await other.query('SELECT pg_backend_pid() AS pid');
+      await other.query('SELECT 1 FROM lead_cases WHERE id = $1 FOR SHARE', [id]);
+      await other.query(`INSERT INTO legal_hold_events (case_id, hold, reason, actor) VALUES ($1, false, '释放：王五案已结', 'compliance:c1')`, [id]);
+      erasing = eraseCases(stack.db, [erasure(id)]);
+      await eventually(async () => {
+        const [w] = await stack.db.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))', [pid]);
+        return w.n > 0;
+      }, 'the erasure to wait for the case lock');
+      await other.commitTransaction();
+    } finally {
+      if (other.isTransactionActive) await other.rollbackTransaction();
+      await other.release();
+    }
+    expect(await erasing).toEqual([{ erased: true }]);
+    expect(await count('SELECT count(*)::int AS n FROM legal_hold_events WHERE case_id = ANY($1::uuid[]) AND reason IS NOT NULL', [id])).toBe(0);
+  });
+
+  test("the audit append comes after every change: while the chain's lock is taken elsewhere, the erasure has already removed the identity", async () => {
+    const [id] = await casesWithPersonalData(stack.db, 1);
+    const chainHolder = stack.db.createQueryRunner();
+    await chainHolder.connect();
+    await chainHolder.startTransaction();
+    let erasing: Promise<CaseErasure[]> | undefined;
+    try {
+      await chainHolder.query('SELECT pg_advisory_xact_lock(4242001)'); // the audit chain's lock (migration 1764300000000)
+      erasing = eraseCases(stack.db, [erasure(id)]);
+      // The erasure's delete holds the identity row before it waits for the chain: a lock attempt on it fails at once.
+      await eventually(async () => {
+        const probe = stack.db.createQueryRunner();
+        await probe.connect();
+        try {
+          await probe.startTransaction();
+          await probe.query('SELECT 1 FROM identities WHERE case_id = $1 FOR UPDATE NOWAIT', [id]);
+          return false;
+        } catch (err) {
+          return (err as { code?: string }).code === '55P03'; // lock_not_available
+        } finally {
+          if (probe.isTransactionActive) await probe.rollbackTransaction();
+          await probe.release();
+        }
+      }, "the erasure's delete to hold the identity while the chain's lock is taken");
+    } finally {
+      await chainHolder.commitTransaction();
+      await chainHolder.release();
+    }
+    expect(await erasing).toEqual([{ erased: true }]);
     expect(await verifyAuditChain(stack.db.manager)).toBeNull();
   });
 

@@ -2,7 +2,7 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as erasure from '../../src/activities/erasure';
-import { createMaintenanceActivities } from '../../src/activities/maintenance-activities';
+import { createMaintenanceActivities, LENDER_APPLICATION_GRACE_DAYS } from '../../src/activities/maintenance-activities';
 import { startNotificationRelay } from '../../src/activities/notification-relay';
 import { createLogger } from '../../src/infra/logger';
 import { leadWorkflowId } from '../../src/temporal/names';
@@ -107,8 +107,8 @@ describe('maintenance activities on Postgres', () => {
     expect(again.caseIds.filter((id) => due.includes(id))).toEqual([]);
   });
 
-  test("the retention sweep deletes lender applications older than the multi-lender rule's window, and keeps the rest", async () => {
-    const windowDays = stack.cfg.policy.fraud.multiLenderWindowDays;
+  test("the retention sweep deletes lender applications older than the multi-lender rule's window and a grace, and keeps the rest", async () => {
+    const windowDays = stack.cfg.policy.fraud.multiLenderWindowDays + LENDER_APPLICATION_GRACE_DAYS;
     const person = `test-person-${Date.now()}`;
     const at = new Date('2026-11-23T03:00:00Z');
     const daysBefore = (d: number) => new Date(at.getTime() - d * 86_400_000);
@@ -119,7 +119,7 @@ describe('maintenance activities on Postgres', () => {
     const swept = await acts().retentionSweep({ at: at.toISOString() });
     expect(swept.lenderApplicationsPurged).toBeGreaterThanOrEqual(2);
     const kept = await stack.db.query('SELECT lender_id FROM lender_applications WHERE id_index = $1 ORDER BY lender_id', [person]);
-    // Exactly `windowDays` old is outside the rule's window (it counts applied_at > at - window).
+    // Kept for the rule's window and a grace; exactly that old is gone.
     expect(kept).toEqual([{ lender_id: 'inside' }]);
   });
 
