@@ -20,7 +20,8 @@ export async function startBrokerOffboarding(deps: CaseDeps, actor: Actor, broke
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
       staticSummary: `Offboarding broker ${brokerId}: hand over ${n} open case(s)`,
     }));
-  } catch {
+  } catch (err) {
+    if ((err as Error).name !== 'ServiceError') throw err;
     // Nothing else was done: the same request again starts it, or joins the run that did start.
     throw new AppError(503, 'temporal_unavailable', 'the workflow engine is unreachable; retry later', { retryable: true });
   }

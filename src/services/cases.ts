@@ -237,3 +237,27 @@ export async function listLegalHolds(deps: Pick<CaseDeps, 'db'>, actor: Actor, c
     events: events.map((e) => ({ id: e.id, action: e.hold ? 'placed' : 'released', reason: e.reason, by: e.actor, at: e.at })),
   };
 }
+
+/**
+ * Free text a person typed (a contact note, a review reason) goes beside the record its workflow
+ * made, in Postgres, after the Update has answered. The case row's share lock orders that write
+ * against an erasure, which locks the row for update: text written first is cleared by the erasure,
+ * text that comes after it is not stored. Returns whether it was stored.
+ */
+async function attachCaseText(db: DataSource, caseId: string, update: string, params: unknown[]): Promise<boolean> {
+  const [{ n }] = await db.query(
+    `WITH live AS (SELECT 1 FROM lead_cases WHERE id = $1 AND erased_at IS NULL FOR SHARE),
+          done AS (${update} AND EXISTS (SELECT 1 FROM live) RETURNING 1)
+     SELECT count(*)::int AS n FROM done`,
+    [caseId, ...params],
+  );
+  return n > 0;
+}
+
+/** The broker's note on a contact attempt the workflow logged. */
+export const attachContactNote = (db: DataSource, caseId: string, eventId: string, note: string) =>
+  attachCaseText(db, caseId, 'UPDATE contact_log SET note = $3 WHERE event_id = $2', [eventId, note]);
+
+/** The free-text reason of a decision the workflow recorded (a review, a request for human review). */
+export const attachDecisionReason = (db: DataSource, caseId: string, eventId: string, reason: string) =>
+  attachCaseText(db, caseId, `UPDATE decisions SET result = result || jsonb_build_object('reason', $3::text) WHERE event_id = $2`, [eventId, reason]);

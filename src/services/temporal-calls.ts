@@ -28,7 +28,7 @@ export function actionTimedOut(what: 'case' | 'complaint'): AppError {
   return new AppError(
     503,
     'action_timeout',
-    `the ${what} did not answer within ${ACTION_ANSWER_MS / 1000} s; the action may still take effect: retry with the same Idempotency-Key for its answer`,
+    `the ${what} did not answer within ${ACTION_ANSWER_MS / 1000} s and the action may still take effect: look at the ${what} before acting again, or retry with the same Idempotency-Key to get its answer`,
     { retryable: true },
   );
 }

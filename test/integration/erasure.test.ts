@@ -5,6 +5,7 @@ import { eraseCase, eraseCases, ErasureGroupCommit, erasureGroupCommitFor, type 
 import { createLeadActivities } from '../../src/activities/lead-activities';
 import { appendAudit, appendAuditMany, auditHash, verifyAuditChain } from '../../src/db/audit';
 import { amountBand } from '../../src/domain/deidentify';
+import { attachContactNote, attachDecisionReason } from '../../src/services/cases';
 import { aMissingCaseId, casesWithPersonalData } from '../support/erasable-cases';
 import { eventually, startStack, type TestStack } from '../support/stack';
 
@@ -238,6 +239,31 @@ describe('eraseLeadData on Postgres', () => {
     }
     expect(await erasing).toEqual([{ erased: true }]);
     expect(await verifyAuditChain(stack.db.manager)).toBeNull();
+  });
+
+  test('a sweep erases only what is still due and not on hold once the case is locked; a workflow\'s own erasure is not held back', async () => {
+    const dayAgo = new Date(Date.now() - 86_400_000);
+    const [due, heldSince, notDueAnyMore, workflowHeld] = await casesWithPersonalData(stack.db, 4, { retentionDueAt: dayAgo });
+    // Chosen by a sweep, then changed before its erasure ran: put on hold, or given a later retention date.
+    await stack.db.query('UPDATE lead_cases SET legal_hold = true WHERE id = ANY($1::uuid[])', [[heldSince, workflowHeld]]);
+    await stack.db.query(`UPDATE lead_cases SET retention_due_at = now() + interval '1 year' WHERE id = $1`, [notDueAnyMore]);
+    const at = new Date().toISOString();
+    const sweep = (id: string) => erasure(id, at, 'retention_sweep');
+    expect(await eraseCases(stack.db, [sweep(due), sweep(heldSince), sweep(notDueAnyMore), erasure(workflowHeld, at)])).toEqual([
+      { erased: true }, { erased: false }, { erased: false }, { erased: true },
+    ]);
+    expect(await count('SELECT count(*)::int AS n FROM identities WHERE case_id = ANY($1::uuid[])', [heldSince, notDueAnyMore])).toBe(2);
+    expect(await count('SELECT count(*)::int AS n FROM erasure_records WHERE case_id = ANY($1::uuid[])', [heldSince, notDueAnyMore])).toBe(0);
+  });
+
+  test('a note or reason that arrives after the erasure is not stored; one that came before is cleared', async () => {
+    const [before, after] = await casesWithPersonalData(stack.db, 2);
+    expect(await attachContactNote(stack.db, before, `contact:${before}`, '客户王五说明天再打')).toBe(true);
+    await eraseCases(stack.db, [erasure(before), erasure(after)]);
+    expect(await attachContactNote(stack.db, after, `contact:${after}`, '客户王五说明天再打')).toBe(false);
+    expect(await attachDecisionReason(stack.db, after, `review:${after}`, '王五的收入证明已核实')).toBe(false);
+    expect(await count('SELECT count(*)::int AS n FROM contact_log WHERE case_id = ANY($1::uuid[]) AND note IS NOT NULL', [before, after])).toBe(0);
+    expect(await count(`SELECT count(*)::int AS n FROM decisions WHERE case_id = ANY($1::uuid[]) AND result ? 'reason'`, [before, after])).toBe(0);
   });
 
   test('eraseCase erases one case, and refuses a missing one with a non-retryable case_not_found', async () => {

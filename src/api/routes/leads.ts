@@ -2,7 +2,10 @@ import { Router, type Request } from 'express';
 import type { z } from 'zod';
 import { checkMarketingText } from '../../domain/marketing-text';
 import { startBrokerOffboarding } from '../../services/brokers';
-import { actOnCase, assertMayRead, auditAction, getCase, getPii, listCases, listLegalHolds, loadCaseRow, recordLegalHold, type CaseDeps } from '../../services/cases';
+import {
+  actOnCase, assertMayRead, attachContactNote, attachDecisionReason, auditAction, getCase, getPii, listCases, listLegalHolds, loadCaseRow, recordLegalHold,
+  type CaseDeps,
+} from '../../services/cases';
 import { getDecision } from '../../services/decisions';
 import { exportCase } from '../../services/export';
 import { submitLead } from '../../services/intake';
@@ -105,7 +108,7 @@ export function leadRoutes(deps: CaseDeps & { metrics: Metrics }): Router {
     const actor = actorOf(req);
     const result = await actOnCase(deps, id, reviewUpdate, { decision: body.decision, reviewerId: actor.sub }, req.idempotency?.updateId);
     // The reason is free text a person typed: it stays in Postgres, beside the decision the workflow recorded.
-    await deps.db.query(`UPDATE decisions SET result = result || jsonb_build_object('reason', $2::text) WHERE event_id = $1`, [result.eventId, body.reason]);
+    await attachDecisionReason(deps.db, id, result.eventId, body.reason);
     await auditAction(deps, actor, 'review.decided', id, { decision: body.decision, eventId: result.eventId });
     res.json(result.state);
   });
@@ -120,7 +123,7 @@ export function leadRoutes(deps: CaseDeps & { metrics: Metrics }): Router {
     const actor = actorOf(req);
     const result = await actOnCase(deps, id, humanReviewUpdate, { requestedBy: `${actor.role}:${actor.sub}` }, req.idempotency?.updateId);
     await auditAction(deps, actor, 'human_review.requested', id);
-    if (body.reason) await deps.db.query(`UPDATE decisions SET result = result || jsonb_build_object('reason', $2::text) WHERE event_id = $1`, [result.eventId, body.reason]);
+    if (body.reason) await attachDecisionReason(deps.db, id, result.eventId, body.reason);
     res.json(result.state);
   });
 
@@ -133,7 +136,7 @@ export function leadRoutes(deps: CaseDeps & { metrics: Metrics }): Router {
     }
     const actor = actorOf(req);
     const result = await actOnCase(deps, id, contactAttemptUpdate, { brokerId: actor.sub, channel: body.channel, purpose: body.purpose, outcome: body.outcome }, req.idempotency?.updateId);
-    if (body.note) await deps.db.query('UPDATE contact_log SET note = $2 WHERE event_id = $1', [result.eventId, body.note]);
+    if (body.note) await attachContactNote(deps.db, id, result.eventId, body.note);
     await auditAction(deps, actor, 'contact.logged', id, { channel: body.channel, purpose: body.purpose, outcome: body.outcome, eventId: result.eventId });
     res.status(201).json(result.state);
   });

@@ -11,7 +11,8 @@ const json = (sql: string) => `coalesce(to_json(${sql})::text, 'null')`;
  *    wait. In READ COMMITTED each statement of a plpgsql function takes a fresh snapshot, so the
  *    next one sees everything committed while we waited: a case erased meanwhile shows as erased,
  *    and a note or legal-hold reason written just before the lock came free is cleared with the rest.
- * 2. Erase every case not yet erased, with the first input that names it: its de-identified facts
+ * 2. Erase every case not yet erased, with the first input that names it (for the retention
+ *    sweep, only a case still due and not on legal hold, as it is now that it is locked): its de-identified facts
  *    (keys ageBand, regionPrefix, amountBand, tier, outcome, channelId, as JSON.stringify writes
  *    the object the erasure record has always held), and its evidence hash, SHA-256 of
  *    `[caseId, reason, at, facts]` as JSON.stringify writes it. The amount bands are those of
@@ -55,6 +56,10 @@ export class EraseCasesFunction1765100000000 implements MigrationInterface {
                  || ',"channelId":' || ${json('l.channel_id')} || '}' AS facts
             FROM lead_cases l JOIN input i ON i.id = l.id
            WHERE l.erased_at IS NULL
+             -- The sweep chose its cases before this lock: one put on hold, or given a later
+             -- retention date, since then is not its to erase. A workflow's own erasure is not
+             -- checked here: the workflow waits out its holds itself.
+             AND NOT (i.reason = 'retention_sweep' AND (l.legal_hold OR l.retention_due_at IS NULL OR l.retention_due_at > i.at_text::timestamptz))
            ORDER BY l.id, i.n
         ), hashed AS (
           SELECT t.*, encode(sha256(convert_to(
