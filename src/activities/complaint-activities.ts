@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { DataSource } from 'typeorm';
 import { appendAudit } from '../db/audit';
@@ -8,10 +9,23 @@ const WORKFLOW_ACTOR = { actorSub: 'workflow', actorRole: 'system' };
 /** Events that the timers or the workflow caused: audited here, since no API call did it. */
 const AUDITED_WORKFLOW_EVENTS = new Set<ComplaintEventInput['kind']>(['do_not_contact', 'first_response_late', 'resolution_late']);
 
-/** A retryable failure while the filing transaction that writes the row is not yet visible. */
+/**
+ * A filing starts its workflow inside its transaction, so a first activity may run before the
+ * commit: a missing row is worth retrying. But the transaction commits within seconds or never:
+ * a row still missing this long after the activity was first scheduled belongs to a filing that
+ * rolled back and whose terminate did not get through, and the workflow then ends instead of
+ * retrying for ever. (A complaint's activities are regular ones, so their scheduled time is that
+ * of the first attempt.)
+ */
+export const FILING_COMMIT_GRACE_MS = 2 * 60_000;
+
 async function assertComplaintExists(db: DataSource, complaintId: string): Promise<void> {
   const [row] = await db.query('SELECT 1 FROM complaints WHERE id = $1', [complaintId]);
-  if (!row) throw ApplicationFailure.retryable(`complaint ${complaintId} is not (yet) in the database`, 'complaint_not_found');
+  if (row) return;
+  if (Date.now() - Context.current().info.scheduledTimestampMs > FILING_COMMIT_GRACE_MS) {
+    throw ApplicationFailure.nonRetryable(`complaint ${complaintId} was never committed by its filing`, 'complaint_never_committed');
+  }
+  throw ApplicationFailure.retryable(`complaint ${complaintId} is not (yet) in the database`, 'complaint_not_found');
 }
 
 /** Activities of one complaint, built around their dependencies. Every write is keyed. */
