@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { signToken } from '../../src/api/auth';
+import type { IntakeRequest } from '../../src/api/schemas';
+import { ensureSchedules, SCHEDULES } from '../../src/worker/schedules';
 import { startTemporalDevServer, type RunningDevServer } from '../../src/infra/temporal-dev-server';
 import { aChannel, aLead, actors } from '../support/factories';
 import { freePort } from '../support/stack-setup';
@@ -8,8 +10,9 @@ import { startStack, type TestStack } from '../support/stack';
 
 /**
  * The managers' view, in a real browser: Debian's Chromium drives the Temporal Web UI of a dev
- * server whose codec endpoint is this API. Signed in, a manager sees a case's decoded input;
- * not signed in, only ciphertext.
+ * server whose codec endpoint is this API. Signed in, a manager sees a case's decoded input,
+ * summary and details; not signed in, only ciphertext. Neither shows the person. The schedules
+ * the worker creates are listed with their notes.
  */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 let temporal: RunningDevServer;
@@ -36,10 +39,44 @@ afterAll(async () => {
   await temporal?.stop();
 });
 
-async function aCase(): Promise<{ caseId: string; workflowId: string }> {
-  const res = await stack.api(actors.channel('ch-partner-ref'), 'POST', '/v1/leads', aLead({ consent: null }));
+async function aCase(): Promise<{ caseId: string; workflowId: string; lead: IntakeRequest }> {
+  const lead = aLead({ consent: null });
+  const res = await stack.api(actors.channel('ch-partner-ref'), 'POST', '/v1/leads', lead);
   expect(res.status).toBe(201);
-  return res.body;
+  return { ...res.body, lead };
+}
+
+/** Fails if the page's HTML (iframe addresses included) or any frame's text names the applicant. */
+async function expectNoPersonalData(page: Page, lead: IntakeRequest): Promise<void> {
+  const seen = [await page.content(), ...(await Promise.all(page.frames().map((f) => f.locator('body').innerText().catch(() => ''))))].join('\n');
+  for (const value of [lead.applicant.name, lead.applicant.idNumber, lead.applicant.phone]) {
+    expect(seen.includes(value)).toBe(false);
+    expect(seen.includes(encodeURIComponent(value))).toBe(false);
+  }
+}
+
+/**
+ * The User Metadata tab: the UI renders the summary, the details and the current details each in
+ * an iframe of its own (as Markdown), or says there are none. Waits up to 30 s for `ready`.
+ */
+async function userMetadata(page: Page, ready: (m: { summary: string; details: string; current: string; text: string }) => boolean) {
+  await page.getByRole('tab', { name: 'User Metadata' }).click();
+  const frameText = async (id: string) => {
+    const frame = page.locator(`iframe#${id}`);
+    if ((await frame.count()) === 0) return '';
+    return (await page.frameLocator(`iframe#${id}`).locator('body').innerText()).replace(/\s+/g, ' ');
+  };
+  const until = Date.now() + 30_000;
+  for (;;) {
+    const m = {
+      summary: await frameText('user-metadata-summary'),
+      details: await frameText('user-metadata-details'),
+      current: await frameText('user-metadata-current-details'),
+      text: (await page.locator('body').innerText()).replace(/\s+/g, ' '),
+    };
+    if (ready(m) || Date.now() > until) return m;
+    await page.waitForTimeout(500);
+  }
 }
 
 /** The workflow page's main text, once the UI has rendered the Input panel and tried to decode it. */
@@ -55,20 +92,26 @@ async function workflowPage(page: Page, workflowId: string): Promise<string> {
 }
 
 test('without signing in, the Web UI shows only encrypted case input', async () => {
-  const { caseId, workflowId } = await aCase();
+  const { caseId, workflowId, lead } = await aCase();
   const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
   try {
     const text = await workflowPage(page, workflowId);
     expect(text).toContain('Codec Server could not connect');
     expect(text).not.toContain('"channelGrade"');
     expect(text.split(workflowId).join('')).not.toContain(caseId); // the case ID appears only in the workflow ID
+    // The summary and details are payloads too: without the codec the UI cannot show them.
+    const meta = await userMetadata(page, (m) => m.text.includes('No summary available'));
+    expect(meta.text).toContain('No summary available');
+    expect(meta.summary).toBe('');
+    expect(meta.current).toBe('');
+    await expectNoPersonalData(page, lead);
   } finally {
     await page.close();
   }
 });
 
-test('a manager who signed in at /v1/session sees the decoded case input in the Web UI', async () => {
-  const { caseId, workflowId } = await aCase();
+test('a manager who signed in at /v1/session sees the decoded case input, summary and details in the Web UI, and never the person', async () => {
+  const { caseId, workflowId, lead } = await aCase();
   const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
   const page = await context.newPage();
   try {
@@ -91,6 +134,15 @@ test('a manager who signed in at /v1/session sees the decoded case input in the 
     expect(text).toContain(`"caseId": "${caseId}"`);
     const [audit] = await stack.db.query(`SELECT actor_role FROM audit_events WHERE action = 'codec.decoded' ORDER BY id DESC LIMIT 1`);
     expect(audit.actor_role).toBe('manager');
+
+    // The User Metadata tab: what the case is, and what it waits for, in words.
+    const meta = await userMetadata(page, (m) => m.summary !== '' && m.current !== '');
+    expect(meta.summary).toContain(`Lead case · ch-partner-ref · ${lead.request.amount} CNY over ${lead.request.termMonths} months · consumption`);
+    expect(meta.details).toMatch(/Age band \d+-\d+, province \d{2}, local\. Channel grade premium\./);
+    expect(meta.current).toContain('Stage: awaiting_consent');
+    expect(meta.current).toMatch(/Waiting for: the customer.s credit-assessment consent \(due \d{4}-\d{2}-\d{2}T/);
+    expect(meta.current).toContain('Broker: none');
+    await expectNoPersonalData(page, lead);
   } finally {
     await context.close();
   }
@@ -130,6 +182,38 @@ test("a manager's List Filter on search attributes finds a channel's cases waiti
     const theirs = await workflowList(page, `ChannelId = '${other.id}'`, elsewhere.workflowId);
     expect(theirs).toContain(elsewhere.workflowId);
     expect(theirs).not.toContain(waiting.workflowId);
+  } finally {
+    await page.close();
+  }
+});
+
+test('the Schedules page lists every schedule the worker creates, each with its note and overlap policy', async () => {
+  await ensureSchedules(stack.client, stack.cfg.TEMPORAL_TASK_QUEUE);
+  const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+  try {
+    await page.goto(`http://localhost:${uiPort}/namespaces/default/schedules`);
+    const list = SCHEDULES.map((s) => s.scheduleId);
+    const until = Date.now() + 30_000;
+    let text = '';
+    while (Date.now() < until) {
+      text = (await page.locator('body').innerText()).replace(/\s+/g, ' ');
+      if (list.every((id) => text.includes(id))) break;
+      await page.waitForTimeout(500);
+    }
+    for (const s of SCHEDULES) {
+      expect(text).toContain(s.scheduleId);
+      expect(text).toContain(s.workflowType);
+    }
+    expect(text).toContain('Every 1 hour(s)'); // the digest
+    expect(text).toContain('Every 1 day(s)');
+
+    await page.goto(`http://localhost:${uiPort}/namespaces/default/schedules/retention-sweep`);
+    const sweep = SCHEDULES.find((s) => s.scheduleId === 'retention-sweep')!;
+    await page.getByText(sweep.note).waitFor({ timeout: 30_000 });
+    const detail = (await page.locator('body').innerText()).replace(/\s+/g, ' ');
+    expect(detail).toContain('Overlap Policy Skip');
+    expect(detail).toContain('Catchup Window Policy 1 hour');
+    expect(detail).toContain('retentionSweep');
   } finally {
     await page.close();
   }
