@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { Policy } from '../config/policy';
 import type { MaintenanceActivities } from './contract';
+import { planCheckIns } from '../services/post-loan';
 import { eraseCases } from './erasure';
 
 /** Cases the retention sweep erases per transaction. */
@@ -68,6 +69,10 @@ export function createMaintenanceActivities({ db, policy }: { db: DataSource; po
         [at, policy.fraud.multiLenderWindowDays + LENDER_APPLICATION_GRACE_DAYS],
       );
       return { erased: erased.length, caseIds: erased, idempotencyKeysPurged, lenderApplicationsPurged };
+    },
+
+    async planPostLoanCheckIns(input) {
+      return planCheckIns(db, policy, input);
     },
 
     async casesWithoutDeadline({ at, eventId }) {

@@ -33,6 +33,9 @@ import {
   lenderSchema,
   channelSchema,
   brokerSchema,
+  checkInCallSchema,
+  checkInListQuerySchema,
+  checkInParams,
 } from './schemas';
 import {
   complaintCloseSchema,
@@ -179,6 +182,8 @@ export const ROUTE_DOCS: RouteDoc[] = [
   caseAction('legal-hold', 'Place or release a legal hold (pauses erasure)', 'compliance', legalHoldSchema),
   { method: 'post', path: '/v1/brokers/{id}/offboarding', summary: 'Hand over every open case of a leaving broker', roles: 'manager', params: z.object({ id: z.string() }), body: emptySchema, ok: [202, anyObject, 'the hand-over workflow started'], errors: { ...errors, 404: problem('no such broker') } },
   { method: 'get', path: '/v1/leads/{id}/legal-holds', summary: 'The legal holds placed on and released from a case, with their reasons (null once the case is erased); the read is audited', roles: 'compliance', params: idParams, ok: [200, anyObject, 'the holds'], errors: caseErrors },
+  { method: 'get', path: '/v1/post-loan/check-ins', summary: 'Post-loan check-in calls (贷后回访), soonest due first', roles: 'broker (own), manager, compliance', query: checkInListQuerySchema, ok: [200, anyObject, 'the check-ins'], errors },
+  { method: 'post', path: '/v1/leads/{id}/check-ins/{seq}', summary: 'Record one post-loan check-in call: not reached, or reached with the customer’s answers (a problem notifies compliance)', roles: 'broker (the check-in’s), manager', params: checkInParams, body: checkInCallSchema, ok: [200, anyObject, 'the check-in after the call'], errors: { ...caseErrors, 404: problem('no such case or check-in'), 409: problem('the check-in is closed or the case erased'), 422: problem('invalid input, or the contact rules refuse the call now (do_not_contact, quiet_hours, daily_cap_reached)') } },
   { method: 'get', path: '/v1/leads/{id}/export', summary: 'Data-subject copy: everything held about the person (audited)', roles: 'compliance', params: idParams, ok: [200, anyObject, 'the copy'], errors: caseErrors },
   { method: 'post', path: '/v1/complaints', summary: 'File a complaint about a case or a customer with no case; the rules may raise its priority; harassment about contact puts the case on do-not-contact first', roles: 'broker (own cases), channel (its channel’s cases), compliance', body: complaintFilingSchema, ok: [201, complaintViewSchema, 'the complaint, with its deadlines'], errors: complaintErrors },
   { method: 'get', path: '/v1/complaints', summary: 'List complaints (newest first, cursor pagination)', roles: 'broker (complaints about his cases), channel (its channel’s), manager, compliance', query: complaintListQuerySchema, ok: [200, complaintListSchema, 'a page'], errors },

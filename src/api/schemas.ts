@@ -241,3 +241,26 @@ export const brokerSchema = z.strictObject({
   team: z.string().min(1).max(64),
   active: z.boolean().default(true),
 });
+
+/** `GET /v1/post-loan/check-ins` */
+export const checkInListQuerySchema = z.strictObject({
+  state: z.enum(['due', 'done', 'unreached', 'cancelled']).optional(),
+  brokerId: z.string().min(1).max(64).optional().describe('managers and compliance: one broker’s; brokers see only their own'),
+  pool: z.enum(['true', 'false']).transform((v) => v === 'true').optional().describe('only those in the shared pool (no active broker), for managers'),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+
+export const checkInParams = z.object({
+  id: z.uuid('must be a case ID (UUID)'),
+  seq: z.coerce.number().int().min(1).max(12),
+});
+
+/** `POST /v1/leads/{id}/check-ins/{seq}`: one call. Reached: the customer's two answers; not reached: nothing else. */
+export const checkInCallSchema = z.discriminatedUnion('reached', [
+  z.strictObject({ reached: z.literal(false) }),
+  z.strictObject({
+    reached: z.literal(true),
+    termsAsAgreed: z.boolean().describe('the loan arrived with the amount, rate and term the customer was promised'),
+    extraFeesCharged: z.boolean().describe('a fee was charged or deducted beyond the contract (e.g. a "service fee" taken from the amount)'),
+  }),
+]);

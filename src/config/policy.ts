@@ -82,6 +82,17 @@ export const policySchema = z
        */
       multiLenderWindowDays: z.number().int().positive().max(3650).default(90),
     }),
+    postLoan: z.strictObject({
+      /**
+       * Days after a lender's approval at which the broker calls the customer back (贷后回访): did
+       * the loan arrive on the terms promised, was any fee charged beyond the contract. Empty: none.
+       */
+      checkInDays: z.array(z.number().int().positive().max(3650)).max(12).default([7, 30]),
+      /** A check-in nobody reached after this many calls is closed as unreached. */
+      maxAttempts: z.number().int().positive().max(20).default(3),
+      /** A check-in not planned within this many days of its due date is not planned at all (too late to help). */
+      planWithinDays: z.number().int().positive().max(365).default(14),
+    }),
     retention: z.strictObject({
       unconvertedDays: z.number().positive().default(90),
       convertedYears: z.number().positive().default(5),
@@ -124,6 +135,10 @@ export const policySchema = z
     } catch {
       ctx.addIssue({ code: 'custom', path: ['businessHours', 'timeZone'], message: 'not a known IANA time zone' });
     }
+    const days = p.postLoan.checkInDays;
+    if (days.some((d, i) => i > 0 && d <= days[i - 1])) {
+      ctx.addIssue({ code: 'custom', path: ['postLoan', 'checkInDays'], message: 'days must rise strictly, e.g. [7, 30]' });
+    }
     const f = p.followUp;
     if (!(f.reminderAt < f.escalateAt && f.escalateAt < f.reassignAt)) {
       ctx.addIssue({ code: 'custom', path: ['followUp'], message: 'reminderAt < escalateAt < reassignAt must hold' });
@@ -142,7 +157,7 @@ export function parsePolicy(overrides: unknown): Policy {
   const skeleton = {
     consent: {}, followUp: { firstContactMinutes: {} }, review: {}, contact: {}, businessHours: {},
     complaints: { firstResponseHours: {} }, pricing: {}, age: {}, dti: {}, fraud: {},
-    retention: {}, channelGrades: {}, maxAmountByGrade: {},
+    postLoan: {}, retention: {}, channelGrades: {}, maxAmountByGrade: {},
   };
   return policySchema.parse(deepMerge(skeleton, overrides ?? {}));
 }

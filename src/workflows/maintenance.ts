@@ -21,6 +21,11 @@ export async function retentionSweep(): Promise<{ erased: number; caseIds: strin
   return acts.retentionSweep({ at: nowIso() });
 }
 
+/** Daily: plan the post-loan check-ins that have fallen due, tell each broker theirs, cancel those nobody may call. */
+export async function postLoanCheckIns(): Promise<{ planned: number; cancelled: number }> {
+  return acts.planPostLoanCheckIns({ at: nowIso(), eventId: `post-loan:${uuid4()}` });
+}
+
 /** Daily: open cases waiting on nothing with a deadline (a stuck case is a compliance risk). */
 export async function deadlineAudit(): Promise<{ count: number }> {
   return acts.casesWithoutDeadline({ at: nowIso(), eventId: `deadline-audit:${uuid4()}` });

@@ -38,6 +38,7 @@ describe('configuration', () => {
       suspendMinNplPct: 10, suspendMinFraudPct: 10, minLeadsToGrade: 20, reviewWindowDays: 90,
     });
     expect(p.maxAmountByGrade).toEqual({ premium: 300_000, general: 200_000, risk: 50_000 });
+    expect(p.postLoan).toEqual({ checkInDays: [7, 30], maxAttempts: 3, planWithinDays: 14 });
   });
 
   test('a malformed value stops start-up with a message naming the variable, not echoing the value', () => {
@@ -68,6 +69,8 @@ describe('configuration', () => {
   test('a misspelt or inconsistent policy override is an error that names the field', () => {
     expect(messageOf({ POLICY_FILE: file(JSON.stringify({ pricing: { aprCapPercent: 18 } })) })).toContain('policy.pricing');
     expect(messageOf({ POLICY_FILE: file(JSON.stringify({ dti: { tierAMaxPct: 60 } })) })).toContain('policy.dti.tierAMaxPct');
+    expect(messageOf({ POLICY_FILE: file(JSON.stringify({ postLoan: { checkInDays: [30, 7] } })) })).toContain('policy.postLoan.checkInDays');
+    expect(messageOf({ POLICY_FILE: file(JSON.stringify({ postLoan: { checkInDays: [7, 7] } })) })).toContain('policy.postLoan.checkInDays');
     expect(messageOf({ POLICY_FILE: file('{not json') })).toContain('POLICY_FILE');
     const unreadable = file('{}');
     chmodSync(unreadable, 0o000);

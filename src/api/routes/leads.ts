@@ -9,6 +9,7 @@ import {
 import { getDecision } from '../../services/decisions';
 import { exportCase } from '../../services/export';
 import { submitLead } from '../../services/intake';
+import { listCheckIns, recordCheckInCall } from '../../services/post-loan';
 import { funnelReport } from '../../services/reports';
 import {
   assignmentUpdate,
@@ -38,6 +39,9 @@ import {
   listQuerySchema,
   outcomeSchema,
   piiQuerySchema,
+  checkInCallSchema,
+  checkInListQuerySchema,
+  checkInParams,
   reviewSchema,
   selectionSchema,
   withdrawSchema,
@@ -208,6 +212,16 @@ export function leadRoutes(deps: CaseDeps & { metrics: Metrics }): Router {
 
   r.get('/leads/:id/legal-holds', requireRole('compliance'), async (req, res) => {
     res.json(await listLegalHolds(deps, actorOf(req), await caseOf(req)));
+  });
+
+  r.get('/post-loan/check-ins', requireRole('broker', 'manager', 'compliance'), async (req, res) => {
+    res.json(await listCheckIns(deps.db, actorOf(req), parse(checkInListQuerySchema, req.query)));
+  });
+
+  r.post('/leads/:id/check-ins/:seq', requireRole('broker', 'manager'), async (req, res) => {
+    const { id, seq } = parse(checkInParams, req.params);
+    const call = parse(checkInCallSchema, req.body);
+    res.json(await recordCheckInCall(deps.db, deps.cfg.policy, actorOf(req), { caseId: id, seq }, call));
   });
 
   return r;

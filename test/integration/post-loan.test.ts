@@ -1,0 +1,207 @@
+import { randomUUID } from 'node:crypto';
+import { defaultPolicy, parsePolicy } from '../../src/config/policy';
+import { planCheckIns, recordCheckInCall } from '../../src/services/post-loan';
+import { insertCaseRows } from '../support/case-rows';
+import { aBroker, aChannel, actors } from '../support/factories';
+import { noQuietHours } from '../support/policy';
+import { startStack, type TestStack } from '../support/stack';
+
+/**
+ * Post-loan check-ins (贷后回访): planned by the daily schedule from approved cases, called by the
+ * case's broker under the contact rules, and a problem in the answers goes to compliance.
+ */
+let stack: TestStack;
+beforeAll(async () => {
+  stack = await startStack({ POLICY_FILE: noQuietHours() });
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+const DAY = 86_400_000;
+const manager = actors.manager();
+
+/** An approved case as the projection holds it, closed `daysAgo` days before now, with its loan's broker. */
+async function approvedCase(brokerId: string | null, daysAgo: number, o: { doNotContact?: boolean; erased?: boolean } = {}): Promise<{ id: string; closedAt: Date }> {
+  const ch = await aChannel(stack.db);
+  const [id] = await insertCaseRows(stack.db, 1, { channelId: ch.id, outcome: 'approved', brokerId });
+  const closedAt = new Date(Date.now() - daysAgo * DAY);
+  await stack.db.query('UPDATE lead_cases SET closed_at = $2, do_not_contact = $3, erased_at = $4 WHERE id = $1', [
+    id, closedAt, o.doNotContact ?? false, o.erased ? new Date() : null,
+  ]);
+  return { id, closedAt };
+}
+
+const checkIns = async (caseId: string) =>
+  stack.db.query('SELECT seq, due_at, broker_id, state, attempts FROM post_loan_check_ins WHERE case_id = $1 ORDER BY seq', [caseId]);
+const plan = (at = new Date()) => planCheckIns(stack.db, stack.cfg.policy, { at: at.toISOString(), eventId: `test:${randomUUID()}` });
+
+describe('planning', () => {
+  test('plans each check-in once it falls due, for the case’s active broker or else the pool, and not for do-not-contact, erased or long-overdue ones', async () => {
+    const team = `team-${randomUUID().slice(0, 8)}`;
+    const broker = await aBroker(stack.db, team);
+    const gone = await aBroker(stack.db, team, { active: false });
+    const week = await approvedCase(broker, 8); // day 7 due yesterday, day 30 not yet
+    const month = await approvedCase(broker, 31); // day 7 fell due 24 days ago: past planWithinDays (14); day 30 due
+    const left = await approvedCase(broker, 8, { doNotContact: true });
+    const erased = await approvedCase(broker, 8, { erased: true });
+    const pooled = await approvedCase(gone, 8);
+    const fresh = await approvedCase(broker, 2);
+
+    const eventId = `test:${randomUUID()}`;
+    await planCheckIns(stack.db, stack.cfg.policy, { at: new Date().toISOString(), eventId });
+    const weekRows = await checkIns(week.id);
+    expect(weekRows).toEqual([{ seq: 1, due_at: new Date(week.closedAt.getTime() + 7 * DAY), broker_id: broker, state: 'due', attempts: 0 }]);
+    expect((await checkIns(month.id)).map((r: { seq: number }) => r.seq)).toEqual([2]);
+    expect(await checkIns(left.id)).toEqual([]);
+    expect(await checkIns(erased.id)).toEqual([]);
+    expect(await checkIns(fresh.id)).toEqual([]);
+    expect(await checkIns(pooled.id)).toEqual([expect.objectContaining({ seq: 1, broker_id: null })]);
+
+    // The broker is told once, with both new check-ins; the pool's goes to the managers.
+    const [note] = await stack.db.query(`SELECT recipient_role, recipient_id, payload FROM notifications WHERE event_id = $1`, [`${eventId}:${broker}`]);
+    expect(note.recipient_role).toBe('broker');
+    expect(note.recipient_id).toBe(broker);
+    expect(note.payload.checkIns.map((c: { caseId: string }) => c.caseId).sort()).toEqual([week.id, month.id].sort());
+    const [poolNote] = await stack.db.query(`SELECT recipient_role, payload FROM notifications WHERE event_id = $1`, [`${eventId}:pool`]);
+    expect(poolNote.recipient_role).toBe('manager');
+    expect(poolNote.payload.checkIns.map((c: { caseId: string }) => c.caseId)).toContain(pooled.id);
+
+    // Planning again plans nothing twice; a month later the next check-in falls due.
+    await plan();
+    expect(await checkIns(week.id)).toEqual(weekRows);
+    await plan(new Date(Date.now() + 23 * DAY));
+    expect((await checkIns(week.id)).map((r: { seq: number }) => r.seq)).toEqual([1, 2]);
+  });
+
+  test('the schedule’s workflow plans on the worker', async () => {
+    const broker = await aBroker(stack.db, `team-${randomUUID().slice(0, 8)}`);
+    const c = await approvedCase(broker, 7.5);
+    const result = await stack.client.workflow.execute('postLoanCheckIns', { taskQueue: stack.cfg.TEMPORAL_TASK_QUEUE, workflowId: `test-post-loan-${randomUUID()}`, args: [] });
+    expect(result.planned).toBeGreaterThanOrEqual(1);
+    expect(await checkIns(c.id)).toEqual([expect.objectContaining({ seq: 1, broker_id: broker, state: 'due' })]);
+  });
+
+  test('an empty checkInDays plans nothing', async () => {
+    const broker = await aBroker(stack.db, `team-${randomUUID().slice(0, 8)}`);
+    const c = await approvedCase(broker, 8);
+    expect(await planCheckIns(stack.db, parsePolicy({ postLoan: { checkInDays: [] } }), { at: new Date().toISOString(), eventId: `test:${randomUUID()}` })).toMatchObject({ planned: 0 });
+    expect(await checkIns(c.id)).toEqual([]);
+  });
+});
+
+describe('the API', () => {
+  test('the broker sees and records their own check-ins; a problem in the answers goes to compliance; a closed check-in takes no more calls', async () => {
+    const team = `team-${randomUUID().slice(0, 8)}`;
+    const [broker, other] = [await aBroker(stack.db, team), await aBroker(stack.db, team)];
+    const c = await approvedCase(broker, 8);
+    await plan();
+    const path = `/v1/leads/${c.id}/check-ins/1`;
+
+    const mine = await stack.api(actors.broker(broker), 'GET', '/v1/post-loan/check-ins?state=due');
+    expect(mine.status).toBe(200);
+    expect(mine.body.items).toContainEqual(expect.objectContaining({ caseId: c.id, seq: 1, brokerId: broker, state: 'due', attempts: 0 }));
+    const theirs = await stack.api(actors.broker(other), 'GET', '/v1/post-loan/check-ins');
+    expect(theirs.body.items.map((i: { caseId: string }) => i.caseId)).not.toContain(c.id);
+    expect((await stack.api(actors.broker(other), 'GET', `/v1/post-loan/check-ins?brokerId=${broker}`)).status).toBe(403);
+    const byManager = await stack.api(manager, 'GET', `/v1/post-loan/check-ins?brokerId=${broker}`);
+    expect(byManager.body.items.map((i: { caseId: string }) => i.caseId)).toContain(c.id);
+    expect((await stack.api(actors.channel(), 'GET', '/v1/post-loan/check-ins')).status).toBe(403);
+
+    const refused = await stack.api(actors.broker(other), 'POST', path, { reached: false });
+    expect(refused.status).toBe(403);
+    expect(refused.body.code).toBe('not_assigned_broker');
+    const incomplete = await stack.api(actors.broker(broker), 'POST', path, { reached: true, termsAsAgreed: true });
+    expect(incomplete.status).toBe(422);
+    expect((await stack.api(actors.broker(broker), 'POST', `/v1/leads/${c.id}/check-ins/2`, { reached: false })).body.code).toBe('check_in_not_found');
+    expect((await stack.api(actors.broker(broker), 'POST', `/v1/leads/${c.id}/check-ins/x`, { reached: false })).status).toBe(422);
+    expect((await checkIns(c.id))[0].attempts).toBe(0);
+
+    const unreached = await stack.api(actors.broker(broker), 'POST', path, { reached: false });
+    expect(unreached.status).toBe(200);
+    expect(unreached.body).toMatchObject({ state: 'due', attempts: 1, termsAsAgreed: null });
+
+    const reached = await stack.api(actors.broker(broker), 'POST', path, { reached: true, termsAsAgreed: true, extraFeesCharged: true });
+    expect(reached.status).toBe(200);
+    expect(reached.body).toMatchObject({ state: 'done', attempts: 2, termsAsAgreed: true, extraFeesCharged: true, closedBy: `broker:${broker}` });
+    const [problem] = await stack.db.query(`SELECT kind, recipient_role, payload FROM notifications WHERE case_id = $1 AND kind = 'post_loan_problem'`, [c.id]);
+    expect(problem).toMatchObject({ recipient_role: 'compliance', payload: { caseId: c.id, seq: 1, termsAsAgreed: true, extraFeesCharged: true } });
+    const audits = await stack.db.query(`SELECT details FROM audit_events WHERE action = 'post_loan.check_in_called' AND target_id = $1 ORDER BY id`, [c.id]);
+    expect(audits.map((a: { details: { attempt: number; state: string } }) => [a.details.attempt, a.details.state])).toEqual([[1, 'due'], [2, 'done']]);
+
+    const again = await stack.api(actors.broker(broker), 'POST', path, { reached: false });
+    expect(again.status).toBe(409);
+    expect(again.body.code).toBe('check_in_closed');
+    expect((await checkIns(c.id))[0]).toMatchObject({ state: 'done', attempts: 2 });
+  });
+
+  test('a check-in in the pool is made by a manager, and answers without a problem tell nobody', async () => {
+    const gone = await aBroker(stack.db, `team-${randomUUID().slice(0, 8)}`, { active: false });
+    const c = await approvedCase(gone, 8);
+    await plan();
+    const pool = await stack.api(manager, 'GET', '/v1/post-loan/check-ins?pool=true&state=due');
+    expect(pool.body.items.map((i: { caseId: string }) => i.caseId)).toContain(c.id);
+    expect((await stack.api(actors.broker(gone), 'POST', `/v1/leads/${c.id}/check-ins/1`, { reached: false })).status).toBe(403);
+    const done = await stack.api(manager, 'POST', `/v1/leads/${c.id}/check-ins/1`, { reached: true, termsAsAgreed: true, extraFeesCharged: false });
+    expect(done.body).toMatchObject({ state: 'done', closedBy: 'manager:m1' });
+    expect(await stack.db.query(`SELECT 1 FROM notifications WHERE case_id = $1 AND kind = 'post_loan_problem'`, [c.id])).toEqual([]);
+  });
+});
+
+describe('the contact rules', () => {
+  // 10:00 and 22:00 in Asia/Shanghai on two days: the default policy's quiet hours are 21:00-08:00.
+  const at = (day: number, hourLocal: number) => new Date(Date.UTC(2026, 2, day, hourLocal - 8));
+
+  async function planned(brokerId: string) {
+    const c = await approvedCase(brokerId, 8);
+    await plan();
+    return c.id;
+  }
+
+  test('quiet hours, the daily cap and do-not-contact refuse a call and count nothing; the last allowed unreached call closes it as unreached', async () => {
+    const broker = await aBroker(stack.db, `team-${randomUUID().slice(0, 8)}`);
+    const policy = parsePolicy({ postLoan: { maxAttempts: 4 } });
+    const caseId = await planned(broker);
+    const call = (now: Date) => recordCheckInCall(stack.db, policy, actors.broker(broker), { caseId, seq: 1 }, { reached: false }, now);
+
+    await expect(call(at(10, 22))).rejects.toMatchObject({ status: 422, code: 'quiet_hours' });
+    for (let i = 0; i < policy.contact.maxAttemptsPerDay; i++) await call(at(10, 10));
+    await expect(call(at(10, 11))).rejects.toMatchObject({ status: 422, code: 'daily_cap_reached' });
+    expect((await checkIns(caseId))[0]).toMatchObject({ state: 'due', attempts: 3 });
+    const last = await call(at(11, 10)); // a new local day
+    expect(last).toMatchObject({ state: 'unreached', attempts: 4, closedBy: `broker:${broker}` });
+
+    const quiet = await planned(broker);
+    await stack.db.query('UPDATE lead_cases SET do_not_contact = true WHERE id = $1', [quiet]);
+    await expect(recordCheckInCall(stack.db, defaultPolicy(), actors.broker(broker), { caseId: quiet, seq: 1 }, { reached: false }, at(10, 10))).rejects.toMatchObject({ code: 'do_not_contact' });
+    expect((await checkIns(quiet))[0].attempts).toBe(0);
+  });
+
+  test('once the case is erased nobody is called', async () => {
+    const broker = await aBroker(stack.db, `team-${randomUUID().slice(0, 8)}`);
+    const caseId = await planned(broker);
+    await stack.db.query('UPDATE lead_cases SET erased_at = now() WHERE id = $1', [caseId]);
+    const res = await stack.api(actors.broker(broker), 'POST', `/v1/leads/${caseId}/check-ins/1`, { reached: true, termsAsAgreed: true, extraFeesCharged: false });
+    expect(res.status).toBe(409);
+    expect(res.body.code).toBe('case_closed');
+    // Not listed as due any more, and the next planning run cancels it.
+    const due = await stack.api(actors.broker(broker), 'GET', '/v1/post-loan/check-ins?state=due');
+    expect(due.body.items.map((i: { caseId: string }) => i.caseId)).not.toContain(caseId);
+    await plan();
+    expect((await checkIns(caseId))[0]).toMatchObject({ state: 'cancelled', attempts: 0 });
+    const [row] = await stack.db.query('SELECT closed_by FROM post_loan_check_ins WHERE case_id = $1', [caseId]);
+    expect(row.closed_by).toBe('system:erased');
+  });
+
+  test('a customer who asks not to be contacted after planning has their due check-ins cancelled', async () => {
+    const broker = await aBroker(stack.db, `team-${randomUUID().slice(0, 8)}`);
+    const caseId = await planned(broker);
+    await stack.db.query('UPDATE lead_cases SET do_not_contact = true WHERE id = $1', [caseId]);
+    const res = await stack.api(actors.broker(broker), 'POST', `/v1/leads/${caseId}/check-ins/1`, { reached: false });
+    expect(res.status).toBe(422);
+    expect(res.body.code).toBe('do_not_contact');
+    await plan();
+    const [row] = await stack.db.query('SELECT state, closed_by FROM post_loan_check_ins WHERE case_id = $1', [caseId]);
+    expect(row).toEqual({ state: 'cancelled', closed_by: 'system:do_not_contact' });
+  });
+});
