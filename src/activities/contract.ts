@@ -138,5 +138,5 @@ export interface MaintenanceActivities {
   followUpDigest(input: { at: string; eventId: string }): Promise<{ breached: number }>;
   retentionSweep(input: { at: string }): Promise<{ erased: number; caseIds: string[]; idempotencyKeysPurged?: number; lenderApplicationsPurged?: number }>;
   casesWithoutDeadline(input: { at: string; eventId: string }): Promise<{ count: number }>;
-  planPostLoanCheckIns(input: { at: string; eventId: string }): Promise<{ planned: number; cancelled: number }>;
+  planPostLoanCheckIns(input: { at: string; eventId: string }): Promise<{ planned: number; pooled: number; cancelled: number }>;
 }

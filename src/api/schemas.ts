@@ -247,15 +247,17 @@ export const checkInListQuerySchema = z.strictObject({
   state: z.enum(['due', 'done', 'unreached', 'cancelled']).optional(),
   brokerId: z.string().min(1).max(64).optional().describe('managers and compliance: one broker’s; brokers see only their own'),
   pool: z.enum(['true', 'false']).transform((v) => v === 'true').optional().describe('only those in the shared pool (no active broker), for managers'),
+  dueFrom: z.iso.datetime({ offset: true }).optional().describe('only those due at or after this time'),
+  dueTo: z.iso.datetime({ offset: true }).optional().describe('only those due before this time'),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 
 export const checkInParams = z.object({
   id: z.uuid('must be a case ID (UUID)'),
-  seq: z.coerce.number().int().min(1).max(12),
+  day: z.coerce.number().int().min(1).max(3650).describe('the check-in’s day: days after the approval it falls due (e.g. 7)'),
 });
 
-/** `POST /v1/leads/{id}/check-ins/{seq}`: one call. Reached: the customer's two answers; not reached: nothing else. */
+/** `POST /v1/leads/{id}/check-ins/{day}`: one call. Reached: the customer's two answers; not reached: nothing else. */
 export const checkInCallSchema = z.discriminatedUnion('reached', [
   z.strictObject({ reached: z.literal(false) }),
   z.strictObject({

@@ -3,6 +3,7 @@ import { AppError } from '../api/errors';
 import { appendAudit } from '../db/audit';
 import { loadCaseRow, loadIdentity, type CaseDeps } from './cases';
 import { getComplaint } from './complaints';
+import { checkInsOfCase } from './post-loan';
 
 /**
  * The data-subject copy (PIPL art. 45): everything held about the person of a case, unmasked,
@@ -11,7 +12,7 @@ import { getComplaint } from './complaints';
 export async function exportCase(deps: Pick<CaseDeps, 'db' | 'cfg'>, actor: Actor, caseId: string) {
   const row = await loadCaseRow(deps.db, caseId);
   const q = (sql: string) => deps.db.query(sql, [caseId]);
-  const [identity, credit, consents, decisions, contacts, intakes, erasure] = await Promise.all([
+  const [identity, credit, consents, decisions, contacts, intakes, erasure, checkIns] = await Promise.all([
     row.erased_at ? null : loadIdentity(deps, caseId),
     q('SELECT monthly_income AS "monthlyIncome", monthly_debt AS "monthlyDebt" FROM credit_facts WHERE case_id = $1'),
     q(`SELECT c.purpose, c.action, c.notice_version AS "noticeVersion", n.content_hash AS "noticeHash", c.source, c.at
@@ -20,6 +21,7 @@ export async function exportCase(deps: Pick<CaseDeps, 'db' | 'cfg'>, actor: Acto
     q('SELECT broker_id AS "brokerId", channel, purpose, outcome, note, at FROM contact_log WHERE case_id = $1 ORDER BY id'),
     q('SELECT channel_id AS "channelId", kind, matched_on AS "matchedOn", at FROM lead_intakes WHERE case_id = $1 ORDER BY id'),
     q('SELECT reason, erased_at AS "erasedAt", evidence_hash AS "evidenceHash", facts FROM erasure_records WHERE case_id = $1'),
+    checkInsOfCase(deps.db, caseId),
   ]);
   if (!identity && !row.erased_at) throw new AppError(500, 'identity_missing', 'the identity of this case cannot be read');
   // Complaints about the case belong to the person too, with their text while it can still be opened (each read is audited).
@@ -40,6 +42,7 @@ export async function exportCase(deps: Pick<CaseDeps, 'db' | 'cfg'>, actor: Acto
     consents,
     decisions,
     contactLog: contacts,
+    postLoanCheckIns: checkIns,
     intakes,
     complaints,
     erasure: erasure[0] ?? null,

@@ -10,7 +10,11 @@ import { checkContactAllowed, localDayKey } from '../domain/contact-rules';
  * at each of `postLoan.checkInDays` after the approval: did the loan arrive on the terms promised,
  * was any fee charged beyond the contract? A "no" is a conduct problem at the lender or the broker,
  * so compliance is told at once. The calls obey the contact rules (do-not-contact, quiet hours, the
- * daily cap); a check-in nobody reached after `postLoan.maxAttempts` calls is closed as unreached.
+ * daily cap per customer); a check-in nobody reached after `postLoan.maxAttempts` calls is closed as
+ * unreached. A check-in is named by its day (7, 30): the days after the approval it falls due.
+ *
+ * Only a case in stage `closed` with the outcome `approved` is called: not once the customer has
+ * withdrawn consent (stage `withdrawn`), asked not to be contacted, or the case is erased.
  *
  * The daily `post-loan-check-ins` schedule plans them (`planCheckIns`). No row holds personal data.
  */
@@ -19,7 +23,7 @@ export type CheckInState = 'due' | 'done' | 'unreached' | 'cancelled';
 
 export interface CheckInView {
   caseId: string;
-  seq: number;
+  day: number;
   dueAt: string;
   brokerId: string | null;
   state: CheckInState;
@@ -32,7 +36,7 @@ export interface CheckInView {
 
 interface CheckInRow {
   case_id: string;
-  seq: number;
+  day: number;
   due_at: Date;
   broker_id: string | null;
   state: CheckInState;
@@ -45,12 +49,13 @@ interface CheckInRow {
   closed_at: Date | null;
 }
 
-const COLUMNS = 'case_id, seq, due_at, broker_id, state, attempts, attempts_day, attempts_today, terms_as_agreed, extra_fees_charged, closed_by, closed_at';
+const COLUMN_NAMES = ['case_id', 'day', 'due_at', 'broker_id', 'state', 'attempts', 'attempts_day', 'attempts_today', 'terms_as_agreed', 'extra_fees_charged', 'closed_by', 'closed_at'];
+const COLUMNS = COLUMN_NAMES.join(', ');
 
 function toView(r: CheckInRow): CheckInView {
   return {
     caseId: r.case_id,
-    seq: r.seq,
+    day: r.day,
     dueAt: new Date(r.due_at).toISOString(),
     brokerId: r.broker_id,
     state: r.state,
@@ -62,45 +67,64 @@ function toView(r: CheckInRow): CheckInView {
   };
 }
 
+/** Why a case may not be called (SQL over `lead_cases c`), or NULL when it may. */
+const NOT_CALLABLE = `CASE WHEN c.erased_at IS NOT NULL THEN 'erased' WHEN c.stage <> 'closed' THEN 'consent_withdrawn'
+  WHEN c.do_not_contact THEN 'do_not_contact' END`;
+
+type Planned = { case_id: string; day: number; due_at: Date };
+
 /**
- * Plans every check-in that has fallen due by `at` on an approved case that is not erased and whose
- * customer did not ask to be left alone, unless it fell due more than `planWithinDays` ago. The
- * caller is the case's broker while that broker is active; otherwise the shared pool, where a
- * manager picks it up. Planning again plans nothing twice. Each broker (and the managers, for the
- * pool) gets one notification per run listing their new check-ins. Check-ins still due on a case
- * since erased, or whose customer has since asked not to be contacted, are cancelled.
+ * One planning run at `at`:
+ * 1. cancels the check-ins still due on a case that may no longer be called (erased, consent
+ *    withdrawn, do-not-contact), and those a later check-in of the same case supersedes;
+ * 2. moves the due check-ins of a broker who has left to the shared pool;
+ * 3. plans every check-in that has fallen due on an approved, closed case, unless it fell due more
+ *    than `planWithinDays` ago, for the case's broker while active, else for the pool;
+ * 4. tells each broker of their new check-ins, and the managers of the pool's, in one notification each.
+ * Running it again changes nothing.
  */
-export async function planCheckIns(db: DataSource, policy: Policy, input: { at: string; eventId: string }): Promise<{ planned: number; cancelled: number }> {
+export async function planCheckIns(db: DataSource, policy: Policy, input: { at: string; eventId: string }): Promise<{ planned: number; pooled: number; cancelled: number }> {
   const { checkInDays, planWithinDays } = policy.postLoan;
   const latest = Math.max(0, ...checkInDays);
   return db.transaction(async (m) => {
+    const planned: (Planned & { broker_id: string | null })[] = checkInDays.length === 0 ? [] : await m.query(
+      `INSERT INTO post_loan_check_ins (case_id, day, due_at, broker_id)
+       SELECT c.id, d.day, c.closed_at + make_interval(days => d.day), CASE WHEN b.active THEN c.broker_id END
+         FROM lead_cases c
+         CROSS JOIN unnest($2::int[]) AS d(day)
+         LEFT JOIN brokers b ON b.id = c.broker_id
+        WHERE c.outcome = 'approved' AND c.stage = 'closed' AND c.erased_at IS NULL AND NOT c.do_not_contact
+          AND c.closed_at > $1::timestamptz - make_interval(days => $3::int + $4::int)
+          AND c.closed_at + make_interval(days => d.day) <= $1::timestamptz
+          AND c.closed_at + make_interval(days => d.day) > $1::timestamptz - make_interval(days => $4::int)
+       ON CONFLICT (case_id, day) DO NOTHING
+       RETURNING case_id, day, due_at, broker_id`,
+      [input.at, checkInDays, latest, planWithinDays],
+    );
     const [{ n: cancelled }] = await m.query(
       `WITH gone AS (
-         UPDATE post_loan_check_ins p SET state = 'cancelled', closed_by = CASE WHEN c.erased_at IS NOT NULL THEN 'system:erased' ELSE 'system:do_not_contact' END,
-                closed_at = $1::timestamptz
+         UPDATE post_loan_check_ins p
+            SET state = 'cancelled', closed_at = $1::timestamptz,
+                closed_by = 'system:' || COALESCE(${NOT_CALLABLE}, 'superseded')
            FROM lead_cases c
-          WHERE c.id = p.case_id AND p.state = 'due' AND (c.erased_at IS NOT NULL OR c.do_not_contact)
+          WHERE c.id = p.case_id AND p.state = 'due'
+            AND (${NOT_CALLABLE} IS NOT NULL
+                 OR EXISTS (SELECT 1 FROM post_loan_check_ins later WHERE later.case_id = p.case_id AND later.day > p.day))
          RETURNING 1)
        SELECT count(*)::int AS n FROM gone`,
       [input.at],
     );
-    if (checkInDays.length === 0) return { planned: 0, cancelled };
-    const planned: { case_id: string; seq: number; due_at: Date; broker_id: string | null }[] = await m.query(
-      `INSERT INTO post_loan_check_ins (case_id, seq, due_at, broker_id)
-       SELECT c.id, d.seq, c.closed_at + make_interval(days => d.days), CASE WHEN b.active THEN c.broker_id END
-         FROM lead_cases c
-         CROSS JOIN unnest($2::int[]) WITH ORDINALITY AS d(days, seq)
-         LEFT JOIN brokers b ON b.id = c.broker_id
-        WHERE c.outcome = 'approved' AND c.erased_at IS NULL AND NOT c.do_not_contact
-          AND c.closed_at > $1::timestamptz - make_interval(days => $3::int + $4::int)
-          AND c.closed_at + make_interval(days => d.days) <= $1::timestamptz
-          AND c.closed_at + make_interval(days => d.days) > $1::timestamptz - make_interval(days => $4::int)
-       ON CONFLICT (case_id, seq) DO NOTHING
-       RETURNING case_id, seq, due_at, broker_id`,
-      [input.at, checkInDays, latest, planWithinDays],
+    const pooled: Planned[] = await m.query(
+      `WITH moved AS (
+         UPDATE post_loan_check_ins p SET broker_id = NULL FROM brokers b
+          WHERE b.id = p.broker_id AND NOT b.active AND p.state = 'due'
+         RETURNING p.case_id, p.day, p.due_at)
+       SELECT * FROM moved`,
     );
-    const byBroker = new Map<string | null, typeof planned>();
-    for (const p of planned) byBroker.set(p.broker_id, [...(byBroker.get(p.broker_id) ?? []), p]);
+    const byBroker = new Map<string | null, Planned[]>();
+    for (const p of [...planned, ...pooled.map((p) => ({ ...p, broker_id: null }))]) {
+      byBroker.set(p.broker_id, [...(byBroker.get(p.broker_id) ?? []), p]);
+    }
     for (const [brokerId, items] of byBroker) {
       await m.query(
         `INSERT INTO notifications (event_id, kind, case_id, recipient_role, recipient_id, payload)
@@ -109,29 +133,41 @@ export async function planCheckIns(db: DataSource, policy: Policy, input: { at: 
           `${input.eventId}:${brokerId ?? 'pool'}`,
           brokerId ? 'broker' : 'manager',
           brokerId,
-          JSON.stringify({ at: input.at, checkIns: items.map((i) => ({ caseId: i.case_id, seq: i.seq, dueAt: new Date(i.due_at).toISOString() })) }),
+          JSON.stringify({ at: input.at, checkIns: items.map((i) => ({ caseId: i.case_id, day: i.day, dueAt: new Date(i.due_at).toISOString() })) }),
         ],
       );
     }
-    return { planned: planned.length, cancelled };
+    return { planned: planned.length, pooled: pooled.length, cancelled };
   });
 }
 
-/** Check-ins by state: a broker sees the ones they are to make (or made); managers and compliance see all. */
-export async function listCheckIns(db: DataSource, actor: Actor, q: { state?: CheckInState; brokerId?: string; pool?: boolean; limit: number }): Promise<{ items: CheckInView[] }> {
+export interface CheckInListQuery {
+  state?: CheckInState;
+  brokerId?: string;
+  pool?: boolean;
+  dueFrom?: string;
+  dueTo?: string;
+  limit: number;
+}
+
+/**
+ * Check-ins, soonest due first: a broker sees the ones planned for them; managers and compliance
+ * see all. `dueFrom`/`dueTo` page through the older ones. A due check-in whose case may no longer
+ * be called is not shown as due: the next planning run cancels it.
+ */
+export async function listCheckIns(db: DataSource, actor: Actor, q: CheckInListQuery): Promise<{ items: CheckInView[] }> {
   if (actor.role === 'broker' && q.brokerId !== undefined && q.brokerId !== actor.sub) {
     throw new AppError(403, 'not_your_check_ins', 'a broker sees only their own check-ins');
   }
   if (actor.role === 'broker' && q.pool) throw new AppError(403, 'not_your_check_ins', 'the shared pool is for managers');
   const brokerId = actor.role === 'broker' ? actor.sub : q.brokerId;
   const rows: CheckInRow[] = await db.query(
-    // A due check-in whose case was erased or marked do-not-contact since planning is not shown as
-    // due: the next planning run cancels it.
-    `SELECT ${COLUMNS.split(', ').map((c) => `p.${c}`).join(', ')} FROM post_loan_check_ins p JOIN lead_cases c ON c.id = p.case_id
+    `SELECT ${COLUMN_NAMES.map((c) => `p.${c}`).join(', ')} FROM post_loan_check_ins p JOIN lead_cases c ON c.id = p.case_id
       WHERE ($1::text IS NULL OR p.state = $1) AND ($2::text IS NULL OR p.broker_id = $2) AND (NOT $3 OR p.broker_id IS NULL)
-        AND NOT (p.state = 'due' AND (c.erased_at IS NOT NULL OR c.do_not_contact))
-      ORDER BY p.due_at, p.case_id, p.seq LIMIT $4`,
-    [q.state ?? null, brokerId ?? null, q.pool === true, q.limit],
+        AND ($4::timestamptz IS NULL OR p.due_at >= $4) AND ($5::timestamptz IS NULL OR p.due_at < $5)
+        AND NOT (p.state = 'due' AND ${NOT_CALLABLE} IS NOT NULL)
+      ORDER BY p.due_at, p.case_id, p.day LIMIT $6`,
+    [q.state ?? null, brokerId ?? null, q.pool === true, q.dueFrom ?? null, q.dueTo ?? null, q.limit],
   );
   return { items: rows.map(toView) };
 }
@@ -139,27 +175,34 @@ export async function listCheckIns(db: DataSource, actor: Actor, q: { state?: Ch
 export type CheckInCall = { reached: false } | { reached: true; termsAsAgreed: boolean; extraFeesCharged: boolean };
 
 /**
- * Records one call of a check-in, by its broker (or a manager, for the pool's). Refused, with the
- * contact rules' codes, after do-not-contact, in quiet hours or over the day's cap; refused once the
- * case is erased or the check-in closed. A reached call closes it with the customer's answers; the
- * `maxAttempts`-th unreached call closes it as unreached. An answer that shows a problem (terms not
- * as agreed, or a fee beyond the contract) notifies compliance.
+ * Records one call of a check-in, by the broker it is planned for or by a manager (who supervises
+ * every broker's calls and makes the pool's). Refused, with the contact rules' codes, after
+ * do-not-contact, in quiet hours or over the day's cap, which counts every check-in call to the
+ * customer that local day; refused once the customer has withdrawn consent, the case is erased or
+ * the check-in closed. A reached call closes it with the customer's answers; the `maxAttempts`-th
+ * unreached call closes it as unreached. An answer that shows a problem (terms not as agreed, or a
+ * fee beyond the contract) notifies compliance.
  */
 export async function recordCheckInCall(
-  db: DataSource, policy: Policy, actor: Actor, ref: { caseId: string; seq: number }, call: CheckInCall, now = new Date(),
+  db: DataSource, policy: Policy, actor: Actor, ref: { caseId: string; day: number }, call: CheckInCall, now = new Date(),
 ): Promise<CheckInView> {
   return db.transaction(async (m) => {
-    // The case row's share lock orders the call against erasure, which locks it for update.
-    const [c] = await m.query('SELECT erased_at, do_not_contact FROM lead_cases WHERE id = $1 FOR SHARE', [ref.caseId]);
+    // The case row's lock orders the call against erasure (which locks it FOR UPDATE) and against
+    // another call to the same customer, so that the day's cap counts both.
+    const [c] = await m.query(`SELECT c.do_not_contact, ${NOT_CALLABLE} AS not_callable FROM lead_cases c WHERE c.id = $1 FOR NO KEY UPDATE`, [ref.caseId]);
     if (!c) throw new AppError(404, 'case_not_found', `case ${ref.caseId} was not found`);
-    const [row]: CheckInRow[] = await m.query(`SELECT ${COLUMNS} FROM post_loan_check_ins WHERE case_id = $1 AND seq = $2 FOR UPDATE`, [ref.caseId, ref.seq]);
-    if (!row) throw new AppError(404, 'check_in_not_found', `case ${ref.caseId} has no check-in ${ref.seq}`);
+    const [row]: CheckInRow[] = await m.query(`SELECT ${COLUMNS} FROM post_loan_check_ins WHERE case_id = $1 AND day = $2 FOR UPDATE`, [ref.caseId, ref.day]);
+    if (!row) throw new AppError(404, 'check_in_not_found', `case ${ref.caseId} has no check-in for day ${ref.day}`);
     mayCall(actor, row);
-    if (c.erased_at) throw new AppError(409, 'case_closed', 'the personal data is already erased; nobody is called');
-    if (row.state !== 'due') throw new AppError(409, 'check_in_closed', `check-in ${ref.seq} is already ${row.state}`);
+    if (c.not_callable === 'erased') throw new AppError(409, 'case_closed', 'the personal data is already erased; nobody is called');
+    if (c.not_callable === 'consent_withdrawn') throw new AppError(409, 'case_closed', 'the customer withdrew consent; nobody is called');
+    if (row.state !== 'due') throw new AppError(409, 'check_in_closed', `the day-${ref.day} check-in is already ${row.state}`);
 
-    const day = localDayKey(now, policy.contact.timeZone);
-    const attemptsToday = row.attempts_day === day ? row.attempts_today : 0;
+    const today = localDayKey(now, policy.contact.timeZone);
+    const [{ n: attemptsToday }] = await m.query(
+      'SELECT COALESCE(sum(attempts_today), 0)::int AS n FROM post_loan_check_ins WHERE case_id = $1 AND attempts_day = $2',
+      [ref.caseId, today],
+    );
     const verdict = checkContactAllowed(
       { at: now, purpose: 'service', attemptsToday, doNotContact: c.do_not_contact, marketingConsent: false, vulnerable: false },
       policy,
@@ -168,20 +211,19 @@ export async function recordCheckInCall(
 
     const attempts = row.attempts + 1;
     const state: CheckInState = call.reached ? 'done' : attempts >= policy.postLoan.maxAttempts ? 'unreached' : 'due';
-    const by = `${actor.role}:${actor.sub}`;
+    const rowToday = row.attempts_day === today ? row.attempts_today : 0;
     // (A CTE: TypeORM answers a bare UPDATE ... RETURNING with [rows, count].)
     const [updated]: CheckInRow[] = await m.query(
       `WITH u AS (UPDATE post_loan_check_ins SET attempts = $3, attempts_day = $4, attempts_today = $5, state = $6, terms_as_agreed = $7, extra_fees_charged = $8,
               closed_by = CASE WHEN $6 = 'due' THEN NULL ELSE $9 END, closed_at = CASE WHEN $6 = 'due' THEN NULL ELSE $10::timestamptz END
-        WHERE case_id = $1 AND seq = $2 RETURNING ${COLUMNS}) SELECT * FROM u`,
-      [ref.caseId, ref.seq, attempts, day, attemptsToday + 1, state,
-        call.reached ? call.termsAsAgreed : null, call.reached ? call.extraFeesCharged : null, by, now.toISOString()],
+        WHERE case_id = $1 AND day = $2 RETURNING ${COLUMNS}) SELECT * FROM u`,
+      [ref.caseId, ref.day, attempts, today, rowToday + 1, state,
+        call.reached ? call.termsAsAgreed : null, call.reached ? call.extraFeesCharged : null, `${actor.role}:${actor.sub}`, now.toISOString()],
     );
-    const problem = call.reached && (!call.termsAsAgreed || call.extraFeesCharged);
-    if (problem) await notifyCompliance(m, ref, call);
+    if (call.reached && (!call.termsAsAgreed || call.extraFeesCharged)) await notifyCompliance(m, ref, call);
     await appendAudit(m, {
       actorSub: actor.sub, actorRole: actor.role, action: 'post_loan.check_in_called', targetType: 'lead_case', targetId: ref.caseId,
-      details: { seq: ref.seq, attempt: attempts, reached: call.reached, state, ...(call.reached ? { termsAsAgreed: call.termsAsAgreed, extraFeesCharged: call.extraFeesCharged } : {}) },
+      details: { day: ref.day, attempt: attempts, reached: call.reached, state, ...(call.reached ? { termsAsAgreed: call.termsAsAgreed, extraFeesCharged: call.extraFeesCharged } : {}) },
     });
     return toView(updated);
   });
@@ -193,10 +235,16 @@ function mayCall(actor: Actor, row: CheckInRow): void {
   if (row.broker_id !== actor.sub) throw new AppError(403, 'not_assigned_broker', 'only the broker the check-in is planned for may record it');
 }
 
-async function notifyCompliance(m: EntityManager, ref: { caseId: string; seq: number }, answers: { termsAsAgreed: boolean; extraFeesCharged: boolean }): Promise<void> {
+async function notifyCompliance(m: EntityManager, ref: { caseId: string; day: number }, answers: { termsAsAgreed: boolean; extraFeesCharged: boolean }): Promise<void> {
   await m.query(
     `INSERT INTO notifications (event_id, kind, case_id, recipient_role, recipient_id, payload)
      VALUES ($1, 'post_loan_problem', $2, 'compliance', NULL, $3) ON CONFLICT (event_id) DO NOTHING`,
-    [`post-loan:${ref.caseId}:${ref.seq}`, ref.caseId, JSON.stringify({ caseId: ref.caseId, seq: ref.seq, ...answers })],
+    [`post-loan:${ref.caseId}:${ref.day}`, ref.caseId, JSON.stringify({ caseId: ref.caseId, day: ref.day, ...answers })],
   );
+}
+
+/** A case's check-ins, for the data-subject copy. */
+export async function checkInsOfCase(m: Pick<DataSource, 'query'>, caseId: string): Promise<CheckInView[]> {
+  const rows: CheckInRow[] = await m.query(`SELECT ${COLUMNS} FROM post_loan_check_ins WHERE case_id = $1 ORDER BY day`, [caseId]);
+  return rows.map(toView);
 }

@@ -22,7 +22,7 @@ export async function retentionSweep(): Promise<{ erased: number; caseIds: strin
 }
 
 /** Daily: plan the post-loan check-ins that have fallen due, tell each broker theirs, cancel those nobody may call. */
-export async function postLoanCheckIns(): Promise<{ planned: number; cancelled: number }> {
+export async function postLoanCheckIns(): Promise<{ planned: number; pooled: number; cancelled: number }> {
   return acts.planPostLoanCheckIns({ at: nowIso(), eventId: `post-loan:${uuid4()}` });
 }
 

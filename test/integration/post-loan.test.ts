@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { defaultPolicy, parsePolicy } from '../../src/config/policy';
+import { eraseCases } from '../../src/activities/erasure';
 import { planCheckIns, recordCheckInCall } from '../../src/services/post-loan';
 import { insertCaseRows } from '../support/case-rows';
 import { aBroker, aChannel, actors } from '../support/factories';
@@ -33,7 +34,7 @@ async function approvedCase(brokerId: string | null, daysAgo: number, o: { doNot
 }
 
 const checkIns = async (caseId: string) =>
-  stack.db.query('SELECT seq, due_at, broker_id, state, attempts FROM post_loan_check_ins WHERE case_id = $1 ORDER BY seq', [caseId]);
+  stack.db.query('SELECT day, due_at, broker_id, state, attempts, closed_by FROM post_loan_check_ins WHERE case_id = $1 ORDER BY day', [caseId]);
 const plan = (at = new Date()) => planCheckIns(stack.db, stack.cfg.policy, { at: at.toISOString(), eventId: `test:${randomUUID()}` });
 
 describe('planning', () => {
@@ -51,12 +52,12 @@ describe('planning', () => {
     const eventId = `test:${randomUUID()}`;
     await planCheckIns(stack.db, stack.cfg.policy, { at: new Date().toISOString(), eventId });
     const weekRows = await checkIns(week.id);
-    expect(weekRows).toEqual([{ seq: 1, due_at: new Date(week.closedAt.getTime() + 7 * DAY), broker_id: broker, state: 'due', attempts: 0 }]);
-    expect((await checkIns(month.id)).map((r: { seq: number }) => r.seq)).toEqual([2]);
+    expect(weekRows).toEqual([{ day: 7, due_at: new Date(week.closedAt.getTime() + 7 * DAY), broker_id: broker, state: 'due', attempts: 0, closed_by: null }]);
+    expect((await checkIns(month.id)).map((r: { day: number }) => r.day)).toEqual([30]);
     expect(await checkIns(left.id)).toEqual([]);
     expect(await checkIns(erased.id)).toEqual([]);
     expect(await checkIns(fresh.id)).toEqual([]);
-    expect(await checkIns(pooled.id)).toEqual([expect.objectContaining({ seq: 1, broker_id: null })]);
+    expect(await checkIns(pooled.id)).toEqual([expect.objectContaining({ day: 7, broker_id: null })]);
 
     // The broker is told once, with both new check-ins; the pool's goes to the managers.
     const [note] = await stack.db.query(`SELECT recipient_role, recipient_id, payload FROM notifications WHERE event_id = $1`, [`${eventId}:${broker}`]);
@@ -67,11 +68,15 @@ describe('planning', () => {
     expect(poolNote.recipient_role).toBe('manager');
     expect(poolNote.payload.checkIns.map((c: { caseId: string }) => c.caseId)).toContain(pooled.id);
 
-    // Planning again plans nothing twice; a month later the next check-in falls due.
+    // Planning again plans nothing twice. Three weeks later the day-30 check-in falls due and
+    // supersedes the day-7 one nobody made.
     await plan();
     expect(await checkIns(week.id)).toEqual(weekRows);
     await plan(new Date(Date.now() + 23 * DAY));
-    expect((await checkIns(week.id)).map((r: { seq: number }) => r.seq)).toEqual([1, 2]);
+    expect(await checkIns(week.id)).toEqual([
+      expect.objectContaining({ day: 7, state: 'cancelled', closed_by: 'system:superseded' }),
+      expect.objectContaining({ day: 30, state: 'due' }),
+    ]);
   });
 
   test('the schedule’s workflow plans on the worker', async () => {
@@ -79,7 +84,7 @@ describe('planning', () => {
     const c = await approvedCase(broker, 7.5);
     const result = await stack.client.workflow.execute('postLoanCheckIns', { taskQueue: stack.cfg.TEMPORAL_TASK_QUEUE, workflowId: `test-post-loan-${randomUUID()}`, args: [] });
     expect(result.planned).toBeGreaterThanOrEqual(1);
-    expect(await checkIns(c.id)).toEqual([expect.objectContaining({ seq: 1, broker_id: broker, state: 'due' })]);
+    expect(await checkIns(c.id)).toEqual([expect.objectContaining({ day: 7, broker_id: broker, state: 'due' })]);
   });
 
   test('an empty checkInDays plans nothing', async () => {
@@ -96,11 +101,11 @@ describe('the API', () => {
     const [broker, other] = [await aBroker(stack.db, team), await aBroker(stack.db, team)];
     const c = await approvedCase(broker, 8);
     await plan();
-    const path = `/v1/leads/${c.id}/check-ins/1`;
+    const path = `/v1/leads/${c.id}/check-ins/7`;
 
     const mine = await stack.api(actors.broker(broker), 'GET', '/v1/post-loan/check-ins?state=due');
     expect(mine.status).toBe(200);
-    expect(mine.body.items).toContainEqual(expect.objectContaining({ caseId: c.id, seq: 1, brokerId: broker, state: 'due', attempts: 0 }));
+    expect(mine.body.items).toContainEqual(expect.objectContaining({ caseId: c.id, day: 7, brokerId: broker, state: 'due', attempts: 0 }));
     const theirs = await stack.api(actors.broker(other), 'GET', '/v1/post-loan/check-ins');
     expect(theirs.body.items.map((i: { caseId: string }) => i.caseId)).not.toContain(c.id);
     expect((await stack.api(actors.broker(other), 'GET', `/v1/post-loan/check-ins?brokerId=${broker}`)).status).toBe(403);
@@ -113,19 +118,24 @@ describe('the API', () => {
     expect(refused.body.code).toBe('not_assigned_broker');
     const incomplete = await stack.api(actors.broker(broker), 'POST', path, { reached: true, termsAsAgreed: true });
     expect(incomplete.status).toBe(422);
-    expect((await stack.api(actors.broker(broker), 'POST', `/v1/leads/${c.id}/check-ins/2`, { reached: false })).body.code).toBe('check_in_not_found');
+    expect((await stack.api(actors.broker(broker), 'POST', `/v1/leads/${c.id}/check-ins/30`, { reached: false })).body.code).toBe('check_in_not_found');
     expect((await stack.api(actors.broker(broker), 'POST', `/v1/leads/${c.id}/check-ins/x`, { reached: false })).status).toBe(422);
     expect((await checkIns(c.id))[0].attempts).toBe(0);
 
-    const unreached = await stack.api(actors.broker(broker), 'POST', path, { reached: false });
+    // A retry with the same Idempotency-Key gets the first answer and calls nobody twice.
+    const key = { 'idempotency-key': `call-${randomUUID()}` };
+    const unreached = await stack.api(actors.broker(broker), 'POST', path, { reached: false }, key);
     expect(unreached.status).toBe(200);
     expect(unreached.body).toMatchObject({ state: 'due', attempts: 1, termsAsAgreed: null });
+    const retried = await stack.api(actors.broker(broker), 'POST', path, { reached: false }, key);
+    expect(retried.body).toEqual(unreached.body);
+    expect((await checkIns(c.id))[0].attempts).toBe(1);
 
     const reached = await stack.api(actors.broker(broker), 'POST', path, { reached: true, termsAsAgreed: true, extraFeesCharged: true });
     expect(reached.status).toBe(200);
     expect(reached.body).toMatchObject({ state: 'done', attempts: 2, termsAsAgreed: true, extraFeesCharged: true, closedBy: `broker:${broker}` });
     const [problem] = await stack.db.query(`SELECT kind, recipient_role, payload FROM notifications WHERE case_id = $1 AND kind = 'post_loan_problem'`, [c.id]);
-    expect(problem).toMatchObject({ recipient_role: 'compliance', payload: { caseId: c.id, seq: 1, termsAsAgreed: true, extraFeesCharged: true } });
+    expect(problem).toMatchObject({ recipient_role: 'compliance', payload: { caseId: c.id, day: 7, termsAsAgreed: true, extraFeesCharged: true } });
     const audits = await stack.db.query(`SELECT details FROM audit_events WHERE action = 'post_loan.check_in_called' AND target_id = $1 ORDER BY id`, [c.id]);
     expect(audits.map((a: { details: { attempt: number; state: string } }) => [a.details.attempt, a.details.state])).toEqual([[1, 'due'], [2, 'done']]);
 
@@ -135,16 +145,39 @@ describe('the API', () => {
     expect((await checkIns(c.id))[0]).toMatchObject({ state: 'done', attempts: 2 });
   });
 
-  test('a check-in in the pool is made by a manager, and answers without a problem tell nobody', async () => {
-    const gone = await aBroker(stack.db, `team-${randomUUID().slice(0, 8)}`, { active: false });
-    const c = await approvedCase(gone, 8);
+  test('a broker who leaves after planning hands their due check-ins to the pool, where a manager makes them; answers without a problem tell nobody', async () => {
+    const leaving = await aBroker(stack.db, `team-${randomUUID().slice(0, 8)}`);
+    const c = await approvedCase(leaving, 8);
     await plan();
+    expect((await checkIns(c.id))[0].broker_id).toBe(leaving);
+    await stack.db.query('UPDATE brokers SET active = false WHERE id = $1', [leaving]);
+    const eventId = `test:${randomUUID()}`;
+    await planCheckIns(stack.db, stack.cfg.policy, { at: new Date().toISOString(), eventId });
+    const [poolNote] = await stack.db.query(`SELECT recipient_role, payload FROM notifications WHERE event_id = $1`, [`${eventId}:pool`]);
+    expect(poolNote.payload.checkIns).toContainEqual(expect.objectContaining({ caseId: c.id, day: 7 }));
+
     const pool = await stack.api(manager, 'GET', '/v1/post-loan/check-ins?pool=true&state=due');
     expect(pool.body.items.map((i: { caseId: string }) => i.caseId)).toContain(c.id);
-    expect((await stack.api(actors.broker(gone), 'POST', `/v1/leads/${c.id}/check-ins/1`, { reached: false })).status).toBe(403);
-    const done = await stack.api(manager, 'POST', `/v1/leads/${c.id}/check-ins/1`, { reached: true, termsAsAgreed: true, extraFeesCharged: false });
+    expect((await stack.api(actors.broker(leaving), 'POST', `/v1/leads/${c.id}/check-ins/7`, { reached: false })).status).toBe(403);
+    const done = await stack.api(manager, 'POST', `/v1/leads/${c.id}/check-ins/7`, { reached: true, termsAsAgreed: true, extraFeesCharged: false });
     expect(done.body).toMatchObject({ state: 'done', closedBy: 'manager:m1' });
     expect(await stack.db.query(`SELECT 1 FROM notifications WHERE case_id = $1 AND kind = 'post_loan_problem'`, [c.id])).toEqual([]);
+  });
+
+  test('a manager may record a broker’s check-in; terms not as agreed notify compliance', async () => {
+    const broker = await aBroker(stack.db, `team-${randomUUID().slice(0, 8)}`);
+    const c = await approvedCase(broker, 8);
+    await plan();
+    const res = await stack.api(manager, 'POST', `/v1/leads/${c.id}/check-ins/7`, { reached: true, termsAsAgreed: false, extraFeesCharged: false });
+    expect(res.body).toMatchObject({ state: 'done', termsAsAgreed: false, closedBy: 'manager:m1' });
+    const [problem] = await stack.db.query(`SELECT recipient_role, payload FROM notifications WHERE case_id = $1 AND kind = 'post_loan_problem'`, [c.id]);
+    expect(problem).toMatchObject({ recipient_role: 'compliance', payload: { day: 7, termsAsAgreed: false, extraFeesCharged: false } });
+    // The data-subject copy lists the check-ins, which stay after erasure. (This projection-only
+    // case has no identity, so it is exported as an erased one.)
+    await stack.db.query('UPDATE lead_cases SET erased_at = now() WHERE id = $1', [c.id]);
+    const copy = await stack.api(actors.compliance(), 'GET', `/v1/leads/${c.id}/export`);
+    expect(copy.status).toBe(200);
+    expect(copy.body.postLoanCheckIns).toEqual([expect.objectContaining({ day: 7, state: 'done', termsAsAgreed: false })]);
   });
 });
 
@@ -162,7 +195,7 @@ describe('the contact rules', () => {
     const broker = await aBroker(stack.db, `team-${randomUUID().slice(0, 8)}`);
     const policy = parsePolicy({ postLoan: { maxAttempts: 4 } });
     const caseId = await planned(broker);
-    const call = (now: Date) => recordCheckInCall(stack.db, policy, actors.broker(broker), { caseId, seq: 1 }, { reached: false }, now);
+    const call = (now: Date) => recordCheckInCall(stack.db, policy, actors.broker(broker), { caseId, day: 7 }, { reached: false }, now);
 
     await expect(call(at(10, 22))).rejects.toMatchObject({ status: 422, code: 'quiet_hours' });
     for (let i = 0; i < policy.contact.maxAttemptsPerDay; i++) await call(at(10, 10));
@@ -173,15 +206,46 @@ describe('the contact rules', () => {
 
     const quiet = await planned(broker);
     await stack.db.query('UPDATE lead_cases SET do_not_contact = true WHERE id = $1', [quiet]);
-    await expect(recordCheckInCall(stack.db, defaultPolicy(), actors.broker(broker), { caseId: quiet, seq: 1 }, { reached: false }, at(10, 10))).rejects.toMatchObject({ code: 'do_not_contact' });
+    await expect(recordCheckInCall(stack.db, defaultPolicy(), actors.broker(broker), { caseId: quiet, day: 7 }, { reached: false }, at(10, 10))).rejects.toMatchObject({ code: 'do_not_contact' });
     expect((await checkIns(quiet))[0].attempts).toBe(0);
+  });
+
+  test('the daily cap counts every check-in call to the customer that day', async () => {
+    const broker = await aBroker(stack.db, `team-${randomUUID().slice(0, 8)}`);
+    const policy = defaultPolicy();
+    const caseId = await planned(broker);
+    // Two check-ins due at once (as if day 30 came before day 7 was cancelled).
+    await stack.db.query(`INSERT INTO post_loan_check_ins (case_id, day, due_at, broker_id) VALUES ($1, 30, now(), $2)`, [caseId, broker]);
+    const call = (day: number) => recordCheckInCall(stack.db, policy, actors.broker(broker), { caseId, day }, { reached: false }, at(12, 10));
+    await call(7);
+    await call(7);
+    await call(30);
+    await expect(call(30)).rejects.toMatchObject({ code: 'daily_cap_reached' });
+    await expect(call(7)).rejects.toMatchObject({ code: 'daily_cap_reached' });
+  });
+
+  test('a customer who withdraws consent is not called, nor planned for', async () => {
+    const broker = await aBroker(stack.db, `team-${randomUUID().slice(0, 8)}`);
+    const caseId = await planned(broker);
+    const later = await approvedCase(broker, 8);
+    // What the projection shows once the workflow handles the withdrawal (the data kept under a legal hold).
+    await stack.db.query(`UPDATE lead_cases SET stage = 'withdrawn', consent_state = 'withdrawn', legal_hold = true WHERE id = ANY($1)`, [[caseId, later.id]]);
+    const res = await stack.api(actors.broker(broker), 'POST', `/v1/leads/${caseId}/check-ins/7`, { reached: false });
+    expect(res.status).toBe(409);
+    expect(res.body.code).toBe('case_closed');
+    const due = await stack.api(actors.broker(broker), 'GET', '/v1/post-loan/check-ins?state=due');
+    expect(due.body.items.map((i: { caseId: string }) => i.caseId)).not.toContain(caseId);
+    await plan();
+    expect(await checkIns(caseId)).toEqual([expect.objectContaining({ state: 'cancelled', closed_by: 'system:consent_withdrawn' })]);
+    expect(await checkIns(later.id)).toEqual([]);
   });
 
   test('once the case is erased nobody is called', async () => {
     const broker = await aBroker(stack.db, `team-${randomUUID().slice(0, 8)}`);
     const caseId = await planned(broker);
-    await stack.db.query('UPDATE lead_cases SET erased_at = now() WHERE id = $1', [caseId]);
-    const res = await stack.api(actors.broker(broker), 'POST', `/v1/leads/${caseId}/check-ins/1`, { reached: true, termsAsAgreed: true, extraFeesCharged: false });
+    const [erased] = await eraseCases(stack.db, [{ caseId, eventId: `test-erase:${caseId}`, reason: 'retention_expired', at: new Date().toISOString() }]);
+    expect(erased).toMatchObject({ erased: true });
+    const res = await stack.api(actors.broker(broker), 'POST', `/v1/leads/${caseId}/check-ins/7`, { reached: true, termsAsAgreed: true, extraFeesCharged: false });
     expect(res.status).toBe(409);
     expect(res.body.code).toBe('case_closed');
     // Not listed as due any more, and the next planning run cancels it.
@@ -197,7 +261,8 @@ describe('the contact rules', () => {
     const broker = await aBroker(stack.db, `team-${randomUUID().slice(0, 8)}`);
     const caseId = await planned(broker);
     await stack.db.query('UPDATE lead_cases SET do_not_contact = true WHERE id = $1', [caseId]);
-    const res = await stack.api(actors.broker(broker), 'POST', `/v1/leads/${caseId}/check-ins/1`, { reached: false });
+    const res = await stack.api(actors.broker(broker), 'POST', `/v1/leads/${caseId}/check-ins/7`, { reached: false });
+    expect((await stack.api(actors.broker(broker), 'GET', '/v1/post-loan/check-ins?state=due')).body.items.map((i: { caseId: string }) => i.caseId)).not.toContain(caseId);
     expect(res.status).toBe(422);
     expect(res.body.code).toBe('do_not_contact');
     await plan();

@@ -76,7 +76,7 @@ export class FakeActivities {
       followUpDigest: rec('followUpDigest', () => ({ breached: 0 })),
       retentionSweep: rec('retentionSweep', () => ({ erased: 0, caseIds: [] })),
       casesWithoutDeadline: rec('casesWithoutDeadline', () => ({ count: 0 })),
-      planPostLoanCheckIns: rec('planPostLoanCheckIns', () => ({ planned: 0, cancelled: 0 })),
+      planPostLoanCheckIns: rec('planPostLoanCheckIns', () => ({ planned: 0, pooled: 0, cancelled: 0 })),
       listChannelsForReview: rec('listChannelsForReview', (i: { channelIds?: string[] }) => this.channels.filter((c) => !i.channelIds || i.channelIds.includes(c))),
       reviewChannel: rec('reviewChannel', (i: ReviewChannelInput) => {
         const suspended = this.suspend.includes(i.channelId);

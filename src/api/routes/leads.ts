@@ -218,10 +218,10 @@ export function leadRoutes(deps: CaseDeps & { metrics: Metrics }): Router {
     res.json(await listCheckIns(deps.db, actorOf(req), parse(checkInListQuerySchema, req.query)));
   });
 
-  r.post('/leads/:id/check-ins/:seq', requireRole('broker', 'manager'), async (req, res) => {
-    const { id, seq } = parse(checkInParams, req.params);
+  r.post('/leads/:id/check-ins/:day', requireRole('broker', 'manager'), async (req, res) => {
+    const { id, day } = parse(checkInParams, req.params);
     const call = parse(checkInCallSchema, req.body);
-    res.json(await recordCheckInCall(deps.db, deps.cfg.policy, actorOf(req), { caseId: id, seq }, call));
+    res.json(await recordCheckInCall(deps.db, deps.cfg.policy, actorOf(req), { caseId: id, day }, call));
   });
 
   return r;
