@@ -247,8 +247,7 @@ export const checkInListQuerySchema = z.strictObject({
   state: z.enum(['due', 'done', 'unreached', 'cancelled']).optional(),
   brokerId: z.string().min(1).max(64).optional().describe('managers and compliance: one broker’s; brokers see only their own'),
   pool: z.enum(['true', 'false']).transform((v) => v === 'true').optional().describe('only those in the shared pool (no active broker), for managers'),
-  dueFrom: z.iso.datetime({ offset: true }).optional().describe('only those due at or after this time'),
-  dueTo: z.iso.datetime({ offset: true }).optional().describe('only those due before this time'),
+  cursor: z.string().max(200).optional().describe('the previous page’s nextCursor'),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 

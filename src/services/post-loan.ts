@@ -67,8 +67,14 @@ function toView(r: CheckInRow): CheckInView {
   };
 }
 
-/** Why a case may not be called (SQL over `lead_cases c`), or NULL when it may. */
-const NOT_CALLABLE = `CASE WHEN c.erased_at IS NOT NULL THEN 'erased' WHEN c.stage <> 'closed' THEN 'consent_withdrawn'
+/**
+ * Why a case may not be called (SQL over `lead_cases c`), or NULL when it may. A withdrawal is read
+ * from the consent ledger as well as the stage: the ledger has it the moment the Update answers,
+ * the projection a little later (a closed, approved case moves on only to `withdrawn` or `erased`).
+ */
+const NOT_CALLABLE = `CASE WHEN c.erased_at IS NOT NULL THEN 'erased'
+  WHEN c.stage <> 'closed' OR EXISTS (SELECT 1 FROM consents w WHERE w.case_id = c.id AND w.purpose = 'credit_assessment' AND w.action = 'withdraw')
+    THEN 'consent_withdrawn'
   WHEN c.do_not_contact THEN 'do_not_contact' END`;
 
 type Planned = { case_id: string; day: number; due_at: Date };
@@ -121,10 +127,16 @@ export async function planCheckIns(db: DataSource, policy: Policy, input: { at: 
          RETURNING p.case_id, p.day, p.due_at)
        SELECT * FROM moved`,
     );
+    // Told only of what is still due once the run is done: a day planned and superseded in the
+    // same run (or whose case changed meanwhile) is not news to anyone.
+    const news: (Planned & { broker_id: string | null })[] = planned.length + pooled.length === 0 ? [] : await m.query(
+      `SELECT p.case_id, p.day, p.due_at, p.broker_id FROM post_loan_check_ins p
+        JOIN unnest($1::uuid[], $2::int[]) AS n(case_id, day) ON n.case_id = p.case_id AND n.day = p.day
+       WHERE p.state = 'due' ORDER BY p.due_at, p.case_id, p.day`,
+      [[...planned, ...pooled].map((p) => p.case_id), [...planned, ...pooled].map((p) => p.day)],
+    );
     const byBroker = new Map<string | null, Planned[]>();
-    for (const p of [...planned, ...pooled.map((p) => ({ ...p, broker_id: null }))]) {
-      byBroker.set(p.broker_id, [...(byBroker.get(p.broker_id) ?? []), p]);
-    }
+    for (const p of news) byBroker.set(p.broker_id, [...(byBroker.get(p.broker_id) ?? []), p]);
     for (const [brokerId, items] of byBroker) {
       await m.query(
         `INSERT INTO notifications (event_id, kind, case_id, recipient_role, recipient_id, payload)
@@ -137,7 +149,7 @@ export async function planCheckIns(db: DataSource, policy: Policy, input: { at: 
         ],
       );
     }
-    return { planned: planned.length, pooled: pooled.length, cancelled };
+    return { planned: news.filter((n) => planned.some((p) => p.case_id === n.case_id && p.day === n.day)).length, pooled: pooled.length, cancelled };
   });
 }
 
@@ -145,31 +157,50 @@ export interface CheckInListQuery {
   state?: CheckInState;
   brokerId?: string;
   pool?: boolean;
-  dueFrom?: string;
-  dueTo?: string;
+  cursor?: string;
   limit: number;
 }
 
 /**
- * Check-ins, soonest due first: a broker sees the ones planned for them; managers and compliance
- * see all. `dueFrom`/`dueTo` page through the older ones. A due check-in whose case may no longer
- * be called is not shown as due: the next planning run cancels it.
+ * Check-ins, soonest due first, a page at a time: a broker sees the ones planned for them while
+ * active; managers and compliance see all. The pool holds those with no broker or a broker who has
+ * left (the next planning run moves them). A due check-in whose case may no longer be called is
+ * not shown as due: the next planning run cancels it.
  */
-export async function listCheckIns(db: DataSource, actor: Actor, q: CheckInListQuery): Promise<{ items: CheckInView[] }> {
+export async function listCheckIns(db: DataSource, actor: Actor, q: CheckInListQuery): Promise<{ items: CheckInView[]; nextCursor: string | null }> {
   if (actor.role === 'broker' && q.brokerId !== undefined && q.brokerId !== actor.sub) {
     throw new AppError(403, 'not_your_check_ins', 'a broker sees only their own check-ins');
   }
   if (actor.role === 'broker' && q.pool) throw new AppError(403, 'not_your_check_ins', 'the shared pool is for managers');
   const brokerId = actor.role === 'broker' ? actor.sub : q.brokerId;
+  const after = q.cursor ? decodeCursor(q.cursor) : null;
   const rows: CheckInRow[] = await db.query(
-    `SELECT ${COLUMN_NAMES.map((c) => `p.${c}`).join(', ')} FROM post_loan_check_ins p JOIN lead_cases c ON c.id = p.case_id
-      WHERE ($1::text IS NULL OR p.state = $1) AND ($2::text IS NULL OR p.broker_id = $2) AND (NOT $3 OR p.broker_id IS NULL)
-        AND ($4::timestamptz IS NULL OR p.due_at >= $4) AND ($5::timestamptz IS NULL OR p.due_at < $5)
+    `SELECT ${COLUMN_NAMES.map((c) => `p.${c}`).join(', ')}
+       FROM post_loan_check_ins p JOIN lead_cases c ON c.id = p.case_id LEFT JOIN brokers b ON b.id = p.broker_id
+      WHERE ($1::text IS NULL OR p.state = $1)
+        AND ($2::text IS NULL OR (p.broker_id = $2 AND ($3 <> 'broker' OR b.active)))
+        AND (NOT $4 OR p.broker_id IS NULL OR NOT b.active)
+        AND ($5::timestamptz IS NULL OR (p.due_at, p.case_id, p.day) > ($5::timestamptz, $6::uuid, $7::int))
         AND NOT (p.state = 'due' AND ${NOT_CALLABLE} IS NOT NULL)
-      ORDER BY p.due_at, p.case_id, p.day LIMIT $6`,
-    [q.state ?? null, brokerId ?? null, q.pool === true, q.dueFrom ?? null, q.dueTo ?? null, q.limit],
+      ORDER BY p.due_at, p.case_id, p.day LIMIT $8`,
+    [q.state ?? null, brokerId ?? null, actor.role, q.pool === true, after?.[0] ?? null, after?.[1] ?? null, after?.[2] ?? null, q.limit + 1],
   );
-  return { items: rows.map(toView) };
+  const page = rows.slice(0, q.limit);
+  const last = page[page.length - 1];
+  return {
+    items: page.map(toView),
+    nextCursor: rows.length > q.limit && last ? Buffer.from(JSON.stringify([new Date(last.due_at).toISOString(), last.case_id, last.day])).toString('base64url') : null,
+  };
+}
+
+function decodeCursor(cursor: string): [string, string, number] {
+  try {
+    const [at, caseId, day] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (typeof at !== 'string' || Number.isNaN(Date.parse(at)) || typeof caseId !== 'string' || !/^[0-9a-f-]{36}$/i.test(caseId) || !Number.isInteger(day)) throw new Error();
+    return [at, caseId, day];
+  } catch {
+    throw new AppError(422, 'invalid_cursor', 'the cursor is not one this API returned');
+  }
 }
 
 export type CheckInCall = { reached: false } | { reached: true; termsAsAgreed: boolean; extraFeesCharged: boolean };
@@ -191,7 +222,11 @@ export async function recordCheckInCall(
     // another call to the same customer, so that the day's cap counts both.
     const [c] = await m.query(`SELECT c.do_not_contact, ${NOT_CALLABLE} AS not_callable FROM lead_cases c WHERE c.id = $1 FOR NO KEY UPDATE`, [ref.caseId]);
     if (!c) throw new AppError(404, 'case_not_found', `case ${ref.caseId} was not found`);
-    const [row]: CheckInRow[] = await m.query(`SELECT ${COLUMNS} FROM post_loan_check_ins WHERE case_id = $1 AND day = $2 FOR UPDATE`, [ref.caseId, ref.day]);
+    const [row]: (CheckInRow & { broker_active: boolean | null })[] = await m.query(
+      `SELECT ${COLUMN_NAMES.map((c) => `p.${c}`).join(', ')}, b.active AS broker_active
+         FROM post_loan_check_ins p LEFT JOIN brokers b ON b.id = p.broker_id WHERE p.case_id = $1 AND p.day = $2 FOR UPDATE OF p`,
+      [ref.caseId, ref.day],
+    );
     if (!row) throw new AppError(404, 'check_in_not_found', `case ${ref.caseId} has no check-in for day ${ref.day}`);
     mayCall(actor, row);
     if (c.not_callable === 'erased') throw new AppError(409, 'case_closed', 'the personal data is already erased; nobody is called');
@@ -229,9 +264,10 @@ export async function recordCheckInCall(
   });
 }
 
-function mayCall(actor: Actor, row: CheckInRow): void {
+/** A broker who has left hands their check-ins to the pool at once, before the next planning run moves them. */
+function mayCall(actor: Actor, row: CheckInRow & { broker_active: boolean | null }): void {
   if (actor.role === 'manager') return;
-  if (row.broker_id === null) throw new AppError(403, 'not_assigned_broker', 'a check-in in the shared pool is made by a manager');
+  if (row.broker_id === null || row.broker_active !== true) throw new AppError(403, 'not_assigned_broker', 'a check-in in the shared pool is made by a manager');
   if (row.broker_id !== actor.sub) throw new AppError(403, 'not_assigned_broker', 'only the broker the check-in is planned for may record it');
 }
 

@@ -79,6 +79,19 @@ describe('planning', () => {
     ]);
   });
 
+  test('a check-in is named by its day: a new earlier day plans nothing twice, and one superseded in the same run is news to nobody', async () => {
+    const broker = await aBroker(stack.db, `team-${randomUUID().slice(0, 8)}`);
+    const c = await approvedCase(broker, 8);
+    await plan();
+    const eventId = `test:${randomUUID()}`;
+    await planCheckIns(stack.db, parsePolicy({ postLoan: { checkInDays: [3, 7, 30] } }), { at: new Date().toISOString(), eventId });
+    expect(await checkIns(c.id)).toEqual([
+      expect.objectContaining({ day: 3, state: 'cancelled', closed_by: 'system:superseded' }),
+      expect.objectContaining({ day: 7, state: 'due', closed_by: null }),
+    ]);
+    expect(await stack.db.query('SELECT 1 FROM notifications WHERE event_id = $1', [`${eventId}:${broker}`])).toEqual([]);
+  });
+
   test('the schedule’s workflow plans on the worker', async () => {
     const broker = await aBroker(stack.db, `team-${randomUUID().slice(0, 8)}`);
     const c = await approvedCase(broker, 7.5);
@@ -145,23 +158,40 @@ describe('the API', () => {
     expect((await checkIns(c.id))[0]).toMatchObject({ state: 'done', attempts: 2 });
   });
 
-  test('a broker who leaves after planning hands their due check-ins to the pool, where a manager makes them; answers without a problem tell nobody', async () => {
+  test('a broker who leaves after planning hands their due check-ins to the pool at once, where a manager makes them; answers without a problem tell nobody', async () => {
     const leaving = await aBroker(stack.db, `team-${randomUUID().slice(0, 8)}`);
     const c = await approvedCase(leaving, 8);
     await plan();
     expect((await checkIns(c.id))[0].broker_id).toBe(leaving);
     await stack.db.query('UPDATE brokers SET active = false WHERE id = $1', [leaving]);
+    // Before any planning run: the broker can neither call nor see it; the managers' pool shows it.
+    expect((await stack.api(actors.broker(leaving), 'POST', `/v1/leads/${c.id}/check-ins/7`, { reached: false })).status).toBe(403);
+    expect((await stack.api(actors.broker(leaving), 'GET', '/v1/post-loan/check-ins')).body.items).toEqual([]);
+    const pool = await stack.api(manager, 'GET', '/v1/post-loan/check-ins?pool=true&state=due&limit=500');
+    expect(pool.body.items.map((i: { caseId: string }) => i.caseId)).toContain(c.id);
+    // The next run moves it and tells the managers.
     const eventId = `test:${randomUUID()}`;
     await planCheckIns(stack.db, stack.cfg.policy, { at: new Date().toISOString(), eventId });
+    expect((await checkIns(c.id))[0].broker_id).toBeNull();
     const [poolNote] = await stack.db.query(`SELECT recipient_role, payload FROM notifications WHERE event_id = $1`, [`${eventId}:pool`]);
     expect(poolNote.payload.checkIns).toContainEqual(expect.objectContaining({ caseId: c.id, day: 7 }));
 
-    const pool = await stack.api(manager, 'GET', '/v1/post-loan/check-ins?pool=true&state=due');
-    expect(pool.body.items.map((i: { caseId: string }) => i.caseId)).toContain(c.id);
-    expect((await stack.api(actors.broker(leaving), 'POST', `/v1/leads/${c.id}/check-ins/7`, { reached: false })).status).toBe(403);
     const done = await stack.api(manager, 'POST', `/v1/leads/${c.id}/check-ins/7`, { reached: true, termsAsAgreed: true, extraFeesCharged: false });
     expect(done.body).toMatchObject({ state: 'done', closedBy: 'manager:m1' });
     expect(await stack.db.query(`SELECT 1 FROM notifications WHERE case_id = $1 AND kind = 'post_loan_problem'`, [c.id])).toEqual([]);
+  });
+
+  test('pages through a broker’s check-ins with a cursor', async () => {
+    const broker = await aBroker(stack.db, `team-${randomUUID().slice(0, 8)}`);
+    const cases = [await approvedCase(broker, 8), await approvedCase(broker, 9), await approvedCase(broker, 10)];
+    await plan();
+    const first = await stack.api(actors.broker(broker), 'GET', '/v1/post-loan/check-ins?limit=2');
+    expect(first.body.items.map((i: { caseId: string }) => i.caseId)).toEqual([cases[2].id, cases[1].id]); // soonest due first
+    const second = await stack.api(actors.broker(broker), 'GET', `/v1/post-loan/check-ins?limit=2&cursor=${first.body.nextCursor}`);
+    expect(second.body).toEqual({ items: [expect.objectContaining({ caseId: cases[0].id })], nextCursor: null });
+    const bad = await stack.api(actors.broker(broker), 'GET', '/v1/post-loan/check-ins?cursor=nonsense');
+    expect(bad.status).toBe(422);
+    expect(bad.body.code).toBe('invalid_cursor');
   });
 
   test('a manager may record a broker’s check-in; terms not as agreed notify compliance', async () => {
@@ -238,6 +268,18 @@ describe('the contact rules', () => {
     await plan();
     expect(await checkIns(caseId)).toEqual([expect.objectContaining({ state: 'cancelled', closed_by: 'system:consent_withdrawn' })]);
     expect(await checkIns(later.id)).toEqual([]);
+  });
+
+  test('a withdrawal in the consent ledger stops calls before the projection shows it', async () => {
+    const broker = await aBroker(stack.db, `team-${randomUUID().slice(0, 8)}`);
+    const caseId = await planned(broker);
+    await stack.db.query(
+      `INSERT INTO consents (event_id, case_id, purpose, action, source, at) VALUES ($1, $2, 'credit_assessment', 'withdraw', 'test', now())`,
+      [`test-withdraw:${caseId}`, caseId],
+    );
+    const res = await stack.api(actors.broker(broker), 'POST', `/v1/leads/${caseId}/check-ins/7`, { reached: false });
+    expect(res.status).toBe(409);
+    expect(res.body.code).toBe('case_closed');
   });
 
   test('once the case is erased nobody is called', async () => {
