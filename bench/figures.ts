@@ -5,6 +5,7 @@ import type { ChildStatus } from './child-protocol';
 import { createActivities } from '../src/activities';
 import { erasureGroupCommitFor } from '../src/activities/erasure';
 import { openDatabase } from '../src/db/data-source';
+import { addCpu, cpuBetween, cpuPerOperation, cpuSnapshot, type CpuSnapshot } from './cpu';
 import { contactAttempts, fillOpenCases, followUpCases, intakeBatch, type Bench, type IntakeRun } from './context';
 import { runPool, sleep, waitFor, type PoolRun } from './load';
 import { atLeast, atMost, formatNumber, leastSquares, ratio, summarize, type FigureRow, type LatencySummary } from './stats';
@@ -24,6 +25,22 @@ async function alternate(rounds: number, a: (round: number) => Promise<void>, b:
       await a(r);
     }
   }
+}
+
+/** The bench's own processes by name, for the CPU breakdown (the workers may have been restarted). */
+const namedProcesses = (b: Bench) =>
+  new Map<number, string>(
+    ([[b.api, 'api'], [b.leadWorker, 'lead worker'], [b.bareWorker, 'bare worker']] as const)
+      .filter(([child]) => child.process.pid !== undefined)
+      .map(([child, name]) => [child.process.pid!, name]),
+  );
+
+/** Runs `work` and adds the CPU every part of the bench spent meanwhile into `into`. */
+async function countingCpu<T>(b: Bench, into: CpuSnapshot, work: () => Promise<T>): Promise<T> {
+  const before = cpuSnapshot(namedProcesses(b));
+  const result = await work();
+  addCpu(into, cpuBetween(before, cpuSnapshot(namedProcesses(b))));
+  return result;
 }
 
 const share = (total: number, rounds: number, round: number) => Math.floor(total / rounds) + (round < total % rounds ? 1 : 0);
@@ -46,19 +63,19 @@ export async function intakeThroughput(b: Bench): Promise<IntakeFigure> {
   await intakeBatch(b, Math.min(40, intakes), concurrency);
   await empty(Math.min(40, intakes));
 
-  const lead = { n: 0, ms: 0, latencies: [] as number[] };
-  const bare = { n: 0, ms: 0, latencies: [] as number[] };
+  const lead = { n: 0, ms: 0, latencies: [] as number[], cpu: new Map() as CpuSnapshot };
+  const bare = { n: 0, ms: 0, latencies: [] as number[], cpu: new Map() as CpuSnapshot };
   await alternate(
     rounds,
     async (r) => {
-      const run = await intakeBatch(b, share(intakes, rounds, r), concurrency);
+      const run = await countingCpu(b, lead.cpu, () => intakeBatch(b, share(intakes, rounds, r), concurrency));
       lead.n += run.caseIds.length;
       lead.ms += run.elapsedMs;
       lead.latencies.push(...run.latencies);
     },
     async (r) => {
       const n = share(intakes, rounds, r);
-      const run = await empty(n);
+      const run = await countingCpu(b, bare.cpu, () => empty(n));
       bare.n += n;
       bare.ms += run.elapsedMs;
       bare.latencies.push(...run.latencies);
@@ -79,7 +96,12 @@ export async function intakeThroughput(b: Bench): Promise<IntakeFigure> {
       ratio: r,
       checks: [atLeast('ratio >= 0.7', r, 0.7)],
     },
-    details: { intakes: lead.n, concurrency, rounds, intakeRequestMs: summarize(lead.latencies), emptyWorkflowMs: summarize(bare.latencies) },
+    details: {
+      intakes: lead.n, concurrency, rounds, intakeRequestMs: summarize(lead.latencies), emptyWorkflowMs: summarize(bare.latencies),
+      // Where each side's CPU went, per case and per empty workflow: the parts share the same cores.
+      cpuMsPerIntake: cpuPerOperation(lead.cpu, lead.n),
+      cpuMsPerEmptyWorkflow: cpuPerOperation(bare.cpu, bare.n),
+    },
   };
 }
 

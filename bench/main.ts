@@ -205,6 +205,11 @@ async function main(): Promise<void> {
   if (b.anomalies.fillRetries > 0) {
     log(`Note: ${b.anomalies.fillRetries} fill intake(s) answered a retryable 503 and were sent again with the same Idempotency-Key (not in any measured figure).`);
   }
+  if (intake && Object.keys(intake.details.cpuMsPerIntake as object).length > 1) {
+    const parts = (cpu: object) => Object.entries(cpu).map(([part, ms]) => `${part} ${ms}`).join(', ');
+    log(`CPU ms per intake: ${parts(intake.details.cpuMsPerIntake as object)}`);
+    log(`CPU ms per empty workflow: ${parts(intake.details.cpuMsPerEmptyWorkflow as object)}`);
+  }
   if (process.env.BENCH_CPU_PROF) log(`CPU profiles: ${process.env.BENCH_CPU_PROF}`);
 
   writeReport();

@@ -21,7 +21,10 @@ export const FILING_COMMIT_GRACE_MS = 2 * 60_000;
 
 async function assertComplaintExists(db: DataSource, complaintId: string): Promise<void> {
   const [row] = await db.query('SELECT 1 FROM complaints WHERE id = $1', [complaintId]);
-  if (row) return;
+  if (!row) complaintMissing(complaintId);
+}
+
+function complaintMissing(complaintId: string): never {
   if (Date.now() - Context.current().info.scheduledTimestampMs > FILING_COMMIT_GRACE_MS) {
     throw ApplicationFailure.nonRetryable(`complaint ${complaintId} was never committed by its filing`, 'complaint_never_committed');
   }
@@ -32,19 +35,24 @@ async function assertComplaintExists(db: DataSource, complaintId: string): Promi
 export function createComplaintActivities({ db }: { db: DataSource }): ComplaintActivities {
   return {
     async projectComplaint({ complaintId, seq, projection: p }: { complaintId: string; seq: number; projection: ComplaintProjection }): Promise<void> {
-      const result = await db.query(
-        `UPDATE complaints SET state=$3, first_response_due_at=$4, first_responded_at=$5, late_first_response=$6, resolution_due_at=$7,
+      // Its outcome is read in the statement's own snapshot: a later look could see a filing that
+      // committed in between, and take a projection that was never written for one overtaken.
+      const [outcome]: { written: number; current_seq: number | null }[] = await db.query(
+        `WITH projected AS (UPDATE complaints SET state=$3, first_response_due_at=$4, first_responded_at=$5, late_first_response=$6, resolution_due_at=$7,
            late_resolution=$8, next_due_at=$9, escalated_teams=$10, escalated_at=$11, times_reopened=$12, do_not_contact=$13,
            resolution=$14, satisfaction=$15, closed_at=$16, retention_due_at=$17, legal_hold=$18, projection_seq=$2, updated_at=now()
-         WHERE id=$1 AND projection_seq < $2`,
+         WHERE id=$1 AND projection_seq < $2 RETURNING 1)
+         SELECT (SELECT count(*) FROM projected)::int AS written, (SELECT projection_seq FROM complaints WHERE id = $1) AS current_seq`,
         [
           complaintId, seq, p.state, p.firstResponseDueAt, p.firstRespondedAt, p.lateFirstResponse, p.resolutionDueAt, p.lateResolution,
           p.nextDueAt, p.escalatedTeams, p.escalatedAt, p.timesReopened, p.doNotContact, p.resolution, p.satisfaction, p.closedAt, p.retentionDueAt,
           p.legalHold ?? false,
         ],
       );
-      const affected = Array.isArray(result) ? result[1] : 0;
-      if (affected === 0) await assertComplaintExists(db, complaintId); // a newer projection already won, unless the row is missing
+      if (outcome.written > 0) return;
+      if (outcome.current_seq === null) complaintMissing(complaintId);
+      // Overtaken by a newer projection: done. Changed under the statement by a concurrent one: ask again.
+      if (outcome.current_seq < seq) throw ApplicationFailure.retryable(`the projection of complaint ${complaintId} met a concurrent one`, 'projection_contended');
     },
 
     async recordComplaintEvent(input: ComplaintEventInput): Promise<void> {

@@ -102,7 +102,15 @@ async function existingDecision(m: EntityManager, eventId: string) {
 const PROJECT_CASE_SQL = `UPDATE lead_cases SET stage=$3, is_open=$4, risk_tier=$5, broker_id=$6, consent_state=$7, sla_due_at=$8, sla_kind=$9,
    do_not_contact=$10, selected_product_id=$11, outcome=$12, closed_at=$13, retention_due_at=$14, legal_hold=$15,
    projection_seq=$2, updated_at=now()
- WHERE id=$1 AND projection_seq < $2`;
+ WHERE id=$1 AND projection_seq < $2 RETURNING 1`;
+/**
+ * What became of a projection (the CTE \`projected\`), seen in the statement's own snapshot: whether
+ * it was written, and else the row's sequence, or none when the row is not there. Asking in a later
+ * statement would race the intake: its commit could land in between, and a projection that was
+ * not written would pass for one a newer projection had overtaken.
+ */
+const PROJECTION_OUTCOME_SQL = `SELECT (SELECT count(*) FROM projected)::int AS written,
+   (SELECT projection_seq FROM lead_cases WHERE id = $1) AS current_seq`;
 const PROJECTION_PARAMS = 15;
 
 function projectionParams({ caseId, seq, projection: p }: CaseProjectionInput): unknown[] {
@@ -116,8 +124,16 @@ function contactParams(c: ContactLogInput): unknown[] {
   return [c.eventId, c.caseId, c.brokerId, c.channel, c.purpose, c.outcome, c.localDay, c.at];
 }
 
-/** Rows an UPDATE changed, as the pg driver reports them through TypeORM's `query` ([rows, count]). */
-const affectedRows = (result: unknown): number => (Array.isArray(result) && typeof result[1] === 'number' ? result[1] : 0);
+/**
+ * Settles a projection statement's outcome: written, or overtaken by a newer one, is done; a row
+ * not there yet is retried (its intake may still be committing) until the grace runs out.
+ */
+function settleProjection(caseId: string, seq: number, askedAt: string | undefined, outcome: { written: number; current_seq: number | null }): void {
+  if (outcome.written > 0) return;
+  if (outcome.current_seq === null) caseMissing(caseId, askedAt);
+  // The row changed under the statement (a concurrent projection): ask again.
+  if (outcome.current_seq < seq) throw ApplicationFailure.retryable(`the projection of case ${caseId} met a concurrent one`, 'projection_contended');
+}
 
 /** Activities of one lead case, built around their dependencies. Every write is keyed by eventId. */
 export function createLeadActivities({ db, policy }: LeadActivityDeps): LeadActivities {
@@ -152,8 +168,8 @@ export function createLeadActivities({ db, policy }: LeadActivityDeps): LeadActi
     },
 
     async projectCase(input: CaseProjectionInput): Promise<void> {
-      const result = await db.query(`${PROJECT_CASE_SQL}`, projectionParams(input));
-      if (affectedRows(result) === 0) await loadCase(db.manager, input.caseId, input.at); // a newer projection already won, unless the row is missing
+      const [outcome] = await db.query(`WITH projected AS (${PROJECT_CASE_SQL}) ${PROJECTION_OUTCOME_SQL}`, projectionParams(input));
+      settleProjection(input.caseId, input.seq, input.at, outcome);
     },
 
     async prescreenLead({ caseId, eventId, at }: PrescreenInput): Promise<PrescreenResult> {
@@ -273,12 +289,13 @@ export function createLeadActivities({ db, policy }: LeadActivityDeps): LeadActi
 
     async recordContactAttempt({ entry, case: projection }): Promise<void> {
       // One statement, so one round trip and one implicit transaction: the log entry and the projection land together or not at all.
-      const result = await db.query(
-        `WITH logged AS (${INSERT_CONTACT_SQL.replace(/\$(\d+)/g, (_, n) => `$${Number(n) + PROJECTION_PARAMS}`)} ON CONFLICT (event_id) DO NOTHING)
-         ${PROJECT_CASE_SQL}`,
+      const [outcome] = await db.query(
+        `WITH logged AS (${INSERT_CONTACT_SQL.replace(/\$(\d+)/g, (_, n) => `$${Number(n) + PROJECTION_PARAMS}`)} ON CONFLICT (event_id) DO NOTHING),
+         projected AS (${PROJECT_CASE_SQL})
+         ${PROJECTION_OUTCOME_SQL}`,
         [...projectionParams(projection), ...contactParams(entry)],
       );
-      if (affectedRows(result) === 0) await loadCase(db.manager, entry.caseId, entry.at);
+      settleProjection(entry.caseId, projection.seq, entry.at, outcome);
     },
 
     async notify(input: NotificationInput): Promise<void> {

@@ -5,7 +5,7 @@ import { createLeadActivities, INTAKE_COMMIT_GRACE_MS } from '../../src/activiti
 import { defaultPolicy } from '../../src/config/policy';
 
 /** A database that answers but has no row for the case: the projection updates nothing, the lookup finds nothing. */
-const query = async (sql: string) => (sql.trimStart().startsWith('UPDATE') ? [[], 0] : []);
+const query = async (sql: string) => (sql.includes('AS written') ? [{ written: 0, current_seq: null }] : []);
 const emptyDb = { query, manager: { query } } as unknown as DataSource;
 const projection = {
   stage: 'awaiting_consent', isOpen: true, riskTier: null, brokerId: null, consentState: 'none', slaDueAt: null, slaKind: null,

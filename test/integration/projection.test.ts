@@ -1,0 +1,96 @@
+import { randomUUID } from 'node:crypto';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import type { ApplicationFailure } from '@temporalio/common';
+import type { DataSource, QueryRunner } from 'typeorm';
+import type { CaseProjectionInput } from '../../src/activities/contract';
+import { createLeadActivities } from '../../src/activities/lead-activities';
+import { aChannel } from '../support/factories';
+import { startStack, type TestStack } from '../support/stack';
+
+let stack: TestStack;
+beforeAll(async () => {
+  stack = await startStack({}, { worker: false });
+});
+afterAll(async () => stack?.stop());
+
+/** A case row as an intake inserts it, inside `runner`'s transaction when given one. */
+async function insertCase(runner: QueryRunner | DataSource, channelId: string, projectionSeq = 0): Promise<string> {
+  const id = randomUUID();
+  await runner.query(
+    `INSERT INTO lead_cases (id, workflow_id, channel_id, channel_grade, stage, is_open, consent_state, vulnerable, is_local,
+                             amount_cny, term_months, loan_purpose, occupation, age_band, province_code, region_prefix, projection_seq)
+     VALUES ($1, $4, $2, 'general', 'awaiting_consent', true, 'none', false, true, 100000, 24, 'consumption', 'salaried', '30-39', '11', '1101', $3)`,
+    [id, channelId, projectionSeq, `lead-${id}`],
+  );
+  return id;
+}
+
+const projectionOf = (caseId: string, seq: number): CaseProjectionInput => ({
+  caseId,
+  seq,
+  at: new Date().toISOString(),
+  projection: {
+    stage: 'awaiting_consent', isOpen: true, riskTier: null, brokerId: null, consentState: 'none', slaDueAt: new Date(Date.now() + 72 * 3_600_000).toISOString(),
+    slaKind: 'consent', doNotContact: false, selectedProductId: null, outcome: null, closedAt: null, retentionDueAt: null, legalHold: false,
+  },
+});
+
+const projectCase = (db: DataSource, input: CaseProjectionInput) =>
+  new MockActivityEnvironment({ isLocal: true, scheduledTimestampMs: Date.now() }).run(createLeadActivities({ db, policy: stack.cfg.policy }).projectCase, input);
+
+const rowOf = async (caseId: string) => (await stack.db.query('SELECT projection_seq, sla_kind FROM lead_cases WHERE id = $1', [caseId]))[0];
+
+describe('projectCase', () => {
+  test('a projection whose intake commits just after it looked is retried, not taken as overtaken and lost', async () => {
+    const { id: channelId } = await aChannel(stack.db);
+    const intake = stack.db.createQueryRunner();
+    await intake.connect();
+    await intake.startTransaction();
+    let caseId: string;
+    try {
+      caseId = await insertCase(intake, channelId);
+      // The intake commits right after the projection's first statement: the race an intake that
+      // starts its workflow inside its transaction runs with the workflow's first write.
+      let committed = false;
+      const racing = {
+        manager: stack.db.manager,
+        query: async (sql: string, params?: unknown[]) => {
+          const result = await stack.db.query(sql, params);
+          if (!committed) {
+            committed = true;
+            await intake.commitTransaction();
+          }
+          return result;
+        },
+      } as unknown as DataSource;
+
+      const failure = await projectCase(racing, projectionOf(caseId, 1)).then(
+        () => null,
+        (err: ApplicationFailure) => err,
+      );
+      expect(committed).toBe(true);
+      expect(failure?.type).toBe('case_not_found');
+      expect(failure?.nonRetryable).toBe(false);
+    } finally {
+      if (intake.isTransactionActive) await intake.rollbackTransaction();
+      await intake.release();
+    }
+    // Its retry finds the committed row and writes the projection.
+    await projectCase(stack.db, projectionOf(caseId, 1));
+    expect(await rowOf(caseId)).toEqual({ projection_seq: 1, sla_kind: 'consent' });
+  });
+
+  test('a projection overtaken by a newer one is done and changes nothing', async () => {
+    const { id: channelId } = await aChannel(stack.db);
+    const caseId = await insertCase(stack.db, channelId, 5);
+    await expect(projectCase(stack.db, projectionOf(caseId, 3))).resolves.toBeUndefined();
+    expect(await rowOf(caseId)).toEqual({ projection_seq: 5, sla_kind: null });
+  });
+
+  test('a projection over an older one is written', async () => {
+    const { id: channelId } = await aChannel(stack.db);
+    const caseId = await insertCase(stack.db, channelId, 1);
+    await projectCase(stack.db, projectionOf(caseId, 2));
+    expect(await rowOf(caseId)).toEqual({ projection_seq: 2, sla_kind: 'consent' });
+  });
+});
