@@ -199,9 +199,6 @@ async function main(): Promise<void> {
   log(figureTable(rows));
   const missed = rows.filter((r) => !targetMet(r) && r.checks.length > 0);
   log(missed.length ? `\n${missed.length} target(s) missed (see README "Performance" for what limits each).` : '\nEvery target met.');
-  if (b.anomalies.projectionsMissing > 0) {
-    log(`Anomaly: ${b.anomalies.projectionsMissing} case(s) reached their first stage without its projection in Postgres (the first projectCase ran before the intake committed).`);
-  }
   if (b.anomalies.fillRetries > 0) {
     log(`Note: ${b.anomalies.fillRetries} fill intake(s) answered a retryable 503 and were sent again with the same Idempotency-Key (not in any measured figure).`);
   }

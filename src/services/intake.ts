@@ -15,13 +15,14 @@ import type { ChannelGrade, LeadStage } from '../domain/types';
 import { blindIndex, keyringFrom, sealForCase } from '../infra/crypto';
 import { NoSlotError, Slots } from '../infra/slots';
 import { TEMPORAL_CALL_MS, withDeadline } from './temporal-calls';
-import { duplicateIntakeSignal, type LeadCaseInput } from '../workflows/messages';
+import { consentDeadlineFrom, duplicateIntakeSignal, intakeUnconfirmedSignal, type LeadCaseInput } from '../workflows/messages';
 import { leadWorkflowId } from '../temporal/names';
 import {
   AmountCnyKey,
   ChannelIdKey,
   ConsentStateKey,
   LeadStageKey,
+  SlaDueAtKey,
   VulnerableKey,
 } from '../temporal/search-attributes';
 
@@ -83,15 +84,19 @@ export async function submitLead(deps: IntakeDeps, actor: Actor, req: IntakeRequ
 
   const requestHash = createHash('sha256').update(JSON.stringify(req)).digest('hex');
   const scope = `intake:${actor.role}:${actor.sub}`;
-  if (idempotencyKey) {
-    const replay = await findIdempotent(db.manager, scope, idempotencyKey, requestHash);
-    if (replay) return { status: 200, body: { ...(replay as IntakeResult['body']), replayed: true } };
-  }
+  const indexKey = Buffer.from(cfg.BLIND_INDEX_KEY, 'base64');
+  const idIndex = blindIndex('id', req.applicant.idNumber.toUpperCase(), indexKey);
+  const phoneIndex = blindIndex('phone', normalizeMobile(req.applicant.phone), indexKey);
+  const deviceIndex = req.context.deviceId ? blindIndex('device', req.context.deviceId, indexKey) : null;
 
-  const [channel] = await db.query('SELECT id, grade, suspended FROM channels WHERE id = $1', [req.channelId]);
+  // Everything intake must know before it writes, in one round trip; then checked in order.
+  const known = await lookUpForIntake(db.manager, { scope, idempotencyKey, channelId: req.channelId, idIndex, phoneIndex, noticeVersion: req.consent?.noticeVersion });
+  if (known.replay) return { status: 200, body: { ...(replayOf(known.replay, requestHash) as IntakeResult['body']), replayed: true } };
+
+  const channel = known.channel;
   if (!channel) throw new AppError(422, 'unknown_channel', `channel ${req.channelId} does not exist`);
   if (channel.suspended) throw new AppError(403, 'channel_suspended', `channel ${req.channelId} is suspended and may not submit leads`);
-  const grade = channel.grade as ChannelGrade;
+  const grade = channel.grade;
   const maxAmount = cfg.policy.maxAmountByGrade[grade];
   if (req.request.amount > maxAmount) {
     throw new AppError(422, 'amount_above_channel_limit', `a ${grade} channel's leads may ask for at most ${maxAmount} CNY`, { maxAmount });
@@ -115,15 +120,9 @@ export async function submitLead(deps: IntakeDeps, actor: Actor, req: IntakeRequ
     // Nothing about a minor is stored: the refusal is the whole answer.
     throw new AppError(422, 'applicant_minor', `applicants under ${cfg.policy.age.minimum} are refused`);
   }
-  if (req.consent) await assertNoticeExists(db.manager, req.consent.noticeVersion);
+  if (req.consent && !known.noticeExists) throw unknownNotice(req.consent.noticeVersion);
 
-  const indexKey = Buffer.from(cfg.BLIND_INDEX_KEY, 'base64');
-  const idIndex = blindIndex('id', req.applicant.idNumber.toUpperCase(), indexKey);
-  const phoneIndex = blindIndex('phone', normalizeMobile(req.applicant.phone), indexKey);
-  const deviceIndex = req.context.deviceId ? blindIndex('device', req.context.deviceId, indexKey) : null;
-
-  const existing = await findOpenCaseOf(db.manager, idIndex, phoneIndex);
-  if (existing) return joinExisting(deps, actor, req, existing, scope, idempotencyKey, requestHash);
+  if (known.openCase) return joinExisting(deps, actor, req, known.openCase, scope, idempotencyKey, requestHash);
 
   const caseId = randomUUID();
   const workflowId = leadWorkflowId(caseId);
@@ -139,6 +138,9 @@ export async function submitLead(deps: IntakeDeps, actor: Actor, req: IntakeRequ
     local: suitability.local,
   };
   const body: IntakeResult['body'] = { caseId, workflowId, stage: 'awaiting_consent', duplicate: false };
+  // A lead without consent waits for it: its first projection, with the consent deadline, is
+  // written here with the row, so its workflow's first task only starts the deadline's timer.
+  const projectedAtIntake: LeadCaseInput['projectedAtIntake'] = req.consent ? undefined : { consentDeadline: consentDeadlineFrom(now.getTime(), cfg.policy) };
 
   try {
     await intakeSlotsFor(db).run(() => db.transaction(async (m) => {
@@ -151,26 +153,31 @@ export async function submitLead(deps: IntakeDeps, actor: Actor, req: IntakeRequ
         ip: req.context.ip ?? null,
       };
       const sealed = sealForCase(caseId, identity, keyringFrom(cfg.MASTER_KEY_ID, cfg.MASTER_KEY, cfg.MASTER_OLD_KEYS));
-      // The case and everything it owns in one statement (one round trip while the transaction is open).
+      // The case, everything it owns and the answer to a repeat of this request, in one statement
+      // (one round trip while the transaction is open).
       await m.query(
         `WITH lead AS (
            INSERT INTO lead_cases (id, workflow_id, channel_id, channel_grade, stage, vulnerable, is_local, amount_cny, term_months,
-             loan_purpose, occupation, age_band, province_code, region_prefix, age_at_intake, region_mismatches, id_index, phone_index, device_index, submitted_by)
-           VALUES ($1,$2,$3,$4,'awaiting_consent',$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19) RETURNING id),
+             loan_purpose, occupation, age_band, province_code, region_prefix, age_at_intake, region_mismatches, id_index, phone_index, device_index, submitted_by,
+             sla_due_at, sla_kind, projection_seq)
+           VALUES ($1,$2,$3,$4,'awaiting_consent',$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$25,$26,$27) RETURNING id),
          data_key AS (INSERT INTO lead_data_keys (case_id, master_key_id, wrapped_key) SELECT id, $20, $21 FROM lead),
          sealed_identity AS (INSERT INTO identities (case_id, sealed) SELECT id, $22 FROM lead),
-         facts AS (INSERT INTO credit_facts (case_id, monthly_income, monthly_debt) SELECT id, $23, $24 FROM lead)
+         facts AS (INSERT INTO credit_facts (case_id, monthly_income, monthly_debt) SELECT id, $23, $24 FROM lead),
+         answer AS (INSERT INTO idempotency_keys (scope, key, request_hash, status_code, response)
+                    SELECT $28, $29, $30, 201, $31 FROM lead WHERE $29::text IS NOT NULL)
          INSERT INTO lead_intakes (case_id, channel_id, kind) SELECT id, $3, 'new' FROM lead`,
         [
           caseId, workflowId, req.channelId, grade, suitability.vulnerable, suitability.local, req.request.amount, req.request.termMonths,
           req.request.purpose, req.applicant.occupation, ageBand(age), id.provinceCode, regionPrefix(req.applicant.residenceRegion), age,
           suitability.mismatches, idIndex, phoneIndex, deviceIndex, `${actor.role}:${actor.sub}`,
           sealed.masterKeyId, sealed.wrappedKey, sealed.sealed, req.applicant.monthlyIncome, req.applicant.monthlyDebt,
+          projectedAtIntake?.consentDeadline.dueAt ?? null, projectedAtIntake ? 'consent' : null, projectedAtIntake ? 1 : 0,
+          scope, idempotencyKey ?? null, requestHash, JSON.stringify(body),
         ],
       );
-      if (idempotencyKey) await saveIdempotent(m, scope, idempotencyKey, requestHash, 201, body);
       // Started inside the transaction: if Temporal refuses, the rows roll back and the caller can retry.
-      await startCaseWorkflow(deps, { caseId, facts, submittedBy: `${actor.role}:${actor.sub}`, consentAtIntake: req.consent, policy: cfg.policy });
+      await startCaseWorkflow(deps, { caseId, facts, submittedBy: `${actor.role}:${actor.sub}`, consentAtIntake: req.consent, policy: cfg.policy, projectedAtIntake });
       // Last, just before commit: the audit chain's lock is then held for as short a time as possible.
       await appendAudit(m, {
         actorSub: actor.sub, actorRole: actor.role, action: 'lead.intake', targetType: 'lead_case', targetId: caseId,
@@ -187,11 +194,15 @@ export async function submitLead(deps: IntakeDeps, actor: Actor, req: IntakeRequ
     if (outcome === 'committed') return { status: 201, body };
     // The rows rolled back: a workflow this intake started must not outlive them. When the database
     // cannot say, the workflow stays: losing a committed case is worse than a workflow that waits
-    // (its first activity retries until the row is there).
-    // Bounded like the start: a Temporal that does not answer must not keep the caller waiting. A
-    // workflow left running ends itself (case_never_committed) once its first activity gives up.
+    // (its next write retries until the row is there, and ends it with case_never_committed if the
+    // row never comes). Bounded like the start: a Temporal that does not answer must not keep the
+    // caller waiting.
     if (outcome === 'rolled_back') {
       await temporalCall(deps, () => deps.temporal.workflow.getHandle(workflowId).terminate('intake transaction rolled back')).catch(() => undefined);
+    }
+    // A case projected here writes nothing of its own until consent comes: have it write now.
+    if (outcome === 'unknown' && projectedAtIntake) {
+      await temporalCall(deps, () => deps.temporal.workflow.getHandle(workflowId).signal(intakeUnconfirmedSignal)).catch(() => undefined);
     }
     if ((err as { code?: string }).code === PG_UNIQUE_VIOLATION) {
       // Another intake of the same person won the race: join their case.
@@ -237,6 +248,7 @@ async function startCaseWorkflow(deps: IntakeDeps, input: LeadCaseInput): Promis
         { key: ConsentStateKey, value: 'none' },
         { key: VulnerableKey, value: f.vulnerable },
         { key: AmountCnyKey, value: f.amountCny },
+        ...(input.projectedAtIntake ? [{ key: SlaDueAtKey, value: new Date(input.projectedAtIntake.consentDeadline.dueAt) }] : []),
       ],
       staticSummary: `Lead case · ${f.channelId} · ${f.amountCny} CNY over ${f.termMonths} months · ${f.loanPurpose}`,
       staticDetails: `Age band ${f.ageBand}, province ${f.provinceCode}, ${f.local ? 'local' : 'non-local'}${f.vulnerable ? ', vulnerable (no marketing, review path B)' : ''}. Channel grade ${f.channelGrade}.`,
@@ -285,18 +297,43 @@ async function joinExisting(
   return { status: 200, body };
 }
 
-async function assertNoticeExists(m: EntityManager, version: string): Promise<void> {
-  const [row] = await m.query('SELECT 1 FROM consent_notices WHERE version = $1', [version]);
-  if (!row) throw new AppError(422, 'unknown_notice_version', `consent notice version ${version} does not exist`);
+const unknownNotice = (version: string) => new AppError(422, 'unknown_notice_version', `consent notice version ${version} does not exist`);
+
+type OpenCase = { id: string; workflow_id: string; stage: LeadStage; matched_on: 'id_number' | 'phone' };
+type StoredAnswer = { request_hash: string; response: unknown };
+
+/**
+ * What an intake reads before it writes, in one statement: the stored answer to an earlier request
+ * with the same Idempotency-Key, the channel, an open case of the same person (by blind index), and
+ * whether the consent notice exists. Each is null when there is none (or nothing was asked).
+ */
+async function lookUpForIntake(
+  m: EntityManager,
+  q: { scope: string; idempotencyKey?: string; channelId: string; idIndex: string; phoneIndex: string; noticeVersion?: string },
+): Promise<{ replay: StoredAnswer | null; channel: { grade: ChannelGrade; suspended: boolean } | null; openCase: OpenCase | null; noticeExists: boolean }> {
+  const [row] = await m.query(
+    `SELECT
+       (SELECT json_build_object('request_hash', request_hash, 'response', response) FROM idempotency_keys WHERE scope = $1 AND key = $2) AS replay,
+       (SELECT json_build_object('grade', grade, 'suspended', suspended) FROM channels WHERE id = $3) AS channel,
+       (SELECT json_build_object('id', id, 'workflow_id', workflow_id, 'stage', stage, 'matched_on', CASE WHEN id_index = $4 THEN 'id_number' ELSE 'phone' END)
+          FROM lead_cases WHERE is_open AND (id_index = $4 OR phone_index = $5) ORDER BY created_at LIMIT 1) AS open_case,
+       EXISTS (SELECT 1 FROM consent_notices WHERE version = $6) AS notice_exists`,
+    [q.scope, q.idempotencyKey ?? null, q.channelId, q.idIndex, q.phoneIndex, q.noticeVersion ?? null],
+  );
+  return { replay: row.replay, channel: row.channel, openCase: row.open_case, noticeExists: row.notice_exists };
+}
+
+/** The stored answer, if this is the request it answered; a key reused for another request is refused. */
+function replayOf(stored: StoredAnswer, requestHash: string): unknown {
+  if (stored.request_hash !== requestHash) {
+    throw new AppError(422, 'idempotency_key_reused', 'this Idempotency-Key was already used for a different request');
+  }
+  return stored.response;
 }
 
 export async function findIdempotent(m: EntityManager, scope: string, key: string, requestHash: string): Promise<unknown | null> {
   const [row] = await m.query('SELECT request_hash, response FROM idempotency_keys WHERE scope = $1 AND key = $2', [scope, key]);
-  if (!row) return null;
-  if (row.request_hash !== requestHash) {
-    throw new AppError(422, 'idempotency_key_reused', 'this Idempotency-Key was already used for a different request');
-  }
-  return row.response;
+  return row ? replayOf(row as StoredAnswer, requestHash) : null;
 }
 
 export async function saveIdempotent(m: EntityManager, scope: string, key: string, requestHash: string, status: number, response: unknown): Promise<void> {

@@ -35,6 +35,7 @@ import {
   doNotContactSignal,
   doNotContactUpdate,
   duplicateIntakeSignal,
+  intakeUnconfirmedSignal,
   grantConsentUpdate,
   humanReviewUpdate,
   legalHoldUpdate,
@@ -73,6 +74,14 @@ const localWrites = proxyLocalActivities<LeadActivities>({
 export const LOCAL_WRITES_PATCH = 'case-writes-as-local-activities';
 const writes = (): LeadActivities => (patched(LOCAL_WRITES_PATCH) ? localWrites : activities);
 
+/**
+ * A consent granted by Update: the case moves on only once the Update's handler has finished. Before
+ * it, the handler's projection and the lifecycle's next one ran at once as local activities, and
+ * which finished first decided whether the Update's completion or the pre-screen came first in the
+ * history; a replay could decide otherwise and fail as non-deterministic.
+ */
+export const SERIAL_GRANT_PATCH = 'consent-grant-handler-first';
+
 const HOUR = 3_600_000;
 const MINUTE = 60_000;
 
@@ -98,6 +107,8 @@ export interface LeadCaseResult {
 export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
   const policy = input.policy;
   const state: LeadCaseState = input.resumeFrom ?? initialState(input);
+  /** The intake wrote this case's first projection and set its search attributes at the start. */
+  const projectedAtIntake = input.projectedAtIntake !== undefined && input.resumeFrom === undefined;
   let coreWithdrawn = false;
   /** Bumped whenever a deadline is replaced, so the follow-up loop re-reads it. */
   let deadlineVersion = 0;
@@ -152,6 +163,12 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
       { key: VulnerableKey, value: f.vulnerable },
       { key: AmountCnyKey, value: f.amountCny },
     ]);
+    publishDetails();
+  }
+
+  /** The case summary managers read in the Web UI's User Metadata tab (no history event). */
+  function publishDetails(): void {
+    const f = state.facts;
     setCurrentDetails(
       [
         `**Stage:** ${state.stage}${state.closeReason ? ` (${state.closeReason})` : ''}`,
@@ -187,6 +204,17 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
         legalHold: state.legalHold !== null,
       },
     };
+  }
+
+  /**
+   * Whether the case is still exactly what its intake projected (awaiting consent, nothing granted,
+   * no broker, no hold, the intake's deadline, nothing projected since): then there is nothing to write.
+   */
+  function stillAsProjectedAtIntake(): boolean {
+    return (
+      projectedAtIntake && state.seq === 1 && state.stage === 'awaiting_consent' && consentStateOf() === 'none' && state.brokerId === null &&
+      !state.doNotContact && state.legalHold === null && state.deadline === input.projectedAtIntake!.consentDeadline
+    );
   }
 
   /** Publishes a state change: search attributes, details, and the Postgres projection. */
@@ -518,6 +546,13 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
     log.info('another intake of the same person joined this case', { caseId: state.caseId, channelId });
   });
 
+  // A case its intake projected has no write of its own until consent or its deadline comes. If the
+  // intake could not tell whether its rows committed, one now: it waits for the row, and fails the
+  // case with case_never_committed when the row never comes (a workflow without its case ends).
+  setHandler(intakeUnconfirmedSignal, async () => {
+    if (stillAsProjectedAtIntake()) await commit();
+  });
+
   // ---------------------------------------------------------------- legal hold
   setHandler(
     legalHoldUpdate,
@@ -555,12 +590,16 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
     }
     if (!state.consent.credit_assessment.granted) {
       if (!state.deadline) setDeadline('consent', policy.consent.waitHours * HOUR);
-      await commit();
+      if (!stillAsProjectedAtIntake()) await commit();
       const granted = await waitFor(() => state.consent.credit_assessment.granted, Date.parse(state.deadline!.dueAt));
       if (!granted) {
         state.closeReason = 'consent_timeout';
         await erase('consent_timeout');
         return;
+      }
+      if (patched(SERIAL_GRANT_PATCH)) {
+        await condition(() => allHandlersFinished() || coreWithdrawn);
+        if (coreWithdrawn) throw new CaseWithdrawn();
       }
     }
     setDeadline(null);
@@ -723,9 +762,8 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
   }
 
   // ---------------------------------------------------------------- the lifecycle
-  if (!input.resumeFrom) {
-    publishVisibility();
-  }
+  if (projectedAtIntake) publishDetails();
+  else if (!input.resumeFrom) publishVisibility();
   const resumedIntoRetention = input.resumeFrom !== undefined && !isOpenStage(input.resumeFrom.stage);
   try {
     while (state.stage !== 'erased') {
@@ -771,7 +809,7 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
 
   async function carryOn(): Promise<never> {
     await condition(allHandlersFinished);
-    return continueAsNew<typeof leadCase>({ ...input, consentAtIntake: undefined, resumeFrom: state });
+    return continueAsNew<typeof leadCase>({ ...input, consentAtIntake: undefined, projectedAtIntake: undefined, resumeFrom: state });
   }
 }
 
@@ -781,7 +819,8 @@ function initialState(input: LeadCaseInput): LeadCaseState {
     caseId: input.caseId,
     facts: input.facts,
     stage: 'awaiting_consent',
-    seq: 0,
+    // The intake's projection, when it wrote one, is the first.
+    seq: input.projectedAtIntake ? 1 : 0,
     consent: { credit_assessment: { ...none }, lender_sharing: { ...none }, marketing: { ...none } },
     consentState: 'none',
     tier: null,
@@ -792,7 +831,7 @@ function initialState(input: LeadCaseInput): LeadCaseState {
     brokerId: null,
     previousBrokerIds: [],
     departedBrokerIds: [],
-    deadline: null,
+    deadline: input.projectedAtIntake?.consentDeadline ?? null,
     matches: [],
     selectedProductId: null,
     doNotContact: false,

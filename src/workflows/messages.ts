@@ -45,6 +45,24 @@ export interface LeadCaseInput {
   policy: Policy;
   /** Set only by continue-as-new: the state to carry on from. */
   resumeFrom?: LeadCaseState;
+  /**
+   * The case's first projection, which the intake wrote with the case's row (a lead submitted
+   * without consent): awaiting consent until this deadline, at projection seq 1. The workflow
+   * starts from it instead of writing it again, and its search attributes were set at its start.
+   * Absent on cases opened with consent, and on cases opened before intakes wrote it.
+   */
+  projectedAtIntake?: { consentDeadline: Deadline };
+}
+
+/** The consent deadline of a case opened at `startMs`: `policy.consent.waitHours` on the clock (no working calendar applies to it). */
+export function consentDeadlineFrom(startMs: number, policy: Policy): Deadline {
+  return {
+    kind: 'consent',
+    startedAt: new Date(startMs).toISOString(),
+    dueAt: new Date(startMs + policy.consent.waitHours * 3_600_000).toISOString(),
+    reminded: false,
+    escalated: false,
+  };
 }
 
 export type DeadlineKind = 'consent' | 'review' | 'first_contact' | 'follow_up';
@@ -163,6 +181,12 @@ export const legalHoldUpdate = defineUpdate<UpdateResult, [LegalHoldUpdate]>('le
 export const brokerLeavingSignal = defineSignal<[{ brokerId: string }]>('brokerLeaving');
 /** Another intake of the same person joined this case. */
 export const duplicateIntakeSignal = defineSignal<[{ channelId: string }]>('duplicateIntake');
+/**
+ * From an intake that could not tell whether its rows committed (the database did not answer after
+ * the COMMIT): the case's next projection waits for its row, and ends the case with
+ * `case_never_committed` if the row never comes.
+ */
+export const intakeUnconfirmedSignal = defineSignal('intakeUnconfirmed');
 /**
  * Another workflow asks that the customer is not contacted again (a harassment complaint about
  * contact): the same effect as the `doNotContact` Update, sent where nobody waits for an answer.

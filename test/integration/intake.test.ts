@@ -7,9 +7,13 @@ import { signToken } from '../../src/api/auth';
 import { createLogger } from '../../src/infra/logger';
 import { openDatabase } from '../../src/db/data-source';
 import { intakeSlotsFor } from '../../src/services/intake';
-import { LeadStageKey, AmountCnyKey, ChannelIdKey, VulnerableKey } from '../../src/temporal/search-attributes';
+import { temporal } from '@temporalio/proto';
+import { LeadStageKey, AmountCnyKey, ChannelIdKey, SlaDueAtKey, VulnerableKey } from '../../src/temporal/search-attributes';
+import { stateQuery } from '../../src/workflows/messages';
 import { aChannel, aLead, actors, anIdNumber, aPhone } from '../support/factories';
 import { eventually, startStack, type TestStack } from '../support/stack';
+
+const { EventType } = temporal.api.enums.v1;
 
 let stack: TestStack;
 beforeAll(async () => {
@@ -43,6 +47,47 @@ describe('POST /v1/leads', () => {
       return found.length ? found : null;
     }, 'the case in a visibility query on LeadStage');
     expect(listed).toEqual([res.body.workflowId]);
+  });
+
+  test('a lead without consent is projected by its intake, and its workflow waits on that very deadline without writing it again', async () => {
+    const ch = await aChannel(stack.db);
+    const before = Date.now();
+    const res = await stack.api(actors.channel(ch.id), 'POST', '/v1/leads', aLead({ channelId: ch.id, consent: null }));
+    expect(res.status).toBe(201);
+
+    // At the 201 the projection is there: awaiting consent until policy.consent.waitHours from now.
+    const [row] = await stack.db.query('SELECT stage, consent_state, sla_kind, sla_due_at, projection_seq FROM lead_cases WHERE id = $1', [res.body.caseId]);
+    expect(row).toMatchObject({ stage: 'awaiting_consent', consent_state: 'none', sla_kind: 'consent', projection_seq: 1 });
+    const dueAt = (row.sla_due_at as Date).getTime();
+    const wait = stack.cfg.policy.consent.waitHours * 3_600_000;
+    expect(dueAt).toBeGreaterThanOrEqual(before + wait);
+    expect(dueAt).toBeLessThanOrEqual(Date.now() + wait);
+
+    const handle = stack.client.workflow.getHandle(res.body.workflowId);
+    expect((await handle.describe()).typedSearchAttributes.get(SlaDueAtKey)?.getTime()).toBe(dueAt);
+    const state = await eventually(async () => {
+      const s = await handle.query(stateQuery);
+      return s.deadline ? s : null;
+    }, 'the workflow to wait on its consent deadline');
+    expect(state).toMatchObject({ seq: 1, deadline: { kind: 'consent' } });
+    expect(Date.parse(state.deadline!.dueAt)).toBe(dueAt);
+
+    // The first workflow task only started the deadline's timer: no projection, no search-attribute upsert.
+    const { events } = await handle.fetchHistory();
+    const types = (events ?? []).map((e) => e.eventType);
+    const firstTask = types.slice(types.indexOf(EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) + 1);
+    expect(firstTask[0]).toBe(EventType.EVENT_TYPE_TIMER_STARTED);
+    expect(types).not.toContain(EventType.EVENT_TYPE_MARKER_RECORDED);
+    expect(types).not.toContain(EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES);
+
+    // The next projection follows it: granting consent moves the case on from seq 1.
+    const granted = await stack.api(actors.channel(ch.id), 'POST', `/v1/leads/${res.body.caseId}/consents`, { noticeVersion: '2026-01', purposes: ['credit_assessment', 'lender_sharing'] });
+    expect(granted.status).toBe(200);
+    const moved = await eventually(async () => {
+      const [r] = await stack.db.query('SELECT stage, projection_seq FROM lead_cases WHERE id = $1', [res.body.caseId]);
+      return r.stage !== 'awaiting_consent' ? r : null;
+    }, 'the case to leave awaiting_consent');
+    expect(moved.projection_seq).toBeGreaterThan(1);
   });
 
   test('the case is stored with its identity encrypted and shown masked', async () => {

@@ -1,5 +1,8 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { grantConsentUpdate, humanReviewUpdate, reviewUpdate, stateQuery, withdrawConsentUpdate } from '../../src/workflows/messages';
+import { ApplicationFailure } from '@temporalio/common';
+import type { WorkflowFailedError } from '@temporalio/client';
+import { Worker } from '@temporalio/worker';
+import { consentDeadlineFrom, grantConsentUpdate, humanReviewUpdate, intakeUnconfirmedSignal, reviewUpdate, stateQuery, withdrawConsentUpdate } from '../../src/workflows/messages';
 import { LeadStageKey, RiskTierKey, ConsentStateKey } from '../../src/temporal/search-attributes';
 import { caseInput, DAY, FakeActivities, HOUR, refusal, settled, startCase, timeSkippingEnv, withConsent, withWorker } from './harness';
 
@@ -54,6 +57,49 @@ describe('consent', () => {
         ['grant', ['credit_assessment']],
       ]);
       expect(new Set(ledger.map((e) => e.eventId)).size).toBe(2);
+    });
+  });
+
+  test('a case its intake projected writes nothing in its first task, and its grant Update finishes before the pre-screen starts', async () => {
+    const fakes = new FakeActivities();
+    await withWorker(env, fakes, async (tq) => {
+      const input = caseInput();
+      const consentDeadline = consentDeadlineFrom(await env.currentTimeMs(), input.policy);
+      const handle = await startCase(env, tq, { ...input, projectedAtIntake: { consentDeadline } });
+      await env.sleep(HOUR);
+      expect(fakes.named('projectCase')).toHaveLength(0);
+      const waiting = await handle.query(stateQuery);
+      expect(waiting).toMatchObject({ stage: 'awaiting_consent', seq: 1, deadline: consentDeadline });
+
+      await handle.executeUpdate(grantConsentUpdate, { args: [{ ...withConsent(), source: 'channel:x' }] });
+      await settled(env, handle);
+      expect((await handle.query(stateQuery)).stage).toBe('follow_up');
+      // The next projection follows the intake's (seq 1), with the consent granted.
+      const [first] = fakes.named('projectCase');
+      expect(first.seq).toBeGreaterThan(1);
+      expect(first.projection).toMatchObject({ stage: 'awaiting_consent', consentState: 'partial' });
+      // The Update's own writes all came before the lifecycle's first step after it.
+      const order = fakes.calls.map((c) => c.name);
+      expect(order.indexOf('prescreenLead')).toBeGreaterThan(order.indexOf('projectCase'));
+      expect(order.slice(0, 2)).toEqual(['recordConsentEvent', 'projectCase']);
+      // And a worker that lost the case from its cache replays it: the order is the same every time.
+      await expect(Worker.runReplayHistory({ workflowBundle: { codePath: process.env.WORKFLOW_BUNDLE_PATH! } }, await handle.fetchHistory())).resolves.toBeUndefined();
+    });
+  });
+
+  test('a case its intake projected and could not confirm ends with case_never_committed when its row never comes', async () => {
+    const fakes = new FakeActivities();
+    await withWorker(env, fakes, async (tq) => {
+      const input = caseInput();
+      const handle = await startCase(env, tq, { ...input, projectedAtIntake: { consentDeadline: consentDeadlineFrom(await env.currentTimeMs(), input.policy) } });
+      await env.sleep(HOUR);
+      expect(fakes.named('projectCase')).toHaveLength(0);
+      fakes.projectCaseFails = ApplicationFailure.nonRetryable('case c was never committed by its intake', 'case_never_committed');
+      await handle.signal(intakeUnconfirmedSignal);
+      const failure = await handle.result().then(() => null, (err: WorkflowFailedError) => err);
+      expect((failure?.cause as ApplicationFailure | undefined)?.type).toBe('case_never_committed');
+      expect(fakes.named('projectCase')).toHaveLength(1);
+      expect(fakes.named('prescreenLead')).toHaveLength(0);
     });
   });
 

@@ -44,6 +44,8 @@ export class FakeActivities {
   /** Channels the review finds; those in `suspend` come out suspended risk channels, the rest premium. */
   channels: string[] = [];
   suspend: string[] = [];
+  /** When set, projectCase fails with it (a case row that never came). */
+  projectCaseFails: Error | null = null;
 
   named(name: string) {
     return this.calls.filter((c) => c.name === name).map((c) => c.input);
@@ -59,7 +61,9 @@ export class FakeActivities {
     };
     return {
       recordConsentEvent: rec('recordConsentEvent', () => undefined),
-      projectCase: rec('projectCase', () => undefined),
+      projectCase: rec('projectCase', () => {
+        if (this.projectCaseFails) throw this.projectCaseFails;
+      }),
       prescreenLead: rec('prescreenLead', () => this.prescreen),
       matchLead: rec('matchLead', () => ({ matches: this.matches, excludedCount: 0 })),
       assignBroker: rec('assignBroker', (i: { excludeBrokerIds: string[] }) => ({ brokerId: this.brokers.find((b) => !i.excludeBrokerIds.includes(b)) ?? null })),

@@ -14,7 +14,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
 import { closeComplaintUpdate, complaintLegalHoldUpdate, complaintOpenedUpdate, escalateToGroupUpdate, firstResponseUpdate } from '../../src/workflows/complaint-messages';
-import { contactAttemptUpdate, humanReviewUpdate, legalHoldUpdate, outcomeUpdate, reviewUpdate, selectionUpdate, withdrawConsentUpdate } from '../../src/workflows/messages';
+import { consentDeadlineFrom, contactAttemptUpdate, grantConsentUpdate, humanReviewUpdate, legalHoldUpdate, outcomeUpdate, reviewUpdate, selectionUpdate, withdrawConsentUpdate } from '../../src/workflows/messages';
 import { ensureWorkflowBundle } from '../support/workflow-bundle';
 import { ComplaintFakes, complaintInput, startComplaint, untilInFollowUp } from './complaint-fakes';
 import { caseInput, DAY, HOUR, startCase, timeSkippingEnv, untilShanghaiMorning, withConsent, withWorker, type FakeActivities } from './harness';
@@ -38,6 +38,18 @@ const scenarios: Record<string, { setup?: (f: FakeActivities) => void; run: Scen
   'consent-timeout-erased': {
     run: async (env, _f, tq) => {
       const h = await startCase(env, tq, caseInput());
+      await h.result();
+      return h;
+    },
+  },
+  'projected-at-intake-consent-granted-then-withdrawn': {
+    run: async (env, _f, tq) => {
+      const input = caseInput();
+      const h = await startCase(env, tq, { ...input, projectedAtIntake: { consentDeadline: consentDeadlineFrom(await env.currentTimeMs(), input.policy) } });
+      await env.sleep(HOUR);
+      await h.executeUpdate(grantConsentUpdate, { args: [{ ...withConsent(), source: 'channel:test' }] });
+      await env.sleep(1_000);
+      await h.executeUpdate(withdrawConsentUpdate, { args: [{ purposes: ['credit_assessment'], source: 'customer' }] });
       await h.result();
       return h;
     },

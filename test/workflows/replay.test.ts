@@ -25,7 +25,10 @@ const leadPaths = [
 test('there are saved histories for every representative path', () => {
   const paths = new Set(fixtures.map((f) => f.replace(/(@[a-z0-9-]+)?\.run\d+\.json$/, '')));
   expect([...paths].sort()).toEqual(
-    ['channel-review-ten-channels-two-batches', 'complaint-harassment-late-escalated-reopened-closed', 'complaint-no-case-retention-erased', 'complaint-legal-hold-during-retention-erased', ...leadPaths].sort(),
+    [
+      'channel-review-ten-channels-two-batches', 'complaint-harassment-late-escalated-reopened-closed', 'complaint-no-case-retention-erased',
+      'complaint-legal-hold-during-retention-erased', 'projected-at-intake-consent-granted-then-withdrawn', ...leadPaths,
+    ].sort(),
   );
 });
 
