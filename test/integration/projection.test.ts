@@ -3,6 +3,8 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import type { ApplicationFailure } from '@temporalio/common';
 import type { DataSource, QueryRunner } from 'typeorm';
 import type { CaseProjectionInput } from '../../src/activities/contract';
+import { createComplaintActivities } from '../../src/activities/complaint-activities';
+import type { ComplaintProjection } from '../../src/activities/complaint-contract';
 import { createLeadActivities } from '../../src/activities/lead-activities';
 import { aChannel } from '../support/factories';
 import { startStack, type TestStack } from '../support/stack';
@@ -92,5 +94,55 @@ describe('projectCase', () => {
     const caseId = await insertCase(stack.db, channelId, 1);
     await projectCase(stack.db, projectionOf(caseId, 2));
     expect(await rowOf(caseId)).toEqual({ projection_seq: 2, sla_kind: 'consent' });
+  });
+});
+
+describe('projectComplaint', () => {
+  const inOneDay = () => new Date(Date.now() + 86_400_000).toISOString();
+  const projection = (): ComplaintProjection => ({
+    state: 'in_progress', firstResponseDueAt: inOneDay(), firstRespondedAt: new Date().toISOString(), lateFirstResponse: false, resolutionDueAt: inOneDay(),
+    lateResolution: false, nextDueAt: inOneDay(), escalatedTeams: null, escalatedAt: null, timesReopened: 0, doNotContact: 'not_needed',
+    resolution: null, satisfaction: null, closedAt: null, retentionDueAt: null, legalHold: false,
+  });
+
+  test('a projection whose filing commits just after it looked is retried, not lost', async () => {
+    const filing = stack.db.createQueryRunner();
+    await filing.connect();
+    await filing.startTransaction();
+    const complaintId = randomUUID();
+    try {
+      await filing.query(
+        `INSERT INTO complaints (id, workflow_id, category, requested_priority, priority, about_contact, do_not_contact, state, filed_by, filed_at,
+                                 key_scope, first_response_due_at, resolution_due_at)
+         VALUES ($1, $2, 'other', 'normal', 'normal', false, 'not_needed', 'awaiting_response', 'channel:test', now(), 'complaint', now(), now())`,
+        [complaintId, `complaint-${complaintId}`],
+      );
+      let committed = false;
+      const racing = {
+        query: async (sql: string, params?: unknown[]) => {
+          const result = await stack.db.query(sql, params);
+          if (!committed) {
+            committed = true;
+            await filing.commitTransaction();
+          }
+          return result;
+        },
+      } as unknown as DataSource;
+      const env = new MockActivityEnvironment({ scheduledTimestampMs: Date.now() });
+      const failure = await env.run(createComplaintActivities({ db: racing }).projectComplaint, { complaintId, seq: 1, projection: projection() }).then(
+        () => null,
+        (err: ApplicationFailure) => err,
+      );
+      expect(committed).toBe(true);
+      expect(failure?.type).toBe('complaint_not_found');
+      expect(failure?.nonRetryable).toBe(false);
+    } finally {
+      if (filing.isTransactionActive) await filing.rollbackTransaction();
+      await filing.release();
+    }
+    const env = new MockActivityEnvironment({ scheduledTimestampMs: Date.now() });
+    await env.run(createComplaintActivities({ db: stack.db }).projectComplaint, { complaintId, seq: 1, projection: projection() });
+    const [row] = await stack.db.query('SELECT state, projection_seq FROM complaints WHERE id = $1', [complaintId]);
+    expect(row).toEqual({ state: 'in_progress', projection_seq: 1 });
   });
 });
