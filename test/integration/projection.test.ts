@@ -40,6 +40,34 @@ const projectionOf = (caseId: string, seq: number): CaseProjectionInput => ({
 const projectCase = (db: DataSource, input: CaseProjectionInput) =>
   new MockActivityEnvironment({ isLocal: true, scheduledTimestampMs: Date.now() }).run(createLeadActivities({ db, policy: stack.cfg.policy }).projectCase, input);
 
+/**
+ * The database as an activity sees it, while `writer`'s open transaction commits right after the
+ * activity's first statement: the race of a workflow's first write with the commit of the intake
+ * (or filing) that started it inside its transaction.
+ */
+function committingAfterFirstStatement(writer: QueryRunner): DataSource & { committed: boolean } {
+  const racing = {
+    committed: false,
+    manager: stack.db.manager,
+    query: async (sql: string, params?: unknown[]) => {
+      const result = await stack.db.query(sql, params);
+      if (!racing.committed) {
+        racing.committed = true;
+        await writer.commitTransaction();
+      }
+      return result;
+    },
+  };
+  return racing as unknown as DataSource & { committed: boolean };
+}
+
+/** The activity failed with a retryable failure of this type (its row was not there yet). */
+async function expectRetried(run: Promise<unknown>, type: string): Promise<void> {
+  const failure = await run.then(() => null, (err: ApplicationFailure) => err);
+  expect(failure?.type).toBe(type);
+  expect(failure?.nonRetryable).toBe(false);
+}
+
 const rowOf = async (caseId: string) => (await stack.db.query('SELECT projection_seq, sla_kind FROM lead_cases WHERE id = $1', [caseId]))[0];
 
 describe('projectCase', () => {
@@ -51,28 +79,10 @@ describe('projectCase', () => {
     let caseId: string;
     try {
       caseId = await insertCase(intake, channelId);
-      // The intake commits right after the projection's first statement: the race an intake that
-      // starts its workflow inside its transaction runs with the workflow's first write.
-      let committed = false;
-      const racing = {
-        manager: stack.db.manager,
-        query: async (sql: string, params?: unknown[]) => {
-          const result = await stack.db.query(sql, params);
-          if (!committed) {
-            committed = true;
-            await intake.commitTransaction();
-          }
-          return result;
-        },
-      } as unknown as DataSource;
+      const racing = committingAfterFirstStatement(intake);
 
-      const failure = await projectCase(racing, projectionOf(caseId, 1)).then(
-        () => null,
-        (err: ApplicationFailure) => err,
-      );
-      expect(committed).toBe(true);
-      expect(failure?.type).toBe('case_not_found');
-      expect(failure?.nonRetryable).toBe(false);
+      await expectRetried(projectCase(racing, projectionOf(caseId, 1)), 'case_not_found');
+      expect(racing.committed).toBe(true);
     } finally {
       if (intake.isTransactionActive) await intake.rollbackTransaction();
       await intake.release();
@@ -117,25 +127,10 @@ describe('projectComplaint', () => {
          VALUES ($1, $2, 'other', 'normal', 'normal', false, 'not_needed', 'awaiting_response', 'channel:test', now(), 'complaint', now(), now())`,
         [complaintId, `complaint-${complaintId}`],
       );
-      let committed = false;
-      const racing = {
-        query: async (sql: string, params?: unknown[]) => {
-          const result = await stack.db.query(sql, params);
-          if (!committed) {
-            committed = true;
-            await filing.commitTransaction();
-          }
-          return result;
-        },
-      } as unknown as DataSource;
+      const racing = committingAfterFirstStatement(filing);
       const env = new MockActivityEnvironment({ scheduledTimestampMs: Date.now() });
-      const failure = await env.run(createComplaintActivities({ db: racing }).projectComplaint, { complaintId, seq: 1, projection: projection() }).then(
-        () => null,
-        (err: ApplicationFailure) => err,
-      );
-      expect(committed).toBe(true);
-      expect(failure?.type).toBe('complaint_not_found');
-      expect(failure?.nonRetryable).toBe(false);
+      await expectRetried(env.run(createComplaintActivities({ db: racing }).projectComplaint, { complaintId, seq: 1, projection: projection() }), 'complaint_not_found');
+      expect(racing.committed).toBe(true);
     } finally {
       if (filing.isTransactionActive) await filing.rollbackTransaction();
       await filing.release();
