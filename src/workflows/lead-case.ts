@@ -82,6 +82,13 @@ const writes = (): LeadActivities => (patched(LOCAL_WRITES_PATCH) ? localWrites 
  */
 export const SERIAL_GRANT_PATCH = 'consent-grant-handler-first';
 
+/**
+ * A consent grant accepted before the consent deadline, whose write is still being retried when the
+ * deadline fires (the database is down), is waited for: the customer consented in time. Before it,
+ * the deadline erased the case while the grant was still being written.
+ */
+export const GRANT_IN_FLIGHT_PATCH = 'consent-grant-in-flight-outlasts-deadline';
+
 const HOUR = 3_600_000;
 const MINUTE = 60_000;
 
@@ -110,6 +117,9 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
   /** The intake wrote this case's first projection and set its search attributes at the start. */
   const projectedAtIntake = input.projectedAtIntake !== undefined && input.resumeFrom === undefined;
   let coreWithdrawn = false;
+  /** Grants accepted and not yet finished; and whether the consent deadline has been acted on. */
+  let grantsInFlight = 0;
+  let consentLapsed = false;
   /** Bumped whenever a deadline is replaced, so the follow-up loop re-reads it. */
   let deadlineVersion = 0;
 
@@ -300,13 +310,19 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
   setHandler(
     grantConsentUpdate,
     async ({ noticeVersion, purposes, source }): Promise<UpdateResult> => {
-      const eventId = await recordGrant(noticeVersion, purposes, source);
-      await commit();
-      return { eventId, state };
+      grantsInFlight++;
+      try {
+        const eventId = await recordGrant(noticeVersion, purposes, source);
+        await commit();
+        return { eventId, state };
+      } finally {
+        grantsInFlight--;
+      }
     },
     {
       validator: ({ purposes }) => {
         if (!isOpenStage(state.stage) || coreWithdrawn) refuse('case_closed', `consent cannot be granted to a case in stage ${state.stage}`);
+        if (consentLapsed) refuse('case_closed', 'the consent deadline has passed: the case is being erased');
         if (purposes.length === 0) refuse('no_purposes', 'name at least one purpose');
       },
     },
@@ -591,8 +607,14 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
     if (!state.consent.credit_assessment.granted) {
       if (!state.deadline) setDeadline('consent', policy.consent.waitHours * HOUR);
       if (!stillAsProjectedAtIntake()) await commit();
-      const granted = await waitFor(() => state.consent.credit_assessment.granted, Date.parse(state.deadline!.dueAt));
+      let granted = await waitFor(() => state.consent.credit_assessment.granted, Date.parse(state.deadline!.dueAt));
+      if (!granted && grantsInFlight > 0 && patched(GRANT_IN_FLIGHT_PATCH)) {
+        // Accepted in time: what it grants decides.
+        await waitFor(() => grantsInFlight === 0);
+        granted = state.consent.credit_assessment.granted;
+      }
       if (!granted) {
+        consentLapsed = true;
         state.closeReason = 'consent_timeout';
         await erase('consent_timeout');
         return;

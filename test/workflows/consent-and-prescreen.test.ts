@@ -2,9 +2,9 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ApplicationFailure } from '@temporalio/common';
 import type { WorkflowFailedError } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
-import { consentDeadlineFrom, grantConsentUpdate, humanReviewUpdate, intakeUnconfirmedSignal, reviewUpdate, stateQuery, withdrawConsentUpdate } from '../../src/workflows/messages';
+import { consentDeadlineFrom, grantConsentUpdate, humanReviewUpdate, intakeUnconfirmedSignal, legalHoldUpdate, reviewUpdate, stateQuery, withdrawConsentUpdate } from '../../src/workflows/messages';
 import { LeadStageKey, RiskTierKey, ConsentStateKey } from '../../src/temporal/search-attributes';
-import { caseInput, DAY, FakeActivities, HOUR, refusal, settled, startCase, timeSkippingEnv, withConsent, withWorker } from './harness';
+import { caseInput, DAY, FakeActivities, HOUR, MINUTE, refusal, settled, startCase, timeSkippingEnv, withConsent, withWorker } from './harness';
 
 // One time-skipping server per test: its clock is global, so tests must not share it.
 let env: TestWorkflowEnvironment;
@@ -100,6 +100,51 @@ describe('consent', () => {
       expect((failure?.cause as ApplicationFailure | undefined)?.type).toBe('case_never_committed');
       expect(fakes.named('projectCase')).toHaveLength(1);
       expect(fakes.named('prescreenLead')).toHaveLength(0);
+    });
+  });
+
+  test('a grant accepted before the consent deadline wins over it, even when its write is still being retried as the deadline passes', async () => {
+    const fakes = new FakeActivities();
+    await withWorker(env, fakes, async (tq) => {
+      const input = caseInput();
+      const handle = await startCase(env, tq, { ...input, projectedAtIntake: { consentDeadline: consentDeadlineFrom(await env.currentTimeMs(), input.policy) } });
+      await env.sleep(72 * HOUR - 2 * MINUTE);
+      // The customer's grant is accepted two minutes before the deadline, while the database is down.
+      fakes.recordConsentEventFails = new Error('connect ECONNREFUSED');
+      const grant = handle.executeUpdate(grantConsentUpdate, { args: [{ ...withConsent(), source: 'channel:x' }] });
+      // Past the local retries (about 13 s), the write's next attempt waits on a timer; the deadline passes meanwhile.
+      const patience = Date.now() + 60_000;
+      while (!(await handle.fetchHistory()).events?.some((e) => e.timerStartedEventAttributes && e.timerStartedEventAttributes.startToFireTimeout?.seconds?.toString() !== '259200')) {
+        if (Date.now() > patience) throw new Error('the write never went to a backoff timer');
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      await env.sleep(4 * MINUTE);
+      expect(fakes.named('eraseLeadData')).toHaveLength(0);
+      // The database is back: the grant is written and the case goes on to its pre-screen.
+      fakes.recordConsentEventFails = null;
+      await env.sleep(MINUTE); // the write's next attempt, at most a minute of backoff away
+      const { state: granted } = await grant;
+      expect(granted.consent.credit_assessment.granted).toBe(true);
+      const state = await settled(env, handle);
+      expect(state.stage).toBe('follow_up');
+      expect(fakes.named('eraseLeadData')).toHaveLength(0);
+      expect(fakes.named('prescreenLead')).toHaveLength(1);
+      await expect(Worker.runReplayHistory({ workflowBundle: { codePath: process.env.WORKFLOW_BUNDLE_PATH! } }, await handle.fetchHistory())).resolves.toBeUndefined();
+    });
+  });
+
+  test('once the consent deadline has passed, a late grant is refused, even while a legal hold keeps the data', async () => {
+    const fakes = new FakeActivities();
+    await withWorker(env, fakes, async (tq) => {
+      const handle = await startCase(env, tq, caseInput());
+      await env.sleep(HOUR);
+      await handle.executeUpdate(legalHoldUpdate, { args: [{ hold: true, by: 'compliance:c1' }] });
+      await env.sleep(72 * HOUR);
+      expect(fakes.named('eraseLeadData')).toHaveLength(0);
+      expect(await refusal(handle.executeUpdate(grantConsentUpdate, { args: [{ ...withConsent(), source: 'channel:x' }] }))).toBe('case_closed');
+      expect(fakes.named('recordConsentEvent')).toHaveLength(0);
+      await handle.executeUpdate(legalHoldUpdate, { args: [{ hold: false, by: 'compliance:c1' }] });
+      expect(await handle.result()).toMatchObject({ stage: 'erased', closeReason: 'consent_timeout' });
     });
   });
 

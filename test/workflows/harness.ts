@@ -46,6 +46,8 @@ export class FakeActivities {
   suspend: string[] = [];
   /** When set, projectCase fails with it (a case row that never came). */
   projectCaseFails: Error | null = null;
+  /** When set, recordConsentEvent fails with it (an unreachable database), and is retried. */
+  recordConsentEventFails: Error | null = null;
 
   named(name: string) {
     return this.calls.filter((c) => c.name === name).map((c) => c.input);
@@ -60,7 +62,9 @@ export class FakeActivities {
       return answer(input);
     };
     return {
-      recordConsentEvent: rec('recordConsentEvent', () => undefined),
+      recordConsentEvent: rec('recordConsentEvent', () => {
+        if (this.recordConsentEventFails) throw this.recordConsentEventFails;
+      }),
       projectCase: rec('projectCase', () => {
         if (this.projectCaseFails) throw this.projectCaseFails;
       }),

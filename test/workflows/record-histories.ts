@@ -17,7 +17,7 @@ import { closeComplaintUpdate, complaintLegalHoldUpdate, complaintOpenedUpdate, 
 import { consentDeadlineFrom, contactAttemptUpdate, grantConsentUpdate, humanReviewUpdate, legalHoldUpdate, outcomeUpdate, reviewUpdate, selectionUpdate, withdrawConsentUpdate } from '../../src/workflows/messages';
 import { ensureWorkflowBundle } from '../support/workflow-bundle';
 import { ComplaintFakes, complaintInput, startComplaint, untilInFollowUp } from './complaint-fakes';
-import { caseInput, DAY, HOUR, startCase, timeSkippingEnv, untilShanghaiMorning, withConsent, withWorker, type FakeActivities } from './harness';
+import { caseInput, DAY, HOUR, MINUTE, startCase, timeSkippingEnv, untilShanghaiMorning, withConsent, withWorker, type FakeActivities } from './harness';
 
 type Handle = WorkflowHandleWithFirstExecutionRunId;
 /** A scenario returns its workflow, or several by the name of their fixtures. */
@@ -51,6 +51,25 @@ const scenarios: Record<string, { setup?: (f: FakeActivities) => void; run: Scen
       await env.sleep(1_000);
       await h.executeUpdate(withdrawConsentUpdate, { args: [{ purposes: ['credit_assessment'], source: 'customer' }] });
       await h.result();
+      return h;
+    },
+  },
+  'consent-grant-retried-across-the-deadline': {
+    run: async (env, f, tq) => {
+      const input = caseInput();
+      const h = await startCase(env, tq, { ...input, projectedAtIntake: { consentDeadline: consentDeadlineFrom(await env.currentTimeMs(), input.policy) } });
+      await env.sleep(72 * HOUR - 2 * MINUTE);
+      f.recordConsentEventFails = new Error('connect ECONNREFUSED');
+      const grant = h.executeUpdate(grantConsentUpdate, { args: [{ ...withConsent(), source: 'channel:test' }] });
+      // Once the write's retries wait on a timer (past the local retries), let the deadline pass.
+      while (!(await h.fetchHistory()).events?.some((e) => e.timerStartedEventAttributes && Number(e.timerStartedEventAttributes.startToFireTimeout?.seconds) < 3600)) {
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      await env.sleep(4 * MINUTE);
+      f.recordConsentEventFails = null;
+      await env.sleep(60_000);
+      await grant;
+      await env.sleep(1_000);
       return h;
     },
   },

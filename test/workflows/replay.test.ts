@@ -27,7 +27,8 @@ test('there are saved histories for every representative path', () => {
   expect([...paths].sort()).toEqual(
     [
       'channel-review-ten-channels-two-batches', 'complaint-harassment-late-escalated-reopened-closed', 'complaint-no-case-retention-erased',
-      'complaint-legal-hold-during-retention-erased', 'projected-at-intake-consent-granted-then-withdrawn', ...leadPaths,
+      'complaint-legal-hold-during-retention-erased', 'projected-at-intake-consent-granted-then-withdrawn',
+      'consent-grant-retried-across-the-deadline', ...leadPaths,
     ].sort(),
   );
 });
