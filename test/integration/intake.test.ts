@@ -213,6 +213,70 @@ describe('POST /v1/leads', () => {
   });
 });
 
+describe('when the database fails at COMMIT', () => {
+  /**
+   * The real database, except that every transaction loses its COMMIT (rolled back, and the caller
+   * told the connection dropped) and no later query gets an answer: the intake cannot tell whether
+   * its case was stored.
+   */
+  function losingCommits(db: DataSource): DataSource {
+    return new Proxy(db, {
+      get(target, prop, receiver) {
+        if (prop === 'transaction') {
+          return async (work: (m: DataSource['manager']) => Promise<unknown>) => {
+            const runner = target.createQueryRunner();
+            await runner.connect();
+            await runner.startTransaction();
+            try {
+              await work(runner.manager);
+            } finally {
+              await runner.rollbackTransaction();
+              await runner.release();
+            }
+            throw new Error('Connection terminated unexpectedly');
+          };
+        }
+        if (prop === 'query') return async () => Promise.reject(new Error('connect ECONNREFUSED'));
+        return Reflect.get(target, prop, receiver);
+      },
+    });
+  }
+
+  test('an intake that cannot tell whether its case was stored answers 503 and tells the consent-less workflow to check for itself', async () => {
+    const ch = await aChannel(stack.db);
+    const app = createApp({ cfg: stack.cfg, db: losingCommits(stack.db), temporal: stack.client, logger: createLogger('t', 'silent') });
+    const server = createServer(app);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const token = await signToken(stack.cfg, actors.channel(ch.id));
+      const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/leads`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(aLead({ channelId: ch.id, consent: null })),
+      });
+      expect(res.status).toBe(503);
+      expect(await casesOfChannel(ch.id)).toBe(0);
+
+      // The workflow it started was neither terminated (the case might exist) nor left to wait 72 h on
+      // a projection nobody can vouch for: it was signalled, so it writes at once and finds no row.
+      const [wf] = await eventually(async () => {
+        const found: string[] = [];
+        for await (const w of stack.client.workflow.list({ query: `ChannelId='${ch.id}'` })) found.push(w.workflowId);
+        return found.length ? found : null;
+      }, 'the started workflow in visibility');
+      const handle = stack.client.workflow.getHandle(wf);
+      const history = await handle.fetchHistory();
+      const signals = (history.events ?? []).filter((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED);
+      expect(signals.map((e) => e.workflowExecutionSignaledEventAttributes?.signalName)).toEqual(['intakeUnconfirmed']);
+      expect((history.events ?? []).some((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED)).toBe(false);
+      await handle.terminate('test finished');
+    } finally {
+      server.close();
+      server.closeAllConnections();
+    }
+  });
+});
+
 describe('when Temporal is unreachable', () => {
   test('intake answers 503, leaves no half-made case, and /readyz says which part is down', async () => {
     const ch = await aChannel(stack.db);
