@@ -89,6 +89,13 @@ export const SERIAL_GRANT_PATCH = 'consent-grant-handler-first';
  */
 export const GRANT_IN_FLIGHT_PATCH = 'consent-grant-in-flight-outlasts-deadline';
 
+/**
+ * The same for a human review asked for while the retention clock runs out: a request accepted
+ * before the retention deadline, still being written when it fires, reopens the case. Before it,
+ * the case was erased and the request's handler waited for ever for a review that could not come.
+ */
+export const HUMAN_REVIEW_IN_FLIGHT_PATCH = 'human-review-in-flight-outlasts-retention';
+
 const HOUR = 3_600_000;
 const MINUTE = 60_000;
 
@@ -120,6 +127,11 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
   /** Grants accepted and not yet finished; and whether the consent deadline has been acted on. */
   let grantsInFlight = 0;
   let consentLapsed = false;
+  /** Human-review requests and manual reviews accepted and still being written. */
+  let humanReviewsInFlight = 0;
+  let reviewInFlight = false;
+  /** Set once an erasure has begun: from then on nothing that would need the data is accepted. */
+  let erasing = false;
   /** Bumped whenever a deadline is replaced, so the follow-up loop re-reads it. */
   let deadlineVersion = 0;
 
@@ -290,6 +302,7 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
   async function erase(reason: 'consent_timeout' | 'consent_withdrawn' | 'retention_expired'): Promise<void> {
     // A legal hold outranks every erasure clock: wait for its release.
     await condition(() => state.legalHold === null);
+    erasing = true;
     await activities.eraseLeadData({ caseId: state.caseId, eventId: nextEventId('erase'), reason, at: now().toISOString() });
     state.stage = 'erased';
     state.closeReason = state.closeReason ?? reason;
@@ -322,7 +335,7 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
     {
       validator: ({ purposes }) => {
         if (!isOpenStage(state.stage) || coreWithdrawn) refuse('case_closed', `consent cannot be granted to a case in stage ${state.stage}`);
-        if (consentLapsed) refuse('case_closed', 'the consent deadline has passed: the case is being erased');
+        if (consentLapsed || erasing) refuse('case_closed', 'the consent deadline has passed: the case is being erased');
         if (purposes.length === 0) refuse('no_purposes', 'name at least one purpose');
       },
     },
@@ -360,10 +373,15 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
     reviewUpdate,
     async ({ decision, reviewerId }): Promise<UpdateResult> => {
       const eventId = nextEventId('review');
-      await writes().recordDecision({
-        caseId: state.caseId, eventId, kind: 'manual_review', tier: state.tier, outcome: decision, decidedBy: reviewerId, at: now().toISOString(),
-      });
-      reviewDecision = decision;
+      reviewInFlight = true;
+      try {
+        await writes().recordDecision({
+          caseId: state.caseId, eventId, kind: 'manual_review', tier: state.tier, outcome: decision, decidedBy: reviewerId, at: now().toISOString(),
+        });
+        reviewDecision = decision;
+      } finally {
+        reviewInFlight = false;
+      }
       // The main loop moves the case on (matching and assignment, or decline); answer with where it lands.
       await condition(() => (state.stage !== 'manual_review' && state.stage !== 'matching') || coreWithdrawn);
       return { eventId, state };
@@ -373,6 +391,8 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
         if (state.stage !== 'manual_review' || reviewDecision !== null) {
           refuse('not_in_review', `only a case in manual_review can be reviewed; this one is ${state.stage}`);
         }
+        // A review accepted and still being recorded decides: a second reviewer is refused as if it were done.
+        if (reviewInFlight) refuse('not_in_review', 'another review of this case is being recorded');
       },
     },
   );
@@ -381,18 +401,24 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
     humanReviewUpdate,
     async ({ requestedBy }): Promise<UpdateResult> => {
       const eventId = nextEventId('human_review');
-      await writes().recordDecision({
-        caseId: state.caseId, eventId, kind: 'human_review_request', tier: state.tier, outcome: 'requested', decidedBy: requestedBy, at: now().toISOString(),
-      });
-      state.humanReviewRequested = true;
+      humanReviewsInFlight++;
+      try {
+        await writes().recordDecision({
+          caseId: state.caseId, eventId, kind: 'human_review_request', tier: state.tier, outcome: 'requested', decidedBy: requestedBy, at: now().toISOString(),
+        });
+        state.humanReviewRequested = true;
+      } finally {
+        humanReviewsInFlight--;
+      }
       await condition(() => state.stage === 'manual_review' || coreWithdrawn);
       return { eventId, state };
     },
     {
       validator: (_arg) => {
-        if (state.stage !== 'declined' || state.closeReason !== 'prescreen_declined' || state.humanReviewRequested) {
+        if (state.stage !== 'declined' || state.closeReason !== 'prescreen_declined' || state.humanReviewRequested || humanReviewsInFlight > 0) {
           refuse('no_automated_decline', 'a human review can be asked for a case declined by the automated pre-screen, once');
         }
+        if (erasing) refuse('case_closed', 'the retention period has ended: the personal data is being erased');
         if (state.legalHold) refuse('legal_hold', 'the case is under legal hold');
       },
     },
@@ -591,6 +617,8 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
     {
       validator: ({ hold }) => {
         if (state.stage === 'erased') refuse('case_closed', 'the personal data is already erased');
+        // Too late to hold: the erasure has begun and will finish (a hold is checked before it starts).
+        if (hold && erasing) refuse('case_closed', 'the personal data is being erased');
         if (hold && state.legalHold) refuse('already_on_hold', 'the case is already under legal hold');
         if (!hold && !state.legalHold) refuse('not_on_hold', 'the case is not under legal hold');
       },
@@ -765,7 +793,12 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
         continue;
       }
       const due = Date.parse(state.retentionDueAt!);
-      const interrupted = await waitFor(() => state.legalHold !== null || state.humanReviewRequested, due);
+      let interrupted = await waitFor(() => state.legalHold !== null || state.humanReviewRequested, due);
+      if (!interrupted && humanReviewsInFlight > 0 && patched(HUMAN_REVIEW_IN_FLIGHT_PATCH)) {
+        // Asked for in time: the request, once written, reopens the case.
+        await waitFor(() => humanReviewsInFlight === 0);
+        interrupted = state.humanReviewRequested || state.legalHold !== null;
+      }
       if (state.humanReviewRequested && state.stage === 'declined') {
         state.stage = 'manual_review';
         state.closedAt = null;

@@ -48,6 +48,9 @@ export class FakeActivities {
   projectCaseFails: Error | null = null;
   /** When set, recordConsentEvent fails with it (an unreachable database), and is retried. */
   recordConsentEventFails: Error | null = null;
+  /** The same for recordDecision and eraseLeadData. */
+  recordDecisionFails: Error | null = null;
+  eraseFails: Error | null = null;
 
   named(name: string) {
     return this.calls.filter((c) => c.name === name).map((c) => c.input);
@@ -71,14 +74,19 @@ export class FakeActivities {
       prescreenLead: rec('prescreenLead', () => this.prescreen),
       matchLead: rec('matchLead', () => ({ matches: this.matches, excludedCount: 0 })),
       assignBroker: rec('assignBroker', (i: { excludeBrokerIds: string[] }) => ({ brokerId: this.brokers.find((b) => !i.excludeBrokerIds.includes(b)) ?? null })),
-      recordDecision: rec('recordDecision', () => undefined),
+      recordDecision: rec('recordDecision', () => {
+        if (this.recordDecisionFails) throw this.recordDecisionFails;
+      }),
       logContactAttempt: rec('logContactAttempt', () => undefined),
       // Writes both in one go: tests see the log entry and the projection as the two writes they are.
       recordContactAttempt: async (i: { entry: unknown; case: unknown }) => {
         this.calls.push({ name: 'recordContactAttempt', input: i }, { name: 'logContactAttempt', input: i.entry }, { name: 'projectCase', input: i.case });
       },
       notify: rec('notify', () => undefined),
-      eraseLeadData: rec('eraseLeadData', () => ({ erased: true })),
+      eraseLeadData: rec('eraseLeadData', () => {
+        if (this.eraseFails) throw this.eraseFails;
+        return { erased: true };
+      }),
       listOpenCasesOfBroker: rec('listOpenCasesOfBroker', () => []),
       setBrokerActive: rec('setBrokerActive', () => undefined),
       followUpDigest: rec('followUpDigest', () => ({ breached: 0 })),

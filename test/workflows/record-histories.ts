@@ -14,7 +14,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
 import { closeComplaintUpdate, complaintLegalHoldUpdate, complaintOpenedUpdate, escalateToGroupUpdate, firstResponseUpdate } from '../../src/workflows/complaint-messages';
-import { consentDeadlineFrom, contactAttemptUpdate, grantConsentUpdate, humanReviewUpdate, legalHoldUpdate, outcomeUpdate, reviewUpdate, selectionUpdate, withdrawConsentUpdate } from '../../src/workflows/messages';
+import { consentDeadlineFrom, contactAttemptUpdate, grantConsentUpdate, humanReviewUpdate, legalHoldUpdate, outcomeUpdate, reviewUpdate, selectionUpdate, stateQuery, withdrawConsentUpdate } from '../../src/workflows/messages';
 import { ensureWorkflowBundle } from '../support/workflow-bundle';
 import { ComplaintFakes, complaintInput, startComplaint, untilInFollowUp } from './complaint-fakes';
 import { caseInput, DAY, HOUR, MINUTE, startCase, timeSkippingEnv, untilShanghaiMorning, withConsent, withWorker, type FakeActivities } from './harness';
@@ -71,6 +71,32 @@ const scenarios: Record<string, { setup?: (f: FakeActivities) => void; run: Scen
       await grant;
       await env.sleep(1_000);
       return h;
+    },
+  },
+  'human-review-retried-across-retention-end': {
+    setup: (f) => (f.prescreen = { tier: 'C', rulesFired: [{ code: 'stressed_dti_above_tier_b_max', effect: 'decline', detail: 'stressedDtiPct=70 > 55' }], requiredDocuments: [] }),
+    run: async (env, f, tq) => {
+      const first = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
+      await env.sleep(1_000);
+      const h = env.client.workflow.getHandle(first.workflowId);
+      let dueAt: string | null = null;
+      while (!dueAt) {
+        dueAt = (await h.query(stateQuery).catch(() => null))?.retentionDueAt ?? null;
+        if (!dueAt) await new Promise((r) => setTimeout(r, 250));
+      }
+      await env.sleep(Date.parse(dueAt) - (await env.currentTimeMs()) - 2 * MINUTE);
+      f.recordDecisionFails = new Error('connect ECONNREFUSED');
+      // Before the patch this Update never completes: the case is erased under it.
+      const asked = h.executeUpdate(humanReviewUpdate, { args: [{ requestedBy: 'channel:test' }] }).catch(() => undefined);
+      while (!(await h.fetchHistory()).events?.some((e) => e.timerStartedEventAttributes && Number(e.timerStartedEventAttributes.startToFireTimeout?.seconds) < 3600)) {
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      await env.sleep(4 * MINUTE);
+      f.recordDecisionFails = null;
+      await env.sleep(60_000);
+      await Promise.race([asked, new Promise((r) => setTimeout(r, 5_000))]);
+      await env.sleep(1_000);
+      return first;
     },
   },
   'tier-a-converted-then-retention': {

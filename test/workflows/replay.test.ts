@@ -28,7 +28,7 @@ test('there are saved histories for every representative path', () => {
     [
       'channel-review-ten-channels-two-batches', 'complaint-harassment-late-escalated-reopened-closed', 'complaint-no-case-retention-erased',
       'complaint-legal-hold-during-retention-erased', 'projected-at-intake-consent-granted-then-withdrawn',
-      'consent-grant-retried-across-the-deadline', ...leadPaths,
+      'consent-grant-retried-across-the-deadline', 'human-review-retried-across-retention-end', ...leadPaths,
     ].sort(),
   );
 });

@@ -1,7 +1,8 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { legalHoldUpdate, outcomeUpdate, stateQuery } from '../../src/workflows/messages';
+import { Worker } from '@temporalio/worker';
+import { humanReviewUpdate, legalHoldUpdate, outcomeUpdate, stateQuery } from '../../src/workflows/messages';
 import { LeadStageKey } from '../../src/temporal/search-attributes';
-import { caseInput, DAY, FakeActivities, settled, startCase, timeSkippingEnv, untilShanghaiMorning, withConsent, withWorker } from './harness';
+import { caseInput, DAY, FakeActivities, HOUR, MINUTE, refusal, settled, startCase, timeSkippingEnv, untilShanghaiMorning, withConsent, withWorker } from './harness';
 
 let env: TestWorkflowEnvironment;
 beforeEach(async () => {
@@ -79,6 +80,61 @@ describe('retention and erasure', () => {
       expect(fakes.named('eraseLeadData')).toHaveLength(0);
       await handle.executeUpdate(legalHoldUpdate, { args: [{ hold: false, by: 'compliance:c1' }] });
       expect(await handle.result()).toMatchObject({ stage: 'erased', closeReason: 'consent_withdrawn' });
+    });
+  });
+
+  /** Polls until `done` holds, in real time (the worker runs while the test server's clock stands still). */
+  async function until(what: string, done: () => boolean | Promise<boolean>): Promise<void> {
+    const patience = Date.now() + 60_000;
+    while (!(await done())) {
+      if (Date.now() > patience) throw new Error(`never happened: ${what}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+
+  test('a legal hold asked for once the erasure has begun is refused, not acknowledged and then ignored', async () => {
+    const fakes = new FakeActivities();
+    await withWorker(env, fakes, async (tq) => {
+      const handle = await startCase(env, tq, caseInput());
+      fakes.eraseFails = new Error('connect ECONNREFUSED'); // the database is down when the consent deadline comes
+      await env.sleep(72 * HOUR + MINUTE);
+      await until('the erasure started', () => fakes.named('eraseLeadData').length > 0);
+
+      expect(await refusal(handle.executeUpdate(legalHoldUpdate, { args: [{ hold: true, by: 'compliance:c1' }] }))).toBe('case_closed');
+
+      fakes.eraseFails = null;
+      await env.sleep(2 * MINUTE);
+      const result = await handle.result();
+      expect(result).toMatchObject({ stage: 'erased', closeReason: 'consent_timeout' });
+      expect((await handle.query(stateQuery)).legalHold).toBeNull();
+    });
+  });
+
+  test('a human review asked for before the retention ends reopens the case, even when its write is still being retried as retention ends', async () => {
+    const fakes = new FakeActivities();
+    fakes.prescreen = { tier: 'C', rulesFired: [{ code: 'stressed_dti_above_tier_b_max', effect: 'decline', detail: 'stressedDtiPct=70 > 55' }], requiredDocuments: [] };
+    await withWorker(env, fakes, async (tq) => {
+      const first = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
+      const declined = await settled(env, first);
+      expect(declined).toMatchObject({ stage: 'declined', closeReason: 'prescreen_declined' });
+      const handle = env.client.workflow.getHandle(first.workflowId);
+      await env.sleep(Date.parse(declined.retentionDueAt!) - (await env.currentTimeMs()) - 2 * MINUTE);
+
+      // The customer asks two minutes before the end, while the database is down.
+      fakes.recordDecisionFails = new Error('connect ECONNREFUSED');
+      const asked = handle.executeUpdate(humanReviewUpdate, { args: [{ requestedBy: 'channel:x' }] });
+      await until('the write waits on a back-off timer', async () =>
+        ((await handle.fetchHistory()).events ?? []).some((e) => e.timerStartedEventAttributes && Number(e.timerStartedEventAttributes.startToFireTimeout?.seconds) < 3600));
+      await env.sleep(4 * MINUTE);
+      expect(fakes.named('eraseLeadData')).toHaveLength(0);
+
+      fakes.recordDecisionFails = null;
+      await env.sleep(MINUTE);
+      const { state } = await asked;
+      expect(state.stage).toBe('manual_review');
+      expect(fakes.named('eraseLeadData')).toHaveLength(0);
+      expect(fakes.notifications('human_review_requested')).toHaveLength(1);
+      await expect(Worker.runReplayHistory({ workflowBundle: { codePath: process.env.WORKFLOW_BUNDLE_PATH! } }, await handle.fetchHistory())).resolves.toBeUndefined();
     });
   });
 });
