@@ -232,6 +232,29 @@ describe('pre-screen', () => {
     });
   });
 
+  test('while one review is being recorded, a second reviewer is refused: the first accepted decides', async () => {
+    const fakes = new FakeActivities();
+    fakes.prescreen = { tier: 'B', rulesFired: [{ code: 'region_mismatch', effect: 'review', detail: 'ip' }], requiredDocuments: [] };
+    await withWorker(env, fakes, async (tq) => {
+      const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
+      await settled(env, handle);
+      fakes.recordDecisionFails = new Error('connect ECONNREFUSED');
+      const first = handle.executeUpdate(reviewUpdate, { args: [{ decision: 'decline', reviewerId: 'r1' }] });
+      const patience = Date.now() + 30_000;
+      while (fakes.named('recordDecision').length === 0) {
+        if (Date.now() > patience) throw new Error('the first review never reached its write');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(await refusal(handle.executeUpdate(reviewUpdate, { args: [{ decision: 'approve', reviewerId: 'r2' }] }))).toBe('not_in_review');
+      fakes.recordDecisionFails = null;
+      await env.sleep(MINUTE); // past the write's back-off
+      const { state } = await first;
+      expect(state.stage).toBe('declined');
+      expect(new Set(fakes.named('recordDecision').map((d) => d.decidedBy))).toEqual(new Set(['r1']));
+      expect(fakes.named('matchLead')).toHaveLength(0);
+    });
+  });
+
   test('a review of a tier-A case, or a second review, is refused by the validator', async () => {
     const fakes = new FakeActivities();
     await withWorker(env, fakes, async (tq) => {
