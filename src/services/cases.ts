@@ -164,7 +164,7 @@ export async function getPii(deps: CaseDeps, actor: Actor, caseId: string, purpo
 /** Codes of workflow refusals that mean "not now, in this stage" rather than "not allowed". */
 const CONFLICT_CODES = new Set([
   'wrong_stage', 'not_in_review', 'case_closed', 'already_submitted', 'not_submitted', 'already_assigned', 'already_on_hold',
-  'not_on_hold', 'no_automated_decline', 'legal_hold',
+  'not_on_hold', 'no_automated_decline', 'legal_hold', 'being_reassigned',
 ]);
 
 /**

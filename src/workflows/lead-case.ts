@@ -132,6 +132,8 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
   let reviewInFlight = false;
   /** Set once an erasure has begun: from then on nothing that would need the data is accepted. */
   let erasing = false;
+  /** Set while a deadline's automatic reassignment picks the next broker: the case is nobody's to act on. */
+  let reassigning = false;
   /** Bumped whenever a deadline is replaced, so the follow-up loop re-reads it. */
   let deadlineVersion = 0;
 
@@ -429,7 +431,11 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
   const excluded = () => [...new Set([...state.previousBrokerIds, ...state.departedBrokerIds])];
   const inFollowUp = () => state.stage === 'follow_up' || state.stage === 'submitted';
   const requireAssignedBroker = (brokerId: string) => {
+    notWhileReassigning();
     if (state.brokerId !== brokerId) refuse('not_assigned_broker', 'only the broker assigned to the case may act on it');
+  };
+  const notWhileReassigning = () => {
+    if (reassigning) refuse('being_reassigned', 'the follow-up deadline passed twice over: the case is being handed to another broker');
   };
 
   setHandler(
@@ -549,10 +555,12 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
     },
   );
 
-  async function handOver(to: string | null, reason: string): Promise<void> {
+  /** Gives the case to `to`; `onAssigned` runs as soon as the case is theirs, before anything is written. */
+  async function handOver(to: string | null, reason: string, onAssigned?: () => void): Promise<void> {
     const from = state.brokerId;
     if (from) state.previousBrokerIds = [...new Set([...state.previousBrokerIds, from])];
     state.brokerId = to;
+    onAssigned?.();
     if (state.stage === 'follow_up') setDeadline(state.contactAttempts === 0 ? 'first_contact' : 'follow_up', state.contactAttempts === 0 ? firstContactMs() : policy.followUp.nextFollowUpHours * HOUR);
     await commit();
     if (to) {
@@ -573,6 +581,7 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
     {
       validator: ({ brokerId }) => {
         if (!inFollowUp()) refuse('wrong_stage', `only a case in follow-up can be reassigned; this case is ${state.stage}`);
+        notWhileReassigning();
         if (brokerId !== null && brokerId === state.brokerId) refuse('already_assigned', 'the case is already with that broker');
       },
     },
@@ -775,14 +784,20 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
       });
       await commit();
     } else {
-      const { brokerId } = await activities.assignBroker({
-        caseId: state.caseId, eventId: nextEventId('assign'), excludeBrokerIds: [...excluded(), ...(state.brokerId ? [state.brokerId] : [])],
-      });
-      await writes().notify({
-        eventId: nextEventId('reassigned'), kind: 'case_reassigned', caseId: state.caseId, recipientRole: 'manager', recipientId: null,
-        payload: { ...payload, newBrokerId: brokerId },
-      });
-      await handOver(brokerId, `${d.kind} deadline passed twice over`);
+      // From here until the new broker is set, the old broker's actions and a manager's reassignment are refused.
+      reassigning = true;
+      try {
+        const { brokerId } = await activities.assignBroker({
+          caseId: state.caseId, eventId: nextEventId('assign'), excludeBrokerIds: [...excluded(), ...(state.brokerId ? [state.brokerId] : [])],
+        });
+        await writes().notify({
+          eventId: nextEventId('reassigned'), kind: 'case_reassigned', caseId: state.caseId, recipientRole: 'manager', recipientId: null,
+          payload: { ...payload, newBrokerId: brokerId },
+        });
+        await handOver(brokerId, `${d.kind} deadline passed twice over`, () => (reassigning = false));
+      } finally {
+        reassigning = false;
+      }
     }
   }
 

@@ -51,6 +51,31 @@ describe('first-contact deadline', () => {
     });
   });
 
+  test('while the automatic reassignment picks the next broker, the old broker and a manager are refused, and the hand-over goes through', async () => {
+    const fakes = new FakeActivities();
+    await withWorker(env, fakes, async (tq) => {
+      const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
+      await settled(env, handle);
+      await env.sleep(31 * MINUTE); // past the escalation at 100 %
+      fakes.assignBrokerFails = new Error('connect ECONNREFUSED'); // the broker directory cannot be read
+      await env.sleep(30 * MINUTE); // past 200 %: the reassignment begins and keeps retrying
+      expect(fakes.named('assignBroker').length).toBeGreaterThan(1);
+      expect((await handle.query(stateQuery)).brokerId).toBe('b-1');
+
+      expect(await refusal(handle.executeUpdate(contactAttemptUpdate, { args: [{ brokerId: 'b-1', ...call }] }))).toBe('being_reassigned');
+      expect(await refusal(handle.executeUpdate(outcomeUpdate, { args: [{ brokerId: 'b-1', outcome: 'lost' }] }))).toBe('being_reassigned');
+      expect(await refusal(handle.executeUpdate(assignmentUpdate, { args: [{ brokerId: 'b-3', by: 'manager:m1' }] }))).toBe('being_reassigned');
+
+      fakes.assignBrokerFails = null;
+      await env.sleep(2 * MINUTE);
+      const state = await settled(env, handle, (s) => s.brokerId !== 'b-1');
+      expect(state).toMatchObject({ stage: 'follow_up', brokerId: 'b-2', previousBrokerIds: ['b-1'], outcome: null });
+      expect(fakes.named('logContactAttempt')).toHaveLength(0);
+      // Once handed over, the new broker acts as usual.
+      expect(await refusal(handle.executeUpdate(contactAttemptUpdate, { args: [{ brokerId: 'b-2', ...call }] }))).toBe('accepted');
+    });
+  });
+
   test('with working hours, the deadline and its reminder count working time only, and the overnight hours do not', async () => {
     const fakes = new FakeActivities();
     // Every day a short working day, 09:00-10:20 Shanghai; the test starts at about 10:00.

@@ -48,9 +48,10 @@ export class FakeActivities {
   projectCaseFails: Error | null = null;
   /** When set, recordConsentEvent fails with it (an unreachable database), and is retried. */
   recordConsentEventFails: Error | null = null;
-  /** The same for recordDecision and eraseLeadData. */
+  /** The same for recordDecision, eraseLeadData and assignBroker. */
   recordDecisionFails: Error | null = null;
   eraseFails: Error | null = null;
+  assignBrokerFails: Error | null = null;
 
   named(name: string) {
     return this.calls.filter((c) => c.name === name).map((c) => c.input);
@@ -73,7 +74,10 @@ export class FakeActivities {
       }),
       prescreenLead: rec('prescreenLead', () => this.prescreen),
       matchLead: rec('matchLead', () => ({ matches: this.matches, excludedCount: 0 })),
-      assignBroker: rec('assignBroker', (i: { excludeBrokerIds: string[] }) => ({ brokerId: this.brokers.find((b) => !i.excludeBrokerIds.includes(b)) ?? null })),
+      assignBroker: rec('assignBroker', (i: { excludeBrokerIds: string[] }) => {
+        if (this.assignBrokerFails) throw this.assignBrokerFails;
+        return { brokerId: this.brokers.find((b) => !i.excludeBrokerIds.includes(b)) ?? null };
+      }),
       recordDecision: rec('recordDecision', () => {
         if (this.recordDecisionFails) throw this.recordDecisionFails;
       }),
