@@ -370,7 +370,7 @@ function decodeCursor(cursor: string): [string, string] {
 
 // ---------------------------------------------------------------- acting
 /** Refusals that mean "not in this state" rather than "not allowed". */
-const CONFLICT_CODES = new Set(['complaint_closed', 'already_responded', 'first_response_pending', 'already_escalated', 'complaint_text_erased', 'hold_the_case', 'already_on_hold', 'not_on_hold']);
+const CONFLICT_CODES = new Set(['complaint_closed', 'already_responded', 'first_response_pending', 'already_escalated', 'complaint_text_erased', 'hold_the_case', 'already_on_hold', 'not_on_hold', 'action_in_progress']);
 
 /**
  * Sends one action to the complaint's workflow as an Update, attaches the sealed note to the event

@@ -67,6 +67,23 @@ export async function complaintCase(input: ComplaintCaseInput): Promise<Complain
   let version = 0;
   /** Set as the erasure of the description starts: from then on a legal hold comes too late. */
   let erasing = false;
+  /**
+   * Set while a first response, an escalation or a close is being recorded: each checks the state,
+   * writes its event and only then changes the state, so two at once could both pass their checks
+   * (a close and an escalation, or two closes) and leave the complaint half one, half the other.
+   */
+  let acting = false;
+  const oneAtATime = async <T>(act: () => Promise<T>): Promise<T> => {
+    acting = true;
+    try {
+      return await act();
+    } finally {
+      acting = false;
+    }
+  };
+  const notWhileActing = () => {
+    if (acting) refuse('action_in_progress', 'another action on this complaint is being recorded; try again in a moment');
+  };
 
   const now = () => new Date(Date.now());
   const nextEventId = (kind: string) => `${id}:${++state.seq}:${kind}`;
@@ -167,7 +184,7 @@ export async function complaintCase(input: ComplaintCaseInput): Promise<Complain
 
   setHandler(
     firstResponseUpdate,
-    async ({ by, via }): Promise<ComplaintUpdateResult> => {
+    async ({ by, via }): Promise<ComplaintUpdateResult> => oneAtATime(async () => {
       const at = now();
       const late = at.getTime() > Date.parse(state.firstResponseDueAt);
       const eventId = await record('first_response', by, { via, late });
@@ -178,10 +195,11 @@ export async function complaintCase(input: ComplaintCaseInput): Promise<Complain
       version++;
       await commit();
       return { eventId, state };
-    },
+    }),
     {
       validator: (_arg) => {
         if (isClosed()) refuse('complaint_closed', `the complaint is ${state.state}`);
+        notWhileActing();
         if (state.firstRespondedAt) refuse('already_responded', 'the complaint already has its first response');
       },
     },
@@ -189,7 +207,7 @@ export async function complaintCase(input: ComplaintCaseInput): Promise<Complain
 
   setHandler(
     escalateToGroupUpdate,
-    async ({ by, teams }): Promise<ComplaintUpdateResult> => {
+    async ({ by, teams }): Promise<ComplaintUpdateResult> => oneAtATime(async () => {
       const eventId = await record('escalated_to_group', by, { teams });
       state.escalatedTo = { teams, at: now().toISOString() };
       state.state = 'escalated';
@@ -197,10 +215,11 @@ export async function complaintCase(input: ComplaintCaseInput): Promise<Complain
       await commit();
       for (const team of teams) await notify('complaint_escalated_to_group', { recipientRole: 'team', recipientId: team }, { teams });
       return { eventId, state };
-    },
+    }),
     {
       validator: ({ teams }) => {
         if (isClosed()) refuse('complaint_closed', `the complaint is ${state.state}`);
+        notWhileActing();
         if (!state.firstRespondedAt) refuse('first_response_pending', 'answer the customer first; then bring in the cross-team group');
         if (state.escalatedTo) refuse('already_escalated', `the complaint is already with ${state.escalatedTo.teams.join(', ')}`);
         if (new Set(teams).size < 2) refuse('group_too_small', 'a cross-team group needs at least two different teams');
@@ -210,7 +229,7 @@ export async function complaintCase(input: ComplaintCaseInput): Promise<Complain
 
   setHandler(
     closeComplaintUpdate,
-    async ({ by, resolution, satisfaction }): Promise<ComplaintUpdateResult> => {
+    async ({ by, resolution, satisfaction }): Promise<ComplaintUpdateResult> => oneAtATime(async () => {
       const at = now();
       if (afterSatisfaction(satisfaction, state.timesReopened) === 'reopen') {
         const eventId = await record('reopened', by, { resolution, satisfaction });
@@ -241,10 +260,11 @@ export async function complaintCase(input: ComplaintCaseInput): Promise<Complain
       await commit();
       if (satisfaction === 'dissatisfied') await notify('complaint_closed_dissatisfied', COMPLIANCE, { resolution });
       return { eventId, state };
-    },
+    }),
     {
       validator: (_arg) => {
         if (isClosed()) refuse('complaint_closed', `the complaint is ${state.state}`);
+        notWhileActing();
         if (!state.firstRespondedAt) refuse('first_response_pending', 'a complaint is closed after its first response');
       },
     },

@@ -165,6 +165,30 @@ describe('closing with the satisfaction check', () => {
     });
   });
 
+  test('while a close is being recorded, an escalation or a second close is refused, so the complaint ends up one or the other', async () => {
+    const fakes = new ComplaintFakes();
+    await withWorker(env, fakes, async (tq) => {
+      const handle = await startComplaint(env, tq, await complaintInput(env, { category: 'rate_dispute' }));
+      await handle.executeUpdate(firstResponseUpdate, { args: [respond] });
+      fakes.recordComplaintEventFails = new Error('connect ECONNREFUSED');
+      const closing = handle.executeUpdate(closeComplaintUpdate, { args: [{ by: 'compliance:c1', resolution: 'upheld', satisfaction: 'satisfied' }] });
+      const patience = Date.now() + 30_000;
+      while (fakes.events('closed').length === 0) {
+        if (Date.now() > patience) throw new Error('the close never reached its write');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(await refusal(handle.executeUpdate(escalateToGroupUpdate, { args: [{ by: 'compliance:c1', teams: ['risk', 'legal'] }] }))).toBe('action_in_progress');
+      expect(await refusal(handle.executeUpdate(closeComplaintUpdate, { args: [{ by: 'compliance:c2', resolution: 'rejected', satisfaction: 'dissatisfied' }] }))).toBe('action_in_progress');
+
+      fakes.recordComplaintEventFails = null;
+      await env.sleep(MINUTE);
+      const { state } = await closing;
+      expect(state).toMatchObject({ state: 'closed', resolution: 'upheld', escalatedTo: null });
+      expect(fakes.events('escalated_to_group')).toHaveLength(0);
+      expect(new Set(fakes.events('closed').map((e) => e.actor))).toEqual(new Set(['compliance:c1']));
+    });
+  });
+
   test('a dissatisfied customer reopens it once with a fresh 15-day clock; dissatisfied again, it closes and compliance is told', async () => {
     const fakes = new ComplaintFakes();
     await withWorker(env, fakes, async (tq) => {

@@ -14,6 +14,9 @@ import { FakeActivities } from './harness';
  * one worker (the harassment path signals the case).
  */
 export class ComplaintFakes extends FakeActivities {
+  /** When set, recordComplaintEvent fails with it (an unreachable database), and is retried. */
+  recordComplaintEventFails: Error | null = null;
+
   events(kind?: ComplaintEventInput['kind']): ComplaintEventInput[] {
     return this.named('recordComplaintEvent').filter((e: ComplaintEventInput) => !kind || e.kind === kind);
   }
@@ -28,7 +31,9 @@ export class ComplaintFakes extends FakeActivities {
     };
     const complaint: ComplaintActivities = {
       projectComplaint: rec('projectComplaint', () => undefined),
-      recordComplaintEvent: rec('recordComplaintEvent', () => undefined),
+      recordComplaintEvent: rec('recordComplaintEvent', () => {
+        if (this.recordComplaintEventFails) throw this.recordComplaintEventFails;
+      }),
       notifyAboutComplaint: rec('notifyAboutComplaint', () => undefined),
       eraseComplaintData: rec('eraseComplaintData', () => ({ erased: true })),
     };
