@@ -134,6 +134,9 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
   let erasing = false;
   /** Set while a deadline's automatic reassignment picks the next broker: the case is nobody's to act on. */
   let reassigning = false;
+  /** Purposes whose withdrawal is accepted and still being written: validators treat them as withdrawn already. */
+  const withdrawing = new Set<ConsentPurpose>();
+  const consented = (p: ConsentPurpose) => state.consent[p].granted && !withdrawing.has(p);
   /** Bumped whenever a deadline is replaced, so the follow-up loop re-reads it. */
   let deadlineVersion = 0;
 
@@ -348,8 +351,13 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
     async ({ purposes, source }): Promise<UpdateResult> => {
       const eventId = nextEventId('withdraw');
       const at = now().toISOString();
-      await writes().recordConsentEvent({ caseId: state.caseId, eventId, action: 'withdraw', purposes, noticeVersion: null, source, at });
-      for (const p of purposes) state.consent[p] = { granted: false, noticeVersion: state.consent[p].noticeVersion, at };
+      for (const p of purposes) withdrawing.add(p);
+      try {
+        await writes().recordConsentEvent({ caseId: state.caseId, eventId, action: 'withdraw', purposes, noticeVersion: null, source, at });
+        for (const p of purposes) state.consent[p] = { granted: false, noticeVersion: state.consent[p].noticeVersion, at };
+      } finally {
+        for (const p of purposes) withdrawing.delete(p);
+      }
       if (purposes.includes('credit_assessment')) {
         coreWithdrawn = true;
         // Answer once the personal data is gone (or a legal hold keeps it), so the caller sees the result.
@@ -363,7 +371,7 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
       validator: ({ purposes }) => {
         if (state.stage === 'erased' || coreWithdrawn) refuse('case_closed', 'consent was already withdrawn or the data erased');
         if (purposes.length === 0) refuse('no_purposes', 'name at least one purpose');
-        const notGranted = purposes.filter((p: ConsentPurpose) => p !== 'credit_assessment' && !state.consent[p].granted);
+        const notGranted = purposes.filter((p: ConsentPurpose) => p !== 'credit_assessment' && !consented(p));
         if (notGranted.length > 0) refuse('consent_not_granted', `not granted, so nothing to withdraw: ${notGranted.join(', ')}`);
       },
     },
@@ -467,7 +475,7 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
             purpose: attempt.purpose,
             attemptsToday: state.contactDay?.day === day ? state.contactDay.count : 0,
             doNotContact: state.doNotContact,
-            marketingConsent: state.consent.marketing.granted,
+            marketingConsent: consented('marketing'),
             vulnerable: state.facts.vulnerable,
           },
           policy,
@@ -544,7 +552,7 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
         if (outcome === 'submitted') {
           if (state.stage !== 'follow_up') refuse('already_submitted', 'the case was already submitted to a lender');
           if (!state.selectedProductId) refuse('no_selection', "record the customer's product choice before submitting");
-          if (!state.consent.lender_sharing.granted) {
+          if (!consented('lender_sharing')) {
             refuse('lender_sharing_consent_missing', 'the customer has not agreed to share data with a lender');
           }
         }

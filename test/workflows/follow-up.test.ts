@@ -166,6 +166,32 @@ describe('contact limits', () => {
     });
   });
 
+  test('once a marketing withdrawal is accepted, marketing contact is refused even while the withdrawal is still being written', async () => {
+    const fakes = new FakeActivities();
+    await withWorker(env, fakes, async (tq) => {
+      const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent(['credit_assessment', 'lender_sharing', 'marketing']) }));
+      await settled(env, handle);
+      fakes.recordConsentEventFails = new Error('connect ECONNREFUSED');
+      const withdrawal = handle.executeUpdate(withdrawConsentUpdate, { args: [{ purposes: ['marketing'], source: 'customer' }] });
+      const patience = Date.now() + 30_000;
+      while (!fakes.named('recordConsentEvent').some((e) => e.action === 'withdraw')) {
+        if (Date.now() > patience) throw new Error('the withdrawal never reached its write');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const marketing = { ...call, purpose: 'marketing' } as const;
+      expect(await refusal(handle.executeUpdate(contactAttemptUpdate, { args: [{ brokerId: 'b-1', ...marketing }] }))).toBe('marketing_consent_missing');
+      expect(await refusal(handle.executeUpdate(withdrawConsentUpdate, { args: [{ purposes: ['marketing'], source: 'customer' }] }))).toBe('consent_not_granted');
+      // Service calls are not marketing: they go on.
+      expect(await refusal(handle.executeUpdate(contactAttemptUpdate, { args: [{ brokerId: 'b-1', ...call }] }))).toBe('accepted');
+
+      fakes.recordConsentEventFails = null;
+      await env.sleep(MINUTE);
+      const { state } = await withdrawal;
+      expect(state.consent.marketing.granted).toBe(false);
+      expect(fakes.named('logContactAttempt').map((e) => e.purpose)).toEqual(['service']);
+    });
+  });
+
   test('marketing contact needs marketing consent, and never reaches a vulnerable person', async () => {
     const fakes = new FakeActivities();
     await withWorker(env, fakes, async (tq) => {
