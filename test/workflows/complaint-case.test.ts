@@ -10,7 +10,7 @@ import {
 } from '../../src/workflows/complaint-messages';
 import { contactAttemptUpdate, stateQuery } from '../../src/workflows/messages';
 import { ComplaintFakes, complaintInput, startComplaint, terminateComplaints, untilInFollowUp } from './complaint-fakes';
-import { caseInput, DAY, HOUR, MINUTE, refusal, startCase, timeSkippingEnv, untilShanghaiMorning, withConsent, withWorker } from './harness';
+import { caseInput, DAY, HOUR, MINUTE, realTimeUntil, refusal, startCase, timeSkippingEnv, untilShanghaiMorning, withConsent, withWorker } from './harness';
 
 let env: TestWorkflowEnvironment;
 beforeEach(async () => {
@@ -172,11 +172,7 @@ describe('closing with the satisfaction check', () => {
       await handle.executeUpdate(firstResponseUpdate, { args: [respond] });
       fakes.recordComplaintEventFails = new Error('connect ECONNREFUSED');
       const closing = handle.executeUpdate(closeComplaintUpdate, { args: [{ by: 'compliance:c1', resolution: 'upheld', satisfaction: 'satisfied' }] });
-      const patience = Date.now() + 30_000;
-      while (fakes.events('closed').length === 0) {
-        if (Date.now() > patience) throw new Error('the close never reached its write');
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      await realTimeUntil('the close reached its write', () => fakes.events('closed').length > 0);
       expect(await refusal(handle.executeUpdate(escalateToGroupUpdate, { args: [{ by: 'compliance:c1', teams: ['risk', 'legal'] }] }))).toBe('action_in_progress');
       expect(await refusal(handle.executeUpdate(closeComplaintUpdate, { args: [{ by: 'compliance:c2', resolution: 'rejected', satisfaction: 'dissatisfied' }] }))).toBe('action_in_progress');
 

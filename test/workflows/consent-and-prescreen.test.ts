@@ -4,7 +4,7 @@ import type { WorkflowFailedError } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import { consentDeadlineFrom, grantConsentUpdate, humanReviewUpdate, intakeUnconfirmedSignal, legalHoldUpdate, reviewUpdate, stateQuery, withdrawConsentUpdate } from '../../src/workflows/messages';
 import { LeadStageKey, RiskTierKey, ConsentStateKey } from '../../src/temporal/search-attributes';
-import { caseInput, DAY, FakeActivities, HOUR, MINUTE, refusal, settled, startCase, timeSkippingEnv, withConsent, withWorker } from './harness';
+import { caseInput, DAY, FakeActivities, HOUR, MINUTE, realTimeUntil, refusal, settled, startCase, timeSkippingEnv, untilWriteWaitsOnBackoff, withConsent, withWorker } from './harness';
 
 // One time-skipping server per test: its clock is global, so tests must not share it.
 let env: TestWorkflowEnvironment;
@@ -113,11 +113,7 @@ describe('consent', () => {
       fakes.recordConsentEventFails = new Error('connect ECONNREFUSED');
       const grant = handle.executeUpdate(grantConsentUpdate, { args: [{ ...withConsent(), source: 'channel:x' }] });
       // Past the local retries (about 13 s), the write's next attempt waits on a timer; the deadline passes meanwhile.
-      const patience = Date.now() + 60_000;
-      while (!(await handle.fetchHistory()).events?.some((e) => e.timerStartedEventAttributes && e.timerStartedEventAttributes.startToFireTimeout?.seconds?.toString() !== '259200')) {
-        if (Date.now() > patience) throw new Error('the write never went to a backoff timer');
-        await new Promise((r) => setTimeout(r, 250));
-      }
+      await untilWriteWaitsOnBackoff(handle);
       await env.sleep(4 * MINUTE);
       expect(fakes.named('eraseLeadData')).toHaveLength(0);
       // The database is back: the grant is written and the case goes on to its pre-screen.
@@ -240,11 +236,7 @@ describe('pre-screen', () => {
       await settled(env, handle);
       fakes.recordDecisionFails = new Error('connect ECONNREFUSED');
       const first = handle.executeUpdate(reviewUpdate, { args: [{ decision: 'decline', reviewerId: 'r1' }] });
-      const patience = Date.now() + 30_000;
-      while (fakes.named('recordDecision').length === 0) {
-        if (Date.now() > patience) throw new Error('the first review never reached its write');
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      await realTimeUntil('the first review reached its write', () => fakes.named('recordDecision').length > 0);
       expect(await refusal(handle.executeUpdate(reviewUpdate, { args: [{ decision: 'approve', reviewerId: 'r2' }] }))).toBe('not_in_review');
       fakes.recordDecisionFails = null;
       await env.sleep(MINUTE); // past the write's back-off

@@ -11,7 +11,7 @@ import {
 } from '../../src/workflows/messages';
 import { parsePolicy } from '../../src/config/policy';
 import { BrokerIdKey, SlaDueAtKey } from '../../src/temporal/search-attributes';
-import { caseInput, DAY, FakeActivities, HOUR, MINUTE, refusal, settled, startCase, timeSkippingEnv, untilShanghaiMorning, withConsent, withWorker } from './harness';
+import { caseInput, DAY, FakeActivities, HOUR, MINUTE, realTimeUntil, refusal, settled, startCase, timeSkippingEnv, untilShanghaiMorning, withConsent, withWorker } from './harness';
 
 let env: TestWorkflowEnvironment;
 beforeEach(async () => {
@@ -173,11 +173,7 @@ describe('contact limits', () => {
       await settled(env, handle);
       fakes.recordConsentEventFails = new Error('connect ECONNREFUSED');
       const withdrawal = handle.executeUpdate(withdrawConsentUpdate, { args: [{ purposes: ['marketing'], source: 'customer' }] });
-      const patience = Date.now() + 30_000;
-      while (!fakes.named('recordConsentEvent').some((e) => e.action === 'withdraw')) {
-        if (Date.now() > patience) throw new Error('the withdrawal never reached its write');
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      await realTimeUntil('the withdrawal reached its write', () => fakes.named('recordConsentEvent').some((e) => e.action === 'withdraw'));
       const marketing = { ...call, purpose: 'marketing' } as const;
       expect(await refusal(handle.executeUpdate(contactAttemptUpdate, { args: [{ brokerId: 'b-1', ...marketing }] }))).toBe('marketing_consent_missing');
       expect(await refusal(handle.executeUpdate(withdrawConsentUpdate, { args: [{ purposes: ['marketing'], source: 'customer' }] }))).toBe('consent_not_granted');

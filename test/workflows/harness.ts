@@ -191,3 +191,22 @@ export async function settled(env: TestWorkflowEnvironment, handle: WorkflowHand
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/**
+ * Waits (in real time: the test server's clock stands still meanwhile) until a local write that keeps
+ * failing has used up its local retries (about 13 s) and waits on a back-off timer in the history:
+ * from then on the workflow task is closed and skipped time can fire the workflow's own timers.
+ */
+export async function untilWriteWaitsOnBackoff(handle: WorkflowHandle, patienceMs = 60_000): Promise<void> {
+  const backoffTimer = (e: temporal.api.history.v1.IHistoryEvent) => Number(e.timerStartedEventAttributes?.startToFireTimeout?.seconds ?? Infinity) < 3600;
+  await realTimeUntil('the write waits on a back-off timer', async () => ((await handle.fetchHistory()).events ?? []).some(backoffTimer), patienceMs);
+}
+
+/** Polls until `done` holds, in real time (the worker runs while the test server's clock stands still). */
+export async function realTimeUntil(what: string, done: () => boolean | Promise<boolean>, patienceMs = 60_000): Promise<void> {
+  const until = Date.now() + patienceMs;
+  while (!(await done())) {
+    if (Date.now() > until) throw new Error(`never happened: ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -17,7 +17,7 @@ import { closeComplaintUpdate, complaintLegalHoldUpdate, complaintOpenedUpdate, 
 import { consentDeadlineFrom, contactAttemptUpdate, grantConsentUpdate, humanReviewUpdate, legalHoldUpdate, outcomeUpdate, reviewUpdate, selectionUpdate, stateQuery, withdrawConsentUpdate } from '../../src/workflows/messages';
 import { ensureWorkflowBundle } from '../support/workflow-bundle';
 import { ComplaintFakes, complaintInput, startComplaint, untilInFollowUp } from './complaint-fakes';
-import { caseInput, DAY, HOUR, MINUTE, startCase, timeSkippingEnv, untilShanghaiMorning, withConsent, withWorker, type FakeActivities } from './harness';
+import { caseInput, DAY, HOUR, MINUTE, startCase, timeSkippingEnv, untilShanghaiMorning, untilWriteWaitsOnBackoff, withConsent, withWorker, type FakeActivities } from './harness';
 
 type Handle = WorkflowHandleWithFirstExecutionRunId;
 /** A scenario returns its workflow, or several by the name of their fixtures. */
@@ -62,9 +62,7 @@ const scenarios: Record<string, { setup?: (f: FakeActivities) => void; run: Scen
       f.recordConsentEventFails = new Error('connect ECONNREFUSED');
       const grant = h.executeUpdate(grantConsentUpdate, { args: [{ ...withConsent(), source: 'channel:test' }] });
       // Once the write's retries wait on a timer (past the local retries), let the deadline pass.
-      while (!(await h.fetchHistory()).events?.some((e) => e.timerStartedEventAttributes && Number(e.timerStartedEventAttributes.startToFireTimeout?.seconds) < 3600)) {
-        await new Promise((r) => setTimeout(r, 250));
-      }
+      await untilWriteWaitsOnBackoff(h);
       await env.sleep(4 * MINUTE);
       f.recordConsentEventFails = null;
       await env.sleep(60_000);
@@ -88,9 +86,7 @@ const scenarios: Record<string, { setup?: (f: FakeActivities) => void; run: Scen
       f.recordDecisionFails = new Error('connect ECONNREFUSED');
       // Before the patch this Update never completes: the case is erased under it.
       const asked = h.executeUpdate(humanReviewUpdate, { args: [{ requestedBy: 'channel:test' }] }).catch(() => undefined);
-      while (!(await h.fetchHistory()).events?.some((e) => e.timerStartedEventAttributes && Number(e.timerStartedEventAttributes.startToFireTimeout?.seconds) < 3600)) {
-        await new Promise((r) => setTimeout(r, 250));
-      }
+      await untilWriteWaitsOnBackoff(h);
       await env.sleep(4 * MINUTE);
       f.recordDecisionFails = null;
       await env.sleep(60_000);

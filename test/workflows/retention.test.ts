@@ -2,7 +2,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { humanReviewUpdate, legalHoldUpdate, outcomeUpdate, stateQuery } from '../../src/workflows/messages';
 import { LeadStageKey } from '../../src/temporal/search-attributes';
-import { caseInput, DAY, FakeActivities, HOUR, MINUTE, refusal, settled, startCase, timeSkippingEnv, untilShanghaiMorning, withConsent, withWorker } from './harness';
+import { caseInput, DAY, FakeActivities, HOUR, MINUTE, realTimeUntil, refusal, settled, startCase, timeSkippingEnv, untilShanghaiMorning, untilWriteWaitsOnBackoff, withConsent, withWorker } from './harness';
 
 let env: TestWorkflowEnvironment;
 beforeEach(async () => {
@@ -83,22 +83,13 @@ describe('retention and erasure', () => {
     });
   });
 
-  /** Polls until `done` holds, in real time (the worker runs while the test server's clock stands still). */
-  async function until(what: string, done: () => boolean | Promise<boolean>): Promise<void> {
-    const patience = Date.now() + 60_000;
-    while (!(await done())) {
-      if (Date.now() > patience) throw new Error(`never happened: ${what}`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
-
   test('a legal hold asked for once the erasure has begun is refused, not acknowledged and then ignored', async () => {
     const fakes = new FakeActivities();
     await withWorker(env, fakes, async (tq) => {
       const handle = await startCase(env, tq, caseInput());
       fakes.eraseFails = new Error('connect ECONNREFUSED'); // the database is down when the consent deadline comes
       await env.sleep(72 * HOUR + MINUTE);
-      await until('the erasure started', () => fakes.named('eraseLeadData').length > 0);
+      await realTimeUntil('the erasure started', () => fakes.named('eraseLeadData').length > 0);
 
       expect(await refusal(handle.executeUpdate(legalHoldUpdate, { args: [{ hold: true, by: 'compliance:c1' }] }))).toBe('case_closed');
 
@@ -123,8 +114,7 @@ describe('retention and erasure', () => {
       // The customer asks two minutes before the end, while the database is down.
       fakes.recordDecisionFails = new Error('connect ECONNREFUSED');
       const asked = handle.executeUpdate(humanReviewUpdate, { args: [{ requestedBy: 'channel:x' }] });
-      await until('the write waits on a back-off timer', async () =>
-        ((await handle.fetchHistory()).events ?? []).some((e) => e.timerStartedEventAttributes && Number(e.timerStartedEventAttributes.startToFireTimeout?.seconds) < 3600));
+      await untilWriteWaitsOnBackoff(handle);
       await env.sleep(4 * MINUTE);
       expect(fakes.named('eraseLeadData')).toHaveLength(0);
 
