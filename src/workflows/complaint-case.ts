@@ -4,6 +4,7 @@ import {
   condition,
   getExternalWorkflowHandle,
   log,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -40,6 +41,14 @@ const activities = proxyActivities<ComplaintActivities>({
 
 const DAY = 86_400_000;
 
+/**
+ * A deadline mark that fires while an action begun before it is still being written (its event
+ * retried while the database is down) waits for that action, then plans again: an on-time first
+ * response or close is not flagged late, and compliance is not told of a lateness that never was.
+ * Before it, the mark acted on the state as it stood before the action.
+ */
+export const MARKS_WAIT_FOR_ACTIONS_PATCH = 'complaint-marks-wait-for-actions-in-flight';
+
 /** Refusals reach the API as update failures with a stable type, which becomes the problem `code`. */
 const refuse = (code: string, message: string): never => {
   throw ApplicationFailure.create({ type: code, message, nonRetryable: true });
@@ -73,8 +82,11 @@ export async function complaintCase(input: ComplaintCaseInput): Promise<Complain
    * (a close and an escalation, or two closes) and leave the complaint half one, half the other.
    */
   let acting = false;
+  /** When the action being recorded began (workflow time): it decides whether a mark firing meanwhile was met. */
+  let actingSince = 0;
   const oneAtATime = async <T>(act: () => Promise<T>): Promise<T> => {
     acting = true;
+    actingSince = Date.now();
     try {
       return await act();
     } finally {
@@ -357,7 +369,13 @@ export async function complaintCase(input: ComplaintCaseInput): Promise<Complain
       continue;
     }
     const acted = await condition(() => version !== seen, Math.max(1, mark.at - Date.now()));
-    if (!acted) await onMark(mark.kind);
+    if (acted) continue;
+    if (acting && actingSince <= mark.at && patched(MARKS_WAIT_FOR_ACTIONS_PATCH)) {
+      // Begun in time: once it is written, the clocks it stopped or restarted decide what is still due.
+      await condition(() => !acting);
+      continue;
+    }
+    await onMark(mark.kind);
   }
 
   if (state.retentionDueAt) {

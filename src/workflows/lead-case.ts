@@ -96,6 +96,12 @@ export const GRANT_IN_FLIGHT_PATCH = 'consent-grant-in-flight-outlasts-deadline'
  */
 export const HUMAN_REVIEW_IN_FLIGHT_PATCH = 'human-review-in-flight-outlasts-retention';
 
+/**
+ * A risk officer's decision accepted before the review deadline, still being written when it fires,
+ * is waited for: the review was on time, and the managers get no `review_overdue` notice for it.
+ */
+export const REVIEW_IN_FLIGHT_PATCH = 'review-in-flight-outlasts-its-deadline';
+
 const HOUR = 3_600_000;
 const MINUTE = 60_000;
 
@@ -130,6 +136,7 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
   /** Human-review requests and manual reviews accepted and still being written. */
   let humanReviewsInFlight = 0;
   let reviewInFlight = false;
+  let reviewAcceptedAt = 0;
   /** Set once an erasure has begun: from then on nothing that would need the data is accepted. */
   let erasing = false;
   /** Set while a deadline's automatic reassignment picks the next broker: the case is nobody's to act on. */
@@ -384,6 +391,7 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
     async ({ decision, reviewerId }): Promise<UpdateResult> => {
       const eventId = nextEventId('review');
       reviewInFlight = true;
+      reviewAcceptedAt = Date.now();
       try {
         await writes().recordDecision({
           caseId: state.caseId, eventId, kind: 'manual_review', tier: state.tier, outcome: decision, decidedBy: reviewerId, at: now().toISOString(),
@@ -703,6 +711,11 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
     while (reviewDecision === null) {
       const due = state.deadline && !state.deadline.escalated ? Date.parse(state.deadline.dueAt) : undefined;
       const decided = await waitFor(() => reviewDecision !== null, due);
+      if (!decided && reviewInFlight && due !== undefined && reviewAcceptedAt <= due && patched(REVIEW_IN_FLIGHT_PATCH)) {
+        // Decided in time and still being written: that decision moves the case on.
+        await waitFor(() => !reviewInFlight);
+        continue;
+      }
       if (!decided && state.deadline) {
         // Past the review deadline: tell the managers, and keep waiting for the decision.
         state.deadline.escalated = true;

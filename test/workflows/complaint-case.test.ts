@@ -94,6 +94,29 @@ describe('first-response deadline', () => {
     });
   });
 
+  test('a first response given in time whose write is retried past the due time is on time: no late flag, compliance not told', async () => {
+    const fakes = new ComplaintFakes();
+    await withWorker(env, fakes, async (tq) => {
+      const handle = await startComplaint(env, tq, await complaintInput(env, { priority: 'high' }));
+      await handle.executeUpdate(complaintOpenedUpdate);
+      await env.sleep(2 * HOUR - 2 * MINUTE);
+      fakes.recordComplaintEventFails = new Error('connect ECONNREFUSED');
+      const responding = handle.executeUpdate(firstResponseUpdate, { args: [respond] });
+      await realTimeUntil('the first response reached its write', () => fakes.events('first_response').length > 0);
+      await env.sleep(4 * MINUTE); // the 2 h mark fires while the response is still being written
+
+      fakes.recordComplaintEventFails = null;
+      await env.sleep(MINUTE);
+      const { state } = await responding;
+      expect(state).toMatchObject({ state: 'in_progress', lateFirstResponse: false });
+      await env.sleep(HOUR);
+      expect(fakes.events('first_response_late')).toHaveLength(0);
+      expect(fakes.complaintNotifications('complaint_first_response_late')).toHaveLength(0);
+      expect(await handle.query(complaintStateQuery)).toMatchObject({ state: 'in_progress', lateFirstResponse: false });
+      expect((await handle.describe()).typedSearchAttributes.get(SlaDueAtKey)?.toISOString()).toBe(state.resolutionDueAt);
+    });
+  });
+
   test('a first response after the due time counts as late', async () => {
     const fakes = new ComplaintFakes();
     await withWorker(env, fakes, async (tq) => {
@@ -123,6 +146,44 @@ describe('resolution deadline', () => {
 
       const { state } = await handle.executeUpdate(closeComplaintUpdate, { args: [{ by: 'compliance:c1', resolution: 'upheld', satisfaction: 'neutral' }] });
       expect(state).toMatchObject({ state: 'closed', lateResolution: true });
+    });
+  });
+
+  test('a close given in time whose write is retried past the resolution due time is on time: no late flag, compliance not told', async () => {
+    const fakes = new ComplaintFakes();
+    await withWorker(env, fakes, async (tq) => {
+      const onTime = await startComplaint(env, tq, await complaintInput(env, { priority: 'low', keyScope: 'complaint', caseId: null }));
+      await onTime.executeUpdate(firstResponseUpdate, { args: [respond] });
+      await env.sleep(15 * DAY - 2 * MINUTE);
+      fakes.recordComplaintEventFails = new Error('connect ECONNREFUSED');
+      const closing = onTime.executeUpdate(closeComplaintUpdate, { args: [{ by: 'compliance:c1', resolution: 'upheld', satisfaction: 'satisfied' }] });
+      await realTimeUntil('the close reached its write', () => fakes.events('closed').length > 0);
+      await env.sleep(4 * MINUTE); // the 15-day mark fires while the close is still being written
+      fakes.recordComplaintEventFails = null;
+      await env.sleep(MINUTE);
+      expect((await closing).state).toMatchObject({ state: 'closed', lateResolution: false });
+      expect(fakes.events('resolution_late')).toHaveLength(0);
+      expect(fakes.complaintNotifications('complaint_resolution_late')).toHaveLength(0);
+    });
+  });
+
+  test('an escalation written across the resolution due time does not stop the clock: once it is written, the late notice follows', async () => {
+    const fakes = new ComplaintFakes();
+    await withWorker(env, fakes, async (tq) => {
+      const handle = await startComplaint(env, tq, await complaintInput(env, { priority: 'low', category: 'rate_dispute' }));
+      await handle.executeUpdate(firstResponseUpdate, { args: [respond] });
+      await env.sleep(15 * DAY - 2 * MINUTE);
+      fakes.recordComplaintEventFails = new Error('connect ECONNREFUSED');
+      const escalating = handle.executeUpdate(escalateToGroupUpdate, { args: [{ by: 'compliance:c1', teams: ['risk', 'legal'] }] });
+      await realTimeUntil('the escalation reached its write', () => fakes.events('escalated_to_group').length > 0);
+      await env.sleep(4 * MINUTE);
+      fakes.recordComplaintEventFails = null;
+      await env.sleep(MINUTE);
+      expect((await escalating).state.state).toBe('escalated');
+      await env.sleep(MINUTE);
+      expect(fakes.events('resolution_late')).toHaveLength(1);
+      expect(fakes.complaintNotifications('complaint_resolution_late')).toEqual([expect.objectContaining({ recipientRole: 'compliance' })]);
+      expect(await handle.query(complaintStateQuery)).toMatchObject({ state: 'escalated', lateResolution: true });
     });
   });
 });

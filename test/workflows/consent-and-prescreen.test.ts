@@ -247,6 +247,25 @@ describe('pre-screen', () => {
     });
   });
 
+  test('a review given before the 24 h deadline whose write is retried past it decides, and the managers get no overdue notice', async () => {
+    const fakes = new FakeActivities();
+    fakes.prescreen = { tier: 'B', rulesFired: [{ code: 'region_mismatch', effect: 'review', detail: 'ip' }], requiredDocuments: [] };
+    await withWorker(env, fakes, async (tq) => {
+      const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
+      await settled(env, handle);
+      await env.sleep(24 * HOUR - 2 * MINUTE);
+      fakes.recordDecisionFails = new Error('connect ECONNREFUSED');
+      const reviewing = handle.executeUpdate(reviewUpdate, { args: [{ decision: 'decline', reviewerId: 'r1' }] });
+      await untilWriteWaitsOnBackoff(handle);
+      await env.sleep(4 * MINUTE); // the review deadline fires while the decision is still being written
+      fakes.recordDecisionFails = null;
+      await env.sleep(MINUTE);
+      const { state } = await reviewing;
+      expect(state).toMatchObject({ stage: 'declined', closeReason: 'review_declined', reviewEscalated: false });
+      expect(fakes.notifications('review_overdue')).toHaveLength(0);
+    });
+  });
+
   test('a review of a tier-A case, or a second review, is refused by the validator', async () => {
     const fakes = new FakeActivities();
     await withWorker(env, fakes, async (tq) => {

@@ -17,7 +17,7 @@ import { closeComplaintUpdate, complaintLegalHoldUpdate, complaintOpenedUpdate, 
 import { consentDeadlineFrom, contactAttemptUpdate, grantConsentUpdate, humanReviewUpdate, legalHoldUpdate, outcomeUpdate, reviewUpdate, selectionUpdate, stateQuery, withdrawConsentUpdate } from '../../src/workflows/messages';
 import { ensureWorkflowBundle } from '../support/workflow-bundle';
 import { ComplaintFakes, complaintInput, startComplaint, untilInFollowUp } from './complaint-fakes';
-import { caseInput, DAY, HOUR, MINUTE, startCase, timeSkippingEnv, untilShanghaiMorning, untilWriteWaitsOnBackoff, withConsent, withWorker, type FakeActivities } from './harness';
+import { caseInput, DAY, HOUR, MINUTE, realTimeUntil, startCase, timeSkippingEnv, untilShanghaiMorning, untilWriteWaitsOnBackoff, withConsent, withWorker, type FakeActivities } from './harness';
 
 type Handle = WorkflowHandleWithFirstExecutionRunId;
 /** A scenario returns its workflow, or several by the name of their fixtures. */
@@ -93,6 +93,24 @@ const scenarios: Record<string, { setup?: (f: FakeActivities) => void; run: Scen
       await Promise.race([asked, new Promise((r) => setTimeout(r, 5_000))]);
       await env.sleep(1_000);
       return first;
+    },
+  },
+  // A risk officer's decision given before the review deadline, its write retried across it.
+  'review-written-across-its-deadline': {
+    setup: (f) => (f.prescreen = { tier: 'B', rulesFired: [{ code: 'region_mismatch', effect: 'review', detail: 'ip' }], requiredDocuments: [] }),
+    run: async (env, f, tq) => {
+      const h = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
+      await env.sleep(1_000);
+      await env.sleep(24 * HOUR - 2 * MINUTE);
+      f.recordDecisionFails = new Error('connect ECONNREFUSED');
+      const review = h.executeUpdate(reviewUpdate, { args: [{ decision: 'decline', reviewerId: 'r1' }] });
+      await untilWriteWaitsOnBackoff(h);
+      await env.sleep(4 * MINUTE);
+      f.recordDecisionFails = null;
+      await env.sleep(60_000);
+      await review;
+      await env.sleep(1_000);
+      return h;
     },
   },
   'tier-a-converted-then-retention': {
@@ -174,6 +192,25 @@ const scenarios: Record<string, { setup?: (f: FakeActivities) => void; run: Scen
       await complaint.executeUpdate(closeComplaintUpdate, { args: [{ by: 'compliance:c1', resolution: 'upheld', satisfaction: 'satisfied' }] });
       await complaint.result();
       return { 'complaint-harassment-late-escalated-reopened-closed': complaint, 'lead-do-not-contact-from-complaint': lead };
+    },
+  },
+  // A first response given before its due time, its write retried across it; then the close.
+  'complaint-first-response-written-across-its-deadline': {
+    run: async (env, f, tq) => {
+      const complaint = await startComplaint(env, tq, await complaintInput(env, { priority: 'high' }));
+      await complaint.executeUpdate(complaintOpenedUpdate);
+      await env.sleep(2 * HOUR - 2 * MINUTE);
+      const cf = f as ComplaintFakes;
+      cf.recordComplaintEventFails = new Error('connect ECONNREFUSED');
+      const response = complaint.executeUpdate(firstResponseUpdate, { args: [{ by: 'broker:b-1', via: 'phone' }] });
+      await realTimeUntil('the first response reached its write', () => cf.events('first_response').length > 0);
+      await env.sleep(4 * MINUTE);
+      cf.recordComplaintEventFails = null;
+      await env.sleep(60_000);
+      await response;
+      await complaint.executeUpdate(closeComplaintUpdate, { args: [{ by: 'compliance:c1', resolution: 'upheld', satisfaction: 'satisfied' }] });
+      await complaint.result();
+      return complaint;
     },
   },
   'complaint-no-case-retention-erased': {

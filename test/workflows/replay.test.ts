@@ -2,6 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from '@temporalio/worker';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { MARKS_WAIT_FOR_ACTIONS_PATCH } from '../../src/workflows/complaint-case';
+import { GRANT_IN_FLIGHT_PATCH, HUMAN_REVIEW_IN_FLIGHT_PATCH, REVIEW_IN_FLIGHT_PATCH } from '../../src/workflows/lead-case';
 
 /**
  * Replays the committed histories of representative cases (test/workflows/histories, recorded by
@@ -28,7 +30,8 @@ test('there are saved histories for every representative path', () => {
     [
       'channel-review-ten-channels-two-batches', 'complaint-harassment-late-escalated-reopened-closed', 'complaint-no-case-retention-erased',
       'complaint-legal-hold-during-retention-erased', 'projected-at-intake-consent-granted-then-withdrawn',
-      'consent-grant-retried-across-the-deadline', 'human-review-retried-across-retention-end', ...leadPaths,
+      'consent-grant-retried-across-the-deadline', 'human-review-retried-across-retention-end', 'review-written-across-its-deadline',
+      'complaint-first-response-written-across-its-deadline', ...leadPaths,
     ].sort(),
   );
 });
@@ -45,4 +48,27 @@ test.each(leadPaths)('%s is recorded both before and after the local-writes patc
   const hasPatchMarker = (name: string) => firstRun(name).events.some((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch');
   expect(hasPatchMarker(path)).toBe(false);
   expect(hasPatchMarker(`${path}@local-writes`)).toBe(true);
+});
+
+/** The races fixed with `patched()`: each path is recorded before its patch (tagged) and with it. */
+const patchedPaths: [path: string, before: string, patchId: string][] = [
+  ['consent-grant-retried-across-the-deadline', 'before-grant-in-flight-patch', GRANT_IN_FLIGHT_PATCH],
+  ['human-review-retried-across-retention-end', 'before-human-review-patch', HUMAN_REVIEW_IN_FLIGHT_PATCH],
+  ['review-written-across-its-deadline', 'before-in-flight-marks', REVIEW_IN_FLIGHT_PATCH],
+  ['complaint-first-response-written-across-its-deadline', 'before-in-flight-marks', MARKS_WAIT_FOR_ACTIONS_PATCH],
+];
+
+test.each(patchedPaths)('%s is recorded both before its patch (@%s) and with it', (path, before, patchId) => {
+  type Marker = { markerName?: string; details?: Record<string, { payloads?: { data?: string }[] }> };
+  // Every run of the fixture: the patched wait may come after a continue-as-new.
+  const patchesIn = (name: string): string[] => {
+    const runs = fixtures.filter((f) => f.startsWith(`${name}.run`));
+    const events = runs.flatMap((f) => (JSON.parse(readFileSync(join(dir, f), 'utf8')) as { events: { markerRecordedEventAttributes?: Marker }[] }).events);
+    return events
+      .filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')
+      .flatMap((e) => Object.values(e.markerRecordedEventAttributes?.details ?? {}).flatMap((d) => d.payloads ?? []))
+      .map((p) => (JSON.parse(Buffer.from(p.data ?? '', 'base64').toString('utf8')) as { id: string }).id);
+  };
+  expect(patchesIn(`${path}@${before}`)).not.toContain(patchId);
+  expect(patchesIn(path)).toContain(patchId);
 });
