@@ -1,4 +1,4 @@
-import { getExternalWorkflowHandle, proxyActivities } from '@temporalio/workflow';
+import { ApplicationFailure, getExternalWorkflowHandle, log, proxyActivities } from '@temporalio/workflow';
 import type { MaintenanceActivities } from '../activities/contract';
 import { leadWorkflowId } from '../temporal/names';
 import { brokerLeavingSignal } from './messages';
@@ -8,23 +8,36 @@ const { listOpenCasesOfBroker, setBrokerActive } = proxyActivities<MaintenanceAc
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
 });
 
+/** The failure a signal gets when the workflow it names has ended (or never ran). */
+const endedWorkflow = (err: unknown) => err instanceof ApplicationFailure && err.type === 'ExternalWorkflowExecutionNotFound';
+
 /**
  * A broker leaves: no customer leaves with them (防飞单). The broker is made inactive first so no
  * new case reaches them, then every open case of theirs is told to move. Each case ignores the
  * signal once it is no longer theirs, so a restart part-way through neither loses nor doubles a
  * hand-over; the loop repeats until the projection shows none left.
+ *
+ * A listed case whose workflow has ended (erased between the listing and the signal, or terminated
+ * by an operator) has nobody to hand over: it is counted and logged, and the others still move.
  */
-export async function brokerOffboarding(input: { brokerId: string }): Promise<{ handedOver: number }> {
+export async function brokerOffboarding(input: { brokerId: string }): Promise<{ handedOver: number; ended: number }> {
   await setBrokerActive({ brokerId: input.brokerId, active: false });
   const signalled = new Set<string>();
+  const ended = new Set<string>();
   for (let round = 0; round < 5; round++) {
     const open = await listOpenCasesOfBroker({ brokerId: input.brokerId });
-    const pending = open.filter((id) => !signalled.has(id));
-    if (open.length === 0 || pending.length === 0) break;
+    const pending = open.filter((id) => !signalled.has(id) && !ended.has(id));
+    if (pending.length === 0) break;
     for (const caseId of pending) {
-      await getExternalWorkflowHandle(leadWorkflowId(caseId)).signal(brokerLeavingSignal, { brokerId: input.brokerId });
-      signalled.add(caseId);
+      try {
+        await getExternalWorkflowHandle(leadWorkflowId(caseId)).signal(brokerLeavingSignal, { brokerId: input.brokerId });
+        signalled.add(caseId);
+      } catch (err) {
+        if (!endedWorkflow(err)) throw err;
+        log.warn('an open case of the leaving broker has no running workflow', { caseId, brokerId: input.brokerId });
+        ended.add(caseId);
+      }
     }
   }
-  return { handedOver: signalled.size };
+  return { handedOver: signalled.size, ended: ended.size };
 }

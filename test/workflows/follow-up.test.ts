@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { brokerOffboarding } from '../../src/workflows/broker-offboarding';
 import {
   assignmentUpdate,
   brokerLeavingSignal,
@@ -272,6 +274,26 @@ describe('selection, outcome and reassignment', () => {
       const state = await handle.query(stateQuery);
       expect(state.brokerId).toBe('b-2');
       expect(fakes.named('assignBroker')).toHaveLength(2); // the first assignment, and one hand-over
+    });
+  });
+});
+
+describe('broker offboarding', () => {
+  test("every open case of a leaving broker is handed over, even when one of them has ended since it was listed", async () => {
+    const fakes = new FakeActivities();
+    await withWorker(env, fakes, async (tq) => {
+      const live = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
+      await settled(env, live);
+      const ended = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
+      await settled(env, ended);
+      await ended.terminate('ended by an operator');
+      // The projection still lists the ended one, first; a case that never had a workflow too.
+      fakes.openCasesOfBroker = [ended.workflowId.replace(/^lead-/, ''), randomUUID(), live.workflowId.replace(/^lead-/, '')];
+      const offboarding = await env.client.workflow.start(brokerOffboarding, { workflowId: `offboarding-${randomUUID()}`, taskQueue: tq, args: [{ brokerId: 'b-1' }] });
+      expect(await offboarding.result()).toEqual({ handedOver: 1, ended: 2 });
+      expect(fakes.named('setBrokerActive')).toEqual([{ brokerId: 'b-1', active: false }]);
+      await settled(env, live, (s) => s.brokerId === 'b-2');
+      expect((await live.query(stateQuery)).brokerId).toBe('b-2');
     });
   });
 });

@@ -52,6 +52,8 @@ export class FakeActivities {
   recordDecisionFails: Error | null = null;
   eraseFails: Error | null = null;
   assignBrokerFails: Error | null = null;
+  /** What listOpenCasesOfBroker finds (the projection's open cases of the leaving broker). */
+  openCasesOfBroker: string[] = [];
 
   named(name: string) {
     return this.calls.filter((c) => c.name === name).map((c) => c.input);
@@ -91,7 +93,7 @@ export class FakeActivities {
         if (this.eraseFails) throw this.eraseFails;
         return { erased: true };
       }),
-      listOpenCasesOfBroker: rec('listOpenCasesOfBroker', () => []),
+      listOpenCasesOfBroker: rec('listOpenCasesOfBroker', () => this.openCasesOfBroker),
       setBrokerActive: rec('setBrokerActive', () => undefined),
       followUpDigest: rec('followUpDigest', () => ({ breached: 0 })),
       retentionSweep: rec('retentionSweep', () => ({ erased: 0, caseIds: [] })),
