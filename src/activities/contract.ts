@@ -139,4 +139,10 @@ export interface MaintenanceActivities {
   retentionSweep(input: { at: string }): Promise<{ erased: number; caseIds: string[]; idempotencyKeysPurged?: number; lenderApplicationsPurged?: number }>;
   casesWithoutDeadline(input: { at: string; eventId: string }): Promise<{ count: number }>;
   planPostLoanCheckIns(input: { at: string; eventId: string }): Promise<{ planned: number; pooled: number; cancelled: number }>;
+  /**
+   * Lead workflows on this worker's task queue, started between `windowHours` and `minAgeMinutes`
+   * before `at` and still awaiting consent, whose case row does not exist: each is signalled
+   * `intakeUnconfirmed`, so it looks for its row and ends.
+   */
+  signalOrphanedIntakes(input: { at: string; minAgeMinutes: number; windowHours: number }): Promise<{ checked: number; caseIds: string[] }>;
 }

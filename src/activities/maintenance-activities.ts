@@ -1,4 +1,7 @@
+import { Context } from '@temporalio/activity';
+import { WorkflowNotFoundError } from '@temporalio/common';
 import type { DataSource } from 'typeorm';
+import { intakeUnconfirmedSignal } from '../workflows/messages';
 import type { Policy } from '../config/policy';
 import type { MaintenanceActivities } from './contract';
 import { planCheckIns } from '../services/post-loan';
@@ -13,6 +16,9 @@ const SWEEP_CHUNK = 100;
 export const LENDER_APPLICATION_GRACE_DAYS = 7;
 /** How long an Idempotency-Key's stored answer is kept (README, Idempotency-Key). */
 export const IDEMPOTENCY_KEY_DAYS = 7;
+
+/** Workflow IDs looked up in Postgres at once by the orphan sweep. */
+const ORPHAN_BATCH = 500;
 
 /** Activities of the scheduled and helper workflows: offboarding, digests, sweeps. */
 export function createMaintenanceActivities({ db, policy }: { db: DataSource; policy: Policy }): MaintenanceActivities {
@@ -92,6 +98,42 @@ export function createMaintenanceActivities({ db, policy }: { db: DataSource; po
         );
       }
       return { count: rows.length };
+    },
+
+    async signalOrphanedIntakes({ at, minAgeMinutes, windowHours }) {
+      const ctx = Context.current();
+      const taskQueue = ctx.info.taskQueue;
+      if (!/^[\w.:/-]+$/.test(taskQueue)) throw new Error('the task queue name cannot be put in a visibility query');
+      const atMs = Date.parse(at);
+      const since = new Date(atMs - windowHours * 3_600_000).toISOString();
+      const until = new Date(atMs - minAgeMinutes * 60_000).toISOString();
+      const query = `WorkflowType = 'leadCase' AND ExecutionStatus = 'Running' AND TaskQueue = '${taskQueue}' AND LeadStage = 'awaiting_consent' AND StartTime >= '${since}' AND StartTime <= '${until}'`;
+      const orphans: string[] = [];
+      let checked = 0;
+      const settle = async (workflowIds: string[]) => {
+        const rows: { workflow_id: string }[] = await db.query('SELECT workflow_id FROM lead_cases WHERE workflow_id = ANY($1::text[])', [workflowIds]);
+        const known = new Set(rows.map((r) => r.workflow_id));
+        for (const workflowId of workflowIds.filter((id) => !known.has(id))) {
+          try {
+            await ctx.client.workflow.getHandle(workflowId).signal(intakeUnconfirmedSignal);
+            orphans.push(workflowId.replace(/^lead-/, ''));
+          } catch (err) {
+            if (!(err instanceof WorkflowNotFoundError)) throw err; // ended since it was listed
+          }
+        }
+        checked += workflowIds.length;
+        ctx.heartbeat(checked);
+      };
+      let batch: string[] = [];
+      for await (const wf of ctx.client.workflow.list({ query })) {
+        batch.push(wf.workflowId);
+        if (batch.length === ORPHAN_BATCH) {
+          await settle(batch);
+          batch = [];
+        }
+      }
+      if (batch.length > 0) await settle(batch);
+      return { checked, caseIds: orphans };
     },
   };
 }

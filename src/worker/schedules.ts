@@ -3,7 +3,7 @@ import type { Duration } from '@temporalio/common';
 
 export interface ScheduleDefinition {
   scheduleId: string;
-  workflowType: 'followUpDigest' | 'retentionSweep' | 'deadlineAudit' | 'channelReview' | 'postLoanCheckIns';
+  workflowType: 'followUpDigest' | 'retentionSweep' | 'deadlineAudit' | 'channelReview' | 'postLoanCheckIns' | 'orphanedIntakeSweep';
   every: Duration;
   note: string;
 }
@@ -14,6 +14,7 @@ export const SCHEDULES: ScheduleDefinition[] = [
   { scheduleId: 'retention-sweep', workflowType: 'retentionSweep', every: '1 day', note: 'Daily erasure of anything past retention that still holds personal data' },
   { scheduleId: 'channel-review', workflowType: 'channelReview', every: '1 day', note: 'Daily channel review: grade each channel on its figures, suspend past the line' },
   { scheduleId: 'deadline-audit', workflowType: 'deadlineAudit', every: '1 day', note: 'Daily report of open cases without a pending deadline' },
+  { scheduleId: 'orphaned-intake-sweep', workflowType: 'orphanedIntakeSweep', every: '1 hour', note: 'Hourly: ends lead workflows whose intake rolled back and left no case' },
   { scheduleId: 'post-loan-check-ins', workflowType: 'postLoanCheckIns', every: '1 day', note: 'Daily planning of post-loan check-in calls that have fallen due, for their brokers' },
 ];
 

@@ -2,5 +2,5 @@
 export { leadCase } from './lead-case';
 export { brokerOffboarding } from './broker-offboarding';
 export { complaintCase } from './complaint-case';
-export { followUpDigest, retentionSweep, deadlineAudit, postLoanCheckIns } from './maintenance';
+export { followUpDigest, retentionSweep, deadlineAudit, postLoanCheckIns, orphanedIntakeSweep } from './maintenance';
 export { channelReview } from './channel-review';

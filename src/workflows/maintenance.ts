@@ -30,3 +30,14 @@ export async function postLoanCheckIns(): Promise<{ planned: number; pooled: num
 export async function deadlineAudit(): Promise<{ count: number }> {
   return acts.casesWithoutDeadline({ at: nowIso(), eventId: `deadline-audit:${uuid4()}` });
 }
+
+/**
+ * Hourly: a lead workflow whose intake rolled back, when the intake could not terminate it either
+ * (Temporal was unreachable at that moment), has no case. Awaiting consent it writes nothing of its
+ * own, so it would wait out its 72 h consent deadline. The sweep finds such workflows among those
+ * started in the last `windowHours` (but at least `minAgeMinutes` ago, past any intake still
+ * running) and signals each; it looks for its case row, finds none, and ends `case_never_committed`.
+ */
+export async function orphanedIntakeSweep(input: { minAgeMinutes?: number; windowHours?: number } = {}): Promise<{ checked: number; caseIds: string[] }> {
+  return acts.signalOrphanedIntakes({ at: nowIso(), minAgeMinutes: input.minAgeMinutes ?? 10, windowHours: input.windowHours ?? 6 });
+}

@@ -6,6 +6,9 @@ import { createMaintenanceActivities, LENDER_APPLICATION_GRACE_DAYS } from '../.
 import { startNotificationRelay } from '../../src/activities/notification-relay';
 import { createLogger } from '../../src/infra/logger';
 import { leadWorkflowId } from '../../src/temporal/names';
+import { LeadStageKey } from '../../src/temporal/search-attributes';
+import { consentDeadlineFrom, intakeUnconfirmedSignal } from '../../src/workflows/messages';
+import { caseInput } from '../workflows/harness';
 import { ensureSchedules, SCHEDULES } from '../../src/worker/schedules';
 import { casesWithPersonalData } from '../support/erasable-cases';
 import { aBroker, aChannel, aLead, actors } from '../support/factories';
@@ -176,6 +179,45 @@ describe('broker offboarding', () => {
   test('only a manager may offboard a broker', async () => {
     const res = await stack.api(actors.broker(), 'POST', '/v1/brokers/b-east-1/offboarding', {});
     expect(res.status).toBe(403);
+  });
+});
+
+describe('orphaned intake sweep', () => {
+  test('a lead workflow whose case row never came is signalled to look for it; a case with its row is left alone', async () => {
+    const ch = await aChannel(stack.db);
+    const real = await stack.api(actors.channel(ch.id), 'POST', '/v1/leads', aLead({ channelId: ch.id, consent: null }));
+    expect(real.status).toBe(201);
+    // What a rolled-back intake leaves when its terminate also failed: the workflow, started as the
+    // intake starts it, and no rows.
+    const input = caseInput({ facts: { ...caseInput().facts, channelId: ch.id } });
+    const orphan = await stack.client.workflow.start('leadCase', {
+      workflowId: leadWorkflowId(input.caseId),
+      taskQueue: stack.cfg.TEMPORAL_TASK_QUEUE,
+      args: [{ ...input, projectedAtIntake: { consentDeadline: consentDeadlineFrom(Date.now(), input.policy) } }],
+      typedSearchAttributes: [{ key: LeadStageKey, value: 'awaiting_consent' }],
+    });
+    try {
+      const sweep = () =>
+        stack.client.workflow.execute('orphanedIntakeSweep', {
+          workflowId: `orphaned-intake-sweep-${randomUUID()}`, taskQueue: stack.cfg.TEMPORAL_TASK_QUEUE, args: [{ minAgeMinutes: 0, windowHours: 1 }],
+        }) as Promise<{ checked: number; caseIds: string[] }>;
+      // Visibility is eventually consistent: sweep until both workflows are listed.
+      const result = await eventually(async () => {
+        const r = await sweep();
+        return r.checked >= 2 && r.caseIds.includes(input.caseId) ? r : null;
+      }, 'the sweep to find the orphan');
+      expect(result.caseIds).not.toContain(real.body.caseId);
+
+      const signals = async (workflowId: string) =>
+        ((await stack.client.workflow.getHandle(workflowId).fetchHistory()).events ?? [])
+          .map((e) => e.workflowExecutionSignaledEventAttributes?.signalName)
+          .filter(Boolean);
+      expect(await signals(orphan.workflowId)).toContain(intakeUnconfirmedSignal.name);
+      expect(await signals(real.body.workflowId)).toEqual([]);
+      expect((await row(real.body.caseId)).stage).toBe('awaiting_consent');
+    } finally {
+      await orphan.terminate('test finished').catch(() => undefined);
+    }
   });
 });
 

@@ -99,6 +99,7 @@ export class FakeActivities {
       retentionSweep: rec('retentionSweep', () => ({ erased: 0, caseIds: [] })),
       casesWithoutDeadline: rec('casesWithoutDeadline', () => ({ count: 0 })),
       planPostLoanCheckIns: rec('planPostLoanCheckIns', () => ({ planned: 0, pooled: 0, cancelled: 0 })),
+      signalOrphanedIntakes: rec('signalOrphanedIntakes', () => ({ checked: 0, caseIds: [] })),
       listChannelsForReview: rec('listChannelsForReview', (i: { channelIds?: string[] }) => this.channels.filter((c) => !i.channelIds || i.channelIds.includes(c))),
       reviewChannel: rec('reviewChannel', (i: ReviewChannelInput) => {
         const suspended = this.suspend.includes(i.channelId);
