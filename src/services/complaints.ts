@@ -6,6 +6,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { Actor } from '../api/auth';
 import type { ComplaintFilingRequest, ComplaintListQuery } from '../api/complaint-schemas';
 import { AppError } from '../api/errors';
+import { commitOutcome } from './commit-outcome';
 import { ACTION_ANSWER_MS, TEMPORAL_CALL_MS, actionTimedOut, isUpdateTimeout, withDeadline } from './temporal-calls';
 import type { Config } from '../config';
 import { appendAudit } from '../db/audit';
@@ -120,9 +121,17 @@ export async function fileComplaint(deps: ComplaintDeps, actor: Actor, req: Comp
       });
     });
   } catch (err) {
-    // The rows rolled back: a workflow this filing started must not outlive them.
-    await withDeadline(deps.temporal, TEMPORAL_CALL_MS, () => deps.temporal.workflow.getHandle(workflowId).terminate('filing transaction rolled back')).catch(() => undefined);
-    throw err;
+    const outcome = await commitOutcome(db, 'complaints', complaintId);
+    // The connection died after COMMIT: the complaint is filed, and its workflow carries it.
+    if (outcome !== 'committed') {
+      // The rows rolled back: a workflow this filing started must not outlive them. When the
+      // database cannot say, the workflow stays: its first write waits for the row and ends it
+      // with complaint_never_committed if the row never comes.
+      if (outcome === 'rolled_back') {
+        await withDeadline(deps.temporal, TEMPORAL_CALL_MS, () => deps.temporal.workflow.getHandle(workflowId).terminate('filing transaction rolled back')).catch(() => undefined);
+      }
+      throw err;
+    }
   }
 
   try {

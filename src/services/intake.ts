@@ -14,6 +14,7 @@ import { assessSuitability } from '../domain/suitability';
 import type { ChannelGrade, LeadStage } from '../domain/types';
 import { blindIndex, keyringFrom, sealForCase } from '../infra/crypto';
 import { NoSlotError, Slots } from '../infra/slots';
+import { commitOutcome } from './commit-outcome';
 import { TEMPORAL_CALL_MS, withDeadline } from './temporal-calls';
 import { consentDeadlineFrom, duplicateIntakeSignal, intakeUnconfirmedSignal, type LeadCaseInput } from '../workflows/messages';
 import { leadWorkflowId } from '../temporal/names';
@@ -189,7 +190,7 @@ export async function submitLead(deps: IntakeDeps, actor: Actor, req: IntakeRequ
     if (err instanceof NoSlotError) {
       throw new AppError(503, 'intake_busy', 'too many intakes are waiting on the workflow engine; nothing was stored, retry later', { retryable: true });
     }
-    const outcome = await intakeOutcome(db, caseId);
+    const outcome = await commitOutcome(db, 'lead_cases', caseId);
     // A commit whose answer was lost on the way back (the connection dropped after COMMIT): the case exists.
     if (outcome === 'committed') return { status: 201, body };
     // The rows rolled back: a workflow this intake started must not outlive them. When the database
@@ -214,19 +215,6 @@ export async function submitLead(deps: IntakeDeps, actor: Actor, req: IntakeRequ
     throw err;
   }
   return { status: 201, body };
-}
-
-/** Whether an intake whose transaction threw did commit after all: asked again on a fresh connection, a few times. */
-async function intakeOutcome(db: IntakeDeps['db'], caseId: string): Promise<'committed' | 'rolled_back' | 'unknown'> {
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      const rows: unknown[] = await db.query('SELECT 1 FROM lead_cases WHERE id = $1', [caseId]);
-      return rows.length > 0 ? 'committed' : 'rolled_back';
-    } catch {
-      await new Promise((r) => setTimeout(r, 500 * (attempt + 1)));
-    }
-  }
-  return 'unknown';
 }
 
 /** Every call intake makes to Temporal has a deadline: the caller is waiting. */

@@ -1,14 +1,19 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import pino from 'pino';
-import type { Actor } from '../../src/api/auth';
+import { createApp } from '../../src/api/app';
+import { signToken, type Actor } from '../../src/api/auth';
+import { createLogger } from '../../src/infra/logger';
 import { rotateComplaintDataKeys } from '../../src/db/complaint-key-rotation';
 import { keyringFrom } from '../../src/infra/crypto';
 import { openComplaintValue, unwrapCaseDataKey, unwrapComplaintDataKey } from '../../src/infra/complaint-crypto';
 import { ComplaintPriorityKey, ComplaintStateKey, SlaDueAtKey } from '../../src/temporal/search-attributes';
 import { complaintStateQuery } from '../../src/workflows/complaint-messages';
-import { aBroker, aChannel, aLead, actors } from '../support/factories';
+import { aBroker, aChannel, aLead, actors, aPhone } from '../support/factories';
+import { losingCommitAnswers } from '../support/faulty-database';
 import { policyFile } from '../support/policy';
 import { eventually, startStack, type ApiResponse, type TestStack } from '../support/stack';
 
@@ -114,6 +119,32 @@ describe('filing', () => {
     const [row] = await stack.db.query('SELECT c.key_scope, k.wrapped_key IS NOT NULL AS has_key FROM complaints c LEFT JOIN complaint_data_keys k ON k.complaint_id = c.id WHERE c.id = $1', [res.body.complaintId]);
     expect(row).toEqual({ key_scope: 'complaint', has_key: true });
     expect((await stack.api(compliance, 'GET', `/v1/complaints/${res.body.complaintId}`)).body.customer).toEqual({ phone: '13600002222' });
+  });
+});
+
+describe('when the database loses the answer to COMMIT', () => {
+  test('a filing that did commit is answered 201, and its workflow carries on: it is not stopped as if it had rolled back', async () => {
+    const app = createApp({ cfg: stack.cfg, db: losingCommitAnswers(stack.db), temporal: stack.client, logger: createLogger('t', 'silent') });
+    const server = createServer(app);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/complaints`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${await signToken(stack.cfg, compliance)}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ category: 'service_attitude', priority: 'normal', description: '服务态度差', customer: { phone: aPhone() } }),
+      });
+      expect(res.status).toBe(201);
+      const { complaintId } = (await res.json()) as { complaintId: string };
+      expect((await stack.db.query('SELECT state FROM complaints WHERE id = $1', [complaintId]))[0]).toEqual({ state: 'awaiting_response' });
+      expect((await stack.client.workflow.getHandle(`complaint-${complaintId}`).describe()).status.name).toBe('RUNNING');
+      // And it takes actions.
+      const answered = await act(compliance, complaintId, 'first-response', { via: 'phone' });
+      expect(answered.status).toBe(200);
+      expect(answered.body.state).toBe('in_progress');
+    } finally {
+      server.close();
+      server.closeAllConnections();
+    }
   });
 });
 

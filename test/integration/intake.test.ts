@@ -11,6 +11,7 @@ import { temporal } from '@temporalio/proto';
 import { LeadStageKey, AmountCnyKey, ChannelIdKey, SlaDueAtKey, VulnerableKey } from '../../src/temporal/search-attributes';
 import { stateQuery } from '../../src/workflows/messages';
 import { aChannel, aLead, actors, anIdNumber, aPhone } from '../support/factories';
+import { losingCommits } from '../support/faulty-database';
 import { eventually, startStack, type TestStack } from '../support/stack';
 
 const { EventType } = temporal.api.enums.v1;
@@ -214,34 +215,6 @@ describe('POST /v1/leads', () => {
 });
 
 describe('when the database fails at COMMIT', () => {
-  /**
-   * The real database, except that every transaction loses its COMMIT (rolled back, and the caller
-   * told the connection dropped) and no later query gets an answer: the intake cannot tell whether
-   * its case was stored.
-   */
-  function losingCommits(db: DataSource): DataSource {
-    return new Proxy(db, {
-      get(target, prop, receiver) {
-        if (prop === 'transaction') {
-          return async (work: (m: DataSource['manager']) => Promise<unknown>) => {
-            const runner = target.createQueryRunner();
-            await runner.connect();
-            await runner.startTransaction();
-            try {
-              await work(runner.manager);
-            } finally {
-              await runner.rollbackTransaction();
-              await runner.release();
-            }
-            throw new Error('Connection terminated unexpectedly');
-          };
-        }
-        if (prop === 'query') return async () => Promise.reject(new Error('connect ECONNREFUSED'));
-        return Reflect.get(target, prop, receiver);
-      },
-    });
-  }
-
   test('an intake that cannot tell whether its case was stored answers 503 and tells the consent-less workflow to check for itself', async () => {
     const ch = await aChannel(stack.db);
     const app = createApp({ cfg: stack.cfg, db: losingCommits(stack.db), temporal: stack.client, logger: createLogger('t', 'silent') });
