@@ -2,52 +2,90 @@ import { createHmac } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
 
-const MAX_ATTEMPTS = 8;
+/** Tries before a notification is given up: with the back-off below, a receiver down for about a day. */
+export const MAX_ATTEMPTS = 40;
+/** The back-off doubles from 1 s after each failed try, up to this. */
+const MAX_BACKOFF_SECONDS = 3_600;
+/** Rows claimed at once; each is leased for LEASE while the batch is delivered (5 s per row at most). */
+const BATCH = 20;
+const LEASE = '5 minutes';
+
+interface OutboxRow {
+  id: string;
+  event_id: string;
+  kind: string;
+  case_id: string | null;
+  recipient_role: string;
+  recipient_id: string | null;
+  payload: unknown;
+}
 
 /**
  * Delivers the notifications outbox to a webhook with an HMAC-SHA256 signature over
- * `timestamp.body` (header X-Signature: sha256=<hex>, X-Timestamp). Several workers may run it:
- * rows are claimed with SKIP LOCKED. A failed delivery is retried with exponential backoff and
- * marked failed after MAX_ATTEMPTS.
+ * `timestamp.body` (header X-Signature: sha256=<hex>, X-Timestamp) and the notification's event ID
+ * as Idempotency-Key. Several workers may run it.
+ *
+ * A batch of due rows is claimed in one statement that pushes their next attempt out by a lease,
+ * so no transaction stays open across the HTTP calls, and a relay that dies mid-batch leaves its
+ * rows to be tried again once the lease ends (delivery is at least once; receivers dedupe on the
+ * Idempotency-Key). A failed try is retried after a back-off counted from that try: 1 s, 2 s, 4 s
+ * and so on up to an hour, and the row is marked `failed` after MAX_ATTEMPTS.
  */
 export function startNotificationRelay(opts: { db: DataSource; url: string; secret: string; logger: Logger; intervalMs?: number }): () => Promise<void> {
   let stopped = false;
-  let running: Promise<void> = Promise.resolve();
+
+  const claim = async (): Promise<OutboxRow[]> => {
+    // (Each UPDATE … RETURNING here is wrapped in a SELECT: TypeORM answers a bare UPDATE with [rows, count].)
+    const rows: OutboxRow[] = await opts.db.query(
+      `WITH claimed AS (
+         UPDATE notifications n SET next_attempt_at = now() + interval '${LEASE}'
+           FROM (SELECT id FROM notifications WHERE status = 'pending' AND next_attempt_at <= now()
+                 ORDER BY next_attempt_at, id LIMIT ${BATCH} FOR UPDATE SKIP LOCKED) due
+          WHERE n.id = due.id
+          RETURNING n.id, n.event_id, n.kind, n.case_id, n.recipient_role, n.recipient_id, n.payload)
+       SELECT * FROM claimed`,
+    );
+    return rows.sort((a, b) => Number(a.id) - Number(b.id));
+  };
+
+  const deliver = async (row: OutboxRow): Promise<boolean> => {
+    const body = JSON.stringify({ id: row.event_id, kind: row.kind, caseId: row.case_id, recipient: { role: row.recipient_role, id: row.recipient_id }, payload: row.payload });
+    const timestamp = Math.floor(Date.now() / 1000).toString();
+    const signature = createHmac('sha256', opts.secret).update(`${timestamp}.${body}`).digest('hex');
+    try {
+      const res = await fetch(opts.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-timestamp': timestamp, 'x-signature': `sha256=${signature}`, 'idempotency-key': row.event_id },
+        body,
+        signal: AbortSignal.timeout(5_000),
+      });
+      return res.ok;
+    } catch {
+      return false;
+    }
+  };
 
   const deliverBatch = async (): Promise<number> => {
-    return opts.db.transaction(async (m) => {
-      const rows: { id: string; kind: string; case_id: string | null; recipient_role: string; recipient_id: string | null; payload: unknown; attempts: number; event_id: string }[] =
-        await m.query(
-          `SELECT * FROM notifications WHERE status = 'pending'
-             AND created_at + (interval '1 second' * (power(2, attempts) - 1)) <= now()
-           ORDER BY id LIMIT 20 FOR UPDATE SKIP LOCKED`,
-        );
-      for (const row of rows) {
-        const body = JSON.stringify({ id: row.event_id, kind: row.kind, caseId: row.case_id, recipient: { role: row.recipient_role, id: row.recipient_id }, payload: row.payload });
-        const timestamp = Math.floor(Date.now() / 1000).toString();
-        const signature = createHmac('sha256', opts.secret).update(`${timestamp}.${body}`).digest('hex');
-        let ok: boolean;
-        try {
-          const res = await fetch(opts.url, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json', 'x-timestamp': timestamp, 'x-signature': `sha256=${signature}`, 'idempotency-key': row.event_id },
-            body,
-            signal: AbortSignal.timeout(5_000),
-          });
-          ok = res.ok;
-        } catch {
-          ok = false;
-        }
-        if (ok) {
-          await m.query(`UPDATE notifications SET status = 'sent', attempts = attempts + 1, sent_at = now() WHERE id = $1`, [row.id]);
-        } else {
-          const failed = row.attempts + 1 >= MAX_ATTEMPTS;
-          await m.query(`UPDATE notifications SET attempts = attempts + 1, status = $2 WHERE id = $1`, [row.id, failed ? 'failed' : 'pending']);
-          opts.logger.warn({ notificationId: row.id, attempts: row.attempts + 1 }, 'notification delivery failed');
-        }
+    const rows = await claim();
+    for (const row of rows) {
+      if (await deliver(row)) {
+        await opts.db.query(`UPDATE notifications SET status = 'sent', attempts = attempts + 1, sent_at = now() WHERE id = $1`, [row.id]);
+        continue;
       }
-      return rows.length;
-    });
+      const [after]: { attempts: number; status: string }[] = await opts.db.query(
+        `WITH tried AS (
+           UPDATE notifications
+              SET attempts = attempts + 1,
+                  status = CASE WHEN attempts + 1 >= $2 THEN 'failed' ELSE 'pending' END,
+                  next_attempt_at = now() + interval '1 second' * least(power(2, attempts), $3)
+            WHERE id = $1 RETURNING attempts, status)
+         SELECT * FROM tried`,
+        [row.id, MAX_ATTEMPTS, MAX_BACKOFF_SECONDS],
+      );
+      if (after?.status === 'failed') opts.logger.error({ notificationId: row.id, attempts: after.attempts }, 'notification given up after its last attempt');
+      else opts.logger.warn({ notificationId: row.id, attempts: after?.attempts }, 'notification delivery failed; will retry');
+    }
+    return rows.length;
   };
 
   const loop = async () => {
@@ -61,7 +99,7 @@ export function startNotificationRelay(opts: { db: DataSource; url: string; secr
       }
     }
   };
-  running = loop();
+  const running = loop();
   return async () => {
     stopped = true;
     await running;

@@ -29,6 +29,7 @@ import { LenderApplicationsUnique1764900000000 } from './migrations/176490000000
 import { LegalHoldEvents1765000000000 } from './migrations/1765000000000-legal-hold-events';
 import { EraseCasesFunction1765100000000 } from './migrations/1765100000000-erase-cases-function';
 import { PostLoanCheckIns1765200000000 } from './migrations/1765200000000-post-loan-check-ins';
+import { NotificationRetrySchedule1765300000000 } from './migrations/1765300000000-notification-retry-schedule';
 import { Complaints1764200000000 } from './migrations/1764200000000-complaints';
 import { Complaint, ComplaintDataKey, ComplaintEvent } from './entities/complaint';
 import { ChannelReviews1764100000000 } from './migrations/1764100000000-channel-reviews';
@@ -39,7 +40,7 @@ export const entities = [
   LenderApplication, ConsentNotice, ConsentRecord, DecisionRecord, ContactAttempt, Notification,
   AuditEvent, IdempotencyKey, LeadIntake, ErasureRecord, LegalHoldEvent, ChannelApiKey, Complaint, ComplaintDataKey, ComplaintEvent, LoanPerformance, ChannelGrading,
 ];
-export const migrations = [InitialSchema1763800000000, ChannelApiKeys1763900000000, AppendOnlyConsents1764000000000, ChannelReviews1764100000000, Complaints1764200000000, AuditAppend1764300000000, AuditAppendMany1764400000000, ApiKeyRevocation1764500000000, ComplaintLegalHold1764600000000, ScrubStoredApiKeys1764700000000, IdempotencyKeysAge1764800000000, LenderApplicationsUnique1764900000000, LegalHoldEvents1765000000000, EraseCasesFunction1765100000000, PostLoanCheckIns1765200000000];
+export const migrations = [InitialSchema1763800000000, ChannelApiKeys1763900000000, AppendOnlyConsents1764000000000, ChannelReviews1764100000000, Complaints1764200000000, AuditAppend1764300000000, AuditAppendMany1764400000000, ApiKeyRevocation1764500000000, ComplaintLegalHold1764600000000, ScrubStoredApiKeys1764700000000, IdempotencyKeysAge1764800000000, LenderApplicationsUnique1764900000000, LegalHoldEvents1765000000000, EraseCasesFunction1765100000000, PostLoanCheckIns1765200000000, NotificationRetrySchedule1765300000000];
 
 /** A DataSource for the given database. Schema changes only ever come from migrations. */
 export function createDataSource(url: string, poolMax = 10): DataSource {

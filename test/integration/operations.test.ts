@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as erasure from '../../src/activities/erasure';
 import { createMaintenanceActivities, LENDER_APPLICATION_GRACE_DAYS } from '../../src/activities/maintenance-activities';
-import { startNotificationRelay } from '../../src/activities/notification-relay';
+import { MAX_ATTEMPTS, startNotificationRelay } from '../../src/activities/notification-relay';
 import { createLogger } from '../../src/infra/logger';
 import { leadWorkflowId } from '../../src/temporal/names';
 import { LeadStageKey } from '../../src/temporal/search-attributes';
@@ -256,6 +256,48 @@ describe('notification delivery', () => {
       expect(JSON.parse(body)).toMatchObject({ id: eventId, kind: 'digest', payload: { breached: 3 } });
     } finally {
       await stop();
+      server.close();
+    }
+  });
+
+  test('while the receiver is down, each try waits its back-off from the last, so an old row is not given up in a burst; it is delivered once the receiver is back', async () => {
+    const old = `relay-outage:${randomUUID()}`;
+    const lastTry = `relay-last-try:${randomUUID()}`;
+    // Ten minutes old: the relay used to count its back-off from creation, so such a row was always due.
+    await stack.db.query(`INSERT INTO notifications (event_id, kind, recipient_role, payload, created_at) VALUES ($1, 'digest', 'manager', '{}', now() - interval '10 minutes')`, [old]);
+    await stack.db.query(`INSERT INTO notifications (event_id, kind, recipient_role, payload, attempts) VALUES ($1, 'digest', 'manager', '{}', $2)`, [lastTry, MAX_ATTEMPTS - 1]);
+    const state = async (eventId: string) =>
+      (await stack.db.query(`SELECT status, attempts, next_attempt_at > now() AS waiting FROM notifications WHERE event_id = $1`, [eventId]))[0] as { status: string; attempts: number; waiting: boolean };
+
+    const down = startNotificationRelay({ db: stack.db, url: 'http://127.0.0.1:1/hook', secret: 'whsec-test', logger: createLogger('relay', 'silent'), intervalMs: 50 });
+    try {
+      await eventually(async () => (await state(lastTry)).status === 'failed', 'the row on its last try to be given up');
+      await new Promise((r) => setTimeout(r, 2_000));
+      const during = await state(old);
+      expect(during.status).toBe('pending');
+      expect(during.attempts).toBeGreaterThanOrEqual(1);
+      expect(during.attempts).toBeLessThanOrEqual(3); // tried at 0 s, 1 s and 3 s at most, not 8 times at once
+      expect(during.waiting).toBe(true);
+    } finally {
+      await down();
+    }
+
+    const received: string[] = [];
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => (received.push(body), res.writeHead(204).end()));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    await stack.db.query(`UPDATE notifications SET next_attempt_at = now() WHERE event_id = $1`, [old]); // its back-off has passed
+    const up = startNotificationRelay({ db: stack.db, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, secret: 'whsec-test', logger: createLogger('relay', 'silent'), intervalMs: 50 });
+    try {
+      await eventually(async () => (await state(old)).status === 'sent', 'delivery once the receiver is back');
+      expect(received.filter((b) => b.includes(old))).toHaveLength(1);
+      expect(received.some((b) => b.includes(lastTry))).toBe(false);
+      expect((await state(lastTry)).status).toBe('failed');
+    } finally {
+      await up();
       server.close();
     }
   });

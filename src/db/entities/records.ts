@@ -68,6 +68,8 @@ export class Notification {
   @Column({ type: 'integer', default: 0 }) attempts!: number;
   @Column({ name: 'created_at', type: 'timestamptz', default: () => 'now()' }) createdAt!: Date;
   @Column({ name: 'sent_at', type: 'timestamptz', nullable: true }) sentAt!: Date | null;
+  /** When a pending notification may next be tried: back-off from its last attempt, or a delivery's lease. */
+  @Column({ name: 'next_attempt_at', type: 'timestamptz', default: () => 'now()' }) nextAttemptAt!: Date;
 }
 
 /** Append-only audit trail; each row carries the hash of the one before it. */
