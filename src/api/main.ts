@@ -3,9 +3,11 @@ import { config } from '../config';
 import { openDatabase } from '../db/data-source';
 import { createLogger } from '../infra/logger';
 import { connectClient } from '../infra/temporal-connection';
+import { ACTION_ANSWER_MS } from '../services/temporal-calls';
 import { createApp } from './app';
+import { drain } from './shutdown';
 
-/** API process: serves until SIGINT/SIGTERM, then stops taking requests and drains. */
+/** API process: serves until SIGINT/SIGTERM, then stops taking requests and answers those in flight. */
 async function main(): Promise<void> {
   const cfg = config();
   const logger = createLogger('api', cfg.LOG_LEVEL, cfg.LOG_PRETTY === '1');
@@ -14,18 +16,21 @@ async function main(): Promise<void> {
   const server = createServer(createApp({ cfg, db, temporal, logger }));
   server.listen(cfg.API_PORT, cfg.API_HOST, () => logger.info({ port: cfg.API_PORT }, `API listening on http://localhost:${cfg.API_PORT}/v1`));
 
-  const stop = (signal: string) => {
-    logger.info({ signal }, 'API stopping');
-    server.close(async () => {
-      await temporal.connection.close().catch(() => undefined);
-      await db.destroy().catch(() => undefined);
-      process.exit(0);
+  const stop = async (signal: string) => {
+    logger.info({ signal }, 'API stopping: answering the requests in flight');
+    // Longer than the longest wait of a request (an action's 15 s for its workflow's answer).
+    await drain(server, {
+      graceMs: ACTION_ANSWER_MS + 5_000,
+      release: async () => {
+        await temporal.connection.close().catch(() => undefined);
+        await db.destroy().catch(() => undefined);
+      },
     });
-    server.closeAllConnections?.();
-    setTimeout(() => process.exit(0), 10_000).unref();
+    logger.info('API stopped');
+    process.exit(0);
   };
-  process.once('SIGINT', () => stop('SIGINT'));
-  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
 }
 
 main().catch((err) => {
