@@ -12,8 +12,9 @@ async function main(): Promise<void> {
   const logger = createLogger('worker', cfg.LOG_LEVEL, cfg.LOG_PRETTY === '1');
   const db = await openDatabase(cfg.DATABASE_URL, { poolMax: cfg.DATABASE_POOL_MAX });
   const client = await connectClient(cfg);
-  const created = await ensureSchedules(client, cfg.TEMPORAL_TASK_QUEUE);
+  const { created, updated } = await ensureSchedules(client, cfg.TEMPORAL_TASK_QUEUE);
   if (created.length) logger.info({ schedules: created }, 'schedules created');
+  if (updated.length) logger.info({ schedules: updated, taskQueue: cfg.TEMPORAL_TASK_QUEUE }, 'schedules updated to their definitions');
   await client.connection.close();
 
   const connection = await connectWorker(cfg);

@@ -2,12 +2,15 @@ import { config } from '../config';
 import { connectClient } from '../infra/temporal-connection';
 import { ensureSchedules, SCHEDULES } from './schedules';
 
-/** `npm run schedules`: creates the schedules (the worker also does this at start). */
+/** `npm run schedules`: creates the schedules, or updates those that differ (the worker also does this at start). */
 async function main() {
   const cfg = config();
   const client = await connectClient(cfg);
-  const created = await ensureSchedules(client, cfg.TEMPORAL_TASK_QUEUE);
-  for (const s of SCHEDULES) console.log(`${created.includes(s.scheduleId) ? 'created ' : 'exists  '} ${s.scheduleId} (every ${s.every})`);
+  const { created, updated } = await ensureSchedules(client, cfg.TEMPORAL_TASK_QUEUE);
+  for (const s of SCHEDULES) {
+    const what = created.includes(s.scheduleId) ? 'created ' : updated.includes(s.scheduleId) ? 'updated ' : 'exists  ';
+    console.log(`${what} ${s.scheduleId} (every ${s.every}, task queue ${cfg.TEMPORAL_TASK_QUEUE})`);
+  }
   await client.connection.close();
 }
 main().catch((err) => {

@@ -9,7 +9,7 @@ import { leadWorkflowId } from '../../src/temporal/names';
 import { LeadStageKey } from '../../src/temporal/search-attributes';
 import { consentDeadlineFrom, intakeUnconfirmedSignal } from '../../src/workflows/messages';
 import { caseInput } from '../workflows/harness';
-import { ensureSchedules, SCHEDULES } from '../../src/worker/schedules';
+import { ensureSchedule, ensureSchedules, SCHEDULES } from '../../src/worker/schedules';
 import { casesWithPersonalData } from '../support/erasable-cases';
 import { aBroker, aChannel, aLead, actors } from '../support/factories';
 import { eventually, startStack, type TestStack } from '../support/stack';
@@ -32,10 +32,31 @@ async function caseInFollowUp(channelId: string) {
 describe('schedules', () => {
   test('are created idempotently and start the maintenance workflows on the task queue', async () => {
     await ensureSchedules(stack.client, stack.cfg.TEMPORAL_TASK_QUEUE);
-    expect(await ensureSchedules(stack.client, stack.cfg.TEMPORAL_TASK_QUEUE)).toEqual([]);
+    expect((await ensureSchedules(stack.client, stack.cfg.TEMPORAL_TASK_QUEUE)).created).toEqual([]);
     for (const s of SCHEDULES) {
       const d = await stack.client.schedule.getHandle(s.scheduleId).describe();
       expect(d.action).toMatchObject({ type: 'startWorkflow', workflowType: s.workflowType });
+    }
+  });
+});
+
+describe('a schedule whose definition changed', () => {
+  test('is updated in place: a worker on a new task queue takes it over, and a run may not outlast its interval', async () => {
+    const def = { scheduleId: `test-digest-${randomUUID()}`, workflowType: 'followUpDigest', every: '1 hour', note: 'a test schedule' } as const;
+    try {
+      expect(await ensureSchedule(stack.client, def, 'old-queue')).toBe('created');
+      expect(await ensureSchedule(stack.client, def, 'old-queue')).toBe('unchanged');
+      await stack.client.schedule.getHandle(def.scheduleId).pause('paused by an operator');
+
+      expect(await ensureSchedule(stack.client, def, stack.cfg.TEMPORAL_TASK_QUEUE)).toBe('updated');
+      const d = await stack.client.schedule.getHandle(def.scheduleId).describe();
+      expect(d.action).toMatchObject({ type: 'startWorkflow', workflowType: 'followUpDigest', taskQueue: stack.cfg.TEMPORAL_TASK_QUEUE, workflowExecutionTimeout: 55 * 60_000 });
+      expect(d.state.paused).toBe(true); // an operator's pause outlives the update
+
+      expect(await ensureSchedule(stack.client, { ...def, every: '1 day' }, stack.cfg.TEMPORAL_TASK_QUEUE)).toBe('updated');
+      expect((await stack.client.schedule.getHandle(def.scheduleId).describe()).spec.intervals?.map((i) => i.every)).toEqual([86_400_000]);
+    } finally {
+      await stack.client.schedule.getHandle(def.scheduleId).delete().catch(() => undefined);
     }
   });
 });
