@@ -150,6 +150,8 @@ interface RouteDoc {
   query?: z.ZodObject;
   body?: z.ZodType;
   ok: [number, z.ZodType, string];
+  /** A second success answer (e.g. 202 for work that carries on after the answer). */
+  alsoOk?: [number, z.ZodType, string];
   /** Defaults to application/json. */
   bodyType?: string;
   okType?: string;
@@ -196,7 +198,9 @@ export const ROUTE_DOCS: RouteDoc[] = [
   { method: 'get', path: '/v1/reports/funnel', summary: 'Funnel: counts and conversion by channel or broker for a period, optionally split by day, week or month', roles: 'manager', query: funnelQuerySchema, ok: [200, anyObject, 'the report'], errors },
   { method: 'get', path: '/v1/reports/channels', summary: 'Every channel’s figures for a period beside its grade and suspension', roles: 'manager', query: reportPeriodQuerySchema, ok: [200, anyObject, 'the report'], errors },
   { method: 'get', path: '/v1/reports/sla-breaches', summary: 'SLA breaches and reassignments by broker in a period, and cases overdue now', roles: 'manager', query: reportPeriodQuerySchema, ok: [200, anyObject, 'the report'], errors },
-  { method: 'post', path: '/v1/channels/reviews', summary: 'Run the channel review now (the daily schedule’s workflow) and answer with its result', roles: 'manager, admin', body: channelReviewRequestSchema, ok: [200, anyObject, 'the review: channels graded, changed, suspended, overridden'], errors },
+  { method: 'post', path: '/v1/channels/reviews', summary: 'Run the channel review now (the daily schedule’s workflow) and answer with its result', roles: 'manager, admin', body: channelReviewRequestSchema, ok: [200, anyObject, 'the review: channels graded, changed, suspended, overridden'],
+    alsoOk: [202, z.object({ reviewId: z.string(), running: z.literal(true) }), 'the review had not finished within 60 s; it carries on and applies its gradings (read them at /v1/channels/{id}/gradings)'],
+    errors: { ...errors, 503: problem('Temporal unreachable (nothing started), or the review failed part-way (gradings it applied stay): retry') } },
   { method: 'get', path: '/v1/channels/{id}', summary: 'One channel: grade, suspension, override, last grading', roles: 'manager, admin, channel (own)', params: channelIdParams, ok: [200, anyObject, 'the channel'], errors: { ...errors, 404: problem('no such channel') } },
   { method: 'get', path: '/v1/channels/{id}/figures', summary: 'A channel’s figures over time: leads, consent, tiers, approvals, NPL, fraud, cost per conversion', roles: 'manager, admin, channel (own)', params: channelIdParams, query: channelFiguresQuerySchema, ok: [200, anyObject, 'totals and a series by period'], errors: { ...errors, 404: problem('no such channel') } },
   { method: 'get', path: '/v1/channels/{id}/gradings', summary: 'A channel’s gradings and overrides, newest first, with the figures behind each', roles: 'manager, admin, channel (own)', params: channelIdParams, query: gradingsQuerySchema, ok: [200, anyObject, 'items'], errors: { ...errors, 404: problem('no such channel') } },
@@ -255,6 +259,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       responses: {
         [r.ok[0]]: r.okType || r.path === '/metrics' ? { description: r.ok[2], content: { [r.okType ?? 'text/plain']: { schema: r.ok[1] } } } : json(r.ok[1], r.ok[2]),
         ...(r.idempotent ? { 200: json(intakeResultSchema, 'a replay of the first answer, or the open case of the same person (duplicate: true)') } : {}),
+        ...(r.alsoOk ? { [r.alsoOk[0]]: json(r.alsoOk[1], r.alsoOk[2]) } : {}),
         ...(r.errors ?? {}),
       },
     });

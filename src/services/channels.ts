@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { Actor } from '../api/auth';
 import { AppError } from '../api/errors';
 import { appendAudit } from '../db/audit';
@@ -7,6 +8,7 @@ import { channelFigures } from '../domain/channel-grading';
 import type { ChannelGrade } from '../domain/types';
 import type { ChannelReviewSummary } from '../workflows/channel-review';
 import type { CaseDeps } from './cases';
+import { TEMPORAL_CALL_MS, withDeadline } from './temporal-calls';
 
 /** A channel partner reads only its own channel; managers and admins read any. */
 function assertMayReadChannel(actor: Actor, channelId: string): void {
@@ -159,26 +161,50 @@ export async function clearChannelOverride(deps: CaseDeps, actor: Actor, channel
   return getChannel(deps, actor, channelId);
 }
 
-/** Runs a channel review now (the same workflow the daily schedule starts) and answers with its result. */
-export async function runChannelReview(deps: CaseDeps, actor: Actor, channelIds?: string[]): Promise<ChannelReviewSummary> {
+/**
+ * Runs a channel review now (the same workflow the daily schedule starts) and answers with its
+ * result, or 202 when it has not finished within REVIEW_ANSWER_MS (it carries on).
+ */
+export async function runChannelReview(
+  deps: CaseDeps, actor: Actor, channelIds?: string[],
+): Promise<{ status: 200; body: ChannelReviewSummary } | { status: 202; body: { reviewId: string; running: true } }> {
   if (channelIds) {
     const known: { id: string }[] = await deps.db.query('SELECT id FROM channels WHERE id = ANY($1)', [channelIds]);
     const unknown = channelIds.filter((id) => !known.some((k) => k.id === id));
     if (unknown.length > 0) throw new AppError(422, 'unknown_channel', `no such channel: ${unknown.slice(0, 5).join(', ')}`);
   }
   const workflowId = `channel-review-on-request-${randomUUID()}`;
+  let handle: WorkflowHandle;
+  try {
+    handle = await withDeadline(deps.temporal, TEMPORAL_CALL_MS, () =>
+      deps.temporal.workflow.start('channelReview', {
+        workflowId,
+        taskQueue: deps.cfg.TEMPORAL_TASK_QUEUE,
+        args: [{ channelIds }],
+        staticSummary: `Channel review requested by ${actor.role} ${actor.sub}${channelIds ? ` for ${channelIds.length} channel(s)` : ''}`,
+        workflowExecutionTimeout: '10 minutes',
+      }),
+    );
+  } catch {
+    throw new AppError(503, 'temporal_unavailable', 'the workflow engine is unreachable; no review was started, retry later', { retryable: true });
+  }
   await appendAudit(deps.db.manager, {
     actorSub: actor.sub, actorRole: actor.role, action: 'channel.review_requested', targetType: 'channel_review', targetId: workflowId,
     details: { channelIds: channelIds ?? 'all' },
   });
-  return deps.temporal.workflow.execute('channelReview', {
-    workflowId,
-    taskQueue: deps.cfg.TEMPORAL_TASK_QUEUE,
-    args: [{ channelIds }],
-    staticSummary: `Channel review requested by ${actor.role} ${actor.sub}${channelIds ? ` for ${channelIds.length} channel(s)` : ''}`,
-    workflowExecutionTimeout: '10 minutes',
-  });
+  try {
+    return { status: 200, body: await withDeadline(deps.temporal, REVIEW_ANSWER_MS, () => handle.result()) };
+  } catch (err) {
+    if (err instanceof WorkflowFailedError) {
+      throw new AppError(503, 'review_failed', 'the review stopped part-way (the gradings it applied stay); retry later', { retryable: true });
+    }
+    // Not finished in time (or Temporal stopped answering): the review carries on by itself.
+    return { status: 202, body: { reviewId: workflowId, running: true } };
+  }
 }
+
+/** How long a manager's request waits for the review it started before answering 202. */
+const REVIEW_ANSWER_MS = 60_000;
 
 export type LoanStatus = 'performing' | 'overdue' | 'bad' | 'repaid';
 

@@ -34,7 +34,8 @@ export function channelRoutes(deps: CaseDeps): Router {
 
   r.post('/channels/reviews', requireRole('manager', 'admin'), async (req, res) => {
     const { channelIds } = parse(channelReviewRequestSchema, req.body);
-    res.json(await runChannelReview(deps, actorOf(req), channelIds));
+    const { status, body } = await runChannelReview(deps, actorOf(req), channelIds);
+    res.status(status).json(body);
   });
 
   r.get('/channels/:id', requireRole('manager', 'admin', 'channel'), async (req, res) => {
