@@ -1,14 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { Client, Connection } from '@temporalio/client';
-import { createApp } from '../../src/api/app';
-import { signToken } from '../../src/api/auth';
-import { createLogger } from '../../src/infra/logger';
 import { insertCaseRows } from '../support/case-rows';
 import { aBroker, aChannel, aLead, actors } from '../support/factories';
 import { noQuietHours } from '../support/policy';
-import { eventually, startStack, type TestStack } from '../support/stack';
+import { eventually, serveVariant, startStack, unreachableTemporal, type TestStack } from '../support/stack';
 
 let stack: TestStack;
 beforeAll(async () => {
@@ -149,23 +143,15 @@ describe('the channel review', () => {
 describe('a review requested while Temporal is unreachable', () => {
   test('answers 503 temporal_unavailable within the start deadline, and records no request', async () => {
     const ch = await aChannel(stack.db);
-    const deadTemporal = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) });
-    const app = createApp({ cfg: stack.cfg, db: stack.db, temporal: deadTemporal, logger: createLogger('t', 'silent') });
-    const server = createServer(app);
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const api = await serveVariant(stack, { temporal: unreachableTemporal() });
     try {
-      const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/channels/reviews`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${await signToken(stack.cfg, manager)}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ channelIds: [ch.id] }),
-      });
+      const res = await api.call(manager, 'POST', '/v1/channels/reviews', { channelIds: [ch.id] });
       expect(res.status).toBe(503);
-      expect(((await res.json()) as { code: string }).code).toBe('temporal_unavailable');
+      expect(res.body.code).toBe('temporal_unavailable');
       const requested = await stack.db.query(`SELECT 1 FROM audit_events WHERE action = 'channel.review_requested' AND details->'channelIds' ? $1`, [ch.id]);
       expect(requested).toHaveLength(0);
     } finally {
-      server.close();
-      server.closeAllConnections();
+      await api.close();
     }
   });
 });

@@ -1,12 +1,8 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import pino from 'pino';
-import { createApp } from '../../src/api/app';
-import { signToken, type Actor } from '../../src/api/auth';
-import { createLogger } from '../../src/infra/logger';
+import type { Actor } from '../../src/api/auth';
 import { rotateComplaintDataKeys } from '../../src/db/complaint-key-rotation';
 import { keyringFrom } from '../../src/infra/crypto';
 import { openComplaintValue, unwrapCaseDataKey, unwrapComplaintDataKey } from '../../src/infra/complaint-crypto';
@@ -15,7 +11,7 @@ import { complaintStateQuery } from '../../src/workflows/complaint-messages';
 import { aBroker, aChannel, aLead, actors, aPhone } from '../support/factories';
 import { losingCommitAnswers } from '../support/faulty-database';
 import { policyFile } from '../support/policy';
-import { eventually, startStack, type ApiResponse, type TestStack } from '../support/stack';
+import { eventually, serveVariant, startStack, type ApiResponse, type TestStack } from '../support/stack';
 
 const logLines: string[] = [];
 let stack: TestStack;
@@ -124,17 +120,11 @@ describe('filing', () => {
 
 describe('when the database loses the answer to COMMIT', () => {
   test('a filing that did commit is answered 201, and its workflow carries on: it is not stopped as if it had rolled back', async () => {
-    const app = createApp({ cfg: stack.cfg, db: losingCommitAnswers(stack.db), temporal: stack.client, logger: createLogger('t', 'silent') });
-    const server = createServer(app);
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const api = await serveVariant(stack, { db: losingCommitAnswers(stack.db) });
     try {
-      const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/complaints`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${await signToken(stack.cfg, compliance)}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ category: 'service_attitude', priority: 'normal', description: '服务态度差', customer: { phone: aPhone() } }),
-      });
+      const res = await api.call(compliance, 'POST', '/v1/complaints', { category: 'service_attitude', priority: 'normal', description: '服务态度差', customer: { phone: aPhone() } });
       expect(res.status).toBe(201);
-      const { complaintId } = (await res.json()) as { complaintId: string };
+      const { complaintId } = res.body as { complaintId: string };
       expect((await stack.db.query('SELECT state FROM complaints WHERE id = $1', [complaintId]))[0]).toEqual({ state: 'awaiting_response' });
       expect((await stack.client.workflow.getHandle(`complaint-${complaintId}`).describe()).status.name).toBe('RUNNING');
       // And it takes actions.
@@ -142,8 +132,7 @@ describe('when the database loses the answer to COMMIT', () => {
       expect(answered.status).toBe(200);
       expect(answered.body.state).toBe('in_progress');
     } finally {
-      server.close();
-      server.closeAllConnections();
+      await api.close();
     }
   });
 });

@@ -12,7 +12,7 @@ import { LeadStageKey, AmountCnyKey, ChannelIdKey, SlaDueAtKey, VulnerableKey } 
 import { stateQuery } from '../../src/workflows/messages';
 import { aChannel, aLead, actors, anIdNumber, aPhone } from '../support/factories';
 import { losingCommits } from '../support/faulty-database';
-import { eventually, startStack, type TestStack } from '../support/stack';
+import { eventually, serveVariant, startStack, unreachableTemporal, type TestStack } from '../support/stack';
 
 const { EventType } = temporal.api.enums.v1;
 
@@ -217,16 +217,9 @@ describe('POST /v1/leads', () => {
 describe('when the database fails at COMMIT', () => {
   test('an intake that cannot tell whether its case was stored answers 503 and tells the consent-less workflow to check for itself', async () => {
     const ch = await aChannel(stack.db);
-    const app = createApp({ cfg: stack.cfg, db: losingCommits(stack.db), temporal: stack.client, logger: createLogger('t', 'silent') });
-    const server = createServer(app);
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const api = await serveVariant(stack, { db: losingCommits(stack.db) });
     try {
-      const token = await signToken(stack.cfg, actors.channel(ch.id));
-      const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/leads`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: JSON.stringify(aLead({ channelId: ch.id, consent: null })),
-      });
+      const res = await api.call(actors.channel(ch.id), 'POST', '/v1/leads', aLead({ channelId: ch.id, consent: null }));
       expect(res.status).toBe(503);
       expect(await casesOfChannel(ch.id)).toBe(0);
 
@@ -244,8 +237,7 @@ describe('when the database fails at COMMIT', () => {
       expect((history.events ?? []).some((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED)).toBe(false);
       await handle.terminate('test finished');
     } finally {
-      server.close();
-      server.closeAllConnections();
+      await api.close();
     }
   });
 });
@@ -253,31 +245,20 @@ describe('when the database fails at COMMIT', () => {
 describe('when Temporal is unreachable', () => {
   test('intake answers 503, leaves no half-made case, and /readyz says which part is down', async () => {
     const ch = await aChannel(stack.db);
-    const deadTemporal = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) });
-    const app = createApp({ cfg: stack.cfg, db: stack.db, temporal: deadTemporal, logger: createLogger('t', 'silent') });
-    const server = createServer(app);
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const api = await serveVariant(stack, { temporal: unreachableTemporal() });
     try {
-      const token = await signToken(stack.cfg, actors.channel(ch.id));
-      const res = await fetch(`${url}/v1/leads`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'idempotency-key': 'outage-1' },
-        body: JSON.stringify(aLead({ channelId: ch.id, applicant: { phone: aPhone() } })),
-      });
+      const res = await api.call(actors.channel(ch.id), 'POST', '/v1/leads', aLead({ channelId: ch.id, applicant: { phone: aPhone() } }), { 'idempotency-key': 'outage-1' });
       expect(res.status).toBe(503);
-      expect(((await res.json()) as { code: string }).code).toBe('temporal_unavailable');
+      expect(res.body.code).toBe('temporal_unavailable');
       expect(await casesOfChannel(ch.id)).toBe(0);
       const [key] = await stack.db.query(`SELECT 1 FROM idempotency_keys WHERE key = 'outage-1'`);
       expect(key).toBeUndefined();
 
-      const ready = await fetch(`${url}/readyz`);
+      const ready = await fetch(`${api.url}/readyz`);
       expect(ready.status).toBe(503);
       expect(await ready.json()).toEqual({ status: 'not_ready', checks: { postgres: 'ok', temporal: 'unreachable' } });
     } finally {
-      server.close();
-      server.closeAllConnections();
-      await deadTemporal.connection.close().catch(() => undefined);
+      await api.close();
     }
   });
 

@@ -99,3 +99,35 @@ export async function eventually<T>(check: () => Promise<T | undefined | null | 
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/** A Temporal client whose server is not there (nothing listens on port 1). */
+export const unreachableTemporal = (): Client => new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) });
+
+/**
+ * The stack's API served on a port of its own with some of its parts swapped (a database that
+ * fails at COMMIT, an unreachable Temporal). `call` sends a request as `actor`; `close` stops the
+ * server and closes a swapped-in Temporal client.
+ */
+export async function serveVariant(stack: TestStack, parts: { db?: DataSource; temporal?: Client }) {
+  const temporal = parts.temporal ?? stack.client;
+  const server = createServer(createApp({ cfg: stack.cfg, db: parts.db ?? stack.db, temporal, logger: createLogger('variant', 'silent') }));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    async call(actor: Actor, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse> {
+      const res = await fetch(`${url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${await signToken(stack.cfg, actor)}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await res.text();
+      return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : null };
+    },
+    async close() {
+      server.close();
+      server.closeAllConnections();
+      if (temporal !== stack.client) await temporal.connection.close().catch(() => undefined);
+    },
+  };
+}
