@@ -28,13 +28,20 @@ const updateIdFor = (scope: string, key: string, requestHash: string) =>
 
 /**
  * The routes whose abandoned keys may be taken over: each acts on a case or a complaint through one
- * workflow Update, which the Update ID keeps from acting twice. Any other POST (a filing, an API key,
- * a publication) could do its work a second time, so its abandoned key keeps answering 409.
+ * workflow Update, which the Update ID keeps from acting twice. Any other POST (an API key, a
+ * publication), except those in TAKEOVER_SAFE, could do its work a second time, so its abandoned key
+ * keeps answering 409.
  */
 const RESUMABLE = [
   /^\/leads\/[^/]+\/(consents|consents\/withdraw|review|human-review|contact-attempts|do-not-contact|selection|outcome|assignment|legal-hold)$/,
   /^\/complaints\/[^/]+\/(first-response|escalation|close|legal-hold)$/,
 ];
+
+/**
+ * Routes that store their answer under the key in the same transaction as their work: a key still
+ * unanswered after ABANDONED_AFTER_SECONDS means that work never committed, so a repeat may do it.
+ */
+const TAKEOVER_SAFE = [/^\/complaints$/];
 
 /**
  * Routes whose requests are not stored under their key. A blacklist request's body is a phone or
@@ -78,7 +85,7 @@ export function idempotency(db: DataSource): RequestHandler {
           return;
         }
         // Still unanswered: running now, or abandoned by a request that died. Only one repeat can take it over.
-        const resumable = RESUMABLE.some((route) => route.test(req.path));
+        const resumable = [...RESUMABLE, ...TAKEOVER_SAFE].some((route) => route.test(req.path));
         const [{ n: takenOver }] = !resumable ? [{ n: 0 }] : await db.query(
           `WITH taken AS (
              UPDATE idempotency_keys SET created_at = now()
@@ -96,7 +103,9 @@ export function idempotency(db: DataSource): RequestHandler {
     res.json = (body: unknown) => {
       const status = res.statusCode;
       const store = status >= 500
-        ? db.query('DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2', [scope, key])
+        // A 5xx frees the key for a retry, unless the work stored its answer with itself (TAKEOVER_SAFE):
+        // then it was done, and a retry gets that answer.
+        ? db.query('DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND status_code = 0', [scope, key])
         : db.query('UPDATE idempotency_keys SET status_code = $3, response = $4 WHERE scope = $1 AND key = $2', [scope, key, status, JSON.stringify(res.locals.idempotentBody ?? body)]);
       store.catch(() => undefined).finally(() => send(body));
       return res;

@@ -62,7 +62,7 @@ const TEXT_READERS: Role[] = ['compliance', 'manager', 'broker'];
  * outage leaves nothing half-made; then wait for the workflow's opening steps, so a harassment
  * complaint answers only once the case refuses contact.
  */
-export async function fileComplaint(deps: ComplaintDeps, actor: Actor, req: ComplaintFilingRequest) {
+export async function fileComplaint(deps: ComplaintDeps, actor: Actor, req: ComplaintFilingRequest, idempotency?: { scope: string; key: string }) {
   const { cfg, db } = deps;
   const theCase = req.caseId ? await loadCaseRow(db, req.caseId) : null;
   if (theCase) assertMayRead(actor, theCase);
@@ -119,6 +119,14 @@ export async function fileComplaint(deps: ComplaintDeps, actor: Actor, req: Comp
         actorSub: actor.sub, actorRole: actor.role, action: 'complaint.filed', targetType: 'complaint', targetId: complaintId,
         details: { caseId: facts.caseId, category: req.category, priority: priority.priority, raisedBy: priority.raisedBy, doNotContact: facts.doNotContact, keyScope: facts.keyScope },
       });
+      // The answer to a repeat of this request commits with the complaint: if this process dies
+      // before answering (it waits for the workflow's opening steps), a repeat gets the complaint,
+      // and a key left unanswered means nothing was filed (see TAKEOVER_SAFE in api/idempotency.ts).
+      if (idempotency) {
+        await m.query('UPDATE idempotency_keys SET status_code = 201, response = $3 WHERE scope = $1 AND key = $2 AND status_code = 0', [
+          idempotency.scope, idempotency.key, JSON.stringify(viewOf(await loadComplaintRow(m, complaintId))),
+        ]);
+      }
     });
   } catch (err) {
     const outcome = await commitOutcome(db, 'complaints', complaintId);
@@ -266,7 +274,7 @@ function stateView(s: ComplaintCaseState) {
   };
 }
 
-async function loadComplaintRow(db: DataSource, complaintId: string): Promise<ComplaintRow> {
+async function loadComplaintRow(db: Pick<DataSource, 'query'>, complaintId: string): Promise<ComplaintRow> {
   const [row] = await db.query(`SELECT ${COMPLAINT_COLUMNS} FROM complaints c LEFT JOIN lead_cases lc ON lc.id = c.case_id WHERE c.id = $1`, [complaintId]);
   if (!row) throw new AppError(404, 'complaint_not_found', `complaint ${complaintId} was not found`);
   return row;

@@ -1,3 +1,4 @@
+import { createHash, randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
@@ -134,6 +135,57 @@ describe('when the database loses the answer to COMMIT', () => {
     } finally {
       await api.close();
     }
+  });
+});
+
+describe('when the API dies in the middle of a filing', () => {
+  const scopeOf = (actor: Actor) => `${actor.role}:${actor.sub}:POST /v1/complaints`;
+
+  test('the answer commits with the complaint: a repeat gets the complaint even though the first request never answered', async () => {
+    // A Temporal client whose Updates never answer: the filing commits, then waits for the workflow's
+    // opening steps, as the process that dies there would.
+    const stalled = new Proxy(stack.client, {
+      get(target, prop, receiver) {
+        if (prop !== 'workflow') return Reflect.get(target, prop, receiver);
+        return new Proxy(target.workflow, {
+          get(wf, p, r) {
+            if (p !== 'getHandle') return Reflect.get(wf, p, r);
+            return (id: string) => Object.assign(wf.getHandle(id), { executeUpdate: () => new Promise(() => undefined) });
+          },
+        });
+      },
+    });
+    const api = await serveVariant(stack, { temporal: stalled as typeof stack.client });
+    const key = `dies-${randomUUID()}`;
+    const body = { category: 'service_attitude', priority: 'normal', description: '服务态度差', customer: { phone: aPhone() } };
+    try {
+      void api.call(compliance, 'POST', '/v1/complaints', body, { 'idempotency-key': key }).catch(() => undefined);
+      const stored = await eventually(async () => {
+        const [row] = await stack.db.query('SELECT status_code, response FROM idempotency_keys WHERE scope = $1 AND key = $2', [scopeOf(compliance), key]);
+        return row?.status_code === 201 ? row : null;
+      }, 'the answer stored with the filing');
+      const again = await file(compliance, body, { 'idempotency-key': key });
+      expect(again.status).toBe(201);
+      expect(again.headers.get('idempotent-replayed')).toBe('true');
+      expect(again.body.complaintId).toBe(stored.response.complaintId);
+      expect((await stack.db.query('SELECT state FROM complaints WHERE id = $1', [again.body.complaintId]))[0]).toEqual({ state: 'awaiting_response' });
+    } finally {
+      await api.close();
+    }
+  });
+
+  test('a key its request left unanswered (nothing committed) is taken over by a repeat after two minutes, which files the complaint', async () => {
+    const key = `abandoned-${randomUUID()}`;
+    const body = { category: 'service_attitude', priority: 'normal', description: '服务态度差', customer: { phone: aPhone() } };
+    const requestHash = createHash('sha256').update(JSON.stringify(body)).digest('hex');
+    // What a request that died before its transaction committed leaves behind.
+    await stack.db.query(
+      `INSERT INTO idempotency_keys (scope, key, request_hash, status_code, response, created_at) VALUES ($1, $2, $3, 0, 'null', now() - interval '10 minutes')`,
+      [scopeOf(compliance), key, requestHash],
+    );
+    const res = await file(compliance, body, { 'idempotency-key': key });
+    expect(res.status).toBe(201);
+    expect((await stack.db.query('SELECT 1 FROM complaints WHERE id = $1', [res.body.complaintId]))).toHaveLength(1);
   });
 });
 

@@ -127,7 +127,7 @@ export async function serveVariant(stack: TestStack, parts: { db?: DataSource; t
     async close() {
       server.close();
       server.closeAllConnections();
-      if (temporal !== stack.client) await temporal.connection.close().catch(() => undefined);
+      if (temporal.connection !== stack.client.connection) await temporal.connection.close().catch(() => undefined);
     },
   };
 }

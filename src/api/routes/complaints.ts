@@ -29,7 +29,7 @@ export function complaintRoutes(deps: ComplaintDeps): Router {
 
   r.post('/complaints', requireRole('broker', 'channel', 'compliance'), async (req, res) => {
     const body = parse(complaintFilingSchema, req.body);
-    res.status(201).json(await fileComplaint(deps, actorOf(req), body));
+    res.status(201).json(await fileComplaint(deps, actorOf(req), body, req.idempotency));
   });
 
   r.get('/complaints', requireRole('broker', 'channel', 'manager', 'compliance'), async (req, res) => {
