@@ -81,9 +81,9 @@ export const problemSchema = z
   .passthrough();
 
 const intakeResultSchema = z.object({
-  caseId: z.uuid(),
-  workflowId: z.string(),
-  stage: z.enum(LEAD_STAGES),
+  caseId: z.uuid().nullable().describe('null on a duplicate of a case the caller may not read (another channel’s, another broker’s)'),
+  workflowId: z.string().nullable(),
+  stage: z.enum(LEAD_STAGES).nullable(),
   duplicate: z.boolean(),
   replayed: z.boolean().optional(),
 });

@@ -57,11 +57,20 @@ function toView(r: CaseRow) {
 }
 
 /** Who may see a case at all: everyone but brokers (their own cases only) and channels (their channel's). */
-export function assertMayRead(actor: Actor, row: CaseRow): void {
+/** Why `actor` may not read the case, or null when it may. */
+function readRefusal(actor: Actor, row: Pick<CaseRow, 'broker_id' | 'channel_id' | 'submitted_by'>): AppError | null {
   if (actor.role === 'broker' && row.broker_id !== actor.sub && row.submitted_by !== `broker:${actor.sub}`) {
-    throw new AppError(403, 'not_your_case', 'brokers see only the cases assigned to them or submitted by them');
+    return new AppError(403, 'not_your_case', 'brokers see only the cases assigned to them or submitted by them');
   }
-  if (actor.role === 'channel' && row.channel_id !== actor.channelId) throw new AppError(403, 'not_your_channel', "a channel sees only its own channel's cases");
+  if (actor.role === 'channel' && row.channel_id !== actor.channelId) return new AppError(403, 'not_your_channel', "a channel sees only its own channel's cases");
+  return null;
+}
+
+export const mayRead = (actor: Actor, row: Pick<CaseRow, 'broker_id' | 'channel_id' | 'submitted_by'>): boolean => readRefusal(actor, row) === null;
+
+export function assertMayRead(actor: Actor, row: CaseRow): void {
+  const refusal = readRefusal(actor, row);
+  if (refusal) throw refusal;
 }
 
 export async function loadCaseRow(db: DataSource, caseId: string): Promise<CaseRow> {

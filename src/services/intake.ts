@@ -14,6 +14,7 @@ import { assessSuitability } from '../domain/suitability';
 import type { ChannelGrade, LeadStage } from '../domain/types';
 import { blindIndex, keyringFrom, sealForCase } from '../infra/crypto';
 import { NoSlotError, Slots } from '../infra/slots';
+import { mayRead } from './cases';
 import { commitOutcome } from './commit-outcome';
 import { TEMPORAL_CALL_MS, withDeadline } from './temporal-calls';
 import { consentDeadlineFrom, duplicateIntakeSignal, intakeUnconfirmedSignal, type LeadCaseInput } from '../workflows/messages';
@@ -35,7 +36,8 @@ export interface IntakeDeps {
 
 export interface IntakeResult {
   status: 200 | 201;
-  body: { caseId: string; workflowId: string; stage: LeadStage; duplicate: boolean; replayed?: boolean };
+  /** The case is named only to a caller who may read it: a duplicate of another channel's or broker's case is answered with nulls. */
+  body: { caseId: string | null; workflowId: string | null; stage: LeadStage | null; duplicate: boolean; replayed?: boolean };
 }
 
 /** The identity as stored, encrypted, in `identities`. */
@@ -248,11 +250,11 @@ async function startCaseWorkflow(deps: IntakeDeps, input: LeadCaseInput): Promis
 
 async function findOpenCaseOf(m: EntityManager, idIndex: string, phoneIndex: string) {
   const [row] = await m.query(
-    `SELECT id, workflow_id, stage, CASE WHEN id_index = $1 THEN 'id_number' ELSE 'phone' END AS matched_on
+    `SELECT id, workflow_id, stage, channel_id, broker_id, submitted_by, CASE WHEN id_index = $1 THEN 'id_number' ELSE 'phone' END AS matched_on
        FROM lead_cases WHERE is_open AND (id_index = $1 OR phone_index = $2) ORDER BY created_at LIMIT 1`,
     [idIndex, phoneIndex],
   );
-  return row as { id: string; workflow_id: string; stage: LeadStage; matched_on: 'id_number' | 'phone' } | undefined;
+  return row as OpenCase | undefined;
 }
 
 async function joinExisting(
@@ -264,7 +266,11 @@ async function joinExisting(
   idempotencyKey: string | undefined,
   requestHash: string,
 ): Promise<IntakeResult> {
-  const body: IntakeResult['body'] = { caseId: existing.id, workflowId: existing.workflow_id, stage: existing.stage, duplicate: true };
+  // The same person is already a case: say so, but name the case (and its stage, which tells how far
+  // the person's application has gone) only to a caller who may read it. Another channel learns no more.
+  const body: IntakeResult['body'] = mayRead(actor, existing)
+    ? { caseId: existing.id, workflowId: existing.workflow_id, stage: existing.stage, duplicate: true }
+    : { caseId: null, workflowId: null, stage: null, duplicate: true };
   try {
     await deps.db.transaction(async (m) => {
       await m.query(`INSERT INTO lead_intakes (case_id, channel_id, kind, matched_on) VALUES ($1,$2,'duplicate',$3)`, [existing.id, req.channelId, existing.matched_on]);
@@ -287,7 +293,9 @@ async function joinExisting(
 
 const unknownNotice = (version: string) => new AppError(422, 'unknown_notice_version', `consent notice version ${version} does not exist`);
 
-type OpenCase = { id: string; workflow_id: string; stage: LeadStage; matched_on: 'id_number' | 'phone' };
+type OpenCase = {
+  id: string; workflow_id: string; stage: LeadStage; channel_id: string; broker_id: string | null; submitted_by: string; matched_on: 'id_number' | 'phone';
+};
 type StoredAnswer = { request_hash: string; response: unknown };
 
 /**
@@ -303,7 +311,8 @@ async function lookUpForIntake(
     `SELECT
        (SELECT json_build_object('request_hash', request_hash, 'response', response) FROM idempotency_keys WHERE scope = $1 AND key = $2) AS replay,
        (SELECT json_build_object('grade', grade, 'suspended', suspended) FROM channels WHERE id = $3) AS channel,
-       (SELECT json_build_object('id', id, 'workflow_id', workflow_id, 'stage', stage, 'matched_on', CASE WHEN id_index = $4 THEN 'id_number' ELSE 'phone' END)
+       (SELECT json_build_object('id', id, 'workflow_id', workflow_id, 'stage', stage, 'channel_id', channel_id, 'broker_id', broker_id,
+                                 'submitted_by', submitted_by, 'matched_on', CASE WHEN id_index = $4 THEN 'id_number' ELSE 'phone' END)
           FROM lead_cases WHERE is_open AND (id_index = $4 OR phone_index = $5) ORDER BY created_at LIMIT 1) AS open_case,
        EXISTS (SELECT 1 FROM consent_notices WHERE version = $6) AS notice_exists`,
     [q.scope, q.idempotencyKey ?? null, q.channelId, q.idIndex, q.phoneIndex, q.noticeVersion ?? null],

@@ -151,6 +151,27 @@ describe('POST /v1/leads', () => {
     ]);
   });
 
+  test("the same person from another channel joins the case, but that channel learns neither the case nor its stage", async () => {
+    const first = await aChannel(stack.db);
+    const second = await aChannel(stack.db);
+    const lead = aLead({ channelId: first.id });
+    const original = await stack.api(actors.channel(first.id), 'POST', '/v1/leads', lead);
+    const again = await stack.api(actors.channel(second.id), 'POST', '/v1/leads', aLead({ channelId: second.id, applicant: { phone: lead.applicant.phone } }));
+
+    expect(again.status).toBe(200);
+    expect(again.body).toEqual({ caseId: null, workflowId: null, stage: null, duplicate: true });
+    expect(JSON.stringify(again.body)).not.toContain(original.body.caseId);
+    expect(await casesOfChannel(second.id)).toBe(0);
+    // Still one case, and the second channel's intake is recorded on it.
+    const intakes = await stack.db.query('SELECT channel_id, kind FROM lead_intakes WHERE case_id = $1 ORDER BY id', [original.body.caseId]);
+    expect(intakes).toEqual([{ channel_id: first.id, kind: 'new' }, { channel_id: second.id, kind: 'duplicate' }]);
+    // The case's own channel, and a manager, are still told which case it is.
+    const fromFirst = await stack.api(actors.channel(first.id), 'POST', '/v1/leads', aLead({ channelId: first.id, applicant: { phone: lead.applicant.phone } }));
+    expect(fromFirst.body).toMatchObject({ caseId: original.body.caseId, duplicate: true });
+    const fromManager = await stack.api(actors.manager(), 'POST', '/v1/leads', aLead({ channelId: second.id, applicant: { phone: lead.applicant.phone } }));
+    expect(fromManager.body).toMatchObject({ caseId: original.body.caseId, duplicate: true });
+  });
+
   test('an ID number with a wrong check digit is refused field by field, and nothing is stored', async () => {
     const ch = await aChannel(stack.db);
     const good = anIdNumber();
