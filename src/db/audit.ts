@@ -74,16 +74,27 @@ export async function appendAuditMany(manager: EntityManager, entries: AuditEntr
   );
 }
 
-/** Walks the chain; returns the first row whose link or hash does not hold, or null when intact. */
-export async function verifyAuditChain(manager: EntityManager): Promise<{ brokenAtId: string; reason: string } | null> {
-  const rows: { id: string; at: Date; actor_sub: string; actor_role: string; action: string; target_type: string; target_id: string | null; details: unknown; prev_hash: string; hash: string }[] =
-    await manager.query('SELECT * FROM audit_events ORDER BY id');
+/**
+ * Walks the chain; returns the first row whose link or hash does not hold, or null when intact. The
+ * trail is kept for ever, so it is read a page at a time, in id order (the chain's order: appends
+ * hold the chain's lock until they commit), carrying the last hash from page to page, and the event
+ * loop gets a turn between pages: memory stays flat and the API keeps answering however long it is.
+ */
+export async function verifyAuditChain(manager: Pick<EntityManager, 'query'>, opts: { pageSize?: number } = {}): Promise<{ brokenAtId: string; reason: string } | null> {
+  const pageSize = opts.pageSize ?? 2_000;
   let prev = GENESIS;
-  for (const r of rows) {
-    if (r.prev_hash !== prev) return { brokenAtId: String(r.id), reason: 'prev_hash does not match the previous row' };
-    const expected = auditHash(prev, { at: new Date(r.at).toISOString(), actorSub: r.actor_sub, actorRole: r.actor_role, action: r.action, targetType: r.target_type, targetId: r.target_id, details: r.details });
-    if (expected !== r.hash) return { brokenAtId: String(r.id), reason: 'row content does not match its hash' };
-    prev = r.hash;
+  let after = '0';
+  for (;;) {
+    const rows: { id: string; at: Date; actor_sub: string; actor_role: string; action: string; target_type: string; target_id: string | null; details: unknown; prev_hash: string; hash: string }[] =
+      await manager.query('SELECT * FROM audit_events WHERE id > $1 ORDER BY id LIMIT $2', [after, pageSize]);
+    for (const r of rows) {
+      if (r.prev_hash !== prev) return { brokenAtId: String(r.id), reason: 'prev_hash does not match the previous row' };
+      const expected = auditHash(prev, { at: new Date(r.at).toISOString(), actorSub: r.actor_sub, actorRole: r.actor_role, action: r.action, targetType: r.target_type, targetId: r.target_id, details: r.details });
+      if (expected !== r.hash) return { brokenAtId: String(r.id), reason: 'row content does not match its hash' };
+      prev = r.hash;
+    }
+    if (rows.length < pageSize) return null;
+    after = String(rows[rows.length - 1].id);
+    await new Promise((resolve) => setImmediate(resolve));
   }
-  return null;
 }

@@ -1,3 +1,4 @@
+import { verifyAuditChain } from '../../src/db/audit';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { createApp } from '../../src/api/app';
@@ -263,6 +264,8 @@ describe('audit trail', () => {
   test('compliance reads the trail; altering a row is detected at its link', async () => {
     const ch = await aChannel(stack.db);
     const { body } = await stack.api(actors.channel(ch.id), 'POST', '/v1/leads', aLead({ channelId: ch.id, consent: null }));
+    // A few more rows after it, so that a walk in pages of 3 crosses pages on either side of it.
+    for (let i = 0; i < 4; i++) await stack.api(actors.channel(ch.id), 'POST', '/v1/leads', aLead({ channelId: ch.id, consent: null }));
     const trail = await stack.api(actors.compliance(), 'GET', `/v1/audit?targetId=${body.caseId}`);
     expect(trail.body.items.map((e: any) => e.action)).toContain('lead.intake');
     expect((await stack.api(actors.compliance(), 'GET', '/v1/audit/verify')).body).toEqual({ intact: true });
@@ -275,6 +278,9 @@ describe('audit trail', () => {
     });
     try {
       expect((await stack.api(actors.compliance(), 'GET', '/v1/audit/verify')).body).toEqual({ intact: false, firstBrokenId: id, reason: 'row content does not match its hash' });
+      // Read a small page at a time, the walk carries the chain across pages and stops at the same row.
+      expect((await stack.db.query('SELECT count(*)::int AS n FROM audit_events'))[0].n).toBeGreaterThan(3);
+      expect(await verifyAuditChain(stack.db.manager, { pageSize: 3 })).toEqual({ brokenAtId: String(id), reason: 'row content does not match its hash' });
     } finally {
       // Put the row back so other tests see an intact chain.
       await stack.db.transaction(async (m) => {
@@ -283,6 +289,7 @@ describe('audit trail', () => {
         await m.query('ALTER TABLE audit_events ENABLE TRIGGER audit_events_no_update');
       });
     }
+    expect(await verifyAuditChain(stack.db.manager, { pageSize: 3 })).toBeNull();
     await expect(stack.db.query('DELETE FROM audit_events WHERE id = $1', [id])).rejects.toThrow('append-only');
   });
 });
