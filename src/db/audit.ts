@@ -80,13 +80,17 @@ export async function appendAuditMany(manager: EntityManager, entries: AuditEntr
  * hold the chain's lock until they commit), carrying the last hash from page to page, and the event
  * loop gets a turn between pages: memory stays flat and the API keeps answering however long it is.
  */
-export async function verifyAuditChain(manager: Pick<EntityManager, 'query'>, opts: { pageSize?: number } = {}): Promise<{ brokenAtId: string; reason: string } | null> {
+export async function verifyAuditChain(
+  manager: { query(sql: string, params?: unknown[]): Promise<unknown> },
+  opts: { pageSize?: number } = {},
+): Promise<{ brokenAtId: string; reason: string } | null> {
   const pageSize = opts.pageSize ?? 2_000;
   let prev = GENESIS;
   let after = '0';
   for (;;) {
-    const rows: { id: string; at: Date; actor_sub: string; actor_role: string; action: string; target_type: string; target_id: string | null; details: unknown; prev_hash: string; hash: string }[] =
-      await manager.query('SELECT * FROM audit_events WHERE id > $1 ORDER BY id LIMIT $2', [after, pageSize]);
+    const rows = (await manager.query('SELECT * FROM audit_events WHERE id > $1 ORDER BY id LIMIT $2', [after, pageSize])) as {
+      id: string; at: Date; actor_sub: string; actor_role: string; action: string; target_type: string; target_id: string | null; details: unknown; prev_hash: string; hash: string;
+    }[];
     for (const r of rows) {
       if (r.prev_hash !== prev) return { brokenAtId: String(r.id), reason: 'prev_hash does not match the previous row' };
       const expected = auditHash(prev, { at: new Date(r.at).toISOString(), actorSub: r.actor_sub, actorRole: r.actor_role, action: r.action, targetType: r.target_type, targetId: r.target_id, details: r.details });
