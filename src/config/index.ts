@@ -80,6 +80,16 @@ export const envSchema = z
     POLICY_FILE: optionalString,
   })
   .superRefine((env, ctx) => {
+    // A retired key listed under the current key's ID (or twice) would be shadowed: everything sealed
+    // under it would stop opening, and a rotation would find nothing left to re-wrap.
+    const ids = (list: string) => (list ? list.split(',').map((pair) => pair.slice(0, pair.indexOf(':'))) : []);
+    for (const [current, old] of [['MASTER_KEY_ID', 'MASTER_OLD_KEYS'], ['CODEC_KEY_ID', 'CODEC_OLD_KEYS']] as const) {
+      const retired = ids(env[old]);
+      const clash = retired.find((id, i) => id === env[current] || retired.indexOf(id) !== i);
+      if (clash !== undefined) {
+        ctx.addIssue({ code: 'custom', path: [old], message: `key ID ${clash} is used twice (a retired key needs an ID of its own, other than ${current})` });
+      }
+    }
     if (env.NODE_ENV !== 'production') return;
     const localDefaults: Record<string, string> = { MASTER_KEY: localKey('master'), BLIND_INDEX_KEY: localKey('blind-index'), CODEC_KEY: localKey('codec') };
     for (const key of ['JWT_SECRET', 'MASTER_KEY', 'BLIND_INDEX_KEY', 'CODEC_KEY'] as const) {

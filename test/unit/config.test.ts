@@ -59,6 +59,16 @@ describe('configuration', () => {
     expect(messageOf({ MASTER_KEY: Buffer.alloc(16).toString('base64') })).toContain('MASTER_KEY: must be 32 bytes');
   });
 
+  test('a retired master or codec key listed under the current ID, or an ID given twice, is refused: it would shadow the other key', () => {
+    const k = (fill: number) => Buffer.alloc(32, fill).toString('base64');
+    expect(messageOf({ MASTER_KEY_ID: 'prod', MASTER_KEY: k(1), MASTER_OLD_KEYS: `prod:${k(2)}` })).toContain('MASTER_OLD_KEYS: key ID prod is used twice');
+    expect(messageOf({ MASTER_OLD_KEYS: `old-1:${k(2)},old-1:${k(3)}` })).toContain('MASTER_OLD_KEYS: key ID old-1 is used twice');
+    expect(messageOf({ CODEC_KEY_ID: 'codec-2', CODEC_OLD_KEYS: `codec-1:${k(2)},codec-2:${k(3)}` })).toContain('CODEC_OLD_KEYS: key ID codec-2 is used twice');
+    // The same message names IDs, never a key.
+    expect(messageOf({ MASTER_KEY_ID: 'prod', MASTER_OLD_KEYS: `prod:${k(2)}` })).not.toContain(k(2));
+    expect(() => loadConfig({ MASTER_KEY_ID: 'prod-2', MASTER_OLD_KEYS: `prod-1:${k(2)}`, CODEC_KEY_ID: 'c-2', CODEC_OLD_KEYS: `c-1:${k(3)}` })).not.toThrow();
+  });
+
   test('POLICY_FILE overrides part of the policy and keeps the rest', () => {
     const cfg = loadConfig({ POLICY_FILE: file(JSON.stringify({ pricing: { aprCapPct: 18 }, consent: { waitHours: 24 } })) });
     expect(cfg.policy.pricing.aprCapPct).toBe(18);
