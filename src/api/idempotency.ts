@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import type { DataSource } from 'typeorm';
+import type { Actor } from './auth';
 import { AppError } from './errors';
 
 declare module 'express-serve-static-core' {
@@ -50,6 +51,13 @@ const TAKEOVER_SAFE = [/^\/complaints$/];
  */
 const NOT_STORED = /^\/(blacklist(\/|$)|lender-applications$)/;
 
+/**
+ * Whose Idempotency-Keys a caller shares: a channel partner's are the channel's, whichever of its
+ * credentials sends them, so a retry sent with the key that replaced a rotated one (the two overlap
+ * for a day) is still a repeat; anyone else's are their own.
+ */
+export const idempotencyOwner = (actor: Actor): string => (actor.role === 'channel' ? `channel:${actor.channelId}` : `${actor.role}:${actor.sub}`);
+
 declare module 'express-serve-static-core' {
   interface Locals {
     /** What a repeat of this request gets, when it must not be the answer itself (a secret shown once). */
@@ -69,7 +77,7 @@ export function idempotency(db: DataSource): RequestHandler {
     const key = req.header('idempotency-key');
     if (req.method !== 'POST' || key === undefined || req.path === '/leads' || NOT_STORED.test(req.path) || !req.actor) return next();
     if (!/^[\x21-\x7e]{1,128}$/.test(key)) return next(new AppError(422, 'invalid_idempotency_key', 'Idempotency-Key must be 1-128 visible ASCII characters'));
-    const scope = `${req.actor.role}:${req.actor.sub}:POST ${req.baseUrl}${req.path}`;
+    const scope = `${idempotencyOwner(req.actor)}:POST ${req.baseUrl}${req.path}`;
     const requestHash = createHash('sha256').update(JSON.stringify(req.body ?? null)).digest('hex');
     try {
       const inserted = await db.query(

@@ -3,6 +3,7 @@ import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/com
 import type { Client } from '@temporalio/client';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Actor } from '../api/auth';
+import { idempotencyOwner } from '../api/idempotency';
 import { AppError } from '../api/errors';
 import type { IntakeRequest } from '../api/schemas';
 import type { Config } from '../config';
@@ -86,7 +87,7 @@ export async function submitLead(deps: IntakeDeps, actor: Actor, req: IntakeRequ
   }
 
   const requestHash = createHash('sha256').update(JSON.stringify(req)).digest('hex');
-  const scope = `intake:${actor.role}:${actor.sub}`;
+  const scope = `intake:${idempotencyOwner(actor)}`;
   const indexKey = Buffer.from(cfg.BLIND_INDEX_KEY, 'base64');
   const idIndex = blindIndex('id', req.applicant.idNumber.toUpperCase(), indexKey);
   const phoneIndex = blindIndex('phone', normalizeMobile(req.applicant.phone), indexKey);

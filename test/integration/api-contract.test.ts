@@ -250,6 +250,25 @@ describe('revoking and rotating channel API keys', () => {
     ]);
   });
 
+  test('a retry sent with the key that replaced a rotated one is still a repeat: one case, one complaint', async () => {
+    const ch = await aChannel(stack.db);
+    const old = await issue(ch.id);
+    const rotated = (await stack.api(actors.admin(), 'POST', `/v1/channels/${ch.id}/api-keys/${old.keyId}/rotate`, { reason: 'rotation', overlapHours: 24 })).body;
+    const lead = aLead({ channelId: ch.id });
+    const first = await stack.api(null, 'POST', '/v1/leads', lead, { 'x-api-key': old.apiKey, 'idempotency-key': 'switch-1' });
+    const retry = await stack.api(null, 'POST', '/v1/leads', lead, { 'x-api-key': rotated.apiKey, 'idempotency-key': 'switch-1' });
+    expect([first.status, retry.status]).toEqual([201, 200]);
+    expect(retry.body).toMatchObject({ caseId: first.body.caseId, replayed: true });
+
+    const complaint = { caseId: first.body.caseId, category: 'service_attitude', description: '服务态度差' };
+    const filed = await stack.api(null, 'POST', '/v1/complaints', complaint, { 'x-api-key': old.apiKey, 'idempotency-key': 'switch-2' });
+    const refiled = await stack.api(null, 'POST', '/v1/complaints', complaint, { 'x-api-key': rotated.apiKey, 'idempotency-key': 'switch-2' });
+    expect([filed.status, refiled.status]).toEqual([201, 201]);
+    expect(refiled.headers.get('idempotent-replayed')).toBe('true');
+    expect(refiled.body.complaintId).toBe(filed.body.complaintId);
+    expect((await stack.db.query('SELECT count(*)::int AS n FROM complaints WHERE case_id = $1', [first.body.caseId]))[0].n).toBe(1);
+  });
+
   test('an old key whose overlap has run out is refused without anyone revoking it', async () => {
     const ch = await aChannel(stack.db);
     const old = await issue(ch.id);
