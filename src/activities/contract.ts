@@ -1,5 +1,5 @@
 import type { CaseOutcome, ConsentPurpose, ConsentState, ContactChannel, ContactOutcome, ContactPurpose, LeadStage, RiskTier } from '../domain/types';
-import type { ProductMatch } from '../workflows/messages';
+import type { ActingAs, ProductMatch } from '../workflows/messages';
 
 /**
  * What the workflows ask of the outside world. Workflows import this with `import type` only.
@@ -126,8 +126,8 @@ export interface LeadActivities {
   assignBroker(input: AssignInput): Promise<{ brokerId: string | null }>;
   recordDecision(input: DecisionInput): Promise<void>;
   logContactAttempt(input: ContactLogInput): Promise<void>;
-  /** The attempt and the projection it changes, in one statement. */
-  recordContactAttempt(input: { entry: ContactLogInput; case: CaseProjectionInput }): Promise<void>;
+  /** The attempt, the projection it changes and, with `auditedBy`, its audit row, in one statement. */
+  recordContactAttempt(input: { entry: ContactLogInput; case: CaseProjectionInput; auditedBy?: ActingAs }): Promise<void>;
   notify(input: NotificationInput): Promise<void>;
   eraseLeadData(input: EraseInput): Promise<{ erased: boolean }>;
 }

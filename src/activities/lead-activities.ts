@@ -2,7 +2,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Policy } from '../config/policy';
-import { appendAudit } from '../db/audit';
+import { appendAudit, auditAppendArgs } from '../db/audit';
 import { FRAUD_RULE_CODES } from '../domain/channel-grading';
 import { amountBand } from '../domain/deidentify';
 import { stressTest } from '../domain/dti';
@@ -119,6 +119,10 @@ function projectionParams({ caseId, seq, projection: p }: CaseProjectionInput): 
 
 const INSERT_CONTACT_SQL = `INSERT INTO contact_log (event_id, case_id, broker_id, channel, purpose, outcome, local_day, at)
  VALUES ($1,$2,$3,$4,$5,$6,$7,$8)`;
+
+const CONTACT_PARAMS = 8;
+/** audit_append's eight parameters, numbered from 1 (see `auditAppendArgs`). */
+const AUDIT_APPEND_CALL = '$1::timestamptz,$2,$3,$4,$5,$6,$7::jsonb,$8';
 
 function contactParams(c: ContactLogInput): unknown[] {
   return [c.eventId, c.caseId, c.brokerId, c.channel, c.purpose, c.outcome, c.localDay, c.at];
@@ -287,13 +291,28 @@ export function createLeadActivities({ db, policy }: LeadActivityDeps): LeadActi
       await db.query(`${INSERT_CONTACT_SQL} ON CONFLICT (event_id) DO NOTHING`, contactParams(input));
     },
 
-    async recordContactAttempt({ entry, case: projection }): Promise<void> {
-      // One statement, so one round trip and one implicit transaction: the log entry and the projection land together or not at all.
+    async recordContactAttempt({ entry, case: projection, auditedBy }): Promise<void> {
+      // One statement, so one round trip and one implicit transaction: the log entry, the projection
+      // and the audit row land together or not at all. The audit row follows the log entry's insert,
+      // so a retry after a commit whose answer was lost (the entry is there) appends no second row.
+      const contactAt = PROJECTION_PARAMS;
+      const auditAt = contactAt + CONTACT_PARAMS;
+      const shift = (sql: string, by: number) => sql.replace(/\$(\d+)/g, (_, n) => `$${Number(n) + by}`);
+      const audit = auditedBy
+        ? auditAppendArgs(
+            {
+              actorSub: auditedBy.sub, actorRole: auditedBy.role, action: 'contact.logged', targetType: 'lead_case', targetId: entry.caseId,
+              details: { channel: entry.channel, purpose: entry.purpose, outcome: entry.outcome, eventId: entry.eventId },
+            },
+            new Date(),
+          )
+        : null;
       const [outcome] = await db.query(
-        `WITH logged AS (${INSERT_CONTACT_SQL.replace(/\$(\d+)/g, (_, n) => `$${Number(n) + PROJECTION_PARAMS}`)} ON CONFLICT (event_id) DO NOTHING),
+        `WITH logged AS (${shift(INSERT_CONTACT_SQL, contactAt)} ON CONFLICT (event_id) DO NOTHING RETURNING 1),
          projected AS (${PROJECT_CASE_SQL})
-         ${PROJECTION_OUTCOME_SQL}`,
-        [...projectionParams(projection), ...contactParams(entry)],
+         ${audit ? `, audited AS (SELECT audit_append(${shift(AUDIT_APPEND_CALL, auditAt)}) FROM logged)` : ''}
+         ${PROJECTION_OUTCOME_SQL}${audit ? ', (SELECT count(*) FROM audited)::int AS audited' : ''}`,
+        [...projectionParams(projection), ...contactParams(entry), ...(audit ?? [])],
       );
       settleProjection(entry.caseId, projection.seq, entry.at, outcome);
     },

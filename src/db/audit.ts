@@ -40,8 +40,8 @@ export function auditHash(prevHash: string, row: ChainedFields): string {
   return createHash('sha256').update(`[${JSON.stringify(prevHash)},${canonicalTail(row)}`).digest('hex');
 }
 
-/** The row audit_append takes: the fields, details as JSON, and the canonical tail its hash covers. */
-function appendArgs(entry: AuditEntry, now: Date) {
+/** The row audit_append takes, as its eight parameters: the fields, details as JSON, and the canonical tail its hash covers. */
+export function auditAppendArgs(entry: AuditEntry, now: Date) {
   const at = (entry.at ?? now).toISOString();
   const details = entry.details ?? {};
   const tail = canonicalTail({ at, actorSub: entry.actorSub, actorRole: entry.actorRole, action: entry.action, targetType: entry.targetType, targetId: entry.targetId, details });
@@ -55,7 +55,7 @@ function appendArgs(entry: AuditEntry, now: Date) {
  * until the transaction commits, so callers append last, just before their commit.
  */
 export async function appendAudit(manager: EntityManager, entry: AuditEntry): Promise<void> {
-  await manager.query('SELECT audit_append($1,$2,$3,$4,$5,$6,$7,$8)', [...appendArgs(entry, new Date())]);
+  await manager.query('SELECT audit_append($1,$2,$3,$4,$5,$6,$7,$8)', [...auditAppendArgs(entry, new Date())]);
 }
 
 /**
@@ -66,7 +66,7 @@ export async function appendAudit(manager: EntityManager, entry: AuditEntry): Pr
 export async function appendAuditMany(manager: EntityManager, entries: AuditEntry[]): Promise<void> {
   if (entries.length === 0) return;
   const now = new Date();
-  const rows = entries.map((e) => appendArgs(e, now));
+  const rows = entries.map((e) => auditAppendArgs(e, now));
   const column = (i: number) => rows.map((r) => r[i]);
   await manager.query(
     'SELECT audit_append_many($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[], $8::text[])',

@@ -456,7 +456,7 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
 
   setHandler(
     contactAttemptUpdate,
-    async (attempt): Promise<UpdateResult> => {
+    async ({ auditedBy, ...attempt }): Promise<UpdateResult> => {
       const at = now();
       const day = localDayKey(at, policy.contact.timeZone);
       const eventId = nextEventId('contact');
@@ -467,9 +467,11 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
       state.contactAttempts++;
       if (state.stage === 'follow_up') setDeadline('follow_up', policy.followUp.nextFollowUpHours * HOUR);
       // The attempt and the projection it changes are written in one statement.
-      if (together) await localWrites.recordContactAttempt({ entry, case: nextProjection() });
+      // With `auditedBy`, the same statement writes the action's audit row too (older cases, on
+      // activity tasks, leave it to the API, which writes it when the answer has no `audited`).
+      if (together) await localWrites.recordContactAttempt({ entry, case: nextProjection(), ...(auditedBy ? { auditedBy } : {}) });
       else await commit();
-      return { eventId, state };
+      return { eventId, state, ...(together && auditedBy ? { audited: true } : {}) };
     },
     {
       validator: (attempt) => {

@@ -135,11 +135,21 @@ export interface ReviewUpdate {
   decision: 'approve' | 'decline';
   reviewerId: string;
 }
+/** Who acted, as the API authenticated them: a subject and a role, never a name. */
+export interface ActingAs {
+  sub: string;
+  role: string;
+}
 export interface ContactAttemptUpdate {
   brokerId: string;
   channel: ContactChannel;
   purpose: ContactPurpose;
   outcome: ContactOutcome;
+  /**
+   * Present when the API leaves the action's audit row to the workflow: it is then written with
+   * the log entry, in the same statement, so the attempt and its audit row land together or not at all.
+   */
+  auditedBy?: ActingAs;
 }
 export interface SelectionUpdate {
   brokerId: string;
@@ -163,6 +173,8 @@ export interface LegalHoldUpdate {
 export interface UpdateResult {
   eventId: string;
   state: LeadCaseState;
+  /** True when the workflow wrote the action's audit row itself (see `ContactAttemptUpdate.auditedBy`). */
+  audited?: boolean;
 }
 
 export const grantConsentUpdate = defineUpdate<UpdateResult, [ConsentUpdate]>('grantConsent');

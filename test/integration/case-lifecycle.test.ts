@@ -1,6 +1,9 @@
+import { randomUUID } from 'node:crypto';
+import { createLeadActivities } from '../../src/activities/lead-activities';
+import { verifyAuditChain } from '../../src/db/audit';
 import { aBroker, aChannel, aLead, actors, anIdNumber } from '../support/factories';
 import { noQuietHours } from '../support/policy';
-import { eventually, startStack, type TestStack } from '../support/stack';
+import { eventually, serveVariant, startStack, type TestStack } from '../support/stack';
 import { stateQuery } from '../../src/workflows/messages';
 import { leadWorkflowId } from '../../src/temporal/names';
 
@@ -81,7 +84,88 @@ describe('a tier-A case through the API, with the real activities on Postgres', 
     const read = await stack.api(stranger, 'GET', `/v1/leads/${body.caseId}`);
     expect([read.status, read.body.code]).toEqual([403, 'not_your_case']);
     const contact = await stack.api(stranger, 'POST', `/v1/leads/${body.caseId}/contact-attempts`, { channel: 'phone', purpose: 'service', outcome: 'reached' });
-    expect(contact.status).toBe(403);
+    expect([contact.status, contact.body.code]).toEqual([403, 'not_your_case']);
+  });
+});
+
+describe('a contact attempt and its audit row', () => {
+  const auditRows = async (caseId: string) =>
+    stack.db.query(`SELECT actor_sub, actor_role, details FROM audit_events WHERE action = 'contact.logged' AND target_id = $1 ORDER BY id`, [caseId]);
+  const followUpCase = async () => {
+    const t = await team();
+    const intake = await stack.api(actors.channel(t.channel), 'POST', '/v1/leads', aLead({ channelId: t.channel }));
+    const row = await waitForStage(intake.body.caseId, 'follow_up');
+    return { caseId: intake.body.caseId as string, row, broker: actors.broker(row.broker_id) };
+  };
+
+  test('is written by the workflow with the log entry, once, even when the write is retried after its commit', async () => {
+    const { caseId, row, broker } = await followUpCase();
+    const res = await stack.api(broker, 'POST', `/v1/leads/${caseId}/contact-attempts`, { channel: 'sms', purpose: 'service', outcome: 'no_answer' });
+    expect(res.status).toBe(201);
+    const [entry] = await stack.db.query('SELECT event_id, local_day, at FROM contact_log WHERE case_id = $1', [caseId]);
+    expect(await auditRows(caseId)).toEqual([
+      { actor_sub: row.broker_id, actor_role: 'broker', details: { channel: 'sms', purpose: 'service', outcome: 'no_answer', eventId: entry.event_id } },
+    ]);
+
+    // The local activity run again with the same entry, as after a commit whose answer was lost.
+    const current = await projection(caseId);
+    const again = {
+      entry: { caseId, eventId: entry.event_id, brokerId: row.broker_id, channel: 'sms', purpose: 'service', outcome: 'no_answer', localDay: entry.local_day, at: entry.at.toISOString() },
+      case: {
+        caseId, seq: current.projection_seq,
+        projection: {
+          stage: current.stage, isOpen: current.is_open, riskTier: current.risk_tier, brokerId: current.broker_id, consentState: current.consent_state,
+          slaDueAt: current.sla_due_at?.toISOString() ?? null, slaKind: current.sla_kind, doNotContact: current.do_not_contact,
+          selectedProductId: current.selected_product_id, outcome: current.outcome, closedAt: null, retentionDueAt: null, legalHold: current.legal_hold,
+        },
+      },
+      auditedBy: { sub: row.broker_id, role: 'broker' },
+    } as const;
+    const activities = createLeadActivities({ db: stack.db, policy: stack.cfg.policy });
+    await activities.recordContactAttempt(again);
+    expect(await auditRows(caseId)).toHaveLength(1);
+    // An entry sent without auditedBy (from an API that audits it itself) is logged and not audited here.
+    await activities.recordContactAttempt({ ...again, entry: { ...again.entry, eventId: `${entry.event_id}-old-api` }, auditedBy: undefined });
+    expect(await stack.db.query('SELECT count(*)::int AS n FROM contact_log WHERE case_id = $1', [caseId])).toEqual([{ n: 2 }]);
+    expect(await auditRows(caseId)).toHaveLength(1);
+    expect(await verifyAuditChain(stack.db.manager)).toBeNull();
+  });
+
+  test("an accepted attempt is audited even when the API loses its database as the Update returns: the API writes nothing for it", async () => {
+    const { caseId, row, broker } = await followUpCase();
+    const failing = <T extends object>(target: T): T => new Proxy(target, {
+      get: (t, prop, receiver) => (prop === 'query' ? async () => Promise.reject(new Error('Connection terminated unexpectedly')) : Reflect.get(t, prop, receiver)),
+    });
+    const db = new Proxy(stack.db, { get: (t, prop, receiver) => (prop === 'query' ? failing(t.manager).query : prop === 'manager' ? failing(t.manager) : Reflect.get(t, prop, receiver)) });
+    const api = await serveVariant(stack, { db });
+    try {
+      const res = await api.call(broker, 'POST', `/v1/leads/${caseId}/contact-attempts`, { channel: 'phone', purpose: 'service', outcome: 'reached' });
+      expect(res.status).toBe(201);
+    } finally {
+      await api.close();
+    }
+    const [entry] = await stack.db.query('SELECT event_id FROM contact_log WHERE case_id = $1', [caseId]);
+    expect(await auditRows(caseId)).toEqual([
+      { actor_sub: row.broker_id, actor_role: 'broker', details: { channel: 'phone', purpose: 'service', outcome: 'reached', eventId: entry.event_id } },
+    ]);
+  });
+
+  test('a refused attempt answers as a read of the case would, and leaves neither a log entry nor an audit row', async () => {
+    const { caseId, broker } = await followUpCase();
+    const attempt = { channel: 'phone', purpose: 'service', outcome: 'reached' };
+    const unknown = await stack.api(broker, 'POST', `/v1/leads/${randomUUID()}/contact-attempts`, attempt);
+    expect([unknown.status, unknown.body.code]).toEqual([404, 'case_not_found']);
+    // Another broker learns nothing of the case, not even that the marketing text would be refused.
+    const stranger = actors.broker('b-someone-else');
+    const bad = { channel: 'sms', purpose: 'marketing', outcome: 'reached', marketingText: '无抵押秒批，100%下款' };
+    for (const body of [attempt, bad]) {
+      const res = await stack.api(stranger, 'POST', `/v1/leads/${caseId}/contact-attempts`, body);
+      expect([res.status, res.body.code]).toEqual([403, 'not_your_case']);
+    }
+    const own = await stack.api(broker, 'POST', `/v1/leads/${caseId}/contact-attempts`, bad);
+    expect([own.status, own.body.code]).toEqual([422, 'marketing_text_violation']);
+    expect(await stack.db.query('SELECT count(*)::int AS n FROM contact_log WHERE case_id = $1', [caseId])).toEqual([{ n: 0 }]);
+    expect(await auditRows(caseId)).toEqual([]);
   });
 });
 

@@ -64,6 +64,21 @@ export function leadRoutes(deps: CaseDeps & { metrics: Metrics }): Router {
     return id;
   };
 
+  /**
+   * For an action the workflow itself authorises: `work` runs without reading the case row, and
+   * only when it fails is the row read, so an unknown case answers 404 and another's case 403, as
+   * `caseOf` would have before `work`; a refusal tells nothing of a case the caller may not see.
+   */
+  const authorisedByWorkflow = async <T>(req: Request, work: (id: string) => Promise<T>): Promise<{ result: T; id: string }> => {
+    const { id } = parse(caseIdParams, req.params);
+    try {
+      return { result: await work(id), id };
+    } catch (err) {
+      await caseOf(req);
+      throw err;
+    }
+  };
+
   r.post('/leads', requireRole('channel', 'broker', 'manager', 'admin'), async (req, res) => {
     const body = parse(intakeSchema, req.body);
     const result = await submitLead(deps, actorOf(req), body, idempotencyKeyOf(req));
@@ -131,17 +146,22 @@ export function leadRoutes(deps: CaseDeps & { metrics: Metrics }): Router {
     res.json(result.state);
   });
 
+  // A broker's most frequent action. The workflow checks that the broker is the case's assigned one
+  // and writes the audit row with the log entry, so an accepted attempt needs no read of the case
+  // row here and no second write; a refused one is answered as the read would answer first.
   r.post('/leads/:id/contact-attempts', requireRole('broker'), async (req, res) => {
     const body = parse(contactAttemptSchema, req.body);
-    const id = await caseOf(req);
-    if (body.purpose === 'marketing' && body.marketingText !== undefined) {
-      const check = checkMarketingText(body.marketingText);
-      if (!check.ok) throw new AppError(422, 'marketing_text_violation', 'the marketing text breaks the advertising rules', { violations: check.violations });
-    }
     const actor = actorOf(req);
-    const result = await actOnCase(deps, id, contactAttemptUpdate, { brokerId: actor.sub, channel: body.channel, purpose: body.purpose, outcome: body.outcome }, req.idempotency?.updateId);
+    const { result, id } = await authorisedByWorkflow(req, async (id) => {
+      if (body.purpose === 'marketing' && body.marketingText !== undefined) {
+        const check = checkMarketingText(body.marketingText);
+        if (!check.ok) throw new AppError(422, 'marketing_text_violation', 'the marketing text breaks the advertising rules', { violations: check.violations });
+      }
+      const attempt = { brokerId: actor.sub, channel: body.channel, purpose: body.purpose, outcome: body.outcome, auditedBy: { sub: actor.sub, role: actor.role } };
+      return actOnCase(deps, id, contactAttemptUpdate, attempt, req.idempotency?.updateId);
+    });
     if (body.note) await attachContactNote(deps.db, id, result.eventId, body.note);
-    await auditAction(deps, actor, 'contact.logged', id, { channel: body.channel, purpose: body.purpose, outcome: body.outcome, eventId: result.eventId });
+    if (!result.audited) await auditAction(deps, actor, 'contact.logged', id, { channel: body.channel, purpose: body.purpose, outcome: body.outcome, eventId: result.eventId });
     res.status(201).json(result.state);
   });
 
