@@ -9,7 +9,7 @@ import { addCpu, cpuBetween, cpuPerOperation, cpuSnapshot, type CpuSnapshot } fr
 import { contactAttempts, fillOpenCases, followUpCases, intakeBatch, type Bench, type IntakeRun } from './context';
 import { runPool, sleep, waitFor, type PoolRun } from './load';
 import { atLeast, atMost, formatNumber, leastSquares, ratio, summarize, type FigureRow, type LatencySummary } from './stats';
-import { benchEmpty, benchFinishSignal, benchNoopUpdate, benchTimer, benchUpdatable } from './workflows';
+import { benchCaseLike, benchCaseLikeUpdate, benchEmpty, benchFinishSignal, benchNoopUpdate, benchTimer, benchUpdatable } from './workflows';
 
 const MB = 1024 * 1024;
 const WAIT_72H = 72 * 3_600_000;
@@ -125,13 +125,20 @@ export async function caseActionLatency(b: Bench): Promise<{ rows: FigureRow[]; 
   const handles: WorkflowHandle<typeof benchUpdatable>[] = await Promise.all(
     cases.map(() => b.client.workflow.start(benchUpdatable, { taskQueue: b.bareQueue, workflowId: `bench-updatable-${randomUUID()}` })),
   );
+  // The engine's floor: bare workflows whose Update does what a contact attempt makes the engine do.
+  const caseLike: WorkflowHandle<typeof benchCaseLike>[] = await Promise.all(
+    cases.map(() => b.client.workflow.start(benchCaseLike, { taskQueue: b.bareQueue, workflowId: `bench-case-like-${randomUUID()}` })),
+  );
   try {
     const noop = (n: number, offset: number) => runPool(n, c, (i) => handles[(offset + i) % handles.length].executeUpdate(benchNoopUpdate));
+    const sameWork = (n: number, offset: number) => runPool(n, c, (i) => caseLike[(offset + i) % caseLike.length].executeUpdate(benchCaseLikeUpdate));
     await contactAttempts(b, cases, cases.length, c);
     await noop(handles.length, 0);
+    await sameWork(caseLike.length, 0);
 
     const contact: number[] = [];
     const bare: number[] = [];
+    const floor: number[] = [];
     let done = 0;
     await alternate(
       rounds,
@@ -139,14 +146,24 @@ export async function caseActionLatency(b: Bench): Promise<{ rows: FigureRow[]; 
         contact.push(...(await contactAttempts(b, cases, share(updates, rounds, r), c, done)).latencies);
       },
       async (r) => {
-        bare.push(...(await noop(share(updates, rounds, r), done)).latencies);
-        done += share(updates, rounds, r);
+        // The two bare sides take turns too.
+        const n = share(updates, rounds, r);
+        if (r % 2 === 0) {
+          bare.push(...(await noop(n, done)).latencies);
+          floor.push(...(await sameWork(n, done)).latencies);
+        } else {
+          floor.push(...(await sameWork(n, done)).latencies);
+          bare.push(...(await noop(n, done)).latencies);
+        }
+        done += n;
       },
     );
     const lead = summarize(contact);
     const base = summarize(bare);
+    const same = summarize(floor);
     const p99 = ratio(lead.p99, base.p99);
     const p50 = ratio(lead.p50, base.p50);
+    b.log(`  contact attempt against the same work on the bare engine: p50 ${formatNumber(ratio(lead.p50, same.p50))}x, p99 ${formatNumber(ratio(lead.p99, same.p99))}x`);
     return {
       rows: [
         {
@@ -158,11 +175,16 @@ export async function caseActionLatency(b: Bench): Promise<{ rows: FigureRow[]; 
           baselineLabel: 'no-op executeUpdate p99', baseline: base.p99, ratio: p99,
           checks: [atMost('ratio <= 1.3', p99, 1.3), atMost('p99 <= 25 ms', lead.p99, 25)],
         },
+        ...(['p50', 'p99'] as const).map((q): FigureRow => ({
+          id: `case_action_floor_${q}`, figure: `same work on the bare engine, ${q} (local activity, timer moved, SlaDueAt)`, unit: 'ms', value: same[q],
+          baselineLabel: `no-op executeUpdate ${q}`, baseline: base[q], ratio: ratio(same[q], base[q]), checks: [],
+          note: `the contact attempt is ${formatNumber(ratio(lead[q], same[q]))}x this`,
+        })),
       ],
-      details: { contactAttemptMs: lead, noopUpdateMs: base, cases: cases.length, concurrency: c },
+      details: { contactAttemptMs: lead, noopUpdateMs: base, sameWorkOnBareEngineMs: same, cases: cases.length, concurrency: c },
     };
   } finally {
-    await Promise.allSettled(handles.map((h) => h.signal(benchFinishSignal)));
+    await Promise.allSettled([...handles, ...caseLike].map((h) => h.signal(benchFinishSignal)));
   }
 }
 

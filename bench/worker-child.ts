@@ -7,6 +7,7 @@ import { loadConfig } from '../src/config';
 import { openDatabase } from '../src/db/data-source';
 import { createLeadWorker } from '../src/worker/worker';
 import { childConfig, reportFailure, serveParent, type ChildMessage } from './child-protocol';
+import type { BenchActivities } from './workflows';
 
 export interface WorkerChildConfig {
   kind: 'lead' | 'bare';
@@ -30,6 +31,7 @@ async function main(): Promise<void> {
         namespace: cfg.TEMPORAL_NAMESPACE,
         taskQueue: opts.taskQueue,
         workflowBundle: { codePath: opts.bundlePath },
+        activities: { async benchWrite() {} } satisfies BenchActivities,
         shutdownGraceTime: '10 seconds',
         ...tuning,
       });
