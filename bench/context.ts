@@ -275,6 +275,7 @@ async function whyNotStarted(b: Bench, workflowId: string): Promise<string> {
 
 export interface FollowUpCase {
   caseId: string;
+  brokerId: string;
   token: string;
 }
 
@@ -291,7 +292,7 @@ export async function followUpCases(b: Bench, n: number): Promise<FollowUpCase[]
     rows = await b.db.query(`SELECT id, broker_id FROM lead_cases WHERE id = ANY($1::uuid[]) AND stage = 'follow_up' AND broker_id IS NOT NULL`, [ids]);
     return rows.length === ids.length;
   }, 120_000, 100);
-  return Promise.all(rows.map(async (r) => ({ caseId: r.id, token: await b.brokerToken(r.broker_id) })));
+  return Promise.all(rows.map(async (r) => ({ caseId: r.id, brokerId: r.broker_id, token: await b.brokerToken(r.broker_id) })));
 }
 
 /** One contact attempt per call, spread over `cases` so that no case gets two at once. */

@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import type { WorkflowHandle } from '@temporalio/client';
+import { Client, type WorkflowHandle } from '@temporalio/client';
 import type { ChildStatus } from './child-protocol';
 import { createActivities } from '../src/activities';
 import { erasureGroupCommitFor } from '../src/activities/erasure';
 import { openDatabase } from '../src/db/data-source';
+import { dataConverterFor } from '../src/infra/temporal-connection';
+import { leadWorkflowId } from '../src/temporal/names';
+import { contactAttemptUpdate } from '../src/workflows/messages';
 import { addCpu, cpuBetween, cpuPerOperation, cpuSnapshot, type CpuSnapshot } from './cpu';
 import { contactAttempts, fillOpenCases, followUpCases, intakeBatch, type Bench, type IntakeRun } from './context';
 import { runPool, sleep, waitFor, type PoolRun } from './load';
@@ -129,21 +132,40 @@ export async function caseActionLatency(b: Bench): Promise<{ rows: FigureRow[]; 
   const caseLike: WorkflowHandle<typeof benchCaseLike>[] = await Promise.all(
     cases.map(() => b.client.workflow.start(benchCaseLike, { taskQueue: b.bareQueue, workflowId: `bench-case-like-${randomUUID()}` })),
   );
+  // The contact attempt's own Update sent straight to Temporal, as the API sends it (with the
+  // payload codec), on the same cases: what the API adds is the difference.
+  const codecClient = new Client({ connection: b.client.connection, namespace: b.cfg.TEMPORAL_NAMESPACE, dataConverter: dataConverterFor(b.cfg) });
+  const direct = (n: number, offset: number) => runPool(n, c, (i) => {
+    const k = cases[(offset + i) % cases.length];
+    return codecClient.workflow.getHandle(leadWorkflowId(k.caseId)).executeUpdate(contactAttemptUpdate, {
+      args: [{ brokerId: k.brokerId, channel: 'phone', purpose: 'service', outcome: 'no_answer', auditedBy: { sub: k.brokerId, role: 'broker' } }],
+    });
+  });
   try {
     const noop = (n: number, offset: number) => runPool(n, c, (i) => handles[(offset + i) % handles.length].executeUpdate(benchNoopUpdate));
     const sameWork = (n: number, offset: number) => runPool(n, c, (i) => caseLike[(offset + i) % caseLike.length].executeUpdate(benchCaseLikeUpdate));
     await contactAttempts(b, cases, cases.length, c);
+    await direct(cases.length, 0);
     await noop(handles.length, 0);
     await sameWork(caseLike.length, 0);
 
     const contact: number[] = [];
+    const straight: number[] = [];
     const bare: number[] = [];
     const floor: number[] = [];
     let done = 0;
     await alternate(
       rounds,
       async (r) => {
-        contact.push(...(await contactAttempts(b, cases, share(updates, rounds, r), c, done)).latencies);
+        // Through the API and straight to Temporal take turns too, on the same cases.
+        const n = share(updates, rounds, r);
+        if (r % 2 === 0) {
+          contact.push(...(await contactAttempts(b, cases, n, c, done)).latencies);
+          straight.push(...(await direct(n, done)).latencies);
+        } else {
+          straight.push(...(await direct(n, done)).latencies);
+          contact.push(...(await contactAttempts(b, cases, n, c, done)).latencies);
+        }
       },
       async (r) => {
         // The two bare sides take turns too.
@@ -161,9 +183,11 @@ export async function caseActionLatency(b: Bench): Promise<{ rows: FigureRow[]; 
     const lead = summarize(contact);
     const base = summarize(bare);
     const same = summarize(floor);
+    const viaClient = summarize(straight);
     const p99 = ratio(lead.p99, base.p99);
     const p50 = ratio(lead.p50, base.p50);
     b.log(`  contact attempt against the same work on the bare engine: p50 ${formatNumber(ratio(lead.p50, same.p50))}x, p99 ${formatNumber(ratio(lead.p99, same.p99))}x`);
+    b.log(`  the same Update straight to Temporal (no API): p50 ${formatNumber(viaClient.p50)} ms, p99 ${formatNumber(viaClient.p99)} ms; the API adds ${formatNumber(lead.p50 - viaClient.p50)} ms at p50`);
     return {
       rows: [
         {
@@ -180,8 +204,12 @@ export async function caseActionLatency(b: Bench): Promise<{ rows: FigureRow[]; 
           baselineLabel: `no-op executeUpdate ${q}`, baseline: base[q], ratio: ratio(same[q], base[q]), checks: [],
           note: `the contact attempt is ${formatNumber(ratio(lead[q], same[q]))}x this`,
         })),
+        ...(['p50', 'p99'] as const).map((q): FigureRow => ({
+          id: `case_action_direct_${q}`, figure: `contact attempt's Update straight to Temporal, ${q} (no API)`, unit: 'ms', value: viaClient[q],
+          baselineLabel: `no-op executeUpdate ${q}`, baseline: base[q], ratio: ratio(viaClient[q], base[q]), checks: [],
+        })),
       ],
-      details: { contactAttemptMs: lead, noopUpdateMs: base, sameWorkOnBareEngineMs: same, cases: cases.length, concurrency: c },
+      details: { contactAttemptMs: lead, contactUpdateStraightToTemporalMs: viaClient, noopUpdateMs: base, sameWorkOnBareEngineMs: same, cases: cases.length, concurrency: c },
     };
   } finally {
     await Promise.allSettled([...handles, ...caseLike].map((h) => h.signal(benchFinishSignal)));
@@ -336,19 +364,33 @@ const WORKER_ACTIVITY_CONCURRENCY = 100;
  */
 export async function erasureRate(b: Bench, intakePerSecond: number): Promise<{ row: FigureRow; details: Record<string, unknown> }> {
   const { erase, eraseBatch, rounds } = b.opts;
+  // One batch per side more than is timed: the warm-up.
+  const needed = 2 * (erase + eraseBatch);
   const have = (await b.db.query(`SELECT count(*)::int AS n FROM lead_cases WHERE channel_id = $1 AND erased_at IS NULL AND stage = 'awaiting_consent'`, [b.channelId]))[0].n as number;
-  if (have < 2 * erase) await intakeBatch(b, 2 * erase - have, b.opts.fillConcurrency);
+  if (have < needed) await intakeBatch(b, needed - have, b.opts.fillConcurrency);
   const rows: { id: string }[] = await b.db.query(
     `SELECT id FROM lead_cases WHERE channel_id = $1 AND erased_at IS NULL AND stage = 'awaiting_consent' ORDER BY random() LIMIT $2`,
-    [b.channelId, 2 * erase],
+    [b.channelId, needed],
   );
-  const viaActivity = rows.filter((_, i) => i % 2 === 0).map((r) => r.id);
-  const viaBatch = rows.filter((_, i) => i % 2 === 1).map((r) => r.id);
+  const ids = rows.map((r) => r.id);
+  const warmActivity = ids.slice(0, eraseBatch);
+  const warmBatch = ids.slice(eraseBatch, 2 * eraseBatch);
+  const measured = ids.slice(2 * eraseBatch);
+  const viaActivity = measured.filter((_, i) => i % 2 === 0);
+  const viaBatch = measured.filter((_, i) => i % 2 === 1);
 
   const concurrency = WORKER_ACTIVITY_CONCURRENCY;
   const workerDb = await openDatabase(b.servers.databaseUrl, { poolMax: b.cfg.DATABASE_POOL_MAX });
   try {
     const activities = createActivities({ db: workerDb, policy: b.cfg.policy });
+    const eraseViaActivity = (caseIds: string[], at: string) =>
+      runPool(caseIds.length, concurrency, (i) => activities.eraseLeadData({ caseId: caseIds[i], eventId: `bench-erase:${caseIds[i]}`, reason: 'consent_withdrawn', at }));
+    // Warm both paths before anything counts, as figures 1 and 2 do: the pool's connection, and
+    // erase_cases's statements, which PL/pgSQL plans on a connection's first call and then reuses
+    // for as long as the connection lives (a worker's pool lives as long as the worker).
+    await eraseViaActivity(warmActivity, new Date().toISOString());
+    await batchedDelete(workerDb, warmBatch);
+    const warmUp = erasureGroupCommitFor(workerDb).stats();
     const slice = (ids: string[], r: number) => {
       const per = Math.ceil(ids.length / rounds);
       return ids.slice(r * per, (r + 1) * per);
@@ -360,7 +402,7 @@ export async function erasureRate(b: Bench, intakePerSecond: number): Promise<{ 
       async (r) => {
         const ids = slice(viaActivity, r);
         const at = new Date().toISOString();
-        activityMs += (await runPool(ids.length, concurrency, (i) => activities.eraseLeadData({ caseId: ids[i], eventId: `bench-erase:${ids[i]}`, reason: 'consent_withdrawn', at }))).elapsedMs;
+        activityMs += (await eraseViaActivity(ids, at)).elapsedMs;
       },
       async (r) => {
         const ids = slice(viaBatch, r);
@@ -371,7 +413,8 @@ export async function erasureRate(b: Bench, intakePerSecond: number): Promise<{ 
     );
     const value = viaActivity.length / (activityMs / 1000);
     const baseline = viaBatch.length / (batchMs / 1000);
-    const groupCommit = erasureGroupCommitFor(workerDb).stats();
+    const all = erasureGroupCommitFor(workerDb).stats();
+    const groupCommit = { batches: all.batches - warmUp.batches, cases: all.cases - warmUp.cases, peakInFlight: all.peakInFlight };
     const r = ratio(value, baseline);
     return {
       row: {
@@ -382,7 +425,8 @@ export async function erasureRate(b: Bench, intakePerSecond: number): Promise<{ 
       },
       details: {
         erasedPerSide: viaActivity.length, concurrency, poolMax: b.cfg.DATABASE_POOL_MAX, batch: eraseBatch, intakePerSecond,
-        groupCommit: { batches: groupCommit.batches, meanBatchSize: groupCommit.meanBatchSize, peakInFlight: groupCommit.peakInFlight },
+        warmUpPerSide: eraseBatch,
+        groupCommit: { batches: groupCommit.batches, meanBatchSize: groupCommit.batches === 0 ? 0 : groupCommit.cases / groupCommit.batches, peakInFlight: groupCommit.peakInFlight },
       },
     };
   } finally {
