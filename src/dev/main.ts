@@ -34,6 +34,7 @@ async function shutdown(code: number): Promise<void> {
 }
 process.on('SIGINT', () => void shutdown(0));
 process.on('SIGTERM', () => void shutdown(0));
+process.on('SIGHUP', () => void shutdown(0));
 
 async function main() {
   const cfg = loadConfig(); // fail fast, naming any bad variable
@@ -63,7 +64,7 @@ async function main() {
     const { dir, movedBecause } = reachableDataDir(join(dataRoot, 'postgres'));
     if (movedBecause) say('postgres', `data folder ${dir} (${movedBecause})`);
     say('postgres', `starting embedded PostgreSQL on port ${PG_PORT}`);
-    pg = await startEmbeddedPostgres({ dataDir: dir, port: PG_PORT, database: 'leads', persistent: true, onLog: (l) => process.env.DEV_VERBOSE && say('postgres', l) });
+    pg = await startEmbeddedPostgres({ dataDir: dir, port: PG_PORT, database: 'leads', persistent: true, ownSignals: true, onLog: (l) => process.env.DEV_VERBOSE && say('postgres', l) });
     stops.push(() => pg!.stop());
     databaseUrl = pg.url;
   } else {

