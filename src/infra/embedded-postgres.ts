@@ -72,6 +72,13 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   if (opts.ownSignals) {
     for (const [signal, listeners] of signalListeners) for (const l of listeners) process.removeListener(signal, l);
   }
+  /** The server's last log lines (startup messages, no data), for a start that fails. */
+  const recent: string[] = [];
+  const note = (line: string) => {
+    recent.push(line);
+    if (recent.length > 20) recent.shift();
+    opts.onLog?.(line);
+  };
   mkdirSync(dirname(opts.dataDir), { recursive: true });
   const fresh = !existsSync(join(opts.dataDir, 'PG_VERSION'));
   const pg = new EmbeddedPostgres({
@@ -83,11 +90,16 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     persistent: opts.persistent,
     createPostgresUser: userInfo().uid === 0,
     postgresFlags: ['-c', 'max_connections=200', '-c', 'fsync=' + (opts.persistent ? 'on' : 'off')],
-    onLog: (m: string) => opts.onLog?.(String(m).trim()),
-    onError: (m: unknown) => opts.onLog?.(String(m instanceof Error ? m.message : m).trim()),
+    onLog: (m: string) => note(String(m).trim()),
+    onError: (m: unknown) => note(String(m instanceof Error ? m.message : m).trim()),
   });
   if (fresh) await pg.initialise();
-  await pg.start();
+  try {
+    await pg.start();
+  } catch (err) {
+    // The package rejects with nothing when the server exits before it is ready: say why, from its log.
+    throw new Error(`PostgreSQL on port ${opts.port} exited before it was ready${err instanceof Error ? `: ${err.message}` : ''}\n${recent.join('\n')}`, { cause: err });
+  }
 
   const admin = new Client({ host: '127.0.0.1', port: opts.port, user: 'postgres', password: 'postgres', database: 'postgres' });
   await admin.connect();

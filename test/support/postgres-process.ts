@@ -31,7 +31,7 @@ async function main(): Promise<void> {
   process.stdout.write(`ready ${pg.url}\n`);
 }
 
-main().catch((err: Error) => {
-  process.stderr.write(`postgres failed to start: ${err.stack ?? err.message}\n`);
+main().catch((err: unknown) => {
+  process.stderr.write(`postgres failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exit(1);
 });
