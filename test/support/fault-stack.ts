@@ -63,7 +63,7 @@ function launchPostgres(dataDir: string, port: number, durable: boolean): Promis
  * otherwise it trades durability for speed, as the shared test stack does.
  */
 export async function startRestartablePostgres(dir: string, opts: { durable: boolean }): Promise<RestartablePostgres> {
-  const port = await freePort();
+  let port = await freePort();
   const dataDir = join(dir, 'pg');
   let running: ChildProcess | null = null;
   const start = async () => {
@@ -76,7 +76,18 @@ export async function startRestartablePostgres(dir: string, opts: { durable: boo
     if (running) await stopChild(running, 60_000);
     running = null;
   };
-  const url = (await start())!;
+  // The port is picked seconds before Postgres binds it (after initdb), and an outgoing connection
+  // may take it meanwhile: the first start then tries another. A restart keeps the port it has.
+  let url: string;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      url = (await start())!;
+      break;
+    } catch (err) {
+      if (attempt >= 3 || !/Address already in use/.test((err as Error).message)) throw err;
+      port = await freePort();
+    }
+  }
   try {
     const db = await openDatabase(url, { migrate: true });
     try {
