@@ -6,8 +6,9 @@ import { parsePolicy, type Policy } from './policy';
  * The service's whole configuration: every environment variable it reads and the business policy,
  * parsed once at start. A missing or malformed value stops the process with a message naming it.
  *
- * Secrets have clearly-labelled local defaults so that `npm install && npm run dev` works on a fresh
- * machine; with NODE_ENV=production every secret must be set explicitly.
+ * Secrets fail closed: their clearly-labelled local defaults apply only when NODE_ENV is explicitly
+ * `development` or `test` (`npm run dev` and `npm test` set it), so `npm install && npm run dev`
+ * works on a fresh machine while a process started any other way refuses to run without real keys.
  */
 const LOCAL_ONLY = 'local-dev-only-not-a-secret';
 const localKey = (label: string) => Buffer.from(`${label}:${LOCAL_ONLY}`.padEnd(32, '.').slice(0, 32)).toString('base64');
@@ -23,13 +24,15 @@ const port = z.coerce.number().int().min(1).max(65535);
 
 export const envSchema = z
   .object({
-    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+    /** `development` or `test` allow the local default secrets; anything else (or unset) requires real ones. */
+    NODE_ENV: z.enum(['development', 'test', 'production']).optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** `1`: human-readable log lines (npm run dev sets it); otherwise one JSON object per line. */
     LOG_PRETTY: z.enum(['0', '1']).default('0'),
 
     API_PORT: port.default(3000),
-    API_HOST: z.string().default('0.0.0.0'),
+    /** Interface the API listens on: 127.0.0.1 in development and test, every interface otherwise (containers). */
+    API_HOST: optionalString,
     /** Origin of the Temporal Web UI, allowed by CORS on the codec routes. */
     WEB_UI_ORIGIN: z.string().url().default('http://localhost:8233'),
     /** Requests per minute per credential (per IP before sign-in). */
@@ -51,11 +54,15 @@ export const envSchema = z
     ),
     DATABASE_POOL_MAX: z.coerce.number().int().min(1).default(10),
 
-    JWT_SECRET: z.string().min(32, 'must be at least 32 characters').default(`jwt:${LOCAL_ONLY}:${LOCAL_ONLY}`),
+    JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
     JWT_ISSUER: z.string().default('lead-case-engine'),
+    /** The `aud` every token must carry. */
+    JWT_AUDIENCE: z.string().min(1).default('lead-case-engine-api'),
+    /** The longest lifetime (exp − iat) a token may have; longer ones are refused, and `npm run token` will not mint them. */
+    JWT_MAX_LIFETIME_HOURS: z.coerce.number().min(0.05).max(24 * 7).default(12),
     JWT_JWKS_URL: optionalString.pipe(z.string().url().optional()),
     /** Wraps every lead's data key (AES-256-GCM). */
-    MASTER_KEY: base64Key.default(localKey('master')),
+    MASTER_KEY: base64Key.optional(),
     MASTER_KEY_ID: z.string().min(1).default('local-1'),
     /** Retired master keys still needed to unwrap data keys until `npm run rotate:master-key` re-wraps them: `id:base64,…`. */
     MASTER_OLD_KEYS: z
@@ -63,15 +70,26 @@ export const envSchema = z
       .regex(/^([A-Za-z0-9_.-]+:[A-Za-z0-9+/=]+)?(,[A-Za-z0-9_.-]+:[A-Za-z0-9+/=]+)*$/, 'expected id:base64key pairs separated by commas')
       .default(''),
     /** Keys the blind indexes used to find the same person twice without decrypting anything. */
-    BLIND_INDEX_KEY: base64Key.default(localKey('blind-index')),
+    BLIND_INDEX_KEY: base64Key.optional(),
     /** Encrypts every Temporal payload (AES-256-GCM); the ID goes into each payload's metadata. */
-    CODEC_KEY: base64Key.default(localKey('codec')),
+    CODEC_KEY: base64Key.optional(),
     CODEC_KEY_ID: z.string().regex(/^[A-Za-z0-9_.-]+$/).default('codec-local-1'),
     /** Retired codec keys that must still decode old payloads: `id:base64,id:base64`. */
     CODEC_OLD_KEYS: z
       .string()
       .regex(/^([A-Za-z0-9_.-]+:[A-Za-z0-9+/=]+)?(,[A-Za-z0-9_.-]+:[A-Za-z0-9+/=]+)*$/, 'expected id:base64key pairs separated by commas')
       .default(''),
+
+    /** Keys the audit trail's hash chain (HMAC-SHA256): without it, nobody can rewrite the chain so that it verifies. */
+    AUDIT_KEY: base64Key.optional(),
+    AUDIT_KEY_ID: z.string().regex(/^[A-Za-z0-9_.-]+$/).default('audit-local-1'),
+    /** Retired audit keys that still verify the rows chained under them: `id:base64,id:base64`. */
+    AUDIT_OLD_KEYS: z
+      .string()
+      .regex(/^([A-Za-z0-9_.-]+:[A-Za-z0-9+/=]+)?(,[A-Za-z0-9_.-]+:[A-Za-z0-9+/=]+)*$/, 'expected id:base64key pairs separated by commas')
+      .default(''),
+    /** The owner role's URL, for migrations only (DDL); the API and workers connect with DATABASE_URL, a role without it. */
+    DATABASE_MIGRATION_URL: optionalString.pipe(z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional()),
 
     NOTIFY_WEBHOOK_URL: optionalString.pipe(z.string().url().optional()),
     NOTIFY_WEBHOOK_SECRET: optionalString,
@@ -83,23 +101,81 @@ export const envSchema = z
     // A retired key listed under the current key's ID (or twice) would be shadowed: everything sealed
     // under it would stop opening, and a rotation would find nothing left to re-wrap.
     const ids = (list: string) => (list ? list.split(',').map((pair) => pair.slice(0, pair.indexOf(':'))) : []);
-    for (const [current, old] of [['MASTER_KEY_ID', 'MASTER_OLD_KEYS'], ['CODEC_KEY_ID', 'CODEC_OLD_KEYS']] as const) {
+    for (const [current, old] of [['MASTER_KEY_ID', 'MASTER_OLD_KEYS'], ['CODEC_KEY_ID', 'CODEC_OLD_KEYS'], ['AUDIT_KEY_ID', 'AUDIT_OLD_KEYS']] as const) {
       const retired = ids(env[old]);
       const clash = retired.find((id, i) => id === env[current] || retired.indexOf(id) !== i);
       if (clash !== undefined) {
         ctx.addIssue({ code: 'custom', path: [old], message: `key ID ${clash} is used twice (a retired key needs an ID of its own, other than ${current})` });
       }
     }
-    if (env.NODE_ENV !== 'production') return;
-    const localDefaults: Record<string, string> = { MASTER_KEY: localKey('master'), BLIND_INDEX_KEY: localKey('blind-index'), CODEC_KEY: localKey('codec') };
-    for (const key of ['JWT_SECRET', 'MASTER_KEY', 'BLIND_INDEX_KEY', 'CODEC_KEY'] as const) {
-      if (env[key].includes(LOCAL_ONLY) || env[key] === localDefaults[key]) {
-        ctx.addIssue({ code: 'custom', path: [key], message: 'must be set explicitly in production' });
+    if (allowsLocalDefaults(env.NODE_ENV)) return;
+    for (const name of SECRET_NAMES) {
+      const value = env[name];
+      if (value === undefined) {
+        ctx.addIssue({ code: 'custom', path: [name], message: 'is required (local defaults apply only with NODE_ENV=development or test)' });
+      } else if (value.includes(LOCAL_ONLY) || value === localSecret(name)) {
+        ctx.addIssue({ code: 'custom', path: [name], message: 'is the published development default: set a secret of your own' });
+      } else if (weakSecret(name, value)) {
+        ctx.addIssue({ code: 'custom', path: [name], message: `is too weak: ${weakSecret(name, value)}` });
       }
     }
+    const seen = new Map<string, string>();
+    for (const name of SECRET_NAMES) {
+      const value = env[name];
+      if (value === undefined) continue;
+      const material = name === 'JWT_SECRET' ? value : Buffer.from(value, 'base64').toString('hex');
+      const other = seen.get(material);
+      if (other) ctx.addIssue({ code: 'custom', path: [name], message: `is the same secret as ${other}: each secret protects something else and needs its own value` });
+      else seen.set(material, name);
+    }
+  })
+  .transform((env) => {
+    const local = allowsLocalDefaults(env.NODE_ENV);
+    const secret = (name: SecretName) => env[name] ?? localSecret(name);
+    return {
+      ...env,
+      API_HOST: env.API_HOST ?? (local ? '127.0.0.1' : '0.0.0.0'),
+      JWT_SECRET: secret('JWT_SECRET'),
+      MASTER_KEY: secret('MASTER_KEY'),
+      BLIND_INDEX_KEY: secret('BLIND_INDEX_KEY'),
+      CODEC_KEY: secret('CODEC_KEY'),
+      AUDIT_KEY: secret('AUDIT_KEY'),
+    };
   });
 
-export type Env = z.infer<typeof envSchema>;
+/** The secrets that must be set outside development and test, and differ from each other. */
+export const SECRET_NAMES = ['JWT_SECRET', 'MASTER_KEY', 'BLIND_INDEX_KEY', 'CODEC_KEY', 'AUDIT_KEY'] as const;
+type SecretName = (typeof SECRET_NAMES)[number];
+
+/** True only when NODE_ENV says, explicitly, that this is a developer's machine or a test run. */
+export const allowsLocalDefaults = (nodeEnv: string | undefined): boolean => nodeEnv === 'development' || nodeEnv === 'test';
+
+function localSecret(name: SecretName): string {
+  if (name === 'JWT_SECRET') return `jwt:${LOCAL_ONLY}:${LOCAL_ONLY}`;
+  const label = { MASTER_KEY: 'master', BLIND_INDEX_KEY: 'blind-index', CODEC_KEY: 'codec', AUDIT_KEY: 'audit' }[name];
+  return localKey(label);
+}
+
+/** Bits of Shannon entropy in a string, counted from its own character frequencies: a crude floor that refuses the obviously weak. */
+function entropyBits(chars: ArrayLike<number> & Iterable<number>): number {
+  const counts = new Map<number, number>();
+  for (const c of chars) counts.set(c, (counts.get(c) ?? 0) + 1);
+  let perSymbol = 0;
+  for (const n of counts.values()) perSymbol -= (n / chars.length) * Math.log2(n / chars.length);
+  return perSymbol * chars.length;
+}
+
+/** Why a secret is too weak to guard anything, or undefined. */
+function weakSecret(name: SecretName, value: string): string | undefined {
+  if (name === 'JWT_SECRET') {
+    const codes = [...value].map((c) => c.codePointAt(0)!);
+    return entropyBits(codes) < 128 ? 'it repeats too much to resist guessing (use openssl rand -base64 48)' : undefined;
+  }
+  const bytes = Buffer.from(value, 'base64');
+  return new Set(bytes).size < 16 ? 'its 32 bytes are not random (use openssl rand -base64 32)' : undefined;
+}
+
+export type Env = z.output<typeof envSchema>;
 export interface Config extends Env {
   policy: Policy;
 }
@@ -152,4 +228,4 @@ export function config(): Config {
 }
 
 /** Every environment variable name the service reads (docker-compose.yml is checked against this). */
-export const ENV_NAMES: readonly string[] = Object.keys(envSchema.shape);
+export const ENV_NAMES: readonly string[] = Object.keys(envSchema.in.shape);

@@ -1,7 +1,8 @@
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, ENV_NAMES, loadConfig } from '../../src/config';
+import { randomBytes } from 'node:crypto';
+import { ConfigError, ENV_NAMES, loadConfig, SECRET_NAMES } from '../../src/config';
 import { defaultPolicy } from '../../src/config/policy';
 
 const file = (content: string) => {
@@ -9,6 +10,8 @@ const file = (content: string) => {
   writeFileSync(path, content);
   return path;
 };
+/** A developer's environment: the local default secrets apply. */
+const dev = (env: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({ NODE_ENV: 'test', ...env });
 const messageOf = (env: NodeJS.ProcessEnv) => {
   try {
     loadConfig(env);
@@ -21,7 +24,7 @@ const messageOf = (env: NodeJS.ProcessEnv) => {
 
 describe('configuration', () => {
   test('the defaults are the policy values of shared/domain.md', () => {
-    const p = loadConfig({}).policy;
+    const p = loadConfig(dev()).policy;
     expect(p.consent.waitHours).toBe(72);
     expect(p.followUp.firstContactMinutes).toEqual({ A: 30, B: 240 });
     expect([p.followUp.reminderAt, p.followUp.escalateAt, p.followUp.reassignAt]).toEqual([0.5, 1, 2]);
@@ -42,49 +45,85 @@ describe('configuration', () => {
   });
 
   test('a malformed value stops start-up with a message naming the variable, not echoing the value', () => {
-    const message = messageOf({ DATABASE_URL: 'mysql://secret-host/db', API_PORT: 'eighty' });
+    const message = messageOf(dev({ DATABASE_URL: 'mysql://secret-host/db', API_PORT: 'eighty' }));
     expect(message).toContain('DATABASE_URL');
     expect(message).toContain('API_PORT');
     expect(message).not.toContain('secret-host');
   });
 
-  test('production refuses the local development secrets, naming each one', () => {
-    const message = messageOf({ NODE_ENV: 'production' });
-    for (const name of ['JWT_SECRET', 'MASTER_KEY', 'BLIND_INDEX_KEY', 'CODEC_KEY']) expect(message).toContain(name);
-    const key = Buffer.alloc(32, 7).toString('base64');
-    expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40), MASTER_KEY: key, BLIND_INDEX_KEY: key, CODEC_KEY: key })).not.toThrow();
+  const randomKey = () => randomBytes(32).toString('base64');
+  const strongSecrets = () => ({
+    JWT_SECRET: randomBytes(48).toString('base64'),
+    MASTER_KEY: randomKey(),
+    BLIND_INDEX_KEY: randomKey(),
+    CODEC_KEY: randomKey(),
+    AUDIT_KEY: randomKey(),
+  });
+
+  test('without NODE_ENV=development or test a missing secret stops start-up, naming each one', () => {
+    for (const env of [{}, { NODE_ENV: 'production' }]) {
+      const message = messageOf(env);
+      for (const name of SECRET_NAMES) expect(message).toContain(`${name}: is required`);
+    }
+    expect(() => loadConfig({ NODE_ENV: 'production', ...strongSecrets() })).not.toThrow();
+    expect(() => loadConfig(strongSecrets())).not.toThrow();
+  });
+
+  test('the published development secrets are refused outside development and test', () => {
+    const local = loadConfig(dev());
+    const published = { JWT_SECRET: local.JWT_SECRET, MASTER_KEY: local.MASTER_KEY, BLIND_INDEX_KEY: local.BLIND_INDEX_KEY, CODEC_KEY: local.CODEC_KEY, AUDIT_KEY: local.AUDIT_KEY };
+    const message = messageOf({ NODE_ENV: 'production', ...published });
+    for (const name of SECRET_NAMES) expect(message).toContain(`${name}: is the published development default`);
+  });
+
+  test('one key reused for two purposes, a repeated-letter JWT secret and a key of repeated bytes are refused', () => {
+    const secrets = strongSecrets();
+    const reused = messageOf({ NODE_ENV: 'production', ...secrets, BLIND_INDEX_KEY: secrets.MASTER_KEY, CODEC_KEY: secrets.MASTER_KEY });
+    expect(reused).toContain('BLIND_INDEX_KEY: is the same secret as MASTER_KEY');
+    expect(reused).toContain('CODEC_KEY: is the same secret as MASTER_KEY');
+    expect(reused).not.toContain(secrets.MASTER_KEY);
+    expect(messageOf({ NODE_ENV: 'production', ...secrets, JWT_SECRET: 'x'.repeat(40) })).toContain('JWT_SECRET: is too weak');
+    expect(messageOf({ NODE_ENV: 'production', ...secrets, JWT_SECRET: 'ab'.repeat(30) })).toContain('JWT_SECRET: is too weak');
+    expect(messageOf({ NODE_ENV: 'production', ...secrets, CODEC_KEY: Buffer.alloc(32, 7).toString('base64') })).toContain('CODEC_KEY: is too weak');
+  });
+
+  test('the API listens on loopback in development and test unless API_HOST says otherwise, and on every interface in production', () => {
+    expect(loadConfig(dev()).API_HOST).toBe('127.0.0.1');
+    expect(loadConfig({ NODE_ENV: 'development' }).API_HOST).toBe('127.0.0.1');
+    expect(loadConfig(dev({ API_HOST: '0.0.0.0' })).API_HOST).toBe('0.0.0.0');
+    expect(loadConfig({ NODE_ENV: 'production', ...strongSecrets() }).API_HOST).toBe('0.0.0.0');
   });
 
   test('a key that is not 32 bytes of base64 is refused', () => {
-    expect(messageOf({ MASTER_KEY: Buffer.alloc(16).toString('base64') })).toContain('MASTER_KEY: must be 32 bytes');
+    expect(messageOf(dev({ MASTER_KEY: Buffer.alloc(16).toString('base64') }))).toContain('MASTER_KEY: must be 32 bytes');
   });
 
   test('a retired master or codec key listed under the current ID, or an ID given twice, is refused: it would shadow the other key', () => {
     const k = (fill: number) => Buffer.alloc(32, fill).toString('base64');
-    expect(messageOf({ MASTER_KEY_ID: 'prod', MASTER_KEY: k(1), MASTER_OLD_KEYS: `prod:${k(2)}` })).toContain('MASTER_OLD_KEYS: key ID prod is used twice');
-    expect(messageOf({ MASTER_OLD_KEYS: `old-1:${k(2)},old-1:${k(3)}` })).toContain('MASTER_OLD_KEYS: key ID old-1 is used twice');
-    expect(messageOf({ CODEC_KEY_ID: 'codec-2', CODEC_OLD_KEYS: `codec-1:${k(2)},codec-2:${k(3)}` })).toContain('CODEC_OLD_KEYS: key ID codec-2 is used twice');
+    expect(messageOf(dev({ MASTER_KEY_ID: 'prod', MASTER_KEY: k(1), MASTER_OLD_KEYS: `prod:${k(2)}` }))).toContain('MASTER_OLD_KEYS: key ID prod is used twice');
+    expect(messageOf(dev({ MASTER_OLD_KEYS: `old-1:${k(2)},old-1:${k(3)}` }))).toContain('MASTER_OLD_KEYS: key ID old-1 is used twice');
+    expect(messageOf(dev({ CODEC_KEY_ID: 'codec-2', CODEC_OLD_KEYS: `codec-1:${k(2)},codec-2:${k(3)}` }))).toContain('CODEC_OLD_KEYS: key ID codec-2 is used twice');
     // The same message names IDs, never a key.
-    expect(messageOf({ MASTER_KEY_ID: 'prod', MASTER_OLD_KEYS: `prod:${k(2)}` })).not.toContain(k(2));
-    expect(() => loadConfig({ MASTER_KEY_ID: 'prod-2', MASTER_OLD_KEYS: `prod-1:${k(2)}`, CODEC_KEY_ID: 'c-2', CODEC_OLD_KEYS: `c-1:${k(3)}` })).not.toThrow();
+    expect(messageOf(dev({ MASTER_KEY_ID: 'prod', MASTER_OLD_KEYS: `prod:${k(2)}` }))).not.toContain(k(2));
+    expect(() => loadConfig(dev({ MASTER_KEY_ID: 'prod-2', MASTER_OLD_KEYS: `prod-1:${k(2)}`, CODEC_KEY_ID: 'c-2', CODEC_OLD_KEYS: `c-1:${k(3)}` }))).not.toThrow();
   });
 
   test('POLICY_FILE overrides part of the policy and keeps the rest', () => {
-    const cfg = loadConfig({ POLICY_FILE: file(JSON.stringify({ pricing: { aprCapPct: 18 }, consent: { waitHours: 24 } })) });
+    const cfg = loadConfig(dev({ POLICY_FILE: file(JSON.stringify({ pricing: { aprCapPct: 18 }, consent: { waitHours: 24 } })) }));
     expect(cfg.policy.pricing.aprCapPct).toBe(18);
     expect(cfg.policy.consent.waitHours).toBe(24);
     expect(cfg.policy.retention).toEqual(defaultPolicy().retention);
   });
 
   test('a misspelt or inconsistent policy override is an error that names the field', () => {
-    expect(messageOf({ POLICY_FILE: file(JSON.stringify({ pricing: { aprCapPercent: 18 } })) })).toContain('policy.pricing');
-    expect(messageOf({ POLICY_FILE: file(JSON.stringify({ dti: { tierAMaxPct: 60 } })) })).toContain('policy.dti.tierAMaxPct');
-    expect(messageOf({ POLICY_FILE: file(JSON.stringify({ postLoan: { checkInDays: [30, 7] } })) })).toContain('policy.postLoan.checkInDays');
-    expect(messageOf({ POLICY_FILE: file(JSON.stringify({ postLoan: { checkInDays: [7, 7] } })) })).toContain('policy.postLoan.checkInDays');
-    expect(messageOf({ POLICY_FILE: file('{not json') })).toContain('POLICY_FILE');
+    expect(messageOf(dev({ POLICY_FILE: file(JSON.stringify({ pricing: { aprCapPercent: 18 } })) }))).toContain('policy.pricing');
+    expect(messageOf(dev({ POLICY_FILE: file(JSON.stringify({ dti: { tierAMaxPct: 60 } })) }))).toContain('policy.dti.tierAMaxPct');
+    expect(messageOf(dev({ POLICY_FILE: file(JSON.stringify({ postLoan: { checkInDays: [30, 7] } })) }))).toContain('policy.postLoan.checkInDays');
+    expect(messageOf(dev({ POLICY_FILE: file(JSON.stringify({ postLoan: { checkInDays: [7, 7] } })) }))).toContain('policy.postLoan.checkInDays');
+    expect(messageOf(dev({ POLICY_FILE: file('{not json') }))).toContain('POLICY_FILE');
     const unreadable = file('{}');
     chmodSync(unreadable, 0o000);
-    if (process.getuid?.() !== 0) expect(messageOf({ POLICY_FILE: unreadable })).toContain('POLICY_FILE');
+    if (process.getuid?.() !== 0) expect(messageOf(dev({ POLICY_FILE: unreadable }))).toContain('POLICY_FILE');
   });
 
   test('every variable read is listed for deployment checks', () => {

@@ -21,7 +21,7 @@ const token = (key: KeyLike, claims: Record<string, unknown>, issuer = 'lead-cas
   new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setSubject('m-sso').setIssuer(issuer).setExpirationTime('5m').sign(key);
 
 test('with JWT_JWKS_URL set, tokens from the identity provider are verified against its published keys', async () => {
-  const { verify } = createAuthenticator(loadConfig({ JWT_JWKS_URL: url }));
+  const { verify } = createAuthenticator(loadConfig({ NODE_ENV: 'test', JWT_JWKS_URL: url }));
   expect(await verify(await token(privateKey, { role: 'manager' }))).toEqual({ sub: 'm-sso', role: 'manager' });
   await expect(verify(await token(privateKey, { role: 'manager' }, 'someone-else'))).rejects.toMatchObject({ code: 'invalid_token' });
   const stranger = (await generateKeyPair('RS256')).privateKey as KeyLike;
