@@ -1,13 +1,20 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { ALL_SEARCH_ATTRIBUTES, searchAttributeFlags } from '../temporal/search-attributes';
 import { temporalCliPath } from './temporal-binaries';
+import { startWebUiGateway, type RunningWebUiGateway } from './web-ui-gateway';
 
 export interface DevServerOptions {
   port: number;
-  /** Web UI port; omit to run headless (tests). */
+  /**
+   * Web UI port; omit to run headless (tests). The UI is served there only through the read-only,
+   * signed-in gateway (web-ui-gateway.ts); the dev server's own UI listens on an internal loopback port.
+   */
   uiPort?: number;
+  /** Required with uiPort: where the gateway sends browsers to sign in, and asks who a session is. */
+  webUiSignIn?: { signInUrl: string; sessionCheckUrl: string };
   /** SQLite file that keeps cases between runs; omit for in-memory (tests). */
   dbFile?: string;
   /** Remote codec endpoint the Web UI calls to decode payloads. */
@@ -28,7 +35,9 @@ export interface RunningDevServer {
  */
 export async function startTemporalDevServer(opts: DevServerOptions): Promise<RunningDevServer> {
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(opts.port), '--log-level', 'warn', ...searchAttributeFlags()];
-  if (opts.uiPort) args.push('--ui-port', String(opts.uiPort), '--ui-disable-news-fetch');
+  if (opts.uiPort && !opts.webUiSignIn) throw new Error('the Web UI is served only through its gateway: pass webUiSignIn with uiPort');
+  const internalUiPort = opts.uiPort ? await loopbackFreePort() : null;
+  if (internalUiPort) args.push('--ui-ip', '127.0.0.1', '--ui-port', String(internalUiPort), '--ui-disable-news-fetch');
   else args.push('--headless');
   if (opts.dbFile) args.push('--db-filename', opts.dbFile);
   if (opts.codecEndpoint) args.push('--ui-codec-endpoint', opts.codecEndpoint);
@@ -36,7 +45,9 @@ export async function startTemporalDevServer(opts: DevServerOptions): Promise<Ru
   const child = spawn(temporalCliPath(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let exited: number | null = null;
   child.once('exit', (code) => (exited = code ?? -1));
-  const forward = (chunk: Buffer) => chunk.toString().split('\n').filter(Boolean).forEach((l) => opts.onOutput?.(l));
+  // The CLI's banner names the internal UI port; people are to use the gateway's.
+  const shown = (l: string) => (internalUiPort && /Temporal UI:/.test(l) ? l.replace(`:${internalUiPort}`, `:${opts.uiPort} (read-only, sign-in at the API's /v1/session)`) : l);
+  const forward = (chunk: Buffer) => chunk.toString().split('\n').filter(Boolean).forEach((l) => opts.onOutput?.(shown(l)));
   child.stdout?.on('data', forward);
   child.stderr?.on('data', forward);
 
@@ -58,12 +69,37 @@ export async function startTemporalDevServer(opts: DevServerOptions): Promise<Ru
       await new Promise((r) => setTimeout(r, 250));
     }
   }
+  let gateway: RunningWebUiGateway | null = null;
+  if (opts.uiPort && internalUiPort) {
+    try {
+      gateway = await startWebUiGateway({ port: opts.uiPort, upstream: { host: '127.0.0.1', port: internalUiPort }, ...opts.webUiSignIn! });
+    } catch (err) {
+      await stopChild(child);
+      throw new Error(`the Web UI gateway could not listen on 127.0.0.1:${opts.uiPort} (is it free?)`, { cause: err });
+    }
+  }
   return {
     address,
-    uiUrl: opts.uiPort ? `http://localhost:${opts.uiPort}` : null,
+    uiUrl: gateway ? gateway.url : null,
     process: child,
-    stop: () => stopChild(child),
+    stop: async () => {
+      await gateway?.close();
+      await stopChild(child);
+    },
   };
+}
+
+/** A port free on loopback now (the dev server binds it a moment later). */
+function loopbackFreePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
 }
 
 /**

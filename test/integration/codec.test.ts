@@ -1,8 +1,10 @@
+import { request as httpRequest } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
 import { leadWorkflowId } from '../../src/temporal/names';
 import { aBroker, aChannel, aLead, actors } from '../support/factories';
 import { eventually, startStack, type TestStack } from '../support/stack';
 import { signToken } from '../../src/api/auth';
+import { codecKeyring, WorkerCodec } from '../../src/infra/payload-codec';
 
 let stack: TestStack;
 beforeAll(async () => {
@@ -96,6 +98,107 @@ describe('the codec routes for the Web UI', () => {
       body: new URLSearchParams({ token: await signToken(stack.cfg, actors.broker()) }), redirect: 'manual',
     });
     expect(brokerSignIn.status).toBe(403);
+  });
+
+  async function signIn(extra: Record<string, string> = {}): Promise<{ res: Response; cookie: string; session: string }> {
+    const res = await fetch(`${stack.baseUrl}/v1/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token: await signToken(stack.cfg, actors.manager()), ...extra }),
+      redirect: 'manual',
+    });
+    const cookie = res.headers.get('set-cookie') ?? '';
+    return { res, cookie, session: /lce_session=([^;]*)/.exec(cookie)?.[1] ?? '' };
+  }
+
+  test('the session cookie is an opaque ID, HttpOnly and SameSite=Strict on every path, Secure outside localhost', async () => {
+    const token = await signToken(stack.cfg, actors.manager());
+    const { cookie, session } = await signIn();
+    expect(session).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(session).not.toBe(token);
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).toMatch(/SameSite=Strict/);
+    expect(cookie).toMatch(/Path=\/(;|$)/);
+    expect(cookie).not.toMatch(/Secure/); // 127.0.0.1
+
+    // Reached by any other name (here a Host header, as behind a TLS proxy), the cookie is Secure.
+    const viaName = await new Promise<string>((resolve, reject) => {
+      const body = new URLSearchParams({ token }).toString();
+      const url = new URL(`${stack.baseUrl}/v1/session`);
+      const req = httpRequest({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { host: 'cases.example.cn', 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) } }, (res) => {
+        res.resume();
+        resolve(String(res.headers['set-cookie'] ?? ''));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+    expect(viaName).toMatch(/lce_session=[A-Za-z0-9_-]{43};.*Secure/);
+  });
+
+  test('the session cookie is no bearer token: the /v1 routes refuse it, as a header or a cookie', async () => {
+    const { session } = await signIn();
+    const asBearer = await stack.api(null, 'GET', '/v1/leads', undefined, { authorization: `Bearer ${session}` });
+    expect(asBearer.status).toBe(401);
+    const asCookie = await stack.api(null, 'GET', '/v1/leads', undefined, { cookie: `lce_session=${session}` });
+    expect(asCookie.status).toBe(401);
+    // ...while it does what it is for.
+    const me = await fetch(`${stack.baseUrl}/v1/session/current`, { headers: { cookie: `lce_session=${session}` } });
+    expect(me.status).toBe(200);
+    expect(await me.json()).toEqual({ sub: actors.manager().sub, role: 'manager' });
+  });
+
+  test('a malformed or unknown session cookie is a 401 with a problem code, never a 500', async () => {
+    const { payload } = await anEncodedInput();
+    for (const value of ['%E0%A4%A', '%', 'a'.repeat(43), 'x;y', '']) {
+      const res = await call('/v1/codec/decode', { cookie: `lce_session=${value}` }, { payloads: [payload] });
+      expect({ value, status: res.status }).toEqual({ value, status: 401 });
+      expect(res.headers.get('content-type')).toContain('application/problem+json');
+      expect(((await res.json()) as { code: string }).code).toMatch(/^(invalid_session|unauthenticated)$/);
+      const current = await fetch(`${stack.baseUrl}/v1/session/current`, { headers: { cookie: `lce_session=${value}` } });
+      expect({ value, status: current.status }).toEqual({ value, status: 401 });
+    }
+    const page = await fetch(`${stack.baseUrl}/v1/session`, { headers: { cookie: 'lce_session=%E0%A4%A' } });
+    expect(page.status).toBe(200);
+  });
+
+  test('sign-out ends the session: the cookie no longer decodes, and the sign-out is audited', async () => {
+    const { payload } = await anEncodedInput();
+    const { session } = await signIn();
+    expect((await call('/v1/codec/decode', { cookie: `lce_session=${session}` }, { payloads: [payload] })).status).toBe(200);
+    const page = await (await fetch(`${stack.baseUrl}/v1/session`, { headers: { cookie: `lce_session=${session}` } })).text();
+    expect(page).toContain('action="/v1/session/sign-out"');
+
+    const out = await fetch(`${stack.baseUrl}/v1/session/sign-out`, { method: 'POST', headers: { cookie: `lce_session=${session}` }, redirect: 'manual' });
+    expect(out.status).toBe(303);
+    expect(out.headers.get('set-cookie')).toMatch(/lce_session=;.*Expires=Thu, 01 Jan 1970/);
+    const [audit] = await stack.db.query(`SELECT actor_sub, actor_role FROM audit_events WHERE action = 'session.signed_out' ORDER BY id DESC LIMIT 1`);
+    expect(audit).toEqual({ actor_sub: actors.manager().sub, actor_role: 'manager' });
+
+    const after = await call('/v1/codec/decode', { cookie: `lce_session=${session}` }, { payloads: [payload] });
+    expect(after.status).toBe(401);
+    expect(((await after.json()) as { code: string }).code).toBe('invalid_session');
+    expect((await fetch(`${stack.baseUrl}/v1/session/current`, { headers: { cookie: `lce_session=${session}` } })).status).toBe(401);
+  });
+
+  test('sign-in returns to the Web UI page it was sent from, and never to another site', async () => {
+    expect((await signIn({ next: '/namespaces/default/workflows?query=x' })).res.headers.get('location')).toBe(`${origin()}/namespaces/default/workflows?query=x`);
+    for (const next of ['//evil.example/x', 'https://evil.example/', '/\\evil.example', 'javascript:alert(1)']) {
+      expect((await signIn({ next })).res.headers.get('location')).toBe(origin());
+    }
+  });
+
+  test("what the Web UI encodes reads back through decode, but the worker's codec refuses it", async () => {
+    const manager = { authorization: `Bearer ${await signToken(stack.cfg, actors.manager())}` };
+    const plain = { metadata: { encoding: Buffer.from('json/plain').toString('base64') }, data: Buffer.from('{"hold":false,"by":"x"}').toString('base64') };
+    const encoded = await call('/v1/codec/encode', manager, { payloads: [plain] });
+    expect(encoded.status).toBe(200);
+    const sealed = ((await encoded.json()) as { payloads: { metadata: Record<string, string>; data: string }[] }).payloads[0]!;
+    const back = await call('/v1/codec/decode', manager, { payloads: [sealed] });
+    expect(Buffer.from(((await back.json()) as { payloads: { data: string }[] }).payloads[0]!.data, 'base64').toString()).toBe('{"hold":false,"by":"x"}');
+
+    const worker = new WorkerCodec(codecKeyring(stack.cfg.CODEC_KEY_ID, stack.cfg.CODEC_KEY, stack.cfg.CODEC_OLD_KEYS));
+    const [seen] = await worker.decode([{ metadata: Object.fromEntries(Object.entries(sealed.metadata).map(([k, v]) => [k, Buffer.from(v, 'base64')])), data: Buffer.from(sealed.data, 'base64') }]);
+    expect(Buffer.from(seen!.data!).toString()).toContain('$refused');
   });
 
   test('CORS preflight is answered for the Web UI origin only', async () => {

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { signToken } from '../../src/api/auth';
 import type { IntakeRequest } from '../../src/api/schemas';
 import { ensureSchedules, SCHEDULES } from '../../src/worker/schedules';
@@ -10,15 +10,17 @@ import { startStack, type TestStack } from '../support/stack';
 
 /**
  * The managers' view, in a real browser: Debian's Chromium drives the Temporal Web UI of a dev
- * server whose codec endpoint is this API. Signed in, a manager sees a case's decoded input,
- * summary and details; not signed in, only ciphertext. Neither shows the person. The schedules
- * the worker creates are listed with their notes.
+ * server, served (as in `npm run dev`) through the read-only gateway, whose codec endpoint is this
+ * API. Only a manager signed in at /v1/session gets in; the UI then shows a case's decoded input,
+ * summary and details, never the person, and offers no action on the case. The schedules the
+ * worker creates are listed with their notes.
  */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 let temporal: RunningDevServer;
 let stack: TestStack;
 let browser: Browser;
 let uiPort: number;
+let apiUrl: string;
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) {
@@ -26,7 +28,13 @@ beforeAll(async () => {
   }
   const apiPort = await freePort();
   uiPort = await freePort();
-  temporal = await startTemporalDevServer({ port: await freePort(), uiPort, codecEndpoint: `http://localhost:${apiPort}/v1/codec` });
+  apiUrl = `http://localhost:${apiPort}`;
+  temporal = await startTemporalDevServer({
+    port: await freePort(),
+    uiPort,
+    codecEndpoint: `${apiUrl}/v1/codec`,
+    webUiSignIn: { signInUrl: `${apiUrl}/v1/session`, sessionCheckUrl: `http://127.0.0.1:${apiPort}/v1/session/current` },
+  });
   stack = await startStack({ TEMPORAL_ADDRESS: temporal.address, WEB_UI_ORIGIN: `http://localhost:${uiPort}` }, { apiPort });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -38,6 +46,16 @@ afterAll(async () => {
   await stack?.stop();
   await temporal?.stop();
 });
+
+/** A browser context signed in at /v1/session with the actor's token, the way a manager does it. */
+async function signedIn(actor = actors.manager()): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
+  const page = await context.newPage();
+  await page.goto(`${apiUrl}/v1/session`);
+  await page.fill('input[name=token]', await signToken(stack.cfg, actor));
+  await Promise.all([page.waitForURL(`http://localhost:${uiPort}/**`, { waitUntil: 'commit' }), page.click('button[type=submit]')]);
+  return { context, page };
+}
 
 async function aCase(): Promise<{ caseId: string; workflowId: string; lead: IntakeRequest }> {
   const lead = aLead({ consent: null });
@@ -91,22 +109,20 @@ async function workflowPage(page: Page, workflowId: string): Promise<string> {
   }
 }
 
-test('without signing in, the Web UI shows only encrypted case input', async () => {
-  const { caseId, workflowId, lead } = await aCase();
+test('without signing in, the browser is sent to the sign-in page and sees nothing of the case; the UI API answers 401', async () => {
+  const { workflowId, lead } = await aCase();
   const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
   try {
-    const text = await workflowPage(page, workflowId);
-    expect(text).toContain('Codec Server could not connect');
+    await page.goto(`http://localhost:${uiPort}/namespaces/default/workflows/${workflowId}`);
+    expect(page.url().startsWith(`${apiUrl}/v1/session?next=`)).toBe(true);
+    const text = await page.locator('body').innerText();
+    expect(text).toContain('Paste a manager or compliance token');
     expect(text).not.toContain('"channelGrade"');
-    expect(text.split(workflowId).join('')).not.toContain(caseId); // the case ID appears only in the workflow ID
-    // The summary and details are payloads too: without the codec the UI cannot show them.
-    const meta = await userMetadata(page, (m) => m.text.includes('No summary available'));
-    expect(meta.text).toContain('No summary available');
-    // (The UI may or may not render its "No Current Details" placeholder in the frame.)
-    expect(meta.summary).not.toContain('Lead case');
-    expect(meta.details).not.toContain('Age band');
-    expect(meta.current).not.toContain('Stage:');
+    expect(text).not.toContain('Lead case');
     await expectNoPersonalData(page, lead);
+    const api = await page.request.get(`http://localhost:${uiPort}/api/v1/namespaces/default/workflows/${workflowId}`);
+    expect(api.status()).toBe(401);
+    expect(await api.text()).not.toContain(workflowId);
   } finally {
     await page.close();
   }
@@ -114,23 +130,9 @@ test('without signing in, the Web UI shows only encrypted case input', async () 
 
 test('a manager who signed in at /v1/session sees the decoded case input, summary and details in the Web UI, and never the person', async () => {
   const { caseId, workflowId, lead } = await aCase();
-  const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
-  const page = await context.newPage();
+  const { context, page } = await signedIn();
   try {
-    await page.goto(`${stack.baseUrl.replace('127.0.0.1', 'localhost')}/v1/session`);
-    await page.fill('input[name=token]', await signToken(stack.cfg, actors.manager()));
-    await Promise.all([page.waitForURL(`http://localhost:${uiPort}/**`, { waitUntil: 'commit' }), page.click('button[type=submit]')]);
-
-    // The UI sends the session cookie once its codec setting includes cross-origin credentials:
-    // the manager opens the codec dialog (the data-encoder button in the top bar) and ticks it.
-    await workflowPage(page, workflowId);
-    await page.mouse.click(1133, 23); // that button's place in this pinned UI version at 1280x720
-    await page.getByText('Use my browser setting and ignore Cluster-level setting.').click();
-    await page.getByLabel('Codec Server browser endpoint').fill(`${stack.baseUrl.replace('127.0.0.1', 'localhost')}/v1/codec`);
-    await page.getByText('Include cross-origin credentials', { exact: true }).click();
-    expect(await page.locator('#pass-access-credentials').isChecked()).toBe(true);
-    await page.getByRole('button', { name: 'Apply' }).click();
-
+    // The gateway's settings have the UI send the session cookie to the codec: no setup in the UI.
     const text = await workflowPage(page, workflowId);
     expect(text).toContain('"channelGrade"');
     expect(text).toContain(`"caseId": "${caseId}"`);
@@ -151,6 +153,62 @@ test('a manager who signed in at /v1/session sees the decoded case input, summar
 });
 
 
+
+test("the Web UI offers a manager no action on a case, and the gateway refuses one sent to the UI's API; the case runs on", async () => {
+  const { workflowId } = await aCase();
+  const { context, page } = await signedIn();
+  try {
+    await workflowPage(page, workflowId);
+    // This UI version greys out the actions its settings disable; the menu holding Terminate,
+    // Reset, Signal and Update does not open.
+    await page.getByRole('button', { name: 'More Actions' }).waitFor({ timeout: 30_000 });
+    expect(await page.getByRole('button', { name: 'Request Cancellation' }).isDisabled()).toBe(true);
+    expect(await page.getByRole('button', { name: 'More Actions' }).isDisabled()).toBe(true);
+    await page.getByRole('button', { name: 'More Actions' }).click({ force: true });
+    for (const action of ['Terminate', 'Reset', 'Send a Signal', 'Signal', 'Update', 'Start Workflow Like This One']) {
+      expect({ action, shown: await page.getByRole('menuitem', { name: action }).count() }).toEqual({ action, shown: 0 });
+      expect({ action, shown: await page.getByRole('button', { name: action, exact: true }).count() }).toEqual({ action, shown: 0 });
+    }
+    const settings = (await page.evaluate(async () => (await fetch('/api/v1/settings')).json())) as Record<string, unknown>;
+    expect(settings).toMatchObject({ DisableWriteActions: true, BatchActionsDisabled: true, WorkflowTerminateDisabled: true, WorkflowSignalDisabled: true });
+
+    // The calls the buttons would make, sent from the signed-in page with the UI's CSRF token.
+    const sent = await page.evaluate(async (id) => {
+      const { cookie } = (globalThis as unknown as { document: { cookie: string } }).document;
+      const csrf = /(?:^|; )_csrf=([^;]+)/.exec(cookie)?.[1] ?? '';
+      const post = async (path: string, body: unknown) =>
+        (await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': csrf }, body: JSON.stringify(body) })).status;
+      const base = `/api/v1/namespaces/default/workflows/${encodeURIComponent(id)}`;
+      return {
+        terminate: await post(`${base}/terminate`, { reason: 'insider' }),
+        signal: await post(`${base}/signal/withdrawConsent`, { input: null }),
+        cancel: await post(`${base}/cancel`, {}),
+        update: await post(`${base}/update/legalHold`, {}),
+      };
+    }, workflowId);
+    expect(sent).toEqual({ terminate: 403, signal: 403, cancel: 403, update: 403 });
+    const described = await stack.client.workflow.getHandle(workflowId).describe();
+    expect(described.status.name).toBe('RUNNING');
+  } finally {
+    await context.close();
+  }
+});
+
+test('sign-out at /v1/session ends the Web UI session: the next page load goes back to the sign-in page', async () => {
+  const { context, page } = await signedIn();
+  try {
+    await page.goto(`http://localhost:${uiPort}/namespaces/default/workflows`);
+    expect(page.url().startsWith(`http://localhost:${uiPort}/`)).toBe(true);
+    await page.goto(`${apiUrl}/v1/session`);
+    await Promise.all([page.waitForURL(`${apiUrl}/v1/session`), page.getByRole('button', { name: 'Sign out' }).click()]);
+    await page.waitForTimeout(2_500); // the gateway trusts a confirmed session for 2 s
+    await page.goto(`http://localhost:${uiPort}/namespaces/default/workflows`);
+    expect(page.url().startsWith(`${apiUrl}/v1/session?next=`)).toBe(true);
+  } finally {
+    await context.close();
+  }
+});
+
 /**
  * The workflow list's text for a List Filter query once it shows `expected`, or whatever it shows
  * after 45 s. Visibility lags a little behind the workflows, so the page is loaded again every 10 s.
@@ -170,11 +228,11 @@ async function workflowList(page: Page, query: string, expected: string): Promis
   }
 }
 
-test("a manager's List Filter on search attributes finds a channel's cases waiting for consent, and no other channel's, without signing in", async () => {
+test("a manager's List Filter on search attributes finds a channel's cases waiting for consent, and no other channel's", async () => {
   const [mine, other] = await Promise.all([aChannel(stack.db), aChannel(stack.db)]);
   const lead = async (channelId: string) => (await stack.api(actors.channel(channelId), 'POST', '/v1/leads', aLead({ channelId, consent: null }))).body as { workflowId: string };
   const [waiting, elsewhere] = [await lead(mine.id), await lead(other.id)];
-  const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+  const { context, page } = await signedIn(actors.compliance());
   try {
     const text = await workflowList(page, `ChannelId = '${mine.id}' AND LeadStage = 'awaiting_consent'`, waiting.workflowId);
     expect(text).toContain(waiting.workflowId);
@@ -185,13 +243,13 @@ test("a manager's List Filter on search attributes finds a channel's cases waiti
     expect(theirs).toContain(elsewhere.workflowId);
     expect(theirs).not.toContain(waiting.workflowId);
   } finally {
-    await page.close();
+    await context.close();
   }
 });
 
 test('the Schedules page lists every schedule the worker creates, each with its note and overlap policy', async () => {
   await ensureSchedules(stack.client, stack.cfg.TEMPORAL_TASK_QUEUE);
-  const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+  const { context, page } = await signedIn();
   try {
     await page.goto(`http://localhost:${uiPort}/namespaces/default/schedules`);
     const list = SCHEDULES.map((s) => s.scheduleId);
@@ -217,6 +275,6 @@ test('the Schedules page lists every schedule the worker creates, each with its 
     expect(detail).toContain('Catchup Window Policy 1 hour');
     expect(detail).toContain('retentionSweep');
   } finally {
-    await page.close();
+    await context.close();
   }
 });

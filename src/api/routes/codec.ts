@@ -1,20 +1,31 @@
+import { createHash, randomBytes } from 'node:crypto';
 import express, { Router, type Request, type RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Payload } from '@temporalio/common';
 import type { DataSource } from 'typeorm';
 import type { Config } from '../../config';
 import { appendAudit } from '../../db/audit';
-import { codecKeyring, EncryptionCodec } from '../../infra/payload-codec';
+import { codecKeyring, displayOnlyCodec, EncryptionCodec } from '../../infra/payload-codec';
 import { createAuthenticator, type Actor } from '../auth';
 import { AppError } from '../errors';
 
 /**
  * The remote payload codec for the Temporal Web UI (its "Codec Server" setting points here). Only
  * a manager or a compliance officer may use it, signed in the way the Web UI can send it: the
- * access token it passes (`Authorization: Bearer …`), or, locally, the session cookie that
- * `/v1/session` sets and the UI sends with cross-origin credentials. Every decode is audited.
+ * access token it passes (`Authorization: Bearer …`), or the session cookie that `/v1/session`
+ * sets and the UI sends with cross-origin credentials. Every decode is audited.
+ *
+ * The session cookie is an opaque random ID, mapped in this process to the signed-in token: it is
+ * no bearer token for the other `/v1` routes, it ends at sign-out, and every use re-verifies the
+ * token behind it, so an expired or revoked token ends the session too. Sessions live in the API
+ * process (a restart signs everyone out); several API replicas need sticky sessions, or the UI
+ * server's own sign-in passing its access token.
  */
 export const SESSION_COOKIE = 'lce_session';
+const SESSION_MAX_AGE_MS = 8 * 3600_000;
+const MAX_SESSIONS = 10_000;
+const SESSION_ID = /^[A-Za-z0-9_-]{43}$/; // 32 random bytes, base64url
+
 const payloadsSchema = z.strictObject({
   payloads: z.array(z.object({ metadata: z.record(z.string(), z.string()).optional(), data: z.string().optional() })).max(1000),
 });
@@ -28,18 +39,98 @@ const toJson = (p: Payload) => ({
   data: b64(p.data),
 });
 
-function cookieValue(req: Request, name: string): string | undefined {
-  for (const part of (req.headers.cookie ?? '').split(';')) {
-    const [k, ...rest] = part.trim().split('=');
-    if (k === name) return decodeURIComponent(rest.join('='));
+/** The raw value of a cookie, undecoded: session IDs are base64url, so anything else is malformed. */
+export function cookieValue(header: string | undefined, name: string): string | undefined {
+  for (const part of (header ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
   }
   return undefined;
 }
 
-export function codecRoutes(deps: { cfg: Config; db: DataSource }): Router {
+interface Session {
+  token: string;
+  sub: string;
+  role: Actor['role'];
+  expiresAt: number;
+}
+
+/** Signed-in Web UI sessions, by the SHA-256 of their ID (the ID itself is kept nowhere). */
+export class WebUiSessions {
+  private readonly byHash = new Map<string, Session>();
+  constructor(private readonly maxAgeMs = SESSION_MAX_AGE_MS) {}
+
+  private static hash(id: string): string {
+    return createHash('sha256').update(id).digest('hex');
+  }
+
+  open(token: string, actor: Actor): { id: string; expiresAt: number } {
+    const now = Date.now();
+    if (this.byHash.size >= MAX_SESSIONS) {
+      for (const [k, s] of this.byHash) if (s.expiresAt <= now) this.byHash.delete(k);
+      // Still full: the oldest sign-ins give way (a Map iterates in insertion order).
+      for (const k of this.byHash.keys()) {
+        if (this.byHash.size < MAX_SESSIONS) break;
+        this.byHash.delete(k);
+      }
+    }
+    const id = randomBytes(32).toString('base64url');
+    const expiresAt = now + this.maxAgeMs;
+    this.byHash.set(WebUiSessions.hash(id), { token, sub: actor.sub, role: actor.role, expiresAt });
+    return { id, expiresAt };
+  }
+
+  find(id: string): Session | undefined {
+    const key = WebUiSessions.hash(id);
+    const s = this.byHash.get(key);
+    if (s && s.expiresAt <= Date.now()) {
+      this.byHash.delete(key);
+      return undefined;
+    }
+    return s;
+  }
+
+  end(id: string): Session | undefined {
+    const key = WebUiSessions.hash(id);
+    const s = this.byHash.get(key);
+    this.byHash.delete(key);
+    return s;
+  }
+}
+
+const mayUseWebUi = (actor: Actor) => actor.role === 'manager' || actor.role === 'compliance';
+
+/**
+ * The actor of the request's session cookie, or undefined without one. A malformed, unknown or
+ * ended session is a 401; the token behind it is verified again, so it must still be valid.
+ */
+async function sessionActor(req: Request, sessions: WebUiSessions, verify: (t: string) => Promise<Actor>): Promise<Actor | undefined> {
+  const id = cookieValue(req.headers.cookie, SESSION_COOKIE);
+  if (id === undefined) return undefined;
+  if (!SESSION_ID.test(id)) throw new AppError(401, 'invalid_session', 'the session cookie is malformed; sign in again at /v1/session');
+  const session = sessions.find(id);
+  if (!session) throw new AppError(401, 'invalid_session', 'the session has ended or expired; sign in again at /v1/session');
+  const actor = await verify(session.token).catch(() => {
+    sessions.end(id);
+    throw new AppError(401, 'invalid_session', 'the token behind this session is no longer valid; sign in again at /v1/session');
+  });
+  return actor;
+}
+
+const isLoopbackHost = (host: string) => host === 'localhost' || host.endsWith('.localhost') || host === '127.0.0.1' || host === '::1' || host === '[::1]';
+
+/** HttpOnly, SameSite=Strict, on every path (the Web UI gateway reads it too), Secure outside localhost. */
+function cookieOptions(req: Request) {
+  return { httpOnly: true, sameSite: 'strict' as const, path: '/', secure: !isLoopbackHost(req.hostname ?? '') };
+}
+
+export function codecRoutes(deps: { cfg: Config; db: DataSource; sessions: WebUiSessions }): Router {
   const r = Router();
-  const codec = new EncryptionCodec(codecKeyring(deps.cfg.CODEC_KEY_ID, deps.cfg.CODEC_KEY, deps.cfg.CODEC_OLD_KEYS));
-  const { verify } = createAuthenticator(deps.cfg, deps.db);
+  const ring = codecKeyring(deps.cfg.CODEC_KEY_ID, deps.cfg.CODEC_KEY, deps.cfg.CODEC_OLD_KEYS);
+  const codec = new EncryptionCodec(ring);
+  // What the Web UI encodes (e.g. a query's arguments) is sealed for display only: the worker refuses it.
+  const displayCodec = displayOnlyCodec(ring);
+  const { verifyCurrent: verify } = createAuthenticator(deps.cfg, deps.db);
 
   // CORS for the Web UI's origin only, with credentials (the session cookie).
   r.use((req, res, next) => {
@@ -60,11 +151,11 @@ export function codecRoutes(deps: { cfg: Config; db: DataSource }): Router {
 
   const signedIn: RequestHandler = (req, _res, next) => {
     const header = req.headers.authorization;
-    const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : cookieValue(req, SESSION_COOKIE);
-    if (!token) return next(new AppError(401, 'unauthenticated', 'sign in at /v1/session, or pass the access token'));
-    verify(token).then((actor: Actor) => {
+    const who = header?.startsWith('Bearer ') ? verify(header.slice(7).trim()) : sessionActor(req, deps.sessions, verify);
+    who.then((actor) => {
+      if (!actor) return next(new AppError(401, 'unauthenticated', 'sign in at /v1/session, or pass the access token'));
       req.actor = actor; // set first, so that a refusal below is audited with who tried
-      if (actor.role !== 'manager' && actor.role !== 'compliance') return next(new AppError(403, 'forbidden', 'only managers and compliance officers may decode payloads'));
+      if (!mayUseWebUi(actor)) return next(new AppError(403, 'forbidden', 'only managers and compliance officers may decode payloads'));
       next();
     }, next);
   };
@@ -72,7 +163,7 @@ export function codecRoutes(deps: { cfg: Config; db: DataSource }): Router {
   r.use(express.json({ limit: '4mb' }));
   r.post('/encode', signedIn, async (req, res) => {
     const { payloads } = payloadsSchema.parse(req.body);
-    res.json({ payloads: (await codec.encode(payloads.map(fromJson))).map(toJson) });
+    res.json({ payloads: (await displayCodec.encode(payloads.map(fromJson))).map(toJson) });
   });
   r.post('/decode', signedIn, async (req, res) => {
     const { payloads } = payloadsSchema.parse(req.body);
@@ -89,36 +180,65 @@ export function codecRoutes(deps: { cfg: Config; db: DataSource }): Router {
   return r;
 }
 
+const html = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+/** A path inside the Web UI to return to after sign-in; anything that could leave it is dropped. */
+const safeNext = (v: unknown) => (typeof v === 'string' && /^\/(?![/\\])[^\s\\]*$/.test(v) && v.length <= 2000 ? v : '/');
+
 /**
- * A local sign-in for the Web UI: paste a manager's token, get an HttpOnly session cookie that the
- * browser sends to the codec routes, then go back to the Web UI.
+ * A local sign-in for the Web UI: paste a manager's token, get an opaque HttpOnly session cookie
+ * that the browser sends to the codec routes and to the Web UI gateway, then go back to the Web
+ * UI. `/v1/session/current` says who a session is (the gateway asks it); sign-out ends it.
  */
-export function sessionRoutes(deps: { cfg: Config; db: DataSource }): Router {
+export function sessionRoutes(deps: { cfg: Config; db: DataSource; sessions: WebUiSessions }): Router {
   const r = Router();
-  const { verify } = createAuthenticator(deps.cfg, deps.db);
-  r.get('/session', (_req, res) => {
+  const { verifyCurrent: verify } = createAuthenticator(deps.cfg, deps.db);
+  const current = (req: Request) => sessionActor(req, deps.sessions, verify);
+
+  r.get('/session', async (req, res) => {
     // The form posts here and is then redirected to the Web UI: form-action must allow both.
     res.setHeader('Content-Security-Policy', `default-src 'none'; form-action 'self' ${deps.cfg.WEB_UI_ORIGIN}; base-uri 'none'; frame-ancestors 'none'`);
+    const actor = await current(req).catch(() => undefined);
+    const next = html(safeNext(req.query.next));
     res
       .type('html')
       .send(
         `<!doctype html><meta charset="utf-8"><title>Sign in for the Web UI</title>` +
+          (actor ? `<form method="post" action="/v1/session/sign-out"><p>Signed in as ${html(actor.sub)} (${actor.role}). <button type="submit">Sign out</button></p></form>` : '') +
           `<form method="post" action="/v1/session"><p>Paste a manager or compliance token (<code>npm run token -- --role manager --sub m1</code>):</p>` +
-          `<input name="token" size="80" autofocus> <button type="submit">Sign in</button></form>`,
+          `<input type="hidden" name="next" value="${next}"><input name="token" size="80" autofocus> <button type="submit">Sign in</button></form>`,
       );
   });
   r.post('/session', express.urlencoded({ extended: false, limit: '8kb' }), async (req, res, next) => {
     try {
-      const token = String((req.body as Record<string, unknown>)?.token ?? '').trim();
+      const body = (req.body ?? {}) as Record<string, unknown>;
+      const token = String(body.token ?? '').trim();
       const actor = await verify(token);
       req.actor = actor;
-      if (actor.role !== 'manager' && actor.role !== 'compliance') throw new AppError(403, 'forbidden', 'only managers and compliance officers may sign in to decode payloads');
+      if (!mayUseWebUi(actor)) throw new AppError(403, 'forbidden', 'only managers and compliance officers may sign in to the Web UI');
       await appendAudit(deps.db.manager, { actorSub: actor.sub, actorRole: actor.role, action: 'session.signed_in', targetType: 'web_ui', targetId: null });
-      res.cookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'lax', path: '/v1/codec', maxAge: 8 * 3600_000 });
-      res.redirect(303, deps.cfg.WEB_UI_ORIGIN);
+      const { id } = deps.sessions.open(token, actor);
+      res.cookie(SESSION_COOKIE, id, { ...cookieOptions(req), maxAge: SESSION_MAX_AGE_MS });
+      const back = safeNext(body.next);
+      res.redirect(303, back === '/' ? deps.cfg.WEB_UI_ORIGIN : deps.cfg.WEB_UI_ORIGIN.replace(/\/$/, '') + back);
     } catch (err) {
       next(err);
     }
+  });
+  r.get('/session/current', async (req, res) => {
+    const actor = await current(req);
+    if (!actor) throw new AppError(401, 'unauthenticated', 'no session: sign in at /v1/session');
+    if (!mayUseWebUi(actor)) throw new AppError(403, 'forbidden', 'only managers and compliance officers may use the Web UI');
+    res.setHeader('Cache-Control', 'no-store');
+    res.json({ sub: actor.sub, role: actor.role });
+  });
+  r.post('/session/sign-out', async (req, res) => {
+    const id = cookieValue(req.headers.cookie, SESSION_COOKIE);
+    const ended = id && SESSION_ID.test(id) ? deps.sessions.end(id) : undefined;
+    if (ended) {
+      await appendAudit(deps.db.manager, { actorSub: ended.sub, actorRole: ended.role, action: 'session.signed_out', targetType: 'web_ui', targetId: null });
+    }
+    res.clearCookie(SESSION_COOKIE, cookieOptions(req));
+    res.redirect(303, '/v1/session');
   });
   return r;
 }
