@@ -18,6 +18,19 @@ import type { EraseInput } from './contract';
 /** What became of one case of a set: erased now, erased before (nothing changed), or no such case. */
 export type CaseErasure = { erased: boolean } | { notFound: true };
 
+/**
+ * Why a case is erased: a workflow's own reasons (EraseInput), or the retention sweep's for a case
+ * whose workflow ended without erasing it. That one is erased only under the checks the sweep
+ * makes itself, in the transaction it passes (see maintenance-activities.ts).
+ */
+export type ErasureReason = EraseInput['reason'] | 'workflow_not_running';
+export type ErasureRequest = Omit<EraseInput, 'reason'> & { reason: ErasureReason };
+
+/** The pool, or a transaction's manager: whatever runs a query. */
+export interface Queryable {
+  query(sql: string, parameters?: unknown[]): Promise<unknown>;
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export const caseNotFound = (caseId: string) => ApplicationFailure.nonRetryable(`case ${caseId} does not exist`, 'case_not_found');
@@ -29,7 +42,7 @@ export const caseNotFound = (caseId: string) => ApplicationFailure.nonRetryable(
  * `erased: false` and left alone. A case that does not exist is reported `notFound` and does not
  * disturb the others. The case rows are locked in id order, so two overlapping sets cannot deadlock.
  */
-export async function eraseCases(db: DataSource, inputs: EraseInput[]): Promise<CaseErasure[]> {
+export async function eraseCases(db: Queryable, inputs: ErasureRequest[]): Promise<CaseErasure[]> {
   // A malformed ID cannot name a case, and sent to Postgres it would fail the whole set.
   const valid = inputs.map((input, i) => ({ input, i })).filter(({ input }) => UUID.test(input.caseId));
   if (valid.length === 0) return inputs.map(() => ({ notFound: true }));
@@ -37,10 +50,10 @@ export async function eraseCases(db: DataSource, inputs: EraseInput[]): Promise<
   // erase_cases (migration 1765100000000): lock, erase, then append to the audit chain, in one call.
   // Not a named prepared statement: the call is trivial to plan, the function caches its own plans,
   // and a named one would outlive a later migration that changes the function's result.
-  const rows: { id: string; erased_by: string | null }[] = await db.query(
+  const rows = (await db.query(
     'SELECT erased_case::text AS id, erased_by FROM erase_cases($1::uuid[], $2::text[], $3::text[], $4::text[])',
     [valid.map((v) => v.input.caseId), valid.map((v) => v.input.caseId), valid.map((v) => v.input.at), valid.map((v) => v.input.reason)],
-  );
+  )) as { id: string; erased_by: string | null }[];
   const found = new Set(rows.map((r) => r.id));
   const erasedNow = new Set(rows.filter((r) => r.erased_by !== null).map((r) => valid[Number(r.erased_by) - 1].i));
   return inputs.map((input, i): CaseErasure => {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import type { DataSource } from 'typeorm';
@@ -5,10 +6,9 @@ import { intakeUnconfirmedSignal } from '../workflows/messages';
 import type { Policy } from '../config/policy';
 import type { MaintenanceActivities } from './contract';
 import { planCheckIns } from '../services/post-loan';
-import { eraseCases } from './erasure';
+import { actorSeal, SERVICE_ACTOR } from '../workflows/verified';
+import { retentionSweep, type SweepOptions } from './retention-sweep';
 
-/** Cases the retention sweep erases per transaction. */
-const SWEEP_CHUNK = 100;
 /**
  * Days a lender application is kept past the multi-lender rule's window, so that a pre-screen
  * running late (its workflow's time is earlier than the sweep's) still counts its whole window.
@@ -21,7 +21,14 @@ export const IDEMPOTENCY_KEY_DAYS = 7;
 const ORPHAN_BATCH = 500;
 
 /** Activities of the scheduled and helper workflows: offboarding, digests, sweeps. */
-export function createMaintenanceActivities({ db, policy }: { db: DataSource; policy: Policy }): MaintenanceActivities {
+export function createMaintenanceActivities(deps: {
+  db: DataSource;
+  policy: Policy;
+  /** The task queue of the `leadCase` workflows, which the sweeps look at (they may themselves run on another). */
+  leadTaskQueue?: string;
+  sweep?: SweepOptions;
+}): MaintenanceActivities {
+  const { db, policy } = deps;
   return {
     async listOpenCasesOfBroker({ brokerId }) {
       const rows: { id: string }[] = await db.query('SELECT id FROM lead_cases WHERE broker_id = $1 AND is_open ORDER BY created_at', [brokerId]);
@@ -49,21 +56,9 @@ export function createMaintenanceActivities({ db, policy }: { db: DataSource; po
       return { breached };
     },
 
-    async retentionSweep({ at }) {
-      const rows: { id: string }[] = await db.query(
-        `SELECT id FROM lead_cases WHERE erased_at IS NULL AND NOT legal_hold AND retention_due_at IS NOT NULL AND retention_due_at <= $1
-          ORDER BY retention_due_at LIMIT 10000`,
-        [at],
-      );
-      const erased: string[] = [];
-      for (let i = 0; i < rows.length; i += SWEEP_CHUNK) {
-        const chunk = rows.slice(i, i + SWEEP_CHUNK).map(({ id }) => ({ caseId: id, eventId: `sweep:${id}`, reason: 'retention_sweep' as const, at }));
-        const results = await eraseCases(db, chunk);
-        chunk.forEach((c, j) => {
-          const result = results[j];
-          if ('erased' in result && result.erased) erased.push(c.caseId);
-        });
-      }
+    async retentionSweep(input) {
+      const swept = await retentionSweep(deps, input);
+      const { at } = input;
       // Stored answers to Idempotency-Keys are for retries, not for ever: a week is plenty.
       const [{ n: idempotencyKeysPurged }] = await db.query(
         `WITH gone AS (DELETE FROM idempotency_keys WHERE created_at < $1::timestamptz - make_interval(days => $2) RETURNING 1) SELECT count(*)::int AS n FROM gone`,
@@ -74,7 +69,7 @@ export function createMaintenanceActivities({ db, policy }: { db: DataSource; po
         `WITH gone AS (DELETE FROM lender_applications WHERE applied_at <= $1::timestamptz - make_interval(days => $2) RETURNING 1) SELECT count(*)::int AS n FROM gone`,
         [at, policy.fraud.multiLenderWindowDays + LENDER_APPLICATION_GRACE_DAYS],
       );
-      return { erased: erased.length, caseIds: erased, idempotencyKeysPurged, lenderApplicationsPurged };
+      return { ...swept, idempotencyKeysPurged, lenderApplicationsPurged };
     },
 
     async planPostLoanCheckIns(input) {
@@ -102,7 +97,7 @@ export function createMaintenanceActivities({ db, policy }: { db: DataSource; po
 
     async signalOrphanedIntakes({ at, minAgeMinutes, windowHours }) {
       const ctx = Context.current();
-      const taskQueue = ctx.info.taskQueue;
+      const taskQueue = deps.leadTaskQueue ?? ctx.info.taskQueue;
       if (!/^[\w.:/-]+$/.test(taskQueue)) throw new Error('the task queue name cannot be put in a visibility query');
       const atMs = Date.parse(at);
       const since = new Date(atMs - windowHours * 3_600_000).toISOString();
@@ -115,7 +110,7 @@ export function createMaintenanceActivities({ db, policy }: { db: DataSource; po
         const known = new Set(rows.map((r) => r.workflow_id));
         for (const workflowId of workflowIds.filter((id) => !known.has(id))) {
           try {
-            await ctx.client.workflow.getHandle(workflowId).signal(intakeUnconfirmedSignal);
+            await ctx.client.workflow.getHandle(workflowId).signal(intakeUnconfirmedSignal, { auth: actorSeal(workflowId, intakeUnconfirmedSignal.name, randomUUID(), SERVICE_ACTOR) });
             orphans.push(workflowId.replace(/^lead-/, ''));
           } catch (err) {
             if (!(err instanceof WorkflowNotFoundError)) throw err; // ended since it was listed

@@ -6,10 +6,10 @@ import { ensureSchedules, SCHEDULES } from './schedules';
 async function main() {
   const cfg = config();
   const client = await connectClient(cfg);
-  const { created, updated } = await ensureSchedules(client, cfg.TEMPORAL_TASK_QUEUE);
+  const { created, updated } = await ensureSchedules(client, cfg.TEMPORAL_MAINTENANCE_TASK_QUEUE);
   for (const s of SCHEDULES) {
     const what = created.includes(s.scheduleId) ? 'created ' : updated.includes(s.scheduleId) ? 'updated ' : 'exists  ';
-    console.log(`${what} ${s.scheduleId} (every ${s.every}, task queue ${cfg.TEMPORAL_TASK_QUEUE})`);
+    console.log(`${what} ${s.scheduleId} (every ${s.every}, task queue ${cfg.TEMPORAL_MAINTENANCE_TASK_QUEUE})`);
   }
   await client.connection.close();
 }

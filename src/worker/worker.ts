@@ -1,8 +1,11 @@
+import type { Duration } from '@temporalio/common';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import type { DataSource } from 'typeorm';
 import { createActivities } from '../activities';
+import { auditKeyring } from '../db/audit';
 import type { Config } from '../config';
-import { dataConverterFor } from '../infra/temporal-connection';
+import { workerDataConverterFor } from '../infra/temporal-connection';
+import type { SweepOptions } from '../activities/retention-sweep';
 
 export interface LeadWorkerOptions {
   cfg: Config;
@@ -10,24 +13,86 @@ export interface LeadWorkerOptions {
   connection: NativeConnection;
   /** A prebuilt bundle (`npm run build` writes one); without it the workflows are bundled at start. */
   workflowBundlePath?: string;
+  /** A bundle made in this process (bundleWorkflowCode), shared by its workers. */
+  workflowBundleCode?: string;
   taskQueue?: string;
   /** Cache and concurrency settings over the SDK's defaults (the bench states the ones it uses). */
   tuning?: Pick<WorkerOptions, 'maxCachedWorkflows' | 'maxConcurrentWorkflowTaskExecutions' | 'maxConcurrentActivityTaskExecutions'>;
 }
 
+const workflowCode = ({ workflowBundlePath, workflowBundleCode }: { workflowBundlePath?: string; workflowBundleCode?: string }) =>
+  workflowBundleCode !== undefined
+    ? { workflowBundle: { code: workflowBundleCode } }
+    : workflowBundlePath
+      ? { workflowBundle: { codePath: workflowBundlePath } }
+      : { workflowsPath: require.resolve('../workflows') };
+
 /** The worker of the `lead-cases` task queue: every workflow type and every activity. */
 export async function createLeadWorker(opts: LeadWorkerOptions): Promise<Worker> {
+  const { cfg } = opts;
+  const taskQueue = opts.taskQueue ?? cfg.TEMPORAL_TASK_QUEUE;
+  return Worker.create({
+    connection: opts.connection,
+    namespace: cfg.TEMPORAL_NAMESPACE,
+    taskQueue,
+    ...workflowCode(opts),
+    activities: createActivities({ db: opts.db, policy: cfg.policy, leadTaskQueue: taskQueue, auditKeyring: auditKeyring(cfg) }),
+    dataConverter: workerDataConverterFor(cfg),
+    shutdownGraceTime: '10 seconds',
+    ...opts.tuning,
+  });
+}
+
+export interface MaintenanceWorkerOptions {
+  cfg: Config;
+  db: DataSource;
+  connection: NativeConnection;
+  workflowBundlePath?: string;
+  workflowBundleCode?: string;
+  /** Default TEMPORAL_MAINTENANCE_TASK_QUEUE. */
+  taskQueue?: string;
+  /** The queue of the `leadCase` workflows the sweeps look at; default TEMPORAL_TASK_QUEUE. */
+  leadTaskQueue?: string;
+  sweep?: SweepOptions;
+  /** How long a shutdown lets running activities finish before cancelling them (the sweep stops between chunks). */
+  shutdownGraceTime?: Duration;
+}
+
+/**
+ * The worker of the maintenance task queue (`lead-maintenance`), where the schedules start their
+ * workflows: sweeps, digests, reviews, planning. A queue of its own, so a long sweep never holds
+ * the slots case work needs, and a burst of case work never starves the sweep; few slots, so
+ * maintenance leaves the database to case work. Same workflow code and activities as the lead worker.
+ */
+export async function createMaintenanceWorker(opts: MaintenanceWorkerOptions): Promise<Worker> {
   const { cfg } = opts;
   return Worker.create({
     connection: opts.connection,
     namespace: cfg.TEMPORAL_NAMESPACE,
-    taskQueue: opts.taskQueue ?? cfg.TEMPORAL_TASK_QUEUE,
-    ...(opts.workflowBundlePath
-      ? { workflowBundle: { codePath: opts.workflowBundlePath } }
-      : { workflowsPath: require.resolve('../workflows') }),
-    activities: createActivities({ db: opts.db, policy: cfg.policy }),
-    dataConverter: dataConverterFor(cfg),
-    shutdownGraceTime: '10 seconds',
-    ...opts.tuning,
+    taskQueue: opts.taskQueue ?? cfg.TEMPORAL_MAINTENANCE_TASK_QUEUE,
+    ...workflowCode(opts),
+    activities: createActivities({ db: opts.db, policy: cfg.policy, leadTaskQueue: opts.leadTaskQueue ?? cfg.TEMPORAL_TASK_QUEUE, sweep: opts.sweep, auditKeyring: auditKeyring(cfg) }),
+    dataConverter: workerDataConverterFor(cfg),
+    maxConcurrentActivityTaskExecutions: 4,
+    maxConcurrentWorkflowTaskExecutions: 4,
+    maxCachedWorkflows: 100,
+    shutdownGraceTime: opts.shutdownGraceTime ?? '5 seconds',
   });
+}
+
+/**
+ * Runs the workers until they stop (a shutdown signal stops them all); when one fails, the others
+ * are shut down too, and the first failure is thrown once all have stopped.
+ */
+export async function runWorkers(workers: Worker[]): Promise<void> {
+  const results = await Promise.allSettled(
+    workers.map((w) =>
+      w.run().catch((err: unknown) => {
+        for (const other of workers) if (other !== w && other.getState() === 'RUNNING') other.shutdown();
+        throw err;
+      }),
+    ),
+  );
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
 }

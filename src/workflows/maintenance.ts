@@ -1,9 +1,20 @@
 import { proxyActivities, uuid4 } from '@temporalio/workflow';
-import type { MaintenanceActivities } from '../activities/contract';
+import type { MaintenanceActivities, RetentionSweepResult } from '../activities/contract';
 
 const acts = proxyActivities<MaintenanceActivities>({
   startToCloseTimeout: '10 minutes',
   retry: { initialInterval: '5 seconds', maximumInterval: '1 minute', maximumAttempts: 10 },
+});
+
+/**
+ * The retention sweep heartbeats after every chunk: a worker that dies mid-sweep is noticed within
+ * the heartbeat timeout, and the next attempt resumes from the last chunk it reported. Its whole
+ * run may take long (a backlog after an outage), each chunk may not.
+ */
+const sweepActs = proxyActivities<MaintenanceActivities>({
+  startToCloseTimeout: '4 hours',
+  heartbeatTimeout: '30 seconds',
+  retry: { initialInterval: '5 seconds', maximumInterval: '1 minute', maximumAttempts: 30 },
 });
 
 const nowIso = () => new Date(Date.now()).toISOString();
@@ -15,10 +26,11 @@ export async function followUpDigest(): Promise<{ breached: number }> {
 
 /**
  * Daily: erase anything past its retention that somehow still holds personal data (each case's
- * own timer should have done it) and report how many; a non-zero count is worth a look.
+ * own timer should have done it), and date and then erase the cases whose workflow ended without
+ * erasing them; report how many. A non-zero count is worth a look.
  */
-export async function retentionSweep(): Promise<{ erased: number; caseIds: string[]; idempotencyKeysPurged?: number; lenderApplicationsPurged?: number }> {
-  return acts.retentionSweep({ at: nowIso() });
+export async function retentionSweep(): Promise<RetentionSweepResult> {
+  return sweepActs.retentionSweep({ at: nowIso() });
 }
 
 /** Daily: plan the post-loan check-ins that have fallen due, tell each broker theirs, cancel those nobody may call. */

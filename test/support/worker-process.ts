@@ -12,6 +12,7 @@ export function spawnWorker(cfg: Config, extraEnv: Record<string, string> = {}):
       DATABASE_URL: cfg.DATABASE_URL,
       TEMPORAL_ADDRESS: cfg.TEMPORAL_ADDRESS,
       TEMPORAL_TASK_QUEUE: cfg.TEMPORAL_TASK_QUEUE,
+      TEMPORAL_MAINTENANCE_TASK_QUEUE: `${cfg.TEMPORAL_TASK_QUEUE}-maintenance`,
       POLICY_FILE: cfg.POLICY_FILE ?? '',
       LOG_LEVEL: 'info',
       NODE_ENV: 'test',
