@@ -166,7 +166,7 @@ describe('the API', () => {
     await stack.db.query('UPDATE brokers SET active = false WHERE id = $1', [leaving]);
     // Before any planning run: the broker can neither call nor see it; the managers' pool shows it.
     expect((await stack.api(actors.broker(leaving), 'POST', `/v1/leads/${c.id}/check-ins/7`, { reached: false })).status).toBe(403);
-    expect((await stack.api(actors.broker(leaving), 'GET', '/v1/post-loan/check-ins')).body.items).toEqual([]);
+    expect((await stack.api(actors.broker(leaving), 'GET', '/v1/post-loan/check-ins')).body.code).toBe('account_deactivated');
     const pool = await stack.api(manager, 'GET', '/v1/post-loan/check-ins?pool=true&state=due&limit=500');
     expect(pool.body.items.map((i: { caseId: string }) => i.caseId)).toContain(c.id);
     // The next run moves it and tells the managers.

@@ -2,6 +2,7 @@ import type { DataSource } from 'typeorm';
 
 /** Runs `work` in a transaction of the real database, ends it with `end`, then reports a dropped connection. */
 function droppingAtCommit(db: DataSource, end: 'commit' | 'rollback', laterQueries: 'answer' | 'refuse'): DataSource {
+  let lost = false; // set once a COMMIT was lost: the queries before it (authentication's lookups) are answered
   return new Proxy(db, {
     get(target, prop, receiver) {
       if (prop === 'transaction') {
@@ -18,10 +19,11 @@ function droppingAtCommit(db: DataSource, end: 'commit' | 'rollback', laterQueri
             if (runner.isTransactionActive) await (end === 'commit' ? runner.commitTransaction() : runner.rollbackTransaction());
             await runner.release();
           }
+          lost = true;
           throw new Error('Connection terminated unexpectedly');
         };
       }
-      if (prop === 'query' && laterQueries === 'refuse') return async () => Promise.reject(new Error('connect ECONNREFUSED'));
+      if (prop === 'query' && laterQueries === 'refuse' && lost) return async () => Promise.reject(new Error('connect ECONNREFUSED'));
       return Reflect.get(target, prop, receiver);
     },
   });

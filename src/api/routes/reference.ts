@@ -1,5 +1,6 @@
 import { Router } from 'express';
-import type { DataSource } from 'typeorm';
+import { saveBroker } from '../../services/brokers';
+import type { CaseDeps } from '../../services/cases';
 import { checkMarketingText } from '../../domain/marketing-text';
 import { appendAudit } from '../../db/audit';
 import { actorOf, requireRole } from '../auth';
@@ -8,7 +9,7 @@ import { brokerSchema, channelSchema, lenderSchema, marketingTextSchema, product
 
 
 /** The matrices the rules read (lenders, products, channels, brokers) and the marketing-text check. */
-export function referenceRoutes(deps: { db: DataSource }): Router {
+export function referenceRoutes(deps: CaseDeps): Router {
   const r = Router();
   const list = (path: string, sql: string) =>
     r.get(path, requireRole('admin', 'manager'), async (_req, res) => {
@@ -58,11 +59,12 @@ export function referenceRoutes(deps: { db: DataSource }): Router {
        suspended_by = CASE WHEN NOT EXCLUDED.suspended THEN NULL WHEN channels.suspended THEN channels.suspended_by ELSE 'admin' END
      RETURNING (xmax = 0) AS inserted`,
     ['id', 'name', 'type', 'partner', 'grade', 'suspended', 'suspensionReason', 'cacCny', 'team']);
-  upsert('/brokers', ['admin', 'manager'], brokerSchema,
-    `INSERT INTO brokers (id, display_name, team, active) VALUES ($1,$2,$3,$4)
-     ON CONFLICT (id) DO UPDATE SET display_name = EXCLUDED.display_name, team = EXCLUDED.team, active = EXCLUDED.active
-     RETURNING (xmax = 0) AS inserted`,
-    ['id', 'displayName', 'team', 'active']);
+  // Deactivating a broker hands over their open cases (src/services/brokers.ts).
+  r.post('/brokers', requireRole('admin', 'manager'), async (req, res) => {
+    const body = brokerSchema.parse(req.body ?? {});
+    const saved = await saveBroker(deps, actorOf(req), body);
+    res.status(saved.created ? 201 : 200).json({ ...saved.broker, handOver: saved.handOver });
+  });
   r.post('/products', requireRole('admin'), async (req, res, next) => {
     const body = productSchema.parse(req.body ?? {});
     const actor = actorOf(req);
