@@ -95,7 +95,7 @@ export async function createBench(opts: BenchOptions, servers: BenchServers, onS
   };
   const cfg = loadConfig({ ...process.env, ...childEnv });
 
-  const db = await openDatabase(servers.databaseUrl, { poolMax: 20 });
+  const db = await openDatabase(servers.databaseUrl, { poolMax: 20, audit: cfg });
   onStop(() => db.destroy());
   await db.query(`INSERT INTO channels (id, name, type, partner, grade, team) VALUES ($1, 'bench channel', 'online', 'bench', 'premium', $1)`, [channelId]);
   const brokerIds = Array.from({ length: BROKERS }, (_, i) => `${channelId}-b${i + 1}`);
@@ -127,13 +127,13 @@ export async function createBench(opts: BenchOptions, servers: BenchServers, onS
 
   const tokens = new Map<string, string>();
   const brokerToken = async (brokerId: string) => {
-    if (!tokens.has(brokerId)) tokens.set(brokerId, await signToken(cfg, { sub: brokerId, role: 'broker', team: channelId }, '72h'));
+    if (!tokens.has(brokerId)) tokens.set(brokerId, await signToken(cfg, { sub: brokerId, role: 'broker', team: channelId }));
     return tokens.get(brokerId)!;
   };
   const bench: Bench = {
     opts, servers, cfg, db, client, channelId, leadQueue, bareQueue, api, leadWorker, bareWorker, log, brokerToken,
     anomalies: { fillRetries: 0 },
-    channelToken: await signToken(cfg, { sub: `${channelId}-partner`, role: 'channel', channelId }, '72h'),
+    channelToken: await signToken(cfg, { sub: `${channelId}-partner`, role: 'channel', channelId }),
     async restartWorker(kind, maxCachedWorkflows) {
       await children.get(kind)?.stop();
       const child = await startWorker(kind, maxCachedWorkflows);

@@ -7,6 +7,7 @@ import { erasureGroupCommitFor } from '../src/activities/erasure';
 import { openDatabase } from '../src/db/data-source';
 import { dataConverterFor } from '../src/infra/temporal-connection';
 import { leadWorkflowId } from '../src/temporal/names';
+import { verifiedUpdate } from '../src/services/temporal-calls';
 import { contactAttemptUpdate } from '../src/workflows/messages';
 import { addCpu, cpuBetween, cpuPerOperation, cpuSnapshot, type CpuSnapshot } from './cpu';
 import { contactAttempts, fillOpenCases, followUpCases, intakeBatch, type Bench, type IntakeRun } from './context';
@@ -137,9 +138,11 @@ export async function caseActionLatency(b: Bench): Promise<{ rows: FigureRow[]; 
   const codecClient = new Client({ connection: b.client.connection, namespace: b.cfg.TEMPORAL_NAMESPACE, dataConverter: dataConverterFor(b.cfg) });
   const direct = (n: number, offset: number) => runPool(n, c, (i) => {
     const k = cases[(offset + i) % cases.length];
-    return codecClient.workflow.getHandle(leadWorkflowId(k.caseId)).executeUpdate(contactAttemptUpdate, {
-      args: [{ brokerId: k.brokerId, channel: 'phone', purpose: 'service', outcome: 'no_answer', auditedBy: { sub: k.brokerId, role: 'broker' } }],
-    });
+    const workflowId = leadWorkflowId(k.caseId);
+    return codecClient.workflow.getHandle(workflowId).executeUpdate(
+      contactAttemptUpdate,
+      verifiedUpdate(workflowId, contactAttemptUpdate.name, { sub: k.brokerId, role: 'broker' }, { channel: 'phone', purpose: 'service', outcome: 'no_answer' }),
+    );
   });
   try {
     const noop = (n: number, offset: number) => runPool(n, c, (i) => handles[(offset + i) % handles.length].executeUpdate(benchNoopUpdate));

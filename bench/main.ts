@@ -187,7 +187,7 @@ async function main(): Promise<void> {
     details.erasure = erasure.details;
   }
   const reports = await run(6, `managers' reports at ${opts.reportCases} cases`, () =>
-    reportsAtScale(servers.databaseUrl, { cases: opts.reportCases, runs: opts.reportRuns }, (line) => log(`  ${line}`)),
+    reportsAtScale(servers.ownerUrl, { cases: opts.reportCases, runs: opts.reportRuns }, (line) => log(`  ${line}`)),
   );
   if (reports) {
     rows.push(...reports.rows);

@@ -24,7 +24,7 @@ const DAY_MS = 86_400_000;
 
 /** Creates (or recreates) the reports database next to `databaseUrl` and fills it. */
 async function fill(databaseUrl: string, cases: number, log: (line: string) => void): Promise<DataSource> {
-  const admin = await openDatabase(databaseUrl, { poolMax: 1 });
+  const admin = await openDatabase(databaseUrl, { poolMax: 1, audit: null });
   await admin.query('DROP DATABASE IF EXISTS leads_bench_reports');
   await admin.query('CREATE DATABASE leads_bench_reports');
   await admin.destroy();

@@ -3,13 +3,16 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { openDatabase } from '../src/db/data-source';
+import { LOCAL_APP_ROLE, migrateDatabase, openDatabase, withRole } from '../src/db/data-source';
 import { seedDemoData } from '../src/db/seed';
 import { startEmbeddedPostgres } from '../src/infra/embedded-postgres';
 import { startTemporalDevServer } from '../src/infra/temporal-dev-server';
 
 export interface BenchServers {
+  /** The service's DML-only role, as in production. */
   databaseUrl: string;
+  /** The owner role that ran the migrations (for a database of the bench's own). */
+  ownerUrl: string;
   temporalAddress: string;
   /** Where the servers came from, for the report. */
   description: string;
@@ -71,17 +74,22 @@ export async function startServers(onStop: (stop: () => Promise<void>) => void):
     description.push('Temporal dev server (in-memory SQLite)');
     return server.address;
   };
-  const [databaseUrl, temporalAddress, leadBundle, bareBundle] = await Promise.all([
+  const [ownerOrAppUrl, temporalAddress, leadBundle, bareBundle] = await Promise.all([
     postgres(),
     temporal(),
     bundle(require.resolve('../src/workflows'), join(dir, 'lead-workflows.js')),
     bundle(require.resolve('./workflows'), join(dir, 'bench-workflows.js')),
   ]);
-  const db = await openDatabase(databaseUrl, { migrate: true });
+  // Migrations as the owner, the service as a DML-only role: the audited writes measured are those
+  // of production. With DATABASE_URL set, DATABASE_MIGRATION_URL names its owner if it is another role.
+  const ownerUrl = process.env.DATABASE_URL ? (process.env.DATABASE_MIGRATION_URL || ownerOrAppUrl) : ownerOrAppUrl;
+  const databaseUrl = process.env.DATABASE_URL ? ownerOrAppUrl : withRole(ownerOrAppUrl, LOCAL_APP_ROLE.user, LOCAL_APP_ROLE.password);
+  await migrateDatabase(ownerUrl, databaseUrl);
+  const db = await openDatabase(databaseUrl);
   try {
     await seedDemoData(db);
   } finally {
     await db.destroy();
   }
-  return { databaseUrl, temporalAddress, description: description.join(', '), dir, leadBundle, bareBundle };
+  return { databaseUrl, ownerUrl, temporalAddress, description: description.join(', '), dir, leadBundle, bareBundle };
 }

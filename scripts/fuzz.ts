@@ -15,7 +15,7 @@ import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { createApp } from '../src/api/app';
 import { signToken } from '../src/api/auth';
 import { loadConfig } from '../src/config';
-import { openDatabase } from '../src/db/data-source';
+import { LOCAL_APP_ROLE, migrateDatabase, openDatabase, withRole } from '../src/db/data-source';
 import { seedDemoData } from '../src/db/seed';
 import type { Role } from '../src/domain/types';
 import { startEmbeddedPostgres } from '../src/infra/embedded-postgres';
@@ -62,8 +62,11 @@ async function main() {
   ]);
   let exitCode: number;
   try {
-    const cfg = loadConfig({ ...process.env, NODE_ENV: 'test', DATABASE_URL: pg.url, TEMPORAL_ADDRESS: temporal.address, POLICY_FILE: policyFile, RATE_LIMIT_PER_MINUTE: '100000' });
-    const db = await openDatabase(cfg.DATABASE_URL, { migrate: true, poolMax: 20 });
+    // Migrations as the owner; the service under test as its DML-only role, as in production.
+    const appUrl = withRole(pg.url, LOCAL_APP_ROLE.user, LOCAL_APP_ROLE.password);
+    await migrateDatabase(pg.url, appUrl);
+    const cfg = loadConfig({ ...process.env, NODE_ENV: 'test', DATABASE_URL: appUrl, TEMPORAL_ADDRESS: temporal.address, POLICY_FILE: policyFile, RATE_LIMIT_PER_MINUTE: '100000', REFUSALS_PER_MINUTE: '100000' });
+    const db = await openDatabase(cfg.DATABASE_URL, { poolMax: 20, audit: cfg });
     await seedDemoData(db);
     const client = new Client({ connection: await Connection.connect({ address: cfg.TEMPORAL_ADDRESS }), dataConverter: dataConverterFor(cfg) });
     const worker = await createLeadWorker({ cfg, db, connection: await NativeConnection.connect({ address: cfg.TEMPORAL_ADDRESS }) });

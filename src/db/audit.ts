@@ -1,5 +1,9 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
+import { config } from '../config';
+import type { AuditCheckpoint } from '../activities/audit-contract';
+
+export type { AuditCheckpoint };
 
 export interface AuditEntry {
   actorSub: string;
@@ -31,13 +35,52 @@ function canonicalTail(row: ChainedFields): string {
   return canonicalJson([row.at, row.actorSub, row.actorRole, row.action, row.targetType, row.targetId, row.details]).slice(1);
 }
 
+const linkText = (prevHash: string, row: ChainedFields) => `[${JSON.stringify(prevHash)},${canonicalTail(row)}`;
+
 /**
- * SHA-256 of the canonical JSON array [prevHash, at, actorSub, actorRole, action, targetType,
- * targetId, details]. Written out as `["<prevHash>",` + tail so that Postgres (audit_append, see
- * migration 1764300000000) computes the same hash from the same tail.
+ * The link of a row written before the chain was keyed (key_id NULL): SHA-256 of the canonical
+ * JSON array [prevHash, at, actorSub, actorRole, action, targetType, targetId, details].
  */
 export function auditHash(prevHash: string, row: ChainedFields): string {
-  return createHash('sha256').update(`[${JSON.stringify(prevHash)},${canonicalTail(row)}`).digest('hex');
+  return createHash('sha256').update(linkText(prevHash, row)).digest('hex');
+}
+
+/**
+ * The link of a keyed row: HMAC-SHA256 under the audit key of the same canonical JSON array,
+ * written out as `["<prevHash>",` + tail so that Postgres (audit_append, migration
+ * 1765450000000) computes the same MAC from the same tail with the key the connection carries.
+ */
+export function auditMac(key: Buffer, prevHash: string, row: ChainedFields): string {
+  return createHmac('sha256', key).update(linkText(prevHash, row)).digest('hex');
+}
+
+/** The audit keys: the current one, which chains new rows, and every one that still verifies old rows. */
+export interface AuditKeyring {
+  currentId: string;
+  keys: ReadonlyMap<string, Buffer>;
+}
+
+export function auditKeyring(cfg: { AUDIT_KEY: string; AUDIT_KEY_ID: string; AUDIT_OLD_KEYS: string }): AuditKeyring {
+  const keys = new Map<string, Buffer>();
+  for (const pair of cfg.AUDIT_OLD_KEYS ? cfg.AUDIT_OLD_KEYS.split(',') : []) {
+    const at = pair.indexOf(':');
+    keys.set(pair.slice(0, at), Buffer.from(pair.slice(at + 1), 'base64'));
+  }
+  keys.set(cfg.AUDIT_KEY_ID, Buffer.from(cfg.AUDIT_KEY, 'base64'));
+  return { currentId: cfg.AUDIT_KEY_ID, keys };
+}
+
+/**
+ * The libpq `options` that give a connection the current audit key for audit_append: HMAC's inner
+ * and outer pads (equivalent to the key; they spare Postgres the XOR) and the key's ID. They live
+ * in the session's memory only, never in a table, a setting file or a statement's text.
+ */
+export function auditConnectionOptions(ring: AuditKeyring): string {
+  const key = ring.keys.get(ring.currentId)!;
+  const block = Buffer.alloc(64);
+  (key.length > 64 ? createHash('sha256').update(key).digest() : key).copy(block);
+  const pad = (byte: number) => Buffer.from(block.map((b) => b ^ byte));
+  return `-c lead_audit.pads=${Buffer.concat([pad(0x36), pad(0x5c)]).toString('hex')} -c lead_audit.key_id=${ring.currentId}`;
 }
 
 /** The row audit_append takes, as its eight parameters: the fields, details as JSON, and the canonical tail its hash covers. */
@@ -49,8 +92,9 @@ export function auditAppendArgs(entry: AuditEntry, now: Date) {
 }
 
 /**
- * Appends one event to the hash-chained audit trail, inside the caller's transaction when given
- * one. Each row's hash covers the previous row's hash, so altering or removing a row breaks the chain.
+ * Appends one event to the keyed hash chain of the audit trail, inside the caller's transaction when
+ * given one. Each row's MAC covers the previous row's, so altering or removing a row breaks the chain;
+ * the connection carries the audit key (see `auditConnectionOptions`).
  * One statement (audit_append) takes the chain's lock, links and inserts the row; the lock is held
  * until the transaction commits, so callers append last, just before their commit.
  */
@@ -74,31 +118,113 @@ export async function appendAuditMany(manager: EntityManager, entries: AuditEntr
   );
 }
 
+
+type Queryable = { query(sql: string, params?: unknown[]): Promise<unknown> };
+
+const checkpointText = (c: Omit<AuditCheckpoint, 'signature'>) => `audit-checkpoint:${JSON.stringify([c.lastId, c.count, c.headMac, c.at, c.keyId])}`;
+
+export function signAuditCheckpoint(ring: AuditKeyring, fields: Omit<AuditCheckpoint, 'keyId' | 'signature'>): AuditCheckpoint {
+  const unsigned = { lastId: fields.lastId, count: fields.count, headMac: fields.headMac, at: fields.at, keyId: ring.currentId };
+  return { ...unsigned, signature: createHmac('sha256', ring.keys.get(ring.currentId)!).update(checkpointText(unsigned)).digest('hex') };
+}
+
+/** Whether a checkpoint was signed by one of our audit keys and is unaltered. */
+export function auditCheckpointSigned(ring: AuditKeyring, c: AuditCheckpoint): boolean {
+  const key = ring.keys.get(c.keyId);
+  if (!key || typeof c.signature !== 'string') return false;
+  const expected = createHmac('sha256', key).update(checkpointText(c)).digest();
+  const given = Buffer.from(c.signature, 'hex');
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
 /**
- * Walks the chain; returns the first row whose link or hash does not hold, or null when intact. The
- * trail is kept for ever, so it is read a page at a time, in id order (the chain's order: appends
- * hold the chain's lock until they commit), carrying the last hash from page to page, and the event
- * loop gets a turn between pages: memory stays flat and the API keeps answering however long it is.
+ * Reads the chain's head and signs it. No lock is needed: appends hold the chain's lock until they
+ * commit and take their ids under it, so once the newest row is visible every row before it is.
+ */
+export async function takeAuditCheckpoint(db: Queryable, ring: AuditKeyring, now = new Date()): Promise<AuditCheckpoint> {
+  const [head] = (await db.query('SELECT id::text AS id, hash FROM audit_events ORDER BY id DESC LIMIT 1')) as { id: string; hash: string }[];
+  const lastId = head?.id ?? '0';
+  const [{ n }] = (await db.query('SELECT count(*)::text AS n FROM audit_events WHERE id <= $1', [lastId])) as { n: string }[];
+  return signAuditCheckpoint(ring, { lastId, count: Number(n), headMac: head?.hash ?? GENESIS, at: now.toISOString() });
+}
+
+/** Why the trail cannot be trusted: a stable code, a sentence, and the row where it shows (if any). */
+export interface AuditBreak {
+  code:
+    | 'link_broken' | 'row_altered' | 'unknown_key' | 'unkeyed_row'
+    | 'checkpoint_signature_invalid' | 'checkpoint_row_missing' | 'checkpoint_count_mismatch' | 'checkpoint_head_mismatch' | 'chain_ends_before_checkpoint';
+  reason: string;
+  brokenAtId: string | null;
+}
+
+/**
+ * Walks the chain; returns the first thing that does not hold, or null when the chain is intact
+ * and (given one) reaches the checkpoint: the row at its lastId exists, is the count-th row, and
+ * carries its headMac. So removing rows up to the checkpoint (a truncation, a cut tail), or
+ * rewriting any of them and re-linking the rest, shows, even done by someone able to bypass the
+ * triggers. Keyed rows are checked with the key named by their key_id; rows from before the chain
+ * was keyed (key_id NULL) with SHA-256, and only before the first keyed row.
+ *
+ * The trail is kept for ever, so it is read a page at a time, in id order (the chain's order:
+ * appends hold the chain's lock until they commit), carrying the last hash from page to page, and
+ * the event loop gets a turn between pages: memory stays flat and the API keeps answering.
  */
 export async function verifyAuditChain(
-  manager: { query(sql: string, params?: unknown[]): Promise<unknown> },
-  opts: { pageSize?: number } = {},
-): Promise<{ brokenAtId: string; reason: string } | null> {
+  manager: Queryable,
+  opts: { pageSize?: number; keyring?: AuditKeyring; checkpoint?: AuditCheckpoint | null } = {},
+): Promise<AuditBreak | null> {
   const pageSize = opts.pageSize ?? 2_000;
+  const ring = opts.keyring ?? auditKeyring(config());
+  const cp = opts.checkpoint ?? null;
+  if (cp && !auditCheckpointSigned(ring, cp)) {
+    return { code: 'checkpoint_signature_invalid', reason: 'the checkpoint is not signed by a known audit key', brokenAtId: null };
+  }
+  const cpId = cp ? BigInt(cp.lastId) : null;
+  let reached = cp === null || cp.count === 0;
   let prev = GENESIS;
+  let keyed = false;
+  let seen = 0;
   let after = '0';
   for (;;) {
     const rows = (await manager.query('SELECT * FROM audit_events WHERE id > $1 ORDER BY id LIMIT $2', [after, pageSize])) as {
-      id: string; at: Date; actor_sub: string; actor_role: string; action: string; target_type: string; target_id: string | null; details: unknown; prev_hash: string; hash: string;
+      id: string; at: Date; actor_sub: string; actor_role: string; action: string; target_type: string; target_id: string | null; details: unknown;
+      prev_hash: string; hash: string; key_id?: string | null;
     }[];
     for (const r of rows) {
-      if (r.prev_hash !== prev) return { brokenAtId: String(r.id), reason: 'prev_hash does not match the previous row' };
-      const expected = auditHash(prev, { at: new Date(r.at).toISOString(), actorSub: r.actor_sub, actorRole: r.actor_role, action: r.action, targetType: r.target_type, targetId: r.target_id, details: r.details });
-      if (expected !== r.hash) return { brokenAtId: String(r.id), reason: 'row content does not match its hash' };
+      const id = String(r.id);
+      if (cp && !reached && BigInt(id) > cpId!) {
+        return { code: 'checkpoint_row_missing', reason: `row ${cp.lastId}, the chain's head at the newest checkpoint, is gone`, brokenAtId: cp.lastId };
+      }
+      const keyId = r.key_id ?? null;
+      if (keyId === null && keyed) return { code: 'unkeyed_row', reason: 'an unkeyed row follows keyed rows', brokenAtId: id };
+      if (r.prev_hash !== prev) return { code: 'link_broken', reason: 'prev_hash does not match the previous row', brokenAtId: id };
+      const fields = { at: new Date(r.at).toISOString(), actorSub: r.actor_sub, actorRole: r.actor_role, action: r.action, targetType: r.target_type, targetId: r.target_id, details: r.details };
+      let expected: string;
+      if (keyId === null) {
+        expected = auditHash(prev, fields);
+      } else {
+        const key = ring.keys.get(keyId);
+        if (!key) return { code: 'unknown_key', reason: `the row is chained with audit key ${keyId}, which is not configured (AUDIT_KEY_ID, AUDIT_OLD_KEYS)`, brokenAtId: id };
+        keyed = true;
+        expected = auditMac(key, prev, fields);
+      }
+      if (expected !== r.hash) return { code: 'row_altered', reason: 'row content does not match its hash', brokenAtId: id };
       prev = r.hash;
+      seen++;
+      if (cp && !reached && id === cp.lastId) {
+        if (seen !== cp.count) {
+          return { code: 'checkpoint_count_mismatch', reason: `${seen} rows up to the checkpoint's head, where the checkpoint counted ${cp.count}`, brokenAtId: id };
+        }
+        if (r.hash !== cp.headMac) return { code: 'checkpoint_head_mismatch', reason: "the row at the checkpoint's head is not the one the checkpoint signed", brokenAtId: id };
+        reached = true;
+      }
     }
-    if (rows.length < pageSize) return null;
+    if (rows.length < pageSize) break;
     after = String(rows[rows.length - 1].id);
     await new Promise((resolve) => setImmediate(resolve));
   }
+  if (!reached) {
+    return { code: 'chain_ends_before_checkpoint', reason: `the chain ends before row ${cp!.lastId}, its head at the newest checkpoint: rows were removed`, brokenAtId: cp!.lastId };
+  }
+  return null;
 }

@@ -1,10 +1,12 @@
 import { config } from '../config';
-import { openDatabase } from './data-source';
+import { migrateDatabase, openDatabase } from './data-source';
 import { seedDemoData } from './seed';
 
-/** `npm run seed`: inserts the [DEMO] reference data once (never overwrites). */
+/** `npm run seed`: migrates (as the owner role) and inserts the [DEMO] reference data once (never overwrites). */
 async function main() {
-  const db = await openDatabase(config().DATABASE_URL, { migrate: true });
+  const cfg = config();
+  await migrateDatabase(cfg.DATABASE_MIGRATION_URL ?? cfg.DATABASE_URL, cfg.DATABASE_URL);
+  const db = await openDatabase(cfg.DATABASE_URL);
   await seedDemoData(db);
   console.log('demo reference data present');
   await db.destroy();

@@ -3,7 +3,7 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { openDatabase } from '../../src/db/data-source';
+import { LOCAL_APP_ROLE, migrateDatabase, openDatabase, withRole } from '../../src/db/data-source';
 import { seedDemoData } from '../../src/db/seed';
 import { startTemporalDevServer, stopChild, type RunningDevServer } from '../../src/infra/temporal-dev-server';
 import { freePort } from './stack-setup';
@@ -28,7 +28,10 @@ const track = (child: ChildProcess, signal: NodeJS.Signals = 'SIGKILL') => {
 
 /** A Postgres that can be stopped and started again on the same data folder and port. */
 export interface RestartablePostgres {
+  /** The owner role's URL (migrations, a DBA). */
   url: string;
+  /** The service's DML-only role's URL. */
+  appUrl: string;
   stop(): Promise<void>;
   start(): Promise<void>;
   /** Stops it (if running) and deletes its data. */
@@ -89,7 +92,8 @@ export async function startRestartablePostgres(dir: string, opts: { durable: boo
     }
   }
   try {
-    const db = await openDatabase(url, { migrate: true });
+    await migrateDatabase(url, withRole(url, LOCAL_APP_ROLE.user, LOCAL_APP_ROLE.password));
+    const db = await openDatabase(url, { audit: null });
     try {
       await seedDemoData(db);
     } finally {
@@ -101,6 +105,7 @@ export async function startRestartablePostgres(dir: string, opts: { durable: boo
   }
   return {
     url,
+    appUrl: withRole(url, LOCAL_APP_ROLE.user, LOCAL_APP_ROLE.password),
     async stop() {
       if (!opts.durable) throw new Error('a Postgres started without durable: true loses its data when stopped');
       await stopProcess();
@@ -189,7 +194,7 @@ export async function startFaultStack(opts: { durablePostgres?: boolean; tempora
     const [pg, temporal] = [pgStarted.value, temporalStarted.value];
     const apiErrors: string[] = [];
     const app = await startStack(
-      { DATABASE_URL: pg.url, TEMPORAL_ADDRESS: temporal.address, RATE_LIMIT_PER_MINUTE: '1000000', ...opts.env },
+      { DATABASE_URL: pg.appUrl, DATABASE_MIGRATION_URL: pg.url, TEMPORAL_ADDRESS: temporal.address, RATE_LIMIT_PER_MINUTE: '1000000', ...opts.env },
       { worker: false, logger: pino({ name: 'api', level: 'error' }, { write: (line: string) => apiErrors.push(line) }) },
     );
     cleanups.push(() => app.stop());

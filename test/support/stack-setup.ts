@@ -2,7 +2,8 @@ import { chmodSync, mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openDatabase } from '../../src/db/data-source';
+import { loadConfig } from '../../src/config';
+import { LOCAL_APP_ROLE, migrateDatabase, openDatabase, withRole } from '../../src/db/data-source';
 import { seedDemoData } from '../../src/db/seed';
 import { startEmbeddedPostgres } from '../../src/infra/embedded-postgres';
 import { startTemporalDevServer } from '../../src/infra/temporal-dev-server';
@@ -33,11 +34,16 @@ export default async function stackSetup(): Promise<void> {
     startTemporalDevServer({ port: temporalPort }),
     ensureWorkflowBundle(),
   ]);
-  const db = await openDatabase(pg.url, { migrate: true });
+  // As in production: migrations as the owner, the service (and the tests' own queries) as a
+  // DML-only role; DATABASE_MIGRATION_URL lets a test act as the owner (a DBA) on purpose.
+  const appUrl = withRole(pg.url, LOCAL_APP_ROLE.user, LOCAL_APP_ROLE.password);
+  await migrateDatabase(pg.url, appUrl);
+  const db = await openDatabase(appUrl, { audit: loadConfig({ ...process.env, NODE_ENV: 'test' }) });
   await seedDemoData(db);
   await db.destroy();
 
-  process.env.DATABASE_URL = pg.url;
+  process.env.DATABASE_URL = appUrl;
+  process.env.DATABASE_MIGRATION_URL = pg.url;
   process.env.TEMPORAL_ADDRESS = temporal.address;
   process.env.WORKFLOW_BUNDLE_PATH = bundle;
   process.env.TEST_STACK_ROOT = root;

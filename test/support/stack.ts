@@ -41,7 +41,7 @@ export async function startStack(env: Record<string, string> = {}, opts: { worke
     runtimeInstalled = true;
   }
   const cfg = loadConfig({ ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'silent', TEMPORAL_TASK_QUEUE: `lead-cases-${randomUUID()}`, ...env });
-  const db = await openDatabase(cfg.DATABASE_URL, { poolMax: 20 });
+  const db = await openDatabase(cfg.DATABASE_URL, { poolMax: 20, audit: cfg });
   const connection = await Connection.connect({ address: cfg.TEMPORAL_ADDRESS });
   const client = new Client({ connection, namespace: cfg.TEMPORAL_NAMESPACE, dataConverter: dataConverterFor(cfg) });
   const nativeConnection = await NativeConnection.connect({ address: cfg.TEMPORAL_ADDRESS });
@@ -82,6 +82,16 @@ export async function startStack(env: Record<string, string> = {}, opts: { worke
       await db.destroy();
     },
   };
+}
+
+/**
+ * A connection as the owner role that ran the migrations (a DBA, to the service): for a test that
+ * sets up what the service's own role may not do, or plays an insider. It carries no audit key.
+ */
+export function openOwnerDatabase(): Promise<DataSource> {
+  const url = process.env.DATABASE_MIGRATION_URL;
+  if (!url) throw new Error('DATABASE_MIGRATION_URL is not set (test/support/stack-setup.ts sets it)');
+  return openDatabase(url, { poolMax: 2, audit: null });
 }
 
 /** Polls `check` until it returns a truthy value (for what happens asynchronously in a workflow). */

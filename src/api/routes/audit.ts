@@ -1,12 +1,17 @@
 import { Router } from 'express';
 import type { DataSource } from 'typeorm';
-import { verifyAuditChain } from '../../db/audit';
+import type { Client } from '@temporalio/client';
+import type { Config } from '../../config';
+import { auditKeyring, takeAuditCheckpoint, verifyAuditChain } from '../../db/audit';
+import { newestAuditCheckpoint, recordAuditCheckpoint } from '../../services/audit-checkpoints';
+import { AppError } from '../errors';
 import { requireRole } from '../auth';
 import { auditQuerySchema } from '../schemas';
 
-/** The audit trail, for compliance: read it, and prove nobody altered it. */
-export function auditRoutes(deps: { db: DataSource }): Router {
+/** The audit trail, for compliance: read it, prove nobody altered or cut it, and anchor its head now. */
+export function auditRoutes(deps: { db: DataSource; temporal: Client; cfg: Config }): Router {
   const r = Router();
+  const keyring = auditKeyring(deps.cfg);
   r.get('/audit', requireRole('compliance'), async (req, res) => {
     const q = auditQuerySchema.parse(req.query);
     const where: string[] = [];
@@ -27,15 +32,40 @@ export function auditRoutes(deps: { db: DataSource }): Router {
     params.push(q.limit);
     const rows: Record<string, unknown>[] = await deps.db.query(
       `SELECT id, at, actor_sub AS "actorSub", actor_role AS "actorRole", action, target_type AS "targetType", target_id AS "targetId",
-              details, prev_hash AS "prevHash", hash
+              details, prev_hash AS "prevHash", hash, key_id AS "keyId"
          FROM audit_events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT $${params.length}`,
       params,
     );
     res.json({ items: rows.map((row) => ({ ...row, id: Number(row.id) })) });
   });
+  // The chain checked against the newest checkpoint kept outside Postgres, and that checkpoint's
+  // age: rows appended after it are covered by the chain only, so a cut there could go unseen.
   r.get('/audit/verify', requireRole('compliance'), async (_req, res) => {
-    const broken = await verifyAuditChain(deps.db.manager);
-    res.json(broken ? { intact: false, firstBrokenId: Number(broken.brokenAtId), reason: broken.reason } : { intact: true });
+    const checkpoint = await anchorCall(() => newestAuditCheckpoint(deps.temporal, deps.cfg.TEMPORAL_TASK_QUEUE));
+    const broken = await verifyAuditChain(deps.db.manager, { keyring, checkpoint });
+    const newest = checkpoint
+      ? { lastId: Number(checkpoint.lastId), count: checkpoint.count, at: checkpoint.at, keyId: checkpoint.keyId, ageSeconds: Math.max(0, Math.round((Date.now() - Date.parse(checkpoint.at)) / 1000)) }
+      : null;
+    res.json(
+      broken
+        ? { intact: false, code: broken.code, reason: broken.reason, firstBrokenId: broken.brokenAtId === null ? null : Number(broken.brokenAtId), checkpoint: newest }
+        : { intact: true, checkpoint: newest },
+    );
+  });
+  r.post('/audit/checkpoints', requireRole('compliance'), async (_req, res) => {
+    const checkpoint = await takeAuditCheckpoint(deps.db, keyring);
+    const recorded = await anchorCall(() => recordAuditCheckpoint(deps.temporal, deps.cfg.TEMPORAL_TASK_QUEUE, checkpoint));
+    res.status(201).json({ ...recorded, lastId: Number(recorded.lastId) });
   });
   return r;
+}
+
+/** A call to the audit anchor; an unreachable Temporal is a 503, never an answer about the chain without its anchor. */
+async function anchorCall<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    if (err instanceof AppError) throw err;
+    throw new AppError(503, 'audit_anchor_unavailable', 'the audit anchor (a Temporal workflow) cannot be reached; retry later', { retryable: true });
+  }
 }
