@@ -14,6 +14,8 @@ export interface ConsentEventInput {
   noticeVersion: string | null;
   source: string;
   at: string;
+  /** The verified sender of the grant or withdrawal: its audit row names them (the workflow when absent). */
+  actor?: ActingAs;
 }
 
 export interface CaseProjection {
@@ -39,6 +41,8 @@ export interface CaseProjectionInput {
   projection: CaseProjection;
   /** Workflow time of the change (absent in histories from before it was added). */
   at?: string;
+  /** A legal hold placed or released: its event row and audit row are written in the same statement. */
+  holdEvent?: { eventId: string; hold: boolean; actor: ActingAs };
 }
 
 export interface PrescreenInput {
@@ -77,6 +81,8 @@ export interface DecisionInput {
   outcome: string;
   decidedBy: string;
   at: string;
+  /** The verified person who decided or asked: the audit row names them. */
+  actor?: ActingAs;
 }
 
 export interface ContactLogInput {
@@ -132,11 +138,23 @@ export interface LeadActivities {
   eraseLeadData(input: EraseInput): Promise<{ erased: boolean }>;
 }
 
+/** What a retention sweep did. `caseIds` lists at most the first 1,000 erased; the counts are complete. */
+export interface RetentionSweepResult {
+  erased: number;
+  caseIds: string[];
+  idempotencyKeysPurged?: number;
+  lenderApplicationsPurged?: number;
+  /** Cases whose workflow had ended without erasing them: dated by the sweep, erased once due, or given back to a workflow running again. */
+  workflowNotRunning?: { dated: number; erased: number; withdrawn: number; caseIds: string[] };
+  /** Chunks done, over every attempt. */
+  chunks?: number;
+}
+
 export interface MaintenanceActivities {
   listOpenCasesOfBroker(input: { brokerId: string }): Promise<string[]>;
   setBrokerActive(input: { brokerId: string; active: boolean }): Promise<void>;
   followUpDigest(input: { at: string; eventId: string }): Promise<{ breached: number }>;
-  retentionSweep(input: { at: string }): Promise<{ erased: number; caseIds: string[]; idempotencyKeysPurged?: number; lenderApplicationsPurged?: number }>;
+  retentionSweep(input: { at: string }): Promise<RetentionSweepResult>;
   casesWithoutDeadline(input: { at: string; eventId: string }): Promise<{ count: number }>;
   planPostLoanCheckIns(input: { at: string; eventId: string }): Promise<{ planned: number; pooled: number; cancelled: number }>;
   /**

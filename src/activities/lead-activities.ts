@@ -155,8 +155,10 @@ export function createLeadActivities({ db, policy }: LeadActivityDeps): LeadActi
             recorded += rows.length;
           }
           // A retry of an event already recorded (its worker died before reporting success) writes nothing, the audit included.
+          // The verified sender, when the message carried one, is the actor of the audit row.
           if (recorded > 0) await appendAudit(m, {
-            ...WORKFLOW_ACTOR, action: `consent.${input.action}`, targetType: 'lead_case', targetId: input.caseId,
+            ...(input.actor ? { actorSub: input.actor.sub, actorRole: input.actor.role } : WORKFLOW_ACTOR),
+            action: `consent.${input.action}`, targetType: 'lead_case', targetId: input.caseId,
             details: { purposes: input.purposes, noticeVersion: input.noticeVersion, source: input.source, eventId: input.eventId },
           });
         });
@@ -172,7 +174,33 @@ export function createLeadActivities({ db, policy }: LeadActivityDeps): LeadActi
     },
 
     async projectCase(input: CaseProjectionInput): Promise<void> {
-      const [outcome] = await db.query(`WITH projected AS (${PROJECT_CASE_SQL}) ${PROJECTION_OUTCOME_SQL}`, projectionParams(input));
+      if (!input.holdEvent) {
+        const [outcome] = await db.query(`WITH projected AS (${PROJECT_CASE_SQL}) ${PROJECTION_OUTCOME_SQL}`, projectionParams(input));
+        settleProjection(input.caseId, input.seq, input.at, outcome);
+        return;
+      }
+      // A legal hold placed or released: its event (keyed by the workflow's event, so a retry adds
+      // none), the audit row that follows that insert, and the projection, in one statement. The
+      // reason, free text, is attached to the event by the API afterwards, never put in the chain.
+      const { eventId, hold, actor } = input.holdEvent;
+      const holdAt = PROJECTION_PARAMS;
+      const auditAt = holdAt + 3;
+      const shift = (sql: string, by: number) => sql.replace(/\$(\d+)/g, (_, n) => `$${Number(n) + by}`);
+      const audit = auditAppendArgs(
+        {
+          actorSub: actor.sub, actorRole: actor.role, action: hold ? 'legal_hold.placed' : 'legal_hold.released', targetType: 'lead_case',
+          targetId: input.caseId, details: { eventId },
+        },
+        new Date(),
+      );
+      const [outcome] = await db.query(
+        `WITH held AS (INSERT INTO legal_hold_events (case_id, hold, reason, actor, request_key) VALUES ($1, $${holdAt + 1}, NULL, $${holdAt + 2}, $${holdAt + 3})
+                       ON CONFLICT (request_key) DO NOTHING RETURNING 1),
+         audited AS (SELECT audit_append(${shift(AUDIT_APPEND_CALL, auditAt)}) FROM held),
+         projected AS (${PROJECT_CASE_SQL})
+         ${PROJECTION_OUTCOME_SQL}, (SELECT count(*) FROM audited)::int AS audited`,
+        [...projectionParams(input), hold, `${actor.role}:${actor.sub}`, holdEventKey(eventId), ...audit],
+      );
       settleProjection(input.caseId, input.seq, input.at, outcome);
     },
 
@@ -283,7 +311,8 @@ export function createLeadActivities({ db, policy }: LeadActivityDeps): LeadActi
            VALUES ($1,$2,$3,$4,$5,$6,$7) ON CONFLICT (event_id) DO NOTHING RETURNING 1`,
           [input.eventId, input.caseId, input.kind, input.tier, input.outcome, input.decidedBy, input.at],
         );
-        if (inserted.length > 0) await appendAudit(m, { actorSub: input.decidedBy, actorRole: 'workflow', action: `decision.${input.kind}`, targetType: 'lead_case', targetId: input.caseId, details: { outcome: input.outcome, eventId: input.eventId } });
+        const actor = input.actor ? { actorSub: input.actor.sub, actorRole: input.actor.role } : { actorSub: input.decidedBy, actorRole: 'workflow' };
+        if (inserted.length > 0) await appendAudit(m, { ...actor, action: `decision.${input.kind}`, targetType: 'lead_case', targetId: input.caseId, details: { outcome: input.outcome, eventId: input.eventId } });
       });
     },
 
@@ -331,5 +360,8 @@ export function createLeadActivities({ db, policy }: LeadActivityDeps): LeadActi
     },
   };
 }
+
+/** The `request_key` of the legal-hold event a case's workflow wrote for its event `eventId`. */
+export const holdEventKey = (eventId: string) => `workflow:${eventId}`;
 
 export { PG_UNIQUE_VIOLATION };

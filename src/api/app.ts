@@ -9,13 +9,13 @@ import type { DataSource } from 'typeorm';
 import type { Config } from '../config';
 import type { Logger } from '../infra/logger';
 import { createAuthenticator } from './auth';
-import { appendAudit } from '../db/audit';
+import { authFailureLimit, ABUSE_WINDOW_MS, RefusalAudit } from './abuse-limits';
 import { AppError, problemHandler, unknownRoute } from './errors';
 import { idempotency } from './idempotency';
 import { createMetrics } from './metrics';
 import { buildOpenApiDocument } from './openapi';
 import { auditRoutes } from './routes/audit';
-import { codecRoutes, sessionRoutes } from './routes/codec';
+import { codecRoutes, sessionRoutes, WebUiSessions } from './routes/codec';
 import { healthRoutes } from './routes/health';
 import { leadRoutes } from './routes/leads';
 import { complaintRoutes } from './routes/complaints';
@@ -67,8 +67,15 @@ export function createApp(deps: AppDeps): Express {
   // Swagger UI serves inline scripts and styles: a relaxed policy on /docs only.
   app.use('/docs', helmet({ contentSecurityPolicy: false }), swaggerUi.serve, swaggerUi.setup(openapi, { customSiteTitle: 'Lead case engine API' }));
 
-  app.use('/v1/codec', codecRoutes(deps));
-  app.use('/v1', sessionRoutes(deps));
+  // Failed authentication is limited per client address; refusals are audited, bounded, per actor.
+  const authFailures = authFailureLimit(deps.cfg.AUTH_FAILURES_PER_MINUTE);
+  const refusals = new RefusalAudit(deps.db, deps.logger, { limit: deps.cfg.REFUSALS_PER_MINUTE, immediate: 5, windowMs: ABUSE_WINDOW_MS });
+  app.locals.refusalAudit = refusals;
+  app.use('/v1', authFailures.gate);
+
+  const sessions = new WebUiSessions(); // shared: the codec accepts the sessions /v1/session opens
+  app.use('/v1/codec', codecRoutes({ ...deps, sessions }));
+  app.use('/v1', sessionRoutes({ ...deps, sessions }));
 
   const v1 = express.Router();
   v1.use((req, _res, next) => {
@@ -79,7 +86,8 @@ export function createApp(deps: AppDeps): Express {
   });
   v1.use(express.json({ limit: '64kb', strict: true }));
   const { authenticate } = createAuthenticator(deps.cfg, deps.db);
-  v1.use(authenticate);
+  v1.use(authFailures.pending, authenticate, authFailures.passed);
+  v1.use(refusals.gate);
   v1.use(
     rateLimit({
       windowMs: 60_000,
@@ -98,22 +106,23 @@ export function createApp(deps: AppDeps): Express {
   v1.use(complaintRoutes(deps));
   v1.use(channelRoutes(deps));
   v1.use(auditRoutes(deps));
+  v1.use(refusals.noteRoute);
   app.use('/v1', v1);
 
   app.use(unknownRoute);
+  app.use(authFailures.count);
   app.use(
     problemHandler((err, status, code, req) => {
       if (status >= 500) deps.logger.error({ err: err instanceof Error ? { type: err.name, message: err.message, stack: err.stack } : String(err) }, 'request failed');
       else metrics.refusals.inc({ status: String(status), code });
-      if (status === 403 && req.actor) {
-        // Every refusal of a signed-in caller is evidence: who tried what.
-        const actor = req.actor;
-        appendAudit(deps.db.manager, {
-          actorSub: actor.sub, actorRole: actor.role, action: 'access.refused', targetType: 'route',
-          targetId: `${req.method} ${req.baseUrl}${req.route?.path ?? req.path}`, details: { code },
-        }).catch((e: unknown) => deps.logger.error({ err: (e as Error).message }, 'could not audit a refusal'));
-      }
+      // Every refusal of a signed-in caller is evidence (who tried what), written within bounds.
+      if (status === 403 && req.actor) refusals.record(req.actor, RefusalAudit.routeOf(req), code);
     }),
   );
   return app;
+}
+
+/** Writes the refusal counts an app holds for windows still open (on shutdown, so none are lost). */
+export async function flushRefusalAudit(app: Express): Promise<void> {
+  await (app.locals.refusalAudit as RefusalAudit | undefined)?.flush();
 }

@@ -4,7 +4,7 @@ import { openDatabase } from '../db/data-source';
 import { createLogger } from '../infra/logger';
 import { connectClient } from '../infra/temporal-connection';
 import { ACTION_ANSWER_MS } from '../services/temporal-calls';
-import { createApp } from './app';
+import { createApp, flushRefusalAudit } from './app';
 import { drain } from './shutdown';
 
 /** API process: serves until SIGINT/SIGTERM, then stops taking requests and answers those in flight. */
@@ -13,7 +13,8 @@ async function main(): Promise<void> {
   const logger = createLogger('api', cfg.LOG_LEVEL, cfg.LOG_PRETTY === '1');
   const db = await openDatabase(cfg.DATABASE_URL, { poolMax: cfg.DATABASE_POOL_MAX });
   const temporal = await connectClient(cfg);
-  const server = createServer(createApp({ cfg, db, temporal, logger }));
+  const app = createApp({ cfg, db, temporal, logger });
+  const server = createServer(app);
   server.listen(cfg.API_PORT, cfg.API_HOST, () => logger.info({ port: cfg.API_PORT }, `API listening on http://localhost:${cfg.API_PORT}/v1`));
 
   const stop = async (signal: string) => {
@@ -22,6 +23,7 @@ async function main(): Promise<void> {
     await drain(server, {
       graceMs: ACTION_ANSWER_MS + 5_000,
       release: async () => {
+        await flushRefusalAudit(app).catch(() => undefined);
         await temporal.connection.close().catch(() => undefined);
         await db.destroy().catch(() => undefined);
       },

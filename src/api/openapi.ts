@@ -123,16 +123,64 @@ const caseViewSchema = z
   })
   .passthrough();
 
+const decisionViewSchema = z
+  .object({
+    caseId: z.uuid(),
+    stage: z.string(),
+    decisions: z.array(
+      z
+        .object({
+          kind: z.string(),
+          automated: z.boolean(),
+          outcome: z.string().nullable(),
+          explanation: z.string().optional().describe('channel view: the outcome in words a customer can read (Accept-Language)'),
+          rulesFired: z.array(z.unknown()).describe('channel view: [{ code, explanation }], fraud rules as one code; other roles: the rules with their details'),
+          decidedAt: z.string(),
+        })
+        .passthrough(),
+    ),
+    humanReview: z.object({ available: z.boolean(), how: z.string() }),
+  })
+  .passthrough()
+  .describe('a channel sees outcomes, rule codes, explanations and documents to provide, never a fraud or credit input; risk, compliance and managers also see tiers, inputs and matches. Every read is audited');
+
+const brokerSavedSchema = brokerSchema.extend({
+  handOver: z
+    .object({ workflowId: z.string(), openCases: z.number().int() })
+    .nullable()
+    .describe('on a deactivation: the offboarding workflow that hands the open cases to other brokers (started, or joined if running)'),
+});
 const codecPayloads = z.object({ payloads: z.array(z.object({ metadata: z.record(z.string(), z.string()).optional(), data: z.string().optional() })) });
 const listSchema = z.object({ items: z.array(caseViewSchema.omit({ applicant: true })), nextCursor: z.string().nullable() });
 const anyObject = z.object({}).passthrough();
+const auditCheckpointSchema = z.object({
+  lastId: z.number().int().describe('the newest audit row when it was taken (0: none)'),
+  count: z.number().int().describe('rows up to lastId'),
+  headMac: z.string().describe('the MAC of row lastId'),
+  at: z.string().describe('when it was taken'),
+  keyId: z.string().describe('the audit key that signed it'),
+  signature: z.string().describe('HMAC-SHA256 over the fields above'),
+});
+const auditVerifySchema = z.object({
+  intact: z.boolean(),
+  code: z
+    .enum(['link_broken', 'row_altered', 'unknown_key', 'unkeyed_row', 'checkpoint_signature_invalid', 'checkpoint_row_missing', 'checkpoint_count_mismatch', 'checkpoint_head_mismatch', 'chain_ends_before_checkpoint'])
+    .optional()
+    .describe('why not, when not intact'),
+  reason: z.string().optional(),
+  firstBrokenId: z.number().int().nullable().optional().describe('the row where it shows, when one does'),
+  checkpoint: z
+    .object({ lastId: z.number().int(), count: z.number().int(), at: z.string(), keyId: z.string(), ageSeconds: z.number().int().describe('a cut of rows appended since could go unseen: the window') })
+    .nullable()
+    .describe('the newest checkpoint kept outside Postgres; null before the first'),
+});
 
 const json = (schema: z.ZodType, description: string) => ({ description, content: { 'application/json': { schema } } });
 const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: problemSchema } } });
 const errors = {
   400: problem('the body is not valid JSON'),
-  401: problem('no or invalid credential'),
-  403: problem('the role or the case is not yours'),
+  401: problem('no or invalid credential: `unauthenticated`, `invalid_token` (bad signature, issuer, audience or algorithm; no `sub`, `iat` or `exp`; a lifetime over the maximum), `token_expired`, `invalid_api_key` (unknown or revoked)'),
+  403: problem('the role or the resource is not yours; or, checked on every request, the credential’s holder is no longer current: `account_deactivated` (a deactivated broker), `account_unknown`, `channel_suspended` (every key and token of a suspended channel), `channel_unknown`'),
   422: problem('invalid input or a business rule refused it'),
   413: problem('body too large'),
   415: problem('the body is not application/json'),
@@ -167,22 +215,22 @@ const caseAction = (path: string, summary: string, roles: string, body: z.ZodTyp
 const complaintErrors = { ...errors, 404: problem('no such complaint, or no such case'), 409: problem('not possible in the complaint’s state'), 503: problem('Temporal or Postgres unreachable') };
 
 export const ROUTE_DOCS: RouteDoc[] = [
-  { method: 'post', path: '/v1/leads', summary: 'Submit a lead (intake)', roles: 'channel, broker, manager, admin', body: intakeSchema, ok: [201, intakeResultSchema, 'a new case'], errors: { ...caseErrors }, idempotent: true },
+  { method: 'post', path: '/v1/leads', summary: 'Submit a lead (intake)', roles: 'channel (own), broker, manager, admin', body: intakeSchema, ok: [201, intakeResultSchema, 'a new case'], errors: { ...caseErrors }, idempotent: true },
   { method: 'get', path: '/v1/leads', summary: 'List cases (newest first, cursor pagination)', roles: 'all; brokers see their own, channels their channel’s', query: listQuerySchema, ok: [200, listSchema, 'a page'], errors },
-  { method: 'get', path: '/v1/leads/{id}', summary: 'One case, personal data masked', roles: 'all; brokers their own', params: idParams, ok: [200, caseViewSchema, 'the case'], errors: caseErrors },
+  { method: 'get', path: '/v1/leads/{id}', summary: 'One case, personal data masked', roles: 'all; brokers and channels their own', params: idParams, ok: [200, caseViewSchema, 'the case'], errors: caseErrors },
   { method: 'get', path: '/v1/leads/{id}/pii', summary: 'The unmasked identity, audited with its purpose', roles: 'broker (own), risk_officer, manager, compliance', params: idParams, query: piiQuerySchema, ok: [200, anyObject, 'the identity'], errors: { ...caseErrors, 410: problem('erased') } },
-  caseAction('consents', 'Grant consent for purposes, to a notice version', 'channel, broker', consentGrantSchema),
-  caseAction('consents/withdraw', 'Withdraw consent; credit_assessment ends the case and erases its data', 'channel, broker, compliance', withdrawSchema),
+  caseAction('consents', 'Grant consent for purposes, to a notice version', 'channel (own), broker (own)', consentGrantSchema),
+  caseAction('consents/withdraw', 'Withdraw consent; credit_assessment ends the case and erases its data', 'channel (own), broker (own), compliance', withdrawSchema),
   caseAction('review', 'Decide a tier-B case', 'risk_officer', reviewSchema),
-  { method: 'get', path: '/v1/leads/{id}/decision', summary: 'Explanation of the automated decisions', roles: 'compliance, channel, manager, risk_officer', params: idParams, ok: [200, anyObject, 'rules fired, inputs, how to ask for a human review'], errors: caseErrors },
-  caseAction('human-review', 'Ask a person to look again at an automated decline', 'compliance, channel', humanReviewSchema),
+  { method: 'get', path: '/v1/leads/{id}/decision', summary: 'Explanation of the automated decisions', roles: 'compliance, channel (own), manager, risk_officer', params: idParams, ok: [200, decisionViewSchema, 'rules fired, what they mean, how to ask for a human review'], errors: caseErrors },
+  caseAction('human-review', 'Ask a person to look again at an automated decline', 'compliance, channel (own)', humanReviewSchema),
   caseAction('contact-attempts', 'Log a contact attempt (refused in quiet hours, over the cap, after do-not-contact)', 'assigned broker', contactAttemptSchema, 201),
-  caseAction('do-not-contact', 'The customer asks not to be contacted', 'broker, manager, compliance', emptySchema),
+  caseAction('do-not-contact', 'The customer asks not to be contacted', 'broker (own), manager, compliance', emptySchema),
   caseAction('selection', 'Record the customer’s product choice (one of the matches)', 'assigned broker', selectionSchema),
   caseAction('outcome', 'Record the case’s outcome', 'assigned broker', outcomeSchema),
   caseAction('assignment', 'Reassign a case, or return it to the shared pool (brokerId null)', 'manager', assignmentSchema),
   caseAction('legal-hold', 'Place or release a legal hold (pauses erasure)', 'compliance', legalHoldSchema),
-  { method: 'post', path: '/v1/brokers/{id}/offboarding', summary: 'Hand over every open case of a leaving broker', roles: 'manager', params: z.object({ id: z.string() }), body: emptySchema, ok: [202, anyObject, 'the hand-over workflow started'], errors: { ...errors, 404: problem('no such broker') } },
+  { method: 'post', path: '/v1/brokers/{id}/offboarding', summary: 'Hand over every open case of a leaving broker, who is deactivated at once (refused from their next request)', roles: 'manager', params: z.object({ id: z.string() }), body: emptySchema, ok: [202, anyObject, 'the hand-over workflow started'], errors: { ...errors, 404: problem('no such broker') } },
   { method: 'get', path: '/v1/leads/{id}/legal-holds', summary: 'The legal holds placed on and released from a case, with their reasons (null once the case is erased); the read is audited', roles: 'compliance', params: idParams, ok: [200, anyObject, 'the holds'], errors: caseErrors },
   { method: 'get', path: '/v1/post-loan/check-ins', summary: 'Post-loan check-in calls (贷后回访), soonest due first', roles: 'broker (own), manager, compliance', query: checkInListQuerySchema, ok: [200, anyObject, 'the check-ins'], errors },
   { method: 'post', path: '/v1/leads/{id}/check-ins/{day}', summary: 'Record one post-loan check-in call: not reached, or reached with the customer’s answers (a problem notifies compliance)', roles: 'broker (the check-in’s), manager (any)', params: checkInParams, body: checkInCallSchema, ok: [200, anyObject, 'the check-in after the call'], errors: { ...caseErrors, 404: problem('no such case or check-in'), 409: problem('the check-in is closed, the consent withdrawn or the case erased'), 422: problem('invalid input, or the contact rules refuse the call now (do_not_contact, quiet_hours, daily_cap_reached)') } },
@@ -210,7 +258,7 @@ export const ROUTE_DOCS: RouteDoc[] = [
   { method: 'post', path: '/v1/lenders', summary: 'Create or replace a lender', roles: 'admin', body: lenderSchema, ok: [200, lenderSchema, 'replaced'], errors: { ...errors, 201: json(lenderSchema, 'created') } as never },
   { method: 'post', path: '/v1/products', summary: 'Create or replace a product', roles: 'admin', body: productSchema, ok: [200, productSchema, 'replaced'], errors: { ...errors, 201: json(productSchema, 'created') } as never },
   { method: 'post', path: '/v1/channels', summary: 'Create or replace a channel (grade, suspension)', roles: 'admin', body: channelSchema, ok: [200, channelSchema, 'replaced'], errors: { ...errors, 201: json(channelSchema, 'created') } as never },
-  { method: 'post', path: '/v1/brokers', summary: 'Create or replace a broker', roles: 'admin, manager', body: brokerSchema, ok: [200, brokerSchema, 'replaced'], errors: { ...errors, 201: json(brokerSchema, 'created') } as never },
+  { method: 'post', path: '/v1/brokers', summary: 'Create or replace a broker; deactivating one (active: false) ends their access at their next request and hands over their open cases as offboarding does', roles: 'admin, manager', body: brokerSchema, ok: [200, brokerSavedSchema, 'replaced'], errors: { ...errors, 201: json(brokerSavedSchema, 'created'), 409: problem('`offboarding_in_progress`: reactivating a broker whose hand-over is still running; retry when it has finished'), 503: problem('Temporal unreachable: the broker is deactivated but the hand-over has not started; send the same request again') } as never },
   { method: 'get', path: '/v1/lenders', summary: 'Lenders', roles: 'admin, manager', ok: [200, anyObject, 'items'], errors },
   { method: 'get', path: '/v1/products', summary: 'Products of licensed lenders', roles: 'admin, manager', ok: [200, anyObject, 'items'], errors },
   { method: 'get', path: '/v1/channels', summary: 'Channels and their grades', roles: 'admin, manager', ok: [200, anyObject, 'items'], errors },
@@ -228,11 +276,14 @@ export const ROUTE_DOCS: RouteDoc[] = [
   { method: 'post', path: '/v1/lender-applications', summary: 'Record applications people made at lenders (ID numbers stored as blind indexes), for the multi-lender rule; a repeat counts once (audited)', roles: 'risk_officer, admin', body: lenderApplicationsSchema, ok: [200, anyObject, 'recorded and duplicates'], errors },
   { method: 'post', path: '/v1/marketing-texts/check', summary: 'Violations in a marketing text', roles: 'anyone signed in', body: marketingTextSchema, ok: [200, anyObject, 'violations with positions'], errors },
   { method: 'get', path: '/v1/audit', summary: 'The audit trail', roles: 'compliance', query: auditQuerySchema, ok: [200, anyObject, 'events, newest first'], errors },
-  { method: 'get', path: '/v1/audit/verify', summary: 'Verify the audit hash chain', roles: 'compliance', ok: [200, anyObject, 'intact, or the first broken link'], errors },
+  { method: 'get', path: '/v1/audit/verify', summary: 'Verify the keyed audit chain and that it still reaches the newest checkpoint kept outside Postgres (a truncation, a cut tail or a rewrite shows); says how old that checkpoint is', roles: 'compliance', ok: [200, auditVerifySchema, 'intact, or why not'], errors: { ...errors, 503: problem('`audit_anchor_unavailable`: the anchor (Temporal) cannot be reached; or Postgres unreachable') } },
+  { method: 'post', path: '/v1/audit/checkpoints', summary: 'Take a signed checkpoint of the audit chain head now and record it in the anchor outside Postgres', roles: 'compliance', ok: [201, auditCheckpointSchema, 'the checkpoint, recorded'], errors: { ...errors, 503: problem('`audit_anchor_unavailable`: the anchor (Temporal) cannot be reached; or Postgres unreachable') } },
   { method: 'post', path: '/v1/codec/encode', summary: 'Payload codec for the Web UI: encrypt', roles: 'manager, compliance (bearer token or session cookie)', body: codecPayloads, ok: [200, codecPayloads, 'encoded payloads'], errors },
   { method: 'post', path: '/v1/codec/decode', summary: 'Payload codec for the Web UI: decrypt (audited)', roles: 'manager, compliance (bearer token or session cookie)', body: codecPayloads, ok: [200, codecPayloads, 'decoded payloads'], errors },
   { method: 'get', path: '/v1/session', summary: 'Sign-in form for the Web UI codec', roles: 'anyone', ok: [200, z.string(), 'an HTML form'], okType: 'text/html' },
   { method: 'post', path: '/v1/session', summary: 'Sign in: sets the session cookie the Web UI sends to the codec, then redirects to the UI', roles: 'manager, compliance', body: z.object({ token: z.string() }), bodyType: 'application/x-www-form-urlencoded', ok: [303, z.string(), 'to the Web UI'], okType: 'text/plain', errors },
+  { method: 'get', path: '/v1/session/current', summary: 'Who the Web UI session cookie signs in (the Web UI gateway asks)', roles: 'manager, compliance (session cookie)', ok: [200, z.object({ sub: z.string(), role: z.string() }), 'the session’s actor'], errors },
+  { method: 'post', path: '/v1/session/sign-out', summary: 'Sign out: ends the Web UI session and clears its cookie, then redirects to the sign-in form', roles: 'anyone', ok: [303, z.string(), 'to the sign-in form'], okType: 'text/plain' },
   { method: 'get', path: '/healthz', summary: 'Liveness', roles: 'anyone', ok: [200, anyObject, 'ok'], errors: { 429: problem('rate limit') } },
   { method: 'get', path: '/readyz', summary: 'Readiness: Postgres and Temporal', roles: 'anyone', ok: [200, anyObject, 'ready'], errors: { 503: { description: 'not ready; says which part', content: { 'application/json': { schema: anyObject } } } as never } },
   { method: 'get', path: '/metrics', summary: 'Prometheus metrics', roles: 'ops (network-restricted)', ok: [200, z.string(), 'text exposition format'] },
@@ -243,7 +294,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
   registry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: `claims: sub, role (${ROLES.join(', ')}), team, channelId` });
   registry.registerComponent('securitySchemes', 'apiKey', { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'a channel partner’s key, tied to one channel' });
   for (const r of ROUTE_DOCS) {
-    const isPublic = ['/healthz', '/readyz', '/metrics', '/v1/session'].includes(r.path);
+    const isPublic = ['/healthz', '/readyz', '/metrics', '/v1/session', '/v1/session/current', '/v1/session/sign-out'].includes(r.path);
     registry.registerPath({
       method: r.method,
       path: r.path,

@@ -21,6 +21,12 @@ const optionalString = z
   .optional()
   .transform((v) => (v === '' ? undefined : v));
 const port = z.coerce.number().int().min(1).max(65535);
+/** Keys fetched over plain http could be swapped by anyone on the path: only loopback may skip TLS. */
+const httpsOrLoopback = (value: string): boolean => {
+  const url = new URL(value);
+  if (url.protocol === 'https:') return true;
+  return url.protocol === 'http:' && (url.hostname === 'localhost' || url.hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(url.hostname));
+};
 
 export const envSchema = z
   .object({
@@ -37,10 +43,16 @@ export const envSchema = z
     WEB_UI_ORIGIN: z.string().url().default('http://localhost:8233'),
     /** Requests per minute per credential (per IP before sign-in). */
     RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+    /** Failed authentications per minute per client address; then 429 until the minute ends. */
+    AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).default(30),
+    /** Refused (403) requests per minute per credential; then 429 until the minute ends. */
+    REFUSALS_PER_MINUTE: z.coerce.number().int().min(1).default(60),
 
     TEMPORAL_ADDRESS: z.string().default('localhost:7233'),
     TEMPORAL_NAMESPACE: z.string().default('default'),
     TEMPORAL_TASK_QUEUE: z.string().default('lead-cases'),
+    /** The scheduled maintenance (retention sweep, digests, reviews) runs here, on a Worker of its own, apart from case work. */
+    TEMPORAL_MAINTENANCE_TASK_QUEUE: z.string().default('lead-maintenance'),
     TEMPORAL_TLS: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
     TEMPORAL_TLS_CERT_PATH: optionalString,
     TEMPORAL_TLS_KEY_PATH: optionalString,
@@ -60,7 +72,8 @@ export const envSchema = z
     JWT_AUDIENCE: z.string().min(1).default('lead-case-engine-api'),
     /** The longest lifetime (exp − iat) a token may have; longer ones are refused, and `npm run token` will not mint them. */
     JWT_MAX_LIFETIME_HOURS: z.coerce.number().min(0.05).max(24 * 7).default(12),
-    JWT_JWKS_URL: optionalString.pipe(z.string().url().optional()),
+    /** The identity provider's published keys: https, except on a loopback host (a local test IdP). */
+    JWT_JWKS_URL: optionalString.pipe(z.string().url().refine(httpsOrLoopback, 'must be an https:// URL (http only on a loopback host)').optional()),
     /** Wraps every lead's data key (AES-256-GCM). */
     MASTER_KEY: base64Key.optional(),
     MASTER_KEY_ID: z.string().min(1).default('local-1'),

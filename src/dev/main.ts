@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../config';
-import { openDatabase } from '../db/data-source';
+import { LOCAL_APP_ROLE, migrateDatabase, openDatabase, withRole } from '../db/data-source';
 import { seedDemoData } from '../db/seed';
 import { reachableDataDir, startEmbeddedPostgres, type RunningPostgres } from '../infra/embedded-postgres';
 import { projectRoot } from '../infra/temporal-binaries';
@@ -36,6 +36,12 @@ process.on('SIGINT', () => void shutdown(0));
 process.on('SIGTERM', () => void shutdown(0));
 process.on('SIGHUP', () => void shutdown(0));
 
+/** The API as this process reaches it: loopback when it listens on every interface. */
+function apiFromHere(host: string | undefined, port: number): string {
+  const h = !host || host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  return `http://${h.includes(':') ? `[${h}]` : h}:${port}`;
+}
+
 async function main() {
   const cfg = loadConfig(); // fail fast, naming any bad variable
   mkdirSync(dataRoot, { recursive: true });
@@ -48,8 +54,10 @@ async function main() {
       port: TEMPORAL_PORT,
       uiPort: UI_PORT,
       dbFile: join(dataRoot, 'temporal.sqlite'),
-      // The Web UI decodes payloads through the API; a manager signs in at /v1/session first.
+      // The Web UI decodes payloads through the API; a manager signs in at /v1/session first. The
+      // UI is served read-only through a gateway that admits only that signed-in manager.
       codecEndpoint: `http://localhost:${cfg.API_PORT}/v1/codec`,
+      webUiSignIn: { signInUrl: `http://localhost:${cfg.API_PORT}/v1/session`, sessionCheckUrl: `${apiFromHere(cfg.API_HOST, cfg.API_PORT)}/v1/session/current` },
       onOutput: (l) => say('temporal', l),
     });
     stops.push(() => temporal!.stop());
@@ -71,12 +79,17 @@ async function main() {
     say('postgres', 'using DATABASE_URL');
   }
 
-  const db = await openDatabase(databaseUrl, { migrate: true });
+  // Migrations run as the owner; the worker and the API log in as a DML-only role of their own.
+  const ownerUrl = pg ? pg.url : (process.env.DATABASE_MIGRATION_URL || databaseUrl);
+  if (pg) databaseUrl = withRole(pg.url, LOCAL_APP_ROLE.user, LOCAL_APP_ROLE.password);
+  const { appRole } = await migrateDatabase(ownerUrl, databaseUrl);
+  const db = await openDatabase(databaseUrl);
   await seedDemoData(db);
   await db.destroy();
-  say('postgres', 'migrations applied, [DEMO] reference data present');
+  say('postgres', `migrations applied, [DEMO] reference data present; the service connects as ${appRole ?? 'the owner (set DATABASE_MIGRATION_URL)'}`);
 
-  const childEnv = { ...process.env, TEMPORAL_ADDRESS: temporalAddress, DATABASE_URL: databaseUrl, LOG_PRETTY: '1', FORCE_COLOR: '1' };
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, TEMPORAL_ADDRESS: temporalAddress, DATABASE_URL: databaseUrl, LOG_PRETTY: '1', FORCE_COLOR: '1' };
+  delete childEnv.DATABASE_MIGRATION_URL;
   const run = (who: 'worker' | 'api', entry: string): ChildProcess => {
     const child = spawn(process.execPath, ['--import', 'tsx', join(projectRoot, entry)], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
     const forward = (chunk: Buffer) => chunk.toString().split('\n').filter(Boolean).forEach((l) => say(who, l));
@@ -101,7 +114,7 @@ async function main() {
   say('dev', `Temporal   ${temporalAddress}   Postgres ${databaseUrl.replace(/:[^:@/]+@/, ':***@')}`);
   say('dev', `API docs   ${api}/docs   (OpenAPI at ${api}/openapi.json)`);
   say('dev', 'A token:   npm run token -- --role manager --sub m1');
-  say('dev', `Decoded payloads in the Web UI: sign in at ${api}/v1/session with a manager token`);
+  say('dev', `Web UI sign-in (read-only; managers and compliance): ${api}/v1/session with a manager token`);
   say('dev', 'Ctrl-C stops everything.');
 }
 

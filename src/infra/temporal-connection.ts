@@ -3,11 +3,21 @@ import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
 import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
 import type { DataConverter } from '@temporalio/common';
 import type { Config } from '../config';
-import { codecKeyring, EncryptionCodec } from './payload-codec';
+import { codecKeyring, EncryptionCodec, WorkerCodec } from './payload-codec';
 
-/** Every client and worker encrypts payloads with the same keyring. */
+const ringOf = (cfg: Config) => codecKeyring(cfg.CODEC_KEY_ID, cfg.CODEC_KEY, cfg.CODEC_OLD_KEYS);
+
+/** The API's clients seal payloads with the codec keyring and decode what the worker sealed. */
 export function dataConverterFor(cfg: Config): DataConverter {
-  return { payloadCodecs: [new EncryptionCodec(codecKeyring(cfg.CODEC_KEY_ID, cfg.CODEC_KEY, cfg.CODEC_OLD_KEYS))] };
+  return { payloadCodecs: [new EncryptionCodec(ringOf(cfg))] };
+}
+
+/**
+ * The worker's: it seals with the same keyring, and takes in only payloads the service sealed; any
+ * other reaches the workflow as a refused marker, which it rejects (see src/workflows/verified.ts).
+ */
+export function workerDataConverterFor(cfg: Config): DataConverter {
+  return { payloadCodecs: [new WorkerCodec(ringOf(cfg))] };
 }
 
 /** TLS and API-key options for a Temporal cluster or Temporal Cloud; none for the local dev server. */

@@ -11,8 +11,10 @@ import type { Role } from '../domain/types';
 import { keyringFrom, openForCase } from '../infra/crypto';
 import { leadWorkflowId } from '../temporal/names';
 import type { UpdateResult } from '../workflows/messages';
+import { holdEventKey } from '../activities/lead-activities';
 import type { StoredIdentity } from './intake';
-import { ACTION_ANSWER_MS, actionTimedOut, isUpdateTimeout, withDeadline } from './temporal-calls';
+import type { Sealed } from '../workflows/verified';
+import { ACTION_ANSWER_MS, actionTimedOut, isUpdateTimeout, verifiedUpdate, withDeadline } from './temporal-calls';
 
 export interface CaseDeps {
   cfg: Config;
@@ -58,15 +60,21 @@ function toView(r: CaseRow) {
 
 /** Who may see a case at all: everyone but brokers (their own cases only) and channels (their channel's). */
 /** Why `actor` may not read the case, or null when it may. */
-function readRefusal(actor: Actor, row: Pick<CaseRow, 'broker_id' | 'channel_id' | 'submitted_by'>): AppError | null {
-  if (actor.role === 'broker' && row.broker_id !== actor.sub && row.submitted_by !== `broker:${actor.sub}`) {
-    return new AppError(403, 'not_your_case', 'brokers see only the cases assigned to them or submitted by them');
+type ReadFacts = Pick<CaseRow, 'broker_id' | 'channel_id' | 'submitted_by'> & { stage?: unknown };
+/** Stages a case reaches only once a broker has been assigned: from then on, being its submitter no longer lets a broker read it. */
+const ASSIGNED_STAGES: unknown[] = ['follow_up', 'submitted'];
+function readRefusal(actor: Actor, row: ReadFacts): AppError | null {
+  // The broker who submitted a case reads it until a broker is assigned (by rule, a manager, a
+  // deadline or an offboarding); after that only the assigned broker does.
+  const submitterStillReads = row.submitted_by === `broker:${actor.sub}` && row.broker_id === null && !ASSIGNED_STAGES.includes(row.stage);
+  if (actor.role === 'broker' && row.broker_id !== actor.sub && !submitterStillReads) {
+    return new AppError(403, 'not_your_case', 'brokers see only the cases assigned to them, or that they submitted until a broker is assigned');
   }
   if (actor.role === 'channel' && row.channel_id !== actor.channelId) return new AppError(403, 'not_your_channel', "a channel sees only its own channel's cases");
   return null;
 }
 
-export const mayRead = (actor: Actor, row: Pick<CaseRow, 'broker_id' | 'channel_id' | 'submitted_by'>): boolean => readRefusal(actor, row) === null;
+export const mayRead = (actor: Actor, row: ReadFacts): boolean => readRefusal(actor, row) === null;
 
 export function assertMayRead(actor: Actor, row: CaseRow): void {
   const refusal = readRefusal(actor, row);
@@ -172,21 +180,29 @@ export async function getPii(deps: CaseDeps, actor: Actor, caseId: string, purpo
 
 /** Codes of workflow refusals that mean "not now, in this stage" rather than "not allowed". */
 const CONFLICT_CODES = new Set([
-  'wrong_stage', 'not_in_review', 'case_closed', 'already_submitted', 'not_submitted', 'already_assigned', 'already_on_hold',
+  'message_replayed', 'wrong_stage', 'not_in_review', 'case_closed', 'already_submitted', 'not_submitted', 'already_assigned', 'already_on_hold',
   'not_on_hold', 'no_automated_decline', 'legal_hold', 'being_reassigned',
 ]);
 
+/** Codes of workflow refusals that mean "not this sender": the workflow checks the verified actor's role too. */
+const FORBIDDEN_CODES = new Set(['not_assigned_broker', 'not_a_reviewer', 'not_a_manager', 'not_compliance']);
+
 /**
- * Sends one action to the case's workflow as an Update, so the caller gets the new state or the
+ * Sends one action to the case's workflow as an Update, with its verified sender (the actor, bound
+ * to the case, the Update and its ID: see src/workflows/verified.ts), so the caller gets the new state or the
  * refusal (with the workflow's stable code) in the same response.
  */
-export async function actOnCase<A>(deps: CaseDeps, caseId: string, update: UpdateDefinition<UpdateResult, [A]>, arg: A, updateId?: string): Promise<UpdateResult> {
+export async function actOnCase<A extends object>(
+  deps: CaseDeps, caseId: string, update: UpdateDefinition<UpdateResult, [Sealed<A>]>, fields: A, actor: Actor, updateId?: string,
+): Promise<UpdateResult> {
+  const workflowId = leadWorkflowId(caseId);
   try {
-    return await withDeadline(deps.temporal, ACTION_ANSWER_MS, () => deps.temporal.workflow.getHandle(leadWorkflowId(caseId)).executeUpdate(update, { args: [arg], updateId }));
+    return await withDeadline(deps.temporal, ACTION_ANSWER_MS, () =>
+      deps.temporal.workflow.getHandle(workflowId).executeUpdate(update, verifiedUpdate(workflowId, update.name, actor, fields, updateId)));
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
       const code = err.cause.type ?? 'refused';
-      const status = code === 'not_assigned_broker' ? 403 : CONFLICT_CODES.has(code) ? 409 : 422;
+      const status = FORBIDDEN_CODES.has(code) ? 403 : CONFLICT_CODES.has(code) ? 409 : 422;
       throw new AppError(status, code, err.cause.message);
     }
     if (err instanceof WorkflowNotFoundError) throw new AppError(409, 'case_finished', 'the case has finished: its workflow no longer takes actions');
@@ -210,8 +226,13 @@ export async function auditAction(deps: Pick<CaseDeps, 'db'>, actor: Actor, acti
  * makes a retried request record its event once.
  */
 export async function recordLegalHold(
-  deps: Pick<CaseDeps, 'db'>, actor: Actor, caseId: string, hold: boolean, reason: string, requestKey?: string,
+  deps: Pick<CaseDeps, 'db'>, actor: Actor, caseId: string, hold: boolean, reason: string, requestKey?: string, recordedByWorkflow?: UpdateResult,
 ): Promise<void> {
+  // The case's workflow wrote the event and its audit row with the hold itself: only the reason is left to attach.
+  if (recordedByWorkflow?.audited) {
+    await attachCaseText(deps.db, caseId, 'UPDATE legal_hold_events SET reason = $3 WHERE request_key = $2 AND case_id = $1', [holdEventKey(recordedByWorkflow.eventId), reason]);
+    return;
+  }
   await deps.db.transaction(async (m) => {
     // A release lets the workflow erase at once, maybe before this runs. The case row's share lock
     // orders this insert and the erasure (which locks the row for update): a reason that arrives

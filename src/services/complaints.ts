@@ -7,7 +7,8 @@ import type { Actor } from '../api/auth';
 import type { ComplaintFilingRequest, ComplaintListQuery } from '../api/complaint-schemas';
 import { AppError } from '../api/errors';
 import { commitOutcome } from './commit-outcome';
-import { ACTION_ANSWER_MS, TEMPORAL_CALL_MS, actionTimedOut, isUpdateTimeout, withDeadline } from './temporal-calls';
+import { ACTION_ANSWER_MS, TEMPORAL_CALL_MS, actionTimedOut, isUpdateTimeout, verifiedUpdate, withDeadline } from './temporal-calls';
+import type { Sealed } from '../workflows/verified';
 import type { Config } from '../config';
 import { appendAudit } from '../db/audit';
 import {
@@ -393,11 +394,11 @@ const CONFLICT_CODES = new Set(['complaint_closed', 'already_responded', 'first_
  * Sends one action to the complaint's workflow as an Update, attaches the sealed note to the event
  * it recorded, audits it, and answers with the complaint afterwards (or the refusal, with its code).
  */
-export async function actOnComplaint<A>(
+export async function actOnComplaint<A extends object>(
   deps: ComplaintDeps,
   actor: Actor,
   row: ComplaintRow,
-  action: { update: UpdateDefinition<ComplaintUpdateResult, [A]>; arg: A; audit: string; details: Record<string, unknown>; note?: string; updateId?: string },
+  action: { update: UpdateDefinition<ComplaintUpdateResult, [Sealed<A>]>; arg: A; audit: string; details: Record<string, unknown>; note?: string; updateId?: string },
 ) {
   // A note is personal data: it is kept only if it can be sealed, so refuse before acting when the key is gone.
   const key = action.note ? await dataKeyOf(deps, row) : null;
@@ -405,7 +406,9 @@ export async function actOnComplaint<A>(
   let result: ComplaintUpdateResult;
   try {
     result = await withDeadline(deps.temporal, ACTION_ANSWER_MS, () =>
-      deps.temporal.workflow.getHandle(complaintWorkflowId(row.id)).executeUpdate(action.update, { args: [action.arg], updateId: action.updateId }),
+      deps.temporal.workflow.getHandle(complaintWorkflowId(row.id)).executeUpdate(
+        action.update, verifiedUpdate(complaintWorkflowId(row.id), action.update.name, actor, action.arg, action.updateId),
+      ),
     );
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {

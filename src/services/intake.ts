@@ -17,7 +17,7 @@ import { blindIndex, keyringFrom, sealForCase } from '../infra/crypto';
 import { NoSlotError, Slots } from '../infra/slots';
 import { mayRead } from './cases';
 import { commitOutcome } from './commit-outcome';
-import { TEMPORAL_CALL_MS, withDeadline } from './temporal-calls';
+import { TEMPORAL_CALL_MS, verifiedSignalArg, withDeadline } from './temporal-calls';
 import { consentDeadlineFrom, duplicateIntakeSignal, intakeUnconfirmedSignal, type LeadCaseInput } from '../workflows/messages';
 import { leadWorkflowId } from '../temporal/names';
 import {
@@ -206,7 +206,8 @@ export async function submitLead(deps: IntakeDeps, actor: Actor, req: IntakeRequ
     }
     // A case projected here writes nothing of its own until consent comes: have it write now.
     if (outcome === 'unknown' && projectedAtIntake) {
-      await temporalCall(deps, () => deps.temporal.workflow.getHandle(workflowId).signal(intakeUnconfirmedSignal)).catch(() => undefined);
+      await temporalCall(deps, () => deps.temporal.workflow.getHandle(workflowId).signal(intakeUnconfirmedSignal, verifiedSignalArg(workflowId, intakeUnconfirmedSignal.name, actor, {})))
+        .catch(() => undefined);
     }
     if ((err as { code?: string }).code === PG_UNIQUE_VIOLATION) {
       // Another intake of the same person won the race: join their case.
@@ -287,7 +288,8 @@ async function joinExisting(
     if (replay) return { status: 200, body: { ...(replay as IntakeResult['body']), replayed: true } };
     throw err;
   }
-  await temporalCall(deps, () => deps.temporal.workflow.getHandle(existing.workflow_id).signal(duplicateIntakeSignal, { channelId: req.channelId }))
+  const signal = verifiedSignalArg(existing.workflow_id, duplicateIntakeSignal.name, actor, { channelId: req.channelId });
+  await temporalCall(deps, () => deps.temporal.workflow.getHandle(existing.workflow_id).signal(duplicateIntakeSignal, signal))
     .catch(() => undefined); // informational only; the intake row is the record
   return { status: 200, body };
 }

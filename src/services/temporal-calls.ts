@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { WorkflowUpdateRPCTimeoutOrCancelledError, type Client } from '@temporalio/client';
 import { AppError } from '../api/errors';
+import { actorSeal, type Sealed, type VerifiedActor } from '../workflows/verified';
 
 /**
  * Deadlines for the API's calls to Temporal: someone is waiting for each answer, and a Temporal
@@ -31,4 +33,23 @@ export function actionTimedOut(what: 'case' | 'complaint'): AppError {
     `the ${what} did not answer within ${ACTION_ANSWER_MS / 1000} s and the action may still take effect: look at the ${what} before acting again, or retry with the same Idempotency-Key to get its answer`,
     { retryable: true },
   );
+}
+
+/**
+ * The argument of a message to `workflowId` with its verified sender (src/workflows/verified.ts):
+ * the actor, bound to the workflow, the message's name and `nonce`. The codec's seal is what makes
+ * it unforgeable; every Update and Signal the API sends to a case or a complaint is built here.
+ */
+export function withSender<A extends object>(workflowId: string, message: string, nonce: string, actor: VerifiedActor, fields: A): Sealed<A> {
+  return { ...fields, auth: actorSeal(workflowId, message, nonce, { sub: actor.sub, role: actor.role }) };
+}
+
+/** Options for an Update with its sender: the Update ID (the Idempotency-Key's, or a new one) is its nonce. */
+export function verifiedUpdate<A extends object>(workflowId: string, message: string, actor: VerifiedActor, fields: A, updateId: string = randomUUID()) {
+  return { args: [withSender(workflowId, message, updateId, actor, fields)] as [Sealed<A>], updateId };
+}
+
+/** Options for a Signal with its sender, under a new nonce. */
+export function verifiedSignalArg<A extends object>(workflowId: string, message: string, actor: VerifiedActor, fields: A): Sealed<A> {
+  return withSender(workflowId, message, randomUUID(), actor, fields);
 }

@@ -3,7 +3,7 @@ import { msToNumber, type Duration } from '@temporalio/common';
 
 export interface ScheduleDefinition {
   scheduleId: string;
-  workflowType: 'followUpDigest' | 'retentionSweep' | 'deadlineAudit' | 'channelReview' | 'postLoanCheckIns' | 'orphanedIntakeSweep';
+  workflowType: 'followUpDigest' | 'retentionSweep' | 'deadlineAudit' | 'channelReview' | 'postLoanCheckIns' | 'orphanedIntakeSweep' | 'auditCheckpoint';
   every: Duration;
   note: string;
 }
@@ -16,13 +16,14 @@ export const SCHEDULES: ScheduleDefinition[] = [
   { scheduleId: 'deadline-audit', workflowType: 'deadlineAudit', every: '1 day', note: 'Daily report of open cases without a pending deadline' },
   { scheduleId: 'orphaned-intake-sweep', workflowType: 'orphanedIntakeSweep', every: '1 hour', note: 'Hourly: ends lead workflows whose intake rolled back and left no case' },
   { scheduleId: 'post-loan-check-ins', workflowType: 'postLoanCheckIns', every: '1 day', note: 'Daily planning of post-loan check-in calls that have fallen due, for their brokers' },
+  { scheduleId: 'audit-checkpoint', workflowType: 'auditCheckpoint', every: '5 minutes', note: 'Every 5 minutes: a signed checkpoint of the audit chain head, kept in the audit anchor workflow outside Postgres' },
 ];
 
 /**
- * A run may take at most its interval less five minutes. Overlapping runs are skipped, so a run
+ * A run may take at most its interval less five minutes (half a short interval). Overlapping runs are skipped, so a run
  * stuck for ever (no worker polls its task queue any more) would otherwise stop all the later ones.
  */
-const runTimeoutMs = (s: ScheduleDefinition) => msToNumber(s.every) - 5 * 60_000;
+const runTimeoutMs = (s: ScheduleDefinition) => Math.max(msToNumber(s.every) - 5 * 60_000, msToNumber(s.every) / 2);
 
 function optionsFor(s: ScheduleDefinition, taskQueue: string): Omit<ScheduleOptions, 'scheduleId'> {
   return {

@@ -1,7 +1,8 @@
-import { ApplicationFailure, getExternalWorkflowHandle, log, proxyActivities } from '@temporalio/workflow';
+import { ApplicationFailure, getExternalWorkflowHandle, log, proxyActivities, uuid4, workflowInfo } from '@temporalio/workflow';
 import type { MaintenanceActivities } from '../activities/contract';
 import { leadWorkflowId } from '../temporal/names';
 import { brokerLeavingSignal } from './messages';
+import { actorSeal, isRefusedPayload, type VerifiedActor } from './verified';
 
 const { listOpenCasesOfBroker, setBrokerActive } = proxyActivities<MaintenanceActivities>({
   startToCloseTimeout: '1 minute',
@@ -20,7 +21,14 @@ const endedWorkflow = (err: unknown) => err instanceof ApplicationFailure && err
  * A listed case whose workflow has ended (erased between the listing and the signal, or terminated
  * by an operator) has nobody to hand over: it is counted and logged, and the others still move.
  */
-export async function brokerOffboarding(input: { brokerId: string }): Promise<{ handedOver: number; ended: number }> {
+export async function brokerOffboarding(input: { brokerId: string; by?: VerifiedActor }): Promise<{ handedOver: number; ended: number }> {
+  if (isRefusedPayload(input) || typeof input?.brokerId !== 'string') {
+    // Not the service's start: nobody is deactivated and no case is told anything.
+    log.warn('a start of brokerOffboarding was refused: its input was not sealed by the service');
+    return { handedOver: 0, ended: 0 };
+  }
+  // The cases are told in the name of the manager who started the hand-over.
+  const by: VerifiedActor = input.by ?? { sub: workflowInfo().workflowId, role: 'system' };
   await setBrokerActive({ brokerId: input.brokerId, active: false });
   const signalled = new Set<string>();
   const ended = new Set<string>();
@@ -30,7 +38,9 @@ export async function brokerOffboarding(input: { brokerId: string }): Promise<{ 
     if (pending.length === 0) break;
     for (const caseId of pending) {
       try {
-        await getExternalWorkflowHandle(leadWorkflowId(caseId)).signal(brokerLeavingSignal, { brokerId: input.brokerId });
+        const target = leadWorkflowId(caseId);
+        const auth = actorSeal(target, brokerLeavingSignal.name, uuid4(), by, new Date(Date.now()));
+        await getExternalWorkflowHandle(target).signal(brokerLeavingSignal, { brokerId: input.brokerId, auth });
         signalled.add(caseId);
       } catch (err) {
         if (!endedWorkflow(err)) throw err;

@@ -2,6 +2,7 @@ import {
   ApplicationFailure,
   allHandlersFinished,
   condition,
+  currentUpdateInfo,
   getExternalWorkflowHandle,
   log,
   patched,
@@ -9,7 +10,10 @@ import {
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
+  uuid4,
+  workflowInfo,
 } from '@temporalio/workflow';
+import type { UpdateDefinition } from '@temporalio/common';
 import type { ComplaintActivities, ComplaintEventInput, ComplaintNotificationInput } from '../activities/complaint-contract';
 import {
   afterSatisfaction,
@@ -18,6 +22,7 @@ import {
   resolutionDueFrom,
   type ComplaintMarkKind,
 } from '../domain/complaint-rules';
+import { complaintWorkflowId } from '../temporal/complaint-names';
 import { leadWorkflowId } from '../temporal/names';
 import { BrokerIdKey, ChannelIdKey, ComplaintPriorityKey, ComplaintStateKey, SlaDueAtKey } from '../temporal/search-attributes';
 import {
@@ -32,6 +37,7 @@ import {
   type ComplaintUpdateResult,
 } from './complaint-messages';
 import { doNotContactSignal } from './messages';
+import { actorLabel, actorOf, actorSeal, isRefusedPayload, sealProblem, type VerifiedActor } from './verified';
 
 // Each activity is one or two queries: a short timeout lets a crashed worker's task move on quickly.
 const activities = proxyActivities<ComplaintActivities>({
@@ -68,6 +74,16 @@ export interface ComplaintCaseResult {
  * clock runs out compliance is told. People act through Updates; the timers never stop waiting.
  */
 export async function complaintCase(input: ComplaintCaseInput): Promise<ComplaintCaseResult> {
+  const info = workflowInfo();
+  if (
+    isRefusedPayload(input) || typeof input?.facts?.complaintId !== 'string' ||
+    // A replay (of a saved history, or after a cache eviction) runs under another ID: what was decided live stands.
+    (!info.unsafe.isReplaying && info.workflowId !== complaintWorkflowId(input.facts.complaintId))
+  ) {
+    // Not the service's start: nothing is written or published.
+    log.warn('a start of complaintCase was refused: its input was not sealed by the service for this workflow');
+    return { complaintId: '', state: 'awaiting_response', closedAt: null, erasedAt: null };
+  }
   const { facts, policy } = input;
   const state = initialComplaintState(input);
   const id = facts.complaintId;
@@ -99,6 +115,22 @@ export async function complaintCase(input: ComplaintCaseInput): Promise<Complain
 
   const now = () => new Date(Date.now());
   const nextEventId = (kind: string) => `${id}:${++state.seq}:${kind}`;
+
+  /**
+   * The validator of a person's Update refuses one without a verified sender for this complaint,
+   * this Update and this Update ID (./verified). A complaint never continues as new, and Temporal
+   * answers a repeated Update ID within a run itself.
+   */
+  const verifiedBy = <A>(def: UpdateDefinition<ComplaintUpdateResult, [A], string>, arg: A): VerifiedActor => {
+    const problem = sealProblem(arg, { workflowId: complaintWorkflowId(id), message: def.name, nonce: currentUpdateInfo()?.id ?? '' });
+    if (problem) refuse('unverified_message', problem);
+    return actorOf(arg)!;
+  };
+  /** Who acted, as `role:sub`; histories from before verified senders named them in `by`. */
+  const byOf = (arg: unknown): string => {
+    const actor = actorOf(arg);
+    return actor ? actorLabel(actor) : (arg as { by?: string }).by ?? 'unknown';
+  };
   const isClosed = () => state.state === 'closed' || state.state === 'erased';
 
   // ---------------------------------------------------------------- visibility and projection
@@ -196,7 +228,9 @@ export async function complaintCase(input: ComplaintCaseInput): Promise<Complain
 
   setHandler(
     firstResponseUpdate,
-    async ({ by, via }): Promise<ComplaintUpdateResult> => oneAtATime(async () => {
+    async (arg): Promise<ComplaintUpdateResult> => oneAtATime(async () => {
+      const { via } = arg;
+      const by = byOf(arg);
       const at = now();
       const late = at.getTime() > Date.parse(state.firstResponseDueAt);
       const eventId = await record('first_response', by, { via, late });
@@ -209,7 +243,8 @@ export async function complaintCase(input: ComplaintCaseInput): Promise<Complain
       return { eventId, state };
     }),
     {
-      validator: (_arg) => {
+      validator: (arg) => {
+        verifiedBy(firstResponseUpdate, arg);
         if (isClosed()) refuse('complaint_closed', `the complaint is ${state.state}`);
         notWhileActing();
         if (state.firstRespondedAt) refuse('already_responded', 'the complaint already has its first response');
@@ -219,8 +254,9 @@ export async function complaintCase(input: ComplaintCaseInput): Promise<Complain
 
   setHandler(
     escalateToGroupUpdate,
-    async ({ by, teams }): Promise<ComplaintUpdateResult> => oneAtATime(async () => {
-      const eventId = await record('escalated_to_group', by, { teams });
+    async (arg): Promise<ComplaintUpdateResult> => oneAtATime(async () => {
+      const { teams } = arg;
+      const eventId = await record('escalated_to_group', byOf(arg), { teams });
       state.escalatedTo = { teams, at: now().toISOString() };
       state.state = 'escalated';
       version++;
@@ -229,7 +265,9 @@ export async function complaintCase(input: ComplaintCaseInput): Promise<Complain
       return { eventId, state };
     }),
     {
-      validator: ({ teams }) => {
+      validator: (arg) => {
+        verifiedBy(escalateToGroupUpdate, arg);
+        const { teams } = arg;
         if (isClosed()) refuse('complaint_closed', `the complaint is ${state.state}`);
         notWhileActing();
         if (!state.firstRespondedAt) refuse('first_response_pending', 'answer the customer first; then bring in the cross-team group');
@@ -241,7 +279,9 @@ export async function complaintCase(input: ComplaintCaseInput): Promise<Complain
 
   setHandler(
     closeComplaintUpdate,
-    async ({ by, resolution, satisfaction }): Promise<ComplaintUpdateResult> => oneAtATime(async () => {
+    async (arg): Promise<ComplaintUpdateResult> => oneAtATime(async () => {
+      const { resolution, satisfaction } = arg;
+      const by = byOf(arg);
       const at = now();
       if (afterSatisfaction(satisfaction, state.timesReopened) === 'reopen') {
         const eventId = await record('reopened', by, { resolution, satisfaction });
@@ -274,7 +314,8 @@ export async function complaintCase(input: ComplaintCaseInput): Promise<Complain
       return { eventId, state };
     }),
     {
-      validator: (_arg) => {
+      validator: (arg) => {
+        verifiedBy(closeComplaintUpdate, arg);
         if (isClosed()) refuse('complaint_closed', `the complaint is ${state.state}`);
         notWhileActing();
         if (!state.firstRespondedAt) refuse('first_response_pending', 'a complaint is closed after its first response');
@@ -284,7 +325,9 @@ export async function complaintCase(input: ComplaintCaseInput): Promise<Complain
 
   setHandler(
     complaintLegalHoldUpdate,
-    async ({ hold, by }): Promise<ComplaintUpdateResult> => {
+    async (arg): Promise<ComplaintUpdateResult> => {
+      const { hold } = arg;
+      const by = byOf(arg);
       // The state changes before anything is awaited, so the retention timer cannot slip past a hold.
       const at = now();
       if (hold) {
@@ -301,7 +344,10 @@ export async function complaintCase(input: ComplaintCaseInput): Promise<Complain
       return { eventId, state };
     },
     {
-      validator: ({ hold }) => {
+      validator: (arg) => {
+        const actor = verifiedBy(complaintLegalHoldUpdate, arg);
+        const { hold } = arg;
+        if (actor.role !== 'compliance') refuse('not_compliance', 'only a compliance officer places or releases a legal hold');
         if (state.state === 'erased' || erasing) refuse('complaint_text_erased', 'the complaint’s description is erased; there is nothing left to hold');
         if (facts.keyScope === 'case') {
           refuse('hold_the_case', 'this complaint’s description is sealed with its case’s data key and erased with the case: put the case on legal hold');
@@ -348,7 +394,9 @@ export async function complaintCase(input: ComplaintCaseInput): Promise<Complain
   if (facts.doNotContact && facts.caseId) {
     // First of all, before anything that needs the database: the customer must not be called again.
     try {
-      await getExternalWorkflowHandle(leadWorkflowId(facts.caseId)).signal(doNotContactSignal, { by: `complaint:${id}` });
+      const target = leadWorkflowId(facts.caseId);
+      const auth = actorSeal(target, doNotContactSignal.name, uuid4(), { sub: `complaint:${id}`, role: 'system' }, new Date(Date.now()));
+      await getExternalWorkflowHandle(target).signal(doNotContactSignal, { auth });
       state.doNotContact = 'applied';
     } catch (err) {
       // The case's workflow has ended (its data erased): there is nobody left to contact.

@@ -10,6 +10,7 @@ import type {
   ResponseChannel,
   Satisfaction,
 } from '../domain/complaint-rules';
+import type { Sealed } from './verified';
 
 /**
  * The complaintCase workflow's contract. Like the lead case, it carries IDs and codes only: the
@@ -82,25 +83,11 @@ export interface ComplaintCaseState {
   legalHold: { placedAt: string; by: string; remainingMs: number | null } | null;
 }
 
-// ---- updates: the caller gets the new state or the refusal ----
-export interface FirstResponseUpdate {
-  by: string;
-  via: ResponseChannel;
-}
-export interface EscalateToGroupUpdate {
-  by: string;
-  teams: ComplaintTeam[];
-}
-export interface CloseComplaintUpdate {
-  by: string;
-  resolution: ComplaintResolution;
-  satisfaction: Satisfaction;
-}
-
-export interface ComplaintLegalHoldUpdate {
-  hold: boolean;
-  by: string;
-}
+// ---- updates: the caller gets the new state or the refusal; each carries its verified sender (./verified) ----
+export type FirstResponseUpdate = Sealed<{ via: ResponseChannel }>;
+export type EscalateToGroupUpdate = Sealed<{ teams: ComplaintTeam[] }>;
+export type CloseComplaintUpdate = Sealed<{ resolution: ComplaintResolution; satisfaction: Satisfaction }>;
+export type ComplaintLegalHoldUpdate = Sealed<{ hold: boolean }>;
 
 /** What every update returns: the event it recorded (to attach a sealed note to) and the complaint afterwards. */
 export interface ComplaintUpdateResult {

@@ -4,3 +4,4 @@ export { brokerOffboarding } from './broker-offboarding';
 export { complaintCase } from './complaint-case';
 export { followUpDigest, retentionSweep, deadlineAudit, postLoanCheckIns, orphanedIntakeSweep } from './maintenance';
 export { channelReview } from './channel-review';
+export { auditAnchor, auditCheckpoint } from './audit-anchor';

@@ -3,6 +3,7 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  currentUpdateInfo,
   log,
   patched,
   proxyActivities,
@@ -12,6 +13,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { UpdateDefinition } from '@temporalio/common';
 import type { CaseProjectionInput, LeadActivities } from '../activities/contract';
 import { addWorkingTime, type WorkingCalendar } from '../domain/business-hours';
 import type { Policy } from '../config/policy';
@@ -50,6 +52,8 @@ import {
   type LeadCaseState,
   type UpdateResult,
 } from './messages';
+import { leadWorkflowId } from '../temporal/names';
+import { ANSWER_MEMORY, actorLabel, actorOf, isRefusedPayload, NONCE_MEMORY, sealProblem, SERVICE_ACTOR, type VerifiedActor } from './verified';
 
 // Each activity is a few queries: a short timeout lets a crashed worker's task move on quickly.
 const activities = proxyActivities<LeadActivities>({
@@ -102,6 +106,12 @@ export const HUMAN_REVIEW_IN_FLIGHT_PATCH = 'human-review-in-flight-outlasts-ret
  */
 export const REVIEW_IN_FLIGHT_PATCH = 'review-in-flight-outlasts-its-deadline';
 
+/**
+ * Signals carry a verified sender (./verified). Histories recorded before they did have signals
+ * without one, which replay must still take; a live run ignores them.
+ */
+export const VERIFIED_SIGNALS_PATCH = 'signals-carry-verified-senders';
+
 const HOUR = 3_600_000;
 const MINUTE = 60_000;
 
@@ -125,6 +135,12 @@ export interface LeadCaseResult {
  * activities do the I/O. The case carries no personal data: the activities look it up by caseId.
  */
 export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
+  const refusedStart = startProblem(input);
+  if (refusedStart) {
+    // Nothing is written and nothing is published: the input is not one the service gave.
+    log.warn('a start of leadCase was refused', { reason: refusedStart });
+    return { caseId: '', stage: 'awaiting_consent', closeReason: 'refused_start', erasedAt: null };
+  }
   const policy = input.policy;
   const state: LeadCaseState = input.resumeFrom ?? initialState(input);
   /** The intake wrote this case's first projection and set its search attributes at the start. */
@@ -149,6 +165,68 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
 
   const now = () => new Date(Date.now());
   const nextEventId = (kind: string) => `${state.caseId}:${++state.seq}:${kind}`;
+
+  // ---------------------------------------------------------------- verified messages
+  // The case's own workflow ID, from its input (checked against the workflow's at the start): a replay runs under another.
+  const workflowId = leadWorkflowId(state.caseId);
+  /** Nonces taken (Update IDs, Signal nonces) and recent Update answers, carried across continue-as-new. */
+  const nonces = new Set<string>(input.resumeMessages?.nonces ?? []);
+  const answers = new Map<string, UpdateResult>(input.resumeMessages?.answers ?? []);
+  const takeNonce = (nonce: string) => {
+    nonces.add(nonce);
+    if (nonces.size > NONCE_MEMORY) nonces.delete(nonces.values().next().value!);
+  };
+  const remember = (updateId: string, result: UpdateResult) => {
+    answers.set(updateId, JSON.parse(JSON.stringify(result)) as UpdateResult);
+    if (answers.size > ANSWER_MEMORY) answers.delete(answers.keys().next().value!);
+  };
+
+  /**
+   * Registers a case-changing Update. Its validator refuses a message without a verified sender
+   * for this case, this Update and this Update ID, or whose ID was taken before; an Update ID
+   * answered by an earlier run of this case gets that answer again (a retry across continue-as-new).
+   */
+  function onUpdate<A>(
+    def: UpdateDefinition<UpdateResult, [A], string>,
+    handler: (arg: A, actor: VerifiedActor | null) => Promise<UpdateResult>,
+    validator: (arg: A, actor: VerifiedActor) => void,
+  ): void {
+    setHandler(
+      def,
+      async (arg: A): Promise<UpdateResult> => {
+        const updateId = currentUpdateInfo()?.id;
+        const earlier = updateId === undefined ? undefined : answers.get(updateId);
+        if (earlier) return earlier;
+        if (updateId !== undefined) takeNonce(updateId);
+        const result = await handler(arg, actorOf(arg));
+        if (updateId !== undefined) remember(updateId, result);
+        return result;
+      },
+      {
+        validator: (arg: A) => {
+          const updateId = currentUpdateInfo()?.id ?? '';
+          const problem = sealProblem(arg, { workflowId, message: def.name, nonce: updateId });
+          if (problem) refuse('unverified_message', problem);
+          if (answers.has(updateId)) return;
+          if (nonces.has(updateId)) refuse('message_replayed', 'this Update ID was already used on this case');
+          validator(arg, actorOf(arg)!);
+        },
+      },
+    );
+  }
+
+  /** The sender of a Signal, or null when it is to be ignored (not verified, or its nonce already taken). */
+  function signalSender(name: string, arg: unknown): VerifiedActor | null {
+    const problem = sealProblem(arg, { workflowId, message: name, nonce: null });
+    const nonce = (arg as { auth?: { nonce?: string } } | undefined)?.auth?.nonce ?? '';
+    if (!problem && !nonces.has(nonce)) {
+      takeNonce(nonce);
+      return actorOf(arg);
+    }
+    if (!patched(VERIFIED_SIGNALS_PATCH)) return actorOf(arg) ?? SERVICE_ACTOR;
+    log.warn('a signal to the case was ignored', { caseId: state.caseId, signal: name, reason: problem ?? 'its nonce was already taken' });
+    return null;
+  }
 
   // ---------------------------------------------------------------- visibility and projection
   function consentStateOf(): ConsentState {
@@ -251,9 +329,9 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
     );
   }
 
-  /** Publishes a state change: search attributes, details, and the Postgres projection. */
-  async function commit(): Promise<void> {
-    await writes().projectCase(nextProjection());
+  /** Publishes a state change: search attributes, details, and the Postgres projection (with `extra` written in the same statement). */
+  async function commit(extra: Pick<CaseProjectionInput, 'holdEvent'> = {}): Promise<void> {
+    await writes().projectCase({ ...nextProjection(), ...extra });
   }
 
   function setDeadline(kind: DeadlineKind | null, durationMs = 0): void {
@@ -324,43 +402,43 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
   }
 
   // ---------------------------------------------------------------- consent
-  async function recordGrant(noticeVersion: string, purposes: ConsentPurpose[], source: string): Promise<string> {
+  async function recordGrant(noticeVersion: string, purposes: ConsentPurpose[], source: string, actor?: VerifiedActor): Promise<string> {
     const eventId = nextEventId('consent');
     const at = now().toISOString();
-    await writes().recordConsentEvent({ caseId: state.caseId, eventId, action: 'grant', purposes, noticeVersion, source, at });
+    await writes().recordConsentEvent({ caseId: state.caseId, eventId, action: 'grant', purposes, noticeVersion, source, at, ...(actor ? { actor } : {}) });
     for (const p of purposes) state.consent[p] = { granted: true, noticeVersion, at };
     return eventId;
   }
 
-  setHandler(
+  onUpdate(
     grantConsentUpdate,
-    async ({ noticeVersion, purposes, source }): Promise<UpdateResult> => {
+    async ({ noticeVersion, purposes, ...rest }, actor): Promise<UpdateResult> => {
       grantsInFlight++;
       try {
-        const eventId = await recordGrant(noticeVersion, purposes, source);
+        const source = actor ? actorLabel(actor) : (rest as { source?: string }).source ?? 'unknown';
+        const eventId = await recordGrant(noticeVersion, purposes, source, actor ?? undefined);
         await commit();
-        return { eventId, state };
+        return { eventId, state, ...(actor ? { audited: true } : {}) };
       } finally {
         grantsInFlight--;
       }
     },
-    {
-      validator: ({ purposes }) => {
+    ({ purposes }) => {
         if (!isOpenStage(state.stage) || coreWithdrawn) refuse('case_closed', `consent cannot be granted to a case in stage ${state.stage}`);
         if (consentLapsed || erasing) refuse('case_closed', 'the consent deadline has passed: the case is being erased');
         if (purposes.length === 0) refuse('no_purposes', 'name at least one purpose');
-      },
     },
   );
 
-  setHandler(
+  onUpdate(
     withdrawConsentUpdate,
-    async ({ purposes, source }): Promise<UpdateResult> => {
+    async ({ purposes, ...rest }, actor): Promise<UpdateResult> => {
       const eventId = nextEventId('withdraw');
       const at = now().toISOString();
+      const source = actor ? actorLabel(actor) : (rest as { source?: string }).source ?? 'unknown';
       for (const p of purposes) withdrawing.add(p);
       try {
-        await writes().recordConsentEvent({ caseId: state.caseId, eventId, action: 'withdraw', purposes, noticeVersion: null, source, at });
+        await writes().recordConsentEvent({ caseId: state.caseId, eventId, action: 'withdraw', purposes, noticeVersion: null, source, at, ...(actor ? { actor } : {}) });
         for (const p of purposes) state.consent[p] = { granted: false, noticeVersion: state.consent[p].noticeVersion, at };
       } finally {
         for (const p of purposes) withdrawing.delete(p);
@@ -372,29 +450,28 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
       } else {
         await commit();
       }
-      return { eventId, state };
+      return { eventId, state, ...(actor ? { audited: true } : {}) };
     },
-    {
-      validator: ({ purposes }) => {
-        if (state.stage === 'erased' || coreWithdrawn) refuse('case_closed', 'consent was already withdrawn or the data erased');
-        if (purposes.length === 0) refuse('no_purposes', 'name at least one purpose');
-        const notGranted = purposes.filter((p: ConsentPurpose) => p !== 'credit_assessment' && !consented(p));
-        if (notGranted.length > 0) refuse('consent_not_granted', `not granted, so nothing to withdraw: ${notGranted.join(', ')}`);
-      },
+    ({ purposes }) => {
+      if (state.stage === 'erased' || coreWithdrawn) refuse('case_closed', 'consent was already withdrawn or the data erased');
+      if (purposes.length === 0) refuse('no_purposes', 'name at least one purpose');
+      const notGranted = purposes.filter((p: ConsentPurpose) => p !== 'credit_assessment' && !consented(p));
+      if (notGranted.length > 0) refuse('consent_not_granted', `not granted, so nothing to withdraw: ${notGranted.join(', ')}`);
     },
   );
 
   // ---------------------------------------------------------------- review
   let reviewDecision: 'approve' | 'decline' | null = null;
-  setHandler(
+  onUpdate(
     reviewUpdate,
-    async ({ decision, reviewerId }): Promise<UpdateResult> => {
+    async ({ decision, ...rest }, actor): Promise<UpdateResult> => {
       const eventId = nextEventId('review');
       reviewInFlight = true;
       reviewAcceptedAt = Date.now();
       try {
         await writes().recordDecision({
-          caseId: state.caseId, eventId, kind: 'manual_review', tier: state.tier, outcome: decision, decidedBy: reviewerId, at: now().toISOString(),
+          caseId: state.caseId, eventId, kind: 'manual_review', tier: state.tier, outcome: decision,
+          decidedBy: actor?.sub ?? (rest as { reviewerId?: string }).reviewerId ?? 'unknown', at: now().toISOString(), ...(actor ? { actor } : {}),
         });
         reviewDecision = decision;
       } finally {
@@ -402,43 +479,41 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
       }
       // The main loop moves the case on (matching and assignment, or decline); answer with where it lands.
       await condition(() => (state.stage !== 'manual_review' && state.stage !== 'matching') || coreWithdrawn);
-      return { eventId, state };
+      return { eventId, state, ...(actor ? { audited: true } : {}) };
     },
-    {
-      validator: (_arg) => {
-        if (state.stage !== 'manual_review' || reviewDecision !== null) {
-          refuse('not_in_review', `only a case in manual_review can be reviewed; this one is ${state.stage}`);
-        }
-        // A review accepted and still being recorded decides: a second reviewer is refused as if it were done.
-        if (reviewInFlight) refuse('not_in_review', 'another review of this case is being recorded');
-      },
+    (_arg, actor) => {
+      if (actor.role !== 'risk_officer') refuse('not_a_reviewer', 'only a risk officer reviews a case');
+      if (state.stage !== 'manual_review' || reviewDecision !== null) {
+        refuse('not_in_review', `only a case in manual_review can be reviewed; this one is ${state.stage}`);
+      }
+      // A review accepted and still being recorded decides: a second reviewer is refused as if it were done.
+      if (reviewInFlight) refuse('not_in_review', 'another review of this case is being recorded');
     },
   );
 
-  setHandler(
+  onUpdate(
     humanReviewUpdate,
-    async ({ requestedBy }): Promise<UpdateResult> => {
+    async (arg, actor): Promise<UpdateResult> => {
       const eventId = nextEventId('human_review');
       humanReviewsInFlight++;
       try {
         await writes().recordDecision({
-          caseId: state.caseId, eventId, kind: 'human_review_request', tier: state.tier, outcome: 'requested', decidedBy: requestedBy, at: now().toISOString(),
+          caseId: state.caseId, eventId, kind: 'human_review_request', tier: state.tier, outcome: 'requested',
+          decidedBy: actor ? actorLabel(actor) : (arg as { requestedBy?: string }).requestedBy ?? 'unknown', at: now().toISOString(), ...(actor ? { actor } : {}),
         });
         state.humanReviewRequested = true;
       } finally {
         humanReviewsInFlight--;
       }
       await condition(() => state.stage === 'manual_review' || coreWithdrawn);
-      return { eventId, state };
+      return { eventId, state, ...(actor ? { audited: true } : {}) };
     },
-    {
-      validator: (_arg) => {
-        if (state.stage !== 'declined' || state.closeReason !== 'prescreen_declined' || state.humanReviewRequested || humanReviewsInFlight > 0) {
-          refuse('no_automated_decline', 'a human review can be asked for a case declined by the automated pre-screen, once');
-        }
-        if (erasing) refuse('case_closed', 'the retention period has ended: the personal data is being erased');
-        if (state.legalHold) refuse('legal_hold', 'the case is under legal hold');
-      },
+    () => {
+      if (state.stage !== 'declined' || state.closeReason !== 'prescreen_declined' || state.humanReviewRequested || humanReviewsInFlight > 0) {
+        refuse('no_automated_decline', 'a human review can be asked for a case declined by the automated pre-screen, once');
+      }
+      if (erasing) refuse('case_closed', 'the retention period has ended: the personal data is being erased');
+      if (state.legalHold) refuse('legal_hold', 'the case is under legal hold');
     },
   );
 
@@ -446,21 +521,27 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
   /** Brokers a new assignment must avoid: those the case was taken from and those who left. */
   const excluded = () => [...new Set([...state.previousBrokerIds, ...state.departedBrokerIds])];
   const inFollowUp = () => state.stage === 'follow_up' || state.stage === 'submitted';
-  const requireAssignedBroker = (brokerId: string) => {
+  const requireAssignedBroker = (actor: VerifiedActor) => {
     notWhileReassigning();
-    if (state.brokerId !== brokerId) refuse('not_assigned_broker', 'only the broker assigned to the case may act on it');
+    if (actor.role !== 'broker' || state.brokerId !== actor.sub) refuse('not_assigned_broker', 'only the broker assigned to the case may act on it');
   };
   const notWhileReassigning = () => {
     if (reassigning) refuse('being_reassigned', 'the follow-up deadline passed twice over: the case is being handed to another broker');
   };
 
-  setHandler(
+  onUpdate(
     contactAttemptUpdate,
-    async ({ auditedBy, ...attempt }): Promise<UpdateResult> => {
+    async (arg, actor): Promise<UpdateResult> => {
       const at = now();
       const day = localDayKey(at, policy.contact.timeZone);
       const eventId = nextEventId('contact');
-      const entry = { caseId: state.caseId, eventId, ...attempt, localDay: day, at: at.toISOString() };
+      // Histories from before verified senders named the broker, and maybe the auditor, in the message.
+      const older = arg as { brokerId?: string; auditedBy?: VerifiedActor };
+      const auditedBy = actor ?? older.auditedBy;
+      const entry = {
+        caseId: state.caseId, eventId, brokerId: actor?.sub ?? older.brokerId ?? 'unknown', channel: arg.channel, purpose: arg.purpose, outcome: arg.outcome,
+        localDay: day, at: at.toISOString(),
+      };
       const together = patched(LOCAL_WRITES_PATCH);
       if (!together) await activities.logContactAttempt(entry);
       state.contactDay = { day, count: state.contactDay?.day === day ? state.contactDay.count + 1 : 1 };
@@ -473,25 +554,23 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
       else await commit();
       return { eventId, state, ...(together && auditedBy ? { audited: true } : {}) };
     },
-    {
-      validator: (attempt) => {
-        if (!inFollowUp()) refuse('wrong_stage', `contact is logged during follow-up; this case is ${state.stage}`);
-        requireAssignedBroker(attempt.brokerId);
-        const at = now();
-        const day = localDayKey(at, policy.contact.timeZone);
-        const verdict = checkContactAllowed(
-          {
-            at,
-            purpose: attempt.purpose,
-            attemptsToday: state.contactDay?.day === day ? state.contactDay.count : 0,
-            doNotContact: state.doNotContact,
-            marketingConsent: consented('marketing'),
-            vulnerable: state.facts.vulnerable,
-          },
-          policy,
-        );
-        if (!verdict.allowed) refuse(verdict.code, verdict.reason);
-      },
+    (attempt, actor) => {
+      if (!inFollowUp()) refuse('wrong_stage', `contact is logged during follow-up; this case is ${state.stage}`);
+      requireAssignedBroker(actor);
+      const at = now();
+      const day = localDayKey(at, policy.contact.timeZone);
+      const verdict = checkContactAllowed(
+        {
+          at,
+          purpose: attempt.purpose,
+          attemptsToday: state.contactDay?.day === day ? state.contactDay.count : 0,
+          doNotContact: state.doNotContact,
+          marketingConsent: consented('marketing'),
+          vulnerable: state.facts.vulnerable,
+        },
+        policy,
+      );
+      if (!verdict.allowed) refuse(verdict.code, verdict.reason);
     },
   );
 
@@ -502,27 +581,26 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
     return eventId;
   }
 
-  setHandler(
+  onUpdate(
     doNotContactUpdate,
-    async (_arg): Promise<UpdateResult> => {
+    async (): Promise<UpdateResult> => {
       const eventId = await markDoNotContact();
       return { eventId, state };
     },
-    {
-      validator: (_arg) => {
-        if (state.stage === 'erased') refuse('case_closed', 'the personal data is already erased');
-      },
+    () => {
+      if (state.stage === 'erased') refuse('case_closed', 'the personal data is already erased');
     },
   );
 
   // From a complaint's workflow: nothing to refuse, so a signal. A repeat changes nothing.
-  setHandler(doNotContactSignal, async ({ by }) => {
-    if (state.doNotContact || state.stage === 'erased') return;
-    log.info('do-not-contact requested by another workflow', { caseId: state.caseId, by });
+  setHandler(doNotContactSignal, async (arg) => {
+    const sender = signalSender(doNotContactSignal.name, arg);
+    if (!sender || state.doNotContact || state.stage === 'erased') return;
+    log.info('do-not-contact requested by another workflow', { caseId: state.caseId, by: actorLabel(sender) });
     await markDoNotContact();
   });
 
-  setHandler(
+  onUpdate(
     selectionUpdate,
     async ({ productId }): Promise<UpdateResult> => {
       state.selectedProductId = productId;
@@ -530,18 +608,16 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
       await commit();
       return { eventId, state };
     },
-    {
-      validator: ({ brokerId, productId }) => {
-        if (state.stage !== 'follow_up') refuse('wrong_stage', `a product is chosen during follow-up; this case is ${state.stage}`);
-        requireAssignedBroker(brokerId);
-        if (!state.matches.some((m) => m.productId === productId)) {
-          refuse('product_not_matched', `product ${productId} is not one of this case's matches`);
-        }
-      },
+    ({ productId }, actor) => {
+      if (state.stage !== 'follow_up') refuse('wrong_stage', `a product is chosen during follow-up; this case is ${state.stage}`);
+      requireAssignedBroker(actor);
+      if (!state.matches.some((m) => m.productId === productId)) {
+        refuse('product_not_matched', `product ${productId} is not one of this case's matches`);
+      }
     },
   );
 
-  setHandler(
+  onUpdate(
     outcomeUpdate,
     async ({ outcome }): Promise<UpdateResult> => {
       const eventId = nextEventId('outcome');
@@ -555,21 +631,19 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
       await commit();
       return { eventId, state };
     },
-    {
-      validator: ({ brokerId, outcome }) => {
-        if (!inFollowUp()) refuse('wrong_stage', `an outcome is recorded during follow-up; this case is ${state.stage}`);
-        requireAssignedBroker(brokerId);
-        if (outcome === 'submitted') {
-          if (state.stage !== 'follow_up') refuse('already_submitted', 'the case was already submitted to a lender');
-          if (!state.selectedProductId) refuse('no_selection', "record the customer's product choice before submitting");
-          if (!consented('lender_sharing')) {
-            refuse('lender_sharing_consent_missing', 'the customer has not agreed to share data with a lender');
-          }
+    ({ outcome }, actor) => {
+      if (!inFollowUp()) refuse('wrong_stage', `an outcome is recorded during follow-up; this case is ${state.stage}`);
+      requireAssignedBroker(actor);
+      if (outcome === 'submitted') {
+        if (state.stage !== 'follow_up') refuse('already_submitted', 'the case was already submitted to a lender');
+        if (!state.selectedProductId) refuse('no_selection', "record the customer's product choice before submitting");
+        if (!consented('lender_sharing')) {
+          refuse('lender_sharing_consent_missing', 'the customer has not agreed to share data with a lender');
         }
-        if ((outcome === 'approved' || outcome === 'lender_declined') && state.stage !== 'submitted') {
-          refuse('not_submitted', `a lender's decision needs a submission first; this case is ${state.stage}`);
-        }
-      },
+      }
+      if ((outcome === 'approved' || outcome === 'lender_declined') && state.stage !== 'submitted') {
+        refuse('not_submitted', `a lender's decision needs a submission first; this case is ${state.stage}`);
+      }
     },
   );
 
@@ -589,43 +663,46 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
     }
   }
 
-  setHandler(
+  onUpdate(
     assignmentUpdate,
-    async ({ brokerId, by }): Promise<UpdateResult> => {
+    async (arg, actor): Promise<UpdateResult> => {
       const eventId = nextEventId('assignment');
-      await handOver(brokerId, `reassigned by ${by}`);
+      await handOver(arg.brokerId, `reassigned by ${actor ? actorLabel(actor) : (arg as { by?: string }).by}`);
       return { eventId, state };
     },
-    {
-      validator: ({ brokerId }) => {
-        if (!inFollowUp()) refuse('wrong_stage', `only a case in follow-up can be reassigned; this case is ${state.stage}`);
-        notWhileReassigning();
-        if (brokerId !== null && brokerId === state.brokerId) refuse('already_assigned', 'the case is already with that broker');
-      },
+    ({ brokerId }, actor) => {
+      if (actor.role !== 'manager') refuse('not_a_manager', 'only a manager reassigns a case');
+      if (!inFollowUp()) refuse('wrong_stage', `only a case in follow-up can be reassigned; this case is ${state.stage}`);
+      notWhileReassigning();
+      if (brokerId !== null && brokerId === state.brokerId) refuse('already_assigned', 'the case is already with that broker');
     },
   );
 
   // Idempotent by construction: the hand-over happens while the case is still with a departed broker.
-  setHandler(brokerLeavingSignal, ({ brokerId }) => {
+  setHandler(brokerLeavingSignal, (arg) => {
+    if (!signalSender(brokerLeavingSignal.name, arg)) return;
+    const { brokerId } = arg;
     if (!state.departedBrokerIds.includes(brokerId)) state.departedBrokerIds = [...state.departedBrokerIds, brokerId];
   });
   const withDepartedBroker = () => state.brokerId !== null && state.departedBrokerIds.includes(state.brokerId);
 
-  setHandler(duplicateIntakeSignal, ({ channelId }) => {
-    log.info('another intake of the same person joined this case', { caseId: state.caseId, channelId });
+  setHandler(duplicateIntakeSignal, (arg) => {
+    if (!signalSender(duplicateIntakeSignal.name, arg)) return;
+    log.info('another intake of the same person joined this case', { caseId: state.caseId, channelId: arg.channelId });
   });
 
   // A case its intake projected has no write of its own until consent or its deadline comes. If the
   // intake could not tell whether its rows committed, one now: it waits for the row, and fails the
   // case with case_never_committed when the row never comes (a workflow without its case ends).
-  setHandler(intakeUnconfirmedSignal, async () => {
+  setHandler(intakeUnconfirmedSignal, async (arg) => {
+    if (!signalSender(intakeUnconfirmedSignal.name, arg)) return;
     if (stillAsProjectedAtIntake()) await commit();
   });
 
   // ---------------------------------------------------------------- legal hold
-  setHandler(
+  onUpdate(
     legalHoldUpdate,
-    async ({ hold }): Promise<UpdateResult> => {
+    async ({ hold }, actor): Promise<UpdateResult> => {
       const eventId = nextEventId(hold ? 'hold' : 'release');
       if (hold) {
         const retentionRunning = !isOpenStage(state.stage) && state.retentionDueAt !== null;
@@ -638,17 +715,17 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
         if (remaining !== null && remaining !== undefined) state.retentionDueAt = new Date(Date.now() + remaining).toISOString();
         state.legalHold = null;
       }
-      await commit();
-      return { eventId, state };
+      // The hold's event and its audit row are written with the projection, in one statement.
+      await commit(actor ? { holdEvent: { eventId, hold, actor } } : {});
+      return { eventId, state, ...(actor ? { audited: true } : {}) };
     },
-    {
-      validator: ({ hold }) => {
-        if (state.stage === 'erased') refuse('case_closed', 'the personal data is already erased');
-        // Too late to hold: the erasure has begun and will finish (a hold is checked before it starts).
-        if (hold && erasing) refuse('case_closed', 'the personal data is being erased');
-        if (hold && state.legalHold) refuse('already_on_hold', 'the case is already under legal hold');
-        if (!hold && !state.legalHold) refuse('not_on_hold', 'the case is not under legal hold');
-      },
+    ({ hold }, actor) => {
+      if (actor.role !== 'compliance') refuse('not_compliance', 'only a compliance officer places or releases a legal hold');
+      if (state.stage === 'erased') refuse('case_closed', 'the personal data is already erased');
+      // Too late to hold: the erasure has begun and will finish (a hold is checked before it starts).
+      if (hold && erasing) refuse('case_closed', 'the personal data is being erased');
+      if (hold && state.legalHold) refuse('already_on_hold', 'the case is already under legal hold');
+      if (!hold && !state.legalHold) refuse('not_on_hold', 'the case is not under legal hold');
     },
   );
 
@@ -657,7 +734,8 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
   // ---------------------------------------------------------------- the stages
   async function awaitConsent(): Promise<void> {
     if (input.consentAtIntake && !input.resumeFrom && !state.consent.credit_assessment.granted) {
-      await recordGrant(input.consentAtIntake.noticeVersion, input.consentAtIntake.purposes, input.submittedBy);
+      // The submitter named in the sealed start input is the actor of the grant's audit row.
+      await recordGrant(input.consentAtIntake.noticeVersion, input.consentAtIntake.purposes, input.submittedBy, submitterOf(input.submittedBy));
     }
     if (!state.consent.credit_assessment.granted) {
       if (!state.deadline) setDeadline('consent', policy.consent.waitHours * HOUR);
@@ -902,8 +980,25 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
 
   async function carryOn(): Promise<never> {
     await condition(allHandlersFinished);
-    return continueAsNew<typeof leadCase>({ ...input, consentAtIntake: undefined, projectedAtIntake: undefined, resumeFrom: state });
+    return continueAsNew<typeof leadCase>({
+      ...input, consentAtIntake: undefined, projectedAtIntake: undefined, resumeFrom: state,
+      resumeMessages: { answers: [...answers], nonces: [...nonces] },
+    });
   }
+}
+
+/**
+ * Why a start is not the service's, or null: an input the worker's codec refused, one meant for
+ * another case's workflow, or a run resumed from a state that no continue-as-new handed over.
+ */
+function startProblem(input: LeadCaseInput): string | null {
+  if (isRefusedPayload(input)) return 'the input was not sealed by the service';
+  const info = workflowInfo();
+  if (typeof input?.caseId !== 'string') return 'the input is not a case';
+  // A replay (of a saved history, or after a cache eviction) runs under another ID: what was decided live stands.
+  if (!info.unsafe.isReplaying && info.workflowId !== leadWorkflowId(input.caseId)) return 'the input belongs to another workflow';
+  if (input.resumeFrom && !info.continuedFromExecutionRunId) return 'a resumed state comes only from a continue-as-new';
+  return null;
 }
 
 function initialState(input: LeadCaseInput): LeadCaseState {
@@ -937,4 +1032,10 @@ function initialState(input: LeadCaseInput): LeadCaseState {
     legalHold: null,
     erasedAt: null,
   };
+}
+
+/** `role:sub` of the intake's submitter as an actor (none for anything else). */
+function submitterOf(submittedBy: string): VerifiedActor | undefined {
+  const at = submittedBy.indexOf(':');
+  return at > 0 ? { role: submittedBy.slice(0, at), sub: submittedBy.slice(at + 1) } : undefined;
 }

@@ -12,6 +12,7 @@ import type {
   LeadStage,
   RiskTier,
 } from '../domain/types';
+import type { Sealed, VerifiedActor } from './verified';
 
 /**
  * The leadCase workflow's contract: its input, its state and its messages. Everything here crosses
@@ -52,6 +53,8 @@ export interface LeadCaseInput {
    * Absent on cases opened with consent, and on cases opened before intakes wrote it.
    */
   projectedAtIntake?: { consentDeadline: Deadline };
+  /** Set only by continue-as-new: the Update answers and nonces the previous run had taken. */
+  resumeMessages?: CarriedMessages;
 }
 
 /** The consent deadline of a case opened at `startMs`: `policy.consent.waitHours` on the clock (no working calendar applies to it). */
@@ -124,85 +127,64 @@ export interface LeadCaseState {
 }
 
 // ---- updates: the caller gets the new state or the refusal ----
-export interface ConsentUpdate extends ConsentGrant {
-  source: string;
-}
-export interface WithdrawalUpdate {
-  purposes: ConsentPurpose[];
-  source: string;
-}
-export interface ReviewUpdate {
-  decision: 'approve' | 'decline';
-  reviewerId: string;
-}
+// Each carries `auth`, its verified sender (see ./verified): nobody is named in a free-form field.
 /** Who acted, as the API authenticated them: a subject and a role, never a name. */
-export interface ActingAs {
-  sub: string;
-  role: string;
-}
-export interface ContactAttemptUpdate {
-  brokerId: string;
-  channel: ContactChannel;
-  purpose: ContactPurpose;
-  outcome: ContactOutcome;
-  /**
-   * Present when the API leaves the action's audit row to the workflow: it is then written with
-   * the log entry, in the same statement, so the attempt and its audit row land together or not at all.
-   */
-  auditedBy?: ActingAs;
-}
-export interface SelectionUpdate {
-  brokerId: string;
-  productId: string;
-}
-export interface OutcomeUpdate {
-  brokerId: string;
-  outcome: CaseOutcome;
-}
-export interface AssignmentUpdate {
-  /** The new broker, or null to return the case to the shared pool (公海). */
-  brokerId: string | null;
-  by: string;
-}
-export interface LegalHoldUpdate {
-  hold: boolean;
-  by: string;
-}
+export type ActingAs = VerifiedActor;
+export type ConsentUpdate = Sealed<ConsentGrant>;
+export type WithdrawalUpdate = Sealed<{ purposes: ConsentPurpose[] }>;
+export type ReviewUpdate = Sealed<{ decision: 'approve' | 'decline' }>;
+export type HumanReviewUpdate = Sealed;
+/** Logged for the sending broker, who must be the case's assigned one. */
+export type ContactAttemptUpdate = Sealed<{ channel: ContactChannel; purpose: ContactPurpose; outcome: ContactOutcome }>;
+export type SelectionUpdate = Sealed<{ productId: string }>;
+export type OutcomeUpdate = Sealed<{ outcome: CaseOutcome }>;
+/** The new broker, or null to return the case to the shared pool (公海). */
+export type AssignmentUpdate = Sealed<{ brokerId: string | null }>;
+export type LegalHoldUpdate = Sealed<{ hold: boolean }>;
+export type DoNotContactUpdate = Sealed;
 
 /** What every update returns: the event it created (to attach notes to) and the case afterwards. */
 export interface UpdateResult {
   eventId: string;
   state: LeadCaseState;
-  /** True when the workflow wrote the action's audit row itself (see `ContactAttemptUpdate.auditedBy`). */
+  /** True when the workflow wrote the action's audit row itself, with the write it audits. */
   audited?: boolean;
+}
+
+/** Update answers and nonces a case carries across continue-as-new (see `LeadCaseInput.resumeMessages`). */
+export interface CarriedMessages {
+  /** Recent Update answers by Update ID, oldest first: a retry after a continue-as-new gets its first answer. */
+  answers: [string, UpdateResult][];
+  /** Nonces already taken (Update IDs and Signal nonces), oldest first. */
+  nonces: string[];
 }
 
 export const grantConsentUpdate = defineUpdate<UpdateResult, [ConsentUpdate]>('grantConsent');
 export const withdrawConsentUpdate = defineUpdate<UpdateResult, [WithdrawalUpdate]>('withdrawConsent');
 export const reviewUpdate = defineUpdate<UpdateResult, [ReviewUpdate]>('review');
-export const humanReviewUpdate = defineUpdate<UpdateResult, [{ requestedBy: string }]>('requestHumanReview');
+export const humanReviewUpdate = defineUpdate<UpdateResult, [HumanReviewUpdate]>('requestHumanReview');
 export const contactAttemptUpdate = defineUpdate<UpdateResult, [ContactAttemptUpdate]>('logContactAttempt');
-export const doNotContactUpdate = defineUpdate<UpdateResult, [{ by: string }]>('doNotContact');
+export const doNotContactUpdate = defineUpdate<UpdateResult, [DoNotContactUpdate]>('doNotContact');
 export const selectionUpdate = defineUpdate<UpdateResult, [SelectionUpdate]>('selectProduct');
 export const outcomeUpdate = defineUpdate<UpdateResult, [OutcomeUpdate]>('recordOutcome');
 export const assignmentUpdate = defineUpdate<UpdateResult, [AssignmentUpdate]>('assign');
 export const legalHoldUpdate = defineUpdate<UpdateResult, [LegalHoldUpdate]>('legalHold');
 
-// ---- signals: fire-and-forget, from other workflows ----
+// ---- signals: fire-and-forget, from other workflows; each carries `auth` with a fresh nonce ----
 /** A leaving broker's cases are handed over; ignored when the case is no longer theirs. */
-export const brokerLeavingSignal = defineSignal<[{ brokerId: string }]>('brokerLeaving');
+export const brokerLeavingSignal = defineSignal<[Sealed<{ brokerId: string }>]>('brokerLeaving');
 /** Another intake of the same person joined this case. */
-export const duplicateIntakeSignal = defineSignal<[{ channelId: string }]>('duplicateIntake');
+export const duplicateIntakeSignal = defineSignal<[Sealed<{ channelId: string }>]>('duplicateIntake');
 /**
  * From an intake that could not tell whether its rows committed (the database did not answer after
  * the COMMIT): the case's next projection waits for its row, and ends the case with
  * `case_never_committed` if the row never comes.
  */
-export const intakeUnconfirmedSignal = defineSignal('intakeUnconfirmed');
+export const intakeUnconfirmedSignal = defineSignal<[Sealed]>('intakeUnconfirmed');
 /**
  * Another workflow asks that the customer is not contacted again (a harassment complaint about
  * contact): the same effect as the `doNotContact` Update, sent where nobody waits for an answer.
  */
-export const doNotContactSignal = defineSignal<[{ by: string }]>('doNotContactRequested');
+export const doNotContactSignal = defineSignal<[Sealed]>('doNotContactRequested');
 
 export const stateQuery = defineQuery<LeadCaseState>('state');

@@ -80,7 +80,7 @@ describe('a tier-A case through the API, with the real activities on Postgres', 
     const t = await team(1);
     const { body } = await stack.api(actors.channel(t.channel), 'POST', '/v1/leads', aLead({ channelId: t.channel }));
     await waitForStage(body.caseId, 'follow_up');
-    const stranger = actors.broker('b-someone-else');
+    const stranger = actors.broker(await aBroker(stack.db, 'strangers'));
     const read = await stack.api(stranger, 'GET', `/v1/leads/${body.caseId}`);
     expect([read.status, read.body.code]).toEqual([403, 'not_your_case']);
     const contact = await stack.api(stranger, 'POST', `/v1/leads/${body.caseId}/contact-attempts`, { channel: 'phone', purpose: 'service', outcome: 'reached' });
@@ -133,8 +133,11 @@ describe('a contact attempt and its audit row', () => {
 
   test("an accepted attempt is audited even when the API loses its database as the Update returns: the API writes nothing for it", async () => {
     const { caseId, row, broker } = await followUpCase();
+    // Only the per-request check that the broker is still active gets through: everything after it fails.
     const failing = <T extends object>(target: T): T => new Proxy(target, {
-      get: (t, prop, receiver) => (prop === 'query' ? async () => Promise.reject(new Error('Connection terminated unexpectedly')) : Reflect.get(t, prop, receiver)),
+      get: (t, prop, receiver) => (prop === 'query'
+        ? async (sql: string, params?: unknown[]) => (sql.startsWith('SELECT active FROM brokers') ? stack.db.query(sql, params) : Promise.reject(new Error('Connection terminated unexpectedly')))
+        : Reflect.get(t, prop, receiver)),
     });
     const db = new Proxy(stack.db, { get: (t, prop, receiver) => (prop === 'query' ? failing(t.manager).query : prop === 'manager' ? failing(t.manager) : Reflect.get(t, prop, receiver)) });
     const api = await serveVariant(stack, { db });
@@ -156,7 +159,7 @@ describe('a contact attempt and its audit row', () => {
     const unknown = await stack.api(broker, 'POST', `/v1/leads/${randomUUID()}/contact-attempts`, attempt);
     expect([unknown.status, unknown.body.code]).toEqual([404, 'case_not_found']);
     // Another broker learns nothing of the case, not even that the marketing text would be refused.
-    const stranger = actors.broker('b-someone-else');
+    const stranger = actors.broker(await aBroker(stack.db, 'strangers'));
     const bad = { channel: 'sms', purpose: 'marketing', outcome: 'reached', marketingText: '无抵押秒批，100%下款' };
     for (const body of [attempt, bad]) {
       const res = await stack.api(stranger, 'POST', `/v1/leads/${caseId}/contact-attempts`, body);
@@ -291,12 +294,14 @@ describe('legal hold on a case', () => {
     const audits = await stack.db.query(
       `SELECT action, details FROM audit_events WHERE target_id = $1 AND action LIKE 'legal_hold.%' ORDER BY id`, [body.caseId],
     );
-    const [placedEvent] = listed.body.events;
+    // The workflow audits each hold with its own write, by the workflow event its legal-hold record is keyed by.
+    const keys = await stack.db.query('SELECT request_key FROM legal_hold_events WHERE case_id = $1 ORDER BY id', [body.caseId]);
     expect(audits).toEqual([
-      { action: 'legal_hold.placed', details: { holdEventId: placedEvent.id } },
+      { action: 'legal_hold.placed', details: { eventId: expect.stringMatching(/:hold$/) } },
       { action: 'legal_hold.viewed', details: { events: 1 } },
-      { action: 'legal_hold.released', details: { holdEventId: expect.any(String) } },
+      { action: 'legal_hold.released', details: { eventId: expect.stringMatching(/:release$/) } },
     ]);
+    expect(keys.map((k: { request_key: string }) => k.request_key)).toEqual([`workflow:${audits[0].details.eventId}`, `workflow:${audits[2].details.eventId}`]);
     const after = await stack.api(actors.compliance(), 'GET', `/v1/leads/${body.caseId}/legal-holds`);
     expect(after.body).toMatchObject({ onHold: false, reasonsErased: true });
     expect(after.body.events.map((e: { action: string; reason: string | null }) => [e.action, e.reason])).toEqual([['placed', null], ['released', null]]);

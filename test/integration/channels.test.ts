@@ -79,10 +79,10 @@ describe('the channel review', () => {
     expect(n).toBe(1);
   });
 
-  test('a suspended channel’s new leads are refused while its open cases carry on', async () => {
+  test('a suspended channel’s new leads (and every other call of its credentials) are refused while its open cases carry on', async () => {
     const ch = await aChannel(stack.db, { grade: 'premium' });
     await aBroker(stack.db, ch.team);
-    const open = await stack.api(actors.channel(ch.id), 'POST', '/v1/leads', aLead({ channelId: ch.id, consent: null }));
+    const open = await stack.api(actors.channel(ch.id), 'POST', '/v1/leads', aLead({ channelId: ch.id }));
     expect(open.status).toBe(201);
     await insertCaseRows(stack.db, 25, { channelId: ch.id, fraud: true });
     expect((await review([ch.id])).body.suspended).toEqual([ch.id]);
@@ -91,8 +91,8 @@ describe('the channel review', () => {
     expect(refused.status).toBe(403);
     expect(refused.body.code).toBe('channel_suspended');
 
-    const granted = await stack.api(actors.channel(ch.id), 'POST', `/v1/leads/${open.body.caseId}/consents`, { noticeVersion: '2026-01', purposes: ['credit_assessment', 'lender_sharing'] });
-    expect(granted.status).toBe(200);
+    const read = await stack.api(actors.channel(ch.id), 'GET', `/v1/leads/${open.body.caseId}`);
+    expect([read.status, read.body.code]).toEqual([403, 'channel_suspended']);
     await eventually(async () => (await stack.api(manager, 'GET', `/v1/leads/${open.body.caseId}`)).body.stage === 'follow_up', 'the open case to reach follow-up');
     const [c] = await stack.db.query('SELECT channel_grade FROM lead_cases WHERE id = $1', [open.body.caseId]);
     expect(c.channel_grade).toBe('premium'); // the grade it was admitted under

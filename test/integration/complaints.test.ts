@@ -95,7 +95,7 @@ describe('filing', () => {
   test('a broker files only about his own cases, a channel only about its own; other roles not at all; the rules raise a repeat complaint', async () => {
     const c = await aCaseInFollowUp();
     const body = { caseId: c.caseId, category: 'disbursement_delay', priority: 'low', description: '放款太慢' };
-    expect((await file(actors.broker('b-someone-else'), body)).body.code).toBe('not_your_case');
+    expect((await file(actors.broker(await aBroker(stack.db, 'strangers')), body)).body.code).toBe('not_your_case');
     expect((await file(actors.channel('ch-online-ads'), body)).body.code).toBe('not_your_channel');
     for (const role of [manager, actors.risk(), actors.admin()]) expect((await file(role, body)).status).toBe(403);
     expect((await file(compliance, { ...body, caseId: '00000000-0000-4000-8000-000000000000' })).body.code).toBe('case_not_found');
@@ -218,7 +218,7 @@ describe('working a complaint through the API', () => {
 
     expect((await act(compliance, id, 'escalation', { teams: ['risk', 'legal'] })).body.code).toBe('first_response_pending');
     expect((await act(compliance, id, 'close', { resolution: 'upheld', satisfaction: 'satisfied' })).body.code).toBe('first_response_pending');
-    expect((await act(actors.broker('b-someone-else'), id, 'first-response', { via: 'phone' })).body.code).toBe('not_your_case');
+    expect((await act(actors.broker(await aBroker(stack.db, 'strangers')), id, 'first-response', { via: 'phone' })).body.code).toBe('not_your_case');
     expect((await act(c.broker, id, 'escalation', { teams: ['risk', 'legal'] })).body.code).toBe('forbidden');
 
     const responded = await act(c.broker, id, 'first-response', { via: 'phone', note: '已致电客户说明利率构成' });

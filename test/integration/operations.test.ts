@@ -13,6 +13,7 @@ import { ensureSchedule, ensureSchedules, SCHEDULES } from '../../src/worker/sch
 import { casesWithPersonalData } from '../support/erasable-cases';
 import { aBroker, aChannel, aLead, actors } from '../support/factories';
 import { eventually, startStack, type TestStack } from '../support/stack';
+import { SWEEP_LOCK_WAIT_MS, takeSweepLock } from '../support/sweep-lock';
 
 let stack: TestStack;
 beforeAll(async () => {
@@ -63,6 +64,11 @@ describe('a schedule whose definition changed', () => {
 
 describe('maintenance activities on Postgres', () => {
   const acts = () => createMaintenanceActivities({ db: stack.db, policy: stack.cfg.policy });
+  let releaseSweeps: () => Promise<void>;
+  beforeAll(async () => {
+    releaseSweeps = await takeSweepLock(stack.db);
+  }, SWEEP_LOCK_WAIT_MS);
+  afterAll(async () => releaseSweeps?.());
 
   test('the retention sweep erases a case past its retention that still holds personal data, once', async () => {
     const ch = await aChannel(stack.db);
@@ -92,7 +98,7 @@ describe('maintenance activities on Postgres', () => {
     expect(await stack.db.query('SELECT 1 FROM identities WHERE case_id = $1', [c.id])).toHaveLength(1);
   });
 
-  // The sweep tests live in this one file: a sweep erases every due case in the database, so two files sweeping at once would take each other's cases.
+  // A sweep erases every due case in the database: files that sweep take the sweep lock (see beforeAll).
   test('the retention sweep erases every due case, more than one transaction of them, and skips legal holds and cases not yet due', async () => {
     const dayAgo = new Date(Date.now() - 86_400_000);
     const due = await casesWithPersonalData(stack.db, 230, { retentionDueAt: dayAgo });

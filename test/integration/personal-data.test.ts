@@ -4,7 +4,7 @@ import { keyringFrom, openForCase } from '../../src/infra/crypto';
 import { rotateMasterKey } from '../../src/db/rotate-master-key';
 import { aBroker, aChannel, aLead, actors } from '../support/factories';
 import { noQuietHours } from '../support/policy';
-import { eventually, startStack, type TestStack } from '../support/stack';
+import { eventually, openOwnerDatabase, startStack, type TestStack } from '../support/stack';
 
 const logLines: string[] = [];
 let stack: TestStack;
@@ -103,8 +103,17 @@ describe('consent ledger and marketing text', () => {
       const r = await stack.db.query('SELECT id FROM consents WHERE case_id = $1', [body.caseId]);
       return r.length ? r : null;
     }, 'a consent row');
-    await expect(stack.db.query(`UPDATE consents SET purpose = 'marketing' WHERE id = $1`, [row.id])).rejects.toThrow('append-only');
-    await expect(stack.db.query('DELETE FROM consents WHERE id = $1', [row.id])).rejects.toThrow('append-only');
+    // The service's role holds no UPDATE or DELETE on the ledger; its owner is stopped by the trigger.
+    await expect(stack.db.query(`UPDATE consents SET purpose = 'marketing' WHERE id = $1`, [row.id])).rejects.toThrow('permission denied');
+    await expect(stack.db.query('DELETE FROM consents WHERE id = $1', [row.id])).rejects.toThrow('permission denied');
+    const owner = await openOwnerDatabase();
+    try {
+      await expect(owner.query(`UPDATE consents SET purpose = 'marketing' WHERE id = $1`, [row.id])).rejects.toThrow('append-only');
+      await expect(owner.query('DELETE FROM consents WHERE id = $1', [row.id])).rejects.toThrow('append-only');
+      await expect(owner.query('TRUNCATE consents')).rejects.toThrow('append-only');
+    } finally {
+      await owner.destroy();
+    }
   });
 
   test('a marketing contact whose text breaks the advertising rules is refused with each violation', async () => {

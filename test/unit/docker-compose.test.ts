@@ -75,7 +75,7 @@ describe('docker-compose.yml', () => {
     for (const name of ['api', 'worker', 'migrate']) {
       const e = env(service(name));
       expect(e.NODE_ENV).toBe('production');
-      for (const secret of ['JWT_SECRET', 'MASTER_KEY', 'BLIND_INDEX_KEY', 'CODEC_KEY']) {
+      for (const secret of ['JWT_SECRET', 'MASTER_KEY', 'BLIND_INDEX_KEY', 'CODEC_KEY', 'AUDIT_KEY']) {
         // `${NAME:?message}`: compose stops with the message when the host has not set it.
         expect({ service: name, secret, value: e[secret] }).toEqual({
           service: name,
@@ -90,7 +90,27 @@ describe('docker-compose.yml', () => {
     const { API_HOST, API_PORT, ...apiRest } = env(service('api'));
     expect({ API_HOST, API_PORT }).toEqual({ API_HOST: '0.0.0.0', API_PORT: '3000' });
     expect(env(service('worker'))).toEqual(apiRest);
-    expect(env(service('migrate'))).toEqual(apiRest);
+    const { DATABASE_MIGRATION_URL, ...migrateRest } = env(service('migrate'));
+    expect(migrateRest).toEqual(apiRest);
+    expect(DATABASE_MIGRATION_URL).toBeDefined();
+  });
+
+  it('runs the migrations as the owner role and the API and workers as another, without the owner\'s credentials', () => {
+    const user = (url: string) => new URL(url.replace(/\$\{[^}]*\}/g, 'x')).username;
+    const owner = env(service('app-db')).POSTGRES_USER;
+    const migrationUrl = env(service('migrate')).DATABASE_MIGRATION_URL;
+    expect(user(migrationUrl)).toBe(owner);
+    expect(new URL(migrationUrl.replace(/\$\{[^}]*\}/g, 'x')).host).toBe('app-db:5432');
+    for (const name of ['api', 'worker', 'migrate']) {
+      const appUser = user(env(service(name)).DATABASE_URL);
+      expect({ service: name, appUser, isOwner: appUser === owner }).toEqual({ service: name, appUser, isOwner: false });
+    }
+    for (const name of ['api', 'worker']) expect(env(service(name))).not.toHaveProperty('DATABASE_MIGRATION_URL');
+    // The two roles' passwords come from the host, and differ.
+    const password = (url: string) => /:(\$\{[A-Z_]+):\?/.exec(url)?.[1];
+    expect(password(migrationUrl)).toBe('${APP_DB_OWNER_PASSWORD');
+    expect(password(env(service('api')).DATABASE_URL)).toBe('${APP_DB_PASSWORD');
+    expect(env(service('app-db')).POSTGRES_PASSWORD).toMatch(/^\$\{APP_DB_OWNER_PASSWORD:\?/);
   });
 
   it("has the app's Postgres, a Temporal server on its own Postgres, the Web UI decoding through the API, several workers and the API", () => {
@@ -119,6 +139,28 @@ describe('docker-compose.yml', () => {
 
     expect(service('worker').deploy?.replicas).toBeGreaterThan(1);
     expect(service('api').healthcheck?.test?.toString()).toContain('/healthz');
+  });
+
+  it("keeps Temporal's frontend off the host and the Web UI on loopback, read-only, with the codec called with credentials", () => {
+    /** The host address each port is published on ('' for every interface). */
+    const bindings = (s: Service) =>
+      (s.ports ?? []).map((p) => {
+        if (typeof p === 'object') return String((p as { host_ip?: string }).host_ip ?? '');
+        const parts = String(p).split(':');
+        return parts.length >= 3 ? parts.slice(0, -2).join(':').replace(/^\[|\]$/g, '') : '';
+      });
+    const loopback = (ip: string) => ip === '127.0.0.1' || ip === '::1' || ip === 'localhost';
+    for (const name of ['temporal', 'temporal-ui']) {
+      for (const ip of bindings(service(name))) expect({ service: name, loopback: loopback(ip) }).toEqual({ service: name, loopback: true });
+    }
+    expect(published(service('temporal')).has(7233)).toBe(false);
+
+    const ui = env(service('temporal-ui'));
+    expect(ui.TEMPORAL_DISABLE_WRITE_ACTIONS).toBe('true');
+    expect(ui.TEMPORAL_BATCH_ACTIONS_DISABLED).toBe('true');
+    expect(ui.TEMPORAL_CODEC_INCLUDE_CREDENTIALS).toBe('true');
+    // The UI has no sign-in of its own in this file: were it turned on, the codec gets its token.
+    if (ui.TEMPORAL_AUTH_ENABLED === 'true') expect(ui.TEMPORAL_CODEC_PASS_ACCESS_TOKEN).toBe('true');
   });
 
   it('pins every image it pulls to a version', () => {

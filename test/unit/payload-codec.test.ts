@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { defaultPayloadConverter } from '@temporalio/common';
-import { codecKeyring, EncryptionCodec } from '../../src/infra/payload-codec';
+import { codecKeyring, displayOnlyCodec, EncryptionCodec, WorkerCodec } from '../../src/infra/payload-codec';
 
 const key = () => randomBytes(32).toString('base64');
 const payload = (value: unknown) => defaultPayloadConverter.toPayload(value);
@@ -40,5 +40,41 @@ describe('the payload codec', () => {
     const codec = new EncryptionCodec(codecKeyring('k1', key()));
     const plain = payload('plain');
     expect(await codec.decode([plain])).toEqual([plain]);
+  });
+
+  test('a payload sealed by one codec opens in the other only in its own scope: the worker refuses display-only seals', async () => {
+    const ring = codecKeyring('k1', key());
+    const [display] = await displayOnlyCodec(ring).encode([payload({ hold: false })]);
+    // The Web UI's decode shows it...
+    expect(defaultPayloadConverter.fromPayload((await new EncryptionCodec(ring).decode([display]))[0])).toEqual({ hold: false });
+    // ...but the worker takes it for a forgery, even with the scope marker stripped.
+    expect(defaultPayloadConverter.fromPayload((await new WorkerCodec(ring).decode([display]))[0])).toEqual({ $refused: 'bad_seal' });
+    const stripped = { ...display, metadata: { encoding: display.metadata!.encoding, 'encryption-key-id': display.metadata!['encryption-key-id'] } };
+    expect(defaultPayloadConverter.fromPayload((await new WorkerCodec(ring).decode([stripped]))[0])).toEqual({ $refused: 'bad_seal' });
+  });
+});
+
+describe('the worker codec', () => {
+  const ring = codecKeyring('k1', key());
+  const worker = new WorkerCodec(ring);
+  const decoded = async (p: ReturnType<typeof payload>) => defaultPayloadConverter.fromPayload((await worker.decode([p]))[0]);
+
+  test('opens what the service sealed, with the API codec or its own', async () => {
+    const [fromApi] = await new EncryptionCodec(ring).encode([payload({ purposes: ['marketing'] })]);
+    expect(await decoded(fromApi)).toEqual({ purposes: ['marketing'] });
+    const [own] = await worker.encode([payload('result')]);
+    expect(defaultPayloadConverter.fromPayload((await new EncryptionCodec(ring).decode([own]))[0])).toBe('result');
+  });
+
+  test('turns a plaintext payload, an unknown key and a broken seal into a refused marker instead of failing the workflow task', async () => {
+    expect(await decoded(payload({ purposes: ['credit_assessment'], source: 'broker:b-east-1' }))).toEqual({ $refused: 'unsealed' });
+    const [otherKey] = await new EncryptionCodec(codecKeyring('k9', key())).encode([payload({ hold: false })]);
+    expect(await decoded(otherKey)).toEqual({ $refused: 'unknown_key' });
+    const [sameIdOtherKey] = await new EncryptionCodec(codecKeyring('k1', key())).encode([payload({ hold: false })]);
+    expect(await decoded(sameIdOtherKey)).toEqual({ $refused: 'bad_seal' });
+    const [good] = await worker.encode([payload('value')]);
+    const data = Buffer.from(good.data!);
+    data[data.length - 1] ^= 0x01;
+    expect(await decoded({ ...good, data })).toEqual({ $refused: 'bad_seal' });
   });
 });

@@ -10,7 +10,7 @@ import {
 } from '../../src/workflows/complaint-messages';
 import { contactAttemptUpdate, stateQuery } from '../../src/workflows/messages';
 import { ComplaintFakes, complaintInput, startComplaint, terminateComplaints, untilInFollowUp } from './complaint-fakes';
-import { caseInput, DAY, HOUR, MINUTE, realTimeUntil, refusal, startCase, timeSkippingEnv, untilShanghaiMorning, withConsent, withWorker } from './harness';
+import { caseInput, DAY, sent, HOUR, MINUTE, realTimeUntil, refusal, startCase, timeSkippingEnv, untilShanghaiMorning, withConsent, withWorker } from './harness';
 
 let env: TestWorkflowEnvironment;
 beforeEach(async () => {
@@ -82,7 +82,7 @@ describe('first-response deadline', () => {
     await withWorker(env, fakes, async (tq) => {
       const handle = await startComplaint(env, tq, await complaintInput(env, { priority: 'high' }));
       await env.sleep(30 * MINUTE);
-      const { state, eventId } = await handle.executeUpdate(firstResponseUpdate, { args: [respond] });
+      const { state, eventId } = await handle.executeUpdate(firstResponseUpdate, { args: [sent(respond)] });
       expect(state).toMatchObject({ state: 'in_progress', lateFirstResponse: false });
       expect(fakes.events('first_response')).toEqual([expect.objectContaining({ eventId, actor: 'broker:b-1', details: { via: 'phone', late: false } })]);
       expect((await handle.describe()).typedSearchAttributes.get(SlaDueAtKey)?.toISOString()).toBe(state.resolutionDueAt);
@@ -90,7 +90,7 @@ describe('first-response deadline', () => {
       await env.sleep(3 * HOUR);
       expect(fakes.complaintNotifications('complaint_first_response_reminder')).toHaveLength(0);
       expect(fakes.complaintNotifications('complaint_first_response_late')).toHaveLength(0);
-      expect(await refusal(handle.executeUpdate(firstResponseUpdate, { args: [respond] }))).toBe('already_responded');
+      expect(await refusal(handle.executeUpdate(firstResponseUpdate, { args: [sent(respond)] }))).toBe('already_responded');
     });
   });
 
@@ -101,7 +101,7 @@ describe('first-response deadline', () => {
       await handle.executeUpdate(complaintOpenedUpdate);
       await env.sleep(2 * HOUR - 2 * MINUTE);
       fakes.recordComplaintEventFails = new Error('connect ECONNREFUSED');
-      const responding = handle.executeUpdate(firstResponseUpdate, { args: [respond] });
+      const responding = handle.executeUpdate(firstResponseUpdate, { args: [sent(respond)] });
       await realTimeUntil('the first response reached its write', () => fakes.events('first_response').length > 0);
       await env.sleep(4 * MINUTE); // the 2 h mark fires while the response is still being written
 
@@ -122,7 +122,7 @@ describe('first-response deadline', () => {
     await withWorker(env, fakes, async (tq) => {
       const handle = await startComplaint(env, tq, await complaintInput(env, { priority: 'high' }));
       await env.sleep(3 * HOUR);
-      const { state } = await handle.executeUpdate(firstResponseUpdate, { args: [respond] });
+      const { state } = await handle.executeUpdate(firstResponseUpdate, { args: [sent(respond)] });
       expect(state).toMatchObject({ state: 'in_progress', lateFirstResponse: true });
     });
   });
@@ -133,7 +133,7 @@ describe('resolution deadline', () => {
     const fakes = new ComplaintFakes();
     await withWorker(env, fakes, async (tq) => {
       const handle = await startComplaint(env, tq, await complaintInput(env, { priority: 'low' }));
-      await handle.executeUpdate(firstResponseUpdate, { args: [respond] });
+      await handle.executeUpdate(firstResponseUpdate, { args: [sent(respond)] });
 
       await env.sleep(7 * DAY);
       expect(fakes.complaintNotifications('complaint_resolution_reminder')).toHaveLength(0);
@@ -144,7 +144,7 @@ describe('resolution deadline', () => {
       expect(fakes.complaintNotifications('complaint_resolution_late')).toEqual([expect.objectContaining({ recipientRole: 'compliance' })]);
       expect(await handle.query(complaintStateQuery)).toMatchObject({ state: 'in_progress', lateResolution: true });
 
-      const { state } = await handle.executeUpdate(closeComplaintUpdate, { args: [{ by: 'compliance:c1', resolution: 'upheld', satisfaction: 'neutral' }] });
+      const { state } = await handle.executeUpdate(closeComplaintUpdate, { args: [sent({ by: 'compliance:c1', resolution: 'upheld', satisfaction: 'neutral' })] });
       expect(state).toMatchObject({ state: 'closed', lateResolution: true });
     });
   });
@@ -153,10 +153,10 @@ describe('resolution deadline', () => {
     const fakes = new ComplaintFakes();
     await withWorker(env, fakes, async (tq) => {
       const onTime = await startComplaint(env, tq, await complaintInput(env, { priority: 'low', keyScope: 'complaint', caseId: null }));
-      await onTime.executeUpdate(firstResponseUpdate, { args: [respond] });
+      await onTime.executeUpdate(firstResponseUpdate, { args: [sent(respond)] });
       await env.sleep(15 * DAY - 2 * MINUTE);
       fakes.recordComplaintEventFails = new Error('connect ECONNREFUSED');
-      const closing = onTime.executeUpdate(closeComplaintUpdate, { args: [{ by: 'compliance:c1', resolution: 'upheld', satisfaction: 'satisfied' }] });
+      const closing = onTime.executeUpdate(closeComplaintUpdate, { args: [sent({ by: 'compliance:c1', resolution: 'upheld', satisfaction: 'satisfied' })] });
       await realTimeUntil('the close reached its write', () => fakes.events('closed').length > 0);
       await env.sleep(4 * MINUTE); // the 15-day mark fires while the close is still being written
       fakes.recordComplaintEventFails = null;
@@ -171,10 +171,10 @@ describe('resolution deadline', () => {
     const fakes = new ComplaintFakes();
     await withWorker(env, fakes, async (tq) => {
       const handle = await startComplaint(env, tq, await complaintInput(env, { priority: 'low', category: 'rate_dispute' }));
-      await handle.executeUpdate(firstResponseUpdate, { args: [respond] });
+      await handle.executeUpdate(firstResponseUpdate, { args: [sent(respond)] });
       await env.sleep(15 * DAY - 2 * MINUTE);
       fakes.recordComplaintEventFails = new Error('connect ECONNREFUSED');
-      const escalating = handle.executeUpdate(escalateToGroupUpdate, { args: [{ by: 'compliance:c1', teams: ['risk', 'legal'] }] });
+      const escalating = handle.executeUpdate(escalateToGroupUpdate, { args: [sent({ by: 'compliance:c1', teams: ['risk', 'legal'] })] });
       await realTimeUntil('the escalation reached its write', () => fakes.events('escalated_to_group').length > 0);
       await env.sleep(4 * MINUTE);
       fakes.recordComplaintEventFails = null;
@@ -194,15 +194,15 @@ describe('escalation to a cross-team group', () => {
     await withWorker(env, fakes, async (tq) => {
       const handle = await startComplaint(env, tq, await complaintInput(env, { category: 'rate_dispute' }));
       const group = { by: 'compliance:c1', teams: ['risk', 'legal'] } as const;
-      expect(await refusal(handle.executeUpdate(escalateToGroupUpdate, { args: [{ ...group, teams: [...group.teams] }] }))).toBe('first_response_pending');
+      expect(await refusal(handle.executeUpdate(escalateToGroupUpdate, { args: [sent({ ...group, teams: [...group.teams] })] }))).toBe('first_response_pending');
 
-      await handle.executeUpdate(firstResponseUpdate, { args: [respond] });
-      expect(await refusal(handle.executeUpdate(escalateToGroupUpdate, { args: [{ by: 'compliance:c1', teams: ['legal', 'legal'] }] }))).toBe('group_too_small');
-      const { state } = await handle.executeUpdate(escalateToGroupUpdate, { args: [{ ...group, teams: [...group.teams] }] });
+      await handle.executeUpdate(firstResponseUpdate, { args: [sent(respond)] });
+      expect(await refusal(handle.executeUpdate(escalateToGroupUpdate, { args: [sent({ by: 'compliance:c1', teams: ['legal', 'legal'] })] }))).toBe('group_too_small');
+      const { state } = await handle.executeUpdate(escalateToGroupUpdate, { args: [sent({ ...group, teams: [...group.teams] })] });
       expect(state).toMatchObject({ state: 'escalated', escalatedTo: { teams: ['risk', 'legal'] } });
       expect(fakes.complaintNotifications('complaint_escalated_to_group').map((n) => n.recipientId).sort()).toEqual(['legal', 'risk']);
       expect((await handle.describe()).typedSearchAttributes.get(ComplaintStateKey)).toBe('escalated');
-      expect(await refusal(handle.executeUpdate(escalateToGroupUpdate, { args: [{ by: 'compliance:c1', teams: ['operations', 'legal'] }] }))).toBe('already_escalated');
+      expect(await refusal(handle.executeUpdate(escalateToGroupUpdate, { args: [sent({ by: 'compliance:c1', teams: ['operations', 'legal'] })] }))).toBe('already_escalated');
 
       // The resolution clock runs on while the group works.
       await env.sleep(15 * DAY);
@@ -216,9 +216,9 @@ describe('closing with the satisfaction check', () => {
     const fakes = new ComplaintFakes();
     await withWorker(env, fakes, async (tq) => {
       const handle = await startComplaint(env, tq, await complaintInput(env));
-      expect(await refusal(handle.executeUpdate(closeComplaintUpdate, { args: [{ by: 'compliance:c1', resolution: 'upheld', satisfaction: 'satisfied' }] }))).toBe('first_response_pending');
-      await handle.executeUpdate(firstResponseUpdate, { args: [respond] });
-      const { state, eventId } = await handle.executeUpdate(closeComplaintUpdate, { args: [{ by: 'compliance:c1', resolution: 'upheld', satisfaction: 'satisfied' }] });
+      expect(await refusal(handle.executeUpdate(closeComplaintUpdate, { args: [sent({ by: 'compliance:c1', resolution: 'upheld', satisfaction: 'satisfied' })] }))).toBe('first_response_pending');
+      await handle.executeUpdate(firstResponseUpdate, { args: [sent(respond)] });
+      const { state, eventId } = await handle.executeUpdate(closeComplaintUpdate, { args: [sent({ by: 'compliance:c1', resolution: 'upheld', satisfaction: 'satisfied' })] });
       expect(state).toMatchObject({ state: 'closed', resolution: 'upheld', satisfaction: 'satisfied', lateResolution: false, retentionDueAt: null });
       expect(fakes.events('closed')).toEqual([expect.objectContaining({ eventId, details: { resolution: 'upheld', satisfaction: 'satisfied' } })]);
       expect(await handle.result()).toMatchObject({ state: 'closed' });
@@ -230,12 +230,12 @@ describe('closing with the satisfaction check', () => {
     const fakes = new ComplaintFakes();
     await withWorker(env, fakes, async (tq) => {
       const handle = await startComplaint(env, tq, await complaintInput(env, { category: 'rate_dispute' }));
-      await handle.executeUpdate(firstResponseUpdate, { args: [respond] });
+      await handle.executeUpdate(firstResponseUpdate, { args: [sent(respond)] });
       fakes.recordComplaintEventFails = new Error('connect ECONNREFUSED');
-      const closing = handle.executeUpdate(closeComplaintUpdate, { args: [{ by: 'compliance:c1', resolution: 'upheld', satisfaction: 'satisfied' }] });
+      const closing = handle.executeUpdate(closeComplaintUpdate, { args: [sent({ by: 'compliance:c1', resolution: 'upheld', satisfaction: 'satisfied' })] });
       await realTimeUntil('the close reached its write', () => fakes.events('closed').length > 0);
-      expect(await refusal(handle.executeUpdate(escalateToGroupUpdate, { args: [{ by: 'compliance:c1', teams: ['risk', 'legal'] }] }))).toBe('action_in_progress');
-      expect(await refusal(handle.executeUpdate(closeComplaintUpdate, { args: [{ by: 'compliance:c2', resolution: 'rejected', satisfaction: 'dissatisfied' }] }))).toBe('action_in_progress');
+      expect(await refusal(handle.executeUpdate(escalateToGroupUpdate, { args: [sent({ by: 'compliance:c1', teams: ['risk', 'legal'] })] }))).toBe('action_in_progress');
+      expect(await refusal(handle.executeUpdate(closeComplaintUpdate, { args: [sent({ by: 'compliance:c2', resolution: 'rejected', satisfaction: 'dissatisfied' })] }))).toBe('action_in_progress');
 
       fakes.recordComplaintEventFails = null;
       await env.sleep(MINUTE);
@@ -250,10 +250,10 @@ describe('closing with the satisfaction check', () => {
     const fakes = new ComplaintFakes();
     await withWorker(env, fakes, async (tq) => {
       const handle = await startComplaint(env, tq, await complaintInput(env));
-      await handle.executeUpdate(firstResponseUpdate, { args: [respond] });
+      await handle.executeUpdate(firstResponseUpdate, { args: [sent(respond)] });
       await env.sleep(10 * DAY);
       const close = { by: 'compliance:c1', resolution: 'not_upheld', satisfaction: 'dissatisfied' } as const;
-      const reopened = (await handle.executeUpdate(closeComplaintUpdate, { args: [close] })).state;
+      const reopened = (await handle.executeUpdate(closeComplaintUpdate, { args: [sent(close)] })).state;
       expect(reopened).toMatchObject({ state: 'in_progress', timesReopened: 1, closedAt: null });
       expect(Date.parse(reopened.resolutionDueAt) - (await env.currentTimeMs())).toBeGreaterThan(14 * DAY);
       expect(fakes.complaintNotifications('complaint_reopened')).toHaveLength(1);
@@ -262,7 +262,7 @@ describe('closing with the satisfaction check', () => {
       await env.sleep(6 * DAY);
       expect(fakes.complaintNotifications('complaint_resolution_late')).toHaveLength(0);
 
-      const closed = (await handle.executeUpdate(closeComplaintUpdate, { args: [close] })).state;
+      const closed = (await handle.executeUpdate(closeComplaintUpdate, { args: [sent(close)] })).state;
       expect(closed).toMatchObject({ state: 'closed', satisfaction: 'dissatisfied', timesReopened: 1 });
       expect(fakes.complaintNotifications('complaint_closed_dissatisfied')).toEqual([expect.objectContaining({ recipientRole: 'compliance' })]);
     });
@@ -272,13 +272,13 @@ describe('closing with the satisfaction check', () => {
     const fakes = new ComplaintFakes();
     await withWorker(env, fakes, async (tq) => {
       const handle = await startComplaint(env, tq, await complaintInput(env, { caseId: null, brokerId: null, keyScope: 'complaint' }));
-      await handle.executeUpdate(firstResponseUpdate, { args: [{ by: 'compliance:c1', via: 'phone' }] });
-      const { state } = await handle.executeUpdate(closeComplaintUpdate, { args: [{ by: 'compliance:c1', resolution: 'upheld', satisfaction: 'satisfied' }] });
+      await handle.executeUpdate(firstResponseUpdate, { args: [sent({ by: 'compliance:c1', via: 'phone' })] });
+      const { state } = await handle.executeUpdate(closeComplaintUpdate, { args: [sent({ by: 'compliance:c1', resolution: 'upheld', satisfaction: 'satisfied' })] });
       expect(Date.parse(state.retentionDueAt!) - Date.parse(state.closedAt!)).toBe(90 * DAY);
 
       await env.sleep(89 * DAY);
       expect(fakes.named('eraseComplaintData')).toHaveLength(0);
-      expect(await refusal(handle.executeUpdate(firstResponseUpdate, { args: [{ by: 'compliance:c1', via: 'phone' }] }))).toBe('complaint_closed');
+      expect(await refusal(handle.executeUpdate(firstResponseUpdate, { args: [sent({ by: 'compliance:c1', via: 'phone' })] }))).toBe('complaint_closed');
       await env.sleep(2 * DAY);
       expect(await handle.result()).toMatchObject({ state: 'erased' });
       expect(fakes.named('eraseComplaintData')).toEqual([expect.objectContaining({ complaintId: state.complaintId })]);
@@ -294,11 +294,11 @@ describe('legal hold on a complaint without a case', () => {
     const fakes = new ComplaintFakes();
     await withWorker(env, fakes, async (tq) => {
       const handle = await startComplaint(env, tq, await ownKey());
-      await handle.executeUpdate(firstResponseUpdate, { args: [{ by: 'compliance:c1', via: 'phone' }] });
-      await handle.executeUpdate(closeComplaintUpdate, { args: [close] });
+      await handle.executeUpdate(firstResponseUpdate, { args: [sent({ by: 'compliance:c1', via: 'phone' })] });
+      await handle.executeUpdate(closeComplaintUpdate, { args: [sent(close)] });
       await env.sleep(30 * DAY);
 
-      const held = await handle.executeUpdate(complaintLegalHoldUpdate, { args: [{ hold: true, by: 'compliance:c2' }] });
+      const held = await handle.executeUpdate(complaintLegalHoldUpdate, { args: [sent({ hold: true, by: 'compliance:c2' })] });
       expect(held.state.legalHold?.by).toBe('compliance:c2');
       // What was left of the 90 days: 60, less the moments the update took to arrive.
       expect(held.state.legalHold?.remainingMs).toBeLessThanOrEqual(60 * DAY);
@@ -307,9 +307,9 @@ describe('legal hold on a complaint without a case', () => {
       expect(fakes.named('projectComplaint').at(-1)?.projection.legalHold).toBe(true);
       await env.sleep(200 * DAY); // well past the original due date
       expect(fakes.named('eraseComplaintData')).toHaveLength(0);
-      expect(await refusal(handle.executeUpdate(complaintLegalHoldUpdate, { args: [{ hold: true, by: 'compliance:c2' }] }))).toBe('already_on_hold');
+      expect(await refusal(handle.executeUpdate(complaintLegalHoldUpdate, { args: [sent({ hold: true, by: 'compliance:c2' })] }))).toBe('already_on_hold');
 
-      const released = await handle.executeUpdate(complaintLegalHoldUpdate, { args: [{ hold: false, by: 'compliance:c2' }] });
+      const released = await handle.executeUpdate(complaintLegalHoldUpdate, { args: [sent({ hold: false, by: 'compliance:c2' })] });
       expect(released.state.legalHold).toBeNull();
       expect(Date.parse(released.state.retentionDueAt!) - (await env.currentTimeMs())).toBeLessThanOrEqual(60 * DAY);
       expect(Date.parse(released.state.retentionDueAt!) - (await env.currentTimeMs())).toBeGreaterThan(60 * DAY - HOUR);
@@ -326,13 +326,13 @@ describe('legal hold on a complaint without a case', () => {
     const fakes = new ComplaintFakes();
     await withWorker(env, fakes, async (tq) => {
       const handle = await startComplaint(env, tq, await ownKey());
-      await handle.executeUpdate(firstResponseUpdate, { args: [{ by: 'compliance:c1', via: 'phone' }] });
-      expect((await handle.executeUpdate(complaintLegalHoldUpdate, { args: [{ hold: true, by: 'compliance:c2' }] })).state.legalHold?.remainingMs).toBeNull();
-      const { state } = await handle.executeUpdate(closeComplaintUpdate, { args: [close] });
+      await handle.executeUpdate(firstResponseUpdate, { args: [sent({ by: 'compliance:c1', via: 'phone' })] });
+      expect((await handle.executeUpdate(complaintLegalHoldUpdate, { args: [sent({ hold: true, by: 'compliance:c2' })] })).state.legalHold?.remainingMs).toBeNull();
+      const { state } = await handle.executeUpdate(closeComplaintUpdate, { args: [sent(close)] });
       expect(state.legalHold?.remainingMs).toBe(90 * DAY);
       await env.sleep(365 * DAY);
       expect(fakes.named('eraseComplaintData')).toHaveLength(0);
-      const released = await handle.executeUpdate(complaintLegalHoldUpdate, { args: [{ hold: false, by: 'compliance:c2' }] });
+      const released = await handle.executeUpdate(complaintLegalHoldUpdate, { args: [sent({ hold: false, by: 'compliance:c2' })] });
       expect(Date.parse(released.state.retentionDueAt!) - (await env.currentTimeMs())).toBeGreaterThan(90 * DAY - HOUR);
       await env.sleep(91 * DAY);
       expect(await handle.result()).toMatchObject({ state: 'erased' });
@@ -344,10 +344,10 @@ describe('legal hold on a complaint without a case', () => {
     await withWorker(env, fakes, async (tq) => {
       const withCase = await startComplaint(env, tq, await complaintInput(env, {}));
       await withCase.executeUpdate(complaintOpenedUpdate);
-      expect(await refusal(withCase.executeUpdate(complaintLegalHoldUpdate, { args: [{ hold: true, by: 'compliance:c2' }] }))).toBe('hold_the_case');
+      expect(await refusal(withCase.executeUpdate(complaintLegalHoldUpdate, { args: [sent({ hold: true, by: 'compliance:c2' })] }))).toBe('hold_the_case');
       const own = await startComplaint(env, tq, await ownKey());
       await own.executeUpdate(complaintOpenedUpdate);
-      expect(await refusal(own.executeUpdate(complaintLegalHoldUpdate, { args: [{ hold: false, by: 'compliance:c2' }] }))).toBe('not_on_hold');
+      expect(await refusal(own.executeUpdate(complaintLegalHoldUpdate, { args: [sent({ hold: false, by: 'compliance:c2' })] }))).toBe('not_on_hold');
       expect(fakes.events('legal_hold_placed')).toHaveLength(0);
     });
   });
@@ -368,7 +368,7 @@ describe('harassment about contact', () => {
 
       expect((await lead.query(stateQuery)).doNotContact).toBe(true);
       const call = { brokerId: 'b-1', channel: 'phone', purpose: 'service', outcome: 'reached' } as const;
-      expect(await refusal(lead.executeUpdate(contactAttemptUpdate, { args: [call] }))).toBe('do_not_contact');
+      expect(await refusal(lead.executeUpdate(contactAttemptUpdate, { args: [sent(call)] }))).toBe('do_not_contact');
       expect(fakes.events('do_not_contact')).toEqual([expect.objectContaining({ details: { caseId: input.facts.caseId, result: 'applied' } })]);
       expect(fakes.named('projectCase').at(-1).projection.doNotContact).toBe(true);
     });

@@ -4,7 +4,7 @@ import type { WorkflowFailedError } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import { consentDeadlineFrom, grantConsentUpdate, humanReviewUpdate, intakeUnconfirmedSignal, legalHoldUpdate, reviewUpdate, stateQuery, withdrawConsentUpdate } from '../../src/workflows/messages';
 import { LeadStageKey, RiskTierKey, ConsentStateKey } from '../../src/temporal/search-attributes';
-import { caseInput, DAY, FakeActivities, HOUR, MINUTE, realTimeUntil, refusal, settled, startCase, timeSkippingEnv, untilWriteWaitsOnBackoff, withConsent, withWorker } from './harness';
+import { caseInput, DAY, sent, FakeActivities, HOUR, MINUTE, realTimeUntil, refusal, settled, startCase, timeSkippingEnv, untilWriteWaitsOnBackoff, withConsent, withWorker } from './harness';
 
 // One time-skipping server per test: its clock is global, so tests must not share it.
 let env: TestWorkflowEnvironment;
@@ -41,11 +41,11 @@ describe('consent', () => {
       expect(sa.get(LeadStageKey)).toBe('awaiting_consent');
       expect(sa.get(ConsentStateKey)).toBe('none');
 
-      const lenderOnly = await handle.executeUpdate(grantConsentUpdate, { args: [{ ...withConsent(['lender_sharing']), source: 'channel:x' }] });
+      const lenderOnly = await handle.executeUpdate(grantConsentUpdate, { args: [sent({ ...withConsent(['lender_sharing']), source: 'channel:x' })] });
       expect(lenderOnly.state.stage).toBe('awaiting_consent');
       expect(fakes.named('prescreenLead')).toHaveLength(0);
 
-      await handle.executeUpdate(grantConsentUpdate, { args: [{ ...withConsent(['credit_assessment']), source: 'channel:x' }] });
+      await handle.executeUpdate(grantConsentUpdate, { args: [sent({ ...withConsent(['credit_assessment']), source: 'channel:x' })] });
       await settled(env, handle);
       const state = await handle.query(stateQuery);
       expect(fakes.named('prescreenLead')).toHaveLength(1);
@@ -71,7 +71,7 @@ describe('consent', () => {
       const waiting = await handle.query(stateQuery);
       expect(waiting).toMatchObject({ stage: 'awaiting_consent', seq: 1, deadline: consentDeadline });
 
-      await handle.executeUpdate(grantConsentUpdate, { args: [{ ...withConsent(), source: 'channel:x' }] });
+      await handle.executeUpdate(grantConsentUpdate, { args: [sent({ ...withConsent(), source: 'channel:x' })] });
       await settled(env, handle);
       expect((await handle.query(stateQuery)).stage).toBe('follow_up');
       // The next projection follows the intake's (seq 1), with the consent granted.
@@ -95,7 +95,7 @@ describe('consent', () => {
       await env.sleep(HOUR);
       expect(fakes.named('projectCase')).toHaveLength(0);
       fakes.projectCaseFails = ApplicationFailure.nonRetryable('case c was never committed by its intake', 'case_never_committed');
-      await handle.signal(intakeUnconfirmedSignal);
+      await handle.signal(intakeUnconfirmedSignal, sent({}));
       const failure = await handle.result().then(() => null, (err: WorkflowFailedError) => err);
       expect((failure?.cause as ApplicationFailure | undefined)?.type).toBe('case_never_committed');
       expect(fakes.named('projectCase')).toHaveLength(1);
@@ -111,7 +111,7 @@ describe('consent', () => {
       await env.sleep(72 * HOUR - 2 * MINUTE);
       // The customer's grant is accepted two minutes before the deadline, while the database is down.
       fakes.recordConsentEventFails = new Error('connect ECONNREFUSED');
-      const grant = handle.executeUpdate(grantConsentUpdate, { args: [{ ...withConsent(), source: 'channel:x' }] });
+      const grant = handle.executeUpdate(grantConsentUpdate, { args: [sent({ ...withConsent(), source: 'channel:x' })] });
       // Past the local retries (about 13 s), the write's next attempt waits on a timer; the deadline passes meanwhile.
       await untilWriteWaitsOnBackoff(handle);
       await env.sleep(4 * MINUTE);
@@ -134,12 +134,12 @@ describe('consent', () => {
     await withWorker(env, fakes, async (tq) => {
       const handle = await startCase(env, tq, caseInput());
       await env.sleep(HOUR);
-      await handle.executeUpdate(legalHoldUpdate, { args: [{ hold: true, by: 'compliance:c1' }] });
+      await handle.executeUpdate(legalHoldUpdate, { args: [sent({ hold: true, by: 'compliance:c1' })] });
       await env.sleep(72 * HOUR);
       expect(fakes.named('eraseLeadData')).toHaveLength(0);
-      expect(await refusal(handle.executeUpdate(grantConsentUpdate, { args: [{ ...withConsent(), source: 'channel:x' }] }))).toBe('case_closed');
+      expect(await refusal(handle.executeUpdate(grantConsentUpdate, { args: [sent({ ...withConsent(), source: 'channel:x' })] }))).toBe('case_closed');
       expect(fakes.named('recordConsentEvent')).toHaveLength(0);
-      await handle.executeUpdate(legalHoldUpdate, { args: [{ hold: false, by: 'compliance:c1' }] });
+      await handle.executeUpdate(legalHoldUpdate, { args: [sent({ hold: false, by: 'compliance:c1' })] });
       expect(await handle.result()).toMatchObject({ stage: 'erased', closeReason: 'consent_timeout' });
     });
   });
@@ -149,7 +149,7 @@ describe('consent', () => {
     await withWorker(env, fakes, async (tq) => {
       const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent(['credit_assessment', 'lender_sharing', 'marketing']) }));
       await settled(env, handle);
-      const { state } = await handle.executeUpdate(withdrawConsentUpdate, { args: [{ purposes: ['marketing'], source: 'customer' }] });
+      const { state } = await handle.executeUpdate(withdrawConsentUpdate, { args: [sent({ purposes: ['marketing'], source: 'customer' })] });
       expect(state.consent.marketing.granted).toBe(false);
       expect(state.stage).toBe('follow_up');
       expect(fakes.named('eraseLeadData')).toHaveLength(0);
@@ -161,7 +161,7 @@ describe('consent', () => {
     await withWorker(env, fakes, async (tq) => {
       const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent(['credit_assessment']) }));
       await settled(env, handle);
-      expect(await refusal(handle.executeUpdate(withdrawConsentUpdate, { args: [{ purposes: ['marketing'], source: 'customer' }] }))).toBe('consent_not_granted');
+      expect(await refusal(handle.executeUpdate(withdrawConsentUpdate, { args: [sent({ purposes: ['marketing'], source: 'customer' })] }))).toBe('consent_not_granted');
       expect(fakes.named('recordConsentEvent').filter((e) => e.action === 'withdraw')).toHaveLength(0);
     });
   });
@@ -193,11 +193,11 @@ describe('pre-screen', () => {
       expect(state).toMatchObject({ stage: 'declined', closeReason: 'prescreen_declined', rulesFired: ['stressed_dti_above_tier_b_max'] });
       expect(fakes.named('matchLead')).toHaveLength(0);
 
-      const { state: reviewing } = await handle.executeUpdate(humanReviewUpdate, { args: [{ requestedBy: 'channel:x' }] });
+      const { state: reviewing } = await handle.executeUpdate(humanReviewUpdate, { args: [sent({ requestedBy: 'channel:x' })] });
       expect(reviewing.stage).toBe('manual_review');
       await settled(env, handle);
       expect(fakes.notifications('human_review_requested')).toHaveLength(1);
-      const { state: after } = await handle.executeUpdate(reviewUpdate, { args: [{ decision: 'approve', reviewerId: 'r1' }] });
+      const { state: after } = await handle.executeUpdate(reviewUpdate, { args: [sent({ decision: 'approve', reviewerId: 'r1' })] });
       expect(after.stage).toBe('follow_up');
       state = await handle.query(stateQuery);
       expect(state.matches.map((m) => m.productId)).toEqual(['p-1', 'p-2']);
@@ -222,7 +222,7 @@ describe('pre-screen', () => {
 
       await env.sleep(3 * DAY);
       expect(fakes.notifications('review_overdue')).toHaveLength(1); // escalated once, then waits
-      const { state: declined } = await handle.executeUpdate(reviewUpdate, { args: [{ decision: 'decline', reviewerId: 'r1' }] });
+      const { state: declined } = await handle.executeUpdate(reviewUpdate, { args: [sent({ decision: 'decline', reviewerId: 'r1' })] });
       expect(declined).toMatchObject({ stage: 'declined', closeReason: 'review_declined' });
       expect(fakes.named('recordDecision')).toEqual([expect.objectContaining({ kind: 'manual_review', outcome: 'decline', decidedBy: 'r1' })]);
     });
@@ -235,9 +235,9 @@ describe('pre-screen', () => {
       const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
       await settled(env, handle);
       fakes.recordDecisionFails = new Error('connect ECONNREFUSED');
-      const first = handle.executeUpdate(reviewUpdate, { args: [{ decision: 'decline', reviewerId: 'r1' }] });
+      const first = handle.executeUpdate(reviewUpdate, { args: [sent({ decision: 'decline', reviewerId: 'r1' })] });
       await realTimeUntil('the first review reached its write', () => fakes.named('recordDecision').length > 0);
-      expect(await refusal(handle.executeUpdate(reviewUpdate, { args: [{ decision: 'approve', reviewerId: 'r2' }] }))).toBe('not_in_review');
+      expect(await refusal(handle.executeUpdate(reviewUpdate, { args: [sent({ decision: 'approve', reviewerId: 'r2' })] }))).toBe('not_in_review');
       fakes.recordDecisionFails = null;
       await env.sleep(MINUTE); // past the write's back-off
       const { state } = await first;
@@ -255,7 +255,7 @@ describe('pre-screen', () => {
       await settled(env, handle);
       await env.sleep(24 * HOUR - 2 * MINUTE);
       fakes.recordDecisionFails = new Error('connect ECONNREFUSED');
-      const reviewing = handle.executeUpdate(reviewUpdate, { args: [{ decision: 'decline', reviewerId: 'r1' }] });
+      const reviewing = handle.executeUpdate(reviewUpdate, { args: [sent({ decision: 'decline', reviewerId: 'r1' })] });
       await untilWriteWaitsOnBackoff(handle);
       await env.sleep(4 * MINUTE); // the review deadline fires while the decision is still being written
       fakes.recordDecisionFails = null;
@@ -271,8 +271,8 @@ describe('pre-screen', () => {
     await withWorker(env, fakes, async (tq) => {
       const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
       await settled(env, handle);
-      expect(await refusal(handle.executeUpdate(reviewUpdate, { args: [{ decision: 'approve', reviewerId: 'r1' }] }))).toBe('not_in_review');
-      expect(await refusal(handle.executeUpdate(humanReviewUpdate, { args: [{ requestedBy: 'c' }] }))).toBe('no_automated_decline');
+      expect(await refusal(handle.executeUpdate(reviewUpdate, { args: [sent({ decision: 'approve', reviewerId: 'r1' })] }))).toBe('not_in_review');
+      expect(await refusal(handle.executeUpdate(humanReviewUpdate, { args: [sent({ requestedBy: 'c' })] }))).toBe('no_automated_decline');
       expect(fakes.named('recordDecision')).toHaveLength(0);
     });
   });
@@ -289,7 +289,7 @@ describe('what managers see', () => {
       expect(await details()).toContain('**Stage:** awaiting_consent');
       expect(await details()).toContain("**Waiting for:** the customer's credit-assessment consent (due ");
 
-      await handle.executeUpdate(grantConsentUpdate, { args: [{ ...withConsent(), source: 'channel:x' }] });
+      await handle.executeUpdate(grantConsentUpdate, { args: [sent({ ...withConsent(), source: 'channel:x' })] });
       await settled(env, handle);
       expect(await details()).toContain('**Stage:** manual_review');
       expect(await details()).toContain("**Waiting for:** a risk officer's review (due ");

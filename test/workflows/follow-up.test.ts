@@ -13,7 +13,7 @@ import {
 } from '../../src/workflows/messages';
 import { parsePolicy } from '../../src/config/policy';
 import { BrokerIdKey, SlaDueAtKey } from '../../src/temporal/search-attributes';
-import { caseInput, DAY, FakeActivities, HOUR, MINUTE, realTimeUntil, refusal, settled, startCase, timeSkippingEnv, untilShanghaiMorning, withConsent, withWorker } from './harness';
+import { caseInput, DAY, sent, FakeActivities, HOUR, MINUTE, realTimeUntil, refusal, settled, startCase, timeSkippingEnv, untilShanghaiMorning, withConsent, withWorker } from './harness';
 
 let env: TestWorkflowEnvironment;
 beforeEach(async () => {
@@ -64,9 +64,9 @@ describe('first-contact deadline', () => {
       expect(fakes.named('assignBroker').length).toBeGreaterThan(1);
       expect((await handle.query(stateQuery)).brokerId).toBe('b-1');
 
-      expect(await refusal(handle.executeUpdate(contactAttemptUpdate, { args: [{ brokerId: 'b-1', ...call }] }))).toBe('being_reassigned');
-      expect(await refusal(handle.executeUpdate(outcomeUpdate, { args: [{ brokerId: 'b-1', outcome: 'lost' }] }))).toBe('being_reassigned');
-      expect(await refusal(handle.executeUpdate(assignmentUpdate, { args: [{ brokerId: 'b-3', by: 'manager:m1' }] }))).toBe('being_reassigned');
+      expect(await refusal(handle.executeUpdate(contactAttemptUpdate, { args: [sent({ brokerId: 'b-1', ...call })] }))).toBe('being_reassigned');
+      expect(await refusal(handle.executeUpdate(outcomeUpdate, { args: [sent({ brokerId: 'b-1', outcome: 'lost' })] }))).toBe('being_reassigned');
+      expect(await refusal(handle.executeUpdate(assignmentUpdate, { args: [sent({ brokerId: 'b-3', by: 'manager:m1' })] }))).toBe('being_reassigned');
 
       fakes.assignBrokerFails = null;
       await env.sleep(2 * MINUTE);
@@ -74,7 +74,7 @@ describe('first-contact deadline', () => {
       expect(state).toMatchObject({ stage: 'follow_up', brokerId: 'b-2', previousBrokerIds: ['b-1'], outcome: null });
       expect(fakes.named('logContactAttempt')).toHaveLength(0);
       // Once handed over, the new broker acts as usual.
-      expect(await refusal(handle.executeUpdate(contactAttemptUpdate, { args: [{ brokerId: 'b-2', ...call }] }))).toBe('accepted');
+      expect(await refusal(handle.executeUpdate(contactAttemptUpdate, { args: [sent({ brokerId: 'b-2', ...call })] }))).toBe('accepted');
     });
   });
 
@@ -109,7 +109,7 @@ describe('first-contact deadline', () => {
     await withWorker(env, fakes, async (tq) => {
       const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
       await settled(env, handle);
-      const { state } = await handle.executeUpdate('review', { args: [{ decision: 'approve', reviewerId: 'r1' }] }) as { state: { deadline: { startedAt: string; dueAt: string } } };
+      const { state } = await handle.executeUpdate('review', { args: [sent({ decision: 'approve', reviewerId: 'r1' })] }) as { state: { deadline: { startedAt: string; dueAt: string } } };
       expect(Date.parse(state.deadline.dueAt) - Date.parse(state.deadline.startedAt)).toBe(4 * HOUR);
     });
   });
@@ -119,7 +119,7 @@ describe('first-contact deadline', () => {
     await withWorker(env, fakes, async (tq) => {
       const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
       await settled(env, handle);
-      const { state, eventId } = await handle.executeUpdate(contactAttemptUpdate, { args: [{ brokerId: 'b-1', ...call }] });
+      const { state, eventId } = await handle.executeUpdate(contactAttemptUpdate, { args: [sent({ brokerId: 'b-1', ...call })] });
       expect(state.deadline).toMatchObject({ kind: 'follow_up' });
       expect(Date.parse(state.deadline!.dueAt) - Date.parse(state.deadline!.startedAt)).toBe(48 * HOUR);
       expect(fakes.named('logContactAttempt')).toEqual([expect.objectContaining({ eventId, brokerId: 'b-1', channel: 'phone' })]);
@@ -138,11 +138,11 @@ describe('contact limits', () => {
     await withWorker(env, fakes, async (tq) => {
       const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
       await settled(env, handle);
-      for (let i = 0; i < 3; i++) await handle.executeUpdate(contactAttemptUpdate, { args: [{ brokerId: 'b-1', ...call }] });
-      expect(await refusal(handle.executeUpdate(contactAttemptUpdate, { args: [{ brokerId: 'b-1', ...call }] }))).toBe('daily_cap_reached');
+      for (let i = 0; i < 3; i++) await handle.executeUpdate(contactAttemptUpdate, { args: [sent({ brokerId: 'b-1', ...call })] });
+      expect(await refusal(handle.executeUpdate(contactAttemptUpdate, { args: [sent({ brokerId: 'b-1', ...call })] }))).toBe('daily_cap_reached');
       expect(fakes.named('logContactAttempt')).toHaveLength(3);
       await env.sleep(DAY);
-      expect(await refusal(handle.executeUpdate(contactAttemptUpdate, { args: [{ brokerId: 'b-1', ...call }] }))).toBe('accepted');
+      expect(await refusal(handle.executeUpdate(contactAttemptUpdate, { args: [sent({ brokerId: 'b-1', ...call })] }))).toBe('accepted');
     });
   });
 
@@ -151,9 +151,9 @@ describe('contact limits', () => {
     await withWorker(env, fakes, async (tq) => {
       const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
       await settled(env, handle);
-      await handle.executeUpdate(contactAttemptUpdate, { args: [{ brokerId: 'b-1', ...call }] });
+      await handle.executeUpdate(contactAttemptUpdate, { args: [sent({ brokerId: 'b-1', ...call })] });
       await env.sleep(11 * HOUR + 30 * MINUTE); // 21:30 in Shanghai
-      expect(await refusal(handle.executeUpdate(contactAttemptUpdate, { args: [{ brokerId: 'b-1', ...call }] }))).toBe('quiet_hours');
+      expect(await refusal(handle.executeUpdate(contactAttemptUpdate, { args: [sent({ brokerId: 'b-1', ...call })] }))).toBe('quiet_hours');
     });
   });
 
@@ -162,8 +162,8 @@ describe('contact limits', () => {
     await withWorker(env, fakes, async (tq) => {
       const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
       await settled(env, handle);
-      await handle.executeUpdate(doNotContactUpdate, { args: [{ by: 'compliance:c1' }] });
-      expect(await refusal(handle.executeUpdate(contactAttemptUpdate, { args: [{ brokerId: 'b-1', ...call }] }))).toBe('do_not_contact');
+      await handle.executeUpdate(doNotContactUpdate, { args: [sent({ by: 'compliance:c1' })] });
+      expect(await refusal(handle.executeUpdate(contactAttemptUpdate, { args: [sent({ brokerId: 'b-1', ...call })] }))).toBe('do_not_contact');
       expect(fakes.named('logContactAttempt')).toHaveLength(0);
     });
   });
@@ -174,13 +174,13 @@ describe('contact limits', () => {
       const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent(['credit_assessment', 'lender_sharing', 'marketing']) }));
       await settled(env, handle);
       fakes.recordConsentEventFails = new Error('connect ECONNREFUSED');
-      const withdrawal = handle.executeUpdate(withdrawConsentUpdate, { args: [{ purposes: ['marketing'], source: 'customer' }] });
+      const withdrawal = handle.executeUpdate(withdrawConsentUpdate, { args: [sent({ purposes: ['marketing'], source: 'customer' })] });
       await realTimeUntil('the withdrawal reached its write', () => fakes.named('recordConsentEvent').some((e) => e.action === 'withdraw'));
       const marketing = { ...call, purpose: 'marketing' } as const;
-      expect(await refusal(handle.executeUpdate(contactAttemptUpdate, { args: [{ brokerId: 'b-1', ...marketing }] }))).toBe('marketing_consent_missing');
-      expect(await refusal(handle.executeUpdate(withdrawConsentUpdate, { args: [{ purposes: ['marketing'], source: 'customer' }] }))).toBe('consent_not_granted');
+      expect(await refusal(handle.executeUpdate(contactAttemptUpdate, { args: [sent({ brokerId: 'b-1', ...marketing })] }))).toBe('marketing_consent_missing');
+      expect(await refusal(handle.executeUpdate(withdrawConsentUpdate, { args: [sent({ purposes: ['marketing'], source: 'customer' })] }))).toBe('consent_not_granted');
       // Service calls are not marketing: they go on.
-      expect(await refusal(handle.executeUpdate(contactAttemptUpdate, { args: [{ brokerId: 'b-1', ...call }] }))).toBe('accepted');
+      expect(await refusal(handle.executeUpdate(contactAttemptUpdate, { args: [sent({ brokerId: 'b-1', ...call })] }))).toBe('accepted');
 
       fakes.recordConsentEventFails = null;
       await env.sleep(MINUTE);
@@ -201,10 +201,10 @@ describe('contact limits', () => {
       await settled(env, plain);
       await settled(env, vulnerable);
       const marketing = { ...call, purpose: 'marketing' } as const;
-      expect(await refusal(plain.executeUpdate(contactAttemptUpdate, { args: [{ brokerId: 'b-1', ...marketing }] }))).toBe('marketing_consent_missing');
+      expect(await refusal(plain.executeUpdate(contactAttemptUpdate, { args: [sent({ brokerId: 'b-1', ...marketing })] }))).toBe('marketing_consent_missing');
       const vulnerableBroker = (await vulnerable.query(stateQuery)).brokerId!;
-      expect(await refusal(vulnerable.executeUpdate(contactAttemptUpdate, { args: [{ brokerId: vulnerableBroker, ...marketing }] }))).toBe('vulnerable_no_marketing');
-      expect(await refusal(vulnerable.executeUpdate(contactAttemptUpdate, { args: [{ brokerId: vulnerableBroker, ...call }] }))).toBe('accepted');
+      expect(await refusal(vulnerable.executeUpdate(contactAttemptUpdate, { args: [sent({ brokerId: vulnerableBroker, ...marketing })] }))).toBe('vulnerable_no_marketing');
+      expect(await refusal(vulnerable.executeUpdate(contactAttemptUpdate, { args: [sent({ brokerId: vulnerableBroker, ...call })] }))).toBe('accepted');
     });
   });
 
@@ -213,7 +213,7 @@ describe('contact limits', () => {
     await withWorker(env, fakes, async (tq) => {
       const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
       await settled(env, handle);
-      expect(await refusal(handle.executeUpdate(contactAttemptUpdate, { args: [{ brokerId: 'b-9', ...call }] }))).toBe('not_assigned_broker');
+      expect(await refusal(handle.executeUpdate(contactAttemptUpdate, { args: [sent({ brokerId: 'b-9', ...call })] }))).toBe('not_assigned_broker');
     });
   });
 });
@@ -224,16 +224,16 @@ describe('selection, outcome and reassignment', () => {
     await withWorker(env, fakes, async (tq) => {
       const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
       await settled(env, handle);
-      expect(await refusal(handle.executeUpdate(selectionUpdate, { args: [{ brokerId: 'b-1', productId: 'p-unmatched' }] }))).toBe('product_not_matched');
-      expect(await refusal(handle.executeUpdate(outcomeUpdate, { args: [{ brokerId: 'b-1', outcome: 'approved' }] }))).toBe('not_submitted');
-      expect(await refusal(handle.executeUpdate(outcomeUpdate, { args: [{ brokerId: 'b-1', outcome: 'submitted' }] }))).toBe('no_selection');
+      expect(await refusal(handle.executeUpdate(selectionUpdate, { args: [sent({ brokerId: 'b-1', productId: 'p-unmatched' })] }))).toBe('product_not_matched');
+      expect(await refusal(handle.executeUpdate(outcomeUpdate, { args: [sent({ brokerId: 'b-1', outcome: 'approved' })] }))).toBe('not_submitted');
+      expect(await refusal(handle.executeUpdate(outcomeUpdate, { args: [sent({ brokerId: 'b-1', outcome: 'submitted' })] }))).toBe('no_selection');
       const before = await handle.query(stateQuery);
       expect(before).toMatchObject({ stage: 'follow_up', selectedProductId: null, outcome: null });
 
-      await handle.executeUpdate(selectionUpdate, { args: [{ brokerId: 'b-1', productId: 'p-2' }] });
-      const { state: submitted } = await handle.executeUpdate(outcomeUpdate, { args: [{ brokerId: 'b-1', outcome: 'submitted' }] });
+      await handle.executeUpdate(selectionUpdate, { args: [sent({ brokerId: 'b-1', productId: 'p-2' })] });
+      const { state: submitted } = await handle.executeUpdate(outcomeUpdate, { args: [sent({ brokerId: 'b-1', outcome: 'submitted' })] });
       expect(submitted).toMatchObject({ stage: 'submitted', selectedProductId: 'p-2', deadline: null });
-      const { state: approved } = await handle.executeUpdate(outcomeUpdate, { args: [{ brokerId: 'b-1', outcome: 'approved' }] });
+      const { state: approved } = await handle.executeUpdate(outcomeUpdate, { args: [sent({ brokerId: 'b-1', outcome: 'approved' })] });
       expect(approved).toMatchObject({ stage: 'closed', outcome: 'approved' });
       // A converted case keeps its credit facts for five years.
       expect(Date.parse(approved.retentionDueAt!) - Date.parse(approved.closedAt!)).toBe(5 * 365 * DAY);
@@ -245,8 +245,8 @@ describe('selection, outcome and reassignment', () => {
     await withWorker(env, fakes, async (tq) => {
       const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent(['credit_assessment']) }));
       await settled(env, handle);
-      await handle.executeUpdate(selectionUpdate, { args: [{ brokerId: 'b-1', productId: 'p-1' }] });
-      expect(await refusal(handle.executeUpdate(outcomeUpdate, { args: [{ brokerId: 'b-1', outcome: 'submitted' }] }))).toBe('lender_sharing_consent_missing');
+      await handle.executeUpdate(selectionUpdate, { args: [sent({ brokerId: 'b-1', productId: 'p-1' })] });
+      expect(await refusal(handle.executeUpdate(outcomeUpdate, { args: [sent({ brokerId: 'b-1', outcome: 'submitted' })] }))).toBe('lender_sharing_consent_missing');
     });
   });
 
@@ -255,10 +255,10 @@ describe('selection, outcome and reassignment', () => {
     await withWorker(env, fakes, async (tq) => {
       const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
       await settled(env, handle);
-      const { state } = await handle.executeUpdate(assignmentUpdate, { args: [{ brokerId: 'b-3', by: 'manager:m1' }] });
+      const { state } = await handle.executeUpdate(assignmentUpdate, { args: [sent({ brokerId: 'b-3', by: 'manager:m1' })] });
       expect(state).toMatchObject({ brokerId: 'b-3', previousBrokerIds: ['b-1'] });
       expect(fakes.notifications('case_assigned').at(-1)).toMatchObject({ recipientId: 'b-3' });
-      const { state: pooled } = await handle.executeUpdate(assignmentUpdate, { args: [{ brokerId: null, by: 'manager:m1' }] });
+      const { state: pooled } = await handle.executeUpdate(assignmentUpdate, { args: [sent({ brokerId: null, by: 'manager:m1' })] });
       expect(pooled.brokerId).toBeNull();
     });
   });
@@ -268,8 +268,8 @@ describe('selection, outcome and reassignment', () => {
     await withWorker(env, fakes, async (tq) => {
       const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
       await settled(env, handle);
-      await handle.signal(brokerLeavingSignal, { brokerId: 'b-1' });
-      await handle.signal(brokerLeavingSignal, { brokerId: 'b-1' });
+      await handle.signal(brokerLeavingSignal, sent({ brokerId: 'b-1' }));
+      await handle.signal(brokerLeavingSignal, sent({ brokerId: 'b-1' }));
       await settled(env, handle, (s) => s.brokerId === 'b-2');
       const state = await handle.query(stateQuery);
       expect(state.brokerId).toBe('b-2');
@@ -289,7 +289,7 @@ describe('broker offboarding', () => {
       await ended.terminate('ended by an operator');
       // The projection still lists the ended one, first; a case that never had a workflow too.
       fakes.openCasesOfBroker = [ended.workflowId.replace(/^lead-/, ''), randomUUID(), live.workflowId.replace(/^lead-/, '')];
-      const offboarding = await env.client.workflow.start(brokerOffboarding, { workflowId: `offboarding-${randomUUID()}`, taskQueue: tq, args: [{ brokerId: 'b-1' }] });
+      const offboarding = await env.client.workflow.start(brokerOffboarding, { workflowId: `offboarding-${randomUUID()}`, taskQueue: tq, args: [sent({ brokerId: 'b-1' })] });
       expect(await offboarding.result()).toEqual({ handedOver: 1, ended: 2 });
       expect(fakes.named('setBrokerActive')).toEqual([{ brokerId: 'b-1', active: false }]);
       await settled(env, live, (s) => s.brokerId === 'b-2');
@@ -313,7 +313,7 @@ describe('withdrawal of credit_assessment', () => {
         const handle = await startCase(env, tq, caseInput({ consentAtIntake: setup.consent }));
         await settled(env, handle);
         expect((await handle.query(stateQuery)).stage).toBe(stage);
-        const { state } = await handle.executeUpdate(withdrawConsentUpdate, { args: [{ purposes: ['credit_assessment'], source: 'customer' }] });
+        const { state } = await handle.executeUpdate(withdrawConsentUpdate, { args: [sent({ purposes: ['credit_assessment'], source: 'customer' })] });
         expect(state.stage).toBe('erased');
         expect(await handle.result()).toMatchObject({ stage: 'erased', closeReason: 'consent_withdrawn' });
         expect(fakes.named('eraseLeadData')).toEqual([expect.objectContaining({ reason: 'consent_withdrawn' })]);
@@ -337,7 +337,7 @@ describe('where the case writes run', () => {
       const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
       await settled(env, handle);
       const before = (await handle.fetchHistory()).events!.length;
-      await handle.executeUpdate(contactAttemptUpdate, { args: [{ brokerId: 'b-1', ...call }] });
+      await handle.executeUpdate(contactAttemptUpdate, { args: [sent({ brokerId: 'b-1', ...call })] });
 
       const written = fakes.named('recordContactAttempt');
       expect(written).toHaveLength(1);

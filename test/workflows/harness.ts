@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowUpdateFailedError, type WorkflowClientInterceptor, type WorkflowHandle } from '@temporalio/client';
+import { actorSeal, type Sealed, type VerifiedActor } from '../../src/workflows/verified';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import type { LeadActivities, MaintenanceActivities, NotificationInput, PrescreenResult } from '../../src/activities/contract';
 import type { ChannelActivities, ReviewChannelInput } from '../../src/activities/channel-contract';
@@ -15,13 +16,66 @@ import { temporal } from '@temporalio/proto';
 
 let runtimeInstalled = false;
 
+/**
+ * The test client sends messages as the API does, with their verified sender (src/workflows/verified.ts).
+ * A test names the sender in the fields the message carried before senders were verified (`by`,
+ * `source`, `requestedBy` as `role:sub`; `reviewerId` of a risk officer; `brokerId` of the broker
+ * acting, except on `assign`, where it names the new broker); the client moves it into `auth` and
+ * drops the field. A message that already has `auth`, or that is not an object, goes as it is.
+ */
+const DEFAULT_SENDER: Record<string, VerifiedActor> = {
+  grantConsent: { sub: 'test', role: 'channel' }, withdrawConsent: { sub: 'test', role: 'channel' }, review: { sub: 'r1', role: 'risk_officer' },
+  requestHumanReview: { sub: 'c1', role: 'compliance' }, assign: { sub: 'm1', role: 'manager' }, legalHold: { sub: 'c1', role: 'compliance' },
+  doNotContact: { sub: 'b-1', role: 'broker' }, respond: { sub: 'c1', role: 'compliance' }, escalateToGroup: { sub: 'c1', role: 'compliance' },
+  close: { sub: 'c1', role: 'compliance' },
+};
+const fromLabel = (label: string): VerifiedActor => {
+  const at = label.indexOf(':');
+  return at > 0 ? { role: label.slice(0, at), sub: label.slice(at + 1) } : { role: 'channel', sub: label };
+};
+export function senderFields(message: string, arg: unknown): { fields: Record<string, unknown>; actor: VerifiedActor } | null {
+  if (typeof arg !== 'object' || arg === null || 'auth' in arg) return null;
+  const { by, source, requestedBy, reviewerId, auditedBy, ...fields } = arg as Record<string, unknown>;
+  let actor = DEFAULT_SENDER[message] ?? { sub: 'system', role: 'system' };
+  const label = [by, source, requestedBy].find((v) => typeof v === 'string') as string | undefined;
+  if (label) actor = fromLabel(label);
+  if (typeof reviewerId === 'string') actor = { sub: reviewerId, role: 'risk_officer' };
+  if (auditedBy && typeof auditedBy === 'object') actor = auditedBy as VerifiedActor;
+  if (message !== 'assign' && typeof fields.brokerId === 'string' && ['logContactAttempt', 'selectProduct', 'recordOutcome'].includes(message)) {
+    actor = { sub: fields.brokerId, role: 'broker' };
+    delete fields.brokerId;
+  }
+  return { fields, actor };
+}
+/** A message's fields as a test writes them; the test client attaches the verified sender (`auth`) when it sends them. */
+export const sent = (fields: object): Sealed<any> => fields as Sealed<any>;
+
+const asTheApiSends: WorkflowClientInterceptor = {
+  async startUpdate(input, next) {
+    const updateId = input.options.updateId ?? randomUUID();
+    const sender = senderFields(input.updateName, input.args[0]);
+    if (!sender) return next({ ...input, options: { ...input.options, updateId } });
+    const auth = actorSeal(input.workflowExecution.workflowId, input.updateName, updateId, sender.actor);
+    return next({ ...input, args: [{ ...sender.fields, auth }], options: { ...input.options, updateId } });
+  },
+  async signal(input, next) {
+    const sender = senderFields(input.signalName, input.args[0] ?? {});
+    if (!sender) return next(input);
+    const auth = actorSeal(input.workflowExecution.workflowId, input.signalName, randomUUID(), sender.actor);
+    return next({ ...input, args: [{ ...sender.fields, auth }] });
+  },
+};
+
 /** A time-skipping test server from the pinned binary (never downloaded). */
 export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('WARN') });
     runtimeInstalled = true;
   }
-  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: temporalTestServerPath() } } });
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: temporalTestServerPath() } },
+    client: { interceptors: { workflow: [asTheApiSends] } },
+  });
   // The test server validates upserts against registered attributes, as a real cluster does.
   const types = temporal.api.enums.v1.IndexedValueType;
   const typeOf = { KEYWORD: types.INDEXED_VALUE_TYPE_KEYWORD, DATETIME: types.INDEXED_VALUE_TYPE_DATETIME, BOOL: types.INDEXED_VALUE_TYPE_BOOL, INT: types.INDEXED_VALUE_TYPE_INT } as Record<string, number>;

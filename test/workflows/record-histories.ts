@@ -17,7 +17,7 @@ import { closeComplaintUpdate, complaintLegalHoldUpdate, complaintOpenedUpdate, 
 import { consentDeadlineFrom, contactAttemptUpdate, grantConsentUpdate, humanReviewUpdate, legalHoldUpdate, outcomeUpdate, reviewUpdate, selectionUpdate, stateQuery, withdrawConsentUpdate } from '../../src/workflows/messages';
 import { ensureWorkflowBundle } from '../support/workflow-bundle';
 import { ComplaintFakes, complaintInput, startComplaint, untilInFollowUp } from './complaint-fakes';
-import { caseInput, DAY, HOUR, MINUTE, realTimeUntil, startCase, timeSkippingEnv, untilShanghaiMorning, untilWriteWaitsOnBackoff, withConsent, withWorker, type FakeActivities } from './harness';
+import { caseInput, DAY, sent, HOUR, MINUTE, realTimeUntil, startCase, timeSkippingEnv, untilShanghaiMorning, untilWriteWaitsOnBackoff, withConsent, withWorker, type FakeActivities } from './harness';
 
 type Handle = WorkflowHandleWithFirstExecutionRunId;
 /** A scenario returns its workflow, or several by the name of their fixtures. */
@@ -30,7 +30,7 @@ const scenarios: Record<string, { setup?: (f: FakeActivities) => void; run: Scen
       f.suspend = ['ch-4'];
     },
     run: async (env, _f, tq) => {
-      const h = await env.client.workflow.start('channelReview', { workflowId: 'channel-review-replay', taskQueue: tq, args: [{}] });
+      const h = await env.client.workflow.start('channelReview', { workflowId: 'channel-review-replay', taskQueue: tq, args: [sent({})] });
       await h.result();
       return h;
     },
@@ -47,9 +47,9 @@ const scenarios: Record<string, { setup?: (f: FakeActivities) => void; run: Scen
       const input = caseInput();
       const h = await startCase(env, tq, { ...input, projectedAtIntake: { consentDeadline: consentDeadlineFrom(await env.currentTimeMs(), input.policy) } });
       await env.sleep(HOUR);
-      await h.executeUpdate(grantConsentUpdate, { args: [{ ...withConsent(), source: 'channel:test' }] });
+      await h.executeUpdate(grantConsentUpdate, { args: [sent({ ...withConsent(), source: 'channel:test' })] });
       await env.sleep(1_000);
-      await h.executeUpdate(withdrawConsentUpdate, { args: [{ purposes: ['credit_assessment'], source: 'customer' }] });
+      await h.executeUpdate(withdrawConsentUpdate, { args: [sent({ purposes: ['credit_assessment'], source: 'customer' })] });
       await h.result();
       return h;
     },
@@ -60,7 +60,7 @@ const scenarios: Record<string, { setup?: (f: FakeActivities) => void; run: Scen
       const h = await startCase(env, tq, { ...input, projectedAtIntake: { consentDeadline: consentDeadlineFrom(await env.currentTimeMs(), input.policy) } });
       await env.sleep(72 * HOUR - 2 * MINUTE);
       f.recordConsentEventFails = new Error('connect ECONNREFUSED');
-      const grant = h.executeUpdate(grantConsentUpdate, { args: [{ ...withConsent(), source: 'channel:test' }] });
+      const grant = h.executeUpdate(grantConsentUpdate, { args: [sent({ ...withConsent(), source: 'channel:test' })] });
       // Once the write's retries wait on a timer (past the local retries), let the deadline pass.
       await untilWriteWaitsOnBackoff(h);
       await env.sleep(4 * MINUTE);
@@ -85,7 +85,7 @@ const scenarios: Record<string, { setup?: (f: FakeActivities) => void; run: Scen
       await env.sleep(Date.parse(dueAt) - (await env.currentTimeMs()) - 2 * MINUTE);
       f.recordDecisionFails = new Error('connect ECONNREFUSED');
       // Before the patch this Update never completes: the case is erased under it.
-      const asked = h.executeUpdate(humanReviewUpdate, { args: [{ requestedBy: 'channel:test' }] }).catch(() => undefined);
+      const asked = h.executeUpdate(humanReviewUpdate, { args: [sent({ requestedBy: 'channel:test' })] }).catch(() => undefined);
       await untilWriteWaitsOnBackoff(h);
       await env.sleep(4 * MINUTE);
       f.recordDecisionFails = null;
@@ -103,7 +103,7 @@ const scenarios: Record<string, { setup?: (f: FakeActivities) => void; run: Scen
       await env.sleep(1_000);
       await env.sleep(24 * HOUR - 2 * MINUTE);
       f.recordDecisionFails = new Error('connect ECONNREFUSED');
-      const review = h.executeUpdate(reviewUpdate, { args: [{ decision: 'decline', reviewerId: 'r1' }] });
+      const review = h.executeUpdate(reviewUpdate, { args: [sent({ decision: 'decline', reviewerId: 'r1' })] });
       await untilWriteWaitsOnBackoff(h);
       await env.sleep(4 * MINUTE);
       f.recordDecisionFails = null;
@@ -117,10 +117,10 @@ const scenarios: Record<string, { setup?: (f: FakeActivities) => void; run: Scen
     run: async (env, _f, tq) => {
       const h = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
       await env.sleep(1_000);
-      await h.executeUpdate(contactAttemptUpdate, { args: [{ brokerId: 'b-1', channel: 'phone', purpose: 'service', outcome: 'reached' }] });
-      await h.executeUpdate(selectionUpdate, { args: [{ brokerId: 'b-1', productId: 'p-1' }] });
-      await h.executeUpdate(outcomeUpdate, { args: [{ brokerId: 'b-1', outcome: 'submitted' }] });
-      await h.executeUpdate(outcomeUpdate, { args: [{ brokerId: 'b-1', outcome: 'approved' }] });
+      await h.executeUpdate(contactAttemptUpdate, { args: [sent({ brokerId: 'b-1', channel: 'phone', purpose: 'service', outcome: 'reached' })] });
+      await h.executeUpdate(selectionUpdate, { args: [sent({ brokerId: 'b-1', productId: 'p-1' })] });
+      await h.executeUpdate(outcomeUpdate, { args: [sent({ brokerId: 'b-1', outcome: 'submitted' })] });
+      await h.executeUpdate(outcomeUpdate, { args: [sent({ brokerId: 'b-1', outcome: 'approved' })] });
       await env.sleep(DAY);
       return h;
     },
@@ -130,9 +130,9 @@ const scenarios: Record<string, { setup?: (f: FakeActivities) => void; run: Scen
     run: async (env, _f, tq) => {
       const h = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
       await env.sleep(25 * HOUR);
-      await h.executeUpdate(reviewUpdate, { args: [{ decision: 'approve', reviewerId: 'r1' }] });
+      await h.executeUpdate(reviewUpdate, { args: [sent({ decision: 'approve', reviewerId: 'r1' })] });
       await env.sleep(9 * HOUR); // past 200 % of the 4 h first-contact deadline: reminded, escalated, reassigned
-      await h.executeUpdate(outcomeUpdate, { args: [{ brokerId: 'b-2', outcome: 'lost' }] });
+      await h.executeUpdate(outcomeUpdate, { args: [sent({ brokerId: 'b-2', outcome: 'lost' })] });
       await env.client.workflow.getHandle(h.workflowId).result();
       return h;
     },
@@ -143,8 +143,8 @@ const scenarios: Record<string, { setup?: (f: FakeActivities) => void; run: Scen
       const h = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
       await env.sleep(1_000);
       const latest = env.client.workflow.getHandle(h.workflowId);
-      await latest.executeUpdate(humanReviewUpdate, { args: [{ requestedBy: 'compliance:c1' }] });
-      await latest.executeUpdate(reviewUpdate, { args: [{ decision: 'approve', reviewerId: 'r1' }] });
+      await latest.executeUpdate(humanReviewUpdate, { args: [sent({ requestedBy: 'compliance:c1' })] });
+      await latest.executeUpdate(reviewUpdate, { args: [sent({ decision: 'approve', reviewerId: 'r1' })] });
       return h;
     },
   },
@@ -152,8 +152,8 @@ const scenarios: Record<string, { setup?: (f: FakeActivities) => void; run: Scen
     run: async (env, _f, tq) => {
       const h = await startCase(env, tq, caseInput({ consentAtIntake: withConsent(['credit_assessment', 'marketing']) }));
       await env.sleep(1_000);
-      await h.executeUpdate(withdrawConsentUpdate, { args: [{ purposes: ['marketing'], source: 'customer' }] });
-      await h.executeUpdate(withdrawConsentUpdate, { args: [{ purposes: ['credit_assessment'], source: 'customer' }] });
+      await h.executeUpdate(withdrawConsentUpdate, { args: [sent({ purposes: ['marketing'], source: 'customer' })] });
+      await h.executeUpdate(withdrawConsentUpdate, { args: [sent({ purposes: ['credit_assessment'], source: 'customer' })] });
       await h.result();
       return h;
     },
@@ -162,12 +162,12 @@ const scenarios: Record<string, { setup?: (f: FakeActivities) => void; run: Scen
     run: async (env, _f, tq) => {
       const h = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
       await env.sleep(1_000);
-      await h.executeUpdate(outcomeUpdate, { args: [{ brokerId: 'b-1', outcome: 'customer_declined' }] });
+      await h.executeUpdate(outcomeUpdate, { args: [sent({ brokerId: 'b-1', outcome: 'customer_declined' })] });
       const latest = env.client.workflow.getHandle(h.workflowId);
       await env.sleep(10 * DAY);
-      await latest.executeUpdate(legalHoldUpdate, { args: [{ hold: true, by: 'compliance:c1' }] });
+      await latest.executeUpdate(legalHoldUpdate, { args: [sent({ hold: true, by: 'compliance:c1' })] });
       await env.sleep(100 * DAY);
-      await latest.executeUpdate(legalHoldUpdate, { args: [{ hold: false, by: 'compliance:c1' }] });
+      await latest.executeUpdate(legalHoldUpdate, { args: [sent({ hold: false, by: 'compliance:c1' })] });
       await latest.result();
       return h;
     },
@@ -183,13 +183,13 @@ const scenarios: Record<string, { setup?: (f: FakeActivities) => void; run: Scen
       const complaint = await startComplaint(env, tq, input);
       await complaint.executeUpdate(complaintOpenedUpdate);
       // The case goes on without contact; it closes here so its history stays short.
-      await lead.executeUpdate(outcomeUpdate, { args: [{ brokerId: 'b-1', outcome: 'lost' }] });
+      await lead.executeUpdate(outcomeUpdate, { args: [sent({ brokerId: 'b-1', outcome: 'lost' })] });
       await env.sleep(3 * HOUR);
-      await complaint.executeUpdate(firstResponseUpdate, { args: [{ by: 'broker:b-1', via: 'phone' }] });
-      await complaint.executeUpdate(escalateToGroupUpdate, { args: [{ by: 'compliance:c1', teams: ['legal', 'operations'] }] });
+      await complaint.executeUpdate(firstResponseUpdate, { args: [sent({ by: 'broker:b-1', via: 'phone' })] });
+      await complaint.executeUpdate(escalateToGroupUpdate, { args: [sent({ by: 'compliance:c1', teams: ['legal', 'operations'] })] });
       await env.sleep(8 * DAY);
-      await complaint.executeUpdate(closeComplaintUpdate, { args: [{ by: 'compliance:c1', resolution: 'not_upheld', satisfaction: 'dissatisfied' }] });
-      await complaint.executeUpdate(closeComplaintUpdate, { args: [{ by: 'compliance:c1', resolution: 'upheld', satisfaction: 'satisfied' }] });
+      await complaint.executeUpdate(closeComplaintUpdate, { args: [sent({ by: 'compliance:c1', resolution: 'not_upheld', satisfaction: 'dissatisfied' })] });
+      await complaint.executeUpdate(closeComplaintUpdate, { args: [sent({ by: 'compliance:c1', resolution: 'upheld', satisfaction: 'satisfied' })] });
       await complaint.result();
       return { 'complaint-harassment-late-escalated-reopened-closed': complaint, 'lead-do-not-contact-from-complaint': lead };
     },
@@ -202,13 +202,13 @@ const scenarios: Record<string, { setup?: (f: FakeActivities) => void; run: Scen
       await env.sleep(2 * HOUR - 2 * MINUTE);
       const cf = f as ComplaintFakes;
       cf.recordComplaintEventFails = new Error('connect ECONNREFUSED');
-      const response = complaint.executeUpdate(firstResponseUpdate, { args: [{ by: 'broker:b-1', via: 'phone' }] });
+      const response = complaint.executeUpdate(firstResponseUpdate, { args: [sent({ by: 'broker:b-1', via: 'phone' })] });
       await realTimeUntil('the first response reached its write', () => cf.events('first_response').length > 0);
       await env.sleep(4 * MINUTE);
       cf.recordComplaintEventFails = null;
       await env.sleep(60_000);
       await response;
-      await complaint.executeUpdate(closeComplaintUpdate, { args: [{ by: 'compliance:c1', resolution: 'upheld', satisfaction: 'satisfied' }] });
+      await complaint.executeUpdate(closeComplaintUpdate, { args: [sent({ by: 'compliance:c1', resolution: 'upheld', satisfaction: 'satisfied' })] });
       await complaint.result();
       return complaint;
     },
@@ -216,9 +216,9 @@ const scenarios: Record<string, { setup?: (f: FakeActivities) => void; run: Scen
   'complaint-no-case-retention-erased': {
     run: async (env, _f, tq) => {
       const complaint = await startComplaint(env, tq, await complaintInput(env, { caseId: null, brokerId: null, keyScope: 'complaint', priority: 'low' }));
-      await complaint.executeUpdate(firstResponseUpdate, { args: [{ by: 'compliance:c1', via: 'letter' }] });
+      await complaint.executeUpdate(firstResponseUpdate, { args: [sent({ by: 'compliance:c1', via: 'letter' })] });
       await env.sleep(16 * DAY);
-      await complaint.executeUpdate(closeComplaintUpdate, { args: [{ by: 'compliance:c1', resolution: 'partially_upheld', satisfaction: 'neutral' }] });
+      await complaint.executeUpdate(closeComplaintUpdate, { args: [sent({ by: 'compliance:c1', resolution: 'partially_upheld', satisfaction: 'neutral' })] });
       await complaint.result();
       return complaint;
     },
@@ -226,12 +226,12 @@ const scenarios: Record<string, { setup?: (f: FakeActivities) => void; run: Scen
   'complaint-legal-hold-during-retention-erased': {
     run: async (env, _f, tq) => {
       const complaint = await startComplaint(env, tq, await complaintInput(env, { caseId: null, brokerId: null, keyScope: 'complaint', priority: 'normal' }));
-      await complaint.executeUpdate(firstResponseUpdate, { args: [{ by: 'compliance:c1', via: 'phone' }] });
-      await complaint.executeUpdate(closeComplaintUpdate, { args: [{ by: 'compliance:c1', resolution: 'upheld', satisfaction: 'satisfied' }] });
+      await complaint.executeUpdate(firstResponseUpdate, { args: [sent({ by: 'compliance:c1', via: 'phone' })] });
+      await complaint.executeUpdate(closeComplaintUpdate, { args: [sent({ by: 'compliance:c1', resolution: 'upheld', satisfaction: 'satisfied' })] });
       await env.sleep(30 * DAY);
-      await complaint.executeUpdate(complaintLegalHoldUpdate, { args: [{ hold: true, by: 'compliance:c2' }] });
+      await complaint.executeUpdate(complaintLegalHoldUpdate, { args: [sent({ hold: true, by: 'compliance:c2' })] });
       await env.sleep(120 * DAY);
-      await complaint.executeUpdate(complaintLegalHoldUpdate, { args: [{ hold: false, by: 'compliance:c2' }] });
+      await complaint.executeUpdate(complaintLegalHoldUpdate, { args: [sent({ hold: false, by: 'compliance:c2' })] });
       await complaint.result();
       return complaint;
     },

@@ -72,3 +72,28 @@ test.each(patchedPaths)('%s is recorded both before its patch (@%s) and with it'
   expect(patchesIn(`${path}@${before}`)).not.toContain(patchId);
   expect(patchesIn(path)).toContain(patchId);
 });
+
+/**
+ * Every lead and complaint path is recorded again with verified senders: its messages carry `auth`.
+ * The older fixtures, whose messages named their sender in free fields, must keep replaying too.
+ */
+const verifiedPaths = [...new Set(fixtures.filter((f) => f.includes('@verified-senders')).map((f) => f.replace(/@verified-senders\.run\d+\.json$/, '')))];
+
+test('the lead and complaint paths are recorded with verified senders too', () => {
+  const all = new Set(fixtures.map((f) => f.replace(/(@[a-z0-9-]+)?\.run\d+\.json$/, '')));
+  expect(verifiedPaths.sort()).toEqual([...all].filter((p) => p !== 'channel-review-ten-channels-two-batches').sort());
+});
+
+test.each(verifiedPaths)('%s@verified-senders sends every Update with its verified sender', (path) => {
+  type Event = { workflowExecutionUpdateAcceptedEventAttributes?: { acceptedRequest?: { input?: { name?: string; args?: { payloads?: { data?: string }[] } } } } };
+  const events = fixtures
+    .filter((f) => f.startsWith(`${path}@verified-senders.run`))
+    .flatMap((f) => (JSON.parse(readFileSync(join(dir, f), 'utf8')) as { events: Event[] }).events);
+  const updates = events.map((e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input).filter((i) => i !== undefined);
+  for (const update of updates) {
+    const [first] = update!.args?.payloads ?? [];
+    if (!first) continue; // awaitOpening takes no argument
+    const arg = JSON.parse(Buffer.from(first.data ?? '', 'base64').toString('utf8')) as { auth?: { message?: string } };
+    expect(arg.auth?.message).toBe(update!.name);
+  }
+});

@@ -2,7 +2,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { humanReviewUpdate, legalHoldUpdate, outcomeUpdate, stateQuery } from '../../src/workflows/messages';
 import { LeadStageKey } from '../../src/temporal/search-attributes';
-import { caseInput, DAY, FakeActivities, HOUR, MINUTE, realTimeUntil, refusal, settled, startCase, timeSkippingEnv, untilShanghaiMorning, untilWriteWaitsOnBackoff, withConsent, withWorker } from './harness';
+import { caseInput, DAY, sent, FakeActivities, HOUR, MINUTE, realTimeUntil, refusal, settled, startCase, timeSkippingEnv, untilShanghaiMorning, untilWriteWaitsOnBackoff, withConsent, withWorker } from './harness';
 
 let env: TestWorkflowEnvironment;
 beforeEach(async () => {
@@ -17,7 +17,7 @@ describe('retention and erasure', () => {
     await withWorker(env, fakes, async (tq) => {
       const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
       await settled(env, handle);
-      const { state } = await handle.executeUpdate(outcomeUpdate, { args: [{ brokerId: 'b-1', outcome: 'lost' }] });
+      const { state } = await handle.executeUpdate(outcomeUpdate, { args: [sent({ brokerId: 'b-1', outcome: 'lost' })] });
       expect(state).toMatchObject({ stage: 'closed', outcome: 'lost' });
       const closedAt = Date.parse(state.closedAt!);
       expect(Date.parse(state.retentionDueAt!) - closedAt).toBe(90 * DAY);
@@ -47,18 +47,18 @@ describe('retention and erasure', () => {
     await withWorker(env, fakes, async (tq) => {
       const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
       await settled(env, handle);
-      const { state } = await handle.executeUpdate(outcomeUpdate, { args: [{ brokerId: 'b-1', outcome: 'customer_declined' }] });
+      const { state } = await handle.executeUpdate(outcomeUpdate, { args: [sent({ brokerId: 'b-1', outcome: 'customer_declined' })] });
       const closedAt = Date.parse(state.closedAt!);
       const latest = env.client.workflow.getHandle(handle.workflowId);
 
       await env.sleep(30 * DAY);
-      const { state: held } = await latest.executeUpdate(legalHoldUpdate, { args: [{ hold: true, by: 'compliance:c1' }] });
+      const { state: held } = await latest.executeUpdate(legalHoldUpdate, { args: [sent({ hold: true, by: 'compliance:c1' })] });
       expect(held.legalHold).not.toBeNull();
       await env.sleep(200 * DAY);
       expect(fakes.named('eraseLeadData')).toHaveLength(0);
       expect((await latest.query(stateQuery)).stage).toBe('closed');
 
-      const { state: released } = await latest.executeUpdate(legalHoldUpdate, { args: [{ hold: false, by: 'compliance:c1' }] });
+      const { state: released } = await latest.executeUpdate(legalHoldUpdate, { args: [sent({ hold: false, by: 'compliance:c1' })] });
       const releasedAt = await env.currentTimeMs();
       expect(Date.parse(released.retentionDueAt!) - releasedAt).toBeGreaterThan(59 * DAY);
       expect(Date.parse(released.retentionDueAt!) - releasedAt).toBeLessThanOrEqual(60 * DAY);
@@ -73,12 +73,12 @@ describe('retention and erasure', () => {
     await withWorker(env, fakes, async (tq) => {
       const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
       await settled(env, handle);
-      await handle.executeUpdate(legalHoldUpdate, { args: [{ hold: true, by: 'compliance:c1' }] });
-      const { state } = await handle.executeUpdate('withdrawConsent', { args: [{ purposes: ['credit_assessment'], source: 'customer' }] }) as { state: { stage: string } };
+      await handle.executeUpdate(legalHoldUpdate, { args: [sent({ hold: true, by: 'compliance:c1' })] });
+      const { state } = await handle.executeUpdate('withdrawConsent', { args: [sent({ purposes: ['credit_assessment'], source: 'customer' })] }) as { state: { stage: string } };
       expect(state.stage).toBe('withdrawn');
       await env.sleep(10 * DAY);
       expect(fakes.named('eraseLeadData')).toHaveLength(0);
-      await handle.executeUpdate(legalHoldUpdate, { args: [{ hold: false, by: 'compliance:c1' }] });
+      await handle.executeUpdate(legalHoldUpdate, { args: [sent({ hold: false, by: 'compliance:c1' })] });
       expect(await handle.result()).toMatchObject({ stage: 'erased', closeReason: 'consent_withdrawn' });
     });
   });
@@ -91,7 +91,7 @@ describe('retention and erasure', () => {
       await env.sleep(72 * HOUR + MINUTE);
       await realTimeUntil('the erasure started', () => fakes.named('eraseLeadData').length > 0);
 
-      expect(await refusal(handle.executeUpdate(legalHoldUpdate, { args: [{ hold: true, by: 'compliance:c1' }] }))).toBe('case_closed');
+      expect(await refusal(handle.executeUpdate(legalHoldUpdate, { args: [sent({ hold: true, by: 'compliance:c1' })] }))).toBe('case_closed');
 
       fakes.eraseFails = null;
       await env.sleep(2 * MINUTE);
@@ -113,7 +113,7 @@ describe('retention and erasure', () => {
 
       // The customer asks two minutes before the end, while the database is down.
       fakes.recordDecisionFails = new Error('connect ECONNREFUSED');
-      const asked = handle.executeUpdate(humanReviewUpdate, { args: [{ requestedBy: 'channel:x' }] });
+      const asked = handle.executeUpdate(humanReviewUpdate, { args: [sent({ requestedBy: 'channel:x' })] });
       await untilWriteWaitsOnBackoff(handle);
       await env.sleep(4 * MINUTE);
       expect(fakes.named('eraseLeadData')).toHaveLength(0);

@@ -25,7 +25,6 @@ const parse = <S extends z.ZodType>(schema: S, value: unknown): z.infer<S> => sc
 export function complaintRoutes(deps: ComplaintDeps): Router {
   const r = Router();
   const complaintOf = async (req: Request) => complaintFor(deps, actorOf(req), parse(complaintIdParams, req.params).id);
-  const by = (req: Request) => `${actorOf(req).role}:${actorOf(req).sub}`;
 
   r.post('/complaints', requireRole('broker', 'channel', 'compliance'), async (req, res) => {
     const body = parse(complaintFilingSchema, req.body);
@@ -44,7 +43,7 @@ export function complaintRoutes(deps: ComplaintDeps): Router {
     const body = parse(firstResponseSchema, req.body);
     const row = await complaintOf(req);
     res.json(await actOnComplaint(deps, actorOf(req), row, {
-      update: firstResponseUpdate, arg: { by: by(req), via: body.via }, audit: 'complaint.first_response', details: { via: body.via }, note: body.note, updateId: req.idempotency?.updateId,
+      update: firstResponseUpdate, arg: { via: body.via }, audit: 'complaint.first_response', details: { via: body.via }, note: body.note, updateId: req.idempotency?.updateId,
     }));
   });
 
@@ -52,7 +51,7 @@ export function complaintRoutes(deps: ComplaintDeps): Router {
     const body = parse(complaintEscalationSchema, req.body);
     const row = await complaintOf(req);
     res.json(await actOnComplaint(deps, actorOf(req), row, {
-      update: escalateToGroupUpdate, arg: { by: by(req), teams: body.teams }, audit: 'complaint.escalated_to_group', details: { teams: body.teams }, note: body.reason, updateId: req.idempotency?.updateId,
+      update: escalateToGroupUpdate, arg: { teams: body.teams }, audit: 'complaint.escalated_to_group', details: { teams: body.teams }, note: body.reason, updateId: req.idempotency?.updateId,
     }));
   });
 
@@ -60,7 +59,7 @@ export function complaintRoutes(deps: ComplaintDeps): Router {
     const body = parse(complaintCloseSchema, req.body);
     const row = await complaintOf(req);
     res.json(await actOnComplaint(deps, actorOf(req), row, {
-      update: closeComplaintUpdate, arg: { by: by(req), resolution: body.resolution, satisfaction: body.satisfaction },
+      update: closeComplaintUpdate, arg: { resolution: body.resolution, satisfaction: body.satisfaction },
       audit: 'complaint.closed', details: { resolution: body.resolution, satisfaction: body.satisfaction }, note: body.note, updateId: req.idempotency?.updateId,
     }));
   });
@@ -73,7 +72,7 @@ export function complaintRoutes(deps: ComplaintDeps): Router {
       throw new AppError(409, 'hold_the_case', 'this complaint’s description is sealed with its case’s data key and erased with the case: put the case on legal hold');
     }
     res.json(await actOnComplaint(deps, actorOf(req), row, {
-      update: complaintLegalHoldUpdate, arg: { hold: body.hold, by: by(req) },
+      update: complaintLegalHoldUpdate, arg: { hold: body.hold },
       // The reason is sealed with the event, like every note on a complaint: it may name the customer.
       audit: body.hold ? 'complaint.legal_hold_placed' : 'complaint.legal_hold_released', details: {}, note: body.reason, updateId: req.idempotency?.updateId,
     }));

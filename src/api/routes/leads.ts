@@ -107,8 +107,9 @@ export function leadRoutes(deps: CaseDeps & { metrics: Metrics }): Router {
     const [notice] = await deps.db.query('SELECT 1 FROM consent_notices WHERE version = $1', [body.noticeVersion]);
     if (!notice) throw new AppError(422, 'unknown_notice_version', `consent notice version ${body.noticeVersion} does not exist`);
     const actor = actorOf(req);
-    const result = await actOnCase(deps, id, grantConsentUpdate, { ...body, source: `${actor.role}:${actor.sub}` }, req.idempotency?.updateId);
-    await auditAction(deps, actor, 'consent.requested', id, { purposes: body.purposes, noticeVersion: body.noticeVersion });
+    const result = await actOnCase(deps, id, grantConsentUpdate, body, actor, req.idempotency?.updateId);
+    // The workflow audits the grant with its consent rows, naming the verified actor.
+    if (!result.audited) await auditAction(deps, actor, 'consent.requested', id, { purposes: body.purposes, noticeVersion: body.noticeVersion });
     res.json(result.state);
   });
 
@@ -116,8 +117,8 @@ export function leadRoutes(deps: CaseDeps & { metrics: Metrics }): Router {
     const body = parse(withdrawSchema, req.body);
     const id = await caseOf(req);
     const actor = actorOf(req);
-    const result = await actOnCase(deps, id, withdrawConsentUpdate, { ...body, source: `${actor.role}:${actor.sub}` }, req.idempotency?.updateId);
-    await auditAction(deps, actor, 'consent.withdrawal_requested', id, { purposes: body.purposes });
+    const result = await actOnCase(deps, id, withdrawConsentUpdate, body, actor, req.idempotency?.updateId);
+    if (!result.audited) await auditAction(deps, actor, 'consent.withdrawal_requested', id, { purposes: body.purposes });
     res.json(result.state);
   });
 
@@ -125,23 +126,25 @@ export function leadRoutes(deps: CaseDeps & { metrics: Metrics }): Router {
     const body = parse(reviewSchema, req.body);
     const id = await caseOf(req);
     const actor = actorOf(req);
-    const result = await actOnCase(deps, id, reviewUpdate, { decision: body.decision, reviewerId: actor.sub }, req.idempotency?.updateId);
+    const result = await actOnCase(deps, id, reviewUpdate, { decision: body.decision }, actor, req.idempotency?.updateId);
     // The reason is free text a person typed: it stays in Postgres, beside the decision the workflow recorded.
     await attachDecisionReason(deps.db, id, result.eventId, body.reason);
-    await auditAction(deps, actor, 'review.decided', id, { decision: body.decision, eventId: result.eventId });
+    if (!result.audited) await auditAction(deps, actor, 'review.decided', id, { decision: body.decision, eventId: result.eventId });
     res.json(result.state);
   });
 
   r.get('/leads/:id/decision', requireRole('compliance', 'channel', 'manager', 'risk_officer'), async (req, res) => {
-    res.json(await getDecision(deps, await caseOf(req)));
+    // Explanations are for people: in the caller's language (zh-CN unless English is preferred).
+    const lang = req.acceptsLanguages('zh-CN', 'zh', 'en') === 'en' ? 'en' : 'zh-CN';
+    res.json(await getDecision(deps, actorOf(req), await caseOf(req), lang));
   });
 
   r.post('/leads/:id/human-review', requireRole('compliance', 'channel'), async (req, res) => {
     const body = parse(humanReviewSchema, req.body);
     const id = await caseOf(req);
     const actor = actorOf(req);
-    const result = await actOnCase(deps, id, humanReviewUpdate, { requestedBy: `${actor.role}:${actor.sub}` }, req.idempotency?.updateId);
-    await auditAction(deps, actor, 'human_review.requested', id);
+    const result = await actOnCase(deps, id, humanReviewUpdate, {}, actor, req.idempotency?.updateId);
+    if (!result.audited) await auditAction(deps, actor, 'human_review.requested', id);
     if (body.reason) await attachDecisionReason(deps.db, id, result.eventId, body.reason);
     res.json(result.state);
   });
@@ -157,8 +160,8 @@ export function leadRoutes(deps: CaseDeps & { metrics: Metrics }): Router {
         const check = checkMarketingText(body.marketingText);
         if (!check.ok) throw new AppError(422, 'marketing_text_violation', 'the marketing text breaks the advertising rules', { violations: check.violations });
       }
-      const attempt = { brokerId: actor.sub, channel: body.channel, purpose: body.purpose, outcome: body.outcome, auditedBy: { sub: actor.sub, role: actor.role } };
-      return actOnCase(deps, id, contactAttemptUpdate, attempt, req.idempotency?.updateId);
+      const attempt = { channel: body.channel, purpose: body.purpose, outcome: body.outcome };
+      return actOnCase(deps, id, contactAttemptUpdate, attempt, actor, req.idempotency?.updateId);
     });
     if (body.note) await attachContactNote(deps.db, id, result.eventId, body.note);
     if (!result.audited) await auditAction(deps, actor, 'contact.logged', id, { channel: body.channel, purpose: body.purpose, outcome: body.outcome, eventId: result.eventId });
@@ -169,7 +172,7 @@ export function leadRoutes(deps: CaseDeps & { metrics: Metrics }): Router {
     parse(emptySchema, req.body);
     const id = await caseOf(req);
     const actor = actorOf(req);
-    const result = await actOnCase(deps, id, doNotContactUpdate, { by: `${actor.role}:${actor.sub}` }, req.idempotency?.updateId);
+    const result = await actOnCase(deps, id, doNotContactUpdate, {}, actor, req.idempotency?.updateId);
     await auditAction(deps, actor, 'contact.do_not_contact', id);
     res.json(result.state);
   });
@@ -178,7 +181,7 @@ export function leadRoutes(deps: CaseDeps & { metrics: Metrics }): Router {
     const body = parse(selectionSchema, req.body);
     const id = await caseOf(req);
     const actor = actorOf(req);
-    const result = await actOnCase(deps, id, selectionUpdate, { brokerId: actor.sub, productId: body.productId }, req.idempotency?.updateId);
+    const result = await actOnCase(deps, id, selectionUpdate, { productId: body.productId }, actor, req.idempotency?.updateId);
     await auditAction(deps, actor, 'case.product_selected', id, { productId: body.productId });
     res.json(result.state);
   });
@@ -187,7 +190,7 @@ export function leadRoutes(deps: CaseDeps & { metrics: Metrics }): Router {
     const body = parse(outcomeSchema, req.body);
     const id = await caseOf(req);
     const actor = actorOf(req);
-    const result = await actOnCase(deps, id, outcomeUpdate, { brokerId: actor.sub, outcome: body.outcome }, req.idempotency?.updateId);
+    const result = await actOnCase(deps, id, outcomeUpdate, { outcome: body.outcome }, actor, req.idempotency?.updateId);
     await auditAction(deps, actor, 'case.outcome', id, { outcome: body.outcome });
     res.json(result.state);
   });
@@ -201,7 +204,7 @@ export function leadRoutes(deps: CaseDeps & { metrics: Metrics }): Router {
       if (!broker.active) throw new AppError(422, 'broker_inactive', `broker ${body.brokerId} is not active`);
     }
     const actor = actorOf(req);
-    const result = await actOnCase(deps, id, assignmentUpdate, { brokerId: body.brokerId, by: `${actor.role}:${actor.sub}` }, req.idempotency?.updateId);
+    const result = await actOnCase(deps, id, assignmentUpdate, { brokerId: body.brokerId }, actor, req.idempotency?.updateId);
     await auditAction(deps, actor, 'case.reassigned', id, { brokerId: body.brokerId });
     res.json(result.state);
   });
@@ -224,9 +227,10 @@ export function leadRoutes(deps: CaseDeps & { metrics: Metrics }): Router {
     const body = parse(legalHoldSchema, req.body);
     const id = await caseOf(req);
     const actor = actorOf(req);
-    const result = await actOnCase(deps, id, legalHoldUpdate, { hold: body.hold, by: `${actor.role}:${actor.sub}` }, req.idempotency?.updateId);
-    // The reason goes to legal_hold_events, which erasure clears, never into the audit chain.
-    await recordLegalHold(deps, actor, id, body.hold, body.reason, req.idempotency?.updateId);
+    const result = await actOnCase(deps, id, legalHoldUpdate, { hold: body.hold }, actor, req.idempotency?.updateId);
+    // The workflow wrote the hold's event and audit row; the reason goes beside it in legal_hold_events,
+    // which erasure clears, never into the audit chain.
+    await recordLegalHold(deps, actor, id, body.hold, body.reason, req.idempotency?.updateId, result);
     res.json(result.state);
   });
 
