@@ -177,6 +177,8 @@ const auditVerifySchema = z.object({
 
 const json = (schema: z.ZodType, description: string) => ({ description, content: { 'application/json': { schema } } });
 const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: problemSchema } } });
+/** Every /v1 route, the sign-in form included, answers this to a client over its limit of failed sign-ins. */
+const signInBlocked = problem('`too_many_failed_authentications`: this client address failed to sign in too often in the last minute; see Retry-After');
 const errors = {
   400: problem('the body is not valid JSON'),
   401: problem('no or invalid credential: `unauthenticated`, `invalid_token` (bad signature, issuer, audience or algorithm; no `sub`, `iat` or `exp`; a lifetime over the maximum), `token_expired`, `invalid_api_key` (unknown or revoked)'),
@@ -184,7 +186,7 @@ const errors = {
   422: problem('invalid input or a business rule refused it'),
   413: problem('body too large'),
   415: problem('the body is not application/json'),
-  429: problem('rate limit'),
+  429: problem('too many requests: `rate_limited`, `too_many_failed_authentications` (this address), `too_many_refusals` (this caller); see Retry-After'),
   503: problem('Postgres or Temporal unreachable; retry'),
 };
 const caseErrors = { ...errors, 404: problem('no such case'), 409: problem('not possible in the case’s stage'), 503: problem('Temporal or Postgres unreachable') };
@@ -280,10 +282,10 @@ export const ROUTE_DOCS: RouteDoc[] = [
   { method: 'post', path: '/v1/audit/checkpoints', summary: 'Take a signed checkpoint of the audit chain head now and record it in the anchor outside Postgres', roles: 'compliance', ok: [201, auditCheckpointSchema, 'the checkpoint, recorded'], errors: { ...errors, 503: problem('`audit_anchor_unavailable`: the anchor (Temporal) cannot be reached; or Postgres unreachable') } },
   { method: 'post', path: '/v1/codec/encode', summary: 'Payload codec for the Web UI: encrypt', roles: 'manager, compliance (bearer token or session cookie)', body: codecPayloads, ok: [200, codecPayloads, 'encoded payloads'], errors },
   { method: 'post', path: '/v1/codec/decode', summary: 'Payload codec for the Web UI: decrypt (audited)', roles: 'manager, compliance (bearer token or session cookie)', body: codecPayloads, ok: [200, codecPayloads, 'decoded payloads'], errors },
-  { method: 'get', path: '/v1/session', summary: 'Sign-in form for the Web UI codec', roles: 'anyone', ok: [200, z.string(), 'an HTML form'], okType: 'text/html' },
+  { method: 'get', path: '/v1/session', summary: 'Sign-in form for the Web UI codec', roles: 'anyone', ok: [200, z.string(), 'an HTML form'], okType: 'text/html', errors: { 429: signInBlocked } },
   { method: 'post', path: '/v1/session', summary: 'Sign in: sets the session cookie the Web UI sends to the codec, then redirects to the UI', roles: 'manager, compliance', body: z.object({ token: z.string() }), bodyType: 'application/x-www-form-urlencoded', ok: [303, z.string(), 'to the Web UI'], okType: 'text/plain', errors },
   { method: 'get', path: '/v1/session/current', summary: 'Who the Web UI session cookie signs in (the Web UI gateway asks)', roles: 'manager, compliance (session cookie)', ok: [200, z.object({ sub: z.string(), role: z.string() }), 'the session’s actor'], errors },
-  { method: 'post', path: '/v1/session/sign-out', summary: 'Sign out: ends the Web UI session and clears its cookie, then redirects to the sign-in form', roles: 'anyone', ok: [303, z.string(), 'to the sign-in form'], okType: 'text/plain' },
+  { method: 'post', path: '/v1/session/sign-out', summary: 'Sign out: ends the Web UI session and clears its cookie, then redirects to the sign-in form', roles: 'anyone', ok: [303, z.string(), 'to the sign-in form'], okType: 'text/plain', errors: { 429: signInBlocked } },
   { method: 'get', path: '/healthz', summary: 'Liveness', roles: 'anyone', ok: [200, anyObject, 'ok'], errors: { 429: problem('rate limit') } },
   { method: 'get', path: '/readyz', summary: 'Readiness: Postgres and Temporal', roles: 'anyone', ok: [200, anyObject, 'ready'], errors: { 503: { description: 'not ready; says which part', content: { 'application/json': { schema: anyObject } } } as never } },
   { method: 'get', path: '/metrics', summary: 'Prometheus metrics', roles: 'ops (network-restricted)', ok: [200, z.string(), 'text exposition format'] },
