@@ -141,8 +141,9 @@ export function auditCheckpointSigned(ring: AuditKeyring, c: AuditCheckpoint): b
  * Reads the chain's head and signs it. No lock is needed: appends hold the chain's lock until they
  * commit and take their ids under it, so once the newest row is visible every row before it is.
  */
+// ORDER BY names the table's column: the bare `id` would be the text alias, and '9' sorts after '12'.
 export async function takeAuditCheckpoint(db: Queryable, ring: AuditKeyring, now = new Date()): Promise<AuditCheckpoint> {
-  const [head] = (await db.query('SELECT id::text AS id, hash FROM audit_events ORDER BY id DESC LIMIT 1')) as { id: string; hash: string }[];
+  const [head] = (await db.query('SELECT id::text AS id, hash FROM audit_events ORDER BY audit_events.id DESC LIMIT 1')) as { id: string; hash: string }[];
   const lastId = head?.id ?? '0';
   const [{ n }] = (await db.query('SELECT count(*)::text AS n FROM audit_events WHERE id <= $1', [lastId])) as { n: string }[];
   return signAuditCheckpoint(ring, { lastId, count: Number(n), headMac: head?.hash ?? GENESIS, at: now.toISOString() });

@@ -256,7 +256,7 @@ export async function recordLegalHold(
 export async function listLegalHolds(deps: Pick<CaseDeps, 'db'>, actor: Actor, caseId: string) {
   const row = await loadCaseRow(deps.db, caseId);
   const events: { id: string; hold: boolean; reason: string | null; actor: string; at: Date }[] = await deps.db.query(
-    'SELECT id::text AS id, hold, reason, actor, at FROM legal_hold_events WHERE case_id = $1 ORDER BY id',
+    'SELECT id::text AS id, hold, reason, actor, at FROM legal_hold_events WHERE case_id = $1 ORDER BY legal_hold_events.id',
     [caseId],
   );
   await appendAudit(deps.db.manager, { actorSub: actor.sub, actorRole: actor.role, action: 'legal_hold.viewed', targetType: 'lead_case', targetId: caseId, details: { events: events.length } });

@@ -128,8 +128,9 @@ describe("the service's database role", () => {
 
 describe('checkpoints kept outside Postgres', () => {
   test('compliance takes one now; a broker may not', async () => {
-    await appendRows(3, 'cp');
-    const [head] = await stack.db.query('SELECT id::text AS id, hash FROM audit_events ORDER BY id DESC LIMIT 1');
+    // More than nine rows, so that the head's id has more digits than some before it.
+    await appendRows(12, 'cp');
+    const [head] = await stack.db.query('SELECT id, hash FROM audit_events ORDER BY id DESC LIMIT 1');
     const cp = await checkpointNow();
     expect(cp).toMatchObject({ lastId: Number(head.id), headMac: head.hash, keyId: stack.cfg.AUDIT_KEY_ID, signature: expect.stringMatching(/^[0-9a-f]{64}$/) });
     const answer = await verify();
@@ -154,7 +155,7 @@ describe('checkpoints kept outside Postgres', () => {
 
   test('the scheduled workflow signs the head and records it in the anchor', async () => {
     await appendRows(1, 'scheduled');
-    const [head] = await stack.db.query('SELECT id::text AS id FROM audit_events ORDER BY id DESC LIMIT 1');
+    const [head] = await stack.db.query('SELECT id::text AS id FROM audit_events ORDER BY audit_events.id DESC LIMIT 1');
     const cp = await stack.client.workflow.execute('auditCheckpoint', { taskQueue: stack.cfg.TEMPORAL_TASK_QUEUE, workflowId: `audit-checkpoint-test-${randomUUID()}` });
     expect((cp as AuditCheckpoint).lastId).toBe(head.id);
     expect(await verify()).toMatchObject({ intact: true, checkpoint: { lastId: Number(head.id) } });
