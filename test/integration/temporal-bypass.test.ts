@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Client, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { Client, type WorkflowHandle } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
 import { codecKeyring, displayOnlyCodec, EncryptionCodec } from '../../src/infra/payload-codec';
 import { leadWorkflowId } from '../../src/temporal/names';
@@ -8,6 +8,7 @@ import { actorSeal } from '../../src/workflows/verified';
 import { aBroker, aChannel, aLead, actors } from '../support/factories';
 import { noQuietHours } from '../support/policy';
 import { eventually, startStack, type TestStack } from '../support/stack';
+import { refusal } from '../workflows/harness';
 
 /**
  * Someone who reaches the Temporal frontend (the CLI, an SDK client) but holds none of the
@@ -23,16 +24,6 @@ const clientWith = (codec?: PayloadCodec) =>
   new Client({ connection: stack.client.connection, namespace: stack.cfg.TEMPORAL_NAMESPACE, ...(codec ? { dataConverter: { payloadCodecs: [codec] } } : {}) });
 const serviceRing = () => codecKeyring(stack.cfg.CODEC_KEY_ID, stack.cfg.CODEC_KEY, stack.cfg.CODEC_OLD_KEYS);
 
-/** The stable code an Update was refused with, or 'accepted'. */
-async function refusal(update: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await update;
-    return 'accepted';
-  } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError) return (err.cause as { type?: string }).type;
-    throw err;
-  }
-}
 
 /** A tier-A case in follow-up, put on legal hold through the API; its broker. */
 async function heldCase() {
