@@ -231,7 +231,10 @@ export const ROUTE_DOCS: RouteDoc[] = [
   caseAction('selection', 'Record the customer’s product choice (one of the matches)', 'assigned broker', selectionSchema),
   caseAction('outcome', 'Record the case’s outcome', 'assigned broker', outcomeSchema),
   caseAction('assignment', 'Reassign a case, or return it to the shared pool (brokerId null)', 'manager', assignmentSchema),
-  caseAction('legal-hold', 'Place or release a legal hold (pauses erasure)', 'compliance', legalHoldSchema),
+  {
+    ...caseAction('legal-hold', 'Place or release a legal hold (pauses erasure). On a case whose workflow ended without erasing it, the hold goes on the case row, which the retention sweep honours, and the answer is the case as GET /leads/{id} shows it', 'compliance', legalHoldSchema),
+    ok: [200, z.union([caseStateSchema, caseViewSchema]), 'the case after the action'],
+  },
   { method: 'post', path: '/v1/brokers/{id}/offboarding', summary: 'Hand over every open case of a leaving broker, who is deactivated at once (refused from their next request)', roles: 'manager', params: z.object({ id: z.string() }), body: emptySchema, ok: [202, anyObject, 'the hand-over workflow started'], errors: { ...errors, 404: problem('no such broker') } },
   { method: 'get', path: '/v1/leads/{id}/legal-holds', summary: 'The legal holds placed on and released from a case, with their reasons (null once the case is erased); the read is audited', roles: 'compliance', params: idParams, ok: [200, anyObject, 'the holds'], errors: caseErrors },
   { method: 'get', path: '/v1/post-loan/check-ins', summary: 'Post-loan check-in calls (贷后回访), soonest due first', roles: 'broker (own), manager, compliance', query: checkInListQuerySchema, ok: [200, anyObject, 'the check-ins'], errors },

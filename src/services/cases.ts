@@ -252,6 +252,34 @@ export async function recordLegalHold(
   });
 }
 
+/**
+ * A legal hold on a case whose workflow has ended without erasing it (failed, terminated, timed out),
+ * so no Update can reach it: its personal data waits for the retention sweep, which honours the hold
+ * on the case's row. The row, the event and its audit row change in one transaction; a retried
+ * request (same `requestKey`) records nothing twice.
+ */
+export async function holdEndedCase(
+  deps: Pick<CaseDeps, 'db'>, actor: Actor, caseId: string, hold: boolean, reason: string, requestKey?: string,
+): Promise<void> {
+  await deps.db.transaction(async (m) => {
+    const [row] = await m.query('SELECT legal_hold, erased_at FROM lead_cases WHERE id = $1 FOR UPDATE', [caseId]);
+    if (!row) throw new AppError(404, 'case_not_found', `case ${caseId} was not found`);
+    if (row.erased_at) throw new AppError(409, 'case_closed', 'the case has been erased: there is nothing left to hold');
+    if (requestKey && (await m.query('SELECT 1 FROM legal_hold_events WHERE request_key = $1', [requestKey])).length > 0) return;
+    if (hold && row.legal_hold) throw new AppError(409, 'already_on_hold', 'the case is already under legal hold');
+    if (!hold && !row.legal_hold) throw new AppError(409, 'not_on_hold', 'the case is not under legal hold');
+    await m.query('UPDATE lead_cases SET legal_hold = $2, updated_at = now() WHERE id = $1', [caseId, hold]);
+    const [event] = await m.query(
+      'INSERT INTO legal_hold_events (case_id, hold, reason, actor, request_key) VALUES ($1, $2, $3, $4, $5) RETURNING id',
+      [caseId, hold, reason, `${actor.role}:${actor.sub}`, requestKey ?? null],
+    );
+    await appendAudit(m, {
+      actorSub: actor.sub, actorRole: actor.role, action: hold ? 'legal_hold.placed' : 'legal_hold.released', targetType: 'lead_case', targetId: caseId,
+      details: { holdEventId: String(event.id), workflow: 'ended' },
+    });
+  });
+}
+
 /** The case's legal holds, placed and released, oldest first, with their reasons (null once erased). The read is audited. */
 export async function listLegalHolds(deps: Pick<CaseDeps, 'db'>, actor: Actor, caseId: string) {
   const row = await loadCaseRow(deps.db, caseId);

@@ -141,3 +141,32 @@ describe('Temporal without the service keys cannot act on a case', () => {
     ]);
   });
 });
+
+describe('a case whose workflow was terminated (by an insider, or by Temporal at its history limit)', () => {
+  test('compliance still places and releases a legal hold: on the case row, which the sweep honours, each with its event and audit row, refused twice', async () => {
+    const ch = await aChannel(stack.db, { grade: 'premium' });
+    await aBroker(stack.db, ch.team);
+    const intake = await stack.api(actors.channel(ch.id), 'POST', '/v1/leads', aLead({ channelId: ch.id }));
+    const caseId: string = intake.body.caseId;
+    await eventually(async () => (await stack.db.query('SELECT stage FROM lead_cases WHERE id = $1', [caseId]))[0]?.stage === 'follow_up' || null, 'the case to reach follow-up');
+    await stack.client.workflow.getHandle(leadWorkflowId(caseId)).terminate('cut off');
+    const holdOf = async () => (await stack.db.query('SELECT legal_hold FROM lead_cases WHERE id = $1', [caseId]))[0].legal_hold;
+    const audited = async () =>
+      (await stack.db.query(`SELECT action, details FROM audit_events WHERE target_type = 'lead_case' AND target_id = $1 AND action LIKE 'legal_hold.%' ORDER BY id`, [caseId]))
+        .map((r: { action: string; details: { workflow?: string } }) => `${r.action}:${r.details.workflow}`);
+
+    const placed = await stack.api(actors.compliance(), 'POST', `/v1/leads/${caseId}/legal-hold`, { hold: true, reason: '诉讼保全' });
+    expect(placed.status).toBe(200);
+    expect(placed.body).toMatchObject({ caseId, legalHold: true });
+    expect(await holdOf()).toBe(true);
+    const again = await stack.api(actors.compliance(), 'POST', `/v1/leads/${caseId}/legal-hold`, { hold: true, reason: 'twice' });
+    expect([again.status, again.body.code]).toEqual([409, 'already_on_hold']);
+
+    const released = await stack.api(actors.compliance(), 'POST', `/v1/leads/${caseId}/legal-hold`, { hold: false, reason: '解除' });
+    expect(released.status).toBe(200);
+    expect(await holdOf()).toBe(false);
+    expect(await audited()).toEqual(['legal_hold.placed:ended', 'legal_hold.released:ended']);
+    const events = await stack.api(actors.compliance(), 'GET', `/v1/leads/${caseId}/legal-holds`);
+    expect(events.body.events.map((e: { action: string; reason: string }) => [e.action, e.reason])).toEqual([['placed', '诉讼保全'], ['released', '解除']]);
+  });
+});

@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import { checkMarketingText } from '../../domain/marketing-text';
 import { startBrokerOffboarding } from '../../services/brokers';
 import {
-  actOnCase, assertMayRead, attachContactNote, attachDecisionReason, auditAction, getCase, getPii, listCases, listLegalHolds, loadCaseRow, recordLegalHold,
+  actOnCase, assertMayRead, attachContactNote, attachDecisionReason, auditAction, getCase, getPii, holdEndedCase, listCases, listLegalHolds, loadCaseRow, recordLegalHold,
   type CaseDeps,
 } from '../../services/cases';
 import { getDecision } from '../../services/decisions';
@@ -227,7 +227,16 @@ export function leadRoutes(deps: CaseDeps & { metrics: Metrics }): Router {
     const body = parse(legalHoldSchema, req.body);
     const id = await caseOf(req);
     const actor = actorOf(req);
-    const result = await actOnCase(deps, id, legalHoldUpdate, { hold: body.hold }, actor, req.idempotency?.updateId);
+    let result;
+    try {
+      result = await actOnCase(deps, id, legalHoldUpdate, { hold: body.hold }, actor, req.idempotency?.updateId);
+    } catch (err) {
+      if (!(err instanceof AppError && err.code === 'case_finished')) throw err;
+      // The workflow ended without erasing the case: the hold goes on its row, which the retention sweep honours.
+      await holdEndedCase(deps, actor, id, body.hold, body.reason, req.idempotency?.updateId);
+      res.json(await getCase(deps, actor, id));
+      return;
+    }
     // The workflow wrote the hold's event and audit row; the reason goes beside it in legal_hold_events,
     // which erasure clears, never into the audit chain.
     await recordLegalHold(deps, actor, id, body.hold, body.reason, req.idempotency?.updateId, result);
