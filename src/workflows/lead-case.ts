@@ -1,4 +1,5 @@
 import {
+  ActivityFailure,
   ApplicationFailure,
   allHandlersFinished,
   condition,
@@ -53,7 +54,7 @@ import {
   type UpdateResult,
 } from './messages';
 import { leadWorkflowId } from '../temporal/names';
-import { ANSWER_MEMORY, actorLabel, actorOf, isRefusedPayload, NONCE_MEMORY, sealProblem, SERVICE_ACTOR, type VerifiedActor } from './verified';
+import { ANSWER_MEMORY, actorLabel, actorOf, isRefusedPayload, NONCE_MEMORY, sealProblem, type VerifiedActor } from './verified';
 
 // Each activity is a few queries: a short timeout lets a crashed worker's task move on quickly.
 const activities = proxyActivities<LeadActivities>({
@@ -105,12 +106,6 @@ export const HUMAN_REVIEW_IN_FLIGHT_PATCH = 'human-review-in-flight-outlasts-ret
  * is waited for: the review was on time, and the managers get no `review_overdue` notice for it.
  */
 export const REVIEW_IN_FLIGHT_PATCH = 'review-in-flight-outlasts-its-deadline';
-
-/**
- * Signals carry a verified sender (./verified). Histories recorded before they did have signals
- * without one, which replay must still take; a live run ignores them.
- */
-export const VERIFIED_SIGNALS_PATCH = 'signals-carry-verified-senders';
 
 const HOUR = 3_600_000;
 const MINUTE = 60_000;
@@ -223,7 +218,6 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
       takeNonce(nonce);
       return actorOf(arg);
     }
-    if (!patched(VERIFIED_SIGNALS_PATCH)) return actorOf(arg) ?? SERVICE_ACTOR;
     log.warn('a signal to the case was ignored', { caseId: state.caseId, signal: name, reason: problem ?? 'its nonce was already taken' });
     return null;
   }
@@ -283,6 +277,8 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
     const f = state.facts;
     setCurrentDetails(
       [
+        // A run continued as new has no static summary (continueAsNew cannot set one): the details carry it.
+        ...(input.resumeFrom ? [`**Lead case** · ${f.channelId} · ${f.amountCny} CNY over ${f.termMonths} months · ${f.loanPurpose} (continued from an earlier run)`] : []),
         `**Stage:** ${state.stage}${state.closeReason ? ` (${state.closeReason})` : ''}`,
         `**Waiting for:** ${waitingFor()}`,
         `**Tier:** ${state.tier ?? 'not yet scored'} · **Consent:** ${state.consentState} · **Vulnerable:** ${f.vulnerable ? 'yes' : 'no'} · **Local:** ${f.local ? 'yes' : 'no'}`,
@@ -933,58 +929,128 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
   }
 
   // ---------------------------------------------------------------- the lifecycle
-  if (projectedAtIntake) publishDetails();
-  else if (!input.resumeFrom) publishVisibility();
+  // A run continued as new starts with no details of its own (its search attributes carry over).
+  if (projectedAtIntake || input.resumeFrom) publishDetails();
+  else publishVisibility();
   const resumedIntoRetention = input.resumeFrom !== undefined && !isOpenStage(input.resumeFrom.stage);
-  try {
-    while (state.stage !== 'erased') {
-      if (coreWithdrawn) throw new CaseWithdrawn();
-      switch (state.stage) {
-        case 'awaiting_consent':
-          await awaitConsent();
-          break;
-        case 'prescreening':
-          await prescreen();
-          break;
-        case 'manual_review':
-          await manualReview();
-          break;
-        case 'matching':
-          await matchAndAssign();
-          break;
-        case 'follow_up':
-        case 'submitted':
-          await followUp();
-          break;
-        case 'closed':
-        case 'declined':
-        case 'withdrawn':
-          // A long wait begins: start it on a fresh history, carrying only the state.
-          if (!resumedIntoRetention) await carryOn();
-          await retention();
-          break;
-      }
-      if (workflowInfo().continueAsNewSuggested) await carryOn();
+  for (;;) {
+    try {
+      await lifecycle();
+      break;
+    } catch (err) {
+      const type = terminalFailureType(err);
+      if (type === null) throw err;
+      if (await closeOnTerminalFailure(type)) break;
     }
-  } catch (err) {
-    if (!(err instanceof CaseWithdrawn)) throw err;
-    state.stage = 'withdrawn';
-    state.closeReason = 'consent_withdrawn';
-    state.closedAt = now().toISOString();
-    setDeadline(null);
-    await commit();
-    await erase('consent_withdrawn');
   }
   await condition(allHandlersFinished);
   return { caseId: state.caseId, stage: state.stage, closeReason: state.closeReason, erasedAt: state.erasedAt };
 
-  async function carryOn(): Promise<never> {
-    await condition(allHandlersFinished);
+  /**
+   * After an activity failed for good (a fact missing, a row gone): the case closes with the reason
+   * and a retention date, and the retention wait erases it as usual. True when there is nothing left
+   * to do: the erasure itself found no case, so there is no personal data to erase.
+   */
+  async function closeOnTerminalFailure(type: string): Promise<boolean> {
+    log.warn('an activity failed for good; the case closes', { caseId: state.caseId, stage: state.stage, type });
+    // Erased already: only the projection of it failed.
+    if (state.stage === 'erased') return true;
+    if (erasing) {
+      if (type !== 'case_not_found') throw ApplicationFailure.create({ type, message: `the erasure failed for good: ${type}`, nonRetryable: true });
+      state.stage = 'erased';
+      state.closeReason = state.closeReason ?? `system_error:${type}`;
+      state.erasedAt = now().toISOString();
+      setDeadline(null);
+      publishDetails();
+      return true;
+    }
+    // A human review asked for before the failure has nothing left to reopen.
+    state.humanReviewRequested = false;
+    close('closed', `system_error:${type}`);
+    await commitUnlessGone();
+    return false;
+  }
+
+  /** Commits; a row that cannot take it (gone, or never there) does not stop what follows: the erasure. */
+  async function commitUnlessGone(): Promise<void> {
+    try {
+      await commit();
+    } catch (err) {
+      const type = terminalFailureType(err);
+      if (type === null) throw err;
+      log.warn('the case could not be projected', { caseId: state.caseId, type });
+    }
+  }
+
+  /** The stages, from wherever this run begins to the erasure; a core withdrawal ends any of them. */
+  async function lifecycle(): Promise<void> {
+    try {
+      while (state.stage !== 'erased') {
+        if (coreWithdrawn) throw new CaseWithdrawn();
+        switch (state.stage) {
+          case 'awaiting_consent':
+            await awaitConsent();
+            break;
+          case 'prescreening':
+            await prescreen();
+            break;
+          case 'manual_review':
+            await manualReview();
+            break;
+          case 'matching':
+            await matchAndAssign();
+            break;
+          case 'follow_up':
+          case 'submitted':
+            await followUp();
+            break;
+          case 'closed':
+          case 'declined':
+          case 'withdrawn':
+            // A long wait begins: start it on a fresh history, carrying only the state.
+            if (!resumedIntoRetention) await carryOn();
+            await retention();
+            break;
+        }
+        // Not while an Update waits for this loop to move the case on (a review for the matching).
+        if (workflowInfo().continueAsNewSuggested && allHandlersFinished()) await carryOn();
+      }
+    } catch (err) {
+      if (!(err instanceof CaseWithdrawn)) throw err;
+      state.stage = 'withdrawn';
+      state.closeReason = 'consent_withdrawn';
+      state.closedAt = now().toISOString();
+      setDeadline(null);
+      await commitUnlessGone();
+      await erase('consent_withdrawn');
+    }
+  }
+
+  /**
+   * Continues as new once no handler is running. A handler that waits for this loop does not hold
+   * it: a core withdrawal is erased at once, and a human review reopens the case first.
+   */
+  async function carryOn(): Promise<void> {
+    await condition(() => allHandlersFinished() || coreWithdrawn || state.humanReviewRequested);
+    if (coreWithdrawn) throw new CaseWithdrawn();
+    if (!allHandlersFinished()) return;
     return continueAsNew<typeof leadCase>({
       ...input, consentAtIntake: undefined, projectedAtIntake: undefined, resumeFrom: state,
       resumeMessages: { answers: [...answers], nonces: [...nonces] },
     });
   }
+}
+
+/**
+ * The type of an activity failure that no retry will mend (a non-retryable ApplicationFailure), as a
+ * close-reason code; null for anything else.
+ */
+function terminalFailureType(err: unknown): string | null {
+  if (!(err instanceof ActivityFailure)) return null;
+  const cause = err.cause;
+  if (!(cause instanceof ApplicationFailure) || !cause.nonRetryable) return null;
+  // Only a code goes into the case's state: an unexpected type could carry anything.
+  return /^[a-z0-9_]{1,64}$/.test(cause.type ?? '') ? cause.type! : 'unknown';
 }
 
 /**

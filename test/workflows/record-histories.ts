@@ -2,10 +2,10 @@
  * Records the histories that the replay test runs: `npm run histories:record`, or
  * `npm run histories:record -- <scenario> …` for some scenarios only (the others keep the histories
  * an older version of the code wrote, which is what the replay test is for).
- * Run it only when a change to a workflow is meant to be compatible AND the new behaviour should be
- * captured; a change that breaks replay of the committed fixtures needs `patched()` instead.
+ * Nothing runs in production yet: a workflow change re-records the fixtures (no tag), and a tagged
+ * older fixture that no longer replays is deleted, not kept alive with a new `patched()`.
  * `-- --tag <name> …` writes `<fixture>@<name>.runN.json` beside the older fixtures, keeping both:
- * after a `patched()` change, the histories from before the patch and with it must both replay.
+ * after a `patched()` change (from launch on), the histories from before the patch and with it must both replay.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
