@@ -5,11 +5,13 @@ import {
   condition,
   continueAsNew,
   currentUpdateInfo,
+  isCancellation,
   log,
   patched,
   proxyActivities,
   proxyLocalActivities,
   setCurrentDetails,
+  TimeoutFailure,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -56,6 +58,13 @@ import {
 import { leadWorkflowId } from '../temporal/names';
 import { ANSWER_MEMORY, actorLabel, actorOf, isRefusedPayload, NONCE_MEMORY, sealProblem, type VerifiedActor } from './verified';
 
+/**
+ * How many times a case write is tried inside the worker before the server takes its retries over:
+ * about eight in the first 13 s, then four more on back-off timers, some four minutes in all. A
+ * count, not a timeout, so the bound is the same on the workflow's clock and the worker's.
+ */
+export const LOCAL_WRITE_ATTEMPTS = 12;
+
 // Each activity is a few queries: a short timeout lets a crashed worker's task move on quickly.
 const activities = proxyActivities<LeadActivities>({
   startToCloseTimeout: '10 seconds',
@@ -69,11 +78,41 @@ const activities = proxyActivities<LeadActivities>({
  * changes nothing. A back-off longer than the threshold waits on a server timer instead of holding
  * the workflow task. The pre-screen, matching, assignment and erasure stay ordinary activities.
  */
-const localWrites = proxyLocalActivities<LeadActivities>({
+const tryLocally = proxyLocalActivities<LeadActivities>({
   startToCloseTimeout: '10 seconds',
   localRetryThreshold: '10 seconds',
-  retry: { initialInterval: '100 milliseconds', backoffCoefficient: 2, maximumInterval: '1 minute' },
+  // Past the threshold every retry of a local activity adds events to the history; unbounded, a
+  // database down for days would carry the case to Temporal's event limit and its termination.
+  retry: { initialInterval: '100 milliseconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: LOCAL_WRITE_ATTEMPTS },
 });
+
+/**
+ * A write that is still failing when its local bound runs out goes on as an ordinary activity: the
+ * server keeps its retries and the history grows by a few events however long the outage lasts. The
+ * writes are keyed, so the one that finally lands is the only one. A refusal (a non-retryable
+ * failure) or a cancellation is not retried this way.
+ */
+const localWrites = new Proxy({} as LeadActivities, {
+  get: (_target, name: keyof LeadActivities) =>
+    async (...args: unknown[]) => {
+      const call = <F>(proxy: LeadActivities) => (proxy[name] as (...a: unknown[]) => Promise<F>)(...args);
+      try {
+        return await call(tryLocally);
+      } catch (err) {
+        if (!outlastedLocalBound(err)) throw err;
+        log.warn('a case write outlasted its local retries; retrying it as an activity', { activity: String(name) });
+        return call(activities);
+      }
+    },
+});
+
+/** True for a write that failed only because its local attempts ran out (a local activity's last failure comes unwrapped). */
+function outlastedLocalBound(err: unknown): boolean {
+  if (isCancellation(err)) return false;
+  const failure = err instanceof ActivityFailure ? err.cause : err;
+  if (failure instanceof ApplicationFailure) return !failure.nonRetryable;
+  return failure instanceof TimeoutFailure;
+}
 
 /** Cases that began before the local writes recorded them as activity tasks; replay must see the same. */
 export const LOCAL_WRITES_PATCH = 'case-writes-as-local-activities';

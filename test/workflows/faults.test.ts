@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { humanReviewUpdate, outcomeUpdate, stateQuery, withdrawConsentUpdate, type LeadCaseState } from '../../src/workflows/messages';
@@ -40,6 +41,22 @@ class DeclinedThenDown extends FakeActivities {
   }
 }
 
+/** Fake activities whose case projection fails whenever it runs as a local activity: a database that stays down for the worker's local retries. */
+class DownForLocalWrites extends FakeActivities {
+  override build() {
+    const built = super.build();
+    return {
+      ...built,
+      projectCase: async (input: any) => {
+        if (this.localWritesFail && Context.current().info.isLocal) throw new Error('connect ECONNREFUSED');
+        return built.projectCase(input);
+      },
+    };
+  }
+  localWritesFail = false;
+  nonLocalProjections = 0;
+}
+
 /** Resolves with `p`'s value, or with 'still waiting' when it has not settled within `ms` of real time. */
 const within = <T>(p: Promise<T>, ms: number) => Promise.race([p, new Promise<'still waiting'>((r) => setTimeout(() => r('still waiting'), ms))]);
 
@@ -72,6 +89,29 @@ describe('faults that must not leave personal data behind', () => {
       expect((answer as { state: LeadCaseState }).state.stage).toBe('erased');
       expect(fakes.named('eraseLeadData').map((e) => e.reason)).toEqual(['consent_withdrawn']);
       await expect(handle.result()).resolves.toMatchObject({ stage: 'erased', closeReason: 'consent_withdrawn' });
+    });
+  });
+
+  test('a case write that keeps failing goes on as an ordinary activity once its local retries run out, and the history stays small however long the outage', async () => {
+    const fakes = new DownForLocalWrites();
+    await withWorker(env, fakes, async (tq) => {
+      const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
+      await settled(env, handle);
+      fakes.localWritesFail = true;
+      // The run that takes the write (a closed case then continues as new into retention).
+      const run = env.client.workflow.getHandle(handle.workflowId, (await handle.describe()).runId);
+      const closing = handle.executeUpdate(outcomeUpdate, { args: [sent({ brokerId: 'b-1', outcome: 'lost' })] });
+      await untilWriteWaitsOnBackoff(run);
+      const eventsAtFirstBackoff = (await run.fetchHistory()).events?.length ?? 0;
+      // Six hours of an outage of local writes: unbounded, each minute of it would add timer events.
+      await env.sleep(6 * 60 * MINUTE);
+
+      const answer = await within(closing, 30_000);
+      expect(answer).not.toBe('still waiting');
+      expect((answer as { state: LeadCaseState }).state.stage).toBe('closed');
+      const events = (await run.fetchHistory()).events ?? [];
+      expect(events.some((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'projectCase')).toBe(true);
+      expect(events.length - eventsAtFirstBackoff).toBeLessThan(60);
     });
   });
 
