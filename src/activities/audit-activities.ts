@@ -1,8 +1,9 @@
-import { Context } from '@temporalio/activity';
+import { Context, log } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
 import type { DataSource } from 'typeorm';
 import { config } from '../config';
-import { auditKeyring, takeAuditCheckpoint, type AuditKeyring } from '../db/audit';
-import { recordAuditCheckpoint } from '../services/audit-checkpoints';
+import { auditKeyring, type AuditKeyring } from '../db/audit';
+import { AuditChainCutError, checkpointTheChain } from '../services/audit-checkpoints';
 import type { AuditActivities } from './audit-contract';
 
 /** The scheduled checkpoint: the chain's head, read and signed here (the key stays in the worker), recorded in the anchor. */
@@ -11,8 +12,13 @@ export function createAuditActivities(deps: { db: DataSource; keyring?: AuditKey
   const leadTaskQueue = deps.leadTaskQueue ?? config().TEMPORAL_TASK_QUEUE;
   return {
     async recordAuditCheckpoint() {
-      const checkpoint = await takeAuditCheckpoint(deps.db, keyring);
-      return recordAuditCheckpoint(Context.current().client, leadTaskQueue, checkpoint);
+      try {
+        return await checkpointTheChain(deps.db, keyring, Context.current().client, leadTaskQueue);
+      } catch (err) {
+        if (!(err instanceof AuditChainCutError)) throw err;
+        log.error('the audit trail was cut: no checkpoint taken', { reason: err.message });
+        throw ApplicationFailure.nonRetryable(err.message, 'audit_chain_cut');
+      }
     },
   };
 }

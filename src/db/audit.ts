@@ -149,11 +149,45 @@ export async function takeAuditCheckpoint(db: Queryable, ring: AuditKeyring, now
   return signAuditCheckpoint(ring, { lastId, count: Number(n), headMac: head?.hash ?? GENESIS, at: now.toISOString() });
 }
 
+/**
+ * Why the trail no longer reaches a checkpoint taken earlier (its head row gone or changed, rows
+ * before it removed), or null when it still does. Checked before a new checkpoint is signed: one
+ * signed over a cut would seal the cut in, since verification looks at the newest checkpoint.
+ */
+export async function checkpointNoLongerReached(db: Queryable, previous: AuditCheckpoint): Promise<string | null> {
+  if (previous.count === 0) return null;
+  const [head] = (await db.query('SELECT hash FROM audit_events WHERE id = $1', [previous.lastId])) as { hash: string }[];
+  if (!head) return `row ${previous.lastId}, the head at the checkpoint of ${previous.at}, is gone`;
+  if (head.hash !== previous.headMac) return `row ${previous.lastId} is not the one the checkpoint of ${previous.at} signed`;
+  const [{ n }] = (await db.query('SELECT count(*)::int AS n FROM audit_events WHERE id <= $1', [previous.lastId])) as { n: number }[];
+  if (n !== previous.count) return `${n} rows up to row ${previous.lastId}, where the checkpoint of ${previous.at} counted ${previous.count}`;
+  return null;
+}
+
+/** Rows older than this that no checkpoint covers mean checkpoints stopped (three missed 5-minute runs) or the anchor was removed. */
+export const CHECKPOINT_OVERDUE_MS = 15 * 60_000;
+
+/**
+ * Why the newest checkpoint cannot vouch for the trail: rows appended after it (or any row, when
+ * there is none) have waited longer than CHECKPOINT_OVERDUE_MS for one. Someone who stops the
+ * schedule or deletes the anchor must not leave a trail that verifies whatever was cut.
+ */
+export async function checkpointOverdue(db: Queryable, checkpoint: AuditCheckpoint | null, now = new Date()): Promise<AuditBreak | null> {
+  const [oldest] = (await db.query('SELECT id::text AS id, at FROM audit_events WHERE id > $1 ORDER BY audit_events.id LIMIT 1', [checkpoint?.lastId ?? '0'])) as {
+    id: string; at: Date;
+  }[];
+  if (!oldest || now.getTime() - new Date(oldest.at).getTime() <= CHECKPOINT_OVERDUE_MS) return null;
+  return checkpoint
+    ? { code: 'checkpoint_overdue', reason: `no checkpoint since ${checkpoint.at}, though rows have waited over ${CHECKPOINT_OVERDUE_MS / 60_000} minutes for one`, brokenAtId: oldest.id }
+    : { code: 'checkpoint_missing', reason: `the trail has rows older than ${CHECKPOINT_OVERDUE_MS / 60_000} minutes and no checkpoint outside Postgres (the anchor is missing)`, brokenAtId: oldest.id };
+}
+
 /** Why the trail cannot be trusted: a stable code, a sentence, and the row where it shows (if any). */
 export interface AuditBreak {
   code:
     | 'link_broken' | 'row_altered' | 'unknown_key' | 'unkeyed_row'
-    | 'checkpoint_signature_invalid' | 'checkpoint_row_missing' | 'checkpoint_count_mismatch' | 'checkpoint_head_mismatch' | 'chain_ends_before_checkpoint';
+    | 'checkpoint_signature_invalid' | 'checkpoint_row_missing' | 'checkpoint_count_mismatch' | 'checkpoint_head_mismatch' | 'chain_ends_before_checkpoint'
+    | 'checkpoint_overdue' | 'checkpoint_missing';
   reason: string;
   brokenAtId: string | null;
 }

@@ -1,5 +1,6 @@
 import { WithStartWorkflowOperation, WorkflowNotFoundError, type Client } from '@temporalio/client';
-import type { AuditCheckpoint } from '../db/audit';
+import type { DataSource } from 'typeorm';
+import { checkpointNoLongerReached, takeAuditCheckpoint, type AuditCheckpoint, type AuditKeyring } from '../db/audit';
 import { NEWEST_CHECKPOINT_MEMO, recordAuditCheckpointUpdate } from '../workflows/audit-anchor';
 
 /**
@@ -37,4 +38,21 @@ export async function newestAuditCheckpoint(client: Client, taskQueue: string): 
     if (err instanceof WorkflowNotFoundError) return null;
     throw err;
   }
+}
+
+/** The chain no longer reaches the newest checkpoint: no new one is signed over the cut. */
+export class AuditChainCutError extends Error {
+  override name = 'AuditChainCutError';
+}
+
+/**
+ * Takes a checkpoint of the chain's head and records it in the anchor, but only over a chain that
+ * still reaches the newest checkpoint already there: a later checkpoint would otherwise vouch for a
+ * cut made before the earlier one.
+ */
+export async function checkpointTheChain(db: DataSource, ring: AuditKeyring, client: Client, taskQueue: string): Promise<AuditCheckpoint> {
+  const previous = await newestAuditCheckpoint(client, taskQueue);
+  const cut = previous ? await checkpointNoLongerReached(db, previous) : null;
+  if (cut) throw new AuditChainCutError(`the audit trail no longer reaches its newest checkpoint: ${cut}`);
+  return recordAuditCheckpoint(client, taskQueue, await takeAuditCheckpoint(db, ring));
 }

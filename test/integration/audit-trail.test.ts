@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { appendAudit, auditHash, auditKeyring, verifyAuditChain, type AuditCheckpoint } from '../../src/db/audit';
+import { appendAudit, auditHash, auditKeyring, checkpointOverdue, CHECKPOINT_OVERDUE_MS, verifyAuditChain, type AuditCheckpoint } from '../../src/db/audit';
 import { LOCAL_APP_ROLE, migrateDatabase, openDatabase, withRole } from '../../src/db/data-source';
 import { seedDemoData } from '../../src/db/seed';
 import { actors } from '../support/factories';
@@ -199,6 +199,32 @@ describe('a DBA insider, triggers off, after a checkpoint', () => {
     expect(await verifyAuditChain(owner.manager)).toBeNull();
     expect(await verify()).toMatchObject({ intact: false, code: 'checkpoint_head_mismatch', firstBrokenId: cp.lastId });
     await restoreTrail(saved);
+  });
+});
+
+describe('checkpoints that keep vouching', () => {
+  test('a cut before the newest checkpoint is not sealed in by the next one: no checkpoint is signed over it, and verify still shows it', async () => {
+    await appendRows(4, 'sealed-cut');
+    const cp = await checkpointNow();
+    const saved = await saveTrail();
+    await asInsider((m) => m.query('DELETE FROM audit_events WHERE id > $1', [cp.lastId - 2]));
+    // The service goes on appending, each row linked (with a valid MAC) to what is left.
+    await appendRows(3, 'after-the-cut');
+    const refused = await stack.api(compliance, 'POST', '/v1/audit/checkpoints');
+    expect([refused.status, refused.body.code]).toEqual([409, 'audit_chain_cut']);
+    expect(await verify()).toMatchObject({ intact: false, code: 'checkpoint_row_missing', checkpoint: { lastId: cp.lastId } });
+    await restoreTrail(saved);
+  });
+
+  test('rows left without a checkpoint for over 15 minutes (the schedule stopped, or the anchor was deleted) make the trail unverifiable', async () => {
+    await appendRows(1, 'overdue');
+    const cp = await checkpointNow();
+    await appendRows(1, 'overdue-after');
+    const later = new Date(Date.now() + CHECKPOINT_OVERDUE_MS + 60_000);
+    const newest = { ...cp, lastId: String(cp.lastId) };
+    expect(await checkpointOverdue(stack.db, newest, new Date())).toBeNull();
+    expect(await checkpointOverdue(stack.db, newest, later)).toMatchObject({ code: 'checkpoint_overdue' });
+    expect(await checkpointOverdue(stack.db, null, later)).toMatchObject({ code: 'checkpoint_missing' });
   });
 });
 

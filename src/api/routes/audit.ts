@@ -2,8 +2,8 @@ import { Router } from 'express';
 import type { DataSource } from 'typeorm';
 import type { Client } from '@temporalio/client';
 import type { Config } from '../../config';
-import { auditKeyring, takeAuditCheckpoint, verifyAuditChain } from '../../db/audit';
-import { newestAuditCheckpoint, recordAuditCheckpoint } from '../../services/audit-checkpoints';
+import { auditKeyring, checkpointOverdue, verifyAuditChain } from '../../db/audit';
+import { AuditChainCutError, checkpointTheChain, newestAuditCheckpoint } from '../../services/audit-checkpoints';
 import { AppError } from '../errors';
 import { requireRole } from '../auth';
 import { auditQuerySchema } from '../schemas';
@@ -42,7 +42,7 @@ export function auditRoutes(deps: { db: DataSource; temporal: Client; cfg: Confi
   // age: rows appended after it are covered by the chain only, so a cut there could go unseen.
   r.get('/audit/verify', requireRole('compliance'), async (_req, res) => {
     const checkpoint = await anchorCall(() => newestAuditCheckpoint(deps.temporal, deps.cfg.TEMPORAL_TASK_QUEUE));
-    const broken = await verifyAuditChain(deps.db.manager, { keyring, checkpoint });
+    const broken = (await verifyAuditChain(deps.db.manager, { keyring, checkpoint })) ?? (await checkpointOverdue(deps.db, checkpoint));
     const newest = checkpoint
       ? { lastId: Number(checkpoint.lastId), count: checkpoint.count, at: checkpoint.at, keyId: checkpoint.keyId, ageSeconds: Math.max(0, Math.round((Date.now() - Date.parse(checkpoint.at)) / 1000)) }
       : null;
@@ -53,8 +53,7 @@ export function auditRoutes(deps: { db: DataSource; temporal: Client; cfg: Confi
     );
   });
   r.post('/audit/checkpoints', requireRole('compliance'), async (_req, res) => {
-    const checkpoint = await takeAuditCheckpoint(deps.db, keyring);
-    const recorded = await anchorCall(() => recordAuditCheckpoint(deps.temporal, deps.cfg.TEMPORAL_TASK_QUEUE, checkpoint));
+    const recorded = await anchorCall(() => checkpointTheChain(deps.db, keyring, deps.temporal, deps.cfg.TEMPORAL_TASK_QUEUE));
     res.status(201).json({ ...recorded, lastId: Number(recorded.lastId) });
   });
   return r;
@@ -66,6 +65,7 @@ async function anchorCall<T>(call: () => Promise<T>): Promise<T> {
     return await call();
   } catch (err) {
     if (err instanceof AppError) throw err;
+    if (err instanceof AuditChainCutError) throw new AppError(409, 'audit_chain_cut', err.message);
     throw new AppError(503, 'audit_anchor_unavailable', 'the audit anchor (a Temporal workflow) cannot be reached; retry later', { retryable: true });
   }
 }
