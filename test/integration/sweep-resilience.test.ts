@@ -130,6 +130,23 @@ describe('cases whose workflow is no longer running', () => {
       await w.stop();
     }
   });
+
+  test('a workflow someone started under the case ID (another type, or another queue) does not pass for the case running: the case is erased', async () => {
+    const w = await maintenanceWorker();
+    try {
+      const [onOtherQueue, otherType] = await casesWithPersonalData(stack.db, 2);
+      await stack.client.workflow.start('leadCase', { taskQueue: `nobody-${randomUUID()}`, workflowId: `lead-${onOtherQueue}`, args: [] });
+      await stack.client.workflow.start('somethingElse', { taskQueue: stack.cfg.TEMPORAL_TASK_QUEUE, workflowId: `lead-${otherType}`, args: [] });
+      await stack.db.query(`UPDATE lead_cases SET updated_at = now() - interval '100 days' WHERE id = ANY($1::uuid[])`, [[onOtherQueue, otherType]]);
+      await sweep(w.taskQueue);
+      for (const id of [onOtherQueue, otherType]) {
+        expect(await erasureReason(id)).toBe('workflow_not_running');
+        expect(await holdsIdentity(id)).toBe(false);
+      }
+    } finally {
+      await w.stop();
+    }
+  });
 });
 
 describe('the sweep activity', () => {
