@@ -91,11 +91,17 @@ export async function openDatabase(url: string, opts: { migrate?: boolean; poolM
 async function privilegeProblem(db: DataSource): Promise<string | null> {
   const [r] = await db.query(
     `SELECT current_user AS name, r.rolsuper OR r.rolbypassrls OR r.rolcreaterole OR r.rolcreatedb AS privileged,
-            EXISTS (SELECT 1 FROM pg_class c WHERE c.relowner = r.oid AND c.relnamespace = 'public'::regnamespace) AS owns
+            EXISTS (SELECT 1 FROM pg_class c WHERE c.relowner = r.oid AND c.relnamespace = 'public'::regnamespace) AS owns,
+            -- Rights reached through membership count too: the owner's role, or pg_write_all_data, granted to the login.
+            pg_has_role(current_user, (SELECT relowner FROM pg_class WHERE oid = 'audit_events'::regclass), 'MEMBER') AS owner_member,
+            has_table_privilege('audit_events', 'UPDATE') OR has_table_privilege('audit_events', 'DELETE')
+              OR has_table_privilege('audit_events', 'TRUNCATE') OR has_table_privilege('audit_events', 'TRIGGER') AS rewrites_trail
        FROM pg_roles r WHERE r.rolname = current_user`,
   );
   if (r?.privileged) return `logs in as ${r.name}, which is a superuser or may create roles or databases`;
   if (r?.owns) return `logs in as ${r.name}, which owns the tables (and so may alter, truncate and switch off their triggers)`;
+  if (r?.owner_member) return `logs in as ${r.name}, a member of the tables' owner role (and so may alter them and switch off their triggers)`;
+  if (r?.rewrites_trail) return `logs in as ${r.name}, which may update, delete or truncate the audit trail`;
   return null;
 }
 

@@ -121,6 +121,30 @@ describe("the service's database role", () => {
     }
   });
 
+  test('outside development and test, it also refuses a login that reaches the trail through a role it belongs to', async () => {
+    const [{ tableOwner }] = await owner.query(`SELECT pg_get_userbyid(relowner) AS "tableOwner" FROM pg_class WHERE oid = 'audit_events'::regclass`);
+    const urlFor = (name: string) => {
+      const url = new URL(stack.cfg.DATABASE_URL);
+      url.username = name;
+      url.password = 'pw-for-this-test';
+      return url.toString();
+    };
+    const writer = `lead_writer_${randomUUID().slice(0, 8)}`;
+    const ownerMember = `lead_owner_member_${randomUUID().slice(0, 8)}`;
+    await owner.query(`CREATE ROLE ${writer} LOGIN PASSWORD 'pw-for-this-test' IN ROLE lead_app, pg_write_all_data`);
+    await owner.query(`CREATE ROLE ${ownerMember} LOGIN PASSWORD 'pw-for-this-test' IN ROLE lead_app, "${tableOwner}"`);
+    const nodeEnv = process.env.NODE_ENV;
+    process.env.NODE_ENV = 'production';
+    try {
+      await expect(openDatabase(urlFor(writer), { audit: stack.cfg, poolMax: 1 })).rejects.toThrow(/may update, delete or truncate the audit trail/);
+      await expect(openDatabase(urlFor(ownerMember), { audit: stack.cfg, poolMax: 1 })).rejects.toThrow(/(member of the tables' owner role|superuser)/);
+    } finally {
+      process.env.NODE_ENV = nodeEnv;
+      await owner.query(`DROP ROLE ${writer}`);
+      await owner.query(`DROP ROLE ${ownerMember}`);
+    }
+  });
+
   test('the owner cannot TRUNCATE the trail either while the triggers are on', async () => {
     await expect(owner.query('TRUNCATE audit_events')).rejects.toThrow('append-only');
   });
