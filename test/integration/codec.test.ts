@@ -100,6 +100,28 @@ describe('the codec routes for the Web UI', () => {
     expect(brokerSignIn.status).toBe(403);
   });
 
+  test('a sign-in form posted from another site is refused and sets no cookie (login CSRF)', async () => {
+    const token = await signToken(stack.cfg, actors.manager());
+    const crossSiteHeaders: Record<string, string>[] = [{ origin: 'https://evil.example' }, { 'sec-fetch-site': 'cross-site' }, { origin: 'null' }];
+    for (const headers of crossSiteHeaders) {
+      const res = await fetch(`${stack.baseUrl}/v1/session`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+        body: new URLSearchParams({ token }),
+        redirect: 'manual',
+      });
+      expect([res.status, ((await res.json()) as { code: string }).code]).toEqual([403, 'cross_site_sign_in']);
+      expect(res.headers.get('set-cookie')).toBeNull();
+    }
+    const sameSite = await fetch(`${stack.baseUrl}/v1/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: stack.baseUrl, 'sec-fetch-site': 'same-origin' },
+      body: new URLSearchParams({ token }),
+      redirect: 'manual',
+    });
+    expect(sameSite.status).toBe(303);
+  });
+
   async function signIn(extra: Record<string, string> = {}): Promise<{ res: Response; cookie: string; session: string }> {
     const res = await fetch(`${stack.baseUrl}/v1/session`, {
       method: 'POST',

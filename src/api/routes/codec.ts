@@ -124,6 +124,20 @@ function cookieOptions(req: Request) {
   return { httpOnly: true, sameSite: 'strict' as const, path: '/', secure: !isLoopbackHost(req.hostname ?? '') };
 }
 
+/** A browser's request from another site: its Fetch Metadata says so, or its Origin is not this host's. */
+function crossSite(req: Request): boolean {
+  // Browsers send Fetch Metadata; Origin alone may be "null" on a same-site form (Referrer-Policy: no-referrer).
+  const site = req.header('sec-fetch-site');
+  if (site) return site !== 'same-origin' && site !== 'none';
+  const origin = req.header('origin');
+  if (!origin || origin === 'null') return origin === 'null';
+  try {
+    return new URL(origin).host !== req.header('host');
+  } catch {
+    return true;
+  }
+}
+
 export function codecRoutes(deps: { cfg: Config; db: DataSource; sessions: WebUiSessions }): Router {
   const r = Router();
   const ring = codecKeyring(deps.cfg.CODEC_KEY_ID, deps.cfg.CODEC_KEY, deps.cfg.CODEC_OLD_KEYS);
@@ -210,6 +224,8 @@ export function sessionRoutes(deps: { cfg: Config; db: DataSource; sessions: Web
   });
   r.post('/session', express.urlencoded({ extended: false, limit: '8kb' }), async (req, res, next) => {
     try {
+      // A form posted from another site (login CSRF) would sign the browser in as someone else.
+      if (crossSite(req)) throw new AppError(403, 'cross_site_sign_in', 'sign in from the sign-in page itself');
       const body = (req.body ?? {}) as Record<string, unknown>;
       const token = String(body.token ?? '').trim();
       const actor = await verify(token);
