@@ -16,7 +16,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { UpdateDefinition } from '@temporalio/common';
+import { RetryState, type UpdateDefinition } from '@temporalio/common';
 import type { CaseProjectionInput, LeadActivities } from '../activities/contract';
 import { addWorkingTime, type WorkingCalendar } from '../domain/business-hours';
 import type { Policy } from '../config/policy';
@@ -99,6 +99,10 @@ const localWrites = new Proxy({} as LeadActivities, {
       try {
         return await call(tryLocally);
       } catch (err) {
+        // A local activity's refusal comes unwrapped; wrapped, it reads as any activity's does.
+        if (err instanceof ApplicationFailure && err.nonRetryable) {
+          throw new ActivityFailure(err.message, String(name), undefined, RetryState.NON_RETRYABLE_FAILURE, undefined, err);
+        }
         if (!outlastedLocalBound(err)) throw err;
         log.warn('a case write outlasted its local retries; retrying it as an activity', { activity: String(name) });
         return call(activities);
@@ -731,7 +735,13 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
   // case with case_never_committed when the row never comes (a workflow without its case ends).
   setHandler(intakeUnconfirmedSignal, async (arg) => {
     if (!signalSender(intakeUnconfirmedSignal.name, arg)) return;
-    if (stillAsProjectedAtIntake()) await commit();
+    if (!stillAsProjectedAtIntake()) return;
+    try {
+      await commit();
+    } catch (err) {
+      // The workflow fails with the refusal itself (case_never_committed), not its activity wrapper.
+      throw err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause : err;
+    }
   });
 
   // ---------------------------------------------------------------- legal hold
@@ -1005,7 +1015,12 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
     }
     // A human review asked for before the failure has nothing left to reopen.
     state.humanReviewRequested = false;
-    close('closed', `system_error:${type}`);
+    // A closed case keeps its reason and its retention date: a later failure must not extend it.
+    if (isOpenStage(state.stage)) {
+      close('closed', `system_error:${type}`);
+      // Without consent to assess credit the data may not wait out a retention period: it goes now.
+      if (!state.consent.credit_assessment.granted) state.retentionDueAt = now().toISOString();
+    }
     await commitUnlessGone();
     return false;
   }

@@ -57,6 +57,24 @@ class DownForLocalWrites extends FakeActivities {
   nonLocalProjections = 0;
 }
 
+/** Fake activities whose first case projection is refused for good (a row that cannot take it). */
+class FirstProjectionRefused extends FakeActivities {
+  refused = false;
+  override build() {
+    const built = super.build();
+    return {
+      ...built,
+      projectCase: async (input: any) => {
+        if (!this.refused) {
+          this.refused = true;
+          throw ApplicationFailure.nonRetryable('the projection was refused', 'projection_refused');
+        }
+        return built.projectCase(input);
+      },
+    };
+  }
+}
+
 /** Resolves with `p`'s value, or with 'still waiting' when it has not settled within `ms` of real time. */
 const within = <T>(p: Promise<T>, ms: number) => Promise.race([p, new Promise<'still waiting'>((r) => setTimeout(() => r('still waiting'), ms))]);
 
@@ -163,6 +181,18 @@ describe('faults that must not leave personal data behind', () => {
       await env.sleep(Date.parse(state.retentionDueAt!) - (await env.currentTimeMs()) + MINUTE);
       await expect(latest.result()).resolves.toMatchObject({ stage: 'erased', closeReason: 'system_error:credit_facts_missing' });
       expect(fakes.named('eraseLeadData').map((e) => e.reason)).toEqual(['retention_expired']);
+    });
+  });
+
+  test('a case that fails for good before anyone consented to a credit assessment is erased at once, not after a retention period', async () => {
+    const fakes = new FirstProjectionRefused();
+    await withWorker(env, fakes, async (tq) => {
+      const handle = await startCase(env, tq, caseInput());
+      await realTimeUntil('the first projection was refused', () => fakes.refused);
+      await env.sleep(5 * MINUTE);
+      const done = await within(env.client.workflow.getHandle(handle.workflowId).result(), 30_000);
+      expect(done).toMatchObject({ stage: 'erased', closeReason: 'system_error:projection_refused' });
+      expect(fakes.named('eraseLeadData')).toHaveLength(1);
     });
   });
 
