@@ -37,7 +37,7 @@ export function createApp(deps: AppDeps): Express {
   const metrics = createMetrics();
   const openapi = buildOpenApiDocument();
   app.disable('x-powered-by');
-  app.set('trust proxy', false);
+  app.set('trust proxy', deps.cfg.TRUST_PROXY);
   app.use(helmet());
   app.use((req, res, next) => {
     const id = req.header('x-request-id')?.slice(0, 100) || randomUUID();

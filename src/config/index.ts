@@ -41,6 +41,15 @@ export const envSchema = z
     API_HOST: optionalString,
     /** Origin of the Temporal Web UI, allowed by CORS on the codec routes. */
     WEB_UI_ORIGIN: z.string().url().default('http://localhost:8233'),
+    /**
+     * Which proxies in front of the API to believe about the client's address (Express "trust proxy"):
+     * `false` (the socket's address), a hop count, or addresses/subnets separated by commas. Behind a
+     * load balancer, set it, or every client shares one address for the failed-sign-in limit.
+     */
+    TRUST_PROXY: z
+      .string()
+      .default('false')
+      .transform((v): boolean | number | string => (v === 'false' ? false : v === 'true' ? true : /^\d+$/.test(v) ? Number(v) : v)),
     /** Requests per minute per credential (per IP before sign-in). */
     RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
     /** Failed authentications per minute per client address; then 429 until the minute ends. */

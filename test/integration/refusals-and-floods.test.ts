@@ -60,6 +60,24 @@ describe('failed authentication is limited per client', () => {
     expect((await from('127.0.0.12', stack.baseUrl, 'GET', '/v1/leads', await bearer(actors.manager()))).status).toBe(200);
   });
 
+  test('behind a trusted proxy (TRUST_PROXY) clients are told apart by X-Forwarded-For, so one noisy client does not lock out the others', async () => {
+    const server: Server = createServer(createApp({ cfg: { ...stack.cfg, TRUST_PROXY: 'loopback' }, db: stack.db, temporal: stack.client, logger: createLogger('proxied', 'silent') }));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const proxy = '127.0.0.21'; // every request arrives from the load balancer's address
+      const answers: Answer[] = [];
+      for (let i = 0; i <= stack.cfg.AUTH_FAILURES_PER_MINUTE; i++) {
+        answers.push(await from(proxy, url, 'GET', '/v1/leads', { 'x-forwarded-for': '203.0.113.7', authorization: `Bearer nope-${i}` }));
+      }
+      expect(answers.at(-1)!.status).toBe(429);
+      expect((await from(proxy, url, 'GET', '/v1/leads', { 'x-forwarded-for': '203.0.113.8', ...(await bearer(actors.manager())) })).status).toBe(200);
+      expect((await from(proxy, url, 'GET', '/v1/leads', { 'x-forwarded-for': '203.0.113.7', ...(await bearer(actors.manager())) })).status).toBe(429);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+  });
+
   test('unknown API keys, missing and malformed credentials count together; the limit holds on the codec routes too', async () => {
     const kinds: Record<string, string>[] = [
       { 'x-api-key': `lck_${'0'.repeat(16)}.${'a'.repeat(40)}` },

@@ -94,6 +94,13 @@ describe('configuration', () => {
     expect(loadConfig({ NODE_ENV: 'production', ...strongSecrets() }).API_HOST).toBe('0.0.0.0');
   });
 
+  test('TRUST_PROXY reads as Express takes it: false, true, a hop count, or addresses', () => {
+    expect(loadConfig(dev()).TRUST_PROXY).toBe(false);
+    expect(loadConfig(dev({ TRUST_PROXY: 'true' })).TRUST_PROXY).toBe(true);
+    expect(loadConfig(dev({ TRUST_PROXY: '2' })).TRUST_PROXY).toBe(2);
+    expect(loadConfig(dev({ TRUST_PROXY: '10.0.0.0/8, loopback' })).TRUST_PROXY).toBe('10.0.0.0/8, loopback');
+  });
+
   test('a key that is not 32 bytes of base64 is refused', () => {
     expect(messageOf(dev({ MASTER_KEY: Buffer.alloc(16).toString('base64') }))).toContain('MASTER_KEY: must be 32 bytes');
   });
