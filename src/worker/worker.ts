@@ -43,12 +43,7 @@ export async function createLeadWorker(opts: LeadWorkerOptions): Promise<Worker>
   });
 }
 
-export interface MaintenanceWorkerOptions {
-  cfg: Config;
-  db: DataSource;
-  connection: NativeConnection;
-  workflowBundlePath?: string;
-  workflowBundleCode?: string;
+export interface MaintenanceWorkerOptions extends Pick<LeadWorkerOptions, 'cfg' | 'db' | 'connection' | 'workflowBundlePath' | 'workflowBundleCode'> {
   /** Default TEMPORAL_MAINTENANCE_TASK_QUEUE. */
   taskQueue?: string;
   /** The queue of the `leadCase` workflows the sweeps look at; default TEMPORAL_TASK_QUEUE. */
