@@ -11,6 +11,9 @@ const forbiddenInWorkflows = [
   '@temporalio/client', '@temporalio/worker', '@temporalio/activity', '@temporalio/testing',
 ];
 
+// A workflow takes only activity outcomes its worker stamped (src/workflows/verified-activities.ts).
+const stampedActivitiesOnly = [{ name: '@temporalio/workflow', importNames: ['proxyActivities'], message: 'use verifiedActivities from src/workflows/verified-activities' }];
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.tools/**', '.data/**', '.scratch/**', 'coverage/**', 'scripts/*.mjs', 'jest.config.js', 'eslint.config.mjs'] },
   js.configs.recommended,
@@ -28,7 +31,7 @@ export default tseslint.config(
   {
     files: ['src/workflows/**/*.ts', 'src/domain/**/*.ts', 'src/temporal/**/*.ts', 'bench/workflows.ts'],
     rules: {
-      'no-restricted-imports': ['error', { paths: forbiddenInWorkflows.map((name) => ({ name, message: 'workflow code must be deterministic: do I/O in an activity' })), patterns: [{ group: ['**/activities/*', '!**/activities/contract', '!**/activities/*-contract'], message: 'workflows import activity types only, from activities/contract or an activities/*-contract file' }, { group: ['**/db/**', '**/api/**', '**/infra/**', '**/services/**'], message: 'workflow code must not reach I/O layers' }] }],
+      'no-restricted-imports': ['error', { paths: [...forbiddenInWorkflows.map((name) => ({ name, message: 'workflow code must be deterministic: do I/O in an activity' })), ...stampedActivitiesOnly], patterns: [{ group: ['**/activities/*', '!**/activities/contract', '!**/activities/*-contract'], message: 'workflows import activity types only, from activities/contract or an activities/*-contract file' }, { group: ['**/db/**', '**/api/**', '**/infra/**', '**/services/**'], message: 'workflow code must not reach I/O layers' }] }],
       'no-restricted-globals': ['error', { name: 'setTimeout', message: 'use sleep() from @temporalio/workflow' }, { name: 'setInterval', message: 'use a timer in the workflow' }, { name: 'fetch', message: 'HTTP belongs in an activity' }],
     },
   },

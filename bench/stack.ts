@@ -3,6 +3,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { workflowBundleOptions } from '../src/worker/workflow-code';
 import { LOCAL_APP_ROLE, migrateDatabase, openDatabase, withRole } from '../src/db/data-source';
 import { seedDemoData } from '../src/db/seed';
 import { startEmbeddedPostgres } from '../src/infra/embedded-postgres';
@@ -35,8 +36,8 @@ const freePort = (): Promise<number> =>
 
 const quiet = { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: (m: string) => process.stderr.write(`${m}\n`) };
 
-async function bundle(workflowsPath: string, out: string): Promise<string> {
-  const { code } = await bundleWorkflowCode({ workflowsPath, logger: quiet });
+async function bundle(options: { workflowsPath: string; workflowInterceptorModules?: string[] }, out: string): Promise<string> {
+  const { code } = await bundleWorkflowCode({ ...options, logger: quiet });
   writeFileSync(out, code);
   return out;
 }
@@ -77,8 +78,8 @@ export async function startServers(onStop: (stop: () => Promise<void>) => void):
   const [ownerOrAppUrl, temporalAddress, leadBundle, bareBundle] = await Promise.all([
     postgres(),
     temporal(),
-    bundle(require.resolve('../src/workflows'), join(dir, 'lead-workflows.js')),
-    bundle(require.resolve('./workflows'), join(dir, 'bench-workflows.js')),
+    bundle(workflowBundleOptions, join(dir, 'lead-workflows.js')),
+    bundle({ workflowsPath: require.resolve('./workflows') }, join(dir, 'bench-workflows.js')),
   ]);
   // Migrations as the owner, the service as a DML-only role: the audited writes measured are those
   // of production. With DATABASE_URL set, DATABASE_MIGRATION_URL names its owner if it is another role.

@@ -131,9 +131,8 @@ export interface LeadActivities {
   matchLead(input: MatchInput): Promise<MatchResult>;
   assignBroker(input: AssignInput): Promise<{ brokerId: string | null }>;
   recordDecision(input: DecisionInput): Promise<void>;
-  logContactAttempt(input: ContactLogInput): Promise<void>;
-  /** The attempt, the projection it changes and, with `auditedBy`, its audit row, in one statement. */
-  recordContactAttempt(input: { entry: ContactLogInput; case: CaseProjectionInput; auditedBy?: ActingAs }): Promise<void>;
+  /** The attempt, the projection it changes and its audit row, in one statement. */
+  recordContactAttempt(input: { entry: ContactLogInput; case: CaseProjectionInput; auditedBy: ActingAs }): Promise<void>;
   notify(input: NotificationInput): Promise<void>;
   eraseLeadData(input: EraseInput): Promise<{ erased: boolean }>;
 }

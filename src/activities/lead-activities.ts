@@ -316,10 +316,6 @@ export function createLeadActivities({ db, policy }: LeadActivityDeps): LeadActi
       });
     },
 
-    async logContactAttempt(input: ContactLogInput): Promise<void> {
-      await db.query(`${INSERT_CONTACT_SQL} ON CONFLICT (event_id) DO NOTHING`, contactParams(input));
-    },
-
     async recordContactAttempt({ entry, case: projection, auditedBy }): Promise<void> {
       // One statement, so one round trip and one implicit transaction: the log entry, the projection
       // and the audit row land together or not at all. The audit row follows the log entry's insert,

@@ -3,6 +3,7 @@ import { WorkflowNotFoundError, type Client, type WorkflowExecutionStatusName } 
 import type { DataSource } from 'typeorm';
 import type { Policy } from '../config/policy';
 import { appendAuditMany } from '../db/audit';
+import { claimedFirstRuns } from '../db/run-claims';
 import { retentionDueAt } from '../domain/retention';
 import type { RetentionSweepResult } from './contract';
 import { eraseCases } from './erasure';
@@ -100,13 +101,15 @@ const listed = (ids: string[], more: string[]) => (ids.length >= MAX_LISTED_IDS 
 
 /**
  * The latest run's state of a case's workflow; null for a status the sweep does not act on. A
- * workflow under the case's ID that is not a `leadCase` on the lead queue is not the case's own
- * (someone started it there to look like a running case): for the sweep the case's workflow is gone.
+ * workflow under the case's ID that is not a `leadCase` on the lead queue, or whose run chain is not
+ * the one that claimed the ID (someone terminated the case and started it again), is not the case's
+ * own: for the sweep the case's workflow is gone.
  */
-async function workflowState(client: Client, workflowId: string, leadTaskQueue?: string): Promise<WorkflowState | null> {
+async function workflowState(client: Client, workflowId: string, claimedBy: string | undefined, leadTaskQueue?: string): Promise<WorkflowState | null> {
   try {
     const d = await client.workflow.getHandle(workflowId).describe();
     if (d.type !== 'leadCase' || (leadTaskQueue !== undefined && d.taskQueue !== leadTaskQueue)) return 'not_found';
+    if (claimedBy !== undefined && d.raw.workflowExecutionInfo?.firstRunId !== claimedBy) return 'not_found';
     return STATES[d.status.name] ?? null;
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) return 'not_found';
@@ -114,11 +117,12 @@ async function workflowState(client: Client, workflowId: string, leadTaskQueue?:
   }
 }
 
-async function statesOf(client: Client, workflowIds: string[], leadTaskQueue?: string): Promise<Map<string, WorkflowState | null>> {
+async function statesOf(client: Client, db: DataSource, workflowIds: string[], leadTaskQueue?: string): Promise<Map<string, WorkflowState | null>> {
   const states = new Map<string, WorkflowState | null>();
   for (let i = 0; i < workflowIds.length; i += DESCRIBE_CONCURRENCY) {
     const batch = workflowIds.slice(i, i + DESCRIBE_CONCURRENCY);
-    const found = await Promise.all(batch.map((id) => workflowState(client, id, leadTaskQueue)));
+    const claims = await claimedFirstRuns(db, batch);
+    const found = await Promise.all(batch.map((id) => workflowState(client, id, claims.get(id), leadTaskQueue)));
     batch.forEach((id, j) => states.set(id, found[j]));
   }
   return states;
@@ -231,7 +235,7 @@ export async function retentionSweep(deps: SweepDeps, { at }: { at: string }): P
         [workflowIds],
       );
       // The list may name an older run: only the latest run's state counts.
-      const dated = await dateNotRunning(rows, await statesOf(client, rows.map((r) => r.workflow_id), deps.leadTaskQueue));
+      const dated = await dateNotRunning(rows, await statesOf(client, db, rows.map((r) => r.workflow_id), deps.leadTaskQueue));
       progress.notRunning.dated += dated.length;
       await chunkDone('find', rows.map((r) => r.id));
     };
@@ -261,7 +265,7 @@ export async function retentionSweep(deps: SweepDeps, { at }: { at: string }): P
         [untouchedSince, afterId, chunkSize],
       );
       if (rows.length === 0) break;
-      const dated = await dateNotRunning(rows, await statesOf(client, rows.map((r) => r.workflow_id), deps.leadTaskQueue));
+      const dated = await dateNotRunning(rows, await statesOf(client, db, rows.map((r) => r.workflow_id), deps.leadTaskQueue));
       progress.notRunning.dated += dated.length;
       progress.after = { id: rows[rows.length - 1].id };
       await chunkDone('stale', rows.map((r) => r.id));
@@ -281,7 +285,7 @@ export async function retentionSweep(deps: SweepDeps, { at }: { at: string }): P
         [at, after?.dueAt ?? null, after?.id ?? null, chunkSize],
       );
       if (rows.length === 0) break;
-      const states = await statesOf(client, rows.map((r) => r.workflow_id), deps.leadTaskQueue);
+      const states = await statesOf(client, db, rows.map((r) => r.workflow_id), deps.leadTaskQueue);
       const running = rows.filter((r) => states.get(r.workflow_id) === 'running').map((r) => r.id);
       const ended = rows.filter((r) => { const s = states.get(r.workflow_id); return s && s !== 'running'; }).map((r) => r.id);
       const { erased, withdrawn } = await db.transaction(async (m) => {

@@ -34,6 +34,7 @@ import { APP_GROUP_ROLE, LeastPrivilegeKeyedAudit1765450000000 } from './migrati
 import { auditConnectionOptions, auditKeyring } from './audit';
 import { allowsLocalDefaults, config, type Config } from '../config';
 import { RetentionBasis1765500000000 } from './migrations/1765500000000-retention-basis';
+import { WorkflowRunClaims1765600000000 } from './migrations/1765600000000-workflow-run-claims';
 import { Complaints1764200000000 } from './migrations/1764200000000-complaints';
 import { Complaint, ComplaintDataKey, ComplaintEvent } from './entities/complaint';
 import { ChannelReviews1764100000000 } from './migrations/1764100000000-channel-reviews';
@@ -44,7 +45,7 @@ export const entities = [
   LenderApplication, ConsentNotice, ConsentRecord, DecisionRecord, ContactAttempt, Notification,
   AuditEvent, IdempotencyKey, LeadIntake, ErasureRecord, LegalHoldEvent, ChannelApiKey, Complaint, ComplaintDataKey, ComplaintEvent, LoanPerformance, ChannelGrading,
 ];
-export const migrations = [InitialSchema1763800000000, ChannelApiKeys1763900000000, AppendOnlyConsents1764000000000, ChannelReviews1764100000000, Complaints1764200000000, AuditAppend1764300000000, AuditAppendMany1764400000000, ApiKeyRevocation1764500000000, ComplaintLegalHold1764600000000, ScrubStoredApiKeys1764700000000, IdempotencyKeysAge1764800000000, LenderApplicationsUnique1764900000000, LegalHoldEvents1765000000000, EraseCasesFunction1765100000000, PostLoanCheckIns1765200000000, NotificationRetrySchedule1765300000000, LeastPrivilegeKeyedAudit1765450000000, RetentionBasis1765500000000];
+export const migrations = [InitialSchema1763800000000, ChannelApiKeys1763900000000, AppendOnlyConsents1764000000000, ChannelReviews1764100000000, Complaints1764200000000, AuditAppend1764300000000, AuditAppendMany1764400000000, ApiKeyRevocation1764500000000, ComplaintLegalHold1764600000000, ScrubStoredApiKeys1764700000000, IdempotencyKeysAge1764800000000, LenderApplicationsUnique1764900000000, LegalHoldEvents1765000000000, EraseCasesFunction1765100000000, PostLoanCheckIns1765200000000, NotificationRetrySchedule1765300000000, LeastPrivilegeKeyedAudit1765450000000, RetentionBasis1765500000000, WorkflowRunClaims1765600000000];
 
 /** The audit key settings a connection needs to append to the audit chain. */
 export type AuditKeyConfig = Pick<Config, 'AUDIT_KEY' | 'AUDIT_KEY_ID' | 'AUDIT_OLD_KEYS'>;

@@ -229,7 +229,7 @@ export async function recordLegalHold(
   deps: Pick<CaseDeps, 'db'>, actor: Actor, caseId: string, hold: boolean, reason: string, requestKey?: string, recordedByWorkflow?: UpdateResult,
 ): Promise<void> {
   // The case's workflow wrote the event and its audit row with the hold itself: only the reason is left to attach.
-  if (recordedByWorkflow?.audited) {
+  if (recordedByWorkflow) {
     await attachCaseText(deps.db, caseId, 'UPDATE legal_hold_events SET reason = $3 WHERE request_key = $2 AND case_id = $1', [holdEventKey(recordedByWorkflow.eventId), reason]);
     return;
   }

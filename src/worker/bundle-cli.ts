@@ -1,13 +1,14 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { workflowBundleOptions } from './workflow-code';
 
 /**
  * Part of `npm run build`: bundles the workflows once into dist/workflow-bundle.js, so a production
  * worker starts without webpack (set WORKFLOW_BUNDLE_PATH to this file).
  */
 async function main() {
-  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows') });
+  const { code } = await bundleWorkflowCode(workflowBundleOptions);
   const out = join(__dirname, '..', '..', 'dist', 'workflow-bundle.js');
   writeFileSync(out, code);
   console.log(`wrote ${out} (${(code.length / 1024).toFixed(0)} KiB)`);

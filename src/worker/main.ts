@@ -1,4 +1,5 @@
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
+import { workflowBundleOptions } from './workflow-code';
 import { config } from '../config';
 import { openDatabase } from '../db/data-source';
 import { createLogger } from '../infra/logger';
@@ -23,7 +24,7 @@ async function main(): Promise<void> {
 
   const connection = await connectWorker(cfg);
   // Without a prebuilt bundle, the workflows are bundled once here for both workers.
-  const code = cfg.WORKFLOW_BUNDLE_PATH ? undefined : (await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: new DefaultLogger('WARN') })).code;
+  const code = cfg.WORKFLOW_BUNDLE_PATH ? undefined : (await bundleWorkflowCode({ ...workflowBundleOptions, logger: new DefaultLogger('WARN') })).code;
   const bundle = { workflowBundlePath: cfg.WORKFLOW_BUNDLE_PATH, workflowBundleCode: code };
   const worker = await createLeadWorker({ cfg, db, connection, ...bundle });
   const maintenance = await createMaintenanceWorker({

@@ -2,6 +2,9 @@ import type { Duration } from '@temporalio/common';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import type { DataSource } from 'typeorm';
 import { createActivities } from '../activities';
+import { stampActivityOutcomes } from './activity-outcomes';
+import { checkRunClaims } from './run-claims';
+import { WORKFLOW_INTERCEPTOR_MODULES, WORKFLOWS_PATH } from './workflow-code';
 import { auditKeyring } from '../db/audit';
 import type { Config } from '../config';
 import { workerDataConverterFor } from '../infra/temporal-connection';
@@ -25,7 +28,17 @@ const workflowCode = ({ workflowBundlePath, workflowBundleCode }: { workflowBund
     ? { workflowBundle: { code: workflowBundleCode } }
     : workflowBundlePath
       ? { workflowBundle: { codePath: workflowBundlePath } }
-      : { workflowsPath: require.resolve('../workflows') };
+      : { workflowsPath: WORKFLOWS_PATH };
+
+/**
+ * The activity interceptors (the outcome stamp outermost, so a refused run claim reaches the
+ * workflow stamped as the worker's), and the workflow interceptors when the worker bundles the
+ * workflows itself (a prebuilt bundle has them already).
+ */
+const interceptorsFor = (opts: Pick<LeadWorkerOptions, 'db' | 'workflowBundlePath' | 'workflowBundleCode'>) => ({
+  activity: [stampActivityOutcomes, checkRunClaims(opts.db)],
+  ...(opts.workflowBundleCode === undefined && !opts.workflowBundlePath ? { workflowModules: WORKFLOW_INTERCEPTOR_MODULES } : {}),
+});
 
 /** The worker of the `lead-cases` task queue: every workflow type and every activity. */
 export async function createLeadWorker(opts: LeadWorkerOptions): Promise<Worker> {
@@ -38,6 +51,7 @@ export async function createLeadWorker(opts: LeadWorkerOptions): Promise<Worker>
     ...workflowCode(opts),
     activities: createActivities({ db: opts.db, policy: cfg.policy, leadTaskQueue: taskQueue, auditKeyring: auditKeyring(cfg) }),
     dataConverter: workerDataConverterFor(cfg),
+    interceptors: interceptorsFor(opts),
     shutdownGraceTime: '10 seconds',
     ...opts.tuning,
   });
@@ -68,6 +82,7 @@ export async function createMaintenanceWorker(opts: MaintenanceWorkerOptions): P
     ...workflowCode(opts),
     activities: createActivities({ db: opts.db, policy: cfg.policy, leadTaskQueue: opts.leadTaskQueue ?? cfg.TEMPORAL_TASK_QUEUE, sweep: opts.sweep, auditKeyring: auditKeyring(cfg) }),
     dataConverter: workerDataConverterFor(cfg),
+    interceptors: interceptorsFor(opts),
     maxConcurrentActivityTaskExecutions: 4,
     maxConcurrentWorkflowTaskExecutions: 4,
     maxCachedWorkflows: 100,

@@ -4,12 +4,12 @@ import {
   defineQuery,
   defineUpdate,
   makeContinueAsNewFunc,
-  proxyActivities,
   setHandler,
   upsertMemo,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { AuditActivities, AuditCheckpoint } from '../activities/audit-contract';
+import { verifiedActivities } from './verified-activities';
 
 /**
  * The audit chain's anchor outside Postgres: a long-lived workflow whose history records every
@@ -80,7 +80,7 @@ export async function auditAnchor(input: AuditAnchorInput = {}): Promise<void> {
   await makeContinueAsNewFunc<typeof auditAnchor>({ memo })({ checkpoints: kept });
 }
 
-const acts = proxyActivities<AuditActivities>({
+const acts = verifiedActivities<AuditActivities>({
   startToCloseTimeout: '2 minutes',
   retry: { initialInterval: '5 seconds', maximumInterval: '30 seconds', maximumAttempts: 5 },
 });

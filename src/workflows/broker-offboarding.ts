@@ -1,10 +1,11 @@
-import { ApplicationFailure, getExternalWorkflowHandle, log, proxyActivities, uuid4, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, getExternalWorkflowHandle, log, uuid4, workflowInfo } from '@temporalio/workflow';
 import type { MaintenanceActivities } from '../activities/contract';
 import { leadWorkflowId } from '../temporal/names';
 import { brokerLeavingSignal } from './messages';
 import { actorSeal, isRefusedPayload, type VerifiedActor } from './verified';
+import { verifiedActivities } from './verified-activities';
 
-const { listOpenCasesOfBroker, setBrokerActive } = proxyActivities<MaintenanceActivities>({
+const { listOpenCasesOfBroker, setBrokerActive } = verifiedActivities<MaintenanceActivities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
 });

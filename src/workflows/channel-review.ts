@@ -1,7 +1,8 @@
-import { proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { workflowInfo } from '@temporalio/workflow';
 import type { ChannelActivities, ChannelReviewOutcome } from '../activities/channel-contract';
+import { verifiedActivities } from './verified-activities';
 
-const acts = proxyActivities<ChannelActivities>({
+const acts = verifiedActivities<ChannelActivities>({
   startToCloseTimeout: '2 minutes',
   retry: { initialInterval: '5 seconds', maximumInterval: '1 minute', maximumAttempts: 10 },
 });

@@ -5,8 +5,6 @@ import {
   currentUpdateInfo,
   getExternalWorkflowHandle,
   log,
-  patched,
-  proxyActivities,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
@@ -38,22 +36,15 @@ import {
 } from './complaint-messages';
 import { doNotContactSignal } from './messages';
 import { actorLabel, actorOf, actorSeal, isRefusedPayload, sealProblem, type VerifiedActor } from './verified';
+import { verifiedActivities } from './verified-activities';
 
 // Each activity is one or two queries: a short timeout lets a crashed worker's task move on quickly.
-const activities = proxyActivities<ComplaintActivities>({
+const activities = verifiedActivities<ComplaintActivities>({
   startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
 const DAY = 86_400_000;
-
-/**
- * A deadline mark that fires while an action begun before it is still being written (its event
- * retried while the database is down) waits for that action, then plans again: an on-time first
- * response or close is not flagged late, and compliance is not told of a lateness that never was.
- * Before it, the mark acted on the state as it stood before the action.
- */
-export const MARKS_WAIT_FOR_ACTIONS_PATCH = 'complaint-marks-wait-for-actions-in-flight';
 
 /** Refusals reach the API as update failures with a stable type, which becomes the problem `code`. */
 const refuse = (code: string, message: string): never => {
@@ -418,7 +409,7 @@ export async function complaintCase(input: ComplaintCaseInput): Promise<Complain
     }
     const acted = await condition(() => version !== seen, Math.max(1, mark.at - Date.now()));
     if (acted) continue;
-    if (acting && actingSince <= mark.at && patched(MARKS_WAIT_FOR_ACTIONS_PATCH)) {
+    if (acting && actingSince <= mark.at) {
       // Begun in time: once it is written, the clocks it stopped or restarted decide what is still due.
       await condition(() => !acting);
       continue;

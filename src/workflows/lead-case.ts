@@ -7,8 +7,6 @@ import {
   currentUpdateInfo,
   isCancellation,
   log,
-  patched,
-  proxyActivities,
   proxyLocalActivities,
   setCurrentDetails,
   TimeoutFailure,
@@ -57,6 +55,8 @@ import {
 } from './messages';
 import { leadWorkflowId } from '../temporal/names';
 import { ANSWER_MEMORY, actorLabel, actorOf, isRefusedPayload, NONCE_MEMORY, sealProblem, type VerifiedActor } from './verified';
+import { verifiedActivities } from './verified-activities';
+import { NOT_THE_CASE_RUN } from './run-chain';
 
 /**
  * How many times a case write is tried inside the worker before the server takes its retries over:
@@ -66,7 +66,7 @@ import { ANSWER_MEMORY, actorLabel, actorOf, isRefusedPayload, NONCE_MEMORY, sea
 export const LOCAL_WRITE_ATTEMPTS = 12;
 
 // Each activity is a few queries: a short timeout lets a crashed worker's task move on quickly.
-const activities = proxyActivities<LeadActivities>({
+const activities = verifiedActivities<LeadActivities>({
   startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
@@ -117,38 +117,6 @@ function outlastedLocalBound(err: unknown): boolean {
   if (failure instanceof ApplicationFailure) return !failure.nonRetryable;
   return failure instanceof TimeoutFailure;
 }
-
-/** Cases that began before the local writes recorded them as activity tasks; replay must see the same. */
-export const LOCAL_WRITES_PATCH = 'case-writes-as-local-activities';
-const writes = (): LeadActivities => (patched(LOCAL_WRITES_PATCH) ? localWrites : activities);
-
-/**
- * A consent granted by Update: the case moves on only once the Update's handler has finished. Before
- * it, the handler's projection and the lifecycle's next one ran at once as local activities, and
- * which finished first decided whether the Update's completion or the pre-screen came first in the
- * history; a replay could decide otherwise and fail as non-deterministic.
- */
-export const SERIAL_GRANT_PATCH = 'consent-grant-handler-first';
-
-/**
- * A consent grant accepted before the consent deadline, whose write is still being retried when the
- * deadline fires (the database is down), is waited for: the customer consented in time. Before it,
- * the deadline erased the case while the grant was still being written.
- */
-export const GRANT_IN_FLIGHT_PATCH = 'consent-grant-in-flight-outlasts-deadline';
-
-/**
- * The same for a human review asked for while the retention clock runs out: a request accepted
- * before the retention deadline, still being written when it fires, reopens the case. Before it,
- * the case was erased and the request's handler waited for ever for a review that could not come.
- */
-export const HUMAN_REVIEW_IN_FLIGHT_PATCH = 'human-review-in-flight-outlasts-retention';
-
-/**
- * A risk officer's decision accepted before the review deadline, still being written when it fires,
- * is waited for: the review was on time, and the managers get no `review_overdue` notice for it.
- */
-export const REVIEW_IN_FLIGHT_PATCH = 'review-in-flight-outlasts-its-deadline';
 
 const HOUR = 3_600_000;
 const MINUTE = 60_000;
@@ -226,7 +194,7 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
    */
   function onUpdate<A>(
     def: UpdateDefinition<UpdateResult, [A], string>,
-    handler: (arg: A, actor: VerifiedActor | null) => Promise<UpdateResult>,
+    handler: (arg: A, actor: VerifiedActor) => Promise<UpdateResult>,
     validator: (arg: A, actor: VerifiedActor) => void,
   ): void {
     setHandler(
@@ -236,7 +204,7 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
         const earlier = updateId === undefined ? undefined : answers.get(updateId);
         if (earlier) return earlier;
         if (updateId !== undefined) takeNonce(updateId);
-        const result = await handler(arg, actorOf(arg));
+        const result = await handler(arg, actorOf(arg)!);
         if (updateId !== undefined) remember(updateId, result);
         return result;
       },
@@ -370,7 +338,7 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
 
   /** Publishes a state change: search attributes, details, and the Postgres projection (with `extra` written in the same statement). */
   async function commit(extra: Pick<CaseProjectionInput, 'holdEvent'> = {}): Promise<void> {
-    await writes().projectCase({ ...nextProjection(), ...extra });
+    await localWrites.projectCase({ ...nextProjection(), ...extra });
   }
 
   function setDeadline(kind: DeadlineKind | null, durationMs = 0): void {
@@ -444,20 +412,19 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
   async function recordGrant(noticeVersion: string, purposes: ConsentPurpose[], source: string, actor?: VerifiedActor): Promise<string> {
     const eventId = nextEventId('consent');
     const at = now().toISOString();
-    await writes().recordConsentEvent({ caseId: state.caseId, eventId, action: 'grant', purposes, noticeVersion, source, at, ...(actor ? { actor } : {}) });
+    await localWrites.recordConsentEvent({ caseId: state.caseId, eventId, action: 'grant', purposes, noticeVersion, source, at, actor });
     for (const p of purposes) state.consent[p] = { granted: true, noticeVersion, at };
     return eventId;
   }
 
   onUpdate(
     grantConsentUpdate,
-    async ({ noticeVersion, purposes, ...rest }, actor): Promise<UpdateResult> => {
+    async ({ noticeVersion, purposes }, actor): Promise<UpdateResult> => {
       grantsInFlight++;
       try {
-        const source = actor ? actorLabel(actor) : (rest as { source?: string }).source ?? 'unknown';
-        const eventId = await recordGrant(noticeVersion, purposes, source, actor ?? undefined);
+        const eventId = await recordGrant(noticeVersion, purposes, actorLabel(actor), actor);
         await commit();
-        return { eventId, state, ...(actor ? { audited: true } : {}) };
+        return { eventId, state };
       } finally {
         grantsInFlight--;
       }
@@ -471,13 +438,13 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
 
   onUpdate(
     withdrawConsentUpdate,
-    async ({ purposes, ...rest }, actor): Promise<UpdateResult> => {
+    async ({ purposes }, actor): Promise<UpdateResult> => {
       const eventId = nextEventId('withdraw');
       const at = now().toISOString();
-      const source = actor ? actorLabel(actor) : (rest as { source?: string }).source ?? 'unknown';
+      const source = actorLabel(actor);
       for (const p of purposes) withdrawing.add(p);
       try {
-        await writes().recordConsentEvent({ caseId: state.caseId, eventId, action: 'withdraw', purposes, noticeVersion: null, source, at, ...(actor ? { actor } : {}) });
+        await localWrites.recordConsentEvent({ caseId: state.caseId, eventId, action: 'withdraw', purposes, noticeVersion: null, source, at, actor });
         for (const p of purposes) state.consent[p] = { granted: false, noticeVersion: state.consent[p].noticeVersion, at };
       } finally {
         for (const p of purposes) withdrawing.delete(p);
@@ -489,7 +456,7 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
       } else {
         await commit();
       }
-      return { eventId, state, ...(actor ? { audited: true } : {}) };
+      return { eventId, state };
     },
     ({ purposes }) => {
       if (state.stage === 'erased' || coreWithdrawn) refuse('case_closed', 'consent was already withdrawn or the data erased');
@@ -503,14 +470,14 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
   let reviewDecision: 'approve' | 'decline' | null = null;
   onUpdate(
     reviewUpdate,
-    async ({ decision, ...rest }, actor): Promise<UpdateResult> => {
+    async ({ decision }, actor): Promise<UpdateResult> => {
       const eventId = nextEventId('review');
       reviewInFlight = true;
       reviewAcceptedAt = Date.now();
       try {
-        await writes().recordDecision({
+        await localWrites.recordDecision({
           caseId: state.caseId, eventId, kind: 'manual_review', tier: state.tier, outcome: decision,
-          decidedBy: actor?.sub ?? (rest as { reviewerId?: string }).reviewerId ?? 'unknown', at: now().toISOString(), ...(actor ? { actor } : {}),
+          decidedBy: actor.sub, at: now().toISOString(), actor,
         });
         reviewDecision = decision;
       } finally {
@@ -518,7 +485,7 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
       }
       // The main loop moves the case on (matching and assignment, or decline); answer with where it lands.
       await condition(() => (state.stage !== 'manual_review' && state.stage !== 'matching') || coreWithdrawn);
-      return { eventId, state, ...(actor ? { audited: true } : {}) };
+      return { eventId, state };
     },
     (_arg, actor) => {
       if (actor.role !== 'risk_officer') refuse('not_a_reviewer', 'only a risk officer reviews a case');
@@ -536,16 +503,16 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
       const eventId = nextEventId('human_review');
       humanReviewsInFlight++;
       try {
-        await writes().recordDecision({
+        await localWrites.recordDecision({
           caseId: state.caseId, eventId, kind: 'human_review_request', tier: state.tier, outcome: 'requested',
-          decidedBy: actor ? actorLabel(actor) : (arg as { requestedBy?: string }).requestedBy ?? 'unknown', at: now().toISOString(), ...(actor ? { actor } : {}),
+          decidedBy: actorLabel(actor), at: now().toISOString(), actor,
         });
         state.humanReviewRequested = true;
       } finally {
         humanReviewsInFlight--;
       }
       await condition(() => state.stage === 'manual_review' || coreWithdrawn);
-      return { eventId, state, ...(actor ? { audited: true } : {}) };
+      return { eventId, state };
     },
     () => {
       if (state.stage !== 'declined' || state.closeReason !== 'prescreen_declined' || state.humanReviewRequested || humanReviewsInFlight > 0) {
@@ -574,24 +541,16 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
       const at = now();
       const day = localDayKey(at, policy.contact.timeZone);
       const eventId = nextEventId('contact');
-      // Histories from before verified senders named the broker, and maybe the auditor, in the message.
-      const older = arg as { brokerId?: string; auditedBy?: VerifiedActor };
-      const auditedBy = actor ?? older.auditedBy;
       const entry = {
-        caseId: state.caseId, eventId, brokerId: actor?.sub ?? older.brokerId ?? 'unknown', channel: arg.channel, purpose: arg.purpose, outcome: arg.outcome,
+        caseId: state.caseId, eventId, brokerId: actor.sub, channel: arg.channel, purpose: arg.purpose, outcome: arg.outcome,
         localDay: day, at: at.toISOString(),
       };
-      const together = patched(LOCAL_WRITES_PATCH);
-      if (!together) await activities.logContactAttempt(entry);
       state.contactDay = { day, count: state.contactDay?.day === day ? state.contactDay.count + 1 : 1 };
       state.contactAttempts++;
       if (state.stage === 'follow_up') setDeadline('follow_up', policy.followUp.nextFollowUpHours * HOUR);
-      // The attempt and the projection it changes are written in one statement.
-      // With `auditedBy`, the same statement writes the action's audit row too (older cases, on
-      // activity tasks, leave it to the API, which writes it when the answer has no `audited`).
-      if (together) await localWrites.recordContactAttempt({ entry, case: nextProjection(), ...(auditedBy ? { auditedBy } : {}) });
-      else await commit();
-      return { eventId, state, ...(together && auditedBy ? { audited: true } : {}) };
+      // The attempt, the projection it changes and the action's audit row are written in one statement.
+      await localWrites.recordContactAttempt({ entry, case: nextProjection(), auditedBy: actor });
+      return { eventId, state };
     },
     (attempt, actor) => {
       if (!inFollowUp()) refuse('wrong_stage', `contact is logged during follow-up; this case is ${state.stage}`);
@@ -695,7 +654,7 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
     if (state.stage === 'follow_up') setDeadline(state.contactAttempts === 0 ? 'first_contact' : 'follow_up', state.contactAttempts === 0 ? firstContactMs() : policy.followUp.nextFollowUpHours * HOUR);
     await commit();
     if (to) {
-      await writes().notify({
+      await localWrites.notify({
         eventId: nextEventId('notify_assigned'), kind: 'case_assigned', caseId: state.caseId, recipientRole: 'broker', recipientId: to,
         payload: { caseId: state.caseId, reason, previousBrokerId: from, dueAt: state.deadline?.dueAt ?? null },
       });
@@ -706,7 +665,7 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
     assignmentUpdate,
     async (arg, actor): Promise<UpdateResult> => {
       const eventId = nextEventId('assignment');
-      await handOver(arg.brokerId, `reassigned by ${actor ? actorLabel(actor) : (arg as { by?: string }).by}`);
+      await handOver(arg.brokerId, `reassigned by ${actorLabel(actor)}`);
       return { eventId, state };
     },
     ({ brokerId }, actor) => {
@@ -761,8 +720,8 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
         state.legalHold = null;
       }
       // The hold's event and its audit row are written with the projection, in one statement.
-      await commit(actor ? { holdEvent: { eventId, hold, actor } } : {});
-      return { eventId, state, ...(actor ? { audited: true } : {}) };
+      await commit({ holdEvent: { eventId, hold, actor } });
+      return { eventId, state };
     },
     ({ hold }, actor) => {
       if (actor.role !== 'compliance') refuse('not_compliance', 'only a compliance officer places or releases a legal hold');
@@ -786,7 +745,7 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
       if (!state.deadline) setDeadline('consent', policy.consent.waitHours * HOUR);
       if (!stillAsProjectedAtIntake()) await commit();
       let granted = await waitFor(() => state.consent.credit_assessment.granted, Date.parse(state.deadline!.dueAt));
-      if (!granted && grantsInFlight > 0 && patched(GRANT_IN_FLIGHT_PATCH)) {
+      if (!granted && grantsInFlight > 0) {
         // Accepted in time: what it grants decides.
         await waitFor(() => grantsInFlight === 0);
         granted = state.consent.credit_assessment.granted;
@@ -797,10 +756,9 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
         await erase('consent_timeout');
         return;
       }
-      if (patched(SERIAL_GRANT_PATCH)) {
-        await condition(() => allHandlersFinished() || coreWithdrawn);
-        if (coreWithdrawn) throw new CaseWithdrawn();
-      }
+      // The grant's handler finishes first, so its completion and the pre-screen keep one order in the history.
+      await condition(() => allHandlersFinished() || coreWithdrawn);
+      if (coreWithdrawn) throw new CaseWithdrawn();
     }
     setDeadline(null);
     state.stage = 'prescreening';
@@ -826,7 +784,7 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
   }
 
   async function requestReview(kind: 'review_requested' | 'human_review_requested'): Promise<void> {
-    await writes().notify({
+    await localWrites.notify({
       eventId: nextEventId(kind), kind, caseId: state.caseId, recipientRole: 'risk_officer', recipientId: null,
       payload: { caseId: state.caseId, tier: state.tier, rules: state.rulesFired, dueAt: state.deadline?.dueAt ?? null },
     });
@@ -836,7 +794,7 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
     while (reviewDecision === null) {
       const due = state.deadline && !state.deadline.escalated ? Date.parse(state.deadline.dueAt) : undefined;
       const decided = await waitFor(() => reviewDecision !== null, due);
-      if (!decided && reviewInFlight && due !== undefined && reviewAcceptedAt <= due && patched(REVIEW_IN_FLIGHT_PATCH)) {
+      if (!decided && reviewInFlight && due !== undefined && reviewAcceptedAt <= due) {
         // Decided in time and still being written: that decision moves the case on.
         await waitFor(() => !reviewInFlight);
         continue;
@@ -846,7 +804,7 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
         state.deadline.escalated = true;
         state.reviewEscalated = true;
         await commit();
-        await writes().notify({
+        await localWrites.notify({
           eventId: nextEventId('review_overdue'), kind: 'review_overdue', caseId: state.caseId, recipientRole: 'manager', recipientId: null,
           payload: { caseId: state.caseId, tier: state.tier, dueAt: state.deadline.dueAt },
         });
@@ -917,7 +875,7 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
     if (kind === 'remind') {
       d.reminded = true;
       if (state.brokerId) {
-        await writes().notify({
+        await localWrites.notify({
           eventId: nextEventId('remind'), kind: d.kind === 'first_contact' ? 'first_contact_reminder' : 'follow_up_reminder',
           caseId: state.caseId, recipientRole: 'broker', recipientId: state.brokerId, payload,
         });
@@ -925,7 +883,7 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
       await commit();
     } else if (kind === 'escalate') {
       d.escalated = true;
-      await writes().notify({
+      await localWrites.notify({
         eventId: nextEventId('breach'), kind: 'sla_breached', caseId: state.caseId, recipientRole: 'manager', recipientId: null, payload,
       });
       await commit();
@@ -936,7 +894,7 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
         const { brokerId } = await activities.assignBroker({
           caseId: state.caseId, eventId: nextEventId('assign'), excludeBrokerIds: [...excluded(), ...(state.brokerId ? [state.brokerId] : [])],
         });
-        await writes().notify({
+        await localWrites.notify({
           eventId: nextEventId('reassigned'), kind: 'case_reassigned', caseId: state.caseId, recipientRole: 'manager', recipientId: null,
           payload: { ...payload, newBrokerId: brokerId },
         });
@@ -955,7 +913,7 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
       }
       const due = Date.parse(state.retentionDueAt!);
       let interrupted = await waitFor(() => state.legalHold !== null || state.humanReviewRequested, due);
-      if (!interrupted && humanReviewsInFlight > 0 && patched(HUMAN_REVIEW_IN_FLIGHT_PATCH)) {
+      if (!interrupted && humanReviewsInFlight > 0) {
         // Asked for in time: the request, once written, reopens the case.
         await waitFor(() => humanReviewsInFlight === 0);
         interrupted = state.humanReviewRequested || state.legalHold !== null;
@@ -1103,6 +1061,8 @@ function terminalFailureType(err: unknown): string | null {
   if (!(err instanceof ActivityFailure)) return null;
   const cause = err.cause;
   if (!(cause instanceof ApplicationFailure) || !cause.nonRetryable) return null;
+  // A run that does not own the case's workflow ID (./run-chain.ts) has no case to close: it fails.
+  if (cause.type === NOT_THE_CASE_RUN) return null;
   // Only a code goes into the case's state: an unexpected type could carry anything.
   return /^[a-z0-9_]{1,64}$/.test(cause.type ?? '') ? cause.type! : 'unknown';
 }

@@ -1,7 +1,8 @@
-import { proxyActivities, uuid4 } from '@temporalio/workflow';
+import { uuid4 } from '@temporalio/workflow';
 import type { MaintenanceActivities, RetentionSweepResult } from '../activities/contract';
+import { verifiedActivities } from './verified-activities';
 
-const acts = proxyActivities<MaintenanceActivities>({
+const acts = verifiedActivities<MaintenanceActivities>({
   startToCloseTimeout: '10 minutes',
   retry: { initialInterval: '5 seconds', maximumInterval: '1 minute', maximumAttempts: 10 },
 });
@@ -11,7 +12,7 @@ const acts = proxyActivities<MaintenanceActivities>({
  * the heartbeat timeout, and the next attempt resumes from the last chunk it reported. Its whole
  * run may take long (a backlog after an outage), each chunk may not.
  */
-const sweepActs = proxyActivities<MaintenanceActivities>({
+const sweepActs = verifiedActivities<MaintenanceActivities>({
   startToCloseTimeout: '4 hours',
   heartbeatTimeout: '30 seconds',
   retry: { initialInterval: '5 seconds', maximumInterval: '1 minute', maximumAttempts: 30 },

@@ -147,8 +147,6 @@ export type DoNotContactUpdate = Sealed;
 export interface UpdateResult {
   eventId: string;
   state: LeadCaseState;
-  /** True when the workflow wrote the action's audit row itself, with the write it audits. */
-  audited?: boolean;
 }
 
 /** Update answers and nonces a case carries across continue-as-new (see `LeadCaseInput.resumeMessages`). */

@@ -124,10 +124,7 @@ describe('a contact attempt and its audit row', () => {
     const activities = createLeadActivities({ db: stack.db, policy: stack.cfg.policy });
     await activities.recordContactAttempt(again);
     expect(await auditRows(caseId)).toHaveLength(1);
-    // An entry sent without auditedBy (from an API that audits it itself) is logged and not audited here.
-    await activities.recordContactAttempt({ ...again, entry: { ...again.entry, eventId: `${entry.event_id}-old-api` }, auditedBy: undefined });
-    expect(await stack.db.query('SELECT count(*)::int AS n FROM contact_log WHERE case_id = $1', [caseId])).toEqual([{ n: 2 }]);
-    expect(await auditRows(caseId)).toHaveLength(1);
+    expect(await stack.db.query('SELECT count(*)::int AS n FROM contact_log WHERE case_id = $1', [caseId])).toEqual([{ n: 1 }]);
     expect(await verifyAuditChain(stack.db.manager)).toBeNull();
   });
 

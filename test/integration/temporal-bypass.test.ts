@@ -170,3 +170,42 @@ describe('a case whose workflow was terminated (by an insider, or by Temporal at
     expect(events.body.events.map((e: { action: string; reason: string }) => [e.action, e.reason])).toEqual([['placed', '诉讼保全'], ['released', '解除']]);
   });
 });
+
+describe('a case terminated and started again from its own sealed input (copied from its history)', () => {
+  test('the new run does not own the workflow ID: it writes nothing, a replayed sealed Update does nothing, and the run fails', async () => {
+    const c = await heldCase();
+    const service = stack.client.workflow.getHandle(c.workflowId);
+    const firstRunId = (await service.describe()).raw.workflowExecutionInfo?.firstRunId;
+    const before = await footprint(c.caseId, service);
+    const history = await service.fetchHistory();
+    const sealedInput = history.events![0].workflowExecutionStartedEventAttributes!.input;
+    const sealedHold = history.events!.find((e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name === 'legalHold')!
+      .workflowExecutionUpdateAcceptedEventAttributes!.acceptedRequest!;
+
+    await service.terminate('insider');
+    const svc = stack.client.workflowService;
+    const namespace = stack.cfg.TEMPORAL_NAMESPACE;
+    const started = await svc.startWorkflowExecution({
+      namespace, workflowId: c.workflowId, workflowType: { name: 'leadCase' }, taskQueue: { name: stack.cfg.TEMPORAL_TASK_QUEUE }, input: sealedInput, requestId: randomUUID(), identity: 'insider',
+    });
+    // The hold's Update, copied byte for byte, sent again under its own ID to the new run.
+    await svc
+      .updateWorkflowExecution({
+        namespace, workflowExecution: { workflowId: c.workflowId, runId: started.runId }, request: sealedHold, waitPolicy: { lifecycleStage: 3 },
+      })
+      .catch(() => undefined);
+
+    const impostor = stack.client.workflow.getHandle(c.workflowId, started.runId);
+    const status = await eventually(async () => {
+      const s = (await impostor.describe()).status.name;
+      return s === 'RUNNING' ? null : s;
+    }, 'the new run to end');
+    expect(status).toBe('FAILED');
+    const [claim] = await stack.db.query('SELECT first_run_id FROM workflow_run_claims WHERE workflow_id = $1', [c.workflowId]);
+    expect(claim.first_run_id).toBe(firstRunId);
+    const [{ audit }] = await stack.db.query(`SELECT count(*)::int AS audit FROM audit_events WHERE target_type = 'lead_case' AND target_id = $1`, [c.caseId]);
+    const [{ consents }] = await stack.db.query('SELECT count(*)::int AS consents FROM consents WHERE case_id = $1', [c.caseId]);
+    const [row] = await stack.db.query('SELECT stage, legal_hold FROM lead_cases WHERE id = $1', [c.caseId]);
+    expect({ audit, consents, stage: row.stage, legalHold: row.legal_hold }).toEqual({ audit: before.audit, consents: before.consents, stage: before.stage, legalHold: true });
+  });
+});

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { workflowBundleOptions } from '../../src/worker/workflow-code';
 
 /**
  * Bundles the workflows once per test run (webpack takes seconds; every test file reuses the file).
@@ -12,7 +13,7 @@ export async function ensureWorkflowBundle(): Promise<string> {
   const dir = join(tmpdir(), `lead-engine-test-${process.pid}`);
   mkdirSync(dir, { recursive: true });
   const path = join(dir, 'workflow-bundle.js');
-  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: quietLogger });
+  const { code } = await bundleWorkflowCode({ ...workflowBundleOptions, logger: quietLogger });
   writeFileSync(path, code);
   process.env.WORKFLOW_BUNDLE_PATH = path;
   return path;

@@ -1,3 +1,4 @@
+import { stampActivityOutcomes } from '../../src/worker/activity-outcomes';
 import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
@@ -19,7 +20,7 @@ const checkpoint = (lastId: string, at = '2026-12-07T08:00:00.000Z'): AuditCheck
 
 async function withAnchor<T>(input: { checkpoints?: AuditCheckpoint[] }, fn: (handle: Awaited<ReturnType<TestWorkflowEnvironment['client']['workflow']['start']>>) => Promise<T>): Promise<T> {
   const taskQueue = `anchor-test-${randomUUID()}`;
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: { codePath: process.env.WORKFLOW_BUNDLE_PATH! } });
+  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: { codePath: process.env.WORKFLOW_BUNDLE_PATH! }, interceptors: { activity: [stampActivityOutcomes] } });
   return worker.runUntil(async () => {
     const handle = await env.client.workflow.start(auditAnchor, { workflowId: `audit-anchor-${taskQueue}`, taskQueue, args: [input] });
     try {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { WorkflowUpdateFailedError, type WorkflowClientInterceptor, type WorkflowHandle } from '@temporalio/client';
 import { actorSeal, type Sealed, type VerifiedActor } from '../../src/workflows/verified';
+import { stampActivityOutcomes } from '../../src/worker/activity-outcomes';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import type { LeadActivities, MaintenanceActivities, NotificationInput, PrescreenResult } from '../../src/activities/contract';
 import type { ChannelActivities, ReviewChannelInput } from '../../src/activities/channel-contract';
@@ -137,7 +138,6 @@ export class FakeActivities {
       recordDecision: rec('recordDecision', () => {
         if (this.recordDecisionFails) throw this.recordDecisionFails;
       }),
-      logContactAttempt: rec('logContactAttempt', () => undefined),
       // Writes both in one go: tests see the log entry and the projection as the two writes they are.
       recordContactAttempt: async (i: { entry: unknown; case: unknown }) => {
         this.calls.push({ name: 'recordContactAttempt', input: i }, { name: 'logContactAttempt', input: i.entry }, { name: 'projectCase', input: i.case });
@@ -188,6 +188,7 @@ export async function withWorker<T>(env: TestWorkflowEnvironment, fakes: FakeAct
     connection: env.nativeConnection,
     taskQueue,
     workflowBundle: { codePath: process.env.WORKFLOW_BUNDLE_PATH! },
+    interceptors: { activity: [stampActivityOutcomes] },
     activities: fakes.build(),
   });
   const run = async () => {

@@ -76,7 +76,7 @@ describe('only the service acts on a case', () => {
 
       // Sent as sealed, to its case, under its own ID, it is taken, and its sender audits it.
       const taken = await raw.workflow.getHandle(a.workflowId).executeUpdate(withdrawConsentUpdate, { args: [sealedForA as never], updateId });
-      expect(taken.audited).toBe(true);
+      expect(taken.eventId).toBeTruthy();
       expect(fakes.named('recordConsentEvent').filter((e) => e.action === 'withdraw')).toEqual([
         expect.objectContaining({ caseId: a.workflowId.replace(/^lead-/, ''), purposes: ['marketing'], actor: { sub: 'test', role: 'channel' }, source: 'channel:test' }),
       ]);
@@ -114,7 +114,7 @@ describe('only the service acts on a case', () => {
 
       const contact = await handle.executeUpdate(contactAttemptUpdate, { args: [sent({ brokerId: 'b-1', channel: 'phone', purpose: 'service', outcome: 'reached' })] });
       expect(contact.state.contactAttempts).toBe(1);
-      expect(contact.audited).toBe(true);
+      expect(fakes.named('recordContactAttempt').at(-1)?.auditedBy).toEqual({ sub: 'b-1', role: 'broker' });
       state = await handle.query(stateQuery);
       expect(state.stage).toBe('follow_up');
     });
@@ -161,7 +161,6 @@ describe('only the service acts on a case', () => {
       const handle = await caseInFollowUp(tq);
       const placed = await handle.executeUpdate(legalHoldUpdate, { args: [sent({ hold: true, by: 'compliance:c7' })] });
       const released = await handle.executeUpdate(legalHoldUpdate, { args: [sent({ hold: false, by: 'compliance:c7' })] });
-      expect([placed.audited, released.audited]).toEqual([true, true]);
       const holds = fakes.named('projectCase').filter((p) => p.holdEvent);
       expect(holds.map((p) => p.holdEvent)).toEqual([
         { eventId: placed.eventId, hold: true, actor: { sub: 'c7', role: 'compliance' } },

@@ -109,7 +109,6 @@ export function leadRoutes(deps: CaseDeps & { metrics: Metrics }): Router {
     const actor = actorOf(req);
     const result = await actOnCase(deps, id, grantConsentUpdate, body, actor, req.idempotency?.updateId);
     // The workflow audits the grant with its consent rows, naming the verified actor.
-    if (!result.audited) await auditAction(deps, actor, 'consent.requested', id, { purposes: body.purposes, noticeVersion: body.noticeVersion });
     res.json(result.state);
   });
 
@@ -118,7 +117,6 @@ export function leadRoutes(deps: CaseDeps & { metrics: Metrics }): Router {
     const id = await caseOf(req);
     const actor = actorOf(req);
     const result = await actOnCase(deps, id, withdrawConsentUpdate, body, actor, req.idempotency?.updateId);
-    if (!result.audited) await auditAction(deps, actor, 'consent.withdrawal_requested', id, { purposes: body.purposes });
     res.json(result.state);
   });
 
@@ -129,7 +127,6 @@ export function leadRoutes(deps: CaseDeps & { metrics: Metrics }): Router {
     const result = await actOnCase(deps, id, reviewUpdate, { decision: body.decision }, actor, req.idempotency?.updateId);
     // The reason is free text a person typed: it stays in Postgres, beside the decision the workflow recorded.
     await attachDecisionReason(deps.db, id, result.eventId, body.reason);
-    if (!result.audited) await auditAction(deps, actor, 'review.decided', id, { decision: body.decision, eventId: result.eventId });
     res.json(result.state);
   });
 
@@ -144,7 +141,6 @@ export function leadRoutes(deps: CaseDeps & { metrics: Metrics }): Router {
     const id = await caseOf(req);
     const actor = actorOf(req);
     const result = await actOnCase(deps, id, humanReviewUpdate, {}, actor, req.idempotency?.updateId);
-    if (!result.audited) await auditAction(deps, actor, 'human_review.requested', id);
     if (body.reason) await attachDecisionReason(deps.db, id, result.eventId, body.reason);
     res.json(result.state);
   });
@@ -164,7 +160,6 @@ export function leadRoutes(deps: CaseDeps & { metrics: Metrics }): Router {
       return actOnCase(deps, id, contactAttemptUpdate, attempt, actor, req.idempotency?.updateId);
     });
     if (body.note) await attachContactNote(deps.db, id, result.eventId, body.note);
-    if (!result.audited) await auditAction(deps, actor, 'contact.logged', id, { channel: body.channel, purpose: body.purpose, outcome: body.outcome, eventId: result.eventId });
     res.status(201).json(result.state);
   });
 
