@@ -1,3 +1,5 @@
+import type { ChildProcess } from 'node:child_process';
+import { rm } from 'node:fs/promises';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir, userInfo } from 'node:os';
@@ -112,6 +114,16 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   return {
     url: `postgres://postgres:postgres@127.0.0.1:${opts.port}/${opts.database}`,
     dataDir: opts.dataDir,
-    stop: () => pg.stop(),
+    stop: async () => {
+      // A terminal's Ctrl-C reaches the whole process group: the server may have exited already,
+      // and the package would then wait for an exit event that has come and gone.
+      const server = (pg as unknown as { process?: ChildProcess }).process;
+      if (server && (server.exitCode !== null || server.signalCode !== null)) {
+        (pg as unknown as { process?: ChildProcess }).process = undefined;
+        if (!opts.persistent) await rm(opts.dataDir, { recursive: true, force: true });
+        return;
+      }
+      await pg.stop();
+    },
   };
 }

@@ -2,6 +2,7 @@
  * A process that owns its signals, like `npm run dev`: it starts an embedded Postgres with
  * `ownSignals`, and on SIGTERM first "drains" (waits, then checks that Postgres still answers), and
  * only then stops Postgres and exits 0. Prints `ready`, then `drained, postgres up` and `stopped`.
+ * On SIGINT it stops Postgres at once (which may have exited already) and prints `stopped`.
  *
  * Usage: node --import tsx test/support/signal-owner.ts <dataDir> <port>
  */
@@ -25,6 +26,12 @@ async function main(): Promise<void> {
     })().catch((err: Error) => {
       process.stderr.write(`shutdown failed: ${err.message}\n`);
       process.exit(1);
+    });
+  });
+  process.once('SIGINT', () => {
+    void pg.stop().then(() => {
+      process.stdout.write('stopped\n');
+      process.exit(0);
     });
   });
   process.stdout.write('ready\n');
