@@ -198,7 +198,7 @@ async function main(): Promise<void> {
   log(`Lead case engine bench, ${started.toISOString()}, ${machine.cores} cores (${machine.cpu}), ${servers.description}`);
   log(figureTable(rows));
   const missed = rows.filter((r) => !targetMet(r) && r.checks.length > 0);
-  log(missed.length ? `\n${missed.length} target(s) missed (see README "Performance" for what limits each).` : '\nEvery target met.');
+  log(missed.length ? `\n${missed.length} target(s) missed (docs/performance.md says what limits each).` : '\nEvery target met.');
   if (b.anomalies.fillRetries > 0) {
     log(`Note: ${b.anomalies.fillRetries} fill intake(s) answered a retryable 503 and were sent again with the same Idempotency-Key (not in any measured figure).`);
   }
