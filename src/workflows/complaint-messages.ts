@@ -95,6 +95,14 @@ export interface ComplaintUpdateResult {
   state: ComplaintCaseState;
 }
 
+/** What the workflow returns when it ends: how the complaint ended, and when. */
+export interface ComplaintCaseResult {
+  complaintId: string;
+  state: ComplaintCaseState['state'];
+  closedAt: string | null;
+  erasedAt: string | null;
+}
+
 /** Answers once the opening steps that cannot wait (do-not-contact) are done. */
 export const complaintOpenedUpdate = defineUpdate<ComplaintUpdateResult, []>('awaitOpening');
 export const firstResponseUpdate = defineUpdate<ComplaintUpdateResult, [FirstResponseUpdate]>('respond');
