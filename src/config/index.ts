@@ -67,6 +67,13 @@ export const envSchema = z
     TEMPORAL_TLS_KEY_PATH: optionalString,
     TEMPORAL_TLS_CA_PATH: optionalString,
     TEMPORAL_API_KEY: optionalString,
+    /** Worker Versioning (docs/versioning.md): the workers' deployment, and their build (default: a hash of the workflow bundle). */
+    TEMPORAL_DEPLOYMENT_NAME: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only (no .)').default('lead-case-engine'),
+    TEMPORAL_BUILD_ID: optionalString,
+    /** How a case's run follows new builds: PINNED (production) stays on its build; AUTO_UPGRADE (default in development and test) moves. */
+    TEMPORAL_CASE_VERSIONING: z.enum(['PINNED', 'AUTO_UPGRADE']).optional(),
+    /** Whether a worker makes its build the deployment's current version as it starts (off: the deploy does it, e.g. to ramp). */
+    TEMPORAL_MAKE_BUILD_CURRENT: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
     /** A workflow bundle prebuilt by `npm run build` (dist/workflow-bundle.js); unset: bundle at worker start. */
     WORKFLOW_BUNDLE_PATH: optionalString,
 

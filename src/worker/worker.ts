@@ -5,6 +5,7 @@ import { createActivities } from '../activities';
 import { stampActivityOutcomes } from './activity-outcomes';
 import { checkRunClaims } from './run-claims';
 import { WORKFLOW_INTERCEPTOR_MODULES, WORKFLOWS_PATH } from './workflow-code';
+import { buildIdOf, deploymentOptions, makeBuildCurrent } from './deployment';
 import { auditKeyring } from '../db/audit';
 import type { Config } from '../config';
 import { workerDataConverterFor } from '../infra/temporal-connection';
@@ -40,6 +41,16 @@ const interceptorsFor = (opts: Pick<LeadWorkerOptions, 'db' | 'workflowBundlePat
   ...(opts.workflowBundleCode === undefined && !opts.workflowBundlePath ? { workflowModules: WORKFLOW_INTERCEPTOR_MODULES } : {}),
 });
 
+/**
+ * The worker's deployment version (./deployment.ts), made current first when the config says so:
+ * until a version is current, versioned workers get no tasks.
+ */
+async function versioned(opts: Pick<LeadWorkerOptions, 'cfg' | 'connection' | 'workflowBundlePath' | 'workflowBundleCode'>) {
+  const buildId = buildIdOf(opts.cfg, opts);
+  if (opts.cfg.TEMPORAL_MAKE_BUILD_CURRENT) await makeBuildCurrent(opts.connection, opts.cfg, buildId);
+  return deploymentOptions(opts.cfg, buildId);
+}
+
 /** The worker of the `lead-cases` task queue: every workflow type and every activity. */
 export async function createLeadWorker(opts: LeadWorkerOptions): Promise<Worker> {
   const { cfg } = opts;
@@ -52,6 +63,7 @@ export async function createLeadWorker(opts: LeadWorkerOptions): Promise<Worker>
     activities: createActivities({ db: opts.db, policy: cfg.policy, leadTaskQueue: taskQueue, auditKeyring: auditKeyring(cfg) }),
     dataConverter: workerDataConverterFor(cfg),
     interceptors: interceptorsFor(opts),
+    ...(await versioned(opts)),
     shutdownGraceTime: '10 seconds',
     ...opts.tuning,
   });
@@ -83,6 +95,7 @@ export async function createMaintenanceWorker(opts: MaintenanceWorkerOptions): P
     activities: createActivities({ db: opts.db, policy: cfg.policy, leadTaskQueue: opts.leadTaskQueue ?? cfg.TEMPORAL_TASK_QUEUE, sweep: opts.sweep, auditKeyring: auditKeyring(cfg) }),
     dataConverter: workerDataConverterFor(cfg),
     interceptors: interceptorsFor(opts),
+    ...(await versioned(opts)),
     maxConcurrentActivityTaskExecutions: 4,
     maxConcurrentWorkflowTaskExecutions: 4,
     maxCachedWorkflows: 100,

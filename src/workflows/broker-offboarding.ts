@@ -1,4 +1,4 @@
-import { ApplicationFailure, getExternalWorkflowHandle, log, uuid4, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, getExternalWorkflowHandle, log, uuid4, workflowInfo, setWorkflowOptions } from '@temporalio/workflow';
 import type { MaintenanceActivities } from '../activities/contract';
 import { leadWorkflowId } from '../temporal/names';
 import { brokerLeavingSignal } from './messages';
@@ -52,3 +52,6 @@ export async function brokerOffboarding(input: { brokerId: string; by?: Verified
   }
   return { handedOver: signalled.size, ended: ended.size };
 }
+
+// Short or self-renewing runs: they move to the current build (docs/versioning.md).
+setWorkflowOptions({ versioningBehavior: 'AUTO_UPGRADE' }, brokerOffboarding);

@@ -1,4 +1,4 @@
-import { workflowInfo } from '@temporalio/workflow';
+import { workflowInfo, setWorkflowOptions } from '@temporalio/workflow';
 import type { ChannelActivities, ChannelReviewOutcome } from '../activities/channel-contract';
 import { verifiedActivities } from './verified-activities';
 
@@ -42,3 +42,6 @@ export async function channelReview(input: { channelIds?: string[] } = {}): Prom
     overridden: outcomes.filter((o) => o.overridden).map((o) => o.channelId),
   };
 }
+
+// Short or self-renewing runs: they move to the current build (docs/versioning.md).
+setWorkflowOptions({ versioningBehavior: 'AUTO_UPGRADE' }, channelReview);

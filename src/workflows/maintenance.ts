@@ -1,4 +1,4 @@
-import { uuid4 } from '@temporalio/workflow';
+import { uuid4, setWorkflowOptions } from '@temporalio/workflow';
 import type { MaintenanceActivities, RetentionSweepResult } from '../activities/contract';
 import { verifiedActivities } from './verified-activities';
 
@@ -54,3 +54,10 @@ export async function deadlineAudit(): Promise<{ count: number }> {
 export async function orphanedIntakeSweep(input: { minAgeMinutes?: number; windowHours?: number } = {}): Promise<{ checked: number; caseIds: string[] }> {
   return acts.signalOrphanedIntakes({ at: nowIso(), minAgeMinutes: input.minAgeMinutes ?? 10, windowHours: input.windowHours ?? 6 });
 }
+
+// Short or self-renewing runs: they move to the current build (docs/versioning.md).
+setWorkflowOptions({ versioningBehavior: 'AUTO_UPGRADE' }, followUpDigest);
+setWorkflowOptions({ versioningBehavior: 'AUTO_UPGRADE' }, retentionSweep);
+setWorkflowOptions({ versioningBehavior: 'AUTO_UPGRADE' }, postLoanCheckIns);
+setWorkflowOptions({ versioningBehavior: 'AUTO_UPGRADE' }, deadlineAudit);
+setWorkflowOptions({ versioningBehavior: 'AUTO_UPGRADE' }, orphanedIntakeSweep);
