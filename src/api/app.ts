@@ -14,15 +14,16 @@ import { AppError, problemHandler, unknownRoute } from './errors';
 import { idempotency } from './idempotency';
 import { createMetrics } from './metrics';
 import { buildOpenApiDocument } from './openapi';
+import { mountRoutes } from './route';
+import { apiKeyRoutes } from './routes/api-keys';
 import { auditRoutes } from './routes/audit';
-import { codecRoutes, sessionRoutes, WebUiSessions } from './routes/codec';
+import { channelRoutes } from './routes/channels';
+import { codecRoutes, SESSION_COOKIE, sessionRoutes, WebUiSessions } from './routes/codec';
+import { complaintRoutes } from './routes/complaints';
+import { complianceDataRoutes } from './routes/compliance-data';
 import { healthRoutes } from './routes/health';
 import { leadRoutes } from './routes/leads';
-import { complaintRoutes } from './routes/complaints';
-import { apiKeyRoutes } from './routes/api-keys';
-import { complianceDataRoutes } from './routes/compliance-data';
 import { referenceRoutes } from './routes/reference';
-import { channelRoutes } from './routes/channels';
 
 export interface AppDeps {
   cfg: Config;
@@ -31,11 +32,27 @@ export interface AppDeps {
   logger: Logger;
 }
 
-/** The HTTP API: health first, then everything else behind authentication, and one error handler. */
+/**
+ * The HTTP API: health first, then everything else behind authentication, and one error handler.
+ * Each route is declared once (src/api/route.ts); the routers and /openapi.json come from the same declarations.
+ */
 export function createApp(deps: AppDeps): Express {
   const app = express();
   const metrics = createMetrics();
-  const openapi = buildOpenApiDocument();
+  const sessions = new WebUiSessions(); // shared: the codec accepts the sessions /v1/session opens
+  const opsRoutes = healthRoutes({ ...deps, metrics });
+  const codec = codecRoutes({ ...deps, sessions });
+  const webUiSessionRoutes = sessionRoutes({ ...deps, sessions });
+  const v1Routes = [
+    ...leadRoutes({ ...deps, metrics }),
+    ...referenceRoutes(deps),
+    ...apiKeyRoutes(deps),
+    ...complianceDataRoutes(deps),
+    ...complaintRoutes(deps),
+    ...channelRoutes(deps),
+    ...auditRoutes(deps),
+  ];
+  const openapi = buildOpenApiDocument([...v1Routes, ...codec.routes, ...webUiSessionRoutes, ...opsRoutes], { sessionCookie: SESSION_COOKIE });
   app.disable('x-powered-by');
   app.set('trust proxy', deps.cfg.TRUST_PROXY);
   app.use(helmet());
@@ -57,10 +74,7 @@ export function createApp(deps: AppDeps): Express {
     }),
   );
   app.use(metrics.middleware);
-  app.use(healthRoutes(deps));
-  app.get('/metrics', async (_req, res) => {
-    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
-  });
+  app.use(mountRoutes(express.Router(), opsRoutes));
   app.get('/openapi.json', (_req, res) => {
     res.json(openapi);
   });
@@ -73,9 +87,8 @@ export function createApp(deps: AppDeps): Express {
   app.locals.refusalAudit = refusals;
   app.use('/v1', authFailures.gate);
 
-  const sessions = new WebUiSessions(); // shared: the codec accepts the sessions /v1/session opens
-  app.use('/v1/codec', codecRoutes({ ...deps, sessions }));
-  app.use('/v1', sessionRoutes({ ...deps, sessions }));
+  app.use('/v1/codec', codec.router);
+  app.use('/v1', mountRoutes(express.Router(), webUiSessionRoutes, '/v1'));
 
   const v1 = express.Router();
   v1.use((req, _res, next) => {
@@ -99,13 +112,7 @@ export function createApp(deps: AppDeps): Express {
     }),
   );
   v1.use(idempotency(deps.db));
-  v1.use(leadRoutes({ ...deps, metrics }));
-  v1.use(referenceRoutes(deps));
-  v1.use(apiKeyRoutes(deps));
-  v1.use(complianceDataRoutes(deps));
-  v1.use(complaintRoutes(deps));
-  v1.use(channelRoutes(deps));
-  v1.use(auditRoutes(deps));
+  v1.use(mountRoutes(express.Router(), v1Routes, '/v1'));
   v1.use(refusals.noteRoute);
   app.use('/v1', v1);
 

@@ -1,20 +1,15 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { DataSource } from 'typeorm';
 import { createRemoteJWKSet, errors, jwtVerify, SignJWT, type JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
 import type { Config } from '../config';
+import type { Actor } from '../domain/actor';
 import { ROLES, type Role } from '../domain/types';
 import { AppError } from './errors';
 
-/** Who is calling: from a bearer JWT (people) or a channel's API key. */
-export interface Actor {
-  sub: string;
-  role: Role;
-  team?: string;
-  /** For role `channel`: the one channel this credential acts for. */
-  channelId?: string;
-}
+// Still exported here: the API's modules and the tests take the caller's type with the authenticator.
+export type { Actor };
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -30,13 +25,6 @@ const claimsSchema = z.object({
 });
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
-
-/** A new channel API key `lck_<keyId>.<secret>`; only the secret's hash is stored. */
-export function newApiKey(): { keyId: string; secret: string; key: string; secretHash: string } {
-  const keyId = randomBytes(8).toString('hex');
-  const secret = randomBytes(32).toString('base64url');
-  return { keyId, secret, key: `lck_${keyId}.${secret}`, secretHash: sha256(secret) };
-}
 
 /** Signing algorithms an identity provider's published keys may use: asymmetric only, never `none` or an HMAC. */
 export const JWKS_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];

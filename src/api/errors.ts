@@ -1,10 +1,12 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { QueryRunnerAlreadyReleasedError, QueryRunnerProviderAlreadyReleasedError } from 'typeorm';
 import { ZodError } from 'zod';
+import { DomainError } from '../domain/errors';
 
 /**
- * The one error type of the API: an HTTP status, a stable machine-readable `code`, and a message
- * fit to show a person. It never carries personal data.
+ * An error of the HTTP edge itself (authentication, headers, media type, rate limits, an unknown
+ * route), so it carries its status. Refusals of the domain are DomainError and get their status
+ * from DOMAIN_STATUS. The message never carries personal data.
  */
 export class AppError extends Error {
   constructor(
@@ -18,8 +20,34 @@ export class AppError extends Error {
   }
 }
 
-export const notFound = (what: string) => new AppError(404, 'not_found', `${what} was not found`);
-export const forbidden = (message = 'your role may not do this') => new AppError(403, 'forbidden', message);
+/**
+ * The one place a domain error's code becomes an HTTP status. A code not listed is 422: the domain
+ * refused the request as made (most workflow refusals, such as quiet_hours or no_selection).
+ */
+const STATUS_OF_CODES: Record<number, readonly string[]> = {
+  403: [
+    'channel_mismatch', 'channel_suspended', 'not_your_case', 'not_your_channel', 'not_your_check_ins', 'unmask_forbidden',
+    // The workflows check the verified sender's role too.
+    'not_assigned_broker', 'not_a_reviewer', 'not_a_manager', 'not_compliance',
+  ],
+  404: ['api_key_not_found', 'broker_not_found', 'case_not_found', 'channel_not_found', 'check_in_not_found', 'complaint_not_found', 'no_decision', 'notice_not_found'],
+  // "Not now, in this state" rather than "not allowed": the same request may succeed later or elsewhere.
+  409: [
+    'api_key_revoked', 'audit_chain_cut', 'case_closed', 'case_finished', 'check_in_closed', 'complaint_closed', 'complaint_text_erased', 'hold_the_case',
+    'no_loan', 'no_override', 'notice_version_exists', 'offboarding_in_progress', 'revocation_would_extend',
+    // Refusals of the case workflow.
+    'message_replayed', 'wrong_stage', 'not_in_review', 'already_submitted', 'not_submitted', 'already_assigned', 'already_on_hold', 'not_on_hold',
+    'no_automated_decline', 'legal_hold', 'being_reassigned',
+    // Refusals of the complaint workflow.
+    'already_responded', 'first_response_pending', 'already_escalated', 'action_in_progress',
+  ],
+  410: ['erased'],
+  500: ['identity_missing'],
+  503: ['temporal_unavailable', 'intake_busy', 'review_failed', 'action_timeout', 'audit_anchor_unavailable'],
+};
+const DOMAIN_STATUS = new Map(Object.entries(STATUS_OF_CODES).flatMap(([status, codes]) => codes.map((code) => [code, Number(status)] as const)));
+
+const domainStatus = (code: string): number => DOMAIN_STATUS.get(code) ?? 422;
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 413: 'Payload Too Large',
@@ -37,6 +65,9 @@ export function fieldErrors(err: ZodError): FieldError[] {
 }
 
 function problemOf(err: unknown): { status: number; body: Record<string, unknown> } {
+  if (err instanceof DomainError) {
+    return { status: domainStatus(err.code), body: { code: err.code, detail: err.message, ...err.details } };
+  }
   if (err instanceof AppError) {
     return { status: err.status, body: { code: err.code, detail: err.message, ...err.extra } };
   }

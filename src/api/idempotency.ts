@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import type { DataSource } from 'typeorm';
-import type { Actor } from './auth';
+import { idempotencyOwner } from '../domain/actor';
 import { AppError } from './errors';
 
 declare module 'express-serve-static-core' {
@@ -50,13 +50,6 @@ const TAKEOVER_SAFE = [/^\/complaints$/];
  * against every possible number. Each is idempotent by nature, so a repeat simply does it again.
  */
 const NOT_STORED = /^\/(blacklist(\/|$)|lender-applications$)/;
-
-/**
- * Whose Idempotency-Keys a caller shares: a channel partner's are the channel's, whichever of its
- * credentials sends them, so a retry sent with the key that replaced a rotated one (the two overlap
- * for a day) is still a repeat; anyone else's are their own.
- */
-export const idempotencyOwner = (actor: Actor): string => (actor.role === 'channel' ? `channel:${actor.channelId}` : `${actor.role}:${actor.sub}`);
 
 declare module 'express-serve-static-core' {
   interface Locals {

@@ -90,6 +90,7 @@ export const humanReviewSchema = z.strictObject({ reason: z.string().trim().max(
 export const emptySchema = z.strictObject({});
 
 export const caseIdParams = z.object({ id: z.uuid('must be a case ID (UUID)') });
+export const brokerIdParams = z.object({ id: z.string() });
 
 export const listQuerySchema = z.strictObject({
   stage: z.enum(LEAD_STAGES).optional(),
@@ -265,3 +266,101 @@ export const checkInCallSchema = z.discriminatedUnion('reached', [
     extraFeesCharged: z.boolean().describe('a fee was charged or deducted beyond the contract (e.g. a "service fee" taken from the amount)'),
   }),
 ]);
+
+// ---- responses (for the OpenAPI document) ----
+
+export const intakeResultSchema = z.object({
+  caseId: z.uuid().nullable().describe('null on a duplicate of a case the caller may not read (another channel’s, another broker’s)'),
+  workflowId: z.string().nullable(),
+  stage: z.enum(LEAD_STAGES).nullable(),
+  duplicate: z.boolean(),
+  replayed: z.boolean().optional(),
+});
+
+const deadlineSchema = z.object({ kind: z.string(), startedAt: z.string(), dueAt: z.string(), reminded: z.boolean(), escalated: z.boolean() }).nullable();
+export const caseStateSchema = z
+  .object({
+    caseId: z.uuid(),
+    stage: z.enum(LEAD_STAGES),
+    tier: z.enum(RISK_TIERS).nullable(),
+    consentState: z.string(),
+    consent: z.record(z.enum(CONSENT_PURPOSES), z.object({ granted: z.boolean(), noticeVersion: z.string().nullable(), at: z.string().nullable() })),
+    brokerId: z.string().nullable(),
+    deadline: deadlineSchema,
+    matches: z.array(z.object({ productId: z.string(), lenderId: z.string(), rank: z.number(), reasons: z.array(z.string()) })),
+    selectedProductId: z.string().nullable(),
+    outcome: z.enum(CASE_OUTCOMES).nullable(),
+    doNotContact: z.boolean(),
+    retentionDueAt: z.string().nullable(),
+  })
+  .passthrough()
+  .describe('the case as its workflow holds it: IDs and de-identified facts only');
+
+export const caseViewSchema = z
+  .object({
+    caseId: z.uuid(),
+    workflowId: z.string(),
+    channelId: z.string(),
+    stage: z.enum(LEAD_STAGES),
+    riskTier: z.enum(RISK_TIERS).nullable(),
+    brokerId: z.string().nullable(),
+    consentState: z.string(),
+    vulnerable: z.boolean(),
+    request: z.object({ amount: z.number(), termMonths: z.number(), purpose: z.string() }),
+    sla: z.object({ kind: z.string().nullable(), dueAt: z.string(), breached: z.boolean() }).nullable(),
+    applicant: z.object({ name: z.string(), idNumber: z.string(), phone: z.string(), residenceRegion: z.string() }).nullable().describe('masked'),
+  })
+  .passthrough();
+
+export const caseListSchema = z.object({ items: z.array(caseViewSchema.omit({ applicant: true })), nextCursor: z.string().nullable() });
+
+export const decisionViewSchema = z
+  .object({
+    caseId: z.uuid(),
+    stage: z.string(),
+    decisions: z.array(
+      z
+        .object({
+          kind: z.string(),
+          automated: z.boolean(),
+          outcome: z.string().nullable(),
+          explanation: z.string().optional().describe('channel view: the outcome in words a customer can read (Accept-Language)'),
+          rulesFired: z.array(z.unknown()).describe('channel view: [{ code, explanation }], fraud rules as one code; other roles: the rules with their details'),
+          decidedAt: z.string(),
+        })
+        .passthrough(),
+    ),
+    humanReview: z.object({ available: z.boolean(), how: z.string() }),
+  })
+  .passthrough()
+  .describe('a channel sees outcomes, rule codes, explanations and documents to provide, never a fraud or credit input; risk, compliance and managers also see tiers, inputs and matches. Every read is audited');
+
+export const brokerSavedSchema = brokerSchema.extend({
+  handOver: z
+    .object({ workflowId: z.string(), openCases: z.number().int() })
+    .nullable()
+    .describe('on a deactivation: the offboarding workflow that hands the open cases to other brokers (started, or joined if running)'),
+});
+
+export const auditCheckpointSchema = z.object({
+  lastId: z.number().int().describe('the newest audit row when it was taken (0: none)'),
+  count: z.number().int().describe('rows up to lastId'),
+  headMac: z.string().describe('the MAC of row lastId'),
+  at: z.string().describe('when it was taken'),
+  keyId: z.string().describe('the audit key that signed it'),
+  signature: z.string().describe('HMAC-SHA256 over the fields above'),
+});
+
+export const auditVerifySchema = z.object({
+  intact: z.boolean(),
+  code: z
+    .enum(['link_broken', 'row_altered', 'unknown_key', 'unkeyed_row', 'checkpoint_signature_invalid', 'checkpoint_row_missing', 'checkpoint_count_mismatch', 'checkpoint_head_mismatch', 'chain_ends_before_checkpoint', 'checkpoint_overdue', 'checkpoint_missing'])
+    .optional()
+    .describe('why not, when not intact'),
+  reason: z.string().optional(),
+  firstBrokenId: z.number().int().nullable().optional().describe('the row where it shows, when one does'),
+  checkpoint: z
+    .object({ lastId: z.number().int(), count: z.number().int(), at: z.string(), keyId: z.string(), ageSeconds: z.number().int().describe('a cut of rows appended since could go unseen: the window') })
+    .nullable()
+    .describe('the newest checkpoint kept outside Postgres; null before the first'),
+});

@@ -1,7 +1,8 @@
+import { createHash, randomBytes } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { appendAudit } from '../db/audit';
-import { AppError } from '../api/errors';
-import { newApiKey, type Actor } from '../api/auth';
+import type { Actor } from '../domain/actor';
+import { DomainError } from '../domain/errors';
 
 /**
  * Channel partners' API keys: issued (the secret is shown once and only its hash is kept), listed,
@@ -43,9 +44,16 @@ const asView = (row: Record<string, unknown>): ApiKeyView => ({
   revokedAt: row.revokedAt ? new Date(row.revokedAt as string).toISOString() : null,
 });
 
+/** A new key `lck_<keyId>.<secret>`, the form the API's authenticator parses; only the secret's hash is stored. */
+function newApiKey(): { keyId: string; key: string; secretHash: string } {
+  const keyId = randomBytes(8).toString('hex');
+  const secret = randomBytes(32).toString('base64url');
+  return { keyId, key: `lck_${keyId}.${secret}`, secretHash: createHash('sha256').update(secret).digest('hex') };
+}
+
 async function assertChannel(m: EntityManager, channelId: string): Promise<void> {
   const [channel] = await m.query('SELECT 1 FROM channels WHERE id = $1', [channelId]);
-  if (!channel) throw new AppError(404, 'channel_not_found', `channel ${channelId} was not found`);
+  if (!channel) throw new DomainError('channel_not_found', `channel ${channelId} was not found`);
 }
 
 async function insertKey(m: EntityManager, actor: Actor, channelId: string, label: string, replaces?: string): Promise<IssuedApiKey> {
@@ -71,11 +79,11 @@ export async function listApiKeys(db: DataSource, channelId: string): Promise<{ 
   return { items: rows.map(asView) };
 }
 
-/** The key, locked for the rest of the transaction; 404 unless it belongs to this channel. */
+/** The key, locked for the rest of the transaction; `api_key_not_found` unless it belongs to this channel. */
 async function lockKey(m: EntityManager, channelId: string, keyId: string): Promise<ApiKeyView> {
   await assertChannel(m, channelId);
   const [row] = await m.query(`SELECT ${VIEW} FROM channel_api_keys WHERE key_id = $1 AND channel_id = $2 FOR UPDATE`, [keyId, channelId]);
-  if (!row) throw new AppError(404, 'api_key_not_found', `channel ${channelId} has no API key ${keyId}`);
+  if (!row) throw new DomainError('api_key_not_found', `channel ${channelId} has no API key ${keyId}`);
   return asView(row);
 }
 
@@ -91,13 +99,13 @@ async function keyView(m: EntityManager, keyId: string): Promise<ApiKeyView> {
 export async function revokeApiKey(db: DataSource, actor: Actor, channelId: string, keyId: string, input: { reason: string; at?: Date }): Promise<ApiKeyView> {
   return db.transaction(async (m) => {
     const key = await lockKey(m, channelId, keyId);
-    if (key.state === 'revoked') throw new AppError(409, 'api_key_revoked', `API key ${keyId} is already revoked`);
+    if (key.state === 'revoked') throw new DomainError('api_key_revoked', `API key ${keyId} is already revoked`);
     const [{ revokedAt, later }] = await m.query(
       `SELECT GREATEST(now(), $1::timestamptz) AS "revokedAt", GREATEST(now(), $1::timestamptz) > $2::timestamptz AS later`,
       [input.at ?? null, key.revokedAt],
     );
     if (later === true) {
-      throw new AppError(409, 'revocation_would_extend', `API key ${keyId} is already revoked from ${key.revokedAt}; a revocation can be brought forward, not put off`);
+      throw new DomainError('revocation_would_extend', `API key ${keyId} is already revoked from ${key.revokedAt}; a revocation can be brought forward, not put off`);
     }
     await m.query('UPDATE channel_api_keys SET revoked_at = $2, revoked_by = $3, revoke_reason = $4 WHERE key_id = $1', [keyId, revokedAt, actor.sub, input.reason]);
     await appendAudit(m, {
@@ -114,7 +122,7 @@ export async function rotateApiKey(
 ): Promise<IssuedApiKey & { replaced: ApiKeyView }> {
   return db.transaction(async (m) => {
     const old = await lockKey(m, channelId, keyId);
-    if (old.state !== 'active') throw new AppError(409, 'api_key_revoked', `API key ${keyId} is ${old.state === 'expiring' ? 'already being replaced' : 'revoked'}; rotate an active key`);
+    if (old.state !== 'active') throw new DomainError('api_key_revoked', `API key ${keyId} is ${old.state === 'expiring' ? 'already being replaced' : 'revoked'}; rotate an active key`);
     const issued = await insertKey(m, actor, channelId, input.label ?? old.label, keyId);
     await m.query(
       `UPDATE channel_api_keys SET revoked_at = now() + make_interval(hours => $2), revoked_by = $3, revoke_reason = $4, replaced_by = $5 WHERE key_id = $1`,

@@ -1,6 +1,6 @@
 import { WorkflowIdConflictPolicy, WorkflowNotFoundError } from '@temporalio/common';
-import type { Actor } from '../api/auth';
-import { AppError } from '../api/errors';
+import type { Actor } from '../domain/actor';
+import { DomainError } from '../domain/errors';
 import { appendAudit } from '../db/audit';
 import { offboardingWorkflowId } from '../temporal/names';
 import type { CaseDeps } from './cases';
@@ -12,7 +12,7 @@ import { TEMPORAL_CALL_MS, withDeadline } from './temporal-calls';
 export async function startBrokerOffboarding(deps: CaseDeps, actor: Actor, brokerId: string) {
   // Inactive at once, not when the workflow gets to it: every request checks this, so access ends now.
   const [broker] = await deps.db.query('WITH u AS (UPDATE brokers SET active = false WHERE id = $1 RETURNING id) SELECT id FROM u', [brokerId]);
-  if (!broker) throw new AppError(404, 'broker_not_found', `broker ${brokerId} was not found`);
+  if (!broker) throw new DomainError('broker_not_found', `broker ${brokerId} was not found`);
   const [{ n }] = await deps.db.query('SELECT count(*)::int AS n FROM lead_cases WHERE broker_id = $1 AND is_open', [brokerId]);
   const workflowId = offboardingWorkflowId(brokerId);
   try {
@@ -26,7 +26,7 @@ export async function startBrokerOffboarding(deps: CaseDeps, actor: Actor, broke
   } catch (err) {
     if ((err as Error).name !== 'ServiceError') throw err;
     // Nothing else was done: the same request again starts it, or joins the run that did start.
-    throw new AppError(503, 'temporal_unavailable', 'the workflow engine is unreachable; retry later', { retryable: true });
+    throw new DomainError('temporal_unavailable', 'the workflow engine is unreachable; retry later', { retryable: true });
   }
   await appendAudit(deps.db.manager, { actorSub: actor.sub, actorRole: actor.role, action: 'broker.offboarding_started', targetType: 'broker', targetId: brokerId, details: { openCases: n } });
   return { brokerId, workflowId, openCases: n };
@@ -36,13 +36,13 @@ export async function startBrokerOffboarding(deps: CaseDeps, actor: Actor, broke
  * Creates or replaces a broker. Deactivating one (active: false) takes effect at once, since every
  * request checks that its broker is active, and hands over the broker's open cases as offboarding
  * does: the same workflow starts (or is joined), so no case stays with someone who has left. When
- * Temporal cannot be reached the deactivation still holds and the answer is 503: the same request
+ * Temporal cannot be reached the deactivation still holds and the answer is `temporal_unavailable`: the same request
  * again starts the hand-over.
  */
 export async function saveBroker(deps: CaseDeps, actor: Actor, body: z.infer<typeof brokerSchema>) {
   // A hand-over still running would deactivate the broker again as it starts: reactivate after it.
   if (body.active && (await offboardingRunning(deps, body.id))) {
-    throw new AppError(409, 'offboarding_in_progress', `broker ${body.id}'s open cases are still being handed over; reactivate them when that has finished`);
+    throw new DomainError('offboarding_in_progress', `broker ${body.id}'s open cases are still being handed over; reactivate them when that has finished`);
   }
   const { created, wasActive } = await deps.db.transaction(async (m) => {
     const [before] = await m.query('SELECT active FROM brokers WHERE id = $1 FOR UPDATE', [body.id]);
@@ -80,6 +80,6 @@ async function offboardingRunning(deps: CaseDeps, brokerId: string): Promise<boo
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) return false;
     if ((err as Error).name !== 'ServiceError') throw err;
-    throw new AppError(503, 'temporal_unavailable', 'the workflow engine is unreachable; retry later', { retryable: true });
+    throw new DomainError('temporal_unavailable', 'the workflow engine is unreachable; retry later', { retryable: true });
   }
 }

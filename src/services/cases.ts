@@ -2,8 +2,8 @@ import type { Client } from '@temporalio/client';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure, WorkflowNotFoundError, type UpdateDefinition } from '@temporalio/common';
 import type { DataSource } from 'typeorm';
-import type { Actor } from '../api/auth';
-import { AppError } from '../api/errors';
+import type { Actor } from '../domain/actor';
+import { DomainError } from '../domain/errors';
 import type { Config } from '../config';
 import { appendAudit } from '../db/audit';
 import { maskIdNumber, maskName, maskPhone } from '../domain/masking';
@@ -63,14 +63,14 @@ function toView(r: CaseRow) {
 type ReadFacts = Pick<CaseRow, 'broker_id' | 'channel_id' | 'submitted_by'> & { stage?: unknown };
 /** Stages a case reaches only once a broker has been assigned: from then on, being its submitter no longer lets a broker read it. */
 const ASSIGNED_STAGES: unknown[] = ['follow_up', 'submitted'];
-function readRefusal(actor: Actor, row: ReadFacts): AppError | null {
+function readRefusal(actor: Actor, row: ReadFacts): DomainError | null {
   // The broker who submitted a case reads it until a broker is assigned (by rule, a manager, a
   // deadline or an offboarding); after that only the assigned broker does.
   const submitterStillReads = row.submitted_by === `broker:${actor.sub}` && row.broker_id === null && !ASSIGNED_STAGES.includes(row.stage);
   if (actor.role === 'broker' && row.broker_id !== actor.sub && !submitterStillReads) {
-    return new AppError(403, 'not_your_case', 'brokers see only the cases assigned to them, or that they submitted until a broker is assigned');
+    return new DomainError('not_your_case', 'brokers see only the cases assigned to them, or that they submitted until a broker is assigned');
   }
-  if (actor.role === 'channel' && row.channel_id !== actor.channelId) return new AppError(403, 'not_your_channel', "a channel sees only its own channel's cases");
+  if (actor.role === 'channel' && row.channel_id !== actor.channelId) return new DomainError('not_your_channel', "a channel sees only its own channel's cases");
   return null;
 }
 
@@ -83,7 +83,7 @@ export function assertMayRead(actor: Actor, row: CaseRow): void {
 
 export async function loadCaseRow(db: DataSource, caseId: string): Promise<CaseRow> {
   const [row] = await db.query(`SELECT ${CASE_COLUMNS} FROM lead_cases WHERE id = $1`, [caseId]);
-  if (!row) throw new AppError(404, 'case_not_found', `case ${caseId} was not found`);
+  if (!row) throw new DomainError('case_not_found', `case ${caseId} was not found`);
   return row;
 }
 
@@ -160,7 +160,7 @@ function decodeCursor(cursor: string): [string, string] {
     if (typeof at !== 'string' || typeof id !== 'string' || Number.isNaN(Date.parse(at)) || !/^[0-9a-f-]{36}$/i.test(id)) throw new Error();
     return [at, id];
   } catch {
-    throw new AppError(422, 'invalid_cursor', 'the cursor is not one this API returned');
+    throw new DomainError('invalid_cursor', 'the cursor is not one this API returned');
   }
 }
 
@@ -168,24 +168,15 @@ const UNMASK_ROLES: Role[] = ['broker', 'risk_officer', 'manager', 'compliance']
 
 /** The unmasked identity, for roles allowed to see it; every call is written to the audit trail. */
 export async function getPii(deps: CaseDeps, actor: Actor, caseId: string, purpose: string) {
-  if (!UNMASK_ROLES.includes(actor.role)) throw new AppError(403, 'unmask_forbidden', `role ${actor.role} may not see unmasked personal data`);
+  if (!UNMASK_ROLES.includes(actor.role)) throw new DomainError('unmask_forbidden', `role ${actor.role} may not see unmasked personal data`);
   const row = await loadCaseRow(deps.db, caseId);
   assertMayRead(actor, row);
   const identity = row.erased_at ? null : await loadIdentity(deps, caseId);
-  if (!identity) throw new AppError(410, 'erased', 'the personal data of this case has been erased');
+  if (!identity) throw new DomainError('erased', 'the personal data of this case has been erased');
   const fields = ['name', 'idNumber', 'phone', 'residenceRegion'];
   await appendAudit(deps.db.manager, { actorSub: actor.sub, actorRole: actor.role, action: 'pii.unmasked', targetType: 'lead_case', targetId: caseId, details: { purpose, fields } });
   return { caseId, purpose, applicant: { name: identity.name, idNumber: identity.idNumber, phone: identity.phone, residenceRegion: identity.residenceRegion } };
 }
-
-/** Codes of workflow refusals that mean "not now, in this stage" rather than "not allowed". */
-const CONFLICT_CODES = new Set([
-  'message_replayed', 'wrong_stage', 'not_in_review', 'case_closed', 'already_submitted', 'not_submitted', 'already_assigned', 'already_on_hold',
-  'not_on_hold', 'no_automated_decline', 'legal_hold', 'being_reassigned',
-]);
-
-/** Codes of workflow refusals that mean "not this sender": the workflow checks the verified actor's role too. */
-const FORBIDDEN_CODES = new Set(['not_assigned_broker', 'not_a_reviewer', 'not_a_manager', 'not_compliance']);
 
 /**
  * Sends one action to the case's workflow as an Update, with its verified sender (the actor, bound
@@ -201,14 +192,12 @@ export async function actOnCase<A extends object>(
       deps.temporal.workflow.getHandle(workflowId).executeUpdate(update, verifiedUpdate(workflowId, update.name, actor, fields, updateId)));
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
-      const code = err.cause.type ?? 'refused';
-      const status = FORBIDDEN_CODES.has(code) ? 403 : CONFLICT_CODES.has(code) ? 409 : 422;
-      throw new AppError(status, code, err.cause.message);
+      throw new DomainError(err.cause.type ?? 'refused', err.cause.message);
     }
-    if (err instanceof WorkflowNotFoundError) throw new AppError(409, 'case_finished', 'the case has finished: its workflow no longer takes actions');
+    if (err instanceof WorkflowNotFoundError) throw new DomainError('case_finished', 'the case has finished: its workflow no longer takes actions');
     if (isUpdateTimeout(err)) throw actionTimedOut('case');
     if ((err as Error).name === 'ServiceError' || (err as { code?: number }).code === 14) {
-      throw new AppError(503, 'temporal_unavailable', 'the workflow engine is unreachable; retry later', { retryable: true });
+      throw new DomainError('temporal_unavailable', 'the workflow engine is unreachable; retry later', { retryable: true });
     }
     throw err;
   }
@@ -263,11 +252,11 @@ export async function holdEndedCase(
 ): Promise<void> {
   await deps.db.transaction(async (m) => {
     const [row] = await m.query('SELECT legal_hold, erased_at FROM lead_cases WHERE id = $1 FOR UPDATE', [caseId]);
-    if (!row) throw new AppError(404, 'case_not_found', `case ${caseId} was not found`);
-    if (row.erased_at) throw new AppError(409, 'case_closed', 'the case has been erased: there is nothing left to hold');
+    if (!row) throw new DomainError('case_not_found', `case ${caseId} was not found`);
+    if (row.erased_at) throw new DomainError('case_closed', 'the case has been erased: there is nothing left to hold');
     if (requestKey && (await m.query('SELECT 1 FROM legal_hold_events WHERE request_key = $1', [requestKey])).length > 0) return;
-    if (hold && row.legal_hold) throw new AppError(409, 'already_on_hold', 'the case is already under legal hold');
-    if (!hold && !row.legal_hold) throw new AppError(409, 'not_on_hold', 'the case is not under legal hold');
+    if (hold && row.legal_hold) throw new DomainError('already_on_hold', 'the case is already under legal hold');
+    if (!hold && !row.legal_hold) throw new DomainError('not_on_hold', 'the case is not under legal hold');
     await m.query('UPDATE lead_cases SET legal_hold = $2, updated_at = now() WHERE id = $1', [caseId, hold]);
     const [event] = await m.query(
       'INSERT INTO legal_hold_events (case_id, hold, reason, actor, request_key) VALUES ($1, $2, $3, $4, $5) RETURNING id',

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
-import type { Actor } from '../api/auth';
-import { AppError } from '../api/errors';
+import type { Actor } from '../domain/actor';
+import { DomainError } from '../domain/errors';
 import { appendAudit } from '../db/audit';
 import { countChannelCases, NO_CASES, type Period } from '../db/channel-counts';
 import { channelFigures } from '../domain/channel-grading';
@@ -13,7 +13,7 @@ import { TEMPORAL_CALL_MS, withDeadline } from './temporal-calls';
 /** A channel partner reads only its own channel; managers and admins read any. */
 function assertMayReadChannel(actor: Actor, channelId: string): void {
   if (actor.role === 'channel' && actor.channelId !== channelId) {
-    throw new AppError(403, 'not_your_channel', 'a channel partner may read only its own channel');
+    throw new DomainError('not_your_channel', 'a channel partner may read only its own channel');
   }
 }
 
@@ -27,7 +27,7 @@ const CHANNEL_VIEW = `
 
 async function channelView(deps: CaseDeps, channelId: string) {
   const [row] = await deps.db.query(CHANNEL_VIEW, [channelId]);
-  if (!row) throw new AppError(404, 'channel_not_found', `channel ${channelId} was not found`);
+  if (!row) throw new DomainError('channel_not_found', `channel ${channelId} was not found`);
   return row as Record<string, unknown> & { grade: ChannelGrade; suspended: boolean; cacCny: number };
 }
 
@@ -114,7 +114,7 @@ export async function overrideChannel(deps: CaseDeps, actor: Actor, channelId: s
   const at = new Date();
   await deps.db.transaction(async (m) => {
     const [ch] = await m.query('SELECT grade, suspended, suspended_by FROM channels WHERE id = $1 FOR UPDATE', [channelId]);
-    if (!ch) throw new AppError(404, 'channel_not_found', `channel ${channelId} was not found`);
+    if (!ch) throw new DomainError('channel_not_found', `channel ${channelId} was not found`);
     const grade = o.grade ?? ch.grade;
     const suspended = o.suspended ?? ch.suspended;
     const suspendedBy = o.suspended === undefined ? ch.suspended_by : o.suspended ? 'override' : null;
@@ -143,8 +143,8 @@ export async function clearChannelOverride(deps: CaseDeps, actor: Actor, channel
   const at = new Date();
   await deps.db.transaction(async (m) => {
     const [ch] = await m.query('SELECT grade, suspended, override_at FROM channels WHERE id = $1 FOR UPDATE', [channelId]);
-    if (!ch) throw new AppError(404, 'channel_not_found', `channel ${channelId} was not found`);
-    if (!ch.override_at) throw new AppError(409, 'no_override', `channel ${channelId} has no override to clear`);
+    if (!ch) throw new DomainError('channel_not_found', `channel ${channelId} was not found`);
+    if (!ch.override_at) throw new DomainError('no_override', `channel ${channelId} has no override to clear`);
     await m.query(
       `UPDATE channels SET override_grade = NULL, override_suspended = NULL, override_reason = NULL, override_by = NULL, override_at = NULL, override_until = NULL,
               suspended_by = CASE WHEN suspended_by = 'override' THEN 'review' ELSE suspended_by END
@@ -171,7 +171,7 @@ export async function runChannelReview(
   if (channelIds) {
     const known: { id: string }[] = await deps.db.query('SELECT id FROM channels WHERE id = ANY($1)', [channelIds]);
     const unknown = channelIds.filter((id) => !known.some((k) => k.id === id));
-    if (unknown.length > 0) throw new AppError(422, 'unknown_channel', `no such channel: ${unknown.slice(0, 5).join(', ')}`);
+    if (unknown.length > 0) throw new DomainError('unknown_channel', `no such channel: ${unknown.slice(0, 5).join(', ')}`);
   }
   const workflowId = `channel-review-on-request-${randomUUID()}`;
   let handle: WorkflowHandle;
@@ -186,7 +186,7 @@ export async function runChannelReview(
       }),
     );
   } catch {
-    throw new AppError(503, 'temporal_unavailable', 'the workflow engine is unreachable; no review was started, retry later', { retryable: true });
+    throw new DomainError('temporal_unavailable', 'the workflow engine is unreachable; no review was started, retry later', { retryable: true });
   }
   await appendAudit(deps.db.manager, {
     actorSub: actor.sub, actorRole: actor.role, action: 'channel.review_requested', targetType: 'channel_review', targetId: workflowId,
@@ -196,7 +196,7 @@ export async function runChannelReview(
     return { status: 200, body: await withDeadline(deps.temporal, REVIEW_ANSWER_MS, () => handle.result()) };
   } catch (err) {
     if (err instanceof WorkflowFailedError) {
-      throw new AppError(503, 'review_failed', 'the review stopped part-way (the gradings it applied stay); retry later', { retryable: true });
+      throw new DomainError('review_failed', 'the review stopped part-way (the gradings it applied stay); retry later', { retryable: true });
     }
     // Not finished in time (or Temporal stopped answering): the review carries on by itself.
     return { status: 202, body: { reviewId: workflowId, running: true } };
@@ -215,10 +215,10 @@ export type LoanStatus = 'performing' | 'overdue' | 'bad' | 'repaid';
 export async function recordLoanPerformance(deps: CaseDeps, actor: Actor, caseId: string, r: { lenderId: string; status: LoanStatus; asOf: string }) {
   await deps.db.transaction(async (m) => {
     const [c] = await m.query('SELECT outcome FROM lead_cases WHERE id = $1', [caseId]);
-    if (!c) throw new AppError(404, 'case_not_found', `case ${caseId} was not found`);
-    if (c.outcome !== 'approved') throw new AppError(409, 'no_loan', 'only a case a lender approved has a loan to report on');
+    if (!c) throw new DomainError('case_not_found', `case ${caseId} was not found`);
+    if (c.outcome !== 'approved') throw new DomainError('no_loan', 'only a case a lender approved has a loan to report on');
     const [lender] = await m.query('SELECT 1 FROM lenders WHERE id = $1', [r.lenderId]);
-    if (!lender) throw new AppError(422, 'unknown_lender', `lender ${r.lenderId} does not exist`);
+    if (!lender) throw new DomainError('unknown_lender', `lender ${r.lenderId} does not exist`);
     await m.query(
       `INSERT INTO loan_performance (case_id, lender_id, status, as_of, reported_by) VALUES ($1,$2,$3,$4,$5)
        ON CONFLICT (case_id) DO UPDATE SET lender_id = EXCLUDED.lender_id, status = EXCLUDED.status, as_of = EXCLUDED.as_of,

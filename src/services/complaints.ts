@@ -3,9 +3,9 @@ import type { Client } from '@temporalio/client';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, WorkflowNotFoundError, type UpdateDefinition } from '@temporalio/common';
 import type { DataSource, EntityManager } from 'typeorm';
-import type { Actor } from '../api/auth';
+import type { Actor } from '../domain/actor';
 import type { ComplaintFilingRequest, ComplaintListQuery } from '../api/complaint-schemas';
-import { AppError } from '../api/errors';
+import { DomainError } from '../domain/errors';
 import { commitOutcome } from './commit-outcome';
 import { ACTION_ANSWER_MS, TEMPORAL_CALL_MS, actionTimedOut, isUpdateTimeout, verifiedUpdate, withDeadline } from './temporal-calls';
 import type { Sealed } from '../workflows/verified';
@@ -191,7 +191,7 @@ async function startComplaintWorkflow(deps: ComplaintDeps, input: ComplaintCaseI
       ].filter(Boolean).join(' '),
     }));
   } catch {
-    throw new AppError(503, 'temporal_unavailable', 'the workflow engine is unreachable; nothing was stored, retry later', { retryable: true });
+    throw new DomainError('temporal_unavailable', 'the workflow engine is unreachable; nothing was stored, retry later', { retryable: true });
   }
 }
 
@@ -277,7 +277,7 @@ function stateView(s: ComplaintCaseState) {
 
 async function loadComplaintRow(db: Pick<DataSource, 'query'>, complaintId: string): Promise<ComplaintRow> {
   const [row] = await db.query(`SELECT ${COMPLAINT_COLUMNS} FROM complaints c LEFT JOIN lead_cases lc ON lc.id = c.case_id WHERE c.id = $1`, [complaintId]);
-  if (!row) throw new AppError(404, 'complaint_not_found', `complaint ${complaintId} was not found`);
+  if (!row) throw new DomainError('complaint_not_found', `complaint ${complaintId} was not found`);
   return row;
 }
 
@@ -288,9 +288,9 @@ async function loadComplaintRow(db: Pick<DataSource, 'query'>, complaintId: stri
 function assertMaySee(actor: Actor, r: ComplaintRow): void {
   if (actor.role === 'broker') {
     const own = r.case_id ? r.case_broker_id === actor.sub || r.case_submitted_by === `broker:${actor.sub}` : r.filed_by === `broker:${actor.sub}`;
-    if (!own) throw new AppError(403, 'not_your_case', 'brokers see only the complaints about their own cases');
+    if (!own) throw new DomainError('not_your_case', 'brokers see only the complaints about their own cases');
   }
-  if (actor.role === 'channel' && r.channel_id !== actor.channelId) throw new AppError(403, 'not_your_channel', "a channel sees only its own channel's complaints");
+  if (actor.role === 'channel' && r.channel_id !== actor.channelId) throw new DomainError('not_your_channel', "a channel sees only its own channel's complaints");
 }
 
 /** A complaint the caller may see, or the refusal. */
@@ -382,14 +382,11 @@ function decodeCursor(cursor: string): [string, string] {
     if (typeof at !== 'string' || typeof id !== 'string' || Number.isNaN(Date.parse(at)) || !/^[0-9a-f-]{36}$/i.test(id)) throw new Error();
     return [at, id];
   } catch {
-    throw new AppError(422, 'invalid_cursor', 'the cursor is not one this API returned');
+    throw new DomainError('invalid_cursor', 'the cursor is not one this API returned');
   }
 }
 
 // ---------------------------------------------------------------- acting
-/** Refusals that mean "not in this state" rather than "not allowed". */
-const CONFLICT_CODES = new Set(['complaint_closed', 'already_responded', 'first_response_pending', 'already_escalated', 'complaint_text_erased', 'hold_the_case', 'already_on_hold', 'not_on_hold', 'action_in_progress']);
-
 /**
  * Sends one action to the complaint's workflow as an Update, attaches the sealed note to the event
  * it recorded, audits it, and answers with the complaint afterwards (or the refusal, with its code).
@@ -402,7 +399,7 @@ export async function actOnComplaint<A extends object>(
 ) {
   // A note is personal data: it is kept only if it can be sealed, so refuse before acting when the key is gone.
   const key = action.note ? await dataKeyOf(deps, row) : null;
-  if (action.note && !key) throw new AppError(409, 'complaint_text_erased', "the complaint's personal data is erased; act without a note");
+  if (action.note && !key) throw new DomainError('complaint_text_erased', "the complaint's personal data is erased; act without a note");
   let result: ComplaintUpdateResult;
   try {
     result = await withDeadline(deps.temporal, ACTION_ANSWER_MS, () =>
@@ -412,13 +409,12 @@ export async function actOnComplaint<A extends object>(
     );
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
-      const code = err.cause.type ?? 'refused';
-      throw new AppError(CONFLICT_CODES.has(code) ? 409 : 422, code, err.cause.message);
+      throw new DomainError(err.cause.type ?? 'refused', err.cause.message);
     }
-    if (err instanceof WorkflowNotFoundError) throw new AppError(409, 'complaint_closed', 'the complaint is closed: its workflow no longer takes actions');
+    if (err instanceof WorkflowNotFoundError) throw new DomainError('complaint_closed', 'the complaint is closed: its workflow no longer takes actions');
     if (isUpdateTimeout(err)) throw actionTimedOut('complaint');
     if ((err as Error).name === 'ServiceError' || (err as { code?: number }).code === 14) {
-      throw new AppError(503, 'temporal_unavailable', 'the workflow engine is unreachable; retry later', { retryable: true });
+      throw new DomainError('temporal_unavailable', 'the workflow engine is unreachable; retry later', { retryable: true });
     }
     throw err;
   }

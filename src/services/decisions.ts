@@ -1,5 +1,5 @@
-import { AppError } from '../api/errors';
-import type { Actor } from '../api/auth';
+import { DomainError } from '../domain/errors';
+import type { Actor } from '../domain/actor';
 import { FRAUD_RULE_CODES } from '../domain/channel-grading';
 import { auditAction, type CaseDeps } from './cases';
 
@@ -114,7 +114,7 @@ export async function getDecision(deps: Pick<CaseDeps, 'db'>, actor: Actor, case
     'SELECT kind, tier, outcome, rules_fired, inputs, result, decided_by, decided_at FROM decisions WHERE case_id = $1 ORDER BY decided_at, id',
     [caseId],
   );
-  if (rows.length === 0) throw new AppError(404, 'no_decision', 'no decision has been made on this case yet');
+  if (rows.length === 0) throw new DomainError('no_decision', 'no decision has been made on this case yet');
   const [c] = await deps.db.query('SELECT stage FROM lead_cases WHERE id = $1', [caseId]);
   const prescreen = [...rows].reverse().find((r) => r.kind === 'prescreen');
   const humanReview = {

@@ -1,5 +1,5 @@
-import type { Actor } from '../api/auth';
-import { AppError } from '../api/errors';
+import type { Actor } from '../domain/actor';
+import { DomainError } from '../domain/errors';
 import { appendAudit } from '../db/audit';
 import { loadCaseRow, loadIdentity, type CaseDeps } from './cases';
 import { getComplaint } from './complaints';
@@ -23,7 +23,7 @@ export async function exportCase(deps: Pick<CaseDeps, 'db' | 'cfg'>, actor: Acto
     q('SELECT reason, erased_at AS "erasedAt", evidence_hash AS "evidenceHash", facts FROM erasure_records WHERE case_id = $1'),
     checkInsOfCase(deps.db, caseId),
   ]);
-  if (!identity && !row.erased_at) throw new AppError(500, 'identity_missing', 'the identity of this case cannot be read');
+  if (!identity && !row.erased_at) throw new DomainError('identity_missing', 'the identity of this case cannot be read');
   // Complaints about the case belong to the person too, with their text while it can still be opened (each read is audited).
   const complaintIds: { id: string }[] = await q('SELECT id FROM complaints WHERE case_id = $1 ORDER BY filed_at, id');
   const complaints = [];

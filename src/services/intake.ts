@@ -2,9 +2,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
 import type { DataSource, EntityManager } from 'typeorm';
-import type { Actor } from '../api/auth';
-import { idempotencyOwner } from '../api/idempotency';
-import { AppError } from '../api/errors';
+import { idempotencyOwner, type Actor } from '../domain/actor';
+import { DomainError } from '../domain/errors';
 import type { IntakeRequest } from '../api/schemas';
 import type { Config } from '../config';
 import { appendAudit } from '../db/audit';
@@ -59,7 +58,7 @@ const PG_UNIQUE_VIOLATION = '23505';
  * connections, so reads, case actions and /readyz still get one while intakes wait on Temporal.
  */
 const POOL_RESERVE = 2;
-/** How long an intake waits for its turn before it answers 503 `intake_busy`. */
+/** How long an intake waits for its turn before it is refused with `intake_busy` (retryable). */
 const INTAKE_SLOT_WAIT_MS = 5_000;
 const intakeSlots = new WeakMap<DataSource, Slots>();
 
@@ -83,7 +82,7 @@ export function intakeSlotsFor(db: DataSource): Slots {
 export async function submitLead(deps: IntakeDeps, actor: Actor, req: IntakeRequest, idempotencyKey?: string): Promise<IntakeResult> {
   const { cfg, db } = deps;
   if (actor.role === 'channel' && actor.channelId !== req.channelId) {
-    throw new AppError(403, 'channel_mismatch', 'a channel credential submits leads for its own channel only');
+    throw new DomainError('channel_mismatch', 'a channel credential submits leads for its own channel only');
   }
 
   const requestHash = createHash('sha256').update(JSON.stringify(req)).digest('hex');
@@ -98,12 +97,12 @@ export async function submitLead(deps: IntakeDeps, actor: Actor, req: IntakeRequ
   if (known.replay) return { status: 200, body: { ...(replayOf(known.replay, requestHash) as IntakeResult['body']), replayed: true } };
 
   const channel = known.channel;
-  if (!channel) throw new AppError(422, 'unknown_channel', `channel ${req.channelId} does not exist`);
-  if (channel.suspended) throw new AppError(403, 'channel_suspended', `channel ${req.channelId} is suspended and may not submit leads`);
+  if (!channel) throw new DomainError('unknown_channel', `channel ${req.channelId} does not exist`);
+  if (channel.suspended) throw new DomainError('channel_suspended', `channel ${req.channelId} is suspended and may not submit leads`);
   const grade = channel.grade;
   const maxAmount = cfg.policy.maxAmountByGrade[grade];
   if (req.request.amount > maxAmount) {
-    throw new AppError(422, 'amount_above_channel_limit', `a ${grade} channel's leads may ask for at most ${maxAmount} CNY`, { maxAmount });
+    throw new DomainError('amount_above_channel_limit', `a ${grade} channel's leads may ask for at most ${maxAmount} CNY`, { maxAmount });
   }
 
   const now = new Date();
@@ -122,7 +121,7 @@ export async function submitLead(deps: IntakeDeps, actor: Actor, req: IntakeRequ
   );
   if (suitability.refusal === 'minor') {
     // Nothing about a minor is stored: the refusal is the whole answer.
-    throw new AppError(422, 'applicant_minor', `applicants under ${cfg.policy.age.minimum} are refused`);
+    throw new DomainError('applicant_minor', `applicants under ${cfg.policy.age.minimum} are refused`);
   }
   if (req.consent && !known.noticeExists) throw unknownNotice(req.consent.noticeVersion);
 
@@ -191,7 +190,7 @@ export async function submitLead(deps: IntakeDeps, actor: Actor, req: IntakeRequ
   } catch (err) {
     // Nothing was stored or started: the intake never had its turn.
     if (err instanceof NoSlotError) {
-      throw new AppError(503, 'intake_busy', 'too many intakes are waiting on the workflow engine; nothing was stored, retry later', { retryable: true });
+      throw new DomainError('intake_busy', 'too many intakes are waiting on the workflow engine; nothing was stored, retry later', { retryable: true });
     }
     const outcome = await commitOutcome(db, 'lead_cases', caseId);
     // A commit whose answer was lost on the way back (the connection dropped after COMMIT): the case exists.
@@ -246,7 +245,7 @@ async function startCaseWorkflow(deps: IntakeDeps, input: LeadCaseInput): Promis
       staticDetails: `Age band ${f.ageBand}, province ${f.provinceCode}, ${f.local ? 'local' : 'non-local'}${f.vulnerable ? ', vulnerable (no marketing, review path B)' : ''}. Channel grade ${f.channelGrade}.`,
         }));
   } catch {
-    throw new AppError(503, 'temporal_unavailable', 'the workflow engine is unreachable; nothing was stored, retry later', { retryable: true });
+    throw new DomainError('temporal_unavailable', 'the workflow engine is unreachable; nothing was stored, retry later', { retryable: true });
   }
 }
 
@@ -294,7 +293,7 @@ async function joinExisting(
   return { status: 200, body };
 }
 
-const unknownNotice = (version: string) => new AppError(422, 'unknown_notice_version', `consent notice version ${version} does not exist`);
+const unknownNotice = (version: string) => new DomainError('unknown_notice_version', `consent notice version ${version} does not exist`);
 
 type OpenCase = {
   id: string; workflow_id: string; stage: LeadStage; channel_id: string; broker_id: string | null; submitted_by: string; matched_on: 'id_number' | 'phone';
@@ -326,7 +325,7 @@ async function lookUpForIntake(
 /** The stored answer, if this is the request it answered; a key reused for another request is refused. */
 function replayOf(stored: StoredAnswer, requestHash: string): unknown {
   if (stored.request_hash !== requestHash) {
-    throw new AppError(422, 'idempotency_key_reused', 'this Idempotency-Key was already used for a different request');
+    throw new DomainError('idempotency_key_reused', 'this Idempotency-Key was already used for a different request');
   }
   return stored.response;
 }

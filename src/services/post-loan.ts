@@ -1,6 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import type { Actor } from '../api/auth';
-import { AppError } from '../api/errors';
+import type { Actor } from '../domain/actor';
+import { DomainError } from '../domain/errors';
 import type { Policy } from '../config/policy';
 import { appendAudit } from '../db/audit';
 import { checkContactAllowed, localDayKey } from '../domain/contact-rules';
@@ -169,9 +169,9 @@ export interface CheckInListQuery {
  */
 export async function listCheckIns(db: DataSource, actor: Actor, q: CheckInListQuery): Promise<{ items: CheckInView[]; nextCursor: string | null }> {
   if (actor.role === 'broker' && q.brokerId !== undefined && q.brokerId !== actor.sub) {
-    throw new AppError(403, 'not_your_check_ins', 'a broker sees only their own check-ins');
+    throw new DomainError('not_your_check_ins', 'a broker sees only their own check-ins');
   }
-  if (actor.role === 'broker' && q.pool) throw new AppError(403, 'not_your_check_ins', 'the shared pool is for managers');
+  if (actor.role === 'broker' && q.pool) throw new DomainError('not_your_check_ins', 'the shared pool is for managers');
   const brokerId = actor.role === 'broker' ? actor.sub : q.brokerId;
   const after = q.cursor ? decodeCursor(q.cursor) : null;
   const rows: CheckInRow[] = await db.query(
@@ -199,7 +199,7 @@ function decodeCursor(cursor: string): [string, string, number] {
     if (typeof at !== 'string' || Number.isNaN(Date.parse(at)) || typeof caseId !== 'string' || !/^[0-9a-f-]{36}$/i.test(caseId) || !Number.isInteger(day)) throw new Error();
     return [at, caseId, day];
   } catch {
-    throw new AppError(422, 'invalid_cursor', 'the cursor is not one this API returned');
+    throw new DomainError('invalid_cursor', 'the cursor is not one this API returned');
   }
 }
 
@@ -221,17 +221,17 @@ export async function recordCheckInCall(
     // The case row's lock orders the call against erasure (which locks it FOR UPDATE) and against
     // another call to the same customer, so that the day's cap counts both.
     const [c] = await m.query(`SELECT c.do_not_contact, ${NOT_CALLABLE} AS not_callable FROM lead_cases c WHERE c.id = $1 FOR NO KEY UPDATE`, [ref.caseId]);
-    if (!c) throw new AppError(404, 'case_not_found', `case ${ref.caseId} was not found`);
+    if (!c) throw new DomainError('case_not_found', `case ${ref.caseId} was not found`);
     const [row]: (CheckInRow & { broker_active: boolean | null })[] = await m.query(
       `SELECT ${COLUMN_NAMES.map((c) => `p.${c}`).join(', ')}, b.active AS broker_active
          FROM post_loan_check_ins p LEFT JOIN brokers b ON b.id = p.broker_id WHERE p.case_id = $1 AND p.day = $2 FOR UPDATE OF p`,
       [ref.caseId, ref.day],
     );
-    if (!row) throw new AppError(404, 'check_in_not_found', `case ${ref.caseId} has no check-in for day ${ref.day}`);
+    if (!row) throw new DomainError('check_in_not_found', `case ${ref.caseId} has no check-in for day ${ref.day}`);
     mayCall(actor, row);
-    if (c.not_callable === 'erased') throw new AppError(409, 'case_closed', 'the personal data is already erased; nobody is called');
-    if (c.not_callable === 'consent_withdrawn') throw new AppError(409, 'case_closed', 'the customer withdrew consent; nobody is called');
-    if (row.state !== 'due') throw new AppError(409, 'check_in_closed', `the day-${ref.day} check-in is already ${row.state}`);
+    if (c.not_callable === 'erased') throw new DomainError('case_closed', 'the personal data is already erased; nobody is called');
+    if (c.not_callable === 'consent_withdrawn') throw new DomainError('case_closed', 'the customer withdrew consent; nobody is called');
+    if (row.state !== 'due') throw new DomainError('check_in_closed', `the day-${ref.day} check-in is already ${row.state}`);
 
     const today = localDayKey(now, policy.contact.timeZone);
     const [{ n: attemptsToday }] = await m.query(
@@ -242,7 +242,7 @@ export async function recordCheckInCall(
       { at: now, purpose: 'service', attemptsToday, doNotContact: c.do_not_contact, marketingConsent: false, vulnerable: false },
       policy,
     );
-    if (!verdict.allowed) throw new AppError(422, verdict.code, verdict.reason);
+    if (!verdict.allowed) throw new DomainError(verdict.code, verdict.reason);
 
     const attempts = row.attempts + 1;
     const state: CheckInState = call.reached ? 'done' : attempts >= policy.postLoan.maxAttempts ? 'unreached' : 'due';
@@ -267,8 +267,8 @@ export async function recordCheckInCall(
 /** A broker who has left hands their check-ins to the pool at once, before the next planning run moves them. */
 function mayCall(actor: Actor, row: CheckInRow & { broker_active: boolean | null }): void {
   if (actor.role === 'manager') return;
-  if (row.broker_id === null || row.broker_active !== true) throw new AppError(403, 'not_assigned_broker', 'a check-in in the shared pool is made by a manager');
-  if (row.broker_id !== actor.sub) throw new AppError(403, 'not_assigned_broker', 'only the broker the check-in is planned for may record it');
+  if (row.broker_id === null || row.broker_active !== true) throw new DomainError('not_assigned_broker', 'a check-in in the shared pool is made by a manager');
+  if (row.broker_id !== actor.sub) throw new DomainError('not_assigned_broker', 'only the broker the check-in is planned for may record it');
 }
 
 async function notifyCompliance(m: EntityManager, ref: { caseId: string; day: number }, answers: { termsAsAgreed: boolean; extraFeesCharged: boolean }): Promise<void> {

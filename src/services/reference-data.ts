@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { AppError } from '../api/errors';
-import type { Actor } from '../api/auth';
+import { DomainError } from '../domain/errors';
+import type { Actor } from '../domain/actor';
 import { appendAudit } from '../db/audit';
 import { normalizeMobile } from '../domain/phone';
 import { blindIndex } from '../infra/crypto';
@@ -30,7 +30,7 @@ export async function listNotices(db: DataSource): Promise<{ items: NoticeSummar
 
 export async function getNotice(db: DataSource, version: string): Promise<NoticeSummary & { text: string }> {
   const [row] = await db.query('SELECT version, text, content_hash AS "contentHash", published_at AS "publishedAt" FROM consent_notices WHERE version = $1', [version]);
-  if (!row) throw new AppError(404, 'notice_not_found', `consent notice version ${version} does not exist`);
+  if (!row) throw new DomainError('notice_not_found', `consent notice version ${version} does not exist`);
   return { ...row, publishedAt: iso(row.publishedAt) };
 }
 
@@ -49,7 +49,7 @@ export async function publishNotice(db: DataSource, actor: Actor, input: { versi
     if (inserted.length === 0) {
       const [existing] = await m.query('SELECT version, content_hash AS "contentHash", published_at AS "publishedAt" FROM consent_notices WHERE version = $1', [input.version]);
       if (existing.contentHash !== contentHash) {
-        throw new AppError(409, 'notice_version_exists', `consent notice version ${input.version} is already published with another text; publish the new text as a new version`);
+        throw new DomainError('notice_version_exists', `consent notice version ${input.version} is already published with another text; publish the new text as a new version`);
       }
       return { created: false, notice: { ...existing, publishedAt: iso(existing.publishedAt) } };
     }

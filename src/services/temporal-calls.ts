@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowUpdateRPCTimeoutOrCancelledError, type Client } from '@temporalio/client';
-import { AppError } from '../api/errors';
+import { DomainError } from '../domain/errors';
 import { actorSeal, type Sealed, type VerifiedActor } from '../workflows/verified';
 
 /**
@@ -26,9 +26,8 @@ export const isUpdateTimeout = (err: unknown): boolean => err instanceof Workflo
  * the caller is told to retry with the same Idempotency-Key: the retry carries the same Update ID
  * and gets the first one's answer instead of acting twice.
  */
-export function actionTimedOut(what: 'case' | 'complaint'): AppError {
-  return new AppError(
-    503,
+export function actionTimedOut(what: 'case' | 'complaint'): DomainError {
+  return new DomainError(
     'action_timeout',
     `the ${what} did not answer within ${ACTION_ANSWER_MS / 1000} s and the action may still take effect: look at the ${what} before acting again, or retry with the same Idempotency-Key to get its answer`,
     { retryable: true },

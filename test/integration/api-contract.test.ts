@@ -3,9 +3,8 @@ import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { createApp } from '../../src/api/app';
 import { createLogger } from '../../src/infra/logger';
-import { ROUTE_DOCS } from '../../src/api/openapi';
 import type { Actor } from '../../src/api/auth';
-import type { Role } from '../../src/domain/types';
+import { ROLES, type Role } from '../../src/domain/types';
 import { aBroker, aChannel, aLead, actors } from '../support/factories';
 import { eventually, openOwnerDatabase, startStack, type ApiResponse, type TestStack } from '../support/stack';
 
@@ -33,7 +32,7 @@ function assertMatchesSpec(method: string, path: string, res: ApiResponse) {
 }
 
 describe('OpenAPI', () => {
-  test('/openapi.json is an OpenAPI 3.1 document that documents every route the app serves', () => {
+  test('/openapi.json is an OpenAPI 3.1 document that documents every route the app serves, with who may call it', () => {
     expect(doc.openapi).toBe('3.1.0');
     const app = createApp({ cfg: stack.cfg, db: stack.db, temporal: stack.client, logger: createLogger('t', 'silent') });
     const served = new Set<string>();
@@ -44,15 +43,27 @@ describe('OpenAPI', () => {
       }
     };
     walk((app as any).router.stack);
-    const documented = new Set(ROUTE_DOCS.map((r) => `${r.method} ${r.path.replace(/^\/v1/, '').replace(/\{(\w+)\}/g, ':$1')}`));
+    const operations = Object.entries<any>(doc.paths).flatMap(([path, ops]) => Object.entries<any>(ops).map(([method, op]) => ({ method, path, op })));
+    const documented = operations.map(({ method, path }) => `${method} ${path.replace(/\{(\w+)\}/g, ':$1')}`);
     // Mount prefixes are not visible on the layers: a served route counts as documented when a documented path ends with it.
     const isDocumented = (r: string) => {
       const [method, path] = r.split(' ');
-      return [...documented].some((d) => d === r || (d.startsWith(`${method} `) && d.endsWith(path)));
+      return documented.some((d) => d === r || (d.startsWith(`${method} `) && d.endsWith(path)));
     };
     const missing = [...served].filter((r) => !isDocumented(r) && r !== 'get /openapi.json');
     expect(missing).toEqual([]);
+    expect(served.size).toBe(operations.length + 1);
     expect(Object.keys(doc.paths)).toContain('/v1/leads/{id}/consents/withdraw');
+
+    // Each operation names the roles its declaration admits, or is public; its description says the same in words.
+    for (const { method, path, op } of operations) {
+      const roles: string[] | undefined = op['x-roles'];
+      const who = roles ? roles.map((r) => ((op['x-own-only'] ?? []).includes(r) ? `${r} (own)` : r)).join(', ') : 'anyone';
+      const named = roles && roles.length === ROLES.length ? [who, 'anyone signed in'] : [who];
+      expect([method, path, named.some((w) => op.description.startsWith(`Who: ${w}.`))]).toEqual([method, path, true]);
+      if (roles) expect([method, path, roles.length > 0 && roles.every((r) => (ROLES as readonly string[]).includes(r))]).toEqual([method, path, true]);
+      else expect([method, path, op.security]).toEqual([method, path, []]);
+    }
   });
 
   test('/docs serves Swagger UI', async () => {

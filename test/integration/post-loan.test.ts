@@ -227,9 +227,9 @@ describe('the contact rules', () => {
     const caseId = await planned(broker);
     const call = (now: Date) => recordCheckInCall(stack.db, policy, actors.broker(broker), { caseId, day: 7 }, { reached: false }, now);
 
-    await expect(call(at(10, 22))).rejects.toMatchObject({ status: 422, code: 'quiet_hours' });
+    await expect(call(at(10, 22))).rejects.toMatchObject({ code: 'quiet_hours' });
     for (let i = 0; i < policy.contact.maxAttemptsPerDay; i++) await call(at(10, 10));
-    await expect(call(at(10, 11))).rejects.toMatchObject({ status: 422, code: 'daily_cap_reached' });
+    await expect(call(at(10, 11))).rejects.toMatchObject({ code: 'daily_cap_reached' });
     expect((await checkIns(caseId))[0]).toMatchObject({ state: 'due', attempts: 3 });
     const last = await call(at(11, 10)); // a new local day
     expect(last).toMatchObject({ state: 'unreached', attempts: 4, closedBy: `broker:${broker}` });

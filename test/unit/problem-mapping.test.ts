@@ -3,6 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { QueryRunnerAlreadyReleasedError, QueryRunnerProviderAlreadyReleasedError } from 'typeorm';
 import { problemHandler } from '../../src/api/errors';
+import { DomainError } from '../../src/domain/errors';
 
 async function answerFor(err: unknown) {
   const app = express();
@@ -42,4 +43,15 @@ test('a value the database refuses (out of range, NUL in text) is a 422, not a 5
   const outOfRange = Object.assign(new Error('value "33809175542478" is out of range for type integer'), { code: '22003' });
   expect(await answerFor(outOfRange)).toMatchObject({ status: 422, body: { code: 'invalid_value' } });
   expect(JSON.stringify((await answerFor(outOfRange)).body)).not.toContain('33809175542478');
+});
+
+test('a domain error answers with the status its code maps to, its message and its details', async () => {
+  expect(await answerFor(new DomainError('case_not_found', 'case c1 was not found'))).toMatchObject({ status: 404, body: { code: 'case_not_found', detail: 'case c1 was not found' } });
+  expect(await answerFor(new DomainError('wrong_stage', 'not now'))).toMatchObject({ status: 409, body: { code: 'wrong_stage' } });
+  const busy = new DomainError('temporal_unavailable', 'retry later', { retryable: true });
+  expect(await answerFor(busy)).toMatchObject({ status: 503, body: { code: 'temporal_unavailable', retryable: true } });
+});
+
+test('a domain error whose code the table does not list is a 422 refusal of the request as made', async () => {
+  expect(await answerFor(new DomainError('quiet_hours', 'outside contact hours'))).toMatchObject({ status: 422, body: { code: 'quiet_hours' } });
 });

@@ -1,6 +1,4 @@
-import { Router } from 'express';
-import type { z } from 'zod';
-import { caseIdParams } from '../schemas';
+import { z } from 'zod';
 import {
   channelFiguresOverTime,
   channelGradings,
@@ -13,7 +11,7 @@ import {
 } from '../../services/channels';
 import type { CaseDeps } from '../../services/cases';
 import { slaBreachReport } from '../../services/reports';
-import { actorOf, requireRole } from '../auth';
+import { actorOf } from '../auth';
 import {
   channelFiguresQuerySchema,
   channelIdParams,
@@ -24,56 +22,113 @@ import {
   loanPerformanceSchema,
   reportPeriodQuerySchema,
 } from '../channel-schemas';
+import { anyObject, caseErrors, errors, json, problem } from '../openapi';
+import { defineRoute, type Route } from '../route';
+import { caseIdParams } from '../schemas';
 
-const parse = <S extends z.ZodType>(schema: S, value: unknown): z.infer<S> => schema.parse(value ?? {});
+const noSuchChannel = { ...errors, 404: problem('no such channel') };
 
 /** Channel reviews and figures (渠道把关), lenders' loan reports, and the managers' channel and SLA reports. */
-export function channelRoutes(deps: CaseDeps): Router {
-  const r = Router();
-  const channelIdOf = (params: unknown) => parse(channelIdParams, params).id;
+export function channelRoutes(deps: CaseDeps): Route[] {
+  return [
+    defineRoute({
+      method: 'post', path: '/v1/channels/reviews', summary: 'Run the channel review now (the daily schedule’s workflow) and answer with its result',
+      roles: ['manager', 'admin'],
+      request: { body: channelReviewRequestSchema },
+      responses: {
+        200: json(anyObject, 'the review: channels graded, changed, suspended, overridden'),
+        202: json(
+          z.object({ reviewId: z.string(), running: z.literal(true) }),
+          'the review had not finished within 60 s; it carries on and applies its gradings (read them at /v1/channels/{id}/gradings)',
+        ),
+        ...errors,
+        503: problem('Temporal unreachable (nothing started), or the review failed part-way (gradings it applied stay): retry'),
+      },
+      handler: async ({ body }, req, res) => {
+        const { status, body: answer } = await runChannelReview(deps, actorOf(req), body.channelIds);
+        res.status(status).json(answer);
+      },
+    }),
 
-  r.post('/channels/reviews', requireRole('manager', 'admin'), async (req, res) => {
-    const { channelIds } = parse(channelReviewRequestSchema, req.body);
-    const { status, body } = await runChannelReview(deps, actorOf(req), channelIds);
-    res.status(status).json(body);
-  });
+    defineRoute({
+      method: 'get', path: '/v1/channels/{id}', summary: 'One channel: grade, suspension, override, last grading',
+      roles: ['manager', 'admin', 'channel'], own: ['channel'],
+      request: { params: channelIdParams },
+      responses: { 200: json(anyObject, 'the channel'), ...noSuchChannel },
+      handler: async ({ params }, req, res) => {
+        res.json(await getChannel(deps, actorOf(req), params.id));
+      },
+    }),
 
-  r.get('/channels/:id', requireRole('manager', 'admin', 'channel'), async (req, res) => {
-    res.json(await getChannel(deps, actorOf(req), channelIdOf(req.params)));
-  });
+    defineRoute({
+      method: 'get', path: '/v1/channels/{id}/figures',
+      summary: 'A channel’s figures over time: leads, consent, tiers, approvals, NPL, fraud, cost per conversion',
+      roles: ['manager', 'admin', 'channel'], own: ['channel'],
+      request: { params: channelIdParams, query: channelFiguresQuerySchema },
+      responses: { 200: json(anyObject, 'totals and a series by period'), ...noSuchChannel },
+      handler: async ({ params, query }, req, res) => {
+        res.json(await channelFiguresOverTime(deps, actorOf(req), params.id, query));
+      },
+    }),
 
-  r.get('/channels/:id/figures', requireRole('manager', 'admin', 'channel'), async (req, res) => {
-    const q = parse(channelFiguresQuerySchema, req.query);
-    res.json(await channelFiguresOverTime(deps, actorOf(req), channelIdOf(req.params), q));
-  });
+    defineRoute({
+      method: 'get', path: '/v1/channels/{id}/gradings', summary: 'A channel’s gradings and overrides, newest first, with the figures behind each',
+      roles: ['manager', 'admin', 'channel'], own: ['channel'],
+      request: { params: channelIdParams, query: gradingsQuerySchema },
+      responses: { 200: json(anyObject, 'items'), ...noSuchChannel },
+      handler: async ({ params, query }, req, res) => {
+        res.json(await channelGradings(deps, actorOf(req), params.id, query.limit));
+      },
+    }),
 
-  r.get('/channels/:id/gradings', requireRole('manager', 'admin', 'channel'), async (req, res) => {
-    const { limit } = parse(gradingsQuerySchema, req.query);
-    res.json(await channelGradings(deps, actorOf(req), channelIdOf(req.params), limit));
-  });
+    defineRoute({
+      method: 'post', path: '/v1/channels/{id}/override', summary: 'Override a channel’s grade or suspension, with a reason (audited)',
+      roles: ['manager'],
+      request: { params: channelIdParams, body: channelOverrideSchema },
+      responses: { 200: json(anyObject, 'the channel'), ...noSuchChannel },
+      handler: async ({ params, body }, req, res) => {
+        res.json(await overrideChannel(deps, actorOf(req), params.id, body));
+      },
+    }),
 
-  r.post('/channels/:id/override', requireRole('manager'), async (req, res) => {
-    const body = parse(channelOverrideSchema, req.body);
-    res.json(await overrideChannel(deps, actorOf(req), channelIdOf(req.params), body));
-  });
+    defineRoute({
+      method: 'post', path: '/v1/channels/{id}/override/clear', summary: 'End a channel’s override; the next review decides again (audited)',
+      roles: ['manager'],
+      request: { params: channelIdParams, body: clearOverrideSchema },
+      responses: { 200: json(anyObject, 'the channel'), ...noSuchChannel, 409: problem('no override') },
+      handler: async ({ params, body }, req, res) => {
+        res.json(await clearChannelOverride(deps, actorOf(req), params.id, body.reason));
+      },
+    }),
 
-  r.post('/channels/:id/override/clear', requireRole('manager'), async (req, res) => {
-    const { reason } = parse(clearOverrideSchema, req.body);
-    res.json(await clearChannelOverride(deps, actorOf(req), channelIdOf(req.params), reason));
-  });
+    defineRoute({
+      method: 'post', path: '/v1/leads/{id}/loan-performance', summary: 'A lender’s report on the loan made on a case (feeds the channel’s NPL)',
+      roles: ['risk_officer', 'admin'],
+      request: { params: caseIdParams, body: loanPerformanceSchema },
+      responses: { 200: json(anyObject, 'the report as stored'), ...caseErrors, 409: problem('the case has no loan') },
+      handler: async ({ params, body }, req, res) => {
+        res.json(await recordLoanPerformance(deps, actorOf(req), params.id, body));
+      },
+    }),
 
-  r.post('/leads/:id/loan-performance', requireRole('risk_officer', 'admin'), async (req, res) => {
-    const { id } = parse(caseIdParams, req.params);
-    res.json(await recordLoanPerformance(deps, actorOf(req), id, parse(loanPerformanceSchema, req.body)));
-  });
+    defineRoute({
+      method: 'get', path: '/v1/reports/channels', summary: 'Every channel’s figures for a period beside its grade and suspension',
+      roles: ['manager'],
+      request: { query: reportPeriodQuerySchema },
+      responses: { 200: json(anyObject, 'the report'), ...errors },
+      handler: async ({ query }, _req, res) => {
+        res.json(await channelsReport(deps, query));
+      },
+    }),
 
-  r.get('/reports/channels', requireRole('manager'), async (req, res) => {
-    res.json(await channelsReport(deps, parse(reportPeriodQuerySchema, req.query)));
-  });
-
-  r.get('/reports/sla-breaches', requireRole('manager'), async (req, res) => {
-    res.json(await slaBreachReport(deps.db, parse(reportPeriodQuerySchema, req.query)));
-  });
-
-  return r;
+    defineRoute({
+      method: 'get', path: '/v1/reports/sla-breaches', summary: 'SLA breaches and reassignments by broker in a period, and cases overdue now',
+      roles: ['manager'],
+      request: { query: reportPeriodQuerySchema },
+      responses: { 200: json(anyObject, 'the report'), ...errors },
+      handler: async ({ query }, _req, res) => {
+        res.json(await slaBreachReport(deps.db, query));
+      },
+    }),
+  ];
 }

@@ -6,8 +6,11 @@ import type { DataSource } from 'typeorm';
 import type { Config } from '../../config';
 import { appendAudit } from '../../db/audit';
 import { codecKeyring, displayOnlyCodec, EncryptionCodec } from '../../infra/payload-codec';
+import type { Role } from '../../domain/types';
 import { createAuthenticator, type Actor } from '../auth';
 import { AppError } from '../errors';
+import { errors, json, signInBlocked, text } from '../openapi';
+import { defineRoute, mountRoutes, type Route } from '../route';
 
 /**
  * The remote payload codec for the Temporal Web UI (its "Codec Server" setting points here). Only
@@ -26,9 +29,9 @@ const SESSION_MAX_AGE_MS = 8 * 3600_000;
 const MAX_SESSIONS = 10_000;
 const SESSION_ID = /^[A-Za-z0-9_-]{43}$/; // 32 random bytes, base64url
 
-const payloadsSchema = z.strictObject({
-  payloads: z.array(z.object({ metadata: z.record(z.string(), z.string()).optional(), data: z.string().optional() })).max(1000),
-});
+const payloadSchema = z.object({ metadata: z.record(z.string(), z.string()).optional(), data: z.string().optional() });
+const payloadsSchema = z.strictObject({ payloads: z.array(payloadSchema).max(1000) });
+const payloadsAnswer = z.object({ payloads: z.array(payloadSchema) });
 const b64 = (bytes: Uint8Array | null | undefined) => (bytes ? Buffer.from(bytes).toString('base64') : undefined);
 const fromJson = (p: { metadata?: Record<string, string>; data?: string }): Payload => ({
   metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64')])),
@@ -98,7 +101,9 @@ export class WebUiSessions {
   }
 }
 
-const mayUseWebUi = (actor: Actor) => actor.role === 'manager' || actor.role === 'compliance';
+/** Who may use the Web UI and its codec. */
+export const WEB_UI_ROLES: readonly Role[] = ['manager', 'compliance'];
+const mayUseWebUi = (actor: Actor) => WEB_UI_ROLES.includes(actor.role);
 
 /**
  * The actor of the request's session cookie, or undefined without one. A malformed, unknown or
@@ -138,16 +143,57 @@ function crossSite(req: Request): boolean {
   }
 }
 
-export function codecRoutes(deps: { cfg: Config; db: DataSource; sessions: WebUiSessions }): Router {
-  const r = Router();
+export function codecRoutes(deps: { cfg: Config; db: DataSource; sessions: WebUiSessions }): { routes: Route[]; router: Router } {
   const ring = codecKeyring(deps.cfg.CODEC_KEY_ID, deps.cfg.CODEC_KEY, deps.cfg.CODEC_OLD_KEYS);
   const codec = new EncryptionCodec(ring);
   // What the Web UI encodes (e.g. a query's arguments) is sealed for display only: the worker refuses it.
   const displayCodec = displayOnlyCodec(ring);
   const { verifyCurrent: verify } = createAuthenticator(deps.cfg, deps.db);
 
+  /** The role check of the codec routes: the caller signs in with a bearer token or the session cookie. */
+  const signedInAs = (...roles: Role[]): RequestHandler => (req, _res, next) => {
+    const header = req.headers.authorization;
+    const who = header?.startsWith('Bearer ') ? verify(header.slice(7).trim()) : sessionActor(req, deps.sessions, verify);
+    who.then((actor) => {
+      if (!actor) return next(new AppError(401, 'unauthenticated', 'sign in at /v1/session, or pass the access token'));
+      req.actor = actor; // set first, so that a refusal below is audited with who tried
+      if (!roles.includes(actor.role)) return next(new AppError(403, 'forbidden', 'only managers and compliance officers may decode payloads'));
+      next();
+    }, next);
+  };
+
+  const routes = [
+    defineRoute({
+      method: 'post', path: '/v1/codec/encode', summary: 'Payload codec for the Web UI: encrypt',
+      roles: WEB_UI_ROLES, credential: 'token_or_session',
+      request: { body: payloadsSchema },
+      responses: { 200: json(payloadsAnswer, 'encoded payloads'), ...errors },
+      handler: async ({ body: { payloads } }, _req, res) => {
+        res.json({ payloads: (await displayCodec.encode(payloads.map(fromJson))).map(toJson) });
+      },
+    }),
+    defineRoute({
+      method: 'post', path: '/v1/codec/decode', summary: 'Payload codec for the Web UI: decrypt (audited)',
+      roles: WEB_UI_ROLES, credential: 'token_or_session',
+      request: { body: payloadsSchema },
+      responses: { 200: json(payloadsAnswer, 'decoded payloads'), ...errors },
+      handler: async ({ body: { payloads } }, req, res) => {
+        const decoded = await codec.decode(payloads.map(fromJson)).catch(() => {
+          throw new AppError(422, 'undecodable_payload', 'a payload could not be decrypted with any key in the keyring');
+        });
+        const actor = req.actor!;
+        await appendAudit(deps.db.manager, {
+          actorSub: actor.sub, actorRole: actor.role, action: 'codec.decoded', targetType: 'temporal_payloads', targetId: req.header('x-namespace') ?? null,
+          details: { payloads: payloads.length },
+        });
+        res.json({ payloads: decoded.map(toJson) });
+      },
+    }),
+  ];
+
+  const router = Router();
   // CORS for the Web UI's origin only, with credentials (the session cookie).
-  r.use((req, res, next) => {
+  router.use((req, res, next) => {
     const origin = req.header('origin');
     if (origin === deps.cfg.WEB_UI_ORIGIN) {
       res.setHeader('Access-Control-Allow-Origin', origin);
@@ -162,36 +208,8 @@ export function codecRoutes(deps: { cfg: Config; db: DataSource; sessions: WebUi
     }
     next();
   });
-
-  const signedIn: RequestHandler = (req, _res, next) => {
-    const header = req.headers.authorization;
-    const who = header?.startsWith('Bearer ') ? verify(header.slice(7).trim()) : sessionActor(req, deps.sessions, verify);
-    who.then((actor) => {
-      if (!actor) return next(new AppError(401, 'unauthenticated', 'sign in at /v1/session, or pass the access token'));
-      req.actor = actor; // set first, so that a refusal below is audited with who tried
-      if (!mayUseWebUi(actor)) return next(new AppError(403, 'forbidden', 'only managers and compliance officers may decode payloads'));
-      next();
-    }, next);
-  };
-
-  r.use(express.json({ limit: '4mb' }));
-  r.post('/encode', signedIn, async (req, res) => {
-    const { payloads } = payloadsSchema.parse(req.body);
-    res.json({ payloads: (await displayCodec.encode(payloads.map(fromJson))).map(toJson) });
-  });
-  r.post('/decode', signedIn, async (req, res) => {
-    const { payloads } = payloadsSchema.parse(req.body);
-    const decoded = await codec.decode(payloads.map(fromJson)).catch(() => {
-      throw new AppError(422, 'undecodable_payload', 'a payload could not be decrypted with any key in the keyring');
-    });
-    const actor = req.actor!;
-    await appendAudit(deps.db.manager, {
-      actorSub: actor.sub, actorRole: actor.role, action: 'codec.decoded', targetType: 'temporal_payloads', targetId: req.header('x-namespace') ?? null,
-      details: { payloads: payloads.length },
-    });
-    res.json({ payloads: decoded.map(toJson) });
-  });
-  return r;
+  router.use(express.json({ limit: '4mb' }));
+  return { routes, router: mountRoutes(router, routes, '/v1/codec', signedInAs) };
 }
 
 const html = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -203,58 +221,80 @@ const safeNext = (v: unknown) => (typeof v === 'string' && /^\/(?![/\\])[^\s\\]*
  * that the browser sends to the codec routes and to the Web UI gateway, then go back to the Web
  * UI. `/v1/session/current` says who a session is (the gateway asks it); sign-out ends it.
  */
-export function sessionRoutes(deps: { cfg: Config; db: DataSource; sessions: WebUiSessions }): Router {
-  const r = Router();
+export function sessionRoutes(deps: { cfg: Config; db: DataSource; sessions: WebUiSessions }): Route[] {
   const { verifyCurrent: verify } = createAuthenticator(deps.cfg, deps.db);
   const current = (req: Request) => sessionActor(req, deps.sessions, verify);
 
-  r.get('/session', async (req, res) => {
-    // The form posts here and is then redirected to the Web UI: form-action must allow both.
-    res.setHeader('Content-Security-Policy', `default-src 'none'; form-action 'self' ${deps.cfg.WEB_UI_ORIGIN}; base-uri 'none'; frame-ancestors 'none'`);
-    const actor = await current(req).catch(() => undefined);
-    const next = html(safeNext(req.query.next));
-    res
-      .type('html')
-      .send(
-        `<!doctype html><meta charset="utf-8"><title>Sign in for the Web UI</title>` +
-          (actor ? `<form method="post" action="/v1/session/sign-out"><p>Signed in as ${html(actor.sub)} (${actor.role}). <button type="submit">Sign out</button></p></form>` : '') +
-          `<form method="post" action="/v1/session"><p>Paste a manager or compliance token (<code>npm run token -- --role manager --sub m1</code>):</p>` +
-          `<input type="hidden" name="next" value="${next}"><input name="token" size="80" autofocus> <button type="submit">Sign in</button></form>`,
-      );
-  });
-  r.post('/session', express.urlencoded({ extended: false, limit: '8kb' }), async (req, res, next) => {
-    try {
-      // A form posted from another site (login CSRF) would sign the browser in as someone else.
-      if (crossSite(req)) throw new AppError(403, 'cross_site_sign_in', 'sign in from the sign-in page itself');
-      const body = (req.body ?? {}) as Record<string, unknown>;
-      const token = String(body.token ?? '').trim();
-      const actor = await verify(token);
-      req.actor = actor;
-      if (!mayUseWebUi(actor)) throw new AppError(403, 'forbidden', 'only managers and compliance officers may sign in to the Web UI');
-      await appendAudit(deps.db.manager, { actorSub: actor.sub, actorRole: actor.role, action: 'session.signed_in', targetType: 'web_ui', targetId: null });
-      const { id } = deps.sessions.open(token, actor);
-      res.cookie(SESSION_COOKIE, id, { ...cookieOptions(req), maxAge: SESSION_MAX_AGE_MS });
-      const back = safeNext(body.next);
-      res.redirect(303, back === '/' ? deps.cfg.WEB_UI_ORIGIN : deps.cfg.WEB_UI_ORIGIN.replace(/\/$/, '') + back);
-    } catch (err) {
-      next(err);
-    }
-  });
-  r.get('/session/current', async (req, res) => {
-    const actor = await current(req);
-    if (!actor) throw new AppError(401, 'unauthenticated', 'no session: sign in at /v1/session');
-    if (!mayUseWebUi(actor)) throw new AppError(403, 'forbidden', 'only managers and compliance officers may use the Web UI');
-    res.setHeader('Cache-Control', 'no-store');
-    res.json({ sub: actor.sub, role: actor.role });
-  });
-  r.post('/session/sign-out', async (req, res) => {
-    const id = cookieValue(req.headers.cookie, SESSION_COOKIE);
-    const ended = id && SESSION_ID.test(id) ? deps.sessions.end(id) : undefined;
-    if (ended) {
-      await appendAudit(deps.db.manager, { actorSub: ended.sub, actorRole: ended.role, action: 'session.signed_out', targetType: 'web_ui', targetId: null });
-    }
-    res.clearCookie(SESSION_COOKIE, cookieOptions(req));
-    res.redirect(303, '/v1/session');
-  });
-  return r;
+  return [
+    defineRoute({
+      method: 'get', path: '/v1/session', summary: 'Sign-in form for the Web UI codec',
+      roles: 'public',
+      responses: { 200: text('an HTML form', 'text/html'), 429: signInBlocked },
+      handler: async (_input, req, res) => {
+        // The form posts here and is then redirected to the Web UI: form-action must allow both.
+        res.setHeader('Content-Security-Policy', `default-src 'none'; form-action 'self' ${deps.cfg.WEB_UI_ORIGIN}; base-uri 'none'; frame-ancestors 'none'`);
+        const actor = await current(req).catch(() => undefined);
+        const next = html(safeNext(req.query.next));
+        res
+          .type('html')
+          .send(
+            `<!doctype html><meta charset="utf-8"><title>Sign in for the Web UI</title>` +
+              (actor ? `<form method="post" action="/v1/session/sign-out"><p>Signed in as ${html(actor.sub)} (${actor.role}). <button type="submit">Sign out</button></p></form>` : '') +
+              `<form method="post" action="/v1/session"><p>Paste a manager or compliance token (<code>npm run token -- --role manager --sub m1</code>):</p>` +
+              `<input type="hidden" name="next" value="${next}"><input name="token" size="80" autofocus> <button type="submit">Sign in</button></form>`,
+          );
+      },
+    }),
+
+    defineRoute({
+      method: 'post', path: '/v1/session', summary: 'Sign in: sets the session cookie the Web UI sends to the codec, then redirects to the UI',
+      // The token comes in the form: the handler verifies it and checks its role.
+      roles: WEB_UI_ROLES, checksRolesItself: true, credential: 'none',
+      request: { form: z.object({ token: z.string(), next: z.string().optional() }) },
+      before: [express.urlencoded({ extended: false, limit: '8kb' })],
+      responses: { 303: text('to the Web UI'), ...errors },
+      handler: async (_input, req, res) => {
+        // A form posted from another site (login CSRF) would sign the browser in as someone else.
+        if (crossSite(req)) throw new AppError(403, 'cross_site_sign_in', 'sign in from the sign-in page itself');
+        const body = (req.body ?? {}) as Record<string, unknown>;
+        const token = String(body.token ?? '').trim();
+        const actor = await verify(token);
+        req.actor = actor;
+        if (!mayUseWebUi(actor)) throw new AppError(403, 'forbidden', 'only managers and compliance officers may sign in to the Web UI');
+        await appendAudit(deps.db.manager, { actorSub: actor.sub, actorRole: actor.role, action: 'session.signed_in', targetType: 'web_ui', targetId: null });
+        const { id } = deps.sessions.open(token, actor);
+        res.cookie(SESSION_COOKIE, id, { ...cookieOptions(req), maxAge: SESSION_MAX_AGE_MS });
+        const back = safeNext(body.next);
+        res.redirect(303, back === '/' ? deps.cfg.WEB_UI_ORIGIN : deps.cfg.WEB_UI_ORIGIN.replace(/\/$/, '') + back);
+      },
+    }),
+
+    defineRoute({
+      method: 'get', path: '/v1/session/current', summary: 'Who the Web UI session cookie signs in (the Web UI gateway asks)',
+      roles: WEB_UI_ROLES, checksRolesItself: true, credential: 'session',
+      responses: { 200: json(z.object({ sub: z.string(), role: z.string() }), 'the session’s actor'), ...errors },
+      handler: async (_input, req, res) => {
+        const actor = await current(req);
+        if (!actor) throw new AppError(401, 'unauthenticated', 'no session: sign in at /v1/session');
+        if (!mayUseWebUi(actor)) throw new AppError(403, 'forbidden', 'only managers and compliance officers may use the Web UI');
+        res.setHeader('Cache-Control', 'no-store');
+        res.json({ sub: actor.sub, role: actor.role });
+      },
+    }),
+
+    defineRoute({
+      method: 'post', path: '/v1/session/sign-out', summary: 'Sign out: ends the Web UI session and clears its cookie, then redirects to the sign-in form',
+      roles: 'public',
+      responses: { 303: text('to the sign-in form'), 429: signInBlocked },
+      handler: async (_input, req, res) => {
+        const id = cookieValue(req.headers.cookie, SESSION_COOKIE);
+        const ended = id && SESSION_ID.test(id) ? deps.sessions.end(id) : undefined;
+        if (ended) {
+          await appendAudit(deps.db.manager, { actorSub: ended.sub, actorRole: ended.role, action: 'session.signed_out', targetType: 'web_ui', targetId: null });
+        }
+        res.clearCookie(SESSION_COOKIE, cookieOptions(req));
+        res.redirect(303, '/v1/session');
+      },
+    }),
+  ];
 }

@@ -1,86 +1,142 @@
-import { Router, type Request } from 'express';
-import type { z } from 'zod';
+import { DomainError } from '../../domain/errors';
 import { complaintReport } from '../../services/complaint-reports';
 import { actOnComplaint, complaintFor, fileComplaint, getComplaint, listComplaints, type ComplaintDeps } from '../../services/complaints';
 import { closeComplaintUpdate, complaintLegalHoldUpdate, escalateToGroupUpdate, firstResponseUpdate } from '../../workflows/complaint-messages';
-import { actorOf, requireRole } from '../auth';
-import { AppError } from '../errors';
+import { actorOf } from '../auth';
 import {
   complaintCloseSchema,
+  complaintDetailSchema,
   complaintEscalationSchema,
   complaintFilingSchema,
   complaintIdParams,
   complaintListQuerySchema,
+  complaintListSchema,
   complaintReportQuerySchema,
+  complaintReportSchema,
+  complaintViewSchema,
   firstResponseSchema,
 } from '../complaint-schemas';
+import { anyObject, errors, json, problem } from '../openapi';
+import { defineRoute, type Route } from '../route';
 import { legalHoldSchema } from '../schemas';
 
-const parse = <S extends z.ZodType>(schema: S, value: unknown): z.infer<S> => schema.parse(value ?? {});
+const complaintErrors = {
+  ...errors,
+  404: problem('no such complaint, or no such case'),
+  409: problem('not possible in the complaint’s state'),
+  503: problem('Temporal or Postgres unreachable'),
+};
+const afterAction = (description: string) => ({ 200: json(complaintViewSchema, description), ...complaintErrors });
 
 /**
- * The complaint routes (客诉). Each handler: parse, check the role, call one function, answer.
+ * The complaint routes (客诉). Each handler: call one function, answer.
  * Idempotency-Key works here as on every POST (src/api/idempotency.ts).
  */
-export function complaintRoutes(deps: ComplaintDeps): Router {
-  const r = Router();
-  const complaintOf = async (req: Request) => complaintFor(deps, actorOf(req), parse(complaintIdParams, req.params).id);
+export function complaintRoutes(deps: ComplaintDeps): Route[] {
+  return [
+    defineRoute({
+      method: 'post', path: '/v1/complaints',
+      summary: 'File a complaint about a case or a customer with no case; the rules may raise its priority; harassment about contact puts the case on do-not-contact first',
+      description: 'A broker files about their own cases, a channel about its channel’s.',
+      roles: ['broker', 'channel', 'compliance'], own: ['broker', 'channel'],
+      request: { body: complaintFilingSchema },
+      responses: { 201: json(complaintViewSchema, 'the complaint, with its deadlines'), ...complaintErrors },
+      handler: async ({ body }, req, res) => {
+        res.status(201).json(await fileComplaint(deps, actorOf(req), body, req.idempotency));
+      },
+    }),
 
-  r.post('/complaints', requireRole('broker', 'channel', 'compliance'), async (req, res) => {
-    const body = parse(complaintFilingSchema, req.body);
-    res.status(201).json(await fileComplaint(deps, actorOf(req), body, req.idempotency));
-  });
+    defineRoute({
+      method: 'get', path: '/v1/complaints', summary: 'List complaints (newest first, cursor pagination)',
+      description: 'A broker sees the complaints about their cases, a channel its channel’s.',
+      roles: ['broker', 'channel', 'manager', 'compliance'], own: ['broker', 'channel'],
+      request: { query: complaintListQuerySchema },
+      responses: { 200: json(complaintListSchema, 'a page'), ...errors },
+      handler: async ({ query }, req, res) => {
+        res.json(await listComplaints(deps, actorOf(req), query));
+      },
+    }),
 
-  r.get('/complaints', requireRole('broker', 'channel', 'manager', 'compliance'), async (req, res) => {
-    res.json(await listComplaints(deps, actorOf(req), parse(complaintListQuerySchema, req.query)));
-  });
+    defineRoute({
+      method: 'get', path: '/v1/complaints/{id}',
+      summary: 'One complaint with its events; its text for compliance, managers and the case’s broker (audited)',
+      roles: ['broker', 'channel', 'manager', 'compliance'], own: ['broker', 'channel'],
+      request: { params: complaintIdParams },
+      responses: { 200: json(complaintDetailSchema, 'the complaint'), ...complaintErrors },
+      handler: async ({ params }, req, res) => {
+        res.json(await getComplaint(deps, actorOf(req), params.id));
+      },
+    }),
 
-  r.get('/complaints/:id', requireRole('broker', 'channel', 'manager', 'compliance'), async (req, res) => {
-    res.json(await getComplaint(deps, actorOf(req), parse(complaintIdParams, req.params).id));
-  });
+    defineRoute({
+      method: 'post', path: '/v1/complaints/{id}/first-response', summary: 'Record the first response to the customer',
+      roles: ['broker', 'manager', 'compliance'], own: ['broker'],
+      request: { params: complaintIdParams, body: firstResponseSchema },
+      responses: afterAction('the complaint afterwards'),
+      handler: async ({ params, body }, req, res) => {
+        const row = await complaintFor(deps, actorOf(req), params.id);
+        res.json(await actOnComplaint(deps, actorOf(req), row, {
+          update: firstResponseUpdate, arg: { via: body.via }, audit: 'complaint.first_response', details: { via: body.via }, note: body.note, updateId: req.idempotency?.updateId,
+        }));
+      },
+    }),
 
-  r.post('/complaints/:id/first-response', requireRole('broker', 'manager', 'compliance'), async (req, res) => {
-    const body = parse(firstResponseSchema, req.body);
-    const row = await complaintOf(req);
-    res.json(await actOnComplaint(deps, actorOf(req), row, {
-      update: firstResponseUpdate, arg: { via: body.via }, audit: 'complaint.first_response', details: { via: body.via }, note: body.note, updateId: req.idempotency?.updateId,
-    }));
-  });
+    defineRoute({
+      method: 'post', path: '/v1/complaints/{id}/escalation', summary: 'Escalate a complex complaint to a cross-team group',
+      roles: ['manager', 'compliance'],
+      request: { params: complaintIdParams, body: complaintEscalationSchema },
+      responses: afterAction('the complaint afterwards'),
+      handler: async ({ params, body }, req, res) => {
+        const row = await complaintFor(deps, actorOf(req), params.id);
+        res.json(await actOnComplaint(deps, actorOf(req), row, {
+          update: escalateToGroupUpdate, arg: { teams: body.teams }, audit: 'complaint.escalated_to_group', details: { teams: body.teams }, note: body.reason, updateId: req.idempotency?.updateId,
+        }));
+      },
+    }),
 
-  r.post('/complaints/:id/escalation', requireRole('manager', 'compliance'), async (req, res) => {
-    const body = parse(complaintEscalationSchema, req.body);
-    const row = await complaintOf(req);
-    res.json(await actOnComplaint(deps, actorOf(req), row, {
-      update: escalateToGroupUpdate, arg: { teams: body.teams }, audit: 'complaint.escalated_to_group', details: { teams: body.teams }, note: body.reason, updateId: req.idempotency?.updateId,
-    }));
-  });
+    defineRoute({
+      method: 'post', path: '/v1/complaints/{id}/close', summary: 'Close with the resolution and the customer’s satisfaction; dissatisfied reopens it once',
+      roles: ['manager', 'compliance'],
+      request: { params: complaintIdParams, body: complaintCloseSchema },
+      responses: afterAction('the complaint afterwards (closed, or reopened)'),
+      handler: async ({ params, body }, req, res) => {
+        const row = await complaintFor(deps, actorOf(req), params.id);
+        res.json(await actOnComplaint(deps, actorOf(req), row, {
+          update: closeComplaintUpdate, arg: { resolution: body.resolution, satisfaction: body.satisfaction },
+          audit: 'complaint.closed', details: { resolution: body.resolution, satisfaction: body.satisfaction }, note: body.note, updateId: req.idempotency?.updateId,
+        }));
+      },
+    }),
 
-  r.post('/complaints/:id/close', requireRole('manager', 'compliance'), async (req, res) => {
-    const body = parse(complaintCloseSchema, req.body);
-    const row = await complaintOf(req);
-    res.json(await actOnComplaint(deps, actorOf(req), row, {
-      update: closeComplaintUpdate, arg: { resolution: body.resolution, satisfaction: body.satisfaction },
-      audit: 'complaint.closed', details: { resolution: body.resolution, satisfaction: body.satisfaction }, note: body.note, updateId: req.idempotency?.updateId,
-    }));
-  });
+    defineRoute({
+      method: 'post', path: '/v1/complaints/{id}/legal-hold',
+      summary: 'Place or release a legal hold on a complaint without a case: its description is kept past retention while it lasts',
+      roles: ['compliance'],
+      request: { params: complaintIdParams, body: legalHoldSchema },
+      responses: { 200: json(anyObject, 'the complaint'), ...complaintErrors },
+      handler: async ({ params, body }, req, res) => {
+        const row = await complaintFor(deps, actorOf(req), params.id);
+        // Said here too, because the workflow of a closed complaint about a case has already ended.
+        if (row.key_scope === 'case') {
+          throw new DomainError('hold_the_case', 'this complaint’s description is sealed with its case’s data key and erased with the case: put the case on legal hold');
+        }
+        res.json(await actOnComplaint(deps, actorOf(req), row, {
+          update: complaintLegalHoldUpdate, arg: { hold: body.hold },
+          // The reason is sealed with the event, like every note on a complaint: it may name the customer.
+          audit: body.hold ? 'complaint.legal_hold_placed' : 'complaint.legal_hold_released', details: {}, note: body.reason, updateId: req.idempotency?.updateId,
+        }));
+      },
+    }),
 
-  r.post('/complaints/:id/legal-hold', requireRole('compliance'), async (req, res) => {
-    const body = parse(legalHoldSchema, req.body);
-    const row = await complaintOf(req);
-    // Said here too, because the workflow of a closed complaint about a case has already ended.
-    if (row.key_scope === 'case') {
-      throw new AppError(409, 'hold_the_case', 'this complaint’s description is sealed with its case’s data key and erased with the case: put the case on legal hold');
-    }
-    res.json(await actOnComplaint(deps, actorOf(req), row, {
-      update: complaintLegalHoldUpdate, arg: { hold: body.hold },
-      // The reason is sealed with the event, like every note on a complaint: it may name the customer.
-      audit: body.hold ? 'complaint.legal_hold_placed' : 'complaint.legal_hold_released', details: {}, note: body.reason, updateId: req.idempotency?.updateId,
-    }));
-  });
-
-  r.get('/reports/complaints', requireRole('manager', 'compliance'), async (req, res) => {
-    res.json(await complaintReport(deps.db, parse(complaintReportQuerySchema, req.query)));
-  });
-
-  return r;
+    defineRoute({
+      method: 'get', path: '/v1/reports/complaints',
+      summary: 'Complaint volumes, first-response times (median, p90), late responses and resolutions, satisfaction, by category, priority, channel or broker',
+      roles: ['manager', 'compliance'],
+      request: { query: complaintReportQuerySchema },
+      responses: { 200: json(complaintReportSchema, 'the report'), ...errors },
+      handler: async ({ query }, _req, res) => {
+        res.json(await complaintReport(deps.db, query));
+      },
+    }),
+  ];
 }

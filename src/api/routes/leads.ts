@@ -1,6 +1,8 @@
-import { Router, type Request } from 'express';
-import type { z } from 'zod';
+import type { Request } from 'express';
+import { z } from 'zod';
+import { DomainError } from '../../domain/errors';
 import { checkMarketingText } from '../../domain/marketing-text';
+import { ROLES } from '../../domain/types';
 import { startBrokerOffboarding } from '../../services/brokers';
 import {
   actOnCase, assertMayRead, attachContactNote, attachDecisionReason, auditAction, getCase, getPii, holdEndedCase, listCases, listLegalHolds, loadCaseRow, recordLegalHold,
@@ -23,42 +25,50 @@ import {
   selectionUpdate,
   withdrawConsentUpdate,
 } from '../../workflows/messages';
-import { actorOf, requireRole } from '../auth';
-import type { Metrics } from '../metrics';
+import { actorOf } from '../auth';
 import { AppError } from '../errors';
+import type { Metrics } from '../metrics';
+import { anyObject, caseErrors, errors, json, problem } from '../openapi';
+import { defineRoute, type Route } from '../route';
 import {
   assignmentSchema,
+  brokerIdParams,
   caseIdParams,
+  caseListSchema,
+  caseStateSchema,
+  caseViewSchema,
+  checkInCallSchema,
+  checkInListQuerySchema,
+  checkInParams,
   consentGrantSchema,
   contactAttemptSchema,
+  decisionViewSchema,
   emptySchema,
   funnelQuerySchema,
   humanReviewSchema,
+  intakeResultSchema,
   intakeSchema,
   legalHoldSchema,
   listQuerySchema,
   outcomeSchema,
   piiQuerySchema,
-  checkInCallSchema,
-  checkInListQuerySchema,
-  checkInParams,
   reviewSchema,
   selectionSchema,
   withdrawSchema,
 } from '../schemas';
 
-const parse = <S extends z.ZodType>(schema: S, value: unknown): z.infer<S> => schema.parse(value ?? {});
 const idempotencyKeyOf = (req: Request): string | undefined => {
   const key = req.header('idempotency-key');
   if (key !== undefined && !/^[\x21-\x7e]{1,128}$/.test(key)) throw new AppError(422, 'invalid_idempotency_key', 'Idempotency-Key must be 1-128 visible ASCII characters');
   return key;
 };
 
-/** The case routes. Each handler: parse, check the role, call one function, answer. */
-export function leadRoutes(deps: CaseDeps & { metrics: Metrics }): Router {
-  const r = Router();
-  const caseOf = async (req: Request) => {
-    const { id } = parse(caseIdParams, req.params);
+const afterAction = { 200: json(caseStateSchema, 'the case after the action'), ...caseErrors };
+
+/** The case routes. Each handler: call one function, answer. */
+export function leadRoutes(deps: CaseDeps & { metrics: Metrics }): Route[] {
+  /** The case, once the caller may read it: 404 for an unknown case, 403 for another's. */
+  const caseOf = async (req: Request, id: string) => {
     const row = await loadCaseRow(deps.db, id);
     assertMayRead(actorOf(req), row);
     return id;
@@ -69,188 +79,308 @@ export function leadRoutes(deps: CaseDeps & { metrics: Metrics }): Router {
    * only when it fails is the row read, so an unknown case answers 404 and another's case 403, as
    * `caseOf` would have before `work`; a refusal tells nothing of a case the caller may not see.
    */
-  const authorisedByWorkflow = async <T>(req: Request, work: (id: string) => Promise<T>): Promise<{ result: T; id: string }> => {
-    const { id } = parse(caseIdParams, req.params);
+  const authorisedByWorkflow = async <T>(req: Request, id: string, work: () => Promise<T>): Promise<T> => {
     try {
-      return { result: await work(id), id };
+      return await work();
     } catch (err) {
-      await caseOf(req);
+      await caseOf(req, id);
       throw err;
     }
   };
 
-  r.post('/leads', requireRole('channel', 'broker', 'manager', 'admin'), async (req, res) => {
-    const body = parse(intakeSchema, req.body);
-    const result = await submitLead(deps, actorOf(req), body, idempotencyKeyOf(req));
-    deps.metrics.intakes.inc({ result: result.body.replayed ? 'replay' : result.body.duplicate ? 'duplicate' : 'new' });
-    res.status(result.status).json(result.body);
-  });
+  return [
+    defineRoute({
+      method: 'post', path: '/v1/leads', summary: 'Submit a lead (intake)',
+      roles: ['channel', 'broker', 'manager', 'admin'], own: ['channel'],
+      request: { body: intakeSchema },
+      responses: {
+        201: json(intakeResultSchema, 'a new case'),
+        200: json(intakeResultSchema, 'a replay of the first answer, or the open case of the same person (duplicate: true)'),
+        ...caseErrors,
+      },
+      handler: async ({ body }, req, res) => {
+        const result = await submitLead(deps, actorOf(req), body, idempotencyKeyOf(req));
+        deps.metrics.intakes.inc({ result: result.body.replayed ? 'replay' : result.body.duplicate ? 'duplicate' : 'new' });
+        res.status(result.status).json(result.body);
+      },
+    }),
 
-  r.get('/leads', requireRole('broker', 'manager', 'risk_officer', 'compliance', 'admin', 'channel'), async (req, res) => {
-    res.json(await listCases(deps, actorOf(req), parse(listQuerySchema, req.query)));
-  });
+    defineRoute({
+      method: 'get', path: '/v1/leads', summary: 'List cases (newest first, cursor pagination)',
+      roles: ROLES, own: ['broker', 'channel'],
+      request: { query: listQuerySchema },
+      responses: { 200: json(caseListSchema, 'a page'), ...errors },
+      handler: async ({ query }, req, res) => {
+        res.json(await listCases(deps, actorOf(req), query));
+      },
+    }),
 
-  r.get('/leads/:id', requireRole('broker', 'manager', 'risk_officer', 'compliance', 'admin', 'channel'), async (req, res) => {
-    const { id } = parse(caseIdParams, req.params);
-    res.json(await getCase(deps, actorOf(req), id));
-  });
+    defineRoute({
+      method: 'get', path: '/v1/leads/{id}', summary: 'One case, personal data masked',
+      roles: ROLES, own: ['broker', 'channel'],
+      request: { params: caseIdParams },
+      responses: { 200: json(caseViewSchema, 'the case'), ...caseErrors },
+      handler: async ({ params }, req, res) => {
+        res.json(await getCase(deps, actorOf(req), params.id));
+      },
+    }),
 
-  r.get('/leads/:id/pii', async (req, res) => {
-    const { id } = parse(caseIdParams, req.params);
-    const { purpose } = parse(piiQuerySchema, req.query);
-    res.json(await getPii(deps, actorOf(req), id, purpose));
-  });
+    defineRoute({
+      method: 'get', path: '/v1/leads/{id}/pii', summary: 'The unmasked identity, audited with its purpose',
+      // getPii refuses other roles with its own code, unmask_forbidden.
+      roles: ['broker', 'risk_officer', 'manager', 'compliance'], own: ['broker'], checksRolesItself: true,
+      request: { params: caseIdParams, query: piiQuerySchema },
+      responses: { 200: json(anyObject, 'the identity'), ...caseErrors, 410: problem('erased') },
+      handler: async ({ params, query }, req, res) => {
+        res.json(await getPii(deps, actorOf(req), params.id, query.purpose));
+      },
+    }),
 
-  r.post('/leads/:id/consents', requireRole('channel', 'broker'), async (req, res) => {
-    const body = parse(consentGrantSchema, req.body);
-    const id = await caseOf(req);
-    const [notice] = await deps.db.query('SELECT 1 FROM consent_notices WHERE version = $1', [body.noticeVersion]);
-    if (!notice) throw new AppError(422, 'unknown_notice_version', `consent notice version ${body.noticeVersion} does not exist`);
-    const actor = actorOf(req);
-    const result = await actOnCase(deps, id, grantConsentUpdate, body, actor, req.idempotency?.updateId);
-    // The workflow audits the grant with its consent rows, naming the verified actor.
-    res.json(result.state);
-  });
+    defineRoute({
+      method: 'post', path: '/v1/leads/{id}/consents', summary: 'Grant consent for purposes, to a notice version',
+      roles: ['channel', 'broker'], own: ['channel', 'broker'],
+      request: { params: caseIdParams, body: consentGrantSchema },
+      responses: afterAction,
+      handler: async ({ params, body }, req, res) => {
+        const id = await caseOf(req, params.id);
+        const [notice] = await deps.db.query('SELECT 1 FROM consent_notices WHERE version = $1', [body.noticeVersion]);
+        if (!notice) throw new DomainError('unknown_notice_version', `consent notice version ${body.noticeVersion} does not exist`);
+        const result = await actOnCase(deps, id, grantConsentUpdate, body, actorOf(req), req.idempotency?.updateId);
+        // The workflow audits the grant with its consent rows, naming the verified actor.
+        res.json(result.state);
+      },
+    }),
 
-  r.post('/leads/:id/consents/withdraw', requireRole('channel', 'broker', 'compliance'), async (req, res) => {
-    const body = parse(withdrawSchema, req.body);
-    const id = await caseOf(req);
-    const actor = actorOf(req);
-    const result = await actOnCase(deps, id, withdrawConsentUpdate, body, actor, req.idempotency?.updateId);
-    res.json(result.state);
-  });
+    defineRoute({
+      method: 'post', path: '/v1/leads/{id}/consents/withdraw', summary: 'Withdraw consent; credit_assessment ends the case and erases its data',
+      roles: ['channel', 'broker', 'compliance'], own: ['channel', 'broker'],
+      request: { params: caseIdParams, body: withdrawSchema },
+      responses: afterAction,
+      handler: async ({ params, body }, req, res) => {
+        const id = await caseOf(req, params.id);
+        const result = await actOnCase(deps, id, withdrawConsentUpdate, body, actorOf(req), req.idempotency?.updateId);
+        res.json(result.state);
+      },
+    }),
 
-  r.post('/leads/:id/review', requireRole('risk_officer'), async (req, res) => {
-    const body = parse(reviewSchema, req.body);
-    const id = await caseOf(req);
-    const actor = actorOf(req);
-    const result = await actOnCase(deps, id, reviewUpdate, { decision: body.decision }, actor, req.idempotency?.updateId);
-    // The reason is free text a person typed: it stays in Postgres, beside the decision the workflow recorded.
-    await attachDecisionReason(deps.db, id, result.eventId, body.reason);
-    res.json(result.state);
-  });
+    defineRoute({
+      method: 'post', path: '/v1/leads/{id}/review', summary: 'Decide a tier-B case',
+      roles: ['risk_officer'],
+      request: { params: caseIdParams, body: reviewSchema },
+      responses: afterAction,
+      handler: async ({ params, body }, req, res) => {
+        const id = await caseOf(req, params.id);
+        const result = await actOnCase(deps, id, reviewUpdate, { decision: body.decision }, actorOf(req), req.idempotency?.updateId);
+        // The reason is free text a person typed: it stays in Postgres, beside the decision the workflow recorded.
+        await attachDecisionReason(deps.db, id, result.eventId, body.reason);
+        res.json(result.state);
+      },
+    }),
 
-  r.get('/leads/:id/decision', requireRole('compliance', 'channel', 'manager', 'risk_officer'), async (req, res) => {
-    // Explanations are for people: in the caller's language (zh-CN unless English is preferred).
-    const lang = req.acceptsLanguages('zh-CN', 'zh', 'en') === 'en' ? 'en' : 'zh-CN';
-    res.json(await getDecision(deps, actorOf(req), await caseOf(req), lang));
-  });
+    defineRoute({
+      method: 'get', path: '/v1/leads/{id}/decision', summary: 'Explanation of the automated decisions',
+      roles: ['compliance', 'channel', 'manager', 'risk_officer'], own: ['channel'],
+      request: { params: caseIdParams },
+      responses: { 200: json(decisionViewSchema, 'rules fired, what they mean, how to ask for a human review'), ...caseErrors },
+      handler: async ({ params }, req, res) => {
+        // Explanations are for people: in the caller's language (zh-CN unless English is preferred).
+        const lang = req.acceptsLanguages('zh-CN', 'zh', 'en') === 'en' ? 'en' : 'zh-CN';
+        res.json(await getDecision(deps, actorOf(req), await caseOf(req, params.id), lang));
+      },
+    }),
 
-  r.post('/leads/:id/human-review', requireRole('compliance', 'channel'), async (req, res) => {
-    const body = parse(humanReviewSchema, req.body);
-    const id = await caseOf(req);
-    const actor = actorOf(req);
-    const result = await actOnCase(deps, id, humanReviewUpdate, {}, actor, req.idempotency?.updateId);
-    if (body.reason) await attachDecisionReason(deps.db, id, result.eventId, body.reason);
-    res.json(result.state);
-  });
+    defineRoute({
+      method: 'post', path: '/v1/leads/{id}/human-review', summary: 'Ask a person to look again at an automated decline',
+      roles: ['compliance', 'channel'], own: ['channel'],
+      request: { params: caseIdParams, body: humanReviewSchema },
+      responses: afterAction,
+      handler: async ({ params, body }, req, res) => {
+        const id = await caseOf(req, params.id);
+        const result = await actOnCase(deps, id, humanReviewUpdate, {}, actorOf(req), req.idempotency?.updateId);
+        if (body.reason) await attachDecisionReason(deps.db, id, result.eventId, body.reason);
+        res.json(result.state);
+      },
+    }),
 
-  // A broker's most frequent action. The workflow checks that the broker is the case's assigned one
-  // and writes the audit row with the log entry, so an accepted attempt needs no read of the case
-  // row here and no second write; a refused one is answered as the read would answer first.
-  r.post('/leads/:id/contact-attempts', requireRole('broker'), async (req, res) => {
-    const body = parse(contactAttemptSchema, req.body);
-    const actor = actorOf(req);
-    const { result, id } = await authorisedByWorkflow(req, async (id) => {
-      if (body.purpose === 'marketing' && body.marketingText !== undefined) {
-        const check = checkMarketingText(body.marketingText);
-        if (!check.ok) throw new AppError(422, 'marketing_text_violation', 'the marketing text breaks the advertising rules', { violations: check.violations });
-      }
-      const attempt = { channel: body.channel, purpose: body.purpose, outcome: body.outcome };
-      return actOnCase(deps, id, contactAttemptUpdate, attempt, actor, req.idempotency?.updateId);
-    });
-    if (body.note) await attachContactNote(deps.db, id, result.eventId, body.note);
-    res.status(201).json(result.state);
-  });
+    // A broker's most frequent action. The workflow checks that the broker is the case's assigned one
+    // and writes the audit row with the log entry, so an accepted attempt needs no read of the case
+    // row here and no second write; a refused one is answered as the read would answer first.
+    defineRoute({
+      method: 'post', path: '/v1/leads/{id}/contact-attempts',
+      summary: 'Log a contact attempt (refused in quiet hours, over the cap, after do-not-contact)',
+      roles: ['broker'], own: ['broker'],
+      request: { params: caseIdParams, body: contactAttemptSchema },
+      responses: { 201: json(caseStateSchema, 'the case after the action'), ...caseErrors },
+      handler: async ({ params: { id }, body }, req, res) => {
+        const result = await authorisedByWorkflow(req, id, async () => {
+          if (body.purpose === 'marketing' && body.marketingText !== undefined) {
+            const check = checkMarketingText(body.marketingText);
+            if (!check.ok) throw new DomainError('marketing_text_violation', 'the marketing text breaks the advertising rules', { violations: check.violations });
+          }
+          const attempt = { channel: body.channel, purpose: body.purpose, outcome: body.outcome };
+          return actOnCase(deps, id, contactAttemptUpdate, attempt, actorOf(req), req.idempotency?.updateId);
+        });
+        if (body.note) await attachContactNote(deps.db, id, result.eventId, body.note);
+        res.status(201).json(result.state);
+      },
+    }),
 
-  r.post('/leads/:id/do-not-contact', requireRole('broker', 'manager', 'compliance'), async (req, res) => {
-    parse(emptySchema, req.body);
-    const id = await caseOf(req);
-    const actor = actorOf(req);
-    const result = await actOnCase(deps, id, doNotContactUpdate, {}, actor, req.idempotency?.updateId);
-    await auditAction(deps, actor, 'contact.do_not_contact', id);
-    res.json(result.state);
-  });
+    defineRoute({
+      method: 'post', path: '/v1/leads/{id}/do-not-contact', summary: 'The customer asks not to be contacted',
+      roles: ['broker', 'manager', 'compliance'], own: ['broker'],
+      request: { params: caseIdParams, body: emptySchema },
+      responses: afterAction,
+      handler: async ({ params }, req, res) => {
+        const id = await caseOf(req, params.id);
+        const actor = actorOf(req);
+        const result = await actOnCase(deps, id, doNotContactUpdate, {}, actor, req.idempotency?.updateId);
+        await auditAction(deps, actor, 'contact.do_not_contact', id);
+        res.json(result.state);
+      },
+    }),
 
-  r.post('/leads/:id/selection', requireRole('broker'), async (req, res) => {
-    const body = parse(selectionSchema, req.body);
-    const id = await caseOf(req);
-    const actor = actorOf(req);
-    const result = await actOnCase(deps, id, selectionUpdate, { productId: body.productId }, actor, req.idempotency?.updateId);
-    await auditAction(deps, actor, 'case.product_selected', id, { productId: body.productId });
-    res.json(result.state);
-  });
+    defineRoute({
+      method: 'post', path: '/v1/leads/{id}/selection', summary: 'Record the customer’s product choice (one of the matches)',
+      roles: ['broker'], own: ['broker'],
+      request: { params: caseIdParams, body: selectionSchema },
+      responses: afterAction,
+      handler: async ({ params, body }, req, res) => {
+        const id = await caseOf(req, params.id);
+        const actor = actorOf(req);
+        const result = await actOnCase(deps, id, selectionUpdate, { productId: body.productId }, actor, req.idempotency?.updateId);
+        await auditAction(deps, actor, 'case.product_selected', id, { productId: body.productId });
+        res.json(result.state);
+      },
+    }),
 
-  r.post('/leads/:id/outcome', requireRole('broker'), async (req, res) => {
-    const body = parse(outcomeSchema, req.body);
-    const id = await caseOf(req);
-    const actor = actorOf(req);
-    const result = await actOnCase(deps, id, outcomeUpdate, { outcome: body.outcome }, actor, req.idempotency?.updateId);
-    await auditAction(deps, actor, 'case.outcome', id, { outcome: body.outcome });
-    res.json(result.state);
-  });
+    defineRoute({
+      method: 'post', path: '/v1/leads/{id}/outcome', summary: 'Record the case’s outcome',
+      roles: ['broker'], own: ['broker'],
+      request: { params: caseIdParams, body: outcomeSchema },
+      responses: afterAction,
+      handler: async ({ params, body }, req, res) => {
+        const id = await caseOf(req, params.id);
+        const actor = actorOf(req);
+        const result = await actOnCase(deps, id, outcomeUpdate, { outcome: body.outcome }, actor, req.idempotency?.updateId);
+        await auditAction(deps, actor, 'case.outcome', id, { outcome: body.outcome });
+        res.json(result.state);
+      },
+    }),
 
-  r.post('/leads/:id/assignment', requireRole('manager'), async (req, res) => {
-    const body = parse(assignmentSchema, req.body);
-    const id = await caseOf(req);
-    if (body.brokerId) {
-      const [broker] = await deps.db.query('SELECT active FROM brokers WHERE id = $1', [body.brokerId]);
-      if (!broker) throw new AppError(422, 'unknown_broker', `broker ${body.brokerId} does not exist`);
-      if (!broker.active) throw new AppError(422, 'broker_inactive', `broker ${body.brokerId} is not active`);
-    }
-    const actor = actorOf(req);
-    const result = await actOnCase(deps, id, assignmentUpdate, { brokerId: body.brokerId }, actor, req.idempotency?.updateId);
-    await auditAction(deps, actor, 'case.reassigned', id, { brokerId: body.brokerId });
-    res.json(result.state);
-  });
+    defineRoute({
+      method: 'post', path: '/v1/leads/{id}/assignment', summary: 'Reassign a case, or return it to the shared pool (brokerId null)',
+      roles: ['manager'],
+      request: { params: caseIdParams, body: assignmentSchema },
+      responses: afterAction,
+      handler: async ({ params, body }, req, res) => {
+        const id = await caseOf(req, params.id);
+        if (body.brokerId) {
+          const [broker] = await deps.db.query('SELECT active FROM brokers WHERE id = $1', [body.brokerId]);
+          if (!broker) throw new DomainError('unknown_broker', `broker ${body.brokerId} does not exist`);
+          if (!broker.active) throw new DomainError('broker_inactive', `broker ${body.brokerId} is not active`);
+        }
+        const actor = actorOf(req);
+        const result = await actOnCase(deps, id, assignmentUpdate, { brokerId: body.brokerId }, actor, req.idempotency?.updateId);
+        await auditAction(deps, actor, 'case.reassigned', id, { brokerId: body.brokerId });
+        res.json(result.state);
+      },
+    }),
 
-  r.post('/brokers/:id/offboarding', requireRole('manager'), async (req, res) => {
-    parse(emptySchema, req.body);
-    res.status(202).json(await startBrokerOffboarding(deps, actorOf(req), String(req.params.id)));
-  });
+    defineRoute({
+      method: 'post', path: '/v1/brokers/{id}/offboarding',
+      summary: 'Hand over every open case of a leaving broker, who is deactivated at once (refused from their next request)',
+      roles: ['manager'],
+      request: { params: brokerIdParams, body: emptySchema },
+      responses: { 202: json(anyObject, 'the hand-over workflow started'), ...errors, 404: problem('no such broker') },
+      handler: async ({ params }, req, res) => {
+        res.status(202).json(await startBrokerOffboarding(deps, actorOf(req), params.id));
+      },
+    }),
 
-  r.get('/leads/:id/export', requireRole('compliance'), async (req, res) => {
-    const { id } = parse(caseIdParams, req.params);
-    res.json(await exportCase(deps, actorOf(req), id));
-  });
+    defineRoute({
+      method: 'get', path: '/v1/leads/{id}/export', summary: 'Data-subject copy: everything held about the person (audited)',
+      roles: ['compliance'],
+      request: { params: caseIdParams },
+      responses: { 200: json(anyObject, 'the copy'), ...caseErrors },
+      handler: async ({ params }, req, res) => {
+        res.json(await exportCase(deps, actorOf(req), params.id));
+      },
+    }),
 
-  r.get('/reports/funnel', requireRole('manager'), async (req, res) => {
-    res.json(await funnelReport(deps.db, { ...parse(funnelQuerySchema, req.query), timeZone: deps.cfg.policy.contact.timeZone }));
-  });
+    defineRoute({
+      method: 'get', path: '/v1/reports/funnel',
+      summary: 'Funnel: counts and conversion by channel or broker for a period, optionally split by day, week or month',
+      roles: ['manager'],
+      request: { query: funnelQuerySchema },
+      responses: { 200: json(anyObject, 'the report'), ...errors },
+      handler: async ({ query }, _req, res) => {
+        res.json(await funnelReport(deps.db, { ...query, timeZone: deps.cfg.policy.contact.timeZone }));
+      },
+    }),
 
-  r.post('/leads/:id/legal-hold', requireRole('compliance'), async (req, res) => {
-    const body = parse(legalHoldSchema, req.body);
-    const id = await caseOf(req);
-    const actor = actorOf(req);
-    let result;
-    try {
-      result = await actOnCase(deps, id, legalHoldUpdate, { hold: body.hold }, actor, req.idempotency?.updateId);
-    } catch (err) {
-      if (!(err instanceof AppError && err.code === 'case_finished')) throw err;
-      // The workflow ended without erasing the case: the hold goes on its row, which the retention sweep honours.
-      await holdEndedCase(deps, actor, id, body.hold, body.reason, req.idempotency?.updateId);
-      res.json(await getCase(deps, actor, id));
-      return;
-    }
-    // The workflow wrote the hold's event and audit row; the reason goes beside it in legal_hold_events,
-    // which erasure clears, never into the audit chain.
-    await recordLegalHold(deps, actor, id, body.hold, body.reason, req.idempotency?.updateId, result);
-    res.json(result.state);
-  });
+    defineRoute({
+      method: 'post', path: '/v1/leads/{id}/legal-hold', summary: 'Place or release a legal hold (pauses erasure)',
+      description: 'On a case whose workflow ended without erasing it, the hold goes on the case row, which the retention sweep honours, and the answer is the case as GET /leads/{id} shows it.',
+      roles: ['compliance'],
+      request: { params: caseIdParams, body: legalHoldSchema },
+      responses: { ...afterAction, 200: json(z.union([caseStateSchema, caseViewSchema]), 'the case after the action') },
+      handler: async ({ params, body }, req, res) => {
+        const id = await caseOf(req, params.id);
+        const actor = actorOf(req);
+        let result;
+        try {
+          result = await actOnCase(deps, id, legalHoldUpdate, { hold: body.hold }, actor, req.idempotency?.updateId);
+        } catch (err) {
+          if (!(err instanceof DomainError && err.code === 'case_finished')) throw err;
+          // The workflow ended without erasing the case: the hold goes on its row, which the retention sweep honours.
+          await holdEndedCase(deps, actor, id, body.hold, body.reason, req.idempotency?.updateId);
+          res.json(await getCase(deps, actor, id));
+          return;
+        }
+        // The workflow wrote the hold's event and audit row; the reason goes beside it in legal_hold_events,
+        // which erasure clears, never into the audit chain.
+        await recordLegalHold(deps, actor, id, body.hold, body.reason, req.idempotency?.updateId, result);
+        res.json(result.state);
+      },
+    }),
 
-  r.get('/leads/:id/legal-holds', requireRole('compliance'), async (req, res) => {
-    res.json(await listLegalHolds(deps, actorOf(req), await caseOf(req)));
-  });
+    defineRoute({
+      method: 'get', path: '/v1/leads/{id}/legal-holds',
+      summary: 'The legal holds placed on and released from a case, with their reasons (null once the case is erased); the read is audited',
+      roles: ['compliance'],
+      request: { params: caseIdParams },
+      responses: { 200: json(anyObject, 'the holds'), ...caseErrors },
+      handler: async ({ params }, req, res) => {
+        res.json(await listLegalHolds(deps, actorOf(req), await caseOf(req, params.id)));
+      },
+    }),
 
-  r.get('/post-loan/check-ins', requireRole('broker', 'manager', 'compliance'), async (req, res) => {
-    res.json(await listCheckIns(deps.db, actorOf(req), parse(checkInListQuerySchema, req.query)));
-  });
+    defineRoute({
+      method: 'get', path: '/v1/post-loan/check-ins', summary: 'Post-loan check-in calls (贷后回访), soonest due first',
+      roles: ['broker', 'manager', 'compliance'], own: ['broker'],
+      request: { query: checkInListQuerySchema },
+      responses: { 200: json(anyObject, 'the check-ins'), ...errors },
+      handler: async ({ query }, req, res) => {
+        res.json(await listCheckIns(deps.db, actorOf(req), query));
+      },
+    }),
 
-  r.post('/leads/:id/check-ins/:day', requireRole('broker', 'manager'), async (req, res) => {
-    const { id, day } = parse(checkInParams, req.params);
-    const call = parse(checkInCallSchema, req.body);
-    res.json(await recordCheckInCall(deps.db, deps.cfg.policy, actorOf(req), { caseId: id, day }, call));
-  });
-
-  return r;
+    defineRoute({
+      method: 'post', path: '/v1/leads/{id}/check-ins/{day}',
+      summary: 'Record one post-loan check-in call: not reached, or reached with the customer’s answers (a problem notifies compliance)',
+      description: 'A broker records the check-ins of their cases; a manager any.',
+      roles: ['broker', 'manager'], own: ['broker'],
+      request: { params: checkInParams, body: checkInCallSchema },
+      responses: {
+        200: json(anyObject, 'the check-in after the call'),
+        ...caseErrors,
+        404: problem('no such case or check-in'),
+        409: problem('the check-in is closed, the consent withdrawn or the case erased'),
+        422: problem('invalid input, or the contact rules refuse the call now (do_not_contact, quiet_hours, daily_cap_reached)'),
+      },
+      handler: async ({ params, body }, req, res) => {
+        res.json(await recordCheckInCall(deps.db, deps.cfg.policy, actorOf(req), { caseId: params.id, day: params.day }, body));
+      },
+    }),
+  ];
 }
