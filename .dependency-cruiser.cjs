@@ -1,7 +1,8 @@
 /**
  * The boundaries between the layers, checked by `npm run lint` (depcruise src bench). Workflow code
  * is replayed and must stay deterministic; pure rules must stay testable without I/O; services must
- * not know about HTTP; routes reach the database only through services.
+ * not know about HTTP; routes reach the database only through services; the schemas both of them
+ * use (src/schemas) stay free of either.
  */
 const PURE = ['^src/domain/', '^src/config/policy\\.ts$', '^src/temporal/'];
 const WORKFLOW_MAY_USE = ['^src/workflows/', ...PURE, '^src/activities/[a-z-]*contract\\.ts$'];
@@ -43,6 +44,13 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/services/' },
       to: { path: ['^src/api/', 'node_modules/express/'] },
+    },
+    {
+      name: 'schemas-are-a-neutral-contract',
+      comment: 'The request and response schemas are shared by the API and the services: they use pure rules and zod, nothing with I/O or HTTP.',
+      severity: 'error',
+      from: { path: '^src/schemas/' },
+      to: { pathNot: ['^src/schemas/', ...PURE, 'node_modules/zod/'], dependencyTypesNot: ['type-only'] },
     },
     {
       name: 'routes-do-not-touch-the-database',

@@ -36,6 +36,15 @@ export default tseslint.config(
     },
   },
   {
+    files: ['src/api/routes/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': ['error', {
+        selector: "CallExpression[callee.property.name=/^(query|transaction|createQueryBuilder)$/]",
+        message: 'routes call services; SQL lives in services and repositories',
+      }],
+    },
+  },
+  {
     files: ['test/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },

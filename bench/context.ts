@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { Client, Connection } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
 import { signToken } from '../src/api/auth';
-import type { IntakeRequest } from '../src/api/schemas';
+import type { IntakeRequest } from '../src/schemas/leads';
 import { loadConfig, type Config } from '../src/config';
 import { openDatabase } from '../src/db/data-source';
 import { leadWorkflowId } from '../src/temporal/names';

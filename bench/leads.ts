@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import type { IntakeRequest } from '../src/api/schemas';
+import type { IntakeRequest } from '../src/schemas/leads';
 import { checkDigitFor } from '../src/domain/id-number';
 
 // Beijing districts: every generated person lives where their ID number was issued (a local lead).

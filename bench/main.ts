@@ -8,11 +8,20 @@ import { cpus, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { projectRoot } from '../src/infra/temporal-binaries';
-import { createBench, type BenchOptions } from './context';
-import { caseActionLatency, erasureRate, intakeThroughput, measureAtOpenLevel, memoryPerCase, openCasesRows } from './figures';
+import { createBench, type Bench, type BenchOptions } from './context';
+import { caseActionLatency } from './figure-case-action';
+import { erasureRate } from './figure-erasure';
+import {
+  intakeThroughput,
+  measureAtOpenLevel,
+  memoryPerCase,
+  openCasesRows,
+  type IntakeFigure,
+  type LevelSample,
+} from './figures';
 import { reportsAtScale } from './reports';
 import { figureTable, parseLevels, targetMet, type FigureRow } from './stats';
-import { startServers } from './stack';
+import { startServers, type BenchServers } from './stack';
 
 const USAGE = `npm run bench -- [flags]
   --intakes N            intakes per side for figure 1 (default 200)
@@ -96,7 +105,9 @@ function cleanUp(): Promise<void> {
   stopping ??= (async () => {
     for (const stop of stops.reverse()) {
       let timer: NodeJS.Timeout | undefined;
-      const giveUp = new Promise<void>((resolve) => (timer = setTimeout(() => resolve(log('clean-up: a stop took over 10 s; moving on')), 10_000)));
+      const giveUp = new Promise<void>(
+        (resolve) => (timer = setTimeout(() => resolve(log('clean-up: a stop took over 10 s; moving on')), 10_000)),
+      );
       await Promise.race([stop().catch((e) => log(`clean-up: ${(e as Error).message}`)), giveUp]);
       clearTimeout(timer);
     }
@@ -134,83 +145,135 @@ async function main(): Promise<void> {
   log(`bench: ${servers.description}`);
   const b = await createBench(opts, servers, (stop) => stops.push(stop), log);
 
-  const rows: FigureRow[] = [];
-  const details: Record<string, unknown> = {};
-  const machine = { cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memoryGB: Math.round(totalmem() / 1024 ** 3), node: process.version, platform: process.platform };
-  /** The JSON report of what is measured so far. */
-  const writeReport = () => {
-    mkdirSync(dirname(opts.out), { recursive: true });
-    const { only, ...flags } = opts;
-    writeFileSync(opts.out, `${JSON.stringify({ date: started.toISOString(), machine, servers: servers.description, options: { ...flags, only: [...only] }, figures: rows, details, anomalies: b.anomalies }, null, 2)}\n`);
+  const machine = {
+    cores: cpus().length,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    memoryGB: Math.round(totalmem() / 1024 ** 3),
+    node: process.version,
+    platform: process.platform,
   };
-  const run = async <T>(n: number, title: string, figure: () => Promise<T>): Promise<T | null> => {
-    if (!opts.only.has(n)) return null;
-    log(`bench: ${n}. ${title}…`);
-    const t0 = Date.now();
-    const result = await figure();
-    log(`bench: ${n}. done in ${Math.round((Date.now() - t0) / 1000)} s`);
-    return result;
+  const report: Report = {
+    rows: [],
+    details: {},
+    write() {
+      mkdirSync(dirname(opts.out), { recursive: true });
+      const { only, ...flags } = opts;
+      writeFileSync(
+        opts.out,
+        `${JSON.stringify({ date: started.toISOString(), machine, servers: servers.description, options: { ...flags, only: [...only] }, figures: report.rows, details: report.details, anomalies: b.anomalies }, null, 2)}\n`,
+      );
+    },
   };
+  const intake = await measureFigures(opts, b, servers, report);
 
-  const intake = await run(1, 'intake throughput against empty workflows', () => intakeThroughput(b));
+  log('');
+  log(
+    `Lead case engine bench, ${started.toISOString()}, ${machine.cores} cores (${machine.cpu}), ${servers.description}`,
+  );
+  printOutcome(report.rows, b, intake);
+  report.write();
+  log(`JSON: ${opts.out}`);
+}
+
+type Options = ReturnType<typeof options>;
+
+/** What is measured so far, and the JSON report of it. */
+interface Report {
+  rows: FigureRow[];
+  details: Record<string, unknown>;
+  write(): void;
+}
+
+/** Runs figure `n` if it was asked for; null if not. */
+async function runFigure<T>(opts: Options, n: number, title: string, figure: () => Promise<T>): Promise<T | null> {
+  if (!opts.only.has(n)) return null;
+  log(`bench: ${n}. ${title}…`);
+  const t0 = Date.now();
+  const result = await figure();
+  log(`bench: ${n}. done in ${Math.round((Date.now() - t0) / 1000)} s`);
+  return result;
+}
+
+/** Every figure asked for, in an order where each leaves the system as the next needs it; returns figure 1's result. */
+async function measureFigures(
+  opts: Options,
+  b: Bench,
+  servers: BenchServers,
+  report: Report,
+): Promise<IntakeFigure | null> {
+  const { rows, details } = report;
+  const intake = await runFigure(opts, 1, 'intake throughput against empty workflows', () => intakeThroughput(b));
   if (intake) {
     rows.push(intake.row);
     details.intake = intake.details;
   }
-  const action = await run(2, 'contact attempt against a no-op Update', () => caseActionLatency(b));
+  const action = await runFigure(opts, 2, 'contact attempt against a no-op Update', () => caseActionLatency(b));
   if (action) {
     rows.push(...action.rows);
     details.caseAction = action.details;
   }
-  const low = await run(4, 'measurements at 1,000 open cases', () => measureAtOpenLevel(b, 1_000));
-  const memory = await run(3, `worker memory per case up to ${opts.cases} cases`, () => memoryPerCase(b));
+  const low = await runFigure(opts, 4, 'measurements at 1,000 open cases', () => measureAtOpenLevel(b, 1_000));
+  const memory = await runFigure(opts, 3, `worker memory per case up to ${opts.cases} cases`, () => memoryPerCase(b));
   if (memory) {
     rows.push(memory.row);
     details.memory = memory.details;
   }
-  if (low) {
-    // Each level is reported as soon as it is measured, so a long fill stopped part-way keeps the levels it reached.
-    const levels: Awaited<ReturnType<typeof measureAtOpenLevel>>[] = [];
-    details.openCases = { low, levels };
-    for (const level of opts.open) {
-      const high = (await run(4, `measurements at ${level} open cases`, () => measureAtOpenLevel(b, level)))!;
-      levels.push(high);
-      const levelRows = openCasesRows(low, high);
-      rows.push(...levelRows);
-      log(figureTable(levelRows));
-      writeReport(); // the JSON too keeps the levels reached
-    }
-  }
-  const erasure = await run(5, 'erasure against a batched delete', () => erasureRate(b, intake?.intakePerSecond ?? 0));
+  if (low) await measureOpenLevels(opts, b, report, low);
+  const erasure = await runFigure(opts, 5, 'erasure against a batched delete', () =>
+    erasureRate(b, intake?.intakePerSecond ?? 0),
+  );
   if (erasure) {
     rows.push(erasure.row);
     details.erasure = erasure.details;
   }
-  const reports = await run(6, `managers' reports at ${opts.reportCases} cases`, () =>
+  const reports = await runFigure(opts, 6, `managers' reports at ${opts.reportCases} cases`, () =>
     reportsAtScale(servers.ownerUrl, { cases: opts.reportCases, runs: opts.reportRuns }, (line) => log(`  ${line}`)),
   );
   if (reports) {
     rows.push(...reports.rows);
     details.reports = reports.details;
   }
+  return intake;
+}
 
-  log('');
-  log(`Lead case engine bench, ${started.toISOString()}, ${machine.cores} cores (${machine.cpu}), ${servers.description}`);
+/** Figure 4 at each level asked for, against `low`. */
+async function measureOpenLevels(opts: Options, b: Bench, report: Report, low: LevelSample): Promise<void> {
+  // Each level is reported as soon as it is measured, so a long fill stopped part-way keeps the levels it reached.
+  const levels: LevelSample[] = [];
+  report.details.openCases = { low, levels };
+  for (const level of opts.open) {
+    const high = (await runFigure(opts, 4, `measurements at ${level} open cases`, () => measureAtOpenLevel(b, level)))!;
+    levels.push(high);
+    const levelRows = openCasesRows(low, high);
+    report.rows.push(...levelRows);
+    log(figureTable(levelRows));
+    report.write(); // the JSON too keeps the levels reached
+  }
+}
+
+/** The table, the targets missed, and what else the run should own up to. */
+function printOutcome(rows: FigureRow[], b: Bench, intake: IntakeFigure | null): void {
   log(figureTable(rows));
   const missed = rows.filter((r) => !targetMet(r) && r.checks.length > 0);
-  log(missed.length ? `\n${missed.length} target(s) missed (docs/performance.md says what limits each).` : '\nEvery target met.');
+  log(
+    missed.length
+      ? `\n${missed.length} target(s) missed (docs/performance.md says what limits each).`
+      : '\nEvery target met.',
+  );
   if (b.anomalies.fillRetries > 0) {
-    log(`Note: ${b.anomalies.fillRetries} fill intake(s) answered a retryable 503 and were sent again with the same Idempotency-Key (not in any measured figure).`);
+    log(
+      `Note: ${b.anomalies.fillRetries} fill intake(s) answered a retryable 503 and were sent again with the same Idempotency-Key (not in any measured figure).`,
+    );
   }
   if (intake && Object.keys(intake.details.cpuMsPerIntake as object).length > 1) {
-    const parts = (cpu: object) => Object.entries(cpu).map(([part, ms]) => `${part} ${ms}`).join(', ');
+    const parts = (cpu: object) =>
+      Object.entries(cpu)
+        .map(([part, ms]) => `${part} ${ms}`)
+        .join(', ');
     log(`CPU ms per intake: ${parts(intake.details.cpuMsPerIntake as object)}`);
     log(`CPU ms per empty workflow: ${parts(intake.details.cpuMsPerEmptyWorkflow as object)}`);
   }
   if (process.env.BENCH_CPU_PROF) log(`CPU profiles: ${process.env.BENCH_CPU_PROF}`);
-
-  writeReport();
-  log(`JSON: ${opts.out}`);
 }
 
 main()

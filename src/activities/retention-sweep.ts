@@ -1,12 +1,12 @@
 import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError, type Client, type WorkflowExecutionStatusName } from '@temporalio/client';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import type { Policy } from '../config/policy';
 import { appendAuditMany } from '../db/audit';
 import { claimedFirstRuns } from '../db/run-claims';
 import { retentionDueAt } from '../domain/retention';
 import type { RetentionSweepResult } from './contract';
-import { eraseCases } from './erasure';
+import { eraseCases, type CaseErasure } from './erasure';
 
 /**
  * The daily retention sweep: the safety net under every case's own retention timer.
@@ -76,8 +76,14 @@ const CLOSED_NOT_COMPLETED = ['Failed', 'Terminated', 'TimedOut', 'Canceled'];
 type WorkflowState = 'running' | 'completed' | 'failed' | 'terminated' | 'timed_out' | 'cancelled' | 'not_found';
 
 const STATES: Partial<Record<WorkflowExecutionStatusName, WorkflowState>> = {
-  RUNNING: 'running', PAUSED: 'running', CONTINUED_AS_NEW: 'running',
-  COMPLETED: 'completed', FAILED: 'failed', TERMINATED: 'terminated', TIMED_OUT: 'timed_out', CANCELLED: 'cancelled',
+  RUNNING: 'running',
+  PAUSED: 'running',
+  CONTINUED_AS_NEW: 'running',
+  COMPLETED: 'completed',
+  FAILED: 'failed',
+  TERMINATED: 'terminated',
+  TIMED_OUT: 'timed_out',
+  CANCELLED: 'cancelled',
 };
 
 export interface SweepDeps {
@@ -89,15 +95,28 @@ export interface SweepDeps {
 }
 
 const emptyProgress = (): SweepProgress => ({
-  phase: 'due', after: null, erased: 0, caseIds: [], notRunning: { dated: 0, erased: 0, withdrawn: 0, caseIds: [] }, chunks: 0,
+  phase: 'due',
+  after: null,
+  erased: 0,
+  caseIds: [],
+  notRunning: { dated: 0, erased: 0, withdrawn: 0, caseIds: [] },
+  chunks: 0,
 });
 
 function isProgress(v: unknown): v is SweepProgress {
   const p = v as SweepProgress | null;
-  return !!p && typeof p === 'object' && PHASES.includes(p.phase) && typeof p.erased === 'number' && Array.isArray(p.caseIds) && typeof p.notRunning === 'object';
+  return (
+    !!p &&
+    typeof p === 'object' &&
+    PHASES.includes(p.phase) &&
+    typeof p.erased === 'number' &&
+    Array.isArray(p.caseIds) &&
+    typeof p.notRunning === 'object'
+  );
 }
 
-const listed = (ids: string[], more: string[]) => (ids.length >= MAX_LISTED_IDS ? ids : [...ids, ...more].slice(0, MAX_LISTED_IDS));
+const listed = (ids: string[], more: string[]) =>
+  ids.length >= MAX_LISTED_IDS ? ids : [...ids, ...more].slice(0, MAX_LISTED_IDS);
 
 /**
  * The latest run's state of a case's workflow; null for a status the sweep does not act on. A
@@ -105,7 +124,12 @@ const listed = (ids: string[], more: string[]) => (ids.length >= MAX_LISTED_IDS 
  * the one that claimed the ID (someone terminated the case and started it again), is not the case's
  * own: for the sweep the case's workflow is gone.
  */
-async function workflowState(client: Client, workflowId: string, claimedBy: string | undefined, leadTaskQueue?: string): Promise<WorkflowState | null> {
+async function workflowState(
+  client: Client,
+  workflowId: string,
+  claimedBy: string | undefined,
+  leadTaskQueue?: string,
+): Promise<WorkflowState | null> {
   try {
     const d = await client.workflow.getHandle(workflowId).describe();
     if (d.type !== 'leadCase' || (leadTaskQueue !== undefined && d.taskQueue !== leadTaskQueue)) return 'not_found';
@@ -117,7 +141,12 @@ async function workflowState(client: Client, workflowId: string, claimedBy: stri
   }
 }
 
-async function statesOf(client: Client, db: DataSource, workflowIds: string[], leadTaskQueue?: string): Promise<Map<string, WorkflowState | null>> {
+async function statesOf(
+  client: Client,
+  db: DataSource,
+  workflowIds: string[],
+  leadTaskQueue?: string,
+): Promise<Map<string, WorkflowState | null>> {
   const states = new Map<string, WorkflowState | null>();
   for (let i = 0; i < workflowIds.length; i += DESCRIBE_CONCURRENCY) {
     const batch = workflowIds.slice(i, i + DESCRIBE_CONCURRENCY);
@@ -144,190 +173,312 @@ function activityContext(): Context | null {
   }
 }
 
-export async function retentionSweep(deps: SweepDeps, { at }: { at: string }): Promise<RetentionSweepResult> {
-  const { db, policy } = deps;
+/** One attempt of the sweep: what it works with, and where it stands. */
+interface SweepRun {
+  db: DataSource;
+  policy: Policy;
+  at: string;
+  /** Outside a worker there is no Temporal client: only the first step, which needs none, runs. */
+  client: Client | undefined;
+  leadTaskQueue: string | undefined;
+  chunkSize: number;
+  progress: SweepProgress;
+  /** After every chunk: record the progress, report it, and stop here if cancelled. */
+  chunkDone(phase: SweepPhase, caseIds: string[]): Promise<void>;
+  /** Moves on to `phase`, unless a resumed attempt is already there. */
+  enter(phase: SweepPhase): void;
+  /** Whether `phase` is still to do or under way (not already passed by an earlier attempt). */
+  reached(phase: SweepPhase): boolean;
+}
+
+/** The attempt's state: resumed from the last heartbeat when a previous attempt left one. */
+function startSweep(deps: SweepDeps, at: string): SweepRun {
   const ctx = activityContext();
-  // Outside a worker there is no Temporal client: only the first step, which needs none, runs.
   const client = ctx?.client;
   const chunkSize = deps.sweep?.chunkSize ?? DEFAULT_CHUNK;
   const attempt = ctx?.info.attempt ?? 1;
   const resumed: unknown = ctx?.info.heartbeatDetails;
   const progress: SweepProgress = isProgress(resumed) ? resumed : emptyProgress();
-
-  /** After every chunk: record the progress, report it, and stop here if cancelled. */
-  const chunkDone = async (phase: SweepPhase, caseIds: string[]) => {
-    progress.chunks += 1;
-    ctx?.heartbeat(progress);
-    await deps.sweep?.onChunk?.({ phase, attempt, caseIds });
-    if (ctx?.cancellationSignal.aborted) throw ctx.cancellationSignal.reason;
-  };
-  const enter = (phase: SweepPhase) => {
-    if (PHASES.indexOf(progress.phase) < PHASES.indexOf(phase)) {
-      progress.phase = phase;
-      progress.after = null;
+  return {
+    db: deps.db,
+    policy: deps.policy,
+    at,
+    client,
+    leadTaskQueue: deps.leadTaskQueue,
+    chunkSize,
+    progress,
+    async chunkDone(phase, caseIds) {
+      progress.chunks += 1;
       ctx?.heartbeat(progress);
-    }
+      await deps.sweep?.onChunk?.({ phase, attempt, caseIds });
+      if (ctx?.cancellationSignal.aborted) throw ctx.cancellationSignal.reason;
+    },
+    enter(phase) {
+      if (PHASES.indexOf(progress.phase) < PHASES.indexOf(phase)) {
+        progress.phase = phase;
+        progress.after = null;
+        ctx?.heartbeat(progress);
+      }
+    },
+    reached: (phase) => PHASES.indexOf(progress.phase) <= PHASES.indexOf(phase),
   };
-  const reached = (phase: SweepPhase) => PHASES.indexOf(progress.phase) <= PHASES.indexOf(phase);
+}
 
-  /** Gives each case whose workflow is not running a retention date by the policy; returns the IDs dated. */
-  const dateNotRunning = async (rows: UndatedCase[], states: Map<string, WorkflowState | null>): Promise<string[]> => {
-    const toDate = rows
-      .map((r) => ({ r, state: states.get(r.workflow_id) }))
-      .filter((x): x is { r: UndatedCase; state: WorkflowState } => !!x.state && x.state !== 'running')
-      .map(({ r, state }) => {
-        const due = retentionDueAt({ closedAt: new Date(r.updated_at), converted: r.outcome === 'approved' }, policy);
-        return { id: r.id, state, dueAt: new Date(Math.max(due.getTime(), Date.parse(at))).toISOString() };
-      });
-    if (toDate.length === 0) return [];
-    return db.transaction(async (m) => {
-      // Only a case still without a date, not erased and not on hold, as it is now.
-      const dated: { id: string; retention_due_at: Date }[] = await m.query(
-        `WITH dated AS (
+/** The steps in order, from where the last attempt stopped; steps 2 to 4 need a Temporal client. */
+export async function retentionSweep(deps: SweepDeps, { at }: { at: string }): Promise<RetentionSweepResult> {
+  const run = startSweep(deps, at);
+  const { client, progress } = run;
+  if (run.reached('due')) await eraseDueCases(run);
+  if (client && run.reached('find') && deps.leadTaskQueue) await dateListedNotRunning(run, client, deps.leadTaskQueue);
+  if (client && run.reached('stale')) await dateUntouchedCases(run, client);
+  if (client && run.reached('orphans')) await eraseDueOrphans(run, client);
+  run.enter('purge');
+  return {
+    erased: progress.erased,
+    caseIds: progress.caseIds,
+    workflowNotRunning: progress.notRunning,
+    chunks: progress.chunks,
+  };
+}
+
+/** The cases of a chunk that the erasure did erase (not already erased, not gone). */
+const erasedCaseIds = (chunk: { caseId: string }[], results: CaseErasure[]) =>
+  chunk
+    .filter((_, j) => {
+      const r = results[j];
+      return 'erased' in r && r.erased;
+    })
+    .map((c) => c.caseId);
+
+/** The latest run's state of each case's workflow. */
+const statesOfCases = (run: SweepRun, client: Client, rows: { workflow_id: string }[]) =>
+  statesOf(
+    client,
+    run.db,
+    rows.map((r) => r.workflow_id),
+    run.leadTaskQueue,
+  );
+
+/** 1. Cases past the date their own workflow gave them. */
+async function eraseDueCases(run: SweepRun): Promise<void> {
+  const { db, at, chunkSize, progress } = run;
+  for (;;) {
+    const after = progress.phase === 'due' ? progress.after : null;
+    const rows: { id: string; due: string }[] = await db.query(
+      `SELECT id::text AS id, retention_due_at::text AS due FROM lead_cases
+          WHERE erased_at IS NULL AND NOT legal_hold AND retention_basis IS NULL AND retention_due_at IS NOT NULL AND retention_due_at <= $1
+            AND ($2::timestamptz IS NULL OR (retention_due_at, id) > ($2::timestamptz, $3::uuid))
+          ORDER BY retention_due_at, id LIMIT $4`,
+      [at, after?.dueAt ?? null, after?.id ?? null, chunkSize],
+    );
+    if (rows.length === 0) break;
+    const chunk = rows.map(({ id }) => ({
+      caseId: id,
+      eventId: `sweep:${id}`,
+      reason: 'retention_sweep' as const,
+      at,
+    }));
+    const erased = erasedCaseIds(chunk, await eraseCases(db, chunk));
+    progress.erased += erased.length;
+    progress.caseIds = listed(progress.caseIds, erased);
+    const last = rows[rows.length - 1];
+    progress.after = { dueAt: last.due, id: last.id };
+    await run.chunkDone(
+      'due',
+      rows.map((r) => r.id),
+    );
+  }
+}
+
+/** 2. Cases whose workflow Temporal lists as ended without completing. */
+async function dateListedNotRunning(run: SweepRun, client: Client, leadTaskQueue: string): Promise<void> {
+  run.enter('find');
+  if (!/^[\w.:/-]+$/.test(leadTaskQueue)) throw new Error('the task queue name cannot be put in a visibility query');
+  const query = `WorkflowType = 'leadCase' AND TaskQueue = '${leadTaskQueue}' AND (${CLOSED_NOT_COMPLETED.map((s) => `ExecutionStatus = '${s}'`).join(' OR ')})`;
+  const settle = async (workflowIds: string[]) => {
+    const rows: UndatedCase[] = await run.db.query(
+      `SELECT id::text AS id, workflow_id, updated_at, outcome FROM lead_cases
+          WHERE workflow_id = ANY($1::text[]) AND erased_at IS NULL AND retention_due_at IS NULL AND NOT legal_hold ORDER BY id`,
+      [workflowIds],
+    );
+    // The list may name an older run: only the latest run's state counts.
+    const dated = await dateNotRunning(run, rows, await statesOfCases(run, client, rows));
+    run.progress.notRunning.dated += dated.length;
+    await run.chunkDone(
+      'find',
+      rows.map((r) => r.id),
+    );
+  };
+  let batch = new Set<string>();
+  for await (const wf of client.workflow.list({ query })) {
+    batch.add(wf.workflowId);
+    if (batch.size === run.chunkSize) {
+      await settle([...batch]);
+      batch = new Set();
+    }
+  }
+  if (batch.size > 0) await settle([...batch]);
+}
+
+/** 3. Cases without a date that nobody has touched for the shortest retention: is their workflow still there? */
+async function dateUntouchedCases(run: SweepRun, client: Client): Promise<void> {
+  run.enter('stale');
+  const { db, policy, at, chunkSize, progress } = run;
+  const shortestDays = Math.min(policy.retention.unconvertedDays, policy.retention.convertedYears * 365);
+  const untouchedSince = new Date(Date.parse(at) - shortestDays * MS_PER_DAY).toISOString();
+  for (;;) {
+    const afterId = progress.phase === 'stale' ? (progress.after?.id ?? null) : null;
+    const rows: UndatedCase[] = await db.query(
+      `SELECT id::text AS id, workflow_id, updated_at, outcome FROM lead_cases
+          WHERE erased_at IS NULL AND retention_due_at IS NULL AND NOT legal_hold AND updated_at <= $1
+            AND ($2::uuid IS NULL OR id > $2::uuid)
+          ORDER BY id LIMIT $3`,
+      [untouchedSince, afterId, chunkSize],
+    );
+    if (rows.length === 0) break;
+    const dated = await dateNotRunning(run, rows, await statesOfCases(run, client, rows));
+    progress.notRunning.dated += dated.length;
+    progress.after = { id: rows[rows.length - 1].id };
+    await run.chunkDone(
+      'stale',
+      rows.map((r) => r.id),
+    );
+  }
+}
+
+/** Gives each case whose workflow is not running a retention date by the policy; returns the IDs dated. */
+async function dateNotRunning(
+  { db, policy, at }: SweepRun,
+  rows: UndatedCase[],
+  states: Map<string, WorkflowState | null>,
+): Promise<string[]> {
+  const toDate = rows
+    .map((r) => ({ r, state: states.get(r.workflow_id) }))
+    .filter((x): x is { r: UndatedCase; state: WorkflowState } => !!x.state && x.state !== 'running')
+    .map(({ r, state }) => {
+      const due = retentionDueAt({ closedAt: new Date(r.updated_at), converted: r.outcome === 'approved' }, policy);
+      return { id: r.id, state, dueAt: new Date(Math.max(due.getTime(), Date.parse(at))).toISOString() };
+    });
+  if (toDate.length === 0) return [];
+  return db.transaction(async (m) => {
+    // Only a case still without a date, not erased and not on hold, as it is now.
+    const dated: { id: string; retention_due_at: Date }[] = await m.query(
+      `WITH dated AS (
            UPDATE lead_cases l SET retention_due_at = v.due_at, retention_basis = 'workflow_not_running'
              FROM unnest($1::uuid[], $2::timestamptz[]) AS v(id, due_at)
             WHERE l.id = v.id AND l.erased_at IS NULL AND l.retention_due_at IS NULL AND NOT l.legal_hold
             RETURNING l.id::text AS id, l.retention_due_at)
          SELECT * FROM dated ORDER BY id`,
-        [toDate.map((d) => d.id), toDate.map((d) => d.dueAt)],
-      );
-      const stateOf = new Map(toDate.map((d) => [d.id, d.state]));
-      await appendAuditMany(m, dated.map((d) => ({
-        actorSub: 'retention-sweep', actorRole: 'system', action: 'lead.retention_dated', targetType: 'lead_case', targetId: d.id,
-        details: { reason: 'workflow_not_running', workflowState: stateOf.get(d.id), retentionDueAt: new Date(d.retention_due_at).toISOString() },
-      })));
-      return dated.map((d) => d.id);
-    });
-  };
+      [toDate.map((d) => d.id), toDate.map((d) => d.dueAt)],
+    );
+    const stateOf = new Map(toDate.map((d) => [d.id, d.state]));
+    await appendAuditMany(
+      m,
+      dated.map((d) => ({
+        actorSub: 'retention-sweep',
+        actorRole: 'system',
+        action: 'lead.retention_dated',
+        targetType: 'lead_case',
+        targetId: d.id,
+        details: {
+          reason: 'workflow_not_running',
+          workflowState: stateOf.get(d.id),
+          retentionDueAt: new Date(d.retention_due_at).toISOString(),
+        },
+      })),
+    );
+    return dated.map((d) => d.id);
+  });
+}
 
-  // 1. Cases past the date their own workflow gave them.
-  if (reached('due')) {
-    for (;;) {
-      const after = progress.phase === 'due' ? progress.after : null;
-      const rows: { id: string; due: string }[] = await db.query(
-        `SELECT id::text AS id, retention_due_at::text AS due FROM lead_cases
-          WHERE erased_at IS NULL AND NOT legal_hold AND retention_basis IS NULL AND retention_due_at IS NOT NULL AND retention_due_at <= $1
-            AND ($2::timestamptz IS NULL OR (retention_due_at, id) > ($2::timestamptz, $3::uuid))
-          ORDER BY retention_due_at, id LIMIT $4`,
-        [at, after?.dueAt ?? null, after?.id ?? null, chunkSize],
-      );
-      if (rows.length === 0) break;
-      const chunk = rows.map(({ id }) => ({ caseId: id, eventId: `sweep:${id}`, reason: 'retention_sweep' as const, at }));
-      const results = await eraseCases(db, chunk);
-      const erased = chunk.filter((_, j) => { const r = results[j]; return 'erased' in r && r.erased; }).map((c) => c.caseId);
-      progress.erased += erased.length;
-      progress.caseIds = listed(progress.caseIds, erased);
-      const last = rows[rows.length - 1];
-      progress.after = { dueAt: last.due, id: last.id };
-      await chunkDone('due', rows.map((r) => r.id));
-    }
-  }
-
-  // 2. Cases whose workflow Temporal lists as ended without completing.
-  if (client && reached('find') && deps.leadTaskQueue) {
-    enter('find');
-    if (!/^[\w.:/-]+$/.test(deps.leadTaskQueue)) throw new Error('the task queue name cannot be put in a visibility query');
-    const query = `WorkflowType = 'leadCase' AND TaskQueue = '${deps.leadTaskQueue}' AND (${CLOSED_NOT_COMPLETED.map((s) => `ExecutionStatus = '${s}'`).join(' OR ')})`;
-    const settle = async (workflowIds: string[]) => {
-      const rows: UndatedCase[] = await db.query(
-        `SELECT id::text AS id, workflow_id, updated_at, outcome FROM lead_cases
-          WHERE workflow_id = ANY($1::text[]) AND erased_at IS NULL AND retention_due_at IS NULL AND NOT legal_hold ORDER BY id`,
-        [workflowIds],
-      );
-      // The list may name an older run: only the latest run's state counts.
-      const dated = await dateNotRunning(rows, await statesOf(client, db, rows.map((r) => r.workflow_id), deps.leadTaskQueue));
-      progress.notRunning.dated += dated.length;
-      await chunkDone('find', rows.map((r) => r.id));
-    };
-    let batch = new Set<string>();
-    for await (const wf of client.workflow.list({ query })) {
-      batch.add(wf.workflowId);
-      if (batch.size === chunkSize) {
-        await settle([...batch]);
-        batch = new Set();
-      }
-    }
-    if (batch.size > 0) await settle([...batch]);
-  }
-
-  // 3. Cases without a date that nobody has touched for the shortest retention: is their workflow still there?
-  if (client && reached('stale')) {
-    enter('stale');
-    const shortestDays = Math.min(policy.retention.unconvertedDays, policy.retention.convertedYears * 365);
-    const untouchedSince = new Date(Date.parse(at) - shortestDays * MS_PER_DAY).toISOString();
-    for (;;) {
-      const afterId = progress.phase === 'stale' ? progress.after?.id ?? null : null;
-      const rows: UndatedCase[] = await db.query(
-        `SELECT id::text AS id, workflow_id, updated_at, outcome FROM lead_cases
-          WHERE erased_at IS NULL AND retention_due_at IS NULL AND NOT legal_hold AND updated_at <= $1
-            AND ($2::uuid IS NULL OR id > $2::uuid)
-          ORDER BY id LIMIT $3`,
-        [untouchedSince, afterId, chunkSize],
-      );
-      if (rows.length === 0) break;
-      const dated = await dateNotRunning(rows, await statesOf(client, db, rows.map((r) => r.workflow_id), deps.leadTaskQueue));
-      progress.notRunning.dated += dated.length;
-      progress.after = { id: rows[rows.length - 1].id };
-      await chunkDone('stale', rows.map((r) => r.id));
-    }
-  }
-
-  // 4. Cases the sweep dated, now due: erased, unless their workflow runs again.
-  if (client && reached('orphans')) {
-    enter('orphans');
-    for (;;) {
-      const after = progress.phase === 'orphans' ? progress.after : null;
-      const rows: { id: string; workflow_id: string; due: string }[] = await db.query(
-        `SELECT id::text AS id, workflow_id, retention_due_at::text AS due FROM lead_cases
+/** 4. Cases the sweep dated, now due: erased, unless their workflow runs again. */
+async function eraseDueOrphans(run: SweepRun, client: Client): Promise<void> {
+  run.enter('orphans');
+  const { db, at, chunkSize, progress } = run;
+  for (;;) {
+    const after = progress.phase === 'orphans' ? progress.after : null;
+    const rows: { id: string; workflow_id: string; due: string }[] = await db.query(
+      `SELECT id::text AS id, workflow_id, retention_due_at::text AS due FROM lead_cases
           WHERE retention_basis = 'workflow_not_running' AND erased_at IS NULL AND NOT legal_hold AND retention_due_at <= $1
             AND ($2::timestamptz IS NULL OR (retention_due_at, id) > ($2::timestamptz, $3::uuid))
           ORDER BY retention_due_at, id LIMIT $4`,
-        [at, after?.dueAt ?? null, after?.id ?? null, chunkSize],
-      );
-      if (rows.length === 0) break;
-      const states = await statesOf(client, db, rows.map((r) => r.workflow_id), deps.leadTaskQueue);
-      const running = rows.filter((r) => states.get(r.workflow_id) === 'running').map((r) => r.id);
-      const ended = rows.filter((r) => { const s = states.get(r.workflow_id); return s && s !== 'running'; }).map((r) => r.id);
-      const { erased, withdrawn } = await db.transaction(async (m) => {
-        // A workflow running again owns its case: the sweep's date goes, and the workflow gives its own when it closes.
-        const cleared: { id: string }[] = running.length === 0 ? [] : await m.query(
+      [at, after?.dueAt ?? null, after?.id ?? null, chunkSize],
+    );
+    if (rows.length === 0) break;
+    const states = await statesOfCases(run, client, rows);
+    const running = rows.filter((r) => states.get(r.workflow_id) === 'running').map((r) => r.id);
+    const ended = rows
+      .filter((r) => {
+        const s = states.get(r.workflow_id);
+        return s && s !== 'running';
+      })
+      .map((r) => r.id);
+    const { erased, withdrawn } = await db.transaction((m) => settleOrphans(m, at, running, ended));
+    progress.erased += erased.length;
+    progress.caseIds = listed(progress.caseIds, erased);
+    progress.notRunning.erased += erased.length;
+    progress.notRunning.withdrawn += withdrawn;
+    progress.notRunning.caseIds = listed(progress.notRunning.caseIds, erased);
+    const last = rows[rows.length - 1];
+    progress.after = { dueAt: last.due, id: last.id };
+    await run.chunkDone(
+      'orphans',
+      rows.map((r) => r.id),
+    );
+  }
+}
+
+/**
+ * In one transaction: the sweep's date withdrawn from the cases whose workflow runs again, and the
+ * cases whose workflow has ended erased. Returns the IDs erased and how many dates were withdrawn.
+ */
+async function settleOrphans(
+  m: EntityManager,
+  at: string,
+  running: string[],
+  ended: string[],
+): Promise<{ erased: string[]; withdrawn: number }> {
+  // A workflow running again owns its case: the sweep's date goes, and the workflow gives its own when it closes.
+  const cleared: { id: string }[] =
+    running.length === 0
+      ? []
+      : await m.query(
           `WITH cleared AS (
              UPDATE lead_cases SET retention_basis = NULL, retention_due_at = NULL
               WHERE id = ANY($1::uuid[]) AND retention_basis = 'workflow_not_running' AND erased_at IS NULL RETURNING id::text AS id)
            SELECT id FROM cleared ORDER BY id`,
           [running],
         );
-        // The checks of a retention sweep, made on the locked rows: still dated by the sweep, due, not on hold, not erased.
-        const locked: { id: string }[] = await m.query(
-          `SELECT id::text AS id FROM lead_cases
+  // The checks of a retention sweep, made on the locked rows: still dated by the sweep, due, not on hold, not erased.
+  const locked: { id: string }[] = await m.query(
+    `SELECT id::text AS id FROM lead_cases
             WHERE id = ANY($1::uuid[]) AND retention_basis = 'workflow_not_running' AND erased_at IS NULL AND NOT legal_hold AND retention_due_at <= $2
             ORDER BY id FOR UPDATE`,
-          [ended, at],
-        );
-        const chunk = locked.map(({ id }) => ({ caseId: id, eventId: `sweep:${id}`, reason: 'workflow_not_running' as const, at }));
-        // No workflow will project these cases again: their rows show the stage a workflow's erasure
-        // would. Set first, while the rows are locked: the erasure appends to the audit chain last.
-        if (chunk.length > 0) await m.query(`UPDATE lead_cases SET stage = 'erased' WHERE id = ANY($1::uuid[])`, [locked.map((l) => l.id)]);
-        const results = chunk.length > 0 ? await eraseCases(m, chunk) : [];
-        const erasedNow = chunk.filter((_, j) => { const r = results[j]; return 'erased' in r && r.erased; }).map((c) => c.caseId);
-        // Audit rows last: the chain's lock is held until commit.
-        await appendAuditMany(m, cleared.map(({ id }) => ({
-          actorSub: 'retention-sweep', actorRole: 'system', action: 'lead.retention_withdrawn', targetType: 'lead_case', targetId: id,
-          details: { reason: 'workflow_running' },
-        })));
-        return { erased: erasedNow, withdrawn: cleared.length };
-      });
-      progress.erased += erased.length;
-      progress.caseIds = listed(progress.caseIds, erased);
-      progress.notRunning.erased += erased.length;
-      progress.notRunning.withdrawn += withdrawn;
-      progress.notRunning.caseIds = listed(progress.notRunning.caseIds, erased);
-      const last = rows[rows.length - 1];
-      progress.after = { dueAt: last.due, id: last.id };
-      await chunkDone('orphans', rows.map((r) => r.id));
-    }
-  }
-
-  enter('purge');
-  return { erased: progress.erased, caseIds: progress.caseIds, workflowNotRunning: progress.notRunning, chunks: progress.chunks };
+    [ended, at],
+  );
+  const chunk = locked.map(({ id }) => ({
+    caseId: id,
+    eventId: `sweep:${id}`,
+    reason: 'workflow_not_running' as const,
+    at,
+  }));
+  // No workflow will project these cases again: their rows show the stage a workflow's erasure
+  // would. Set first, while the rows are locked: the erasure appends to the audit chain last.
+  if (chunk.length > 0)
+    await m.query(`UPDATE lead_cases SET stage = 'erased' WHERE id = ANY($1::uuid[])`, [locked.map((l) => l.id)]);
+  const results = chunk.length > 0 ? await eraseCases(m, chunk) : [];
+  const erased = erasedCaseIds(chunk, results);
+  // Audit rows last: the chain's lock is held until commit.
+  await appendAuditMany(
+    m,
+    cleared.map(({ id }) => ({
+      actorSub: 'retention-sweep',
+      actorRole: 'system',
+      action: 'lead.retention_withdrawn',
+      targetType: 'lead_case',
+      targetId: id,
+      details: { reason: 'workflow_running' },
+    })),
+  );
+  return { erased, withdrawn: cleared.length };
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import { rateLimit } from 'express-rate-limit';
 import swaggerUi from 'swagger-ui-express';
@@ -12,7 +12,7 @@ import { createAuthenticator } from './auth';
 import { authFailureLimit, ABUSE_WINDOW_MS, RefusalAudit } from './abuse-limits';
 import { AppError, problemHandler, unknownRoute } from './errors';
 import { idempotency } from './idempotency';
-import { createMetrics } from './metrics';
+import { createMetrics, type Metrics } from './metrics';
 import { buildOpenApiDocument } from './openapi';
 import { mountRoutes } from './route';
 import { apiKeyRoutes } from './routes/api-keys';
@@ -52,81 +52,122 @@ export function createApp(deps: AppDeps): Express {
     ...channelRoutes(deps),
     ...auditRoutes(deps),
   ];
-  const openapi = buildOpenApiDocument([...v1Routes, ...codec.routes, ...webUiSessionRoutes, ...opsRoutes], { sessionCookie: SESSION_COOKIE });
+  const openapi = buildOpenApiDocument([...v1Routes, ...codec.routes, ...webUiSessionRoutes, ...opsRoutes], {
+    sessionCookie: SESSION_COOKIE,
+  });
   app.disable('x-powered-by');
   app.set('trust proxy', deps.cfg.TRUST_PROXY);
   app.use(helmet());
-  app.use((req, res, next) => {
-    const id = req.header('x-request-id')?.slice(0, 100) || randomUUID();
-    res.setHeader('x-request-id', id);
-    next();
-  });
-  app.use(
-    pinoHttp({
-      logger: deps.logger,
-      genReqId: (_req, res) => String(res.getHeader('x-request-id')),
-      // Only method, path and status: bodies and query strings may hold personal data.
-      serializers: {
-        req: (req) => ({ id: req.id, method: req.method, path: String(req.url).split('?')[0] }),
-        res: (res) => ({ statusCode: res.statusCode }),
-      },
-      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
-    }),
-  );
+  app.use(assignRequestId);
+  app.use(requestLog(deps.logger));
   app.use(metrics.middleware);
   app.use(mountRoutes(express.Router(), opsRoutes));
   app.get('/openapi.json', (_req, res) => {
     res.json(openapi);
   });
   // Swagger UI serves inline scripts and styles: a relaxed policy on /docs only.
-  app.use('/docs', helmet({ contentSecurityPolicy: false }), swaggerUi.serve, swaggerUi.setup(openapi, { customSiteTitle: 'Lead case engine API' }));
+  app.use(
+    '/docs',
+    helmet({ contentSecurityPolicy: false }),
+    swaggerUi.serve,
+    swaggerUi.setup(openapi, { customSiteTitle: 'Lead case engine API' }),
+  );
 
   // Failed authentication is limited per client address; refusals are audited, bounded, per actor.
   const authFailures = authFailureLimit(deps.cfg.AUTH_FAILURES_PER_MINUTE);
-  const refusals = new RefusalAudit(deps.db, deps.logger, { limit: deps.cfg.REFUSALS_PER_MINUTE, immediate: 5, windowMs: ABUSE_WINDOW_MS });
+  const refusals = new RefusalAudit(deps.db, deps.logger, {
+    limit: deps.cfg.REFUSALS_PER_MINUTE,
+    immediate: 5,
+    windowMs: ABUSE_WINDOW_MS,
+  });
   app.locals.refusalAudit = refusals;
   app.use('/v1', authFailures.gate);
 
   app.use('/v1/codec', codec.router);
   app.use('/v1', mountRoutes(express.Router(), webUiSessionRoutes, '/v1'));
 
-  const v1 = express.Router();
-  v1.use((req, _res, next) => {
-    if (['POST', 'PUT', 'PATCH'].includes(req.method) && req.headers['content-length'] !== '0' && (req.headers['content-length'] || req.headers['transfer-encoding'])) {
-      if (!req.is('application/json')) return next(new AppError(415, 'unsupported_media_type', 'send the body as application/json'));
-    }
-    next();
+  app.use('/v1', v1Router(deps, v1Routes, authFailures, refusals));
+
+  app.use(unknownRoute);
+  app.use(authFailures.count);
+  app.use(problemHandler(logProblem(deps.logger, metrics, refusals)));
+  return app;
+}
+
+const assignRequestId: RequestHandler = (req, res, next) => {
+  const id = req.header('x-request-id')?.slice(0, 100) || randomUUID();
+  res.setHeader('x-request-id', id);
+  next();
+};
+
+function requestLog(logger: Logger) {
+  return pinoHttp({
+    logger,
+    genReqId: (_req, res) => String(res.getHeader('x-request-id')),
+    // Only method, path and status: bodies and query strings may hold personal data.
+    serializers: {
+      req: (req) => ({ id: req.id, method: req.method, path: String(req.url).split('?')[0] }),
+      res: (res) => ({ statusCode: res.statusCode }),
+    },
+    autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
   });
+}
+
+/** The signed-in API: body checks, authentication, refusal and rate limits, idempotency, then the routes. */
+function v1Router(
+  deps: AppDeps,
+  routes: Parameters<typeof mountRoutes>[1],
+  authFailures: ReturnType<typeof authFailureLimit>,
+  refusals: RefusalAudit,
+) {
+  const v1 = express.Router();
+  v1.use(requireJsonBody);
   v1.use(express.json({ limit: '64kb', strict: true }));
   const { authenticate } = createAuthenticator(deps.cfg, deps.db);
   v1.use(authFailures.pending, authenticate, authFailures.passed);
   v1.use(refusals.gate);
-  v1.use(
-    rateLimit({
-      windowMs: 60_000,
-      limit: deps.cfg.RATE_LIMIT_PER_MINUTE,
-      standardHeaders: 'draft-8',
-      legacyHeaders: false,
-      keyGenerator: (req) => req.actor?.sub ?? 'anonymous',
-      handler: (_req, _res, next) => next(new AppError(429, 'rate_limited', 'too many requests from this credential; slow down')),
-    }),
-  );
+  v1.use(credentialRateLimit(deps.cfg.RATE_LIMIT_PER_MINUTE));
   v1.use(idempotency(deps.db));
-  v1.use(mountRoutes(express.Router(), v1Routes, '/v1'));
+  v1.use(mountRoutes(express.Router(), routes, '/v1'));
   v1.use(refusals.noteRoute);
-  app.use('/v1', v1);
+  return v1;
+}
 
-  app.use(unknownRoute);
-  app.use(authFailures.count);
-  app.use(
-    problemHandler((err, status, code, req) => {
-      if (status >= 500) deps.logger.error({ err: err instanceof Error ? { type: err.name, message: err.message, stack: err.stack } : String(err) }, 'request failed');
-      else metrics.refusals.inc({ status: String(status), code });
-      // Every refusal of a signed-in caller is evidence (who tried what), written within bounds.
-      if (status === 403 && req.actor) refusals.record(req.actor, RefusalAudit.routeOf(req), code);
-    }),
-  );
-  return app;
+const requireJsonBody: RequestHandler = (req, _res, next) => {
+  if (
+    ['POST', 'PUT', 'PATCH'].includes(req.method) &&
+    req.headers['content-length'] !== '0' &&
+    (req.headers['content-length'] || req.headers['transfer-encoding'])
+  ) {
+    if (!req.is('application/json'))
+      return next(new AppError(415, 'unsupported_media_type', 'send the body as application/json'));
+  }
+  next();
+};
+
+function credentialRateLimit(perMinute: number) {
+  return rateLimit({
+    windowMs: 60_000,
+    limit: perMinute,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    keyGenerator: (req) => req.actor?.sub ?? 'anonymous',
+    handler: (_req, _res, next) =>
+      next(new AppError(429, 'rate_limited', 'too many requests from this credential; slow down')),
+  });
+}
+
+function logProblem(logger: Logger, metrics: Metrics, refusals: RefusalAudit): Parameters<typeof problemHandler>[0] {
+  return (err, status, code, req) => {
+    if (status >= 500)
+      logger.error(
+        { err: err instanceof Error ? { type: err.name, message: err.message, stack: err.stack } : String(err) },
+        'request failed',
+      );
+    else metrics.refusals.inc({ status: String(status), code });
+    // Every refusal of a signed-in caller is evidence (who tried what), written within bounds.
+    if (status === 403 && req.actor) refusals.record(req.actor, RefusalAudit.routeOf(req), code);
+  };
 }
 
 /** Writes the refusal counts an app holds for windows still open (on shutdown, so none are lost). */

@@ -26,32 +26,83 @@ export class AppError extends Error {
  */
 const STATUS_OF_CODES: Record<number, readonly string[]> = {
   403: [
-    'channel_mismatch', 'channel_suspended', 'not_your_case', 'not_your_channel', 'not_your_check_ins', 'unmask_forbidden',
+    'channel_mismatch',
+    'channel_suspended',
+    'not_your_case',
+    'not_your_channel',
+    'not_your_check_ins',
+    'unmask_forbidden',
     // The workflows check the verified sender's role too.
-    'not_assigned_broker', 'not_a_reviewer', 'not_a_manager', 'not_compliance',
+    'not_assigned_broker',
+    'not_a_reviewer',
+    'not_a_manager',
+    'not_compliance',
   ],
-  404: ['api_key_not_found', 'broker_not_found', 'case_not_found', 'channel_not_found', 'check_in_not_found', 'complaint_not_found', 'no_decision', 'notice_not_found'],
+  404: [
+    'api_key_not_found',
+    'broker_not_found',
+    'case_not_found',
+    'channel_not_found',
+    'check_in_not_found',
+    'complaint_not_found',
+    'no_decision',
+    'notice_not_found',
+  ],
   // "Not now, in this state" rather than "not allowed": the same request may succeed later or elsewhere.
   409: [
-    'api_key_revoked', 'audit_chain_cut', 'case_closed', 'case_finished', 'check_in_closed', 'complaint_closed', 'complaint_text_erased', 'hold_the_case',
-    'no_loan', 'no_override', 'notice_version_exists', 'offboarding_in_progress', 'revocation_would_extend',
+    'api_key_revoked',
+    'audit_chain_cut',
+    'case_closed',
+    'case_finished',
+    'check_in_closed',
+    'complaint_closed',
+    'complaint_text_erased',
+    'hold_the_case',
+    'no_loan',
+    'no_override',
+    'notice_version_exists',
+    'offboarding_in_progress',
+    'revocation_would_extend',
     // Refusals of the case workflow.
-    'message_replayed', 'wrong_stage', 'not_in_review', 'already_submitted', 'not_submitted', 'already_assigned', 'already_on_hold', 'not_on_hold',
-    'no_automated_decline', 'legal_hold', 'being_reassigned',
+    'message_replayed',
+    'wrong_stage',
+    'not_in_review',
+    'already_submitted',
+    'not_submitted',
+    'already_assigned',
+    'already_on_hold',
+    'not_on_hold',
+    'no_automated_decline',
+    'legal_hold',
+    'being_reassigned',
     // Refusals of the complaint workflow.
-    'already_responded', 'first_response_pending', 'already_escalated', 'action_in_progress',
+    'already_responded',
+    'first_response_pending',
+    'already_escalated',
+    'action_in_progress',
   ],
   410: ['erased'],
   500: ['identity_missing'],
   503: ['temporal_unavailable', 'intake_busy', 'review_failed', 'action_timeout', 'audit_anchor_unavailable'],
 };
-const DOMAIN_STATUS = new Map(Object.entries(STATUS_OF_CODES).flatMap(([status, codes]) => codes.map((code) => [code, Number(status)] as const)));
+const DOMAIN_STATUS = new Map(
+  Object.entries(STATUS_OF_CODES).flatMap(([status, codes]) => codes.map((code) => [code, Number(status)] as const)),
+);
 
 const domainStatus = (code: string): number => DOMAIN_STATUS.get(code) ?? 422;
 
 const TITLES: Record<number, string> = {
-  400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 413: 'Payload Too Large',
-  415: 'Unsupported Media Type', 422: 'Unprocessable Content', 429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable',
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
 };
 
 export interface FieldError {
@@ -64,7 +115,52 @@ export function fieldErrors(err: ZodError): FieldError[] {
   return err.issues.map((i) => ({ path: i.path.map(String).join('.') || '(body)', message: i.message }));
 }
 
-function problemOf(err: unknown): { status: number; body: Record<string, unknown> } {
+interface Problem {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+/** What a driver or body-parser error may carry; none of it is guaranteed. */
+interface LowLevelError {
+  type?: string;
+  code?: string;
+  message?: string;
+}
+
+const INVALID_VALUE: Problem = {
+  status: 422,
+  body: { code: 'invalid_value', detail: 'a value is out of range or contains characters that cannot be stored' },
+};
+const DATABASE_UNAVAILABLE: Problem = {
+  status: 503,
+  body: {
+    code: 'database_unavailable',
+    detail: 'the database is unreachable; nothing was stored, retry later',
+    retryable: true,
+  },
+};
+const INTERNAL_ERROR: Problem = {
+  status: 500,
+  body: { code: 'internal_error', detail: 'something went wrong on our side; the request ID helps us find it' },
+};
+
+// Errors raised by express.json() and friends, by their `type`.
+const UNSUPPORTED_ENCODING: Problem = {
+  status: 415,
+  body: { code: 'unsupported_encoding', detail: 'send UTF-8 JSON' },
+};
+const BODY_PARSER_PROBLEMS = new Map<string, Problem>([
+  ['entity.parse.failed', { status: 400, body: { code: 'malformed_json', detail: 'the body is not valid JSON' } }],
+  [
+    'entity.too.large',
+    { status: 413, body: { code: 'body_too_large', detail: 'the body is larger than the API accepts' } },
+  ],
+  ['encoding.unsupported', UNSUPPORTED_ENCODING],
+  ['charset.unsupported', UNSUPPORTED_ENCODING],
+]);
+
+/** Errors this codebase raises on purpose, each with its own code. */
+function knownProblem(err: unknown): Problem | undefined {
   if (err instanceof DomainError) {
     return { status: domainStatus(err.code), body: { code: err.code, detail: err.message, ...err.details } };
   }
@@ -72,38 +168,62 @@ function problemOf(err: unknown): { status: number; body: Record<string, unknown
     return { status: err.status, body: { code: err.code, detail: err.message, ...err.extra } };
   }
   if (err instanceof ZodError) {
-    return { status: 422, body: { code: 'validation_failed', detail: 'the request has invalid fields', errors: fieldErrors(err) } };
+    return {
+      status: 422,
+      body: { code: 'validation_failed', detail: 'the request has invalid fields', errors: fieldErrors(err) },
+    };
   }
-  const e = err as { type?: string; status?: number; statusCode?: number; code?: string; message?: string };
-  // Postgres refused a value (class 22: out of range, NUL in text, bad encoding): the input's fault, not ours.
-  if (typeof e?.code === 'string' && /^22[0-9A-Z]{3}$/.test(e.code)) {
-    return { status: 422, body: { code: 'invalid_value', detail: 'a value is out of range or contains characters that cannot be stored' } };
-  }
-  // Postgres unreachable (refused, reset, shutting down or starting up, pool timeout, the connection lost
-  // mid-transaction): the caller may retry; the transaction did not commit, so nothing half-done is kept.
-  if (
-    e?.code === 'ECONNREFUSED' || e?.code === 'ECONNRESET' || (typeof e?.code === 'string' && /^(08...|57P0[1-3])$/.test(e.code)) ||
-    err instanceof QueryRunnerAlreadyReleasedError || err instanceof QueryRunnerProviderAlreadyReleasedError ||
+  return undefined;
+}
+
+// Postgres refused a value (class 22: out of range, NUL in text, bad encoding): the input's fault, not ours.
+function isInvalidValue(e: LowLevelError | undefined): boolean {
+  return typeof e?.code === 'string' && /^22[0-9A-Z]{3}$/.test(e.code);
+}
+
+// Postgres unreachable (refused, reset, shutting down or starting up, pool timeout, the connection lost
+// mid-transaction): the caller may retry; the transaction did not commit, so nothing half-done is kept.
+function isDatabaseUnavailable(err: unknown): boolean {
+  const e = err as LowLevelError | undefined;
+  return (
+    e?.code === 'ECONNREFUSED' ||
+    e?.code === 'ECONNRESET' ||
+    (typeof e?.code === 'string' && /^(08...|57P0[1-3])$/.test(e.code)) ||
+    err instanceof QueryRunnerAlreadyReleasedError ||
+    err instanceof QueryRunnerProviderAlreadyReleasedError ||
     /timeout exceeded when trying to connect|Connection terminated/i.test(e?.message ?? '')
-  ) {
-    return { status: 503, body: { code: 'database_unavailable', detail: 'the database is unreachable; nothing was stored, retry later', retryable: true } };
-  }
-  // Errors raised by express.json() and friends.
-  if (e?.type === 'entity.parse.failed') return { status: 400, body: { code: 'malformed_json', detail: 'the body is not valid JSON' } };
-  if (e?.type === 'entity.too.large') return { status: 413, body: { code: 'body_too_large', detail: 'the body is larger than the API accepts' } };
-  if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') return { status: 415, body: { code: 'unsupported_encoding', detail: 'send UTF-8 JSON' } };
-  return { status: 500, body: { code: 'internal_error', detail: 'something went wrong on our side; the request ID helps us find it' } };
+  );
+}
+
+/** Errors of the database driver and the body parser, recognised by their code or type. */
+function lowLevelProblem(err: unknown): Problem | undefined {
+  if (isInvalidValue(err as LowLevelError | undefined)) return INVALID_VALUE;
+  if (isDatabaseUnavailable(err)) return DATABASE_UNAVAILABLE;
+  return BODY_PARSER_PROBLEMS.get((err as LowLevelError | undefined)?.type ?? '');
+}
+
+function problemOf(err: unknown): Problem {
+  return knownProblem(err) ?? lowLevelProblem(err) ?? INTERNAL_ERROR;
 }
 
 /** Maps every error to application/problem+json (RFC 9457) with a stable `code`. */
-export function problemHandler(log: (err: unknown, status: number, code: string, req: Parameters<ErrorRequestHandler>[1]) => void): ErrorRequestHandler {
+export function problemHandler(
+  log: (err: unknown, status: number, code: string, req: Parameters<ErrorRequestHandler>[1]) => void,
+): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const { status, body } = problemOf(err);
     log(err, status, String(body.code), req);
     res
       .status(status)
       .type('application/problem+json')
-      .json({ type: `about:blank`, title: TITLES[status] ?? 'Error', status, ...body, instance: req.originalUrl.split('?')[0], requestId: res.getHeader('x-request-id') });
+      .json({
+        type: `about:blank`,
+        title: TITLES[status] ?? 'Error',
+        status,
+        ...body,
+        instance: req.originalUrl.split('?')[0],
+        requestId: res.getHeader('x-request-id'),
+      });
   };
 }
 

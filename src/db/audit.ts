@@ -22,17 +22,35 @@ const GENESIS = 'genesis';
 function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
   }
   return JSON.stringify(value ?? null);
 }
 
-type ChainedFields = { at: string; actorSub: string; actorRole: string; action: string; targetType: string; targetId: string | null; details: unknown };
+type ChainedFields = {
+  at: string;
+  actorSub: string;
+  actorRole: string;
+  action: string;
+  targetType: string;
+  targetId: string | null;
+  details: unknown;
+};
 
 /** Canonical JSON of a row's fields after the previous hash, with the closing bracket: `,"<at>",…]` without the comma. */
 function canonicalTail(row: ChainedFields): string {
-  return canonicalJson([row.at, row.actorSub, row.actorRole, row.action, row.targetType, row.targetId, row.details]).slice(1);
+  return canonicalJson([
+    row.at,
+    row.actorSub,
+    row.actorRole,
+    row.action,
+    row.targetType,
+    row.targetId,
+    row.details,
+  ]).slice(1);
 }
 
 const linkText = (prevHash: string, row: ChainedFields) => `[${JSON.stringify(prevHash)},${canonicalTail(row)}`;
@@ -87,8 +105,25 @@ export function auditConnectionOptions(ring: AuditKeyring): string {
 export function auditAppendArgs(entry: AuditEntry, now: Date) {
   const at = (entry.at ?? now).toISOString();
   const details = entry.details ?? {};
-  const tail = canonicalTail({ at, actorSub: entry.actorSub, actorRole: entry.actorRole, action: entry.action, targetType: entry.targetType, targetId: entry.targetId, details });
-  return [at, entry.actorSub, entry.actorRole, entry.action, entry.targetType, entry.targetId, JSON.stringify(details), tail] as const;
+  const tail = canonicalTail({
+    at,
+    actorSub: entry.actorSub,
+    actorRole: entry.actorRole,
+    action: entry.action,
+    targetType: entry.targetType,
+    targetId: entry.targetId,
+    details,
+  });
+  return [
+    at,
+    entry.actorSub,
+    entry.actorRole,
+    entry.action,
+    entry.targetType,
+    entry.targetId,
+    JSON.stringify(details),
+    tail,
+  ] as const;
 }
 
 /**
@@ -118,14 +153,26 @@ export async function appendAuditMany(manager: EntityManager, entries: AuditEntr
   );
 }
 
-
 type Queryable = { query(sql: string, params?: unknown[]): Promise<unknown> };
 
-const checkpointText = (c: Omit<AuditCheckpoint, 'signature'>) => `audit-checkpoint:${JSON.stringify([c.lastId, c.count, c.headMac, c.at, c.keyId])}`;
+const checkpointText = (c: Omit<AuditCheckpoint, 'signature'>) =>
+  `audit-checkpoint:${JSON.stringify([c.lastId, c.count, c.headMac, c.at, c.keyId])}`;
 
-export function signAuditCheckpoint(ring: AuditKeyring, fields: Omit<AuditCheckpoint, 'keyId' | 'signature'>): AuditCheckpoint {
-  const unsigned = { lastId: fields.lastId, count: fields.count, headMac: fields.headMac, at: fields.at, keyId: ring.currentId };
-  return { ...unsigned, signature: createHmac('sha256', ring.keys.get(ring.currentId)!).update(checkpointText(unsigned)).digest('hex') };
+export function signAuditCheckpoint(
+  ring: AuditKeyring,
+  fields: Omit<AuditCheckpoint, 'keyId' | 'signature'>,
+): AuditCheckpoint {
+  const unsigned = {
+    lastId: fields.lastId,
+    count: fields.count,
+    headMac: fields.headMac,
+    at: fields.at,
+    keyId: ring.currentId,
+  };
+  return {
+    ...unsigned,
+    signature: createHmac('sha256', ring.keys.get(ring.currentId)!).update(checkpointText(unsigned)).digest('hex'),
+  };
 }
 
 /** Whether a checkpoint was signed by one of our audit keys and is unaltered. */
@@ -142,10 +189,18 @@ export function auditCheckpointSigned(ring: AuditKeyring, c: AuditCheckpoint): b
  * commit and take their ids under it, so once the newest row is visible every row before it is.
  */
 // ORDER BY names the table's column: the bare `id` would be the text alias, and '9' sorts after '12'.
-export async function takeAuditCheckpoint(db: Queryable, ring: AuditKeyring, now = new Date()): Promise<AuditCheckpoint> {
-  const [head] = (await db.query('SELECT id::text AS id, hash FROM audit_events ORDER BY audit_events.id DESC LIMIT 1')) as { id: string; hash: string }[];
+export async function takeAuditCheckpoint(
+  db: Queryable,
+  ring: AuditKeyring,
+  now = new Date(),
+): Promise<AuditCheckpoint> {
+  const [head] = (await db.query(
+    'SELECT id::text AS id, hash FROM audit_events ORDER BY audit_events.id DESC LIMIT 1',
+  )) as { id: string; hash: string }[];
   const lastId = head?.id ?? '0';
-  const [{ n }] = (await db.query('SELECT count(*)::text AS n FROM audit_events WHERE id <= $1', [lastId])) as { n: string }[];
+  const [{ n }] = (await db.query('SELECT count(*)::text AS n FROM audit_events WHERE id <= $1', [lastId])) as {
+    n: string;
+  }[];
   return signAuditCheckpoint(ring, { lastId, count: Number(n), headMac: head?.hash ?? GENESIS, at: now.toISOString() });
 }
 
@@ -156,11 +211,17 @@ export async function takeAuditCheckpoint(db: Queryable, ring: AuditKeyring, now
  */
 export async function checkpointNoLongerReached(db: Queryable, previous: AuditCheckpoint): Promise<string | null> {
   if (previous.count === 0) return null;
-  const [head] = (await db.query('SELECT hash FROM audit_events WHERE id = $1', [previous.lastId])) as { hash: string }[];
+  const [head] = (await db.query('SELECT hash FROM audit_events WHERE id = $1', [previous.lastId])) as {
+    hash: string;
+  }[];
   if (!head) return `row ${previous.lastId}, the head at the checkpoint of ${previous.at}, is gone`;
-  if (head.hash !== previous.headMac) return `row ${previous.lastId} is not the one the checkpoint of ${previous.at} signed`;
-  const [{ n }] = (await db.query('SELECT count(*)::int AS n FROM audit_events WHERE id <= $1', [previous.lastId])) as { n: number }[];
-  if (n !== previous.count) return `${n} rows up to row ${previous.lastId}, where the checkpoint of ${previous.at} counted ${previous.count}`;
+  if (head.hash !== previous.headMac)
+    return `row ${previous.lastId} is not the one the checkpoint of ${previous.at} signed`;
+  const [{ n }] = (await db.query('SELECT count(*)::int AS n FROM audit_events WHERE id <= $1', [previous.lastId])) as {
+    n: number;
+  }[];
+  if (n !== previous.count)
+    return `${n} rows up to row ${previous.lastId}, where the checkpoint of ${previous.at} counted ${previous.count}`;
   return null;
 }
 
@@ -172,22 +233,46 @@ export const CHECKPOINT_OVERDUE_MS = 15 * 60_000;
  * there is none) have waited longer than CHECKPOINT_OVERDUE_MS for one. Someone who stops the
  * schedule or deletes the anchor must not leave a trail that verifies whatever was cut.
  */
-export async function checkpointOverdue(db: Queryable, checkpoint: AuditCheckpoint | null, now = new Date()): Promise<AuditBreak | null> {
-  const [oldest] = (await db.query('SELECT id::text AS id, at FROM audit_events WHERE id > $1 ORDER BY audit_events.id LIMIT 1', [checkpoint?.lastId ?? '0'])) as {
-    id: string; at: Date;
+export async function checkpointOverdue(
+  db: Queryable,
+  checkpoint: AuditCheckpoint | null,
+  now = new Date(),
+): Promise<AuditBreak | null> {
+  const [oldest] = (await db.query(
+    'SELECT id::text AS id, at FROM audit_events WHERE id > $1 ORDER BY audit_events.id LIMIT 1',
+    [checkpoint?.lastId ?? '0'],
+  )) as {
+    id: string;
+    at: Date;
   }[];
   if (!oldest || now.getTime() - new Date(oldest.at).getTime() <= CHECKPOINT_OVERDUE_MS) return null;
   return checkpoint
-    ? { code: 'checkpoint_overdue', reason: `no checkpoint since ${checkpoint.at}, though rows have waited over ${CHECKPOINT_OVERDUE_MS / 60_000} minutes for one`, brokenAtId: oldest.id }
-    : { code: 'checkpoint_missing', reason: `the trail has rows older than ${CHECKPOINT_OVERDUE_MS / 60_000} minutes and no checkpoint outside Postgres (the anchor is missing)`, brokenAtId: oldest.id };
+    ? {
+        code: 'checkpoint_overdue',
+        reason: `no checkpoint since ${checkpoint.at}, though rows have waited over ${CHECKPOINT_OVERDUE_MS / 60_000} minutes for one`,
+        brokenAtId: oldest.id,
+      }
+    : {
+        code: 'checkpoint_missing',
+        reason: `the trail has rows older than ${CHECKPOINT_OVERDUE_MS / 60_000} minutes and no checkpoint outside Postgres (the anchor is missing)`,
+        brokenAtId: oldest.id,
+      };
 }
 
 /** Why the trail cannot be trusted: a stable code, a sentence, and the row where it shows (if any). */
 export interface AuditBreak {
   code:
-    | 'link_broken' | 'row_altered' | 'unknown_key' | 'unkeyed_row'
-    | 'checkpoint_signature_invalid' | 'checkpoint_row_missing' | 'checkpoint_count_mismatch' | 'checkpoint_head_mismatch' | 'chain_ends_before_checkpoint'
-    | 'checkpoint_overdue' | 'checkpoint_missing';
+    | 'link_broken'
+    | 'row_altered'
+    | 'unknown_key'
+    | 'unkeyed_row'
+    | 'checkpoint_signature_invalid'
+    | 'checkpoint_row_missing'
+    | 'checkpoint_count_mismatch'
+    | 'checkpoint_head_mismatch'
+    | 'chain_ends_before_checkpoint'
+    | 'checkpoint_overdue'
+    | 'checkpoint_missing';
   reason: string;
   brokenAtId: string | null;
 }
@@ -212,54 +297,141 @@ export async function verifyAuditChain(
   const ring = opts.keyring ?? auditKeyring(config());
   const cp = opts.checkpoint ?? null;
   if (cp && !auditCheckpointSigned(ring, cp)) {
-    return { code: 'checkpoint_signature_invalid', reason: 'the checkpoint is not signed by a known audit key', brokenAtId: null };
+    return {
+      code: 'checkpoint_signature_invalid',
+      reason: 'the checkpoint is not signed by a known audit key',
+      brokenAtId: null,
+    };
   }
-  const cpId = cp ? BigInt(cp.lastId) : null;
-  let reached = cp === null || cp.count === 0;
-  let prev = GENESIS;
-  let keyed = false;
-  let seen = 0;
+  const walk: ChainWalk = {
+    ring,
+    cp,
+    cpId: cp ? BigInt(cp.lastId) : null,
+    reached: cp === null || cp.count === 0,
+    prev: GENESIS,
+    keyed: false,
+    seen: 0,
+  };
   let after = '0';
   for (;;) {
-    const rows = (await manager.query('SELECT * FROM audit_events WHERE id > $1 ORDER BY id LIMIT $2', [after, pageSize])) as {
-      id: string; at: Date; actor_sub: string; actor_role: string; action: string; target_type: string; target_id: string | null; details: unknown;
-      prev_hash: string; hash: string; key_id?: string | null;
-    }[];
+    const rows = (await manager.query('SELECT * FROM audit_events WHERE id > $1 ORDER BY id LIMIT $2', [
+      after,
+      pageSize,
+    ])) as AuditRow[];
     for (const r of rows) {
-      const id = String(r.id);
-      if (cp && !reached && BigInt(id) > cpId!) {
-        return { code: 'checkpoint_row_missing', reason: `row ${cp.lastId}, the chain's head at the newest checkpoint, is gone`, brokenAtId: cp.lastId };
-      }
-      const keyId = r.key_id ?? null;
-      if (keyId === null && keyed) return { code: 'unkeyed_row', reason: 'an unkeyed row follows keyed rows', brokenAtId: id };
-      if (r.prev_hash !== prev) return { code: 'link_broken', reason: 'prev_hash does not match the previous row', brokenAtId: id };
-      const fields = { at: new Date(r.at).toISOString(), actorSub: r.actor_sub, actorRole: r.actor_role, action: r.action, targetType: r.target_type, targetId: r.target_id, details: r.details };
-      let expected: string;
-      if (keyId === null) {
-        expected = auditHash(prev, fields);
-      } else {
-        const key = ring.keys.get(keyId);
-        if (!key) return { code: 'unknown_key', reason: `the row is chained with audit key ${keyId}, which is not configured (AUDIT_KEY_ID, AUDIT_OLD_KEYS)`, brokenAtId: id };
-        keyed = true;
-        expected = auditMac(key, prev, fields);
-      }
-      if (expected !== r.hash) return { code: 'row_altered', reason: 'row content does not match its hash', brokenAtId: id };
-      prev = r.hash;
-      seen++;
-      if (cp && !reached && id === cp.lastId) {
-        if (seen !== cp.count) {
-          return { code: 'checkpoint_count_mismatch', reason: `${seen} rows up to the checkpoint's head, where the checkpoint counted ${cp.count}`, brokenAtId: id };
-        }
-        if (r.hash !== cp.headMac) return { code: 'checkpoint_head_mismatch', reason: "the row at the checkpoint's head is not the one the checkpoint signed", brokenAtId: id };
-        reached = true;
-      }
+      const broken = walkRow(walk, r);
+      if (broken) return broken;
     }
     if (rows.length < pageSize) break;
     after = String(rows[rows.length - 1].id);
     await new Promise((resolve) => setImmediate(resolve));
   }
-  if (!reached) {
-    return { code: 'chain_ends_before_checkpoint', reason: `the chain ends before row ${cp!.lastId}, its head at the newest checkpoint: rows were removed`, brokenAtId: cp!.lastId };
+  if (!walk.reached) {
+    return {
+      code: 'chain_ends_before_checkpoint',
+      reason: `the chain ends before row ${cp!.lastId}, its head at the newest checkpoint: rows were removed`,
+      brokenAtId: cp!.lastId,
+    };
   }
+  return null;
+}
+
+type AuditRow = {
+  id: string;
+  at: Date;
+  actor_sub: string;
+  actor_role: string;
+  action: string;
+  target_type: string;
+  target_id: string | null;
+  details: unknown;
+  prev_hash: string;
+  hash: string;
+  key_id?: string | null;
+};
+
+/** How far the walk along the chain has come: carried from row to row and from page to page. */
+interface ChainWalk {
+  ring: AuditKeyring;
+  cp: AuditCheckpoint | null;
+  cpId: bigint | null;
+  /** The checkpoint's head has been passed and matched (or there is nothing to reach). */
+  reached: boolean;
+  /** The previous row's hash. */
+  prev: string;
+  /** A keyed row has been seen: unkeyed rows may no longer follow. */
+  keyed: boolean;
+  seen: number;
+}
+
+/** Checks the next row and moves the walk past it; the break it shows, or null. */
+function walkRow(walk: ChainWalk, r: AuditRow): AuditBreak | null {
+  const id = String(r.id);
+  const { cp } = walk;
+  if (cp && !walk.reached && BigInt(id) > walk.cpId!) {
+    return {
+      code: 'checkpoint_row_missing',
+      reason: `row ${cp.lastId}, the chain's head at the newest checkpoint, is gone`,
+      brokenAtId: cp.lastId,
+    };
+  }
+  const broken = brokenLink(walk, r, id);
+  if (broken) return broken;
+  walk.prev = r.hash;
+  walk.seen++;
+  return cp && !walk.reached && id === cp.lastId ? checkpointHeadBreak(walk, cp, r, id) : null;
+}
+
+/** Whether the row links to the previous one and its hash covers its content, under its own key. */
+function brokenLink(walk: ChainWalk, r: AuditRow, id: string): AuditBreak | null {
+  const keyId = r.key_id ?? null;
+  if (keyId === null && walk.keyed)
+    return { code: 'unkeyed_row', reason: 'an unkeyed row follows keyed rows', brokenAtId: id };
+  if (r.prev_hash !== walk.prev)
+    return { code: 'link_broken', reason: 'prev_hash does not match the previous row', brokenAtId: id };
+  const fields = {
+    at: new Date(r.at).toISOString(),
+    actorSub: r.actor_sub,
+    actorRole: r.actor_role,
+    action: r.action,
+    targetType: r.target_type,
+    targetId: r.target_id,
+    details: r.details,
+  };
+  let expected: string;
+  if (keyId === null) {
+    expected = auditHash(walk.prev, fields);
+  } else {
+    const key = walk.ring.keys.get(keyId);
+    if (!key)
+      return {
+        code: 'unknown_key',
+        reason: `the row is chained with audit key ${keyId}, which is not configured (AUDIT_KEY_ID, AUDIT_OLD_KEYS)`,
+        brokenAtId: id,
+      };
+    walk.keyed = true;
+    expected = auditMac(key, walk.prev, fields);
+  }
+  if (expected !== r.hash)
+    return { code: 'row_altered', reason: 'row content does not match its hash', brokenAtId: id };
+  return null;
+}
+
+/** At the checkpoint's head: it must be the count-th row and carry the signed MAC. */
+function checkpointHeadBreak(walk: ChainWalk, cp: AuditCheckpoint, r: AuditRow, id: string): AuditBreak | null {
+  if (walk.seen !== cp.count) {
+    return {
+      code: 'checkpoint_count_mismatch',
+      reason: `${walk.seen} rows up to the checkpoint's head, where the checkpoint counted ${cp.count}`,
+      brokenAtId: id,
+    };
+  }
+  if (r.hash !== cp.headMac)
+    return {
+      code: 'checkpoint_head_mismatch',
+      reason: "the row at the checkpoint's head is not the one the checkpoint signed",
+      brokenAtId: id,
+    };
+  walk.reached = true;
   return null;
 }

@@ -1,23 +1,6 @@
-import 'reflect-metadata';
 import { DataSource } from 'typeorm';
-import { LeadCase } from './entities/lead-case';
-import { CreditFacts, Identity, LeadDataKey } from './entities/identity';
-import { BlacklistEntry, Broker, Channel, Lender, LenderApplication, Product } from './entities/reference';
-import {
-  AuditEvent,
-  ConsentNotice,
-  ConsentRecord,
-  ContactAttempt,
-  DecisionRecord,
-  ErasureRecord,
-  IdempotencyKey,
-  LegalHoldEvent,
-  LeadIntake,
-  Notification,
-} from './entities/records';
 import { InitialSchema1763800000000 } from './migrations/1763800000000-initial-schema';
 import { ChannelApiKeys1763900000000 } from './migrations/1763900000000-channel-api-keys';
-import { ChannelApiKey } from './entities/channel-api-key';
 import { AppendOnlyConsents1764000000000 } from './migrations/1764000000000-append-only-consents';
 import { AuditAppend1764300000000 } from './migrations/1764300000000-audit-append';
 import { AuditAppendMany1764400000000 } from './migrations/1764400000000-audit-append-many';
@@ -30,42 +13,62 @@ import { LegalHoldEvents1765000000000 } from './migrations/1765000000000-legal-h
 import { EraseCasesFunction1765100000000 } from './migrations/1765100000000-erase-cases-function';
 import { PostLoanCheckIns1765200000000 } from './migrations/1765200000000-post-loan-check-ins';
 import { NotificationRetrySchedule1765300000000 } from './migrations/1765300000000-notification-retry-schedule';
-import { APP_GROUP_ROLE, LeastPrivilegeKeyedAudit1765450000000 } from './migrations/1765450000000-least-privilege-keyed-audit';
+import {
+  APP_GROUP_ROLE,
+  LeastPrivilegeKeyedAudit1765450000000,
+} from './migrations/1765450000000-least-privilege-keyed-audit';
 import { auditConnectionOptions, auditKeyring } from './audit';
 import { allowsLocalDefaults, config, type Config } from '../config';
 import { RetentionBasis1765500000000 } from './migrations/1765500000000-retention-basis';
 import { WorkflowRunClaims1765600000000 } from './migrations/1765600000000-workflow-run-claims';
 import { Complaints1764200000000 } from './migrations/1764200000000-complaints';
-import { Complaint, ComplaintDataKey, ComplaintEvent } from './entities/complaint';
 import { ChannelReviews1764100000000 } from './migrations/1764100000000-channel-reviews';
-import { ChannelGrading, LoanPerformance } from './entities/channel-records';
 
-export const entities = [
-  LeadCase, Identity, LeadDataKey, CreditFacts, Lender, Product, Channel, Broker, BlacklistEntry,
-  LenderApplication, ConsentNotice, ConsentRecord, DecisionRecord, ContactAttempt, Notification,
-  AuditEvent, IdempotencyKey, LeadIntake, ErasureRecord, LegalHoldEvent, ChannelApiKey, Complaint, ComplaintDataKey, ComplaintEvent, LoanPerformance, ChannelGrading,
+export const migrations = [
+  InitialSchema1763800000000,
+  ChannelApiKeys1763900000000,
+  AppendOnlyConsents1764000000000,
+  ChannelReviews1764100000000,
+  Complaints1764200000000,
+  AuditAppend1764300000000,
+  AuditAppendMany1764400000000,
+  ApiKeyRevocation1764500000000,
+  ComplaintLegalHold1764600000000,
+  ScrubStoredApiKeys1764700000000,
+  IdempotencyKeysAge1764800000000,
+  LenderApplicationsUnique1764900000000,
+  LegalHoldEvents1765000000000,
+  EraseCasesFunction1765100000000,
+  PostLoanCheckIns1765200000000,
+  NotificationRetrySchedule1765300000000,
+  LeastPrivilegeKeyedAudit1765450000000,
+  RetentionBasis1765500000000,
+  WorkflowRunClaims1765600000000,
 ];
-export const migrations = [InitialSchema1763800000000, ChannelApiKeys1763900000000, AppendOnlyConsents1764000000000, ChannelReviews1764100000000, Complaints1764200000000, AuditAppend1764300000000, AuditAppendMany1764400000000, ApiKeyRevocation1764500000000, ComplaintLegalHold1764600000000, ScrubStoredApiKeys1764700000000, IdempotencyKeysAge1764800000000, LenderApplicationsUnique1764900000000, LegalHoldEvents1765000000000, EraseCasesFunction1765100000000, PostLoanCheckIns1765200000000, NotificationRetrySchedule1765300000000, LeastPrivilegeKeyedAudit1765450000000, RetentionBasis1765500000000, WorkflowRunClaims1765600000000];
 
 /** The audit key settings a connection needs to append to the audit chain. */
 export type AuditKeyConfig = Pick<Config, 'AUDIT_KEY' | 'AUDIT_KEY_ID' | 'AUDIT_OLD_KEYS'>;
 
 /**
- * A DataSource for the given database. Schema changes only ever come from migrations. Each
- * connection carries the current audit key (see `auditConnectionOptions`): the process's
- * configuration unless `audit` names another; `audit: null` for one that never appends (migrations).
+ * A DataSource for the given database, for raw SQL and migrations: there are no entities, and the
+ * schema is what the migrations make (never synchronised). Each connection carries the current audit
+ * key (see `auditConnectionOptions`): the process's configuration unless `audit` names another;
+ * `audit: null` for one that never appends (migrations).
  */
 export function createDataSource(url: string, poolMax = 10, audit?: AuditKeyConfig | null): DataSource {
   const keys = audit === null ? null : (audit ?? config());
   return new DataSource({
     type: 'postgres',
     url,
-    entities,
     migrations,
     migrationsTransactionMode: 'each',
     synchronize: false,
     logging: false,
-    extra: { max: poolMax, connectionTimeoutMillis: 5_000, ...(keys ? { options: auditConnectionOptions(auditKeyring(keys)) } : {}) },
+    extra: {
+      max: poolMax,
+      connectionTimeoutMillis: 5_000,
+      ...(keys ? { options: auditConnectionOptions(auditKeyring(keys)) } : {}),
+    },
   });
 }
 
@@ -74,7 +77,10 @@ export function createDataSource(url: string, poolMax = 10, audit?: AuditKeyConf
  * carries the audit key and does not migrate) must log in as a least-privilege role: outside
  * development and test, a superuser or the owner of the tables is refused.
  */
-export async function openDatabase(url: string, opts: { migrate?: boolean; poolMax?: number; audit?: AuditKeyConfig | null } = {}): Promise<DataSource> {
+export async function openDatabase(
+  url: string,
+  opts: { migrate?: boolean; poolMax?: number; audit?: AuditKeyConfig | null } = {},
+): Promise<DataSource> {
   const ds = createDataSource(url, opts.poolMax, opts.audit);
   await ds.initialize();
   if (opts.migrate) await ds.runMigrations();
@@ -82,7 +88,9 @@ export async function openDatabase(url: string, opts: { migrate?: boolean; poolM
     const problem = await privilegeProblem(ds);
     if (problem) {
       await ds.destroy();
-      throw new Error(`DATABASE_URL ${problem}: the API and workers need a role of their own with DML only (migrations run as the owner, DATABASE_MIGRATION_URL)`);
+      throw new Error(
+        `DATABASE_URL ${problem}: the API and workers need a role of their own with DML only (migrations run as the owner, DATABASE_MIGRATION_URL)`,
+      );
     }
   }
   return ds;
@@ -100,8 +108,10 @@ async function privilegeProblem(db: DataSource): Promise<string | null> {
        FROM pg_roles r WHERE r.rolname = current_user`,
   );
   if (r?.privileged) return `logs in as ${r.name}, which is a superuser or may create roles or databases`;
-  if (r?.owns) return `logs in as ${r.name}, which owns the tables (and so may alter, truncate and switch off their triggers)`;
-  if (r?.owner_member) return `logs in as ${r.name}, a member of the tables' owner role (and so may alter them and switch off their triggers)`;
+  if (r?.owns)
+    return `logs in as ${r.name}, which owns the tables (and so may alter, truncate and switch off their triggers)`;
+  if (r?.owner_member)
+    return `logs in as ${r.name}, a member of the tables' owner role (and so may alter them and switch off their triggers)`;
   if (r?.rewrites_trail) return `logs in as ${r.name}, which may update, delete or truncate the audit trail`;
   return null;
 }
@@ -113,7 +123,10 @@ async function privilegeProblem(db: DataSource): Promise<string | null> {
  * refused if it is a superuser or owns anything. When both URLs name the same role (no
  * DATABASE_MIGRATION_URL), the service runs as the owner: migrations still apply, and the answer says so.
  */
-export async function migrateDatabase(ownerUrl: string, appUrl?: string): Promise<{ applied: string[]; appRole: string | null }> {
+export async function migrateDatabase(
+  ownerUrl: string,
+  appUrl?: string,
+): Promise<{ applied: string[]; appRole: string | null }> {
   const db = await openDatabase(ownerUrl, { audit: null, poolMax: 1 });
   try {
     const applied = (await db.runMigrations()).map((m) => m.name);
@@ -136,7 +149,9 @@ async function ensureAppLogin(db: DataSource, user: string, password: string): P
     [user],
   );
   if (existing?.privileged || existing?.owns) {
-    throw new Error(`the application role ${user} (DATABASE_URL) is a superuser, may create roles or databases, or owns tables: give the service a role of its own`);
+    throw new Error(
+      `the application role ${user} (DATABASE_URL) is a superuser, may create roles or databases, or owns tables: give the service a role of its own`,
+    );
   }
   if (!existing) {
     const [{ sql }] = await db.query(

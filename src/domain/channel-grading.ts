@@ -35,7 +35,8 @@ export interface ChannelFigures extends ChannelCounts {
 
 export const FRAUD_RULE_CODES = ['blacklisted', 'device_reused', 'multi_lender_applications'] as const;
 
-const pctOf = (part: number, whole: number): number | null => (whole > 0 ? Math.round((part / whole) * 1000) / 10 : null);
+const pctOf = (part: number, whole: number): number | null =>
+  whole > 0 ? Math.round((part / whole) * 1000) / 10 : null;
 
 export function channelFigures(c: ChannelCounts, cacCny: number): ChannelFigures {
   return {
@@ -66,28 +67,43 @@ export interface GradeDecision {
 export function gradeChannel(f: ChannelFigures, current: ChannelGrade, policy: Policy): GradeDecision {
   const g = policy.channelGrades;
   if (f.leads < g.minLeadsToGrade) {
-    return { grade: current, suspend: false, judged: false, reasons: [`too_few_leads: leads=${f.leads} < minLeadsToGrade=${g.minLeadsToGrade}`] };
+    return {
+      grade: current,
+      suspend: false,
+      judged: false,
+      reasons: [`too_few_leads: leads=${f.leads} < minLeadsToGrade=${g.minLeadsToGrade}`],
+    };
   }
   const reasons: string[] = [];
   const above = (value: number | null, line: number) => value !== null && value > line;
 
   const suspend = above(f.nplPct, g.suspendMinNplPct) || above(f.fraudRatePct, g.suspendMinFraudPct);
-  if (above(f.nplPct, g.suspendMinNplPct)) reasons.push(`npl_above_suspension_line: nplPct=${f.nplPct} > ${g.suspendMinNplPct}`);
-  if (above(f.fraudRatePct, g.suspendMinFraudPct)) reasons.push(`fraud_above_suspension_line: fraudRatePct=${f.fraudRatePct} > ${g.suspendMinFraudPct}`);
+  if (above(f.nplPct, g.suspendMinNplPct))
+    reasons.push(`npl_above_suspension_line: nplPct=${f.nplPct} > ${g.suspendMinNplPct}`);
+  if (above(f.fraudRatePct, g.suspendMinFraudPct))
+    reasons.push(`fraud_above_suspension_line: fraudRatePct=${f.fraudRatePct} > ${g.suspendMinFraudPct}`);
 
   if (above(f.nplPct, g.riskMinNplPct) || above(f.fraudRatePct, g.riskMinFraudPct)) {
     if (above(f.nplPct, g.riskMinNplPct)) reasons.push(`npl_above_risk_line: nplPct=${f.nplPct} > ${g.riskMinNplPct}`);
-    if (above(f.fraudRatePct, g.riskMinFraudPct)) reasons.push(`fraud_above_risk_line: fraudRatePct=${f.fraudRatePct} > ${g.riskMinFraudPct}`);
+    if (above(f.fraudRatePct, g.riskMinFraudPct))
+      reasons.push(`fraud_above_risk_line: fraudRatePct=${f.fraudRatePct} > ${g.riskMinFraudPct}`);
     return { grade: 'risk', suspend, judged: true, reasons };
   }
   if (f.approvalRatePct === null) {
     // Loans still with the lenders: nothing to judge quality on, so the grade stays where it is.
-    return { grade: current, suspend, judged: true, reasons: [...reasons, `unchanged: no lender decision yet, grade stays ${current}`] };
+    return {
+      grade: current,
+      suspend,
+      judged: true,
+      reasons: [...reasons, `unchanged: no lender decision yet, grade stays ${current}`],
+    };
   }
   const approvalOk = f.approvalRatePct >= g.premiumMinApprovalPct;
   const nplOk = f.nplPct === null || f.nplPct <= g.premiumMaxNplPct;
   if (approvalOk && nplOk) {
-    reasons.push(`premium: approvalRatePct=${f.approvalRatePct} >= ${g.premiumMinApprovalPct}, nplPct=${f.nplPct ?? 'n/a'} <= ${g.premiumMaxNplPct}`);
+    reasons.push(
+      `premium: approvalRatePct=${f.approvalRatePct} >= ${g.premiumMinApprovalPct}, nplPct=${f.nplPct ?? 'n/a'} <= ${g.premiumMaxNplPct}`,
+    );
     return { grade: 'premium', suspend, judged: true, reasons };
   }
   reasons.push(
@@ -123,12 +139,26 @@ export interface StandingAfterReview {
  * run out; a suspension an admin set by hand stays until a person lifts it.
  */
 export function standingAfterReview(s: ChannelStanding, d: GradeDecision, at: Date): StandingAfterReview {
-  const live = s.override !== null && (s.override.until === null || s.override.until > at) ? s.override : null;
+  const live = overrideInForce(s.override, at);
   const overrideExpired = s.override !== null && live === null;
   const grade = live?.grade ?? d.grade;
-  if (live && live.suspended !== null) return { grade, suspended: s.suspended, suspendedBy: s.suspendedBy, overrideExpired };
-  if (d.suspend) return { grade, suspended: true, suspendedBy: s.suspended ? s.suspendedBy : 'review', overrideExpired };
+  return { grade, ...suspensionAfterReview(s, d, live, overrideExpired), overrideExpired };
+}
+
+/** The override if it is still in force at `at`, else null. */
+function overrideInForce(override: ChannelStanding['override'], at: Date): ChannelStanding['override'] {
+  return override !== null && (override.until === null || override.until > at) ? override : null;
+}
+
+function suspensionAfterReview(
+  s: ChannelStanding,
+  d: GradeDecision,
+  live: ChannelStanding['override'],
+  overrideExpired: boolean,
+): Pick<StandingAfterReview, 'suspended' | 'suspendedBy'> {
+  if (live && live.suspended !== null) return { suspended: s.suspended, suspendedBy: s.suspendedBy };
+  if (d.suspend) return { suspended: true, suspendedBy: s.suspended ? s.suspendedBy : 'review' };
   const liftable = s.suspendedBy === 'review' || (s.suspendedBy === 'override' && overrideExpired);
-  if (s.suspended && d.judged && liftable) return { grade, suspended: false, suspendedBy: null, overrideExpired };
-  return { grade, suspended: s.suspended, suspendedBy: s.suspendedBy, overrideExpired };
+  if (s.suspended && d.judged && liftable) return { suspended: false, suspendedBy: null };
+  return { suspended: s.suspended, suspendedBy: s.suspendedBy };
 }

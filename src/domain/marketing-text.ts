@@ -4,11 +4,7 @@
  */
 
 export type MarketingViolationCode =
-  | 'promise_of_approval'
-  | 'unbacked_low_rate'
-  | 'unbacked_free'
-  | 'apr_not_disclosed'
-  | 'risk_warning_missing';
+  'promise_of_approval' | 'unbacked_low_rate' | 'unbacked_free' | 'apr_not_disclosed' | 'risk_warning_missing';
 
 export interface MarketingViolation {
   code: MarketingViolationCode;
@@ -52,21 +48,138 @@ export interface ScanMeter {
  * warning separators ends, so every later test at a position is a bounded number of comparisons:
  * the work is O(length).
  */
-export function checkMarketingText(text: string, opts: MarketingTextOptions = {}, meter: ScanMeter = { steps: 0 }): MarketingTextResult {
-  const n = text.length;
-  const code = (i: number) => (i < n ? text.charCodeAt(i) : -1);
-  const has = (i: number, phrase: string): boolean => {
-    for (let k = 0; k < phrase.length; k++) {
-      meter.steps++;
-      if (code(i + k) !== phrase.charCodeAt(k)) return false;
+export function checkMarketingText(
+  text: string,
+  opts: MarketingTextOptions = {},
+  meter: ScanMeter = { steps: 0 },
+): MarketingTextResult {
+  const scan = scanText(text, meter);
+  const phraseRules = PHRASE_RULES.filter((rule) => rule.applies(opts));
+  const violations: MarketingViolation[] = [];
+  // Each kind's matches do not overlap one another (as a global regex's would not): a kind's next
+  // match starts at or after the end of its last one.
+  const resumeAt: Record<PhraseKind, number> = { promise_of_approval: 0, unbacked_low_rate: 0, unbacked_free: 0 };
+  const shown = REQUIRED.map(() => false);
+  for (let i = 0; i < scan.n; i++) {
+    meter.steps++;
+    for (const rule of phraseRules) {
+      if (i < resumeAt[rule.kind]) continue;
+      const end = rule.matchEnd(scan, i);
+      if (end < 0) continue;
+      violations.push({ code: rule.kind, message: rule.message(text.slice(i, end)), start: i, end });
+      resumeAt[rule.kind] = end;
     }
-    return true;
-  };
+    REQUIRED.forEach((rule, k) => {
+      if (!shown[k]) shown[k] = rule.shownAt(scan, i);
+    });
+  }
+  REQUIRED.forEach((rule, k) => {
+    if (!shown[k]) violations.push(missing(text, rule.code, rule.message));
+  });
+  return { ok: violations.length === 0, violations };
+}
 
-  // spaceEnd[i] / digitEnd[i] / separatorEnd[i]: the first index >= i outside that run.
-  const spaceEnd = new Int32Array(n + 1);
-  const digitEnd = new Int32Array(n + 1);
-  const separatorEnd = new Int32Array(n + 1);
+type PhraseKind = 'promise_of_approval' | 'unbacked_low_rate' | 'unbacked_free';
+
+/** A phrase the text must not hold (unless the contract backs it). */
+interface PhraseRule {
+  kind: PhraseKind;
+  message: (phrase: string) => string;
+  applies: (opts: MarketingTextOptions) => boolean;
+  /** The end of such a phrase starting at `i`, or -1. */
+  matchEnd: (scan: Scan, i: number) => number;
+}
+
+/** Something the text must show somewhere. */
+interface RequiredRule {
+  code: MarketingViolationCode;
+  message: string;
+  shownAt: (scan: Scan, i: number) => boolean;
+}
+
+// In the order their violations are listed at one position.
+const PHRASE_RULES: readonly PhraseRule[] = [
+  {
+    kind: 'promise_of_approval',
+    message: (p) => `promises approval: "${p}"`,
+    applies: () => true,
+    matchEnd: approvalPromiseEnd,
+  },
+  {
+    kind: 'unbacked_low_rate',
+    message: (p) => `claims a low rate the contract does not back: "${p}"`,
+    applies: (opts) => !opts.contractBacksLowRate,
+    matchEnd: (scan, i) => listedPhraseEnd(scan, i, LOW_RATE_LURES),
+  },
+  {
+    kind: 'unbacked_free',
+    message: (p) => `claims something is free the contract does not back: "${p}"`,
+    applies: (opts) => !opts.contractBacksFree,
+    matchEnd: (scan, i) => listedPhraseEnd(scan, i, FREE_LURES),
+  },
+];
+
+const REQUIRED: readonly RequiredRule[] = [
+  { code: 'apr_not_disclosed', message: 'no annualised rate shown (年化 … % or APR … %)', shownAt: aprShownAt },
+  { code: 'risk_warning_missing', message: 'risk warning missing: 贷款有风险，借款需谨慎', shownAt: riskWarningAt },
+];
+
+function listedPhraseEnd(scan: Scan, i: number, phrases: readonly string[]): number {
+  const phrase = phrases.find((p) => has(scan, i, p));
+  return phrase ? i + phrase.length : -1;
+}
+
+/** A listed promise, or "100 % 通过" with any whitespace around the sign. */
+function approvalPromiseEnd(scan: Scan, i: number): number {
+  const listed = listedPhraseEnd(scan, i, APPROVAL_PROMISES);
+  if (listed >= 0 || !has(scan, i, '100')) return listed;
+  const sign = scan.spaceEnd[i + 3];
+  const pass = isPercent(charCode(scan, sign)) ? scan.spaceEnd[sign + 1] : -1;
+  return pass >= 0 && has(scan, pass, '通过') ? pass + 2 : -1;
+}
+
+/** "年化 … %" or "APR … %" within reach, or a percentage followed by "APR". */
+function aprShownAt(scan: Scan, i: number): boolean {
+  const percentage = percentageEnd(scan, i);
+  return (
+    (has(scan, i, '年化') && percentageWithin(scan, i + 2)) ||
+    (isApr(scan, i) && percentageWithin(scan, i + 3)) ||
+    (percentage >= 0 && isApr(scan, scan.spaceEnd[percentage]))
+  );
+}
+
+/** Both halves of the risk warning, with only spaces and separators between them. */
+function riskWarningAt(scan: Scan, i: number): boolean {
+  return (
+    has(scan, i, RISK_WARNING_START) && has(scan, scan.separatorEnd[i + RISK_WARNING_START.length], RISK_WARNING_END)
+  );
+}
+
+/** The text with its run tables; every test at a position counts its steps on the meter. */
+interface Scan {
+  text: string;
+  n: number;
+  meter: ScanMeter;
+  /** spaceEnd[i] / digitEnd[i] / separatorEnd[i]: the first index >= i outside that run. */
+  spaceEnd: Int32Array;
+  digitEnd: Int32Array;
+  separatorEnd: Int32Array;
+  /** nextPercentage[i]: the first index >= i where a percentage starts (n when none). */
+  nextPercentage: Int32Array;
+}
+
+function scanText(text: string, meter: ScanMeter): Scan {
+  const n = text.length;
+  const scan: Scan = {
+    text,
+    n,
+    meter,
+    spaceEnd: new Int32Array(n + 1),
+    digitEnd: new Int32Array(n + 1),
+    separatorEnd: new Int32Array(n + 1),
+    nextPercentage: new Int32Array(n + 1),
+  };
+  const { spaceEnd, digitEnd, separatorEnd, nextPercentage } = scan;
   spaceEnd[n] = digitEnd[n] = separatorEnd[n] = n;
   for (let i = n - 1; i >= 0; i--) {
     meter.steps++;
@@ -75,90 +188,55 @@ export function checkMarketingText(text: string, opts: MarketingTextOptions = {}
     digitEnd[i] = isDigit(c) ? digitEnd[i + 1] : i;
     separatorEnd[i] = isSpace(c) || WARNING_SEPARATORS.has(c) ? separatorEnd[i + 1] : i;
   }
-
-  /** The end (after the % sign) of a percentage `\d+(\.\d+)?\s*[%％]` starting at `p`, or -1. */
-  const percentageEnd = (p: number): number => {
-    meter.steps++;
-    if (!isDigit(code(p))) return -1;
-    const whole = digitEnd[p];
-    let sign = spaceEnd[whole];
-    if (isPercent(code(sign))) return sign + 1;
-    if (code(whole) === DOT && isDigit(code(whole + 1))) {
-      sign = spaceEnd[digitEnd[whole + 1]];
-      if (isPercent(code(sign))) return sign + 1;
-    }
-    return -1;
-  };
-  // nextPercentage[i]: the first index >= i where a percentage starts (n when none).
-  const nextPercentage = new Int32Array(n + 1);
   nextPercentage[n] = n;
-  for (let i = n - 1; i >= 0; i--) nextPercentage[i] = percentageEnd(i) >= 0 ? i : nextPercentage[i + 1];
-  const percentageWithin = (from: number) => from <= n && nextPercentage[from] < n && nextPercentage[from] <= from + APR_REACH;
-  const isApr = (i: number): boolean => {
-    meter.steps++;
-    return i + 3 <= n && (code(i) | 0x20) === 0x61 && (code(i + 1) | 0x20) === 0x70 && (code(i + 2) | 0x20) === 0x72;
-  };
-
-  const violations: MarketingViolation[] = [];
-  // Each kind's matches do not overlap one another (as a global regex's would not): a kind's next
-  // match starts at or after the end of its last one.
-  const resumeAt: Record<PhraseKind, number> = { promise_of_approval: 0, unbacked_low_rate: 0, unbacked_free: 0 };
-  const report = (kind: PhraseKind, start: number, end: number) => {
-    const phrase = text.slice(start, end);
-    violations.push({ code: kind, message: MESSAGES[kind](phrase), start, end });
-    resumeAt[kind] = end;
-  };
-  let aprDisclosed = false;
-  let riskWarned = false;
-  for (let i = 0; i < n; i++) {
-    meter.steps++;
-    if (i >= resumeAt.promise_of_approval) {
-      const phrase = APPROVAL_PROMISES.find((p) => has(i, p));
-      if (phrase) report('promise_of_approval', i, i + phrase.length);
-      else if (has(i, '100')) {
-        const sign = spaceEnd[i + 3];
-        const pass = isPercent(code(sign)) ? spaceEnd[sign + 1] : -1;
-        if (pass >= 0 && has(pass, '通过')) report('promise_of_approval', i, pass + 2);
-      }
-    }
-    if (!opts.contractBacksLowRate && i >= resumeAt.unbacked_low_rate) {
-      const phrase = LOW_RATE_LURES.find((p) => has(i, p));
-      if (phrase) report('unbacked_low_rate', i, i + phrase.length);
-    }
-    if (!opts.contractBacksFree && i >= resumeAt.unbacked_free) {
-      const phrase = FREE_LURES.find((p) => has(i, p));
-      if (phrase) report('unbacked_free', i, i + phrase.length);
-    }
-    if (!aprDisclosed) {
-      const percentage = percentageEnd(i);
-      aprDisclosed =
-        (has(i, '年化') && percentageWithin(i + 2)) ||
-        (isApr(i) && percentageWithin(i + 3)) ||
-        (percentage >= 0 && isApr(spaceEnd[percentage]));
-    }
-    if (!riskWarned) riskWarned = has(i, RISK_WARNING_START) && has(separatorEnd[i + RISK_WARNING_START.length], RISK_WARNING_END);
-  }
-  if (!aprDisclosed) {
-    violations.push(missing(text, 'apr_not_disclosed', 'no annualised rate shown (年化 … % or APR … %)'));
-  }
-  if (!riskWarned) {
-    violations.push(missing(text, 'risk_warning_missing', 'risk warning missing: 贷款有风险，借款需谨慎'));
-  }
-  return { ok: violations.length === 0, violations };
+  for (let i = n - 1; i >= 0; i--) nextPercentage[i] = percentageEnd(scan, i) >= 0 ? i : nextPercentage[i + 1];
+  return scan;
 }
 
-type PhraseKind = 'promise_of_approval' | 'unbacked_low_rate' | 'unbacked_free';
-const MESSAGES: Record<PhraseKind, (phrase: string) => string> = {
-  promise_of_approval: (p) => `promises approval: "${p}"`,
-  unbacked_low_rate: (p) => `claims a low rate the contract does not back: "${p}"`,
-  unbacked_free: (p) => `claims something is free the contract does not back: "${p}"`,
-};
+const charCode = (scan: Scan, i: number) => (i < scan.n ? scan.text.charCodeAt(i) : -1);
+
+function has(scan: Scan, i: number, phrase: string): boolean {
+  for (let k = 0; k < phrase.length; k++) {
+    scan.meter.steps++;
+    if (charCode(scan, i + k) !== phrase.charCodeAt(k)) return false;
+  }
+  return true;
+}
+
+/** The end (after the % sign) of a percentage `\d+(\.\d+)?\s*[%％]` starting at `p`, or -1. */
+function percentageEnd(scan: Scan, p: number): number {
+  scan.meter.steps++;
+  if (!isDigit(charCode(scan, p))) return -1;
+  const whole = scan.digitEnd[p];
+  let sign = scan.spaceEnd[whole];
+  if (isPercent(charCode(scan, sign))) return sign + 1;
+  if (charCode(scan, whole) === DOT && isDigit(charCode(scan, whole + 1))) {
+    sign = scan.spaceEnd[scan.digitEnd[whole + 1]];
+    if (isPercent(charCode(scan, sign))) return sign + 1;
+  }
+  return -1;
+}
+
+const percentageWithin = (scan: Scan, from: number) =>
+  from <= scan.n && scan.nextPercentage[from] < scan.n && scan.nextPercentage[from] <= from + APR_REACH;
+
+function isApr(scan: Scan, i: number): boolean {
+  scan.meter.steps++;
+  return (
+    i + 3 <= scan.n &&
+    (charCode(scan, i) | 0x20) === 0x61 &&
+    (charCode(scan, i + 1) | 0x20) === 0x70 &&
+    (charCode(scan, i + 2) | 0x20) === 0x72
+  );
+}
 
 const DOT = 0x2e;
 const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
 const isPercent = (c: number) => c === 0x25 || c === 0xff05;
 // The characters JavaScript's \s matches.
-const SPACES = new Set([0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x20, 0xa0, 0x1680, 0x2028, 0x2029, 0x202f, 0x205f, 0x3000, 0xfeff]);
+const SPACES = new Set([
+  0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x20, 0xa0, 0x1680, 0x2028, 0x2029, 0x202f, 0x205f, 0x3000, 0xfeff,
+]);
 const isSpace = (c: number) => SPACES.has(c) || (c >= 0x2000 && c <= 0x200a);
 // Between the two halves of the risk warning: spaces and , ， 、 ; ； . 。 ! ！
 const WARNING_SEPARATORS = new Set([...',，、;；.。!！'].map((ch) => ch.charCodeAt(0)));

@@ -114,23 +114,34 @@ export function matchProducts(lead: LeadForMatching, products: ProductFacts[], p
   return { matches, excluded };
 }
 
-function exclusionReasons(lead: LeadForMatching, product: ProductFacts, policy: Policy): ExclusionReason[] {
-  const reasons: ExclusionReason[] = [];
+type ExclusionRule = readonly [
+  ExclusionReason,
+  (lead: LeadForMatching, product: ProductFacts, policy: Policy) => boolean,
+];
+
+/** Each reason and when it applies, in the order the reasons are listed. */
+const EXCLUSION_RULES: readonly ExclusionRule[] = [
   // A declined case is never offered anything, whatever the product says about tier C.
-  if (lead.tier === 'C') reasons.push('tier_c_not_matched');
-  if (!product.lenderLicensed) reasons.push('lender_unlicensed');
-  if (!product.lenderActive) reasons.push('lender_inactive');
-  if (!product.active) reasons.push('product_inactive');
+  ['tier_c_not_matched', (lead) => lead.tier === 'C'],
+  ['lender_unlicensed', (_, product) => !product.lenderLicensed],
+  ['lender_inactive', (_, product) => !product.lenderActive],
+  ['product_inactive', (_, product) => !product.active],
   // The customer may be priced anywhere in the range, so the top of it must respect the cap.
-  if (product.aprMaxPct > policy.pricing.aprCapPct) reasons.push('apr_above_cap');
-  if (lead.amount < product.amountMin || lead.amount > product.amountMax) reasons.push('amount_out_of_range');
-  if (lead.amount > policy.maxAmountByGrade[lead.channelGrade]) reasons.push('amount_above_channel_grade_max');
-  if (lead.termMonths < product.termMinMonths || lead.termMonths > product.termMaxMonths) reasons.push('term_out_of_range');
-  if (!product.eligibleTiers.includes(lead.tier)) reasons.push('tier_not_eligible');
-  if (!servesProvince(product, lead.provinceCode)) reasons.push('region_not_served');
-  if (!lead.local && !product.allowsNonLocal) reasons.push('non_local_not_allowed');
-  if (lead.age < product.ageMin || lead.age > product.ageMax) reasons.push('age_out_of_range');
-  return reasons;
+  ['apr_above_cap', (_, product, policy) => product.aprMaxPct > policy.pricing.aprCapPct],
+  ['amount_out_of_range', (lead, product) => lead.amount < product.amountMin || lead.amount > product.amountMax],
+  ['amount_above_channel_grade_max', (lead, _, policy) => lead.amount > policy.maxAmountByGrade[lead.channelGrade]],
+  [
+    'term_out_of_range',
+    (lead, product) => lead.termMonths < product.termMinMonths || lead.termMonths > product.termMaxMonths,
+  ],
+  ['tier_not_eligible', (lead, product) => !product.eligibleTiers.includes(lead.tier)],
+  ['region_not_served', (lead, product) => !servesProvince(product, lead.provinceCode)],
+  ['non_local_not_allowed', (lead, product) => !lead.local && !product.allowsNonLocal],
+  ['age_out_of_range', (lead, product) => lead.age < product.ageMin || lead.age > product.ageMax],
+];
+
+function exclusionReasons(lead: LeadForMatching, product: ProductFacts, policy: Policy): ExclusionReason[] {
+  return EXCLUSION_RULES.filter(([, applies]) => applies(lead, product, policy)).map(([reason]) => reason);
 }
 
 function fitReasons(lead: LeadForMatching, product: ProductFacts): MatchReason[] {

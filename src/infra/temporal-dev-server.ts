@@ -34,50 +34,31 @@ export interface RunningDevServer {
  * pinned binary; resolves once the frontend answers.
  */
 export async function startTemporalDevServer(opts: DevServerOptions): Promise<RunningDevServer> {
-  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(opts.port), '--log-level', 'warn', ...searchAttributeFlags()];
-  if (opts.uiPort && !opts.webUiSignIn) throw new Error('the Web UI is served only through its gateway: pass webUiSignIn with uiPort');
+  const baseArgs = [
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(opts.port),
+    '--log-level',
+    'warn',
+    ...searchAttributeFlags(),
+  ];
+  if (opts.uiPort && !opts.webUiSignIn)
+    throw new Error('the Web UI is served only through its gateway: pass webUiSignIn with uiPort');
   const internalUiPort = opts.uiPort ? await loopbackFreePort() : null;
-  if (internalUiPort) args.push('--ui-ip', '127.0.0.1', '--ui-port', String(internalUiPort), '--ui-disable-news-fetch');
-  else args.push('--headless');
-  if (opts.dbFile) args.push('--db-filename', opts.dbFile);
-  if (opts.codecEndpoint) args.push('--ui-codec-endpoint', opts.codecEndpoint);
+  const args = [...baseArgs, ...optionalArgs(opts, internalUiPort)];
 
   const child = spawn(temporalCliPath(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let exited: number | null = null;
   child.once('exit', (code) => (exited = code ?? -1));
-  // The CLI's banner names the internal UI port; people are to use the gateway's.
-  const shown = (l: string) => (internalUiPort && /Temporal UI:/.test(l) ? l.replace(`:${internalUiPort}`, `:${opts.uiPort} (read-only, sign-in at the API's /v1/session)`) : l);
-  const forward = (chunk: Buffer) => chunk.toString().split('\n').filter(Boolean).forEach((l) => opts.onOutput?.(shown(l)));
-  child.stdout?.on('data', forward);
-  child.stderr?.on('data', forward);
+  forwardOutput(child, opts, internalUiPort);
 
   const address = `127.0.0.1:${opts.port}`;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (exited !== null) throw new Error(`temporal dev server exited with code ${exited} before it was ready (is port ${opts.port} free?)`);
-    try {
-      const conn = await Connection.connect({ address, connectTimeout: 1_000 });
-      await conn.workflowService.getSystemInfo({});
-      await registerMissingSearchAttributes(conn);
-      await conn.close();
-      break;
-    } catch (err) {
-      if (Date.now() > deadline) {
-        child.kill('SIGKILL');
-        throw new Error(`temporal dev server did not become ready on ${address}`, { cause: err });
-      }
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
-  let gateway: RunningWebUiGateway | null = null;
-  if (opts.uiPort && internalUiPort) {
-    try {
-      gateway = await startWebUiGateway({ port: opts.uiPort, upstream: { host: '127.0.0.1', port: internalUiPort }, ...opts.webUiSignIn! });
-    } catch (err) {
-      await stopChild(child);
-      throw new Error(`the Web UI gateway could not listen on 127.0.0.1:${opts.uiPort} (is it free?)`, { cause: err });
-    }
-  }
+  await untilReady(child, address, opts.port, () => exited);
+  const gateway =
+    opts.uiPort && internalUiPort ? await startGateway(child, opts.uiPort, internalUiPort, opts.webUiSignIn!) : null;
   return {
     address,
     uiUrl: gateway ? gateway.url : null,
@@ -87,6 +68,76 @@ export async function startTemporalDevServer(opts: DevServerOptions): Promise<Ru
       await stopChild(child);
     },
   };
+}
+
+/** The UI on its internal port (or none), the database file, the codec endpoint. */
+function optionalArgs(opts: DevServerOptions, internalUiPort: number | null): string[] {
+  const args: string[] = [];
+  if (internalUiPort) args.push('--ui-ip', '127.0.0.1', '--ui-port', String(internalUiPort), '--ui-disable-news-fetch');
+  else args.push('--headless');
+  if (opts.dbFile) args.push('--db-filename', opts.dbFile);
+  if (opts.codecEndpoint) args.push('--ui-codec-endpoint', opts.codecEndpoint);
+  return args;
+}
+
+/** Passes the CLI's output on, line by line. */
+function forwardOutput(child: ChildProcess, opts: DevServerOptions, internalUiPort: number | null): void {
+  // The CLI's banner names the internal UI port; people are to use the gateway's.
+  const shown = (l: string) =>
+    internalUiPort && /Temporal UI:/.test(l)
+      ? l.replace(`:${internalUiPort}`, `:${opts.uiPort} (read-only, sign-in at the API's /v1/session)`)
+      : l;
+  const forward = (chunk: Buffer) =>
+    chunk
+      .toString()
+      .split('\n')
+      .filter(Boolean)
+      .forEach((l) => opts.onOutput?.(shown(l)));
+  child.stdout?.on('data', forward);
+  child.stderr?.on('data', forward);
+}
+
+/** Waits for the frontend to answer (and registers missing search attributes); fails if the CLI exits or a minute passes. */
+async function untilReady(
+  child: ChildProcess,
+  address: string,
+  port: number,
+  exitCode: () => number | null,
+): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const exited = exitCode();
+    if (exited !== null)
+      throw new Error(`temporal dev server exited with code ${exited} before it was ready (is port ${port} free?)`);
+    try {
+      const conn = await Connection.connect({ address, connectTimeout: 1_000 });
+      await conn.workflowService.getSystemInfo({});
+      await registerMissingSearchAttributes(conn);
+      await conn.close();
+      return;
+    } catch (err) {
+      if (Date.now() > deadline) {
+        child.kill('SIGKILL');
+        throw new Error(`temporal dev server did not become ready on ${address}`, { cause: err });
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
+
+/** The read-only, signed-in gateway in front of the UI; the dev server is stopped if it cannot listen. */
+async function startGateway(
+  child: ChildProcess,
+  uiPort: number,
+  internalUiPort: number,
+  signIn: NonNullable<DevServerOptions['webUiSignIn']>,
+): Promise<RunningWebUiGateway> {
+  try {
+    return await startWebUiGateway({ port: uiPort, upstream: { host: '127.0.0.1', port: internalUiPort }, ...signIn });
+  } catch (err) {
+    await stopChild(child);
+    throw new Error(`the Web UI gateway could not listen on 127.0.0.1:${uiPort} (is it free?)`, { cause: err });
+  }
 }
 
 /** A port free on loopback now (the dev server binds it a moment later). */
@@ -109,12 +160,18 @@ function loopbackFreePort(): Promise<number> {
 async function registerMissingSearchAttributes(conn: Connection, namespace = 'default'): Promise<void> {
   const types = temporal.api.enums.v1.IndexedValueType;
   const typeOf: Record<string, temporal.api.enums.v1.IndexedValueType> = {
-    KEYWORD: types.INDEXED_VALUE_TYPE_KEYWORD, DATETIME: types.INDEXED_VALUE_TYPE_DATETIME, BOOL: types.INDEXED_VALUE_TYPE_BOOL, INT: types.INDEXED_VALUE_TYPE_INT,
+    KEYWORD: types.INDEXED_VALUE_TYPE_KEYWORD,
+    DATETIME: types.INDEXED_VALUE_TYPE_DATETIME,
+    BOOL: types.INDEXED_VALUE_TYPE_BOOL,
+    INT: types.INDEXED_VALUE_TYPE_INT,
   };
   const { customAttributes } = await conn.operatorService.listSearchAttributes({ namespace });
   const missing = ALL_SEARCH_ATTRIBUTES.filter((k) => !(k.name in (customAttributes ?? {})));
   if (missing.length === 0) return;
-  await conn.operatorService.addSearchAttributes({ namespace, searchAttributes: Object.fromEntries(missing.map((k) => [k.name, typeOf[k.type]!])) });
+  await conn.operatorService.addSearchAttributes({
+    namespace,
+    searchAttributes: Object.fromEntries(missing.map((k) => [k.name, typeOf[k.type]!])),
+  });
 }
 
 /** SIGTERM, then SIGKILL after a grace period; resolves when the process is gone. */

@@ -1,6 +1,13 @@
 import { WithStartWorkflowOperation, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
-import { checkpointNoLongerReached, takeAuditCheckpoint, type AuditCheckpoint, type AuditKeyring } from '../db/audit';
+import {
+  checkpointNoLongerReached,
+  checkpointOverdue,
+  takeAuditCheckpoint,
+  verifyAuditChain,
+  type AuditCheckpoint,
+  type AuditKeyring,
+} from '../db/audit';
 import { NEWEST_CHECKPOINT_MEMO, recordAuditCheckpointUpdate } from '../workflows/audit-anchor';
 
 /**
@@ -55,4 +62,9 @@ export async function checkpointTheChain(db: DataSource, ring: AuditKeyring, cli
   const cut = previous ? await checkpointNoLongerReached(db, previous) : null;
   if (cut) throw new AuditChainCutError(`the audit trail no longer reaches its newest checkpoint: ${cut}`);
   return recordAuditCheckpoint(client, taskQueue, await takeAuditCheckpoint(db, ring));
+}
+
+/** Why the chain is not intact (altered, cut, or waiting too long for a checkpoint), or null when it is. */
+export async function findAuditChainBreak(db: DataSource, ring: AuditKeyring, checkpoint: AuditCheckpoint | null) {
+  return (await verifyAuditChain(db.manager, { keyring: ring, checkpoint })) ?? (await checkpointOverdue(db, checkpoint));
 }

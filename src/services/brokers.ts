@@ -5,8 +5,15 @@ import { appendAudit } from '../db/audit';
 import { offboardingWorkflowId } from '../temporal/names';
 import type { CaseDeps } from './cases';
 import type { z } from 'zod';
-import type { brokerSchema } from '../api/schemas';
+import type { brokerSchema } from '../schemas/leads';
 import { TEMPORAL_CALL_MS, withDeadline } from './temporal-calls';
+
+/** Refuses to assign cases to a broker who does not exist or is no longer active. */
+export async function assertBrokerAssignable(db: CaseDeps['db'], brokerId: string): Promise<void> {
+  const [broker] = await db.query('SELECT active FROM brokers WHERE id = $1', [brokerId]);
+  if (!broker) throw new DomainError('unknown_broker', `broker ${brokerId} does not exist`);
+  if (!broker.active) throw new DomainError('broker_inactive', `broker ${brokerId} is not active`);
+}
 
 /** Deactivates a leaving broker and starts (or joins, if already running) the hand-over of every open case of theirs. */
 export async function startBrokerOffboarding(deps: CaseDeps, actor: Actor, brokerId: string) {

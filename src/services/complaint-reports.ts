@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import type { ComplaintReportQuery } from '../api/complaint-schemas';
+import type { ComplaintReportQuery } from '../schemas/complaints';
 import { OPEN_COMPLAINT_STATES } from '../domain/complaint-rules';
 
 const GROUPS: Record<ComplaintReportQuery['groupBy'], string> = {
@@ -24,6 +24,41 @@ interface FigureRow {
   satisfied: number;
   neutral: number;
   dissatisfied: number;
+}
+
+// The figures of a period with no complaints: a count of none, no response times.
+const NO_FIGURES: FigureRow = {
+  key: 'all',
+  filed: 0,
+  open: 0,
+  closed: 0,
+  first_responded: 0,
+  first_response_median_s: null,
+  first_response_p90_s: null,
+  late_first: 0,
+  late_resolution: 0,
+  escalated: 0,
+  reopened: 0,
+  satisfied: 0,
+  neutral: 0,
+  dissatisfied: 0,
+};
+
+const minutes = (seconds: number | null) => (seconds === null ? null : Math.round((Number(seconds) / 60) * 10) / 10);
+
+function shapeFigures(r: FigureRow) {
+  return {
+    filed: r.filed,
+    open: r.open,
+    closed: r.closed,
+    firstResponded: r.first_responded,
+    firstResponseMinutes: { median: minutes(r.first_response_median_s), p90: minutes(r.first_response_p90_s) },
+    lateFirstResponses: r.late_first,
+    lateResolutions: r.late_resolution,
+    escalatedToGroup: r.escalated,
+    reopened: r.reopened,
+    satisfaction: { satisfied: r.satisfied, neutral: r.neutral, dissatisfied: r.dissatisfied },
+  };
 }
 
 /**
@@ -56,25 +91,12 @@ export async function complaintReport(db: DataSource, q: ComplaintReportQuery) {
         GROUP BY 1 ORDER BY filed DESC, key`,
       [q.from, q.to, OPEN_COMPLAINT_STATES],
     );
-  const minutes = (seconds: number | null) => (seconds === null ? null : Math.round((Number(seconds) / 60) * 10) / 10);
-  const shape = (r: FigureRow | undefined) => ({
-    filed: r?.filed ?? 0,
-    open: r?.open ?? 0,
-    closed: r?.closed ?? 0,
-    firstResponded: r?.first_responded ?? 0,
-    firstResponseMinutes: { median: minutes(r?.first_response_median_s ?? null), p90: minutes(r?.first_response_p90_s ?? null) },
-    lateFirstResponses: r?.late_first ?? 0,
-    lateResolutions: r?.late_resolution ?? 0,
-    escalatedToGroup: r?.escalated ?? 0,
-    reopened: r?.reopened ?? 0,
-    satisfaction: { satisfied: r?.satisfied ?? 0, neutral: r?.neutral ?? 0, dissatisfied: r?.dissatisfied ?? 0 },
-  });
   const [groups, [all]] = await Promise.all([figures(GROUPS[q.groupBy]), figures("'all'")]);
   return {
     from: q.from.toISOString(),
     to: q.to.toISOString(),
     groupBy: q.groupBy,
-    totals: shape(all),
-    groups: groups.map((r) => ({ key: r.key, ...shape(r) })),
+    totals: shapeFigures(all ?? NO_FIGURES),
+    groups: groups.map((r) => ({ key: r.key, ...shapeFigures(r) })),
   };
 }

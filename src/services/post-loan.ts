@@ -49,7 +49,20 @@ interface CheckInRow {
   closed_at: Date | null;
 }
 
-const COLUMN_NAMES = ['case_id', 'day', 'due_at', 'broker_id', 'state', 'attempts', 'attempts_day', 'attempts_today', 'terms_as_agreed', 'extra_fees_charged', 'closed_by', 'closed_at'];
+const COLUMN_NAMES = [
+  'case_id',
+  'day',
+  'due_at',
+  'broker_id',
+  'state',
+  'attempts',
+  'attempts_day',
+  'attempts_today',
+  'terms_as_agreed',
+  'extra_fees_charged',
+  'closed_by',
+  'closed_at',
+];
 const COLUMNS = COLUMN_NAMES.join(', ');
 
 function toView(r: CheckInRow): CheckInView {
@@ -89,12 +102,19 @@ type Planned = { case_id: string; day: number; due_at: Date };
  * 4. tells each broker of their new check-ins, and the managers of the pool's, in one notification each.
  * Running it again changes nothing.
  */
-export async function planCheckIns(db: DataSource, policy: Policy, input: { at: string; eventId: string }): Promise<{ planned: number; pooled: number; cancelled: number }> {
+export async function planCheckIns(
+  db: DataSource,
+  policy: Policy,
+  input: { at: string; eventId: string },
+): Promise<{ planned: number; pooled: number; cancelled: number }> {
   const { checkInDays, planWithinDays } = policy.postLoan;
   const latest = Math.max(0, ...checkInDays);
   return db.transaction(async (m) => {
-    const planned: (Planned & { broker_id: string | null })[] = checkInDays.length === 0 ? [] : await m.query(
-      `INSERT INTO post_loan_check_ins (case_id, day, due_at, broker_id)
+    const planned: (Planned & { broker_id: string | null })[] =
+      checkInDays.length === 0
+        ? []
+        : await m.query(
+            `INSERT INTO post_loan_check_ins (case_id, day, due_at, broker_id)
        SELECT c.id, d.day, c.closed_at + make_interval(days => d.day), CASE WHEN b.active THEN c.broker_id END
          FROM lead_cases c
          CROSS JOIN unnest($2::int[]) AS d(day)
@@ -105,8 +125,8 @@ export async function planCheckIns(db: DataSource, policy: Policy, input: { at: 
           AND c.closed_at + make_interval(days => d.day) > $1::timestamptz - make_interval(days => $4::int)
        ON CONFLICT (case_id, day) DO NOTHING
        RETURNING case_id, day, due_at, broker_id`,
-      [input.at, checkInDays, latest, planWithinDays],
-    );
+            [input.at, checkInDays, latest, planWithinDays],
+          );
     const [{ n: cancelled }] = await m.query(
       `WITH gone AS (
          UPDATE post_loan_check_ins p
@@ -129,12 +149,15 @@ export async function planCheckIns(db: DataSource, policy: Policy, input: { at: 
     );
     // Told only of what is still due once the run is done: a day planned and superseded in the
     // same run (or whose case changed meanwhile) is not news to anyone.
-    const news: (Planned & { broker_id: string | null })[] = planned.length + pooled.length === 0 ? [] : await m.query(
-      `SELECT p.case_id, p.day, p.due_at, p.broker_id FROM post_loan_check_ins p
+    const news: (Planned & { broker_id: string | null })[] =
+      planned.length + pooled.length === 0
+        ? []
+        : await m.query(
+            `SELECT p.case_id, p.day, p.due_at, p.broker_id FROM post_loan_check_ins p
         JOIN unnest($1::uuid[], $2::int[]) AS n(case_id, day) ON n.case_id = p.case_id AND n.day = p.day
        WHERE p.state = 'due' ORDER BY p.due_at, p.case_id, p.day`,
-      [[...planned, ...pooled].map((p) => p.case_id), [...planned, ...pooled].map((p) => p.day)],
-    );
+            [[...planned, ...pooled].map((p) => p.case_id), [...planned, ...pooled].map((p) => p.day)],
+          );
     const byBroker = new Map<string | null, Planned[]>();
     for (const p of news) byBroker.set(p.broker_id, [...(byBroker.get(p.broker_id) ?? []), p]);
     for (const [brokerId, items] of byBroker) {
@@ -145,11 +168,18 @@ export async function planCheckIns(db: DataSource, policy: Policy, input: { at: 
           `${input.eventId}:${brokerId ?? 'pool'}`,
           brokerId ? 'broker' : 'manager',
           brokerId,
-          JSON.stringify({ at: input.at, checkIns: items.map((i) => ({ caseId: i.case_id, day: i.day, dueAt: new Date(i.due_at).toISOString() })) }),
+          JSON.stringify({
+            at: input.at,
+            checkIns: items.map((i) => ({ caseId: i.case_id, day: i.day, dueAt: new Date(i.due_at).toISOString() })),
+          }),
         ],
       );
     }
-    return { planned: news.filter((n) => planned.some((p) => p.case_id === n.case_id && p.day === n.day)).length, pooled: pooled.length, cancelled };
+    return {
+      planned: news.filter((n) => planned.some((p) => p.case_id === n.case_id && p.day === n.day)).length,
+      pooled: pooled.length,
+      cancelled,
+    };
   });
 }
 
@@ -167,13 +197,13 @@ export interface CheckInListQuery {
  * left (the next planning run moves them). A due check-in whose case may no longer be called is
  * not shown as due: the next planning run cancels it.
  */
-export async function listCheckIns(db: DataSource, actor: Actor, q: CheckInListQuery): Promise<{ items: CheckInView[]; nextCursor: string | null }> {
-  if (actor.role === 'broker' && q.brokerId !== undefined && q.brokerId !== actor.sub) {
-    throw new DomainError('not_your_check_ins', 'a broker sees only their own check-ins');
-  }
-  if (actor.role === 'broker' && q.pool) throw new DomainError('not_your_check_ins', 'the shared pool is for managers');
-  const brokerId = actor.role === 'broker' ? actor.sub : q.brokerId;
-  const after = q.cursor ? decodeCursor(q.cursor) : null;
+export async function listCheckIns(
+  db: DataSource,
+  actor: Actor,
+  q: CheckInListQuery,
+): Promise<{ items: CheckInView[]; nextCursor: string | null }> {
+  const brokerId = brokerOfList(actor, q);
+  const [afterAt, afterCase, afterDay] = q.cursor ? decodeCursor(q.cursor) : [null, null, null];
   const rows: CheckInRow[] = await db.query(
     `SELECT ${COLUMN_NAMES.map((c) => `p.${c}`).join(', ')}
        FROM post_loan_check_ins p JOIN lead_cases c ON c.id = p.case_id LEFT JOIN brokers b ON b.id = p.broker_id
@@ -183,20 +213,38 @@ export async function listCheckIns(db: DataSource, actor: Actor, q: CheckInListQ
         AND ($5::timestamptz IS NULL OR (p.due_at, p.case_id, p.day) > ($5::timestamptz, $6::uuid, $7::int))
         AND NOT (p.state = 'due' AND ${NOT_CALLABLE} IS NOT NULL)
       ORDER BY p.due_at, p.case_id, p.day LIMIT $8`,
-    [q.state ?? null, brokerId ?? null, actor.role, q.pool === true, after?.[0] ?? null, after?.[1] ?? null, after?.[2] ?? null, q.limit + 1],
+    [q.state ?? null, brokerId ?? null, actor.role, q.pool === true, afterAt, afterCase, afterDay, q.limit + 1],
   );
   const page = rows.slice(0, q.limit);
-  const last = page[page.length - 1];
-  return {
-    items: page.map(toView),
-    nextCursor: rows.length > q.limit && last ? Buffer.from(JSON.stringify([new Date(last.due_at).toISOString(), last.case_id, last.day])).toString('base64url') : null,
-  };
+  return { items: page.map(toView), nextCursor: rows.length > q.limit ? cursorAfter(page[page.length - 1]) : null };
+}
+
+/** Whose check-ins a list shows: a broker only their own, and never the pool. */
+function brokerOfList(actor: Actor, q: CheckInListQuery): string | undefined {
+  if (actor.role === 'broker' && q.brokerId !== undefined && q.brokerId !== actor.sub) {
+    throw new DomainError('not_your_check_ins', 'a broker sees only their own check-ins');
+  }
+  if (actor.role === 'broker' && q.pool) throw new DomainError('not_your_check_ins', 'the shared pool is for managers');
+  return actor.role === 'broker' ? actor.sub : q.brokerId;
+}
+
+function cursorAfter(last: CheckInRow | undefined): string | null {
+  return last
+    ? Buffer.from(JSON.stringify([new Date(last.due_at).toISOString(), last.case_id, last.day])).toString('base64url')
+    : null;
 }
 
 function decodeCursor(cursor: string): [string, string, number] {
   try {
     const [at, caseId, day] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (typeof at !== 'string' || Number.isNaN(Date.parse(at)) || typeof caseId !== 'string' || !/^[0-9a-f-]{36}$/i.test(caseId) || !Number.isInteger(day)) throw new Error();
+    if (
+      typeof at !== 'string' ||
+      Number.isNaN(Date.parse(at)) ||
+      typeof caseId !== 'string' ||
+      !/^[0-9a-f-]{36}$/i.test(caseId) ||
+      !Number.isInteger(day)
+    )
+      throw new Error();
     return [at, caseId, day];
   } catch {
     throw new DomainError('invalid_cursor', 'the cursor is not one this API returned');
@@ -215,72 +263,139 @@ export type CheckInCall = { reached: false } | { reached: true; termsAsAgreed: b
  * fee beyond the contract) notifies compliance.
  */
 export async function recordCheckInCall(
-  db: DataSource, policy: Policy, actor: Actor, ref: { caseId: string; day: number }, call: CheckInCall, now = new Date(),
+  db: DataSource,
+  policy: Policy,
+  actor: Actor,
+  ref: { caseId: string; day: number },
+  call: CheckInCall,
+  now = new Date(),
 ): Promise<CheckInView> {
   return db.transaction(async (m) => {
-    // The case row's lock orders the call against erasure (which locks it FOR UPDATE) and against
-    // another call to the same customer, so that the day's cap counts both.
-    const [c] = await m.query(`SELECT c.do_not_contact, ${NOT_CALLABLE} AS not_callable FROM lead_cases c WHERE c.id = $1 FOR NO KEY UPDATE`, [ref.caseId]);
-    if (!c) throw new DomainError('case_not_found', `case ${ref.caseId} was not found`);
-    const [row]: (CheckInRow & { broker_active: boolean | null })[] = await m.query(
-      `SELECT ${COLUMN_NAMES.map((c) => `p.${c}`).join(', ')}, b.active AS broker_active
-         FROM post_loan_check_ins p LEFT JOIN brokers b ON b.id = p.broker_id WHERE p.case_id = $1 AND p.day = $2 FOR UPDATE OF p`,
-      [ref.caseId, ref.day],
-    );
-    if (!row) throw new DomainError('check_in_not_found', `case ${ref.caseId} has no check-in for day ${ref.day}`);
-    mayCall(actor, row);
-    if (c.not_callable === 'erased') throw new DomainError('case_closed', 'the personal data is already erased; nobody is called');
-    if (c.not_callable === 'consent_withdrawn') throw new DomainError('case_closed', 'the customer withdrew consent; nobody is called');
-    if (row.state !== 'due') throw new DomainError('check_in_closed', `the day-${ref.day} check-in is already ${row.state}`);
-
-    const today = localDayKey(now, policy.contact.timeZone);
-    const [{ n: attemptsToday }] = await m.query(
-      'SELECT COALESCE(sum(attempts_today), 0)::int AS n FROM post_loan_check_ins WHERE case_id = $1 AND attempts_day = $2',
-      [ref.caseId, today],
-    );
-    const verdict = checkContactAllowed(
-      { at: now, purpose: 'service', attemptsToday, doNotContact: c.do_not_contact, marketingConsent: false, vulnerable: false },
-      policy,
-    );
-    if (!verdict.allowed) throw new DomainError(verdict.code, verdict.reason);
-
+    const { c, row } = await lockDueCheckIn(m, actor, ref);
+    const today = await assertMayCallToday(m, policy, ref.caseId, c.do_not_contact, now);
     const attempts = row.attempts + 1;
-    const state: CheckInState = call.reached ? 'done' : attempts >= policy.postLoan.maxAttempts ? 'unreached' : 'due';
+    const state = stateAfterCall(policy, call, attempts);
     const rowToday = row.attempts_day === today ? row.attempts_today : 0;
     // (A CTE: TypeORM answers a bare UPDATE ... RETURNING with [rows, count].)
     const [updated]: CheckInRow[] = await m.query(
       `WITH u AS (UPDATE post_loan_check_ins SET attempts = $3, attempts_day = $4, attempts_today = $5, state = $6, terms_as_agreed = $7, extra_fees_charged = $8,
               closed_by = CASE WHEN $6 = 'due' THEN NULL ELSE $9 END, closed_at = CASE WHEN $6 = 'due' THEN NULL ELSE $10::timestamptz END
         WHERE case_id = $1 AND day = $2 RETURNING ${COLUMNS}) SELECT * FROM u`,
-      [ref.caseId, ref.day, attempts, today, rowToday + 1, state,
-        call.reached ? call.termsAsAgreed : null, call.reached ? call.extraFeesCharged : null, `${actor.role}:${actor.sub}`, now.toISOString()],
+      [
+        ref.caseId,
+        ref.day,
+        attempts,
+        today,
+        rowToday + 1,
+        state,
+        call.reached ? call.termsAsAgreed : null,
+        call.reached ? call.extraFeesCharged : null,
+        `${actor.role}:${actor.sub}`,
+        now.toISOString(),
+      ],
     );
     if (call.reached && (!call.termsAsAgreed || call.extraFeesCharged)) await notifyCompliance(m, ref, call);
     await appendAudit(m, {
-      actorSub: actor.sub, actorRole: actor.role, action: 'post_loan.check_in_called', targetType: 'lead_case', targetId: ref.caseId,
-      details: { day: ref.day, attempt: attempts, reached: call.reached, state, ...(call.reached ? { termsAsAgreed: call.termsAsAgreed, extraFeesCharged: call.extraFeesCharged } : {}) },
+      actorSub: actor.sub,
+      actorRole: actor.role,
+      action: 'post_loan.check_in_called',
+      targetType: 'lead_case',
+      targetId: ref.caseId,
+      details: {
+        day: ref.day,
+        attempt: attempts,
+        reached: call.reached,
+        state,
+        ...(call.reached ? { termsAsAgreed: call.termsAsAgreed, extraFeesCharged: call.extraFeesCharged } : {}),
+      },
     });
     return toView(updated);
   });
 }
 
+/**
+ * The check-in, locked, if the caller may make it and it is still due. The case row's lock orders
+ * the call against erasure (which locks it FOR UPDATE) and against another call to the same
+ * customer, so that the day's cap counts both.
+ */
+async function lockDueCheckIn(m: EntityManager, actor: Actor, ref: { caseId: string; day: number }) {
+  const [c] = await m.query(
+    `SELECT c.do_not_contact, ${NOT_CALLABLE} AS not_callable FROM lead_cases c WHERE c.id = $1 FOR NO KEY UPDATE`,
+    [ref.caseId],
+  );
+  if (!c) throw new DomainError('case_not_found', `case ${ref.caseId} was not found`);
+  const [row]: (CheckInRow & { broker_active: boolean | null })[] = await m.query(
+    `SELECT ${COLUMN_NAMES.map((c) => `p.${c}`).join(', ')}, b.active AS broker_active
+       FROM post_loan_check_ins p LEFT JOIN brokers b ON b.id = p.broker_id WHERE p.case_id = $1 AND p.day = $2 FOR UPDATE OF p`,
+    [ref.caseId, ref.day],
+  );
+  if (!row) throw new DomainError('check_in_not_found', `case ${ref.caseId} has no check-in for day ${ref.day}`);
+  mayCall(actor, row);
+  if (c.not_callable === 'erased')
+    throw new DomainError('case_closed', 'the personal data is already erased; nobody is called');
+  if (c.not_callable === 'consent_withdrawn')
+    throw new DomainError('case_closed', 'the customer withdrew consent; nobody is called');
+  if (row.state !== 'due')
+    throw new DomainError('check_in_closed', `the day-${ref.day} check-in is already ${row.state}`);
+  return { c, row };
+}
+
+/** The contact rules for a service call now, counting every check-in call to the customer this local day; returns the day. */
+async function assertMayCallToday(
+  m: EntityManager,
+  policy: Policy,
+  caseId: string,
+  doNotContact: boolean,
+  now: Date,
+): Promise<string> {
+  const today = localDayKey(now, policy.contact.timeZone);
+  const [{ n: attemptsToday }] = await m.query(
+    'SELECT COALESCE(sum(attempts_today), 0)::int AS n FROM post_loan_check_ins WHERE case_id = $1 AND attempts_day = $2',
+    [caseId, today],
+  );
+  const verdict = checkContactAllowed(
+    { at: now, purpose: 'service', attemptsToday, doNotContact, marketingConsent: false, vulnerable: false },
+    policy,
+  );
+  if (!verdict.allowed) throw new DomainError(verdict.code, verdict.reason);
+  return today;
+}
+
+function stateAfterCall(policy: Policy, call: CheckInCall, attempts: number): CheckInState {
+  if (call.reached) return 'done';
+  return attempts >= policy.postLoan.maxAttempts ? 'unreached' : 'due';
+}
+
 /** A broker who has left hands their check-ins to the pool at once, before the next planning run moves them. */
 function mayCall(actor: Actor, row: CheckInRow & { broker_active: boolean | null }): void {
   if (actor.role === 'manager') return;
-  if (row.broker_id === null || row.broker_active !== true) throw new DomainError('not_assigned_broker', 'a check-in in the shared pool is made by a manager');
-  if (row.broker_id !== actor.sub) throw new DomainError('not_assigned_broker', 'only the broker the check-in is planned for may record it');
+  if (row.broker_id === null || row.broker_active !== true)
+    throw new DomainError('not_assigned_broker', 'a check-in in the shared pool is made by a manager');
+  if (row.broker_id !== actor.sub)
+    throw new DomainError('not_assigned_broker', 'only the broker the check-in is planned for may record it');
 }
 
-async function notifyCompliance(m: EntityManager, ref: { caseId: string; day: number }, answers: { termsAsAgreed: boolean; extraFeesCharged: boolean }): Promise<void> {
+async function notifyCompliance(
+  m: EntityManager,
+  ref: { caseId: string; day: number },
+  answers: { termsAsAgreed: boolean; extraFeesCharged: boolean },
+): Promise<void> {
   await m.query(
     `INSERT INTO notifications (event_id, kind, case_id, recipient_role, recipient_id, payload)
      VALUES ($1, 'post_loan_problem', $2, 'compliance', NULL, $3) ON CONFLICT (event_id) DO NOTHING`,
-    [`post-loan:${ref.caseId}:${ref.day}`, ref.caseId, JSON.stringify({ caseId: ref.caseId, day: ref.day, ...answers })],
+    [
+      `post-loan:${ref.caseId}:${ref.day}`,
+      ref.caseId,
+      JSON.stringify({ caseId: ref.caseId, day: ref.day, ...answers }),
+    ],
   );
 }
 
 /** A case's check-ins, for the data-subject copy. */
 export async function checkInsOfCase(m: Pick<DataSource, 'query'>, caseId: string): Promise<CheckInView[]> {
-  const rows: CheckInRow[] = await m.query(`SELECT ${COLUMNS} FROM post_loan_check_ins WHERE case_id = $1 ORDER BY day`, [caseId]);
+  const rows: CheckInRow[] = await m.query(
+    `SELECT ${COLUMNS} FROM post_loan_check_ins WHERE case_id = $1 ORDER BY day`,
+    [caseId],
+  );
   return rows.map(toView);
 }

@@ -34,6 +34,12 @@ export async function getNotice(db: DataSource, version: string): Promise<Notice
   return { ...row, publishedAt: iso(row.publishedAt) };
 }
 
+/** Refuses a consent given to a notice version that was never published. */
+export async function assertNoticePublished(db: DataSource, version: string): Promise<void> {
+  const [notice] = await db.query('SELECT 1 FROM consent_notices WHERE version = $1', [version]);
+  if (!notice) throw new DomainError('unknown_notice_version', `consent notice version ${version} does not exist`);
+}
+
 /**
  * Publishes a notice version. The same version with the same text again is answered as the first
  * (`created: false`); with another text it is refused: a published text is never replaced.

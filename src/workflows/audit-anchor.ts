@@ -7,6 +7,7 @@ import {
   setHandler,
   upsertMemo,
   workflowInfo,
+  setWorkflowOptions,
 } from '@temporalio/workflow';
 import type { AuditActivities, AuditCheckpoint } from '../activities/audit-contract';
 import { verifiedActivities } from './verified-activities';
@@ -34,21 +35,37 @@ export interface AuditAnchorInput {
 }
 
 const HEX64 = /^[0-9a-f]{64}$/;
+
+/** Each field of a checkpoint and what its value must be, in the order they are checked. */
+const CHECKPOINT_FIELDS: readonly (readonly [keyof AuditCheckpoint, (v: unknown) => boolean])[] = [
+  ['lastId', (v) => typeof v === 'string' && /^\d{1,19}$/.test(v)],
+  ['count', (v) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0],
+  ['headMac', (v) => typeof v === 'string' && (HEX64.test(v) || v === 'genesis')],
+  ['at', (v) => typeof v === 'string' && !Number.isNaN(Date.parse(v))],
+  ['keyId', (v) => typeof v === 'string' && /^[A-Za-z0-9_.-]{1,100}$/.test(v)],
+  ['signature', (v) => typeof v === 'string' && HEX64.test(v)],
+];
+
+/** What is wrong with an update's argument (the first bad field), or null for a well-formed checkpoint. */
 function malformed(c: unknown): string | null {
-  const v = c as Partial<AuditCheckpoint> | null;
-  if (typeof v !== 'object' || v === null) return 'not an object';
-  if (typeof v.lastId !== 'string' || !/^\d{1,19}$/.test(v.lastId)) return 'lastId';
-  if (typeof v.count !== 'number' || !Number.isSafeInteger(v.count) || v.count < 0) return 'count';
-  if (typeof v.headMac !== 'string' || !(HEX64.test(v.headMac) || v.headMac === 'genesis')) return 'headMac';
-  if (typeof v.at !== 'string' || Number.isNaN(Date.parse(v.at))) return 'at';
-  if (typeof v.keyId !== 'string' || !/^[A-Za-z0-9_.-]{1,100}$/.test(v.keyId)) return 'keyId';
-  if (typeof v.signature !== 'string' || !HEX64.test(v.signature)) return 'signature';
-  return null;
+  if (typeof c !== 'object' || c === null) return 'not an object';
+  const v = c as Record<string, unknown>;
+  return CHECKPOINT_FIELDS.find(([field, valid]) => !valid(v[field]))?.[0] ?? null;
 }
 
 /** lastId order (decimal strings of a bigint), then time. */
 const older = (a: AuditCheckpoint, b: AuditCheckpoint) =>
-  a.lastId.length !== b.lastId.length ? a.lastId.length - b.lastId.length : a.lastId !== b.lastId ? (a.lastId < b.lastId ? -1 : 1) : a.at < b.at ? -1 : a.at > b.at ? 1 : 0;
+  a.lastId.length !== b.lastId.length
+    ? a.lastId.length - b.lastId.length
+    : a.lastId !== b.lastId
+      ? a.lastId < b.lastId
+        ? -1
+        : 1
+      : a.at < b.at
+        ? -1
+        : a.at > b.at
+          ? 1
+          : 0;
 
 export async function auditAnchor(input: AuditAnchorInput = {}): Promise<void> {
   const kept: AuditCheckpoint[] = [...(input.checkpoints ?? [])].sort(older).slice(-KEPT_CHECKPOINTS);
@@ -57,7 +74,14 @@ export async function auditAnchor(input: AuditAnchorInput = {}): Promise<void> {
   setHandler(
     recordAuditCheckpointUpdate,
     (c) => {
-      kept.push({ lastId: c.lastId, count: c.count, headMac: c.headMac, at: c.at, keyId: c.keyId, signature: c.signature });
+      kept.push({
+        lastId: c.lastId,
+        count: c.count,
+        headMac: c.headMac,
+        at: c.at,
+        keyId: c.keyId,
+        signature: c.signature,
+      });
       kept.sort(older);
       kept.splice(0, Math.max(0, kept.length - KEPT_CHECKPOINTS));
       upsertMemo({ [NEWEST_CHECKPOINT_MEMO]: kept[kept.length - 1] });
@@ -89,3 +113,7 @@ const acts = verifiedActivities<AuditActivities>({
 export async function auditCheckpoint(): Promise<AuditCheckpoint> {
   return acts.recordAuditCheckpoint();
 }
+
+// Short or self-renewing runs: they move to the current build (docs/versioning.md).
+setWorkflowOptions({ versioningBehavior: 'AUTO_UPGRADE' }, auditAnchor);
+setWorkflowOptions({ versioningBehavior: 'AUTO_UPGRADE' }, auditCheckpoint);

@@ -1,4 +1,4 @@
-import type { IntakeRequest } from '../../src/api/schemas';
+import type { IntakeRequest } from '../../src/schemas/leads';
 import { INTAKE_COMMIT_GRACE_MS } from '../../src/activities/lead-activities';
 import { verifyAuditChain } from '../../src/db/audit';
 import { aBroker, aChannel, aLead, actors } from '../support/factories';

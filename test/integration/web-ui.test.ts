@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { signToken } from '../../src/api/auth';
-import type { IntakeRequest } from '../../src/api/schemas';
+import type { IntakeRequest } from '../../src/schemas/leads';
 import { ensureSchedules, SCHEDULES } from '../../src/worker/schedules';
 import { startTemporalDevServer, type RunningDevServer } from '../../src/infra/temporal-dev-server';
 import { aChannel, aLead, actors } from '../support/factories';

@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { checkDigitFor } from '../../src/domain/id-number';
-import type { IntakeRequest } from '../../src/api/schemas';
+import type { IntakeRequest } from '../../src/schemas/leads';
 import type { Actor } from '../../src/api/auth';
 
 // Beijing districts: the generated people are local to a residence in one of them.

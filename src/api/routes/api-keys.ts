@@ -1,10 +1,10 @@
 import type { DataSource } from 'typeorm';
 import { issueApiKey, listApiKeys, revokeApiKey, rotateApiKey } from '../../services/api-keys';
 import { actorOf } from '../auth';
-import { channelIdParams } from '../channel-schemas';
+import { channelIdParams } from '../../schemas/channels';
 import { anyObject, errors, json, problem } from '../openapi';
 import { defineRoute, type Route } from '../route';
-import { apiKeyCreateSchema, apiKeyParams, apiKeyRevokeSchema, apiKeyRotateSchema } from '../schemas';
+import { apiKeyCreateSchema, apiKeyParams, apiKeyRevokeSchema, apiKeyRotateSchema } from '../../schemas/leads';
 
 /**
  * What a repeat of an issue or rotate with the same Idempotency-Key gets: the key's ID, not its

@@ -1,12 +1,13 @@
 import type { Client } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
 import type { Config } from '../../config';
-import { auditKeyring, checkpointOverdue, verifyAuditChain } from '../../db/audit';
+import { auditKeyring } from '../../db/audit';
 import { DomainError } from '../../domain/errors';
-import { AuditChainCutError, checkpointTheChain, newestAuditCheckpoint } from '../../services/audit-checkpoints';
+import { AuditChainCutError, checkpointTheChain, findAuditChainBreak, newestAuditCheckpoint } from '../../services/audit-checkpoints';
+import { listAuditEvents } from '../../services/audit-trail';
 import { anyObject, errors, json, problem } from '../openapi';
 import { defineRoute, type Route } from '../route';
-import { auditCheckpointSchema, auditQuerySchema, auditVerifySchema } from '../schemas';
+import { auditCheckpointSchema, auditQuerySchema, auditVerifySchema } from '../../schemas/leads';
 
 const anchorUnavailable = problem('`audit_anchor_unavailable`: the anchor (Temporal) cannot be reached; or Postgres unreachable');
 
@@ -20,29 +21,7 @@ export function auditRoutes(deps: { db: DataSource; temporal: Client; cfg: Confi
       request: { query: auditQuerySchema },
       responses: { 200: json(anyObject, 'events, newest first'), ...errors },
       handler: async ({ query: q }, _req, res) => {
-        const where: string[] = [];
-        const params: unknown[] = [];
-        const add = (column: string, value: unknown) => {
-          if (value === undefined) return;
-          params.push(value);
-          where.push(`${column} = $${params.length}`);
-        };
-        add('target_type', q.targetType);
-        add('target_id', q.targetId);
-        add('actor_sub', q.actorSub);
-        add('action', q.action);
-        if (q.beforeId) {
-          params.push(q.beforeId);
-          where.push(`id < $${params.length}`);
-        }
-        params.push(q.limit);
-        const rows: Record<string, unknown>[] = await deps.db.query(
-          `SELECT id, at, actor_sub AS "actorSub", actor_role AS "actorRole", action, target_type AS "targetType", target_id AS "targetId",
-                  details, prev_hash AS "prevHash", hash, key_id AS "keyId"
-             FROM audit_events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT $${params.length}`,
-          params,
-        );
-        res.json({ items: rows.map((row) => ({ ...row, id: Number(row.id) })) });
+        res.json({ items: await listAuditEvents(deps.db, q) });
       },
     }),
 
@@ -56,7 +35,7 @@ export function auditRoutes(deps: { db: DataSource; temporal: Client; cfg: Confi
       responses: { 200: json(auditVerifySchema, 'intact, or why not'), ...errors, 503: anchorUnavailable },
       handler: async (_input, _req, res) => {
         const checkpoint = await anchorCall(() => newestAuditCheckpoint(deps.temporal, deps.cfg.TEMPORAL_TASK_QUEUE));
-        const broken = (await verifyAuditChain(deps.db.manager, { keyring, checkpoint })) ?? (await checkpointOverdue(deps.db, checkpoint));
+        const broken = await findAuditChainBreak(deps.db, keyring, checkpoint);
         const newest = checkpoint
           ? { lastId: Number(checkpoint.lastId), count: checkpoint.count, at: checkpoint.at, keyId: checkpoint.keyId, ageSeconds: Math.max(0, Math.round((Date.now() - Date.parse(checkpoint.at)) / 1000)) }
           : null;

@@ -21,10 +21,10 @@ import {
   gradingsQuerySchema,
   loanPerformanceSchema,
   reportPeriodQuerySchema,
-} from '../channel-schemas';
+} from '../../schemas/channels';
 import { anyObject, caseErrors, errors, json, problem } from '../openapi';
 import { defineRoute, type Route } from '../route';
-import { caseIdParams } from '../schemas';
+import { caseIdParams } from '../../schemas/leads';
 
 const noSuchChannel = { ...errors, 404: problem('no such channel') };
 

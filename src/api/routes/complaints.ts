@@ -15,10 +15,10 @@ import {
   complaintReportSchema,
   complaintViewSchema,
   firstResponseSchema,
-} from '../complaint-schemas';
+} from '../../schemas/complaints';
 import { anyObject, errors, json, problem } from '../openapi';
 import { defineRoute, type Route } from '../route';
-import { legalHoldSchema } from '../schemas';
+import { legalHoldSchema } from '../../schemas/leads';
 
 const complaintErrors = {
   ...errors,

@@ -4,7 +4,7 @@ import { addToBlacklist, checkBlacklist, getNotice, listNotices, publishNotice, 
 import { actorOf } from '../auth';
 import { anyObject, errors, json, problem } from '../openapi';
 import { defineRoute, type Route } from '../route';
-import { blacklistAddSchema, blacklistCheckSchema, blacklistRemoveSchema, lenderApplicationsSchema, noticePublishSchema, noticeVersionParams } from '../schemas';
+import { blacklistAddSchema, blacklistCheckSchema, blacklistRemoveSchema, lenderApplicationsSchema, noticePublishSchema, noticeVersionParams } from '../../schemas/leads';
 
 /**
  * Consent notice versions (everyone signed in reads them; compliance publishes), the blacklist (risk

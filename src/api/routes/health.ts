@@ -3,6 +3,7 @@ import type { DataSource } from 'typeorm';
 import type { Metrics } from '../metrics';
 import { anyObject, json, problem, text } from '../openapi';
 import { defineRoute, type Route } from '../route';
+import { pingDatabase } from '../../services/readiness';
 
 const withTimeout = <T>(p: Promise<T>, ms: number) =>
   Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), ms).unref())]);
@@ -25,7 +26,7 @@ export function healthRoutes(deps: { db: DataSource; temporal: Client; metrics: 
       responses: { 200: json(anyObject, 'ready'), 503: json(anyObject, 'not ready; says which part') },
       handler: async (_input, _req, res) => {
         const [postgres, temporal] = await Promise.all([
-          withTimeout(deps.db.query('SELECT 1'), 2_000).then(() => 'ok' as const, () => 'unreachable' as const),
+          withTimeout(pingDatabase(deps.db), 2_000).then(() => 'ok' as const, () => 'unreachable' as const),
           deps.temporal.connection.withDeadline(Date.now() + 2_000, () => deps.temporal.workflowService.getSystemInfo({})).then(() => 'ok' as const, () => 'unreachable' as const),
         ]);
         const ready = postgres === 'ok' && temporal === 'ok';

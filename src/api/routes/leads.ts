@@ -3,14 +3,26 @@ import { z } from 'zod';
 import { DomainError } from '../../domain/errors';
 import { checkMarketingText } from '../../domain/marketing-text';
 import { ROLES } from '../../domain/types';
-import { startBrokerOffboarding } from '../../services/brokers';
+import { assertBrokerAssignable, startBrokerOffboarding } from '../../services/brokers';
 import {
-  actOnCase, assertMayRead, attachContactNote, attachDecisionReason, auditAction, getCase, getPii, holdEndedCase, listCases, listLegalHolds, loadCaseRow, recordLegalHold,
+  actOnCase,
+  assertMayRead,
+  attachContactNote,
+  attachDecisionReason,
+  auditAction,
+  getCase,
+  getPii,
+  holdEndedCase,
+  listCases,
+  listLegalHolds,
+  loadCaseRow,
+  recordLegalHold,
   type CaseDeps,
 } from '../../services/cases';
 import { getDecision } from '../../services/decisions';
 import { exportCase } from '../../services/export';
 import { submitLead } from '../../services/intake';
+import { assertNoticePublished } from '../../services/reference-data';
 import { listCheckIns, recordCheckInCall } from '../../services/post-loan';
 import { funnelReport } from '../../services/reports';
 import {
@@ -55,18 +67,36 @@ import {
   reviewSchema,
   selectionSchema,
   withdrawSchema,
-} from '../schemas';
+} from '../../schemas/leads';
 
 const idempotencyKeyOf = (req: Request): string | undefined => {
   const key = req.header('idempotency-key');
-  if (key !== undefined && !/^[\x21-\x7e]{1,128}$/.test(key)) throw new AppError(422, 'invalid_idempotency_key', 'Idempotency-Key must be 1-128 visible ASCII characters');
+  if (key !== undefined && !/^[\x21-\x7e]{1,128}$/.test(key))
+    throw new AppError(422, 'invalid_idempotency_key', 'Idempotency-Key must be 1-128 visible ASCII characters');
   return key;
 };
 
 const afterAction = { 200: json(caseStateSchema, 'the case after the action'), ...caseErrors };
 
-/** The case routes. Each handler: call one function, answer. */
-export function leadRoutes(deps: CaseDeps & { metrics: Metrics }): Route[] {
+type LeadDeps = CaseDeps & { metrics: Metrics };
+
+/** The case routes, by area, in the order they are matched. Each handler: call one function, answer. */
+export function leadRoutes(deps: LeadDeps): Route[] {
+  return [
+    ...intakeAndReadRoutes(deps),
+    ...consentRoutes(deps),
+    ...reviewRoutes(deps),
+    ...contactRoutes(deps),
+    ...outcomeRoutes(deps),
+    ...assignmentRoutes(deps),
+    ...dataSubjectAndReportRoutes(deps),
+    ...legalHoldRoutes(deps),
+    ...postLoanRoutes(deps),
+  ];
+}
+
+/** How a route reaches a case its caller may see. */
+function caseAccess(deps: LeadDeps) {
   /** The case, once the caller may read it: 404 for an unknown case, 403 for another's. */
   const caseOf = async (req: Request, id: string) => {
     const row = await loadCaseRow(deps.db, id);
@@ -88,26 +118,42 @@ export function leadRoutes(deps: CaseDeps & { metrics: Metrics }): Route[] {
     }
   };
 
+  return { caseOf, authorisedByWorkflow };
+}
+
+/** Intake, and reading a case: the list, one case, and its unmasked identity. */
+function intakeAndReadRoutes(deps: LeadDeps): Route[] {
   return [
     defineRoute({
-      method: 'post', path: '/v1/leads', summary: 'Submit a lead (intake)',
-      roles: ['channel', 'broker', 'manager', 'admin'], own: ['channel'],
+      method: 'post',
+      path: '/v1/leads',
+      summary: 'Submit a lead (intake)',
+      roles: ['channel', 'broker', 'manager', 'admin'],
+      own: ['channel'],
       request: { body: intakeSchema },
       responses: {
         201: json(intakeResultSchema, 'a new case'),
-        200: json(intakeResultSchema, 'a replay of the first answer, or the open case of the same person (duplicate: true)'),
+        200: json(
+          intakeResultSchema,
+          'a replay of the first answer, or the open case of the same person (duplicate: true)',
+        ),
         ...caseErrors,
       },
       handler: async ({ body }, req, res) => {
         const result = await submitLead(deps, actorOf(req), body, idempotencyKeyOf(req));
-        deps.metrics.intakes.inc({ result: result.body.replayed ? 'replay' : result.body.duplicate ? 'duplicate' : 'new' });
+        deps.metrics.intakes.inc({
+          result: result.body.replayed ? 'replay' : result.body.duplicate ? 'duplicate' : 'new',
+        });
         res.status(result.status).json(result.body);
       },
     }),
 
     defineRoute({
-      method: 'get', path: '/v1/leads', summary: 'List cases (newest first, cursor pagination)',
-      roles: ROLES, own: ['broker', 'channel'],
+      method: 'get',
+      path: '/v1/leads',
+      summary: 'List cases (newest first, cursor pagination)',
+      roles: ROLES,
+      own: ['broker', 'channel'],
       request: { query: listQuerySchema },
       responses: { 200: json(caseListSchema, 'a page'), ...errors },
       handler: async ({ query }, req, res) => {
@@ -116,8 +162,11 @@ export function leadRoutes(deps: CaseDeps & { metrics: Metrics }): Route[] {
     }),
 
     defineRoute({
-      method: 'get', path: '/v1/leads/{id}', summary: 'One case, personal data masked',
-      roles: ROLES, own: ['broker', 'channel'],
+      method: 'get',
+      path: '/v1/leads/{id}',
+      summary: 'One case, personal data masked',
+      roles: ROLES,
+      own: ['broker', 'channel'],
       request: { params: caseIdParams },
       responses: { 200: json(caseViewSchema, 'the case'), ...caseErrors },
       handler: async ({ params }, req, res) => {
@@ -126,25 +175,37 @@ export function leadRoutes(deps: CaseDeps & { metrics: Metrics }): Route[] {
     }),
 
     defineRoute({
-      method: 'get', path: '/v1/leads/{id}/pii', summary: 'The unmasked identity, audited with its purpose',
+      method: 'get',
+      path: '/v1/leads/{id}/pii',
+      summary: 'The unmasked identity, audited with its purpose',
       // getPii refuses other roles with its own code, unmask_forbidden.
-      roles: ['broker', 'risk_officer', 'manager', 'compliance'], own: ['broker'], checksRolesItself: true,
+      roles: ['broker', 'risk_officer', 'manager', 'compliance'],
+      own: ['broker'],
+      checksRolesItself: true,
       request: { params: caseIdParams, query: piiQuerySchema },
       responses: { 200: json(anyObject, 'the identity'), ...caseErrors, 410: problem('erased') },
       handler: async ({ params, query }, req, res) => {
         res.json(await getPii(deps, actorOf(req), params.id, query.purpose));
       },
     }),
+  ];
+}
 
+/** Consent: granted to a published notice version, or withdrawn. */
+function consentRoutes(deps: LeadDeps): Route[] {
+  const { caseOf } = caseAccess(deps);
+  return [
     defineRoute({
-      method: 'post', path: '/v1/leads/{id}/consents', summary: 'Grant consent for purposes, to a notice version',
-      roles: ['channel', 'broker'], own: ['channel', 'broker'],
+      method: 'post',
+      path: '/v1/leads/{id}/consents',
+      summary: 'Grant consent for purposes, to a notice version',
+      roles: ['channel', 'broker'],
+      own: ['channel', 'broker'],
       request: { params: caseIdParams, body: consentGrantSchema },
       responses: afterAction,
       handler: async ({ params, body }, req, res) => {
         const id = await caseOf(req, params.id);
-        const [notice] = await deps.db.query('SELECT 1 FROM consent_notices WHERE version = $1', [body.noticeVersion]);
-        if (!notice) throw new DomainError('unknown_notice_version', `consent notice version ${body.noticeVersion} does not exist`);
+        await assertNoticePublished(deps.db, body.noticeVersion);
         const result = await actOnCase(deps, id, grantConsentUpdate, body, actorOf(req), req.idempotency?.updateId);
         // The workflow audits the grant with its consent rows, naming the verified actor.
         res.json(result.state);
@@ -152,8 +213,11 @@ export function leadRoutes(deps: CaseDeps & { metrics: Metrics }): Route[] {
     }),
 
     defineRoute({
-      method: 'post', path: '/v1/leads/{id}/consents/withdraw', summary: 'Withdraw consent; credit_assessment ends the case and erases its data',
-      roles: ['channel', 'broker', 'compliance'], own: ['channel', 'broker'],
+      method: 'post',
+      path: '/v1/leads/{id}/consents/withdraw',
+      summary: 'Withdraw consent; credit_assessment ends the case and erases its data',
+      roles: ['channel', 'broker', 'compliance'],
+      own: ['channel', 'broker'],
       request: { params: caseIdParams, body: withdrawSchema },
       responses: afterAction,
       handler: async ({ params, body }, req, res) => {
@@ -162,15 +226,30 @@ export function leadRoutes(deps: CaseDeps & { metrics: Metrics }): Route[] {
         res.json(result.state);
       },
     }),
+  ];
+}
 
+/** Review of the automated decision: a tier-B decision, its explanation, and a request for a person to look again. */
+function reviewRoutes(deps: LeadDeps): Route[] {
+  const { caseOf } = caseAccess(deps);
+  return [
     defineRoute({
-      method: 'post', path: '/v1/leads/{id}/review', summary: 'Decide a tier-B case',
+      method: 'post',
+      path: '/v1/leads/{id}/review',
+      summary: 'Decide a tier-B case',
       roles: ['risk_officer'],
       request: { params: caseIdParams, body: reviewSchema },
       responses: afterAction,
       handler: async ({ params, body }, req, res) => {
         const id = await caseOf(req, params.id);
-        const result = await actOnCase(deps, id, reviewUpdate, { decision: body.decision }, actorOf(req), req.idempotency?.updateId);
+        const result = await actOnCase(
+          deps,
+          id,
+          reviewUpdate,
+          { decision: body.decision },
+          actorOf(req),
+          req.idempotency?.updateId,
+        );
         // The reason is free text a person typed: it stays in Postgres, beside the decision the workflow recorded.
         await attachDecisionReason(deps.db, id, result.eventId, body.reason);
         res.json(result.state);
@@ -178,10 +257,16 @@ export function leadRoutes(deps: CaseDeps & { metrics: Metrics }): Route[] {
     }),
 
     defineRoute({
-      method: 'get', path: '/v1/leads/{id}/decision', summary: 'Explanation of the automated decisions',
-      roles: ['compliance', 'channel', 'manager', 'risk_officer'], own: ['channel'],
+      method: 'get',
+      path: '/v1/leads/{id}/decision',
+      summary: 'Explanation of the automated decisions',
+      roles: ['compliance', 'channel', 'manager', 'risk_officer'],
+      own: ['channel'],
       request: { params: caseIdParams },
-      responses: { 200: json(decisionViewSchema, 'rules fired, what they mean, how to ask for a human review'), ...caseErrors },
+      responses: {
+        200: json(decisionViewSchema, 'rules fired, what they mean, how to ask for a human review'),
+        ...caseErrors,
+      },
       handler: async ({ params }, req, res) => {
         // Explanations are for people: in the caller's language (zh-CN unless English is preferred).
         const lang = req.acceptsLanguages('zh-CN', 'zh', 'en') === 'en' ? 'en' : 'zh-CN';
@@ -190,8 +275,11 @@ export function leadRoutes(deps: CaseDeps & { metrics: Metrics }): Route[] {
     }),
 
     defineRoute({
-      method: 'post', path: '/v1/leads/{id}/human-review', summary: 'Ask a person to look again at an automated decline',
-      roles: ['compliance', 'channel'], own: ['channel'],
+      method: 'post',
+      path: '/v1/leads/{id}/human-review',
+      summary: 'Ask a person to look again at an automated decline',
+      roles: ['compliance', 'channel'],
+      own: ['channel'],
       request: { params: caseIdParams, body: humanReviewSchema },
       responses: afterAction,
       handler: async ({ params, body }, req, res) => {
@@ -201,21 +289,32 @@ export function leadRoutes(deps: CaseDeps & { metrics: Metrics }): Route[] {
         res.json(result.state);
       },
     }),
+  ];
+}
 
+/** Follow-up contact: an attempt logged, or the customer asking not to be contacted. */
+function contactRoutes(deps: LeadDeps): Route[] {
+  const { caseOf, authorisedByWorkflow } = caseAccess(deps);
+  return [
     // A broker's most frequent action. The workflow checks that the broker is the case's assigned one
     // and writes the audit row with the log entry, so an accepted attempt needs no read of the case
     // row here and no second write; a refused one is answered as the read would answer first.
     defineRoute({
-      method: 'post', path: '/v1/leads/{id}/contact-attempts',
+      method: 'post',
+      path: '/v1/leads/{id}/contact-attempts',
       summary: 'Log a contact attempt (refused in quiet hours, over the cap, after do-not-contact)',
-      roles: ['broker'], own: ['broker'],
+      roles: ['broker'],
+      own: ['broker'],
       request: { params: caseIdParams, body: contactAttemptSchema },
       responses: { 201: json(caseStateSchema, 'the case after the action'), ...caseErrors },
       handler: async ({ params: { id }, body }, req, res) => {
         const result = await authorisedByWorkflow(req, id, async () => {
           if (body.purpose === 'marketing' && body.marketingText !== undefined) {
             const check = checkMarketingText(body.marketingText);
-            if (!check.ok) throw new DomainError('marketing_text_violation', 'the marketing text breaks the advertising rules', { violations: check.violations });
+            if (!check.ok)
+              throw new DomainError('marketing_text_violation', 'the marketing text breaks the advertising rules', {
+                violations: check.violations,
+              });
           }
           const attempt = { channel: body.channel, purpose: body.purpose, outcome: body.outcome };
           return actOnCase(deps, id, contactAttemptUpdate, attempt, actorOf(req), req.idempotency?.updateId);
@@ -226,8 +325,11 @@ export function leadRoutes(deps: CaseDeps & { metrics: Metrics }): Route[] {
     }),
 
     defineRoute({
-      method: 'post', path: '/v1/leads/{id}/do-not-contact', summary: 'The customer asks not to be contacted',
-      roles: ['broker', 'manager', 'compliance'], own: ['broker'],
+      method: 'post',
+      path: '/v1/leads/{id}/do-not-contact',
+      summary: 'The customer asks not to be contacted',
+      roles: ['broker', 'manager', 'compliance'],
+      own: ['broker'],
       request: { params: caseIdParams, body: emptySchema },
       responses: afterAction,
       handler: async ({ params }, req, res) => {
@@ -238,57 +340,96 @@ export function leadRoutes(deps: CaseDeps & { metrics: Metrics }): Route[] {
         res.json(result.state);
       },
     }),
+  ];
+}
 
+/** The case moving on: the product the customer chose, and the outcome. */
+function outcomeRoutes(deps: LeadDeps): Route[] {
+  const { caseOf } = caseAccess(deps);
+  return [
     defineRoute({
-      method: 'post', path: '/v1/leads/{id}/selection', summary: 'Record the customer’s product choice (one of the matches)',
-      roles: ['broker'], own: ['broker'],
+      method: 'post',
+      path: '/v1/leads/{id}/selection',
+      summary: 'Record the customer’s product choice (one of the matches)',
+      roles: ['broker'],
+      own: ['broker'],
       request: { params: caseIdParams, body: selectionSchema },
       responses: afterAction,
       handler: async ({ params, body }, req, res) => {
         const id = await caseOf(req, params.id);
         const actor = actorOf(req);
-        const result = await actOnCase(deps, id, selectionUpdate, { productId: body.productId }, actor, req.idempotency?.updateId);
+        const result = await actOnCase(
+          deps,
+          id,
+          selectionUpdate,
+          { productId: body.productId },
+          actor,
+          req.idempotency?.updateId,
+        );
         await auditAction(deps, actor, 'case.product_selected', id, { productId: body.productId });
         res.json(result.state);
       },
     }),
 
     defineRoute({
-      method: 'post', path: '/v1/leads/{id}/outcome', summary: 'Record the case’s outcome',
-      roles: ['broker'], own: ['broker'],
+      method: 'post',
+      path: '/v1/leads/{id}/outcome',
+      summary: 'Record the case’s outcome',
+      roles: ['broker'],
+      own: ['broker'],
       request: { params: caseIdParams, body: outcomeSchema },
       responses: afterAction,
       handler: async ({ params, body }, req, res) => {
         const id = await caseOf(req, params.id);
         const actor = actorOf(req);
-        const result = await actOnCase(deps, id, outcomeUpdate, { outcome: body.outcome }, actor, req.idempotency?.updateId);
+        const result = await actOnCase(
+          deps,
+          id,
+          outcomeUpdate,
+          { outcome: body.outcome },
+          actor,
+          req.idempotency?.updateId,
+        );
         await auditAction(deps, actor, 'case.outcome', id, { outcome: body.outcome });
         res.json(result.state);
       },
     }),
+  ];
+}
 
+/** Who works the case: a reassignment, or a leaving broker handing over every open case. */
+function assignmentRoutes(deps: LeadDeps): Route[] {
+  const { caseOf } = caseAccess(deps);
+  return [
     defineRoute({
-      method: 'post', path: '/v1/leads/{id}/assignment', summary: 'Reassign a case, or return it to the shared pool (brokerId null)',
+      method: 'post',
+      path: '/v1/leads/{id}/assignment',
+      summary: 'Reassign a case, or return it to the shared pool (brokerId null)',
       roles: ['manager'],
       request: { params: caseIdParams, body: assignmentSchema },
       responses: afterAction,
       handler: async ({ params, body }, req, res) => {
         const id = await caseOf(req, params.id);
-        if (body.brokerId) {
-          const [broker] = await deps.db.query('SELECT active FROM brokers WHERE id = $1', [body.brokerId]);
-          if (!broker) throw new DomainError('unknown_broker', `broker ${body.brokerId} does not exist`);
-          if (!broker.active) throw new DomainError('broker_inactive', `broker ${body.brokerId} is not active`);
-        }
+        if (body.brokerId) await assertBrokerAssignable(deps.db, body.brokerId);
         const actor = actorOf(req);
-        const result = await actOnCase(deps, id, assignmentUpdate, { brokerId: body.brokerId }, actor, req.idempotency?.updateId);
+        const result = await actOnCase(
+          deps,
+          id,
+          assignmentUpdate,
+          { brokerId: body.brokerId },
+          actor,
+          req.idempotency?.updateId,
+        );
         await auditAction(deps, actor, 'case.reassigned', id, { brokerId: body.brokerId });
         res.json(result.state);
       },
     }),
 
     defineRoute({
-      method: 'post', path: '/v1/brokers/{id}/offboarding',
-      summary: 'Hand over every open case of a leaving broker, who is deactivated at once (refused from their next request)',
+      method: 'post',
+      path: '/v1/brokers/{id}/offboarding',
+      summary:
+        'Hand over every open case of a leaving broker, who is deactivated at once (refused from their next request)',
       roles: ['manager'],
       request: { params: brokerIdParams, body: emptySchema },
       responses: { 202: json(anyObject, 'the hand-over workflow started'), ...errors, 404: problem('no such broker') },
@@ -296,9 +437,16 @@ export function leadRoutes(deps: CaseDeps & { metrics: Metrics }): Route[] {
         res.status(202).json(await startBrokerOffboarding(deps, actorOf(req), params.id));
       },
     }),
+  ];
+}
 
+/** The data-subject copy and the funnel report. */
+function dataSubjectAndReportRoutes(deps: LeadDeps): Route[] {
+  return [
     defineRoute({
-      method: 'get', path: '/v1/leads/{id}/export', summary: 'Data-subject copy: everything held about the person (audited)',
+      method: 'get',
+      path: '/v1/leads/{id}/export',
+      summary: 'Data-subject copy: everything held about the person (audited)',
       roles: ['compliance'],
       request: { params: caseIdParams },
       responses: { 200: json(anyObject, 'the copy'), ...caseErrors },
@@ -308,8 +456,10 @@ export function leadRoutes(deps: CaseDeps & { metrics: Metrics }): Route[] {
     }),
 
     defineRoute({
-      method: 'get', path: '/v1/reports/funnel',
-      summary: 'Funnel: counts and conversion by channel or broker for a period, optionally split by day, week or month',
+      method: 'get',
+      path: '/v1/reports/funnel',
+      summary:
+        'Funnel: counts and conversion by channel or broker for a period, optionally split by day, week or month',
       roles: ['manager'],
       request: { query: funnelQuerySchema },
       responses: { 200: json(anyObject, 'the report'), ...errors },
@@ -317,10 +467,19 @@ export function leadRoutes(deps: CaseDeps & { metrics: Metrics }): Route[] {
         res.json(await funnelReport(deps.db, { ...query, timeZone: deps.cfg.policy.contact.timeZone }));
       },
     }),
+  ];
+}
 
+/** Legal holds, which pause erasure, and their history. */
+function legalHoldRoutes(deps: LeadDeps): Route[] {
+  const { caseOf } = caseAccess(deps);
+  return [
     defineRoute({
-      method: 'post', path: '/v1/leads/{id}/legal-hold', summary: 'Place or release a legal hold (pauses erasure)',
-      description: 'On a case whose workflow ended without erasing it, the hold goes on the case row, which the retention sweep honours, and the answer is the case as GET /leads/{id} shows it.',
+      method: 'post',
+      path: '/v1/leads/{id}/legal-hold',
+      summary: 'Place or release a legal hold (pauses erasure)',
+      description:
+        'On a case whose workflow ended without erasing it, the hold goes on the case row, which the retention sweep honours, and the answer is the case as GET /leads/{id} shows it.',
       roles: ['compliance'],
       request: { params: caseIdParams, body: legalHoldSchema },
       responses: { ...afterAction, 200: json(z.union([caseStateSchema, caseViewSchema]), 'the case after the action') },
@@ -345,8 +504,10 @@ export function leadRoutes(deps: CaseDeps & { metrics: Metrics }): Route[] {
     }),
 
     defineRoute({
-      method: 'get', path: '/v1/leads/{id}/legal-holds',
-      summary: 'The legal holds placed on and released from a case, with their reasons (null once the case is erased); the read is audited',
+      method: 'get',
+      path: '/v1/leads/{id}/legal-holds',
+      summary:
+        'The legal holds placed on and released from a case, with their reasons (null once the case is erased); the read is audited',
       roles: ['compliance'],
       request: { params: caseIdParams },
       responses: { 200: json(anyObject, 'the holds'), ...caseErrors },
@@ -354,10 +515,18 @@ export function leadRoutes(deps: CaseDeps & { metrics: Metrics }): Route[] {
         res.json(await listLegalHolds(deps, actorOf(req), await caseOf(req, params.id)));
       },
     }),
+  ];
+}
 
+/** Post-loan check-in calls after a loan is granted. */
+function postLoanRoutes(deps: LeadDeps): Route[] {
+  return [
     defineRoute({
-      method: 'get', path: '/v1/post-loan/check-ins', summary: 'Post-loan check-in calls (贷后回访), soonest due first',
-      roles: ['broker', 'manager', 'compliance'], own: ['broker'],
+      method: 'get',
+      path: '/v1/post-loan/check-ins',
+      summary: 'Post-loan check-in calls (贷后回访), soonest due first',
+      roles: ['broker', 'manager', 'compliance'],
+      own: ['broker'],
       request: { query: checkInListQuerySchema },
       responses: { 200: json(anyObject, 'the check-ins'), ...errors },
       handler: async ({ query }, req, res) => {
@@ -366,20 +535,27 @@ export function leadRoutes(deps: CaseDeps & { metrics: Metrics }): Route[] {
     }),
 
     defineRoute({
-      method: 'post', path: '/v1/leads/{id}/check-ins/{day}',
-      summary: 'Record one post-loan check-in call: not reached, or reached with the customer’s answers (a problem notifies compliance)',
+      method: 'post',
+      path: '/v1/leads/{id}/check-ins/{day}',
+      summary:
+        'Record one post-loan check-in call: not reached, or reached with the customer’s answers (a problem notifies compliance)',
       description: 'A broker records the check-ins of their cases; a manager any.',
-      roles: ['broker', 'manager'], own: ['broker'],
+      roles: ['broker', 'manager'],
+      own: ['broker'],
       request: { params: checkInParams, body: checkInCallSchema },
       responses: {
         200: json(anyObject, 'the check-in after the call'),
         ...caseErrors,
         404: problem('no such case or check-in'),
         409: problem('the check-in is closed, the consent withdrawn or the case erased'),
-        422: problem('invalid input, or the contact rules refuse the call now (do_not_contact, quiet_hours, daily_cap_reached)'),
+        422: problem(
+          'invalid input, or the contact rules refuse the call now (do_not_contact, quiet_hours, daily_cap_reached)',
+        ),
       },
       handler: async ({ params, body }, req, res) => {
-        res.json(await recordCheckInCall(deps.db, deps.cfg.policy, actorOf(req), { caseId: params.id, day: params.day }, body));
+        res.json(
+          await recordCheckInCall(deps.db, deps.cfg.policy, actorOf(req), { caseId: params.id, day: params.day }, body),
+        );
       },
     }),
   ];

@@ -15,7 +15,11 @@ import {
   CHANNEL_TYPES,
 } from '../domain/types';
 
-/** Request schemas: the API's edge. Messages name the rule, never echo the value. */
+/**
+ * The contract of lead cases and the reference data, API keys and audit trail around them: the
+ * requests the API parses and the services take, and the answers it documents. Messages name the
+ * rule, never echo the value.
+ */
 
 const ID_REASONS = {
   format: 'must be 18 characters: 17 digits and a check digit (0-9 or X)',
