@@ -12,7 +12,8 @@ module.exports = {
   forbidden: [
     {
       name: 'workflow-imports-only-pure-code',
-      comment: 'Workflow code imports only workflow modules, pure rules, message and activity contracts: I/O belongs in an activity.',
+      comment:
+        'Workflow code imports only workflow modules, pure rules, message and activity contracts: I/O belongs in an activity.',
       severity: 'error',
       from: { path: '^src/workflows/' },
       to: { pathNot: WORKFLOW_MAY_USE, dependencyTypesNot: ['npm', 'type-only'] },
@@ -47,7 +48,8 @@ module.exports = {
     },
     {
       name: 'schemas-are-a-neutral-contract',
-      comment: 'The request and response schemas are shared by the API and the services: they use pure rules and zod, nothing with I/O or HTTP.',
+      comment:
+        'The request and response schemas are shared by the API and the services: they use pure rules and zod, nothing with I/O or HTTP.',
       severity: 'error',
       from: { path: '^src/schemas/' },
       to: { pathNot: ['^src/schemas/', ...PURE, 'node_modules/zod/'], dependencyTypesNot: ['type-only'] },

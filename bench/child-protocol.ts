@@ -34,9 +34,16 @@ export interface BenchChild {
  * `config` as JSON in BENCH_CHILD_CONFIG; resolves once it says it is ready. A child exits by
  * itself when the bench goes away (the IPC channel closes), so no process outlives a crash.
  */
-export async function startChild(name: string, entry: string, config: object, env: NodeJS.ProcessEnv = {}): Promise<BenchChild> {
+export async function startChild(
+  name: string,
+  entry: string,
+  config: object,
+  env: NodeJS.ProcessEnv = {},
+): Promise<BenchChild> {
   // BENCH_CPU_PROF=<folder>: each child writes a V8 CPU profile there when it exits (open it in Chrome DevTools).
-  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${join(process.env.BENCH_CPU_PROF, name.replace(/\W+/g, '-'))}`] : [];
+  const profile = process.env.BENCH_CPU_PROF
+    ? ['--cpu-prof', `--cpu-prof-dir=${join(process.env.BENCH_CPU_PROF, name.replace(/\W+/g, '-'))}`]
+    : [];
   const child = fork(join(__dirname, entry), [], {
     execArgv: ['--expose-gc', ...profile, '--import', 'tsx'],
     env: { ...process.env, ...env, BENCH_CHILD_CONFIG: JSON.stringify(config) },
@@ -60,7 +67,9 @@ export async function startChild(name: string, entry: string, config: object, en
         pending.delete(m.id);
       }
     });
-    child.once('exit', (code, signal) => reject(new Error(`${name} exited (${signal ?? code}) before it was ready:\n${tail}`)));
+    child.once('exit', (code, signal) =>
+      reject(new Error(`${name} exited (${signal ?? code}) before it was ready:\n${tail}`)),
+    );
   });
   child.once('exit', (code, signal) => {
     for (const { reject } of pending.values()) reject(new Error(`${name} exited (${signal ?? code})`));

@@ -76,13 +76,21 @@ export interface ApiAnswer {
  * queues, a bench channel with its own brokers, tokens, and a policy without quiet hours or a
  * daily contact cap (the bench runs at any hour and logs many attempts per case).
  */
-export async function createBench(opts: BenchOptions, servers: BenchServers, onStop: (stop: () => Promise<void>) => void, log: (line: string) => void): Promise<Bench> {
+export async function createBench(
+  opts: BenchOptions,
+  servers: BenchServers,
+  onStop: (stop: () => Promise<void>) => void,
+  log: (line: string) => void,
+): Promise<Bench> {
   const run = randomUUID().slice(0, 8);
   const channelId = `bench-${run}`;
   const leadQueue = `bench-lead-cases-${run}`;
   const bareQueue = `bench-bare-${run}`;
   const policyFile = join(servers.dir, 'policy.json');
-  writeFileSync(policyFile, JSON.stringify({ contact: { quietHoursStart: '00:00', quietHoursEnd: '00:00', maxAttemptsPerDay: 1_000_000 } }));
+  writeFileSync(
+    policyFile,
+    JSON.stringify({ contact: { quietHoursStart: '00:00', quietHoursEnd: '00:00', maxAttemptsPerDay: 1_000_000 } }),
+  );
   const childEnv: NodeJS.ProcessEnv = {
     DATABASE_URL: servers.databaseUrl,
     TEMPORAL_ADDRESS: servers.temporalAddress,
@@ -97,9 +105,16 @@ export async function createBench(opts: BenchOptions, servers: BenchServers, onS
 
   const db = await openDatabase(servers.databaseUrl, { poolMax: 20, audit: cfg });
   onStop(() => db.destroy());
-  await db.query(`INSERT INTO channels (id, name, type, partner, grade, team) VALUES ($1, 'bench channel', 'online', 'bench', 'premium', $1)`, [channelId]);
+  await db.query(
+    `INSERT INTO channels (id, name, type, partner, grade, team) VALUES ($1, 'bench channel', 'online', 'bench', 'premium', $1)`,
+    [channelId],
+  );
   const brokerIds = Array.from({ length: BROKERS }, (_, i) => `${channelId}-b${i + 1}`);
-  for (const id of brokerIds) await db.query(`INSERT INTO brokers (id, display_name, team, active) VALUES ($1, 'bench broker', $2, true)`, [id, channelId]);
+  for (const id of brokerIds)
+    await db.query(`INSERT INTO brokers (id, display_name, team, active) VALUES ($1, 'bench broker', $2, true)`, [
+      id,
+      channelId,
+    ]);
 
   const connection = await Connection.connect({ address: servers.temporalAddress });
   onStop(() => connection.close());
@@ -110,7 +125,12 @@ export async function createBench(opts: BenchOptions, servers: BenchServers, onS
     await Promise.all([...children.values()].map((c) => c.stop()));
   });
   const startWorker = async (kind: 'lead' | 'bare', maxCachedWorkflows?: number) => {
-    const config: WorkerChildConfig = { kind, taskQueue: kind === 'lead' ? leadQueue : bareQueue, bundlePath: kind === 'lead' ? servers.leadBundle : servers.bareBundle, maxCachedWorkflows };
+    const config: WorkerChildConfig = {
+      kind,
+      taskQueue: kind === 'lead' ? leadQueue : bareQueue,
+      bundlePath: kind === 'lead' ? servers.leadBundle : servers.bareBundle,
+      maxCachedWorkflows,
+    };
     const child = await startChild(`${kind} worker`, 'worker-child.ts', config, childEnv);
     children.set(kind, child);
     return child;
@@ -127,11 +147,24 @@ export async function createBench(opts: BenchOptions, servers: BenchServers, onS
 
   const tokens = new Map<string, string>();
   const brokerToken = async (brokerId: string) => {
-    if (!tokens.has(brokerId)) tokens.set(brokerId, await signToken(cfg, { sub: brokerId, role: 'broker', team: channelId }));
+    if (!tokens.has(brokerId))
+      tokens.set(brokerId, await signToken(cfg, { sub: brokerId, role: 'broker', team: channelId }));
     return tokens.get(brokerId)!;
   };
   const bench: Bench = {
-    opts, servers, cfg, db, client, channelId, leadQueue, bareQueue, api, leadWorker, bareWorker, log, brokerToken,
+    opts,
+    servers,
+    cfg,
+    db,
+    client,
+    channelId,
+    leadQueue,
+    bareQueue,
+    api,
+    leadWorker,
+    bareWorker,
+    log,
+    brokerToken,
     anomalies: { fillRetries: 0 },
     channelToken: await signToken(cfg, { sub: `${channelId}-partner`, role: 'channel', channelId }),
     async restartWorker(kind, maxCachedWorkflows) {
@@ -141,8 +174,12 @@ export async function createBench(opts: BenchOptions, servers: BenchServers, onS
       else bench.bareWorker = child;
       return child;
     },
-    post: (path, token, body, headers = {}) => postJson(agent, api.port!, path, { ...headers, authorization: `Bearer ${token}` }, body),
-    newLead: ((gen) => (withConsent: boolean) => gen(channelId, withConsent))(leadGenerator()),
+    post: (path, token, body, headers = {}) =>
+      postJson(agent, api.port!, path, { ...headers, authorization: `Bearer ${token}` }, body),
+    newLead: (
+      (gen) => (withConsent: boolean) =>
+        gen(channelId, withConsent)
+    )(leadGenerator()),
   };
   return bench;
 }
@@ -152,7 +189,13 @@ export async function createBench(opts: BenchOptions, servers: BenchServers, onS
  * the server closed as idle just as it was reused fails before the server read anything: such a
  * request is sent once more on a new socket.
  */
-async function postJson(agent: Agent, port: number, path: string, headers: Record<string, string>, body: unknown): Promise<ApiAnswer> {
+async function postJson(
+  agent: Agent,
+  port: number,
+  path: string,
+  headers: Record<string, string>,
+  body: unknown,
+): Promise<ApiAnswer> {
   const payload = Buffer.from(JSON.stringify(body));
   for (let attempt = 0; ; attempt++) {
     try {
@@ -163,10 +206,23 @@ async function postJson(agent: Agent, port: number, path: string, headers: Recor
   }
 }
 
-function postOnce(agent: Agent, port: number, path: string, headers: Record<string, string>, payload: Buffer): Promise<ApiAnswer> {
+function postOnce(
+  agent: Agent,
+  port: number,
+  path: string,
+  headers: Record<string, string>,
+  payload: Buffer,
+): Promise<ApiAnswer> {
   return new Promise((resolve, reject) => {
     const req = request(
-      { agent, host: '127.0.0.1', port, path, method: 'POST', headers: { ...headers, 'content-type': 'application/json', 'content-length': payload.length } },
+      {
+        agent,
+        host: '127.0.0.1',
+        port,
+        path,
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'application/json', 'content-length': payload.length },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -179,14 +235,19 @@ function postOnce(agent: Agent, port: number, path: string, headers: Record<stri
     );
     req.on('error', (err: NodeJS.ErrnoException) => {
       // Only a request on a reused socket that the server reset before answering may be sent again.
-      reject(Object.assign(err, { reusedSocket: req.reusedSocket && (err.code === 'ECONNRESET' || err.message === 'socket hang up') }));
+      reject(
+        Object.assign(err, {
+          reusedSocket: req.reusedSocket && (err.code === 'ECONNRESET' || err.message === 'socket hang up'),
+        }),
+      );
     });
     req.end(payload);
   });
 }
 
 /** A problem answer as the bench reports it: the status and the stable code, never the body's data. */
-export const refusal = (what: string, res: ApiAnswer) => new Error(`${what} answered ${res.status} ${String(res.body?.code ?? '')}`.trim());
+export const refusal = (what: string, res: ApiAnswer) =>
+  new Error(`${what} answered ${res.status} ${String(res.body?.code ?? '')}`.trim());
 
 export interface IntakeRun extends PoolRun {
   caseIds: string[];
@@ -213,11 +274,12 @@ async function intakeOne(b: Bench, mode: IntakeMode): Promise<string> {
     if (res.status === 201) return String(res.body?.caseId);
     if (res.status !== 503 || res.body?.retryable !== true || attempt >= mode.retries) throw refusal('intake', res);
     b.anomalies.fillRetries++;
-    b.log(`  intake answered 503 ${String(res.body?.code ?? '')}; sending it again (retry ${attempt + 1} of ${mode.retries})`);
+    b.log(
+      `  intake answered 503 ${String(res.body?.code ?? '')}; sending it again (retry ${attempt + 1} of ${mode.retries})`,
+    );
     await sleep(RETRY_PAUSE_MS);
   }
 }
-
 
 /**
  * `n` intakes through `POST /v1/leads` at `concurrency`. Done when every answer is 201 and every
@@ -225,7 +287,12 @@ async function intakeOne(b: Bench, mode: IntakeMode): Promise<string> {
  * consent, the case then waits on its consent deadline; the intake wrote its projection). Checked
  * once the intakes have answered, by describing the workflows.
  */
-export async function intakeBatch(b: Bench, n: number, concurrency: number, mode: IntakeMode = { retries: 0 }): Promise<IntakeRun> {
+export async function intakeBatch(
+  b: Bench,
+  n: number,
+  concurrency: number,
+  mode: IntakeMode = { retries: 0 },
+): Promise<IntakeRun> {
   const caseIds: string[] = [];
   const t0 = performance.now();
   const run = await runPool(n, concurrency, async () => {
@@ -235,18 +302,26 @@ export async function intakeBatch(b: Bench, n: number, concurrency: number, mode
   // once the newest cases are there the older ones mostly are too, and each is described about once.
   const pending = caseIds.map(leadWorkflowId);
   try {
-    await waitFor(`${n} cases to reach their first stage`, async () => {
-      while (pending.length > 0) {
-        const newest = pending.slice(-concurrency);
-        const done = await Promise.all(newest.map((id) => firstTaskCompleted(b, id)));
-        const notDone = newest.filter((_, i) => !done[i]);
-        pending.splice(pending.length - newest.length, newest.length, ...notDone);
-        if (notDone.length > 0) return false;
-      }
-      return true;
-    }, 300_000, 20);
+    await waitFor(
+      `${n} cases to reach their first stage`,
+      async () => {
+        while (pending.length > 0) {
+          const newest = pending.slice(-concurrency);
+          const done = await Promise.all(newest.map((id) => firstTaskCompleted(b, id)));
+          const notDone = newest.filter((_, i) => !done[i]);
+          pending.splice(pending.length - newest.length, newest.length, ...notDone);
+          if (notDone.length > 0) return false;
+        }
+        return true;
+      },
+      300_000,
+      20,
+    );
   } catch (err) {
-    throw new Error(`${(err as Error).message}: ${n - pending.length} of ${n} did; ${await whyNotStarted(b, pending[0])}`, { cause: err });
+    throw new Error(
+      `${(err as Error).message}: ${n - pending.length} of ${n} did; ${await whyNotStarted(b, pending[0])}`,
+      { cause: err },
+    );
   }
   return { ...run, elapsedMs: performance.now() - t0, caseIds };
 }
@@ -256,20 +331,30 @@ export async function intakeBatch(b: Bench, n: number, concurrency: number, mode
  * (event 4) and no workflow task is pending (one that failed or timed out is scheduled again).
  */
 async function firstTaskCompleted(b: Bench, workflowId: string): Promise<boolean> {
-  const d = await b.client.workflowService.describeWorkflowExecution({ namespace: b.client.options.namespace, execution: { workflowId } });
+  const d = await b.client.workflowService.describeWorkflowExecution({
+    namespace: b.client.options.namespace,
+    execution: { workflowId },
+  });
   return Number(d.workflowExecutionInfo?.historyLength ?? 0) >= 4 && !d.pendingWorkflowTask;
 }
 
 /** For the error of a stuck run: the lead worker's state and the event history of a case that did not get there. */
 async function whyNotStarted(b: Bench, workflowId: string): Promise<string> {
   const worker = await b.leadWorker.status().catch((e: Error) => e.message);
-  const events = await b.client.workflow.getHandle(workflowId).fetchHistory().then(
-    (h) => (h.events ?? []).map((e) => {
-      const failure = e.workflowTaskFailedEventAttributes?.failure ?? e.activityTaskFailedEventAttributes?.failure;
-      return `${e.eventType}${failure ? ` (${failure.message})` : ''}`;
-    }).join(', '),
-    (e: Error) => e.message,
-  );
+  const events = await b.client.workflow
+    .getHandle(workflowId)
+    .fetchHistory()
+    .then(
+      (h) =>
+        (h.events ?? [])
+          .map((e) => {
+            const failure =
+              e.workflowTaskFailedEventAttributes?.failure ?? e.activityTaskFailedEventAttributes?.failure;
+            return `${e.eventType}${failure ? ` (${failure.message})` : ''}`;
+          })
+          .join(', '),
+      (e: Error) => e.message,
+    );
   return `lead worker ${JSON.stringify(worker)}; history: ${events}`;
 }
 
@@ -288,19 +373,39 @@ export async function followUpCases(b: Bench, n: number): Promise<FollowUpCase[]
     ids.push(String(res.body?.caseId));
   });
   let rows: { id: string; broker_id: string }[] = [];
-  await waitFor(`${n} cases to reach follow_up`, async () => {
-    rows = await b.db.query(`SELECT id, broker_id FROM lead_cases WHERE id = ANY($1::uuid[]) AND stage = 'follow_up' AND broker_id IS NOT NULL`, [ids]);
-    return rows.length === ids.length;
-  }, 120_000, 100);
-  return Promise.all(rows.map(async (r) => ({ caseId: r.id, brokerId: r.broker_id, token: await b.brokerToken(r.broker_id) })));
+  await waitFor(
+    `${n} cases to reach follow_up`,
+    async () => {
+      rows = await b.db.query(
+        `SELECT id, broker_id FROM lead_cases WHERE id = ANY($1::uuid[]) AND stage = 'follow_up' AND broker_id IS NOT NULL`,
+        [ids],
+      );
+      return rows.length === ids.length;
+    },
+    120_000,
+    100,
+  );
+  return Promise.all(
+    rows.map(async (r) => ({ caseId: r.id, brokerId: r.broker_id, token: await b.brokerToken(r.broker_id) })),
+  );
 }
 
 /** One contact attempt per call, spread over `cases` so that no case gets two at once. */
-export async function contactAttempts(b: Bench, cases: FollowUpCase[], n: number, concurrency: number, offset = 0): Promise<PoolRun> {
+export async function contactAttempts(
+  b: Bench,
+  cases: FollowUpCase[],
+  n: number,
+  concurrency: number,
+  offset = 0,
+): Promise<PoolRun> {
   if (cases.length < concurrency) throw new Error('need at least as many cases as concurrent attempts');
   return runPool(n, concurrency, async (i) => {
     const c = cases[(offset + i) % cases.length];
-    const res = await b.post(`/v1/leads/${c.caseId}/contact-attempts`, c.token, { channel: 'phone', purpose: 'service', outcome: 'no_answer' });
+    const res = await b.post(`/v1/leads/${c.caseId}/contact-attempts`, c.token, {
+      channel: 'phone',
+      purpose: 'service',
+      outcome: 'no_answer',
+    });
     if (res.status !== 201) throw refusal('contact attempt', res);
   });
 }

@@ -42,7 +42,9 @@ export function cpuSnapshot(named: ReadonlyMap<number, string>): CpuSnapshot {
   const totals: CpuSnapshot = new Map();
   let pids: number[];
   try {
-    pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number);
+    pids = readdirSync('/proc')
+      .filter((d) => /^\d+$/.test(d))
+      .map(Number);
   } catch {
     return totals;
   }
@@ -59,7 +61,7 @@ export function cpuSnapshot(named: ReadonlyMap<number, string>): CpuSnapshot {
     for (let p: number | undefined = pid; p !== undefined && p > 1 && chain.length < 64; p = stats.get(p)?.ppid) {
       if (p === process.pid) {
         const top = [...chain].reverse().find((c) => named.has(c));
-        return top !== undefined ? named.get(top)! : stats.get(chain[chain.length - 1])?.comm ?? null;
+        return top !== undefined ? named.get(top)! : (stats.get(chain[chain.length - 1])?.comm ?? null);
       }
       chain.push(p);
     }
@@ -87,6 +89,12 @@ export function addCpu(into: CpuSnapshot, more: CpuSnapshot): void {
 /** Milliseconds of CPU per operation by part, largest first, with the total; parts under 0.05 ms are left out. */
 export function cpuPerOperation(spent: CpuSnapshot, operations: number): Record<string, number> {
   const round = (ms: number) => Math.round(ms * 100) / 100;
-  const parts = [...spent].map(([label, s]) => [label, (s * 1000) / operations] as const).filter(([, ms]) => ms >= 0.05).sort((a, b) => b[1] - a[1]);
-  return { total: round(parts.reduce((sum, [, ms]) => sum + ms, 0)), ...Object.fromEntries(parts.map(([l, ms]) => [l, round(ms)])) };
+  const parts = [...spent]
+    .map(([label, s]) => [label, (s * 1000) / operations] as const)
+    .filter(([, ms]) => ms >= 0.05)
+    .sort((a, b) => b[1] - a[1]);
+  return {
+    total: round(parts.reduce((sum, [, ms]) => sum + ms, 0)),
+    ...Object.fromEntries(parts.map(([l, ms]) => [l, round(ms)])),
+  };
 }

@@ -3,7 +3,24 @@ import type { IntakeRequest } from '../src/schemas/leads';
 import { checkDigitFor } from '../src/domain/id-number';
 
 // Beijing districts: every generated person lives where their ID number was issued (a local lead).
-const DISTRICTS = ['110101', '110102', '110105', '110106', '110107', '110108', '110109', '110111', '110112', '110113', '110114', '110115', '110116', '110117', '110118', '110119'];
+const DISTRICTS = [
+  '110101',
+  '110102',
+  '110105',
+  '110106',
+  '110107',
+  '110108',
+  '110109',
+  '110111',
+  '110112',
+  '110113',
+  '110114',
+  '110115',
+  '110116',
+  '110117',
+  '110118',
+  '110119',
+];
 const BIRTH_DAYS = 2_900; // about eight years of birthdays: everyone is 31 to 39, never a vulnerable age
 const SEQUENCES = 1_000;
 const PEOPLE = DISTRICTS.length * BIRTH_DAYS * SEQUENCES;

@@ -10,7 +10,11 @@ export interface PoolRun {
  * Runs `task(0..total-1)` with at most `concurrency` in flight; resolves when all have finished.
  * The first failure stops the run and is thrown.
  */
-export async function runPool(total: number, concurrency: number, task: (i: number) => Promise<unknown>): Promise<PoolRun> {
+export async function runPool(
+  total: number,
+  concurrency: number,
+  task: (i: number) => Promise<unknown>,
+): Promise<PoolRun> {
   const latencies: number[] = [];
   let next = 0;
   let failure: unknown = null;
@@ -34,7 +38,12 @@ export async function runPool(total: number, concurrency: number, task: (i: numb
 }
 
 /** Polls `check` every `everyMs` until it returns true; throws naming `what` after `timeoutMs`. */
-export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 300_000, everyMs = 20): Promise<void> {
+export async function waitFor(
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs = 300_000,
+  everyMs = 20,
+): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > until) throw new Error(`timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what}`);

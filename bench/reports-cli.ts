@@ -11,14 +11,21 @@ import { reportsAtScale } from './reports';
 import { figureTable } from './stats';
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { cases: { type: 'string', default: '1000000' }, runs: { type: 'string', default: '5' } } });
+  const { values } = parseArgs({
+    options: { cases: { type: 'string', default: '1000000' }, runs: { type: 'string', default: '5' } },
+  });
   const log = (line: string) => process.stdout.write(`${line}\n`);
   let url = process.env.DATABASE_URL;
   let stop = async () => undefined as void;
   if (!url) {
     const dir = mkdtempSync(join(tmpdir(), 'lead-engine-reports-'));
     chmodSync(dir, 0o755);
-    const pg = await startEmbeddedPostgres({ dataDir: join(dir, 'pg'), port: 54000 + Math.floor(Math.random() * 900), database: 'leads_reports_admin', persistent: false });
+    const pg = await startEmbeddedPostgres({
+      dataDir: join(dir, 'pg'),
+      port: 54000 + Math.floor(Math.random() * 900),
+      database: 'leads_reports_admin',
+      persistent: false,
+    });
     url = pg.url;
     stop = async () => {
       await pg.stop();

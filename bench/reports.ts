@@ -64,7 +64,9 @@ async function fill(databaseUrl: string, cases: number, log: (line: string) => v
        FROM generate_series(1, $1) g`,
     [Math.round(cases / 8)],
   );
-  await db.query(`INSERT INTO lenders (id, name, licence_no, licensed, active) VALUES ('lender-bench', 'bench lender', 'BENCH', true, true)`);
+  await db.query(
+    `INSERT INTO lenders (id, name, licence_no, licensed, active) VALUES ('lender-bench', 'bench lender', 'BENCH', true, true)`,
+  );
   // Lenders' reports on the approved loans: about one in thirty bad.
   await db.query(
     `INSERT INTO loan_performance (case_id, lender_id, status, as_of, reported_by)
@@ -86,17 +88,47 @@ function reportQueries(now: Date): ReportQuery[] {
   const monthAgo = new Date(now.getTime() - 30 * DAY_MS);
   const quarterAgo = new Date(now.getTime() - 90 * DAY_MS);
   return [
-    { id: '6a', figure: 'funnel by channel, last 30 days', run: (db) => funnelReport(db, { from: monthAgo, to: now, groupBy: 'channel' }) },
-    { id: '6b', figure: 'funnel by broker, last 30 days, by week', run: (db) => funnelReport(db, { from: monthAgo, to: now, groupBy: 'broker', period: 'week', timeZone: 'Asia/Shanghai' }) },
-    { id: '6c', figure: 'one channel’s figures, 90 days, by week', run: (db) => countChannelCases(db.manager, { from: quarterAgo, to: now, channelId: 'bench-ch-7', period: 'week', timeZone: 'Asia/Shanghai' }) },
-    { id: '6d', figure: 'channel review of one channel (90-day window)', run: (db) => countChannelCases(db.manager, { from: quarterAgo, to: now, channelId: 'bench-ch-7' }) },
-    { id: '6e', figure: 'SLA breaches by broker, last 30 days', run: (db) => slaBreachReport(db, { from: monthAgo, to: now }) },
+    {
+      id: '6a',
+      figure: 'funnel by channel, last 30 days',
+      run: (db) => funnelReport(db, { from: monthAgo, to: now, groupBy: 'channel' }),
+    },
+    {
+      id: '6b',
+      figure: 'funnel by broker, last 30 days, by week',
+      run: (db) =>
+        funnelReport(db, { from: monthAgo, to: now, groupBy: 'broker', period: 'week', timeZone: 'Asia/Shanghai' }),
+    },
+    {
+      id: '6c',
+      figure: 'one channel’s figures, 90 days, by week',
+      run: (db) =>
+        countChannelCases(db.manager, {
+          from: quarterAgo,
+          to: now,
+          channelId: 'bench-ch-7',
+          period: 'week',
+          timeZone: 'Asia/Shanghai',
+        }),
+    },
+    {
+      id: '6d',
+      figure: 'channel review of one channel (90-day window)',
+      run: (db) => countChannelCases(db.manager, { from: quarterAgo, to: now, channelId: 'bench-ch-7' }),
+    },
+    {
+      id: '6e',
+      figure: 'SLA breaches by broker, last 30 days',
+      run: (db) => slaBreachReport(db, { from: monthAgo, to: now }),
+    },
   ];
 }
 
 async function time(db: DataSource, q: ReportQuery, runs: number, indexes: boolean): Promise<number[]> {
   const samples: number[] = [];
-  await db.query(indexes ? 'RESET ALL' : 'SET enable_indexscan = off; SET enable_bitmapscan = off; SET enable_indexonlyscan = off');
+  await db.query(
+    indexes ? 'RESET ALL' : 'SET enable_indexscan = off; SET enable_bitmapscan = off; SET enable_indexonlyscan = off',
+  );
   await q.run(db); // warm the cache once
   for (let i = 0; i < runs; i += 1) {
     const t0 = performance.now();
@@ -111,7 +143,11 @@ async function time(db: DataSource, q: ReportQuery, runs: number, indexes: boole
  * Figure 6 rows: p50 of each report at `cases` rows, against the same query without index scans.
  * Target: each report answers in at most 500 ms at p50 and no slower than the scan.
  */
-export async function reportsAtScale(databaseUrl: string, opts: ReportsOptions, log: (line: string) => void): Promise<{ rows: FigureRow[]; details: Record<string, unknown> }> {
+export async function reportsAtScale(
+  databaseUrl: string,
+  opts: ReportsOptions,
+  log: (line: string) => void,
+): Promise<{ rows: FigureRow[]; details: Record<string, unknown> }> {
   const db = await fill(databaseUrl, opts.cases, log);
   try {
     const rows: FigureRow[] = [];
@@ -119,7 +155,10 @@ export async function reportsAtScale(databaseUrl: string, opts: ReportsOptions, 
     // Pool of 2 but one session matters: SET applies per connection, so pin the runs to one.
     const runner = db.createQueryRunner();
     await runner.connect();
-    const pinned = { query: (sql: string, params?: unknown[]) => runner.query(sql, params), manager: runner.manager } as unknown as DataSource;
+    const pinned = {
+      query: (sql: string, params?: unknown[]) => runner.query(sql, params),
+      manager: runner.manager,
+    } as unknown as DataSource;
     try {
       for (const q of reportQueries(new Date())) {
         const indexed = summarize(await time(pinned, q, opts.runs, true));
@@ -132,7 +171,10 @@ export async function reportsAtScale(databaseUrl: string, opts: ReportsOptions, 
           baselineLabel: 'same query, index scans off',
           baseline: scanned.p50,
           ratio: ratio(indexed.p50, scanned.p50),
-          checks: [atMost('p50 <= 500 ms', indexed.p50, 500), atMost('ratio <= 1.0', ratio(indexed.p50, scanned.p50), 1.0)],
+          checks: [
+            atMost('p50 <= 500 ms', indexed.p50, 500),
+            atMost('ratio <= 1.0', ratio(indexed.p50, scanned.p50), 1.0),
+          ],
         });
         details[q.id] = { indexed, scanned };
         log(`reports: ${q.figure}: ${indexed.p50.toFixed(1)} ms (scan ${scanned.p50.toFixed(1)} ms)`);

@@ -34,9 +34,19 @@ const freePort = (): Promise<number> =>
     });
   });
 
-const quiet = { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: (m: string) => process.stderr.write(`${m}\n`) };
+const quiet = {
+  log: () => undefined,
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: (m: string) => process.stderr.write(`${m}\n`),
+};
 
-async function bundle(options: { workflowsPath: string; workflowInterceptorModules?: string[] }, out: string): Promise<string> {
+async function bundle(
+  options: { workflowsPath: string; workflowInterceptorModules?: string[] },
+  out: string,
+): Promise<string> {
   const { code } = await bundleWorkflowCode({ ...options, logger: quiet });
   writeFileSync(out, code);
   return out;
@@ -60,7 +70,12 @@ export async function startServers(onStop: (stop: () => Promise<void>) => void):
       description.push('Postgres from DATABASE_URL');
       return process.env.DATABASE_URL;
     }
-    const pg = await startEmbeddedPostgres({ dataDir: join(dir, 'pg'), port: await freePort(), database: 'leads_bench', persistent: false });
+    const pg = await startEmbeddedPostgres({
+      dataDir: join(dir, 'pg'),
+      port: await freePort(),
+      database: 'leads_bench',
+      persistent: false,
+    });
     onStop(() => pg.stop());
     description.push('embedded PostgreSQL (fsync off)');
     return pg.url;
@@ -83,8 +98,10 @@ export async function startServers(onStop: (stop: () => Promise<void>) => void):
   ]);
   // Migrations as the owner, the service as a DML-only role: the audited writes measured are those
   // of production. With DATABASE_URL set, DATABASE_MIGRATION_URL names its owner if it is another role.
-  const ownerUrl = process.env.DATABASE_URL ? (process.env.DATABASE_MIGRATION_URL || ownerOrAppUrl) : ownerOrAppUrl;
-  const databaseUrl = process.env.DATABASE_URL ? ownerOrAppUrl : withRole(ownerOrAppUrl, LOCAL_APP_ROLE.user, LOCAL_APP_ROLE.password);
+  const ownerUrl = process.env.DATABASE_URL ? process.env.DATABASE_MIGRATION_URL || ownerOrAppUrl : ownerOrAppUrl;
+  const databaseUrl = process.env.DATABASE_URL
+    ? ownerOrAppUrl
+    : withRole(ownerOrAppUrl, LOCAL_APP_ROLE.user, LOCAL_APP_ROLE.password);
   await migrateDatabase(ownerUrl, databaseUrl);
   const db = await openDatabase(databaseUrl);
   try {

@@ -72,9 +72,15 @@ export interface Check {
 }
 
 /** A check that `actual` is at least `bound` (NaN never meets it). */
-export const atLeast = (label: string, actual: number, bound: number): Check => ({ label, met: Number.isFinite(actual) && actual >= bound });
+export const atLeast = (label: string, actual: number, bound: number): Check => ({
+  label,
+  met: Number.isFinite(actual) && actual >= bound,
+});
 /** A check that `actual` is at most `bound` (NaN never meets it). */
-export const atMost = (label: string, actual: number, bound: number): Check => ({ label, met: Number.isFinite(actual) && actual <= bound });
+export const atMost = (label: string, actual: number, bound: number): Check => ({
+  label,
+  met: Number.isFinite(actual) && actual <= bound,
+});
 
 export interface FigureRow {
   id: string;
@@ -105,7 +111,11 @@ export function formatNumber(v: number): string {
 /** Plain-text table with a header rule; columns padded to their widest cell. */
 export function formatTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: readonly string[]) => cells.map((c, i) => (c ?? '').padEnd(widths[i])).join(' | ').trimEnd();
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => (c ?? '').padEnd(widths[i]))
+      .join(' | ')
+      .trimEnd();
   return [line(headers), widths.map((w) => '-'.repeat(w)).join('-|-'), ...rows.map(line)].join('\n');
 }
 
@@ -119,7 +129,14 @@ export function figureTable(rows: readonly FigureRow[]): string {
       `${formatNumber(r.baseline)} ${r.unit} (${r.baselineLabel})`,
       `${formatNumber(r.ratio)}x`,
       r.checks.length ? r.checks.map((c) => c.label).join(' and ') : '(none)',
-      r.checks.length === 0 ? '-' : targetMet(r) ? 'met' : `MISSED (${r.checks.filter((c) => !c.met).map((c) => c.label).join(', ')})`,
+      r.checks.length === 0
+        ? '-'
+        : targetMet(r)
+          ? 'met'
+          : `MISSED (${r.checks
+              .filter((c) => !c.met)
+              .map((c) => c.label)
+              .join(', ')})`,
     ]),
   );
 }

@@ -25,7 +25,14 @@ async function main(): Promise<void> {
   const tuning = opts.maxCachedWorkflows === undefined ? undefined : { maxCachedWorkflows: opts.maxCachedWorkflows };
   const db = opts.kind === 'lead' ? await openDatabase(cfg.DATABASE_URL, { poolMax: cfg.DATABASE_POOL_MAX }) : null;
   const worker = db
-    ? await createLeadWorker({ cfg, db, connection, workflowBundlePath: opts.bundlePath, taskQueue: opts.taskQueue, tuning })
+    ? await createLeadWorker({
+        cfg,
+        db,
+        connection,
+        workflowBundlePath: opts.bundlePath,
+        taskQueue: opts.taskQueue,
+        tuning,
+      })
     : await Worker.create({
         connection,
         namespace: cfg.TEMPORAL_NAMESPACE,
@@ -39,7 +46,11 @@ async function main(): Promise<void> {
   serveParent(
     () => {
       const s = worker.getStatus();
-      return { cachedWorkflows: s.numCachedWorkflows, inFlightActivations: s.numInFlightWorkflowActivations, inFlightActivities: s.numInFlightActivities };
+      return {
+        cachedWorkflows: s.numCachedWorkflows,
+        inFlightActivations: s.numInFlightWorkflowActivations,
+        inFlightActivities: s.numInFlightActivities,
+      };
     },
     () => worker.shutdown(),
   );

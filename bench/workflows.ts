@@ -2,7 +2,16 @@
  * The bare-engine baselines of `npm run bench`: workflows that do nothing but what Temporal itself
  * must do. They are bundled for the bench's own worker and never run in the service.
  */
-import { CancellationScope, condition, defineSignal, defineUpdate, proxyLocalActivities, setHandler, sleep, upsertSearchAttributes } from '@temporalio/workflow';
+import {
+  CancellationScope,
+  condition,
+  defineSignal,
+  defineUpdate,
+  proxyLocalActivities,
+  setHandler,
+  sleep,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
 
 /** Started and completed: one workflow task, no activity. The baseline of lead intake. */
 export async function benchEmpty(): Promise<void> {

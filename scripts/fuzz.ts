@@ -36,7 +36,11 @@ function schemathesis(): string {
   if (!probe.includes(version)) {
     console.log(`[fuzz] installing schemathesis ${version} into .tools/fuzz`);
     execFileSync('python3', ['-m', 'venv', venv], { stdio: 'inherit' });
-    execFileSync(join(venv, 'bin', 'python'), ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', `schemathesis==${version}`], { stdio: 'inherit' });
+    execFileSync(
+      join(venv, 'bin', 'python'),
+      ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', `schemathesis==${version}`],
+      { stdio: 'inherit' },
+    );
   }
   return st;
 }
@@ -57,7 +61,12 @@ async function main() {
   const policyFile = join(root, 'policy.json');
   writeFileSync(policyFile, JSON.stringify({ contact: { quietHoursStart: '00:00', quietHoursEnd: '00:00' } }));
   const [pg, temporal] = await Promise.all([
-    startEmbeddedPostgres({ dataDir: join(root, 'pg'), port: await freePort(), database: 'leads_fuzz', persistent: false }),
+    startEmbeddedPostgres({
+      dataDir: join(root, 'pg'),
+      port: await freePort(),
+      database: 'leads_fuzz',
+      persistent: false,
+    }),
     startTemporalDevServer({ port: await freePort() }),
   ]);
   let exitCode: number;
@@ -65,11 +74,26 @@ async function main() {
     // Migrations as the owner; the service under test as its DML-only role, as in production.
     const appUrl = withRole(pg.url, LOCAL_APP_ROLE.user, LOCAL_APP_ROLE.password);
     await migrateDatabase(pg.url, appUrl);
-    const cfg = loadConfig({ ...process.env, NODE_ENV: 'test', DATABASE_URL: appUrl, TEMPORAL_ADDRESS: temporal.address, POLICY_FILE: policyFile, RATE_LIMIT_PER_MINUTE: '100000', REFUSALS_PER_MINUTE: '100000' });
+    const cfg = loadConfig({
+      ...process.env,
+      NODE_ENV: 'test',
+      DATABASE_URL: appUrl,
+      TEMPORAL_ADDRESS: temporal.address,
+      POLICY_FILE: policyFile,
+      RATE_LIMIT_PER_MINUTE: '100000',
+      REFUSALS_PER_MINUTE: '100000',
+    });
     const db = await openDatabase(cfg.DATABASE_URL, { poolMax: 20, audit: cfg });
     await seedDemoData(db);
-    const client = new Client({ connection: await Connection.connect({ address: cfg.TEMPORAL_ADDRESS }), dataConverter: dataConverterFor(cfg) });
-    const worker = await createLeadWorker({ cfg, db, connection: await NativeConnection.connect({ address: cfg.TEMPORAL_ADDRESS }) });
+    const client = new Client({
+      connection: await Connection.connect({ address: cfg.TEMPORAL_ADDRESS }),
+      dataConverter: dataConverterFor(cfg),
+    });
+    const worker = await createLeadWorker({
+      cfg,
+      db,
+      connection: await NativeConnection.connect({ address: cfg.TEMPORAL_ADDRESS }),
+    });
     const running = worker.run();
     const server = createServer(createApp({ cfg, db, temporal: client, logger: createLogger('api', 'silent') }));
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -77,29 +101,45 @@ async function main() {
 
     const failures: Role[] = [];
     for (const role of roles) {
-      const token = await signToken(cfg, { sub: role === 'broker' ? 'b-east-1' : `fuzz-${role}`, role, channelId: role === 'channel' ? 'ch-online-ads' : undefined });
+      const token = await signToken(cfg, {
+        sub: role === 'broker' ? 'b-east-1' : `fuzz-${role}`,
+        role,
+        channelId: role === 'channel' ? 'ch-online-ads' : undefined,
+      });
       console.log(`\n[fuzz] as ${role}, ${secondsPerRole}s`);
       // Asynchronous: the API under test runs in this very process and must keep answering.
       const status = await new Promise<number | null>((resolve) => {
         const child = spawn(
-        st,
-        [
-          'run', `${base}/openapi.json`,
-          '--header', `Authorization: Bearer ${token}`,
-          '--checks', 'not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance',
-          '--phases', 'examples,coverage,fuzzing',
-          '--max-time', String(secondsPerRole),
-          '--workers', '1',
-          '--suppress-health-check', 'all',
-          '--warnings', 'off',
-        ],
-        { stdio: 'inherit', env: { ...process.env, SCHEMATHESIS_TELEMETRY: 'false' } },
+          st,
+          [
+            'run',
+            `${base}/openapi.json`,
+            '--header',
+            `Authorization: Bearer ${token}`,
+            '--checks',
+            'not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance',
+            '--phases',
+            'examples,coverage,fuzzing',
+            '--max-time',
+            String(secondsPerRole),
+            '--workers',
+            '1',
+            '--suppress-health-check',
+            'all',
+            '--warnings',
+            'off',
+          ],
+          { stdio: 'inherit', env: { ...process.env, SCHEMATHESIS_TELEMETRY: 'false' } },
         );
         child.once('exit', (code) => resolve(code));
       });
       if (status !== 0) failures.push(role);
     }
-    console.log(failures.length ? `\n[fuzz] failed as: ${failures.join(', ')}` : '\n[fuzz] no 5xx, every response within the spec');
+    console.log(
+      failures.length
+        ? `\n[fuzz] failed as: ${failures.join(', ')}`
+        : '\n[fuzz] no 5xx, every response within the spec',
+    );
     exitCode = failures.length ? 1 : 0;
 
     server.close();

@@ -7,7 +7,11 @@ import { AuditChainCutError, checkpointTheChain } from '../services/audit-checkp
 import type { AuditActivities } from './audit-contract';
 
 /** The scheduled checkpoint: the chain's head, read and signed here (the key stays in the worker), recorded in the anchor. */
-export function createAuditActivities(deps: { db: DataSource; keyring?: AuditKeyring; leadTaskQueue?: string }): AuditActivities {
+export function createAuditActivities(deps: {
+  db: DataSource;
+  keyring?: AuditKeyring;
+  leadTaskQueue?: string;
+}): AuditActivities {
   const keyring = deps.keyring ?? auditKeyring(config());
   const leadTaskQueue = deps.leadTaskQueue ?? config().TEMPORAL_TASK_QUEUE;
   return {

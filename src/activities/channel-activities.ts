@@ -8,7 +8,8 @@ import type { ChannelActivities, ChannelReviewOutcome, ReviewChannelInput } from
 
 const REVIEW_ACTOR = { actorSub: 'channel-review', actorRole: 'system' };
 const DAY_MS = 86_400_000;
-const OVERRIDE_IN_FORCE = 'override_in_force: a manager override was applied instead where it fixes grade or suspension';
+const OVERRIDE_IN_FORCE =
+  'override_in_force: a manager override was applied instead where it fixes grade or suspension';
 
 interface ChannelRow {
   grade: ChannelGrade;
@@ -37,7 +38,11 @@ export function createChannelActivities({ db, policy }: { db: DataSource; policy
   };
 }
 
-async function reviewOne(m: EntityManager, policy: Policy, { reviewId, channelId, at }: ReviewChannelInput): Promise<ChannelReviewOutcome> {
+async function reviewOne(
+  m: EntityManager,
+  policy: Policy,
+  { reviewId, channelId, at }: ReviewChannelInput,
+): Promise<ChannelReviewOutcome> {
   const done = await priorGrading(m, reviewId, channelId);
   if (done) return done;
   // The row lock orders this review against a manager's override of the same channel.
@@ -57,14 +62,19 @@ async function reviewOne(m: EntityManager, policy: Policy, { reviewId, channelId
     grade: ch.grade,
     suspended: ch.suspended,
     suspendedBy: ch.suspended_by,
-    override: ch.override_at ? { grade: ch.override_grade, suspended: ch.override_suspended, until: ch.override_until } : null,
+    override: ch.override_at
+      ? { grade: ch.override_grade, suspended: ch.override_suspended, until: ch.override_until }
+      : null,
   };
   const after = standingAfterReview(standing, decision, to);
   const overridden = standing.override !== null && !after.overrideExpired;
   const reasons = overridden ? [...decision.reasons, OVERRIDE_IN_FORCE] : decision.reasons;
   const changed = after.grade !== ch.grade || after.suspended !== ch.suspended;
 
-  const suspensionReason = after.suspended && after.suspendedBy === 'review' ? decision.reasons.filter((r) => r.includes('suspension_line')).join('; ') : null;
+  const suspensionReason =
+    after.suspended && after.suspendedBy === 'review'
+      ? decision.reasons.filter((r) => r.includes('suspension_line')).join('; ')
+      : null;
   await m.query(
     `UPDATE channels SET grade = $2, suspended = $3, suspended_by = $4, graded_at = $5,
             suspension_reason = CASE WHEN $4::text = 'review' THEN $6 WHEN NOT $3 THEN NULL ELSE suspension_reason END,
@@ -81,13 +91,36 @@ async function reviewOne(m: EntityManager, policy: Policy, { reviewId, channelId
     `INSERT INTO channel_gradings (review_id, channel_id, source, at, window_from, window_to, computed_grade, computed_suspend, judged,
                                    grade_before, suspended_before, grade_after, suspended_after, figures, reasons, decided_by)
      VALUES ($1,$2,'review',$3,$4,$3,$5,$6,$7,$8,$9,$10,$11,$12,$13,'channel-review')`,
-    [reviewId, channelId, to, from, decision.grade, decision.suspend, decision.judged, ch.grade, ch.suspended, after.grade, after.suspended,
-      JSON.stringify(figures), JSON.stringify(reasons)],
+    [
+      reviewId,
+      channelId,
+      to,
+      from,
+      decision.grade,
+      decision.suspend,
+      decision.judged,
+      ch.grade,
+      ch.suspended,
+      after.grade,
+      after.suspended,
+      JSON.stringify(figures),
+      JSON.stringify(reasons),
+    ],
   );
   if (changed || after.overrideExpired) {
     await appendAudit(m, {
-      ...REVIEW_ACTOR, action: 'channel.graded', targetType: 'channel', targetId: channelId,
-      details: { reviewId, gradeBefore: ch.grade, gradeAfter: after.grade, suspendedBefore: ch.suspended, suspendedAfter: after.suspended, overrideExpired: after.overrideExpired },
+      ...REVIEW_ACTOR,
+      action: 'channel.graded',
+      targetType: 'channel',
+      targetId: channelId,
+      details: {
+        reviewId,
+        gradeBefore: ch.grade,
+        gradeAfter: after.grade,
+        suspendedBefore: ch.suspended,
+        suspendedAfter: after.suspended,
+        overrideExpired: after.overrideExpired,
+      },
     });
   }
   if (changed) {
@@ -97,25 +130,46 @@ async function reviewOne(m: EntityManager, policy: Policy, { reviewId, channelId
       [
         `${reviewId}:${channelId}:graded`,
         after.suspended && !ch.suspended ? 'channel_suspended' : 'channel_regraded',
-        JSON.stringify({ channelId, gradeBefore: ch.grade, gradeAfter: after.grade, suspended: after.suspended, reasons: decision.reasons }),
+        JSON.stringify({
+          channelId,
+          gradeBefore: ch.grade,
+          gradeAfter: after.grade,
+          suspended: after.suspended,
+          reasons: decision.reasons,
+        }),
       ],
     );
   }
   return {
-    channelId, gradeBefore: ch.grade, gradeAfter: after.grade, suspendedBefore: ch.suspended, suspendedAfter: after.suspended,
-    judged: decision.judged, overridden, changed,
+    channelId,
+    gradeBefore: ch.grade,
+    gradeAfter: after.grade,
+    suspendedBefore: ch.suspended,
+    suspendedAfter: after.suspended,
+    judged: decision.judged,
+    overridden,
+    changed,
   };
 }
 
-async function priorGrading(m: EntityManager, reviewId: string, channelId: string): Promise<ChannelReviewOutcome | null> {
+async function priorGrading(
+  m: EntityManager,
+  reviewId: string,
+  channelId: string,
+): Promise<ChannelReviewOutcome | null> {
   const [g] = await m.query(
     `SELECT grade_before, grade_after, suspended_before, suspended_after, judged, reasons FROM channel_gradings WHERE review_id = $1 AND channel_id = $2`,
     [reviewId, channelId],
   );
   if (!g) return null;
   return {
-    channelId, gradeBefore: g.grade_before, gradeAfter: g.grade_after, suspendedBefore: g.suspended_before, suspendedAfter: g.suspended_after,
-    judged: g.judged, overridden: (g.reasons as string[]).includes(OVERRIDE_IN_FORCE),
+    channelId,
+    gradeBefore: g.grade_before,
+    gradeAfter: g.grade_after,
+    suspendedBefore: g.suspended_before,
+    suspendedAfter: g.suspended_after,
+    judged: g.judged,
+    overridden: (g.reasons as string[]).includes(OVERRIDE_IN_FORCE),
     changed: g.grade_before !== g.grade_after || g.suspended_before !== g.suspended_after,
   };
 }

@@ -2,12 +2,21 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { DataSource } from 'typeorm';
 import { appendAudit } from '../db/audit';
-import type { ComplaintActivities, ComplaintEventInput, ComplaintNotificationInput, ComplaintProjection } from './complaint-contract';
+import type {
+  ComplaintActivities,
+  ComplaintEventInput,
+  ComplaintNotificationInput,
+  ComplaintProjection,
+} from './complaint-contract';
 
 const WORKFLOW_ACTOR = { actorSub: 'workflow', actorRole: 'system' };
 
 /** Events that the timers or the workflow caused: audited here, since no API call did it. */
-const AUDITED_WORKFLOW_EVENTS = new Set<ComplaintEventInput['kind']>(['do_not_contact', 'first_response_late', 'resolution_late']);
+const AUDITED_WORKFLOW_EVENTS = new Set<ComplaintEventInput['kind']>([
+  'do_not_contact',
+  'first_response_late',
+  'resolution_late',
+]);
 
 /**
  * A filing starts its workflow inside its transaction, so a first activity may run before the
@@ -26,7 +35,10 @@ async function assertComplaintExists(db: DataSource, complaintId: string): Promi
 
 function complaintMissing(complaintId: string): never {
   if (Date.now() - Context.current().info.scheduledTimestampMs > FILING_COMMIT_GRACE_MS) {
-    throw ApplicationFailure.nonRetryable(`complaint ${complaintId} was never committed by its filing`, 'complaint_never_committed');
+    throw ApplicationFailure.nonRetryable(
+      `complaint ${complaintId} was never committed by its filing`,
+      'complaint_never_committed',
+    );
   }
   throw ApplicationFailure.retryable(`complaint ${complaintId} is not (yet) in the database`, 'complaint_not_found');
 }
@@ -34,7 +46,15 @@ function complaintMissing(complaintId: string): never {
 /** Activities of one complaint, built around their dependencies. Every write is keyed. */
 export function createComplaintActivities({ db }: { db: DataSource }): ComplaintActivities {
   return {
-    async projectComplaint({ complaintId, seq, projection: p }: { complaintId: string; seq: number; projection: ComplaintProjection }): Promise<void> {
+    async projectComplaint({
+      complaintId,
+      seq,
+      projection: p,
+    }: {
+      complaintId: string;
+      seq: number;
+      projection: ComplaintProjection;
+    }): Promise<void> {
       // Its outcome is read in the statement's own snapshot: a later look could see a filing that
       // committed in between, and take a projection that was never written for one overtaken.
       const [outcome]: { written: number; current_seq: number | null }[] = await db.query(
@@ -44,15 +64,34 @@ export function createComplaintActivities({ db }: { db: DataSource }): Complaint
          WHERE id=$1 AND projection_seq < $2 RETURNING 1)
          SELECT (SELECT count(*) FROM projected)::int AS written, (SELECT projection_seq FROM complaints WHERE id = $1) AS current_seq`,
         [
-          complaintId, seq, p.state, p.firstResponseDueAt, p.firstRespondedAt, p.lateFirstResponse, p.resolutionDueAt, p.lateResolution,
-          p.nextDueAt, p.escalatedTeams, p.escalatedAt, p.timesReopened, p.doNotContact, p.resolution, p.satisfaction, p.closedAt, p.retentionDueAt,
+          complaintId,
+          seq,
+          p.state,
+          p.firstResponseDueAt,
+          p.firstRespondedAt,
+          p.lateFirstResponse,
+          p.resolutionDueAt,
+          p.lateResolution,
+          p.nextDueAt,
+          p.escalatedTeams,
+          p.escalatedAt,
+          p.timesReopened,
+          p.doNotContact,
+          p.resolution,
+          p.satisfaction,
+          p.closedAt,
+          p.retentionDueAt,
           p.legalHold ?? false,
         ],
       );
       if (outcome.written > 0) return;
       if (outcome.current_seq === null) complaintMissing(complaintId);
       // Overtaken by a newer projection: done. Changed under the statement by a concurrent one: ask again.
-      if (outcome.current_seq < seq) throw ApplicationFailure.retryable(`the projection of complaint ${complaintId} met a concurrent one`, 'projection_contended');
+      if (outcome.current_seq < seq)
+        throw ApplicationFailure.retryable(
+          `the projection of complaint ${complaintId} met a concurrent one`,
+          'projection_contended',
+        );
     },
 
     async recordComplaintEvent(input: ComplaintEventInput): Promise<void> {
@@ -65,7 +104,10 @@ export function createComplaintActivities({ db }: { db: DataSource }): Complaint
         );
         if (inserted.length > 0 && AUDITED_WORKFLOW_EVENTS.has(input.kind)) {
           await appendAudit(m, {
-            ...WORKFLOW_ACTOR, action: `complaint.${input.kind}`, targetType: 'complaint', targetId: input.complaintId,
+            ...WORKFLOW_ACTOR,
+            action: `complaint.${input.kind}`,
+            targetType: 'complaint',
+            targetId: input.complaintId,
             details: { ...input.details, eventId: input.eventId },
           });
         }
@@ -76,20 +118,38 @@ export function createComplaintActivities({ db }: { db: DataSource }): Complaint
       await db.query(
         `INSERT INTO notifications (event_id, kind, case_id, recipient_role, recipient_id, payload)
          VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT (event_id) DO NOTHING`,
-        [input.eventId, input.kind, input.caseId, input.recipientRole, input.recipientId, JSON.stringify(input.payload)],
+        [
+          input.eventId,
+          input.kind,
+          input.caseId,
+          input.recipientRole,
+          input.recipientId,
+          JSON.stringify(input.payload),
+        ],
       );
     },
 
     async eraseComplaintData({ complaintId, eventId, at }): Promise<{ erased: boolean }> {
       return db.transaction(async (m) => {
-        const [c] = await m.query('SELECT erased_at, key_scope FROM complaints WHERE id = $1 FOR UPDATE', [complaintId]);
+        const [c] = await m.query('SELECT erased_at, key_scope FROM complaints WHERE id = $1 FOR UPDATE', [
+          complaintId,
+        ]);
         if (!c) throw ApplicationFailure.nonRetryable(`complaint ${complaintId} does not exist`, 'complaint_not_found');
         if (c.erased_at) return { erased: false };
         // The key first: whatever copy of the sealed text survives (a backup) can no longer be opened.
         await m.query('DELETE FROM complaint_data_keys WHERE complaint_id = $1', [complaintId]);
         await m.query('UPDATE complaint_events SET note_sealed = NULL WHERE complaint_id = $1', [complaintId]);
-        await m.query(`UPDATE complaints SET sealed = NULL, erased_at = $2, state = 'erased', next_due_at = NULL, updated_at = now() WHERE id = $1`, [complaintId, at]);
-        await appendAudit(m, { ...WORKFLOW_ACTOR, action: 'complaint.erased', targetType: 'complaint', targetId: complaintId, details: { keyScope: c.key_scope, eventId } });
+        await m.query(
+          `UPDATE complaints SET sealed = NULL, erased_at = $2, state = 'erased', next_due_at = NULL, updated_at = now() WHERE id = $1`,
+          [complaintId, at],
+        );
+        await appendAudit(m, {
+          ...WORKFLOW_ACTOR,
+          action: 'complaint.erased',
+          targetType: 'complaint',
+          targetId: complaintId,
+          details: { keyScope: c.key_scope, eventId },
+        });
         return { erased: true };
       });
     },

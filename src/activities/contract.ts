@@ -1,4 +1,13 @@
-import type { CaseOutcome, ConsentPurpose, ConsentState, ContactChannel, ContactOutcome, ContactPurpose, LeadStage, RiskTier } from '../domain/types';
+import type {
+  CaseOutcome,
+  ConsentPurpose,
+  ConsentState,
+  ContactChannel,
+  ContactOutcome,
+  ContactPurpose,
+  LeadStage,
+  RiskTier,
+} from '../domain/types';
 import type { ActingAs, ProductMatch } from '../workflows/messages';
 
 /**
@@ -132,7 +141,11 @@ export interface LeadActivities {
   assignBroker(input: AssignInput): Promise<{ brokerId: string | null }>;
   recordDecision(input: DecisionInput): Promise<void>;
   /** The attempt, the projection it changes and its audit row, in one statement. */
-  recordContactAttempt(input: { entry: ContactLogInput; case: CaseProjectionInput; auditedBy: ActingAs }): Promise<void>;
+  recordContactAttempt(input: {
+    entry: ContactLogInput;
+    case: CaseProjectionInput;
+    auditedBy: ActingAs;
+  }): Promise<void>;
   notify(input: NotificationInput): Promise<void>;
   eraseLeadData(input: EraseInput): Promise<{ erased: boolean }>;
 }
@@ -155,11 +168,18 @@ export interface MaintenanceActivities {
   followUpDigest(input: { at: string; eventId: string }): Promise<{ breached: number }>;
   retentionSweep(input: { at: string }): Promise<RetentionSweepResult>;
   casesWithoutDeadline(input: { at: string; eventId: string }): Promise<{ count: number }>;
-  planPostLoanCheckIns(input: { at: string; eventId: string }): Promise<{ planned: number; pooled: number; cancelled: number }>;
+  planPostLoanCheckIns(input: {
+    at: string;
+    eventId: string;
+  }): Promise<{ planned: number; pooled: number; cancelled: number }>;
   /**
    * Lead workflows on this worker's task queue, started between `windowHours` and `minAgeMinutes`
    * before `at` and still awaiting consent, whose case row does not exist: each is signalled
    * `intakeUnconfirmed`, so it looks for its row and ends.
    */
-  signalOrphanedIntakes(input: { at: string; minAgeMinutes: number; windowHours: number }): Promise<{ checked: number; caseIds: string[] }>;
+  signalOrphanedIntakes(input: {
+    at: string;
+    minAgeMinutes: number;
+    windowHours: number;
+  }): Promise<{ checked: number; caseIds: string[] }>;
 }

@@ -33,7 +33,8 @@ export interface Queryable {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export const caseNotFound = (caseId: string) => ApplicationFailure.nonRetryable(`case ${caseId} does not exist`, 'case_not_found');
+export const caseNotFound = (caseId: string) =>
+  ApplicationFailure.nonRetryable(`case ${caseId} does not exist`, 'case_not_found');
 
 /**
  * Erases the given cases in one transaction and one round trip (the `erase_cases` function); the
@@ -52,7 +53,12 @@ export async function eraseCases(db: Queryable, inputs: ErasureRequest[]): Promi
   // and a named one would outlive a later migration that changes the function's result.
   const rows = (await db.query(
     'SELECT erased_case::text AS id, erased_by FROM erase_cases($1::uuid[], $2::text[], $3::text[], $4::text[])',
-    [valid.map((v) => v.input.caseId), valid.map((v) => v.input.caseId), valid.map((v) => v.input.at), valid.map((v) => v.input.reason)],
+    [
+      valid.map((v) => v.input.caseId),
+      valid.map((v) => v.input.caseId),
+      valid.map((v) => v.input.at),
+      valid.map((v) => v.input.reason),
+    ],
   )) as { id: string; erased_by: string | null }[];
   const found = new Set(rows.map((r) => r.id));
   const erasedNow = new Set(rows.filter((r) => r.erased_by !== null).map((r) => valid[Number(r.erased_by) - 1].i));
@@ -126,7 +132,8 @@ export class ErasureGroupCommit {
     private readonly eraseBatch: (inputs: EraseInput[]) => Promise<CaseErasure[]>,
     { maxBatch = 200, lanes = 1, splitAt = 20 }: GroupCommitOptions = {},
   ) {
-    if (maxBatch < 1 || lanes < 1 || splitAt < 1) throw new RangeError('maxBatch, lanes and splitAt must each be at least 1');
+    if (maxBatch < 1 || lanes < 1 || splitAt < 1)
+      throw new RangeError('maxBatch, lanes and splitAt must each be at least 1');
     this.maxBatch = maxBatch;
     this.lanes = lanes;
     this.splitAt = splitAt;
@@ -135,13 +142,19 @@ export class ErasureGroupCommit {
   erase(input: EraseInput): Promise<{ erased: boolean }> {
     return new Promise((resolve, reject) => {
       this.waiting.push({ input, resolve, reject });
-      if (this.active === 0 || (this.taking === 0 && this.active < this.lanes && this.waiting.length >= this.splitAt)) this.startLane();
+      if (this.active === 0 || (this.taking === 0 && this.active < this.lanes && this.waiting.length >= this.splitAt))
+        this.startLane();
     });
   }
 
   /** Batches run so far, the cases they carried, and the most that ran at once, for measurements. */
   stats(): { batches: number; cases: number; meanBatchSize: number; peakInFlight: number } {
-    return { batches: this.batches, cases: this.cases, meanBatchSize: this.batches === 0 ? 0 : this.cases / this.batches, peakInFlight: this.peakInFlight };
+    return {
+      batches: this.batches,
+      cases: this.cases,
+      meanBatchSize: this.batches === 0 ? 0 : this.cases / this.batches,
+      peakInFlight: this.peakInFlight,
+    };
   }
 
   private startLane(): void {
@@ -195,7 +208,8 @@ export class ErasureGroupCommit {
     let results: CaseErasure[];
     try {
       results = await this.eraseBatch(batch.map((w) => w.input));
-      if (results.length !== batch.length) throw new Error(`an erasure batch of ${batch.length} returned ${results.length} results`);
+      if (results.length !== batch.length)
+        throw new Error(`an erasure batch of ${batch.length} returned ${results.length} results`);
     } catch (err) {
       for (const w of batch) w.reject(err);
       return;

@@ -9,6 +9,18 @@ import { createAuditActivities } from './audit-activities';
 import type { AuditKeyring } from '../db/audit';
 
 /** Every activity the worker registers, wired to its dependencies. */
-export function createActivities(deps: { db: DataSource; policy: Policy; leadTaskQueue?: string; sweep?: SweepOptions; auditKeyring?: AuditKeyring }) {
-  return { ...createLeadActivities(deps), ...createComplaintActivities(deps), ...createMaintenanceActivities(deps), ...createChannelActivities(deps), ...createAuditActivities({ db: deps.db, keyring: deps.auditKeyring, leadTaskQueue: deps.leadTaskQueue }) };
+export function createActivities(deps: {
+  db: DataSource;
+  policy: Policy;
+  leadTaskQueue?: string;
+  sweep?: SweepOptions;
+  auditKeyring?: AuditKeyring;
+}) {
+  return {
+    ...createLeadActivities(deps),
+    ...createComplaintActivities(deps),
+    ...createMaintenanceActivities(deps),
+    ...createChannelActivities(deps),
+    ...createAuditActivities({ db: deps.db, keyring: deps.auditKeyring, leadTaskQueue: deps.leadTaskQueue }),
+  };
 }

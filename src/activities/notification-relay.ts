@@ -31,7 +31,13 @@ interface OutboxRow {
  * Idempotency-Key). A failed try is retried after a back-off counted from that try: 1 s, 2 s, 4 s
  * and so on up to an hour, and the row is marked `failed` after MAX_ATTEMPTS.
  */
-export function startNotificationRelay(opts: { db: DataSource; url: string; secret: string; logger: Logger; intervalMs?: number }): () => Promise<void> {
+export function startNotificationRelay(opts: {
+  db: DataSource;
+  url: string;
+  secret: string;
+  logger: Logger;
+  intervalMs?: number;
+}): () => Promise<void> {
   let stopped = false;
 
   const claim = async (): Promise<OutboxRow[]> => {
@@ -49,13 +55,24 @@ export function startNotificationRelay(opts: { db: DataSource; url: string; secr
   };
 
   const deliver = async (row: OutboxRow): Promise<boolean> => {
-    const body = JSON.stringify({ id: row.event_id, kind: row.kind, caseId: row.case_id, recipient: { role: row.recipient_role, id: row.recipient_id }, payload: row.payload });
+    const body = JSON.stringify({
+      id: row.event_id,
+      kind: row.kind,
+      caseId: row.case_id,
+      recipient: { role: row.recipient_role, id: row.recipient_id },
+      payload: row.payload,
+    });
     const timestamp = Math.floor(Date.now() / 1000).toString();
     const signature = createHmac('sha256', opts.secret).update(`${timestamp}.${body}`).digest('hex');
     try {
       const res = await fetch(opts.url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-timestamp': timestamp, 'x-signature': `sha256=${signature}`, 'idempotency-key': row.event_id },
+        headers: {
+          'content-type': 'application/json',
+          'x-timestamp': timestamp,
+          'x-signature': `sha256=${signature}`,
+          'idempotency-key': row.event_id,
+        },
         body,
         signal: AbortSignal.timeout(5_000),
       });
@@ -69,7 +86,10 @@ export function startNotificationRelay(opts: { db: DataSource; url: string; secr
     const rows = await claim();
     for (const row of rows) {
       if (await deliver(row)) {
-        await opts.db.query(`UPDATE notifications SET status = 'sent', attempts = attempts + 1, sent_at = now() WHERE id = $1`, [row.id]);
+        await opts.db.query(
+          `UPDATE notifications SET status = 'sent', attempts = attempts + 1, sent_at = now() WHERE id = $1`,
+          [row.id],
+        );
         continue;
       }
       const [after]: { attempts: number; status: string }[] = await opts.db.query(
@@ -82,8 +102,16 @@ export function startNotificationRelay(opts: { db: DataSource; url: string; secr
          SELECT * FROM tried`,
         [row.id, MAX_ATTEMPTS, MAX_BACKOFF_SECONDS],
       );
-      if (after?.status === 'failed') opts.logger.error({ notificationId: row.id, attempts: after.attempts }, 'notification given up after its last attempt');
-      else opts.logger.warn({ notificationId: row.id, attempts: after?.attempts }, 'notification delivery failed; will retry');
+      if (after?.status === 'failed')
+        opts.logger.error(
+          { notificationId: row.id, attempts: after.attempts },
+          'notification given up after its last attempt',
+        );
+      else
+        opts.logger.warn(
+          { notificationId: row.id, attempts: after?.attempts },
+          'notification delivery failed; will retry',
+        );
     }
     return rows.length;
   };

@@ -26,7 +26,11 @@ export function authFailureLimit(limit: number) {
   const keyOf = (req: Request) => ipKeyGenerator(req.ip ?? req.socket.remoteAddress ?? 'unknown');
   const refusal = (res: Response, resetAt: number) => {
     res.setHeader('Retry-After', String(secondsUntil(resetAt)));
-    return new AppError(429, 'too_many_failed_authentications', 'too many failed sign-ins from this client; wait before trying again');
+    return new AppError(
+      429,
+      'too_many_failed_authentications',
+      'too many failed sign-ins from this client; wait before trying again',
+    );
   };
   const counter = rateLimit({
     windowMs: ABUSE_WINDOW_MS,
@@ -105,7 +109,14 @@ export class RefusalAudit {
     const key = `${route} ${code}`;
     if (!w.audited.has(key) && w.audited.size < this.opts.immediate) {
       w.audited.add(key);
-      void this.write({ actorSub: actor.sub, actorRole: actor.role, action: 'access.refused', targetType: 'route', targetId: route, details: { code } });
+      void this.write({
+        actorSub: actor.sub,
+        actorRole: actor.role,
+        action: 'access.refused',
+        targetType: 'route',
+        targetId: route,
+        details: { code },
+      });
       return;
     }
     const kept = w.unaudited.has(key) || w.unaudited.size < SUMMARY_ROUTES ? key : '(other)';
@@ -132,7 +143,13 @@ export class RefusalAudit {
     if (!w || w.refused < this.opts.limit || Date.now() >= w.start + this.opts.windowMs) return next();
     w.blocked++;
     res.setHeader('Retry-After', String(secondsUntil(w.start + this.opts.windowMs)));
-    next(new AppError(429, 'too_many_refusals', 'too many refused requests from this credential; wait before trying again'));
+    next(
+      new AppError(
+        429,
+        'too_many_refusals',
+        'too many refused requests from this credential; wait before trying again',
+      ),
+    );
   };
 
   /** Writes the summary of every open window now. */
@@ -148,7 +165,14 @@ export class RefusalAudit {
     const current = this.windows.get(key);
     if (current && now < current.start + this.opts.windowMs) return current;
     if (current) void this.close(key, current);
-    const fresh: ActorWindow = { actor: { sub: actor.sub, role: actor.role }, start: now, refused: 0, blocked: 0, audited: new Set(), unaudited: new Map() };
+    const fresh: ActorWindow = {
+      actor: { sub: actor.sub, role: actor.role },
+      start: now,
+      refused: 0,
+      blocked: 0,
+      audited: new Set(),
+      unaudited: new Map(),
+    };
     this.windows.set(key, fresh);
     // The window's end forgets it (and writes its summary, if any), so idle actors are not kept.
     this.closeLater(fresh);
@@ -157,7 +181,10 @@ export class RefusalAudit {
 
   private closeLater(w: ActorWindow): void {
     if (w.timer) return;
-    w.timer = setTimeout(() => void this.close(keyOf(w.actor), w), Math.max(0, w.start + this.opts.windowMs - Date.now()));
+    w.timer = setTimeout(
+      () => void this.close(keyOf(w.actor), w),
+      Math.max(0, w.start + this.opts.windowMs - Date.now()),
+    );
     w.timer.unref();
   }
 
@@ -170,12 +197,20 @@ export class RefusalAudit {
     if (w.timer) clearTimeout(w.timer);
     const unaudited = [...w.unaudited.values()].reduce((a, b) => a + b, 0);
     if (unaudited === 0 && w.blocked === 0) return;
-    const routes = [...w.unaudited].sort((a, b) => b[1] - a[1]).map(([key, count]) => {
-      const at = key.lastIndexOf(' ');
-      return key === '(other)' ? { route: '(other)', code: '(other)', count } : { route: key.slice(0, at), code: key.slice(at + 1), count };
-    });
+    const routes = [...w.unaudited]
+      .sort((a, b) => b[1] - a[1])
+      .map(([key, count]) => {
+        const at = key.lastIndexOf(' ');
+        return key === '(other)'
+          ? { route: '(other)', code: '(other)', count }
+          : { route: key.slice(0, at), code: key.slice(at + 1), count };
+      });
     await this.write({
-      actorSub: w.actor.sub, actorRole: w.actor.role, action: 'access.refused_repeatedly', targetType: 'actor', targetId: w.actor.sub,
+      actorSub: w.actor.sub,
+      actorRole: w.actor.role,
+      action: 'access.refused_repeatedly',
+      targetType: 'actor',
+      targetId: w.actor.sub,
       details: {
         windowStart: new Date(w.start).toISOString(),
         windowEnd: new Date(w.start + this.opts.windowMs).toISOString(),
@@ -189,7 +224,9 @@ export class RefusalAudit {
   }
 
   private write(entry: Parameters<typeof appendAudit>[1]): Promise<void> {
-    return appendAudit(this.db.manager, entry).catch((e: unknown) => this.logger.error({ err: (e as Error).message }, 'could not audit a refusal'));
+    return appendAudit(this.db.manager, entry).catch((e: unknown) =>
+      this.logger.error({ err: (e as Error).message }, 'could not audit a refusal'),
+    );
   }
 }
 

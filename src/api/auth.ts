@@ -27,7 +27,18 @@ const claimsSchema = z.object({
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 /** Signing algorithms an identity provider's published keys may use: asymmetric only, never `none` or an HMAC. */
-export const JWKS_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
+export const JWKS_ALGORITHMS = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+];
 /** How far apart our clock and a token issuer's may be. */
 const CLOCK_TOLERANCE_S = 30;
 
@@ -47,14 +58,21 @@ async function currentnessRefusal(db: DataSource, actor: Actor): Promise<AppErro
   if (actor.role === 'channel') {
     const [row] = await db.query('SELECT suspended FROM channels WHERE id = $1', [actor.channelId]);
     if (!row) return new AppError(403, 'channel_unknown', 'this credential names no channel the service knows');
-    if (row.suspended) return new AppError(403, 'channel_suspended', `channel ${actor.channelId} is suspended: its credentials are refused`);
+    if (row.suspended)
+      return new AppError(
+        403,
+        'channel_suspended',
+        `channel ${actor.channelId} is suspended: its credentials are refused`,
+      );
   }
   return null;
 }
 
 export function createAuthenticator(cfg: Config, db?: DataSource) {
   const secret = new TextEncoder().encode(cfg.JWT_SECRET);
-  const jwks: JWTVerifyGetKey | undefined = cfg.JWT_JWKS_URL ? createRemoteJWKSet(new URL(cfg.JWT_JWKS_URL)) : undefined;
+  const jwks: JWTVerifyGetKey | undefined = cfg.JWT_JWKS_URL
+    ? createRemoteJWKSet(new URL(cfg.JWT_JWKS_URL))
+    : undefined;
   const maxLifetime = maxLifetimeSeconds(cfg);
 
   /**
@@ -77,11 +95,16 @@ export function createAuthenticator(cfg: Config, db?: DataSource) {
         ? await jwtVerify(token, jwks, { ...options, algorithms: JWKS_ALGORITHMS })
         : await jwtVerify(token, secret, { ...options, algorithms: ['HS256'] }));
     } catch (err) {
-      if (err instanceof errors.JWTExpired) throw new AppError(401, 'token_expired', 'the bearer token has expired: get a new one');
+      if (err instanceof errors.JWTExpired)
+        throw new AppError(401, 'token_expired', 'the bearer token has expired: get a new one');
       throw new AppError(401, 'invalid_token', 'the bearer token is invalid');
     }
     if ((payload.exp as number) - (payload.iat as number) > maxLifetime) {
-      throw new AppError(401, 'invalid_token', `the bearer token lives longer than the ${cfg.JWT_MAX_LIFETIME_HOURS} hours allowed`);
+      throw new AppError(
+        401,
+        'invalid_token',
+        `the bearer token lives longer than the ${cfg.JWT_MAX_LIFETIME_HOURS} hours allowed`,
+      );
     }
     const claims = claimsSchema.safeParse(payload);
     if (!claims.success || (claims.data.role === 'channel' && !claims.data.channelId)) {
@@ -94,11 +117,20 @@ export function createAuthenticator(cfg: Config, db?: DataSource) {
   async function verifyApiKey(key: string): Promise<Actor> {
     const m = /^lck_([0-9a-f]{16})\.([A-Za-z0-9_-]{20,100})$/.exec(key);
     // A key revoked at a time still ahead (a rotation's overlap) works until then.
-    const [row] = m && db
-      ? await db.query('SELECT channel_id, secret_hash, coalesce(revoked_at <= now(), false) AS revoked FROM channel_api_keys WHERE key_id = $1', [m[1]])
-      : [];
+    const [row] =
+      m && db
+        ? await db.query(
+            'SELECT channel_id, secret_hash, coalesce(revoked_at <= now(), false) AS revoked FROM channel_api_keys WHERE key_id = $1',
+            [m[1]],
+          )
+        : [];
     const given = Buffer.from(m ? sha256(m[2]) : '');
-    if (!row || row.revoked || given.length !== row.secret_hash.length || !timingSafeEqual(given, Buffer.from(row.secret_hash))) {
+    if (
+      !row ||
+      row.revoked ||
+      given.length !== row.secret_hash.length ||
+      !timingSafeEqual(given, Buffer.from(row.secret_hash))
+    ) {
       throw new AppError(401, 'invalid_api_key', 'the API key is unknown or revoked');
     }
     return { sub: `apikey:${m![1]}`, role: 'channel', channelId: row.channel_id };
@@ -116,7 +148,8 @@ export function createAuthenticator(cfg: Config, db?: DataSource) {
       actor = await verifyApiKey(apiKey);
     } else {
       const header = req.headers.authorization;
-      if (!header?.startsWith('Bearer ')) throw new AppError(401, 'unauthenticated', 'send Authorization: Bearer <token>, or X-API-Key for a channel');
+      if (!header?.startsWith('Bearer '))
+        throw new AppError(401, 'unauthenticated', 'send Authorization: Bearer <token>, or X-API-Key for a channel');
       actor = await verify(header.slice('Bearer '.length).trim());
     }
     req.actor = actor;
@@ -145,7 +178,8 @@ export function createAuthenticator(cfg: Config, db?: DataSource) {
 export function requireRole(...roles: Role[]): RequestHandler {
   return (req, _res, next) => {
     if (!req.actor) return next(new AppError(401, 'unauthenticated', 'sign in first'));
-    if (!roles.includes(req.actor.role)) return next(new AppError(403, 'forbidden', `role ${req.actor.role} may not do this`));
+    if (!roles.includes(req.actor.role))
+      return next(new AppError(403, 'forbidden', `role ${req.actor.role} may not do this`));
     next();
   };
 }
@@ -157,10 +191,23 @@ export const actorOf = (req: Request): Actor => {
 
 /** A token lifetime such as `8h`, `30m`, `2d` or `90s`, in seconds; undefined when it is not one. */
 export function lifetimeSeconds(text: string): number | undefined {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(s|sec|secs|seconds?|m|min|mins|minutes?|h|hr|hrs|hours?|d|days?|w|weeks?|y|yr|yrs|years?)\s*$/i.exec(text);
+  const m =
+    /^\s*(\d+(?:\.\d+)?)\s*(s|sec|secs|seconds?|m|min|mins|minutes?|h|hr|hrs|hours?|d|days?|w|weeks?|y|yr|yrs|years?)\s*$/i.exec(
+      text,
+    );
   if (!m) return undefined;
   const unit = m[2].toLowerCase();
-  const scale = unit.startsWith('s') ? 1 : unit.startsWith('mi') || unit === 'm' ? 60 : unit.startsWith('h') ? 3600 : unit.startsWith('d') ? 86_400 : unit.startsWith('w') ? 604_800 : 31_557_600;
+  const scale = unit.startsWith('s')
+    ? 1
+    : unit.startsWith('mi') || unit === 'm'
+      ? 60
+      : unit.startsWith('h')
+        ? 3600
+        : unit.startsWith('d')
+          ? 86_400
+          : unit.startsWith('w')
+            ? 604_800
+            : 31_557_600;
   return Math.round(Number(m[1]) * scale);
 }
 
@@ -176,9 +223,12 @@ export class TokenLifetimeError extends Error {
 export async function signToken(cfg: Config, actor: Actor, expiresIn?: string): Promise<string> {
   const max = maxLifetimeSeconds(cfg);
   const lifetime = expiresIn === undefined ? Math.min(8 * 3600, max) : lifetimeSeconds(expiresIn);
-  if (lifetime === undefined || lifetime <= 0) throw new TokenLifetimeError(`"${expiresIn}" is not a lifetime: use a number with s, m, h or d, e.g. 8h`);
+  if (lifetime === undefined || lifetime <= 0)
+    throw new TokenLifetimeError(`"${expiresIn}" is not a lifetime: use a number with s, m, h or d, e.g. 8h`);
   if (lifetime > max) {
-    throw new TokenLifetimeError(`a lifetime of ${expiresIn} is longer than the maximum of ${cfg.JWT_MAX_LIFETIME_HOURS} hours (JWT_MAX_LIFETIME_HOURS)`);
+    throw new TokenLifetimeError(
+      `a lifetime of ${expiresIn} is longer than the maximum of ${cfg.JWT_MAX_LIFETIME_HOURS} hours (JWT_MAX_LIFETIME_HOURS)`,
+    );
   }
   const iat = Math.floor(Date.now() / 1000);
   return new SignJWT({ role: actor.role, team: actor.team, channelId: actor.channelId })

@@ -68,33 +68,58 @@ declare module 'express-serve-static-core' {
 export function idempotency(db: DataSource): RequestHandler {
   return async (req, res, next) => {
     const key = req.header('idempotency-key');
-    if (req.method !== 'POST' || key === undefined || req.path === '/leads' || NOT_STORED.test(req.path) || !req.actor) return next();
-    if (!/^[\x21-\x7e]{1,128}$/.test(key)) return next(new AppError(422, 'invalid_idempotency_key', 'Idempotency-Key must be 1-128 visible ASCII characters'));
+    if (req.method !== 'POST' || key === undefined || req.path === '/leads' || NOT_STORED.test(req.path) || !req.actor)
+      return next();
+    if (!/^[\x21-\x7e]{1,128}$/.test(key))
+      return next(
+        new AppError(422, 'invalid_idempotency_key', 'Idempotency-Key must be 1-128 visible ASCII characters'),
+      );
     const scope = `${idempotencyOwner(req.actor)}:POST ${req.baseUrl}${req.path}`;
-    const requestHash = createHash('sha256').update(JSON.stringify(req.body ?? null)).digest('hex');
+    const requestHash = createHash('sha256')
+      .update(JSON.stringify(req.body ?? null))
+      .digest('hex');
     try {
       const inserted = await db.query(
         `INSERT INTO idempotency_keys (scope, key, request_hash, status_code, response) VALUES ($1,$2,$3,0,'null') ON CONFLICT DO NOTHING RETURNING 1`,
         [scope, key, requestHash],
       );
       if (inserted.length === 0) {
-        const [prior] = await db.query('SELECT request_hash, status_code, response FROM idempotency_keys WHERE scope = $1 AND key = $2', [scope, key]);
-        if (prior.request_hash !== requestHash) throw new AppError(422, 'idempotency_key_reused', 'this Idempotency-Key was already used for a different request');
+        const [prior] = await db.query(
+          'SELECT request_hash, status_code, response FROM idempotency_keys WHERE scope = $1 AND key = $2',
+          [scope, key],
+        );
+        if (prior.request_hash !== requestHash)
+          throw new AppError(
+            422,
+            'idempotency_key_reused',
+            'this Idempotency-Key was already used for a different request',
+          );
         if (prior.status_code !== 0) {
           res.setHeader('idempotent-replayed', 'true');
-          res.status(prior.status_code).type(prior.status_code >= 400 ? 'application/problem+json' : 'application/json').send(JSON.stringify(prior.response));
+          res
+            .status(prior.status_code)
+            .type(prior.status_code >= 400 ? 'application/problem+json' : 'application/json')
+            .send(JSON.stringify(prior.response));
           return;
         }
         // Still unanswered: running now, or abandoned by a request that died. Only one repeat can take it over.
         const resumable = [...RESUMABLE, ...TAKEOVER_SAFE].some((route) => route.test(req.path));
-        const [{ n: takenOver }] = !resumable ? [{ n: 0 }] : await db.query(
-          `WITH taken AS (
+        const [{ n: takenOver }] = !resumable
+          ? [{ n: 0 }]
+          : await db.query(
+              `WITH taken AS (
              UPDATE idempotency_keys SET created_at = now()
               WHERE scope = $1 AND key = $2 AND status_code = 0 AND created_at < now() - make_interval(secs => $3) RETURNING 1)
            SELECT count(*)::int AS n FROM taken`,
-          [scope, key, ABANDONED_AFTER_SECONDS],
-        );
-        if (takenOver === 0) throw new AppError(409, 'request_in_progress', 'a request with this Idempotency-Key is still being processed', { retryable: true });
+              [scope, key, ABANDONED_AFTER_SECONDS],
+            );
+        if (takenOver === 0)
+          throw new AppError(
+            409,
+            'request_in_progress',
+            'a request with this Idempotency-Key is still being processed',
+            { retryable: true },
+          );
       }
     } catch (err) {
       return next(err);
@@ -103,11 +128,17 @@ export function idempotency(db: DataSource): RequestHandler {
     const send = res.json.bind(res);
     res.json = (body: unknown) => {
       const status = res.statusCode;
-      const store = status >= 500
-        // A 5xx frees the key for a retry, unless the work stored its answer with itself (TAKEOVER_SAFE):
-        // then it was done, and a retry gets that answer.
-        ? db.query('DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND status_code = 0', [scope, key])
-        : db.query('UPDATE idempotency_keys SET status_code = $3, response = $4 WHERE scope = $1 AND key = $2', [scope, key, status, JSON.stringify(res.locals.idempotentBody ?? body)]);
+      const store =
+        status >= 500
+          ? // A 5xx frees the key for a retry, unless the work stored its answer with itself (TAKEOVER_SAFE):
+            // then it was done, and a retry gets that answer.
+            db.query('DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND status_code = 0', [scope, key])
+          : db.query('UPDATE idempotency_keys SET status_code = $3, response = $4 WHERE scope = $1 AND key = $2', [
+              scope,
+              key,
+              status,
+              JSON.stringify(res.locals.idempotentBody ?? body),
+            ]);
       store.catch(() => undefined).finally(() => send(body));
       return res;
     };

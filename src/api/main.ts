@@ -15,7 +15,9 @@ async function main(): Promise<void> {
   const temporal = await connectClient(cfg);
   const app = createApp({ cfg, db, temporal, logger });
   const server = createServer(app);
-  server.listen(cfg.API_PORT, cfg.API_HOST, () => logger.info({ port: cfg.API_PORT }, `API listening on http://localhost:${cfg.API_PORT}/v1`));
+  server.listen(cfg.API_PORT, cfg.API_HOST, () =>
+    logger.info({ port: cfg.API_PORT }, `API listening on http://localhost:${cfg.API_PORT}/v1`),
+  );
 
   const stop = async (signal: string) => {
     logger.info({ signal }, 'API stopping: answering the requests in flight');

@@ -12,8 +12,18 @@ export function createMetrics() {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [registry],
   });
-  const intakes = new Counter({ name: 'lead_intakes_total', help: 'Lead intakes by result', labelNames: ['result'], registers: [registry] });
-  const refusals = new Counter({ name: 'api_refusals_total', help: 'Requests refused, by problem code', labelNames: ['status', 'code'], registers: [registry] });
+  const intakes = new Counter({
+    name: 'lead_intakes_total',
+    help: 'Lead intakes by result',
+    labelNames: ['result'],
+    registers: [registry],
+  });
+  const refusals = new Counter({
+    name: 'api_refusals_total',
+    help: 'Requests refused, by problem code',
+    labelNames: ['status', 'code'],
+    registers: [registry],
+  });
 
   /** Times every request; the route label is the matched pattern (never the path, which holds IDs). */
   const middleware: RequestHandler = (req, res, next) => {

@@ -1,4 +1,10 @@
-import { extendZodWithOpenApi, OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig, type RouteConfig } from '@asteasolutions/zod-to-openapi';
+import {
+  extendZodWithOpenApi,
+  OpenAPIRegistry,
+  OpenApiGeneratorV31,
+  type ResponseConfig,
+  type RouteConfig,
+} from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { ROLES } from '../domain/types';
 import type { Credential, Route } from './route';
@@ -25,27 +31,49 @@ export const problemSchema = z
 
 export const anyObject = z.object({}).passthrough();
 
-export const json = (schema: z.ZodType, description: string): ResponseConfig => ({ description, content: { 'application/json': { schema } } });
-export const text = (description: string, type = 'text/plain'): ResponseConfig => ({ description, content: { [type]: { schema: z.string() } } });
-export const problem = (description: string): ResponseConfig => ({ description, content: { 'application/problem+json': { schema: problemSchema } } });
+export const json = (schema: z.ZodType, description: string): ResponseConfig => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+export const text = (description: string, type = 'text/plain'): ResponseConfig => ({
+  description,
+  content: { [type]: { schema: z.string() } },
+});
+export const problem = (description: string): ResponseConfig => ({
+  description,
+  content: { 'application/problem+json': { schema: problemSchema } },
+});
 
 /** Every /v1 route, the sign-in form included, answers this to a client over its limit of failed sign-ins. */
-export const signInBlocked = problem('`too_many_failed_authentications`: this client address failed to sign in too often in the last minute; see Retry-After');
+export const signInBlocked = problem(
+  '`too_many_failed_authentications`: this client address failed to sign in too often in the last minute; see Retry-After',
+);
 
 /** What any signed-in route may answer besides its own. */
 export const errors = {
   400: problem('the body is not valid JSON'),
-  401: problem('no or invalid credential: `unauthenticated`, `invalid_token` (bad signature, issuer, audience or algorithm; no `sub`, `iat` or `exp`; a lifetime over the maximum), `token_expired`, `invalid_api_key` (unknown or revoked)'),
-  403: problem('the role or the resource is not yours; or, checked on every request, the credential’s holder is no longer current: `account_deactivated` (a deactivated broker), `account_unknown`, `channel_suspended` (every key and token of a suspended channel), `channel_unknown`'),
+  401: problem(
+    'no or invalid credential: `unauthenticated`, `invalid_token` (bad signature, issuer, audience or algorithm; no `sub`, `iat` or `exp`; a lifetime over the maximum), `token_expired`, `invalid_api_key` (unknown or revoked)',
+  ),
+  403: problem(
+    'the role or the resource is not yours; or, checked on every request, the credential’s holder is no longer current: `account_deactivated` (a deactivated broker), `account_unknown`, `channel_suspended` (every key and token of a suspended channel), `channel_unknown`',
+  ),
   422: problem('invalid input or a business rule refused it'),
   413: problem('body too large'),
   415: problem('the body is not application/json'),
-  429: problem('too many requests: `rate_limited`, `too_many_failed_authentications` (this address), `too_many_refusals` (this caller); see Retry-After'),
+  429: problem(
+    'too many requests: `rate_limited`, `too_many_failed_authentications` (this address), `too_many_refusals` (this caller); see Retry-After',
+  ),
   503: problem('Postgres or Temporal unreachable; retry'),
 };
 
 /** What a route on one case may answer besides its own. */
-export const caseErrors = { ...errors, 404: problem('no such case'), 409: problem('not possible in the case’s stage'), 503: problem('Temporal or Postgres unreachable') };
+export const caseErrors = {
+  ...errors,
+  404: problem('no such case'),
+  409: problem('not possible in the case’s stage'),
+  503: problem('Temporal or Postgres unreachable'),
+};
 
 const SECURITY: Record<Credential, RouteConfig['security']> = {
   token_or_api_key: [{ bearer: [] }, { apiKey: [] }],
@@ -78,7 +106,10 @@ function operation(route: Route): RouteConfig {
       params,
       query,
       // The Idempotency-Key middleware serves every POST under /v1 behind a bearer token or API key.
-      headers: route.method === 'post' && credential === 'token_or_api_key' ? z.object({ 'Idempotency-Key': z.string().max(128).optional() }) : undefined,
+      headers:
+        route.method === 'post' && credential === 'token_or_api_key'
+          ? z.object({ 'Idempotency-Key': z.string().max(128).optional() })
+          : undefined,
       body: body
         ? { content: { 'application/json': { schema: body } }, required: true }
         : form
@@ -89,18 +120,37 @@ function operation(route: Route): RouteConfig {
   };
 }
 
-export function buildOpenApiDocument(routes: readonly Route[], opts: { sessionCookie: string }): Record<string, unknown> {
+export function buildOpenApiDocument(
+  routes: readonly Route[],
+  opts: { sessionCookie: string },
+): Record<string, unknown> {
   const registry = new OpenAPIRegistry();
-  registry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: `claims: sub, role (${ROLES.join(', ')}), team, channelId` });
-  registry.registerComponent('securitySchemes', 'apiKey', { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'a channel partner’s key, tied to one channel' });
-  registry.registerComponent('securitySchemes', 'session', { type: 'apiKey', in: 'cookie', name: opts.sessionCookie, description: 'the Web UI session that POST /v1/session opens' });
+  registry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+    description: `claims: sub, role (${ROLES.join(', ')}), team, channelId`,
+  });
+  registry.registerComponent('securitySchemes', 'apiKey', {
+    type: 'apiKey',
+    in: 'header',
+    name: 'X-API-Key',
+    description: 'a channel partner’s key, tied to one channel',
+  });
+  registry.registerComponent('securitySchemes', 'session', {
+    type: 'apiKey',
+    in: 'cookie',
+    name: opts.sessionCookie,
+    description: 'the Web UI session that POST /v1/session opens',
+  });
   for (const route of routes) registry.registerPath(operation(route));
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
     info: {
       title: 'Lead case engine API',
       version: '1.0.0',
-      description: 'Brokers, risk officers, managers, compliance and channel partners act on lead cases. Errors are application/problem+json with a stable `code`.',
+      description:
+        'Brokers, risk officers, managers, compliance and channel partners act on lead cases. Errors are application/problem+json with a stable `code`.',
     },
     servers: [{ url: '/' }],
   }) as unknown as Record<string, unknown>;

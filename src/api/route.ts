@@ -71,7 +71,11 @@ export function mountRoutes(
     const roleCheck = typeof route.roles === 'string' || route.checksRolesItself ? [] : [guard(...route.roles)];
     router[route.method](expressPath(route.path, prefix), ...roleCheck, ...(route.before ?? []), async (req, res) => {
       const { params, query, body } = route.request ?? {};
-      const input = { body: body?.parse(req.body ?? {}), query: query?.parse(req.query ?? {}), params: params?.parse(req.params) };
+      const input = {
+        body: body?.parse(req.body ?? {}),
+        query: query?.parse(req.query ?? {}),
+        params: params?.parse(req.params),
+      };
       await route.handler(input, req, res);
     });
   }

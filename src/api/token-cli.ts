@@ -8,9 +8,9 @@ const usage = (maxHours: number | string) =>
     `usage: npm run token -- --role <${ROLES.join('|')}> --sub <id> [--team T] [--channel CH] [--expires 8h]`,
     '',
     'Prints a bearer token signed with the local JWT_SECRET, for operators and tests.',
-    '  --role      the caller\'s role',
-    '  --sub       the caller\'s ID (a broker\'s ID must name an active broker)',
-    '  --team      the caller\'s team (optional)',
+    "  --role      the caller's role",
+    "  --sub       the caller's ID (a broker's ID must name an active broker)",
+    "  --team      the caller's team (optional)",
     '  --channel   the channel a `channel` token acts for (required for role channel)',
     `  --expires   the token's lifetime, e.g. 30m, 8h (default 8h; at most ${maxHours} hours, JWT_MAX_LIFETIME_HOURS)`,
   ].join('\n');
@@ -21,7 +21,11 @@ async function main(): Promise<number> {
   try {
     ({ values } = parseArgs({
       options: {
-        role: { type: 'string' }, sub: { type: 'string' }, team: { type: 'string' }, channel: { type: 'string' }, expires: { type: 'string' },
+        role: { type: 'string' },
+        sub: { type: 'string' },
+        team: { type: 'string' },
+        channel: { type: 'string' },
+        expires: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -40,7 +44,11 @@ async function main(): Promise<number> {
     return 2;
   }
   try {
-    const token = await signToken(config(), { sub, role, team: values.team as string | undefined, channelId: values.channel as string | undefined }, values.expires as string | undefined);
+    const token = await signToken(
+      config(),
+      { sub, role, team: values.team as string | undefined, channelId: values.channel as string | undefined },
+      values.expires as string | undefined,
+    );
     process.stdout.write(`${token}\n`);
     return 0;
   } catch (err) {

@@ -11,7 +11,8 @@ import { parsePolicy, type Policy } from './policy';
  * works on a fresh machine while a process started any other way refuses to run without real keys.
  */
 const LOCAL_ONLY = 'local-dev-only-not-a-secret';
-const localKey = (label: string) => Buffer.from(`${label}:${LOCAL_ONLY}`.padEnd(32, '.').slice(0, 32)).toString('base64');
+const localKey = (label: string) =>
+  Buffer.from(`${label}:${LOCAL_ONLY}`.padEnd(32, '.').slice(0, 32)).toString('base64');
 
 const base64Key = z
   .string()
@@ -25,7 +26,10 @@ const port = z.coerce.number().int().min(1).max(65535);
 const httpsOrLoopback = (value: string): boolean => {
   const url = new URL(value);
   if (url.protocol === 'https:') return true;
-  return url.protocol === 'http:' && (url.hostname === 'localhost' || url.hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(url.hostname));
+  return (
+    url.protocol === 'http:' &&
+    (url.hostname === 'localhost' || url.hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(url.hostname))
+  );
 };
 
 export const envSchema = z
@@ -49,7 +53,9 @@ export const envSchema = z
     TRUST_PROXY: z
       .string()
       .default('false')
-      .transform((v): boolean | number | string => (v === 'false' ? false : v === 'true' ? true : /^\d+$/.test(v) ? Number(v) : v)),
+      .transform((v): boolean | number | string =>
+        v === 'false' ? false : v === 'true' ? true : /^\d+$/.test(v) ? Number(v) : v,
+      ),
     /** Requests per minute per credential (per IP before sign-in). */
     RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
     /** Failed authentications per minute per client address; then 429 until the minute ends. */
@@ -62,24 +68,34 @@ export const envSchema = z
     TEMPORAL_TASK_QUEUE: z.string().default('lead-cases'),
     /** The scheduled maintenance (retention sweep, digests, reviews) runs here, on a Worker of its own, apart from case work. */
     TEMPORAL_MAINTENANCE_TASK_QUEUE: z.string().default('lead-maintenance'),
-    TEMPORAL_TLS: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+    TEMPORAL_TLS: z
+      .enum(['true', 'false'])
+      .default('false')
+      .transform((v) => v === 'true'),
     TEMPORAL_TLS_CERT_PATH: optionalString,
     TEMPORAL_TLS_KEY_PATH: optionalString,
     TEMPORAL_TLS_CA_PATH: optionalString,
     TEMPORAL_API_KEY: optionalString,
     /** Worker Versioning (docs/versioning.md): the workers' deployment, and their build (default: a hash of the workflow bundle). */
-    TEMPORAL_DEPLOYMENT_NAME: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only (no .)').default('lead-case-engine'),
+    TEMPORAL_DEPLOYMENT_NAME: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only (no .)')
+      .default('lead-case-engine'),
     TEMPORAL_BUILD_ID: optionalString,
     /** How a case's run follows new builds: PINNED (production) stays on its build; AUTO_UPGRADE (default in development and test) moves. */
     TEMPORAL_CASE_VERSIONING: z.enum(['PINNED', 'AUTO_UPGRADE']).optional(),
     /** Whether a worker makes its build the deployment's current version as it starts (off: the deploy does it, e.g. to ramp). */
-    TEMPORAL_MAKE_BUILD_CURRENT: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+    TEMPORAL_MAKE_BUILD_CURRENT: z
+      .enum(['true', 'false'])
+      .default('true')
+      .transform((v) => v === 'true'),
     /** A workflow bundle prebuilt by `npm run build` (dist/workflow-bundle.js); unset: bundle at worker start. */
     WORKFLOW_BUNDLE_PATH: optionalString,
 
-    DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').default(
-      'postgres://postgres:postgres@localhost:5432/leads',
-    ),
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+      .default('postgres://postgres:postgres@localhost:5432/leads'),
     DATABASE_POOL_MAX: z.coerce.number().int().min(1).default(10),
 
     JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
@@ -87,38 +103,64 @@ export const envSchema = z
     /** The `aud` every token must carry. */
     JWT_AUDIENCE: z.string().min(1).default('lead-case-engine-api'),
     /** The longest lifetime (exp − iat) a token may have; longer ones are refused, and `npm run token` will not mint them. */
-    JWT_MAX_LIFETIME_HOURS: z.coerce.number().min(0.05).max(24 * 7).default(12),
+    JWT_MAX_LIFETIME_HOURS: z.coerce
+      .number()
+      .min(0.05)
+      .max(24 * 7)
+      .default(12),
     /** The identity provider's published keys: https, except on a loopback host (a local test IdP). */
-    JWT_JWKS_URL: optionalString.pipe(z.string().url().refine(httpsOrLoopback, 'must be an https:// URL (http only on a loopback host)').optional()),
+    JWT_JWKS_URL: optionalString.pipe(
+      z.string().url().refine(httpsOrLoopback, 'must be an https:// URL (http only on a loopback host)').optional(),
+    ),
     /** Wraps every lead's data key (AES-256-GCM). */
     MASTER_KEY: base64Key.optional(),
     MASTER_KEY_ID: z.string().min(1).default('local-1'),
     /** Retired master keys still needed to unwrap data keys until `npm run rotate:master-key` re-wraps them: `id:base64,…`. */
     MASTER_OLD_KEYS: z
       .string()
-      .regex(/^([A-Za-z0-9_.-]+:[A-Za-z0-9+/=]+)?(,[A-Za-z0-9_.-]+:[A-Za-z0-9+/=]+)*$/, 'expected id:base64key pairs separated by commas')
+      .regex(
+        /^([A-Za-z0-9_.-]+:[A-Za-z0-9+/=]+)?(,[A-Za-z0-9_.-]+:[A-Za-z0-9+/=]+)*$/,
+        'expected id:base64key pairs separated by commas',
+      )
       .default(''),
     /** Keys the blind indexes used to find the same person twice without decrypting anything. */
     BLIND_INDEX_KEY: base64Key.optional(),
     /** Encrypts every Temporal payload (AES-256-GCM); the ID goes into each payload's metadata. */
     CODEC_KEY: base64Key.optional(),
-    CODEC_KEY_ID: z.string().regex(/^[A-Za-z0-9_.-]+$/).default('codec-local-1'),
+    CODEC_KEY_ID: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]+$/)
+      .default('codec-local-1'),
     /** Retired codec keys that must still decode old payloads: `id:base64,id:base64`. */
     CODEC_OLD_KEYS: z
       .string()
-      .regex(/^([A-Za-z0-9_.-]+:[A-Za-z0-9+/=]+)?(,[A-Za-z0-9_.-]+:[A-Za-z0-9+/=]+)*$/, 'expected id:base64key pairs separated by commas')
+      .regex(
+        /^([A-Za-z0-9_.-]+:[A-Za-z0-9+/=]+)?(,[A-Za-z0-9_.-]+:[A-Za-z0-9+/=]+)*$/,
+        'expected id:base64key pairs separated by commas',
+      )
       .default(''),
 
     /** Keys the audit trail's hash chain (HMAC-SHA256): without it, nobody can rewrite the chain so that it verifies. */
     AUDIT_KEY: base64Key.optional(),
-    AUDIT_KEY_ID: z.string().regex(/^[A-Za-z0-9_.-]+$/).default('audit-local-1'),
+    AUDIT_KEY_ID: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]+$/)
+      .default('audit-local-1'),
     /** Retired audit keys that still verify the rows chained under them: `id:base64,id:base64`. */
     AUDIT_OLD_KEYS: z
       .string()
-      .regex(/^([A-Za-z0-9_.-]+:[A-Za-z0-9+/=]+)?(,[A-Za-z0-9_.-]+:[A-Za-z0-9+/=]+)*$/, 'expected id:base64key pairs separated by commas')
+      .regex(
+        /^([A-Za-z0-9_.-]+:[A-Za-z0-9+/=]+)?(,[A-Za-z0-9_.-]+:[A-Za-z0-9+/=]+)*$/,
+        'expected id:base64key pairs separated by commas',
+      )
       .default(''),
     /** The owner role's URL, for migrations only (DDL); the API and workers connect with DATABASE_URL, a role without it. */
-    DATABASE_MIGRATION_URL: optionalString.pipe(z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional()),
+    DATABASE_MIGRATION_URL: optionalString.pipe(
+      z
+        .string()
+        .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+        .optional(),
+    ),
 
     NOTIFY_WEBHOOK_URL: optionalString.pipe(z.string().url().optional()),
     NOTIFY_WEBHOOK_SECRET: optionalString,
@@ -130,20 +172,36 @@ export const envSchema = z
     // A retired key listed under the current key's ID (or twice) would be shadowed: everything sealed
     // under it would stop opening, and a rotation would find nothing left to re-wrap.
     const ids = (list: string) => (list ? list.split(',').map((pair) => pair.slice(0, pair.indexOf(':'))) : []);
-    for (const [current, old] of [['MASTER_KEY_ID', 'MASTER_OLD_KEYS'], ['CODEC_KEY_ID', 'CODEC_OLD_KEYS'], ['AUDIT_KEY_ID', 'AUDIT_OLD_KEYS']] as const) {
+    for (const [current, old] of [
+      ['MASTER_KEY_ID', 'MASTER_OLD_KEYS'],
+      ['CODEC_KEY_ID', 'CODEC_OLD_KEYS'],
+      ['AUDIT_KEY_ID', 'AUDIT_OLD_KEYS'],
+    ] as const) {
       const retired = ids(env[old]);
       const clash = retired.find((id, i) => id === env[current] || retired.indexOf(id) !== i);
       if (clash !== undefined) {
-        ctx.addIssue({ code: 'custom', path: [old], message: `key ID ${clash} is used twice (a retired key needs an ID of its own, other than ${current})` });
+        ctx.addIssue({
+          code: 'custom',
+          path: [old],
+          message: `key ID ${clash} is used twice (a retired key needs an ID of its own, other than ${current})`,
+        });
       }
     }
     if (allowsLocalDefaults(env.NODE_ENV)) return;
     for (const name of SECRET_NAMES) {
       const value = env[name];
       if (value === undefined) {
-        ctx.addIssue({ code: 'custom', path: [name], message: 'is required (local defaults apply only with NODE_ENV=development or test)' });
+        ctx.addIssue({
+          code: 'custom',
+          path: [name],
+          message: 'is required (local defaults apply only with NODE_ENV=development or test)',
+        });
       } else if (value.includes(LOCAL_ONLY) || value === localSecret(name)) {
-        ctx.addIssue({ code: 'custom', path: [name], message: 'is the published development default: set a secret of your own' });
+        ctx.addIssue({
+          code: 'custom',
+          path: [name],
+          message: 'is the published development default: set a secret of your own',
+        });
       } else if (weakSecret(name, value)) {
         ctx.addIssue({ code: 'custom', path: [name], message: `is too weak: ${weakSecret(name, value)}` });
       }
@@ -154,7 +212,12 @@ export const envSchema = z
       if (value === undefined) continue;
       const material = name === 'JWT_SECRET' ? value : Buffer.from(value, 'base64').toString('hex');
       const other = seen.get(material);
-      if (other) ctx.addIssue({ code: 'custom', path: [name], message: `is the same secret as ${other}: each secret protects something else and needs its own value` });
+      if (other)
+        ctx.addIssue({
+          code: 'custom',
+          path: [name],
+          message: `is the same secret as ${other}: each secret protects something else and needs its own value`,
+        });
       else seen.set(material, name);
     }
   })
@@ -177,7 +240,8 @@ export const SECRET_NAMES = ['JWT_SECRET', 'MASTER_KEY', 'BLIND_INDEX_KEY', 'COD
 type SecretName = (typeof SECRET_NAMES)[number];
 
 /** True only when NODE_ENV says, explicitly, that this is a developer's machine or a test run. */
-export const allowsLocalDefaults = (nodeEnv: string | undefined): boolean => nodeEnv === 'development' || nodeEnv === 'test';
+export const allowsLocalDefaults = (nodeEnv: string | undefined): boolean =>
+  nodeEnv === 'development' || nodeEnv === 'test';
 
 function localSecret(name: SecretName): string {
   if (name === 'JWT_SECRET') return `jwt:${LOCAL_ONLY}:${LOCAL_ONLY}`;
@@ -198,7 +262,9 @@ function entropyBits(chars: ArrayLike<number> & Iterable<number>): number {
 function weakSecret(name: SecretName, value: string): string | undefined {
   if (name === 'JWT_SECRET') {
     const codes = [...value].map((c) => c.codePointAt(0)!);
-    return entropyBits(codes) < 128 ? 'it repeats too much to resist guessing (use openssl rand -base64 48)' : undefined;
+    return entropyBits(codes) < 128
+      ? 'it repeats too much to resist guessing (use openssl rand -base64 48)'
+      : undefined;
   }
   const bytes = Buffer.from(value, 'base64');
   return new Set(bytes).size < 16 ? 'its 32 bytes are not random (use openssl rand -base64 32)' : undefined;

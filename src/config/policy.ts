@@ -121,14 +121,31 @@ export const policySchema = z
       ctx.addIssue({ code: 'custom', path: ['dti', 'tierAMaxPct'], message: 'must not exceed dti.tierBMaxPct' });
     }
     const g = p.channelGrades;
-    if (!(g.premiumMaxNplPct <= g.riskMinNplPct && g.riskMinNplPct <= g.suspendMinNplPct && g.riskMinFraudPct <= g.suspendMinFraudPct)) {
-      ctx.addIssue({ code: 'custom', path: ['channelGrades'], message: 'premiumMaxNplPct <= riskMinNplPct <= suspendMinNplPct and riskMinFraudPct <= suspendMinFraudPct must hold' });
+    if (!(
+      g.premiumMaxNplPct <= g.riskMinNplPct &&
+      g.riskMinNplPct <= g.suspendMinNplPct &&
+      g.riskMinFraudPct <= g.suspendMinFraudPct
+    )) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['channelGrades'],
+        message:
+          'premiumMaxNplPct <= riskMinNplPct <= suspendMinNplPct and riskMinFraudPct <= suspendMinFraudPct must hold',
+      });
     }
     if (p.businessHours.end <= p.businessHours.start) {
-      ctx.addIssue({ code: 'custom', path: ['businessHours', 'end'], message: 'the working day must end after it starts' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['businessHours', 'end'],
+        message: 'the working day must end after it starts',
+      });
     } else if (minutesOf(p.businessHours.end) - minutesOf(p.businessHours.start) < 60) {
       // Thinner days would stretch a 48 h follow-up (and its 200 % mark) over years.
-      ctx.addIssue({ code: 'custom', path: ['businessHours', 'end'], message: 'a working day must last at least one hour' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['businessHours', 'end'],
+        message: 'a working day must last at least one hour',
+      });
     }
     try {
       new Intl.DateTimeFormat('en-US', { timeZone: p.businessHours.timeZone });
@@ -137,7 +154,11 @@ export const policySchema = z
     }
     const days = p.postLoan.checkInDays;
     if (days.some((d, i) => i > 0 && d <= days[i - 1])) {
-      ctx.addIssue({ code: 'custom', path: ['postLoan', 'checkInDays'], message: 'days must rise strictly, e.g. [7, 30]' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['postLoan', 'checkInDays'],
+        message: 'days must rise strictly, e.g. [7, 30]',
+      });
     }
     const f = p.followUp;
     if (!(f.reminderAt < f.escalateAt && f.escalateAt < f.reassignAt)) {
@@ -155,9 +176,20 @@ export function defaultPolicy(): Policy {
 /** Parses an override object (possibly partial at any depth) into a full policy. */
 export function parsePolicy(overrides: unknown): Policy {
   const skeleton = {
-    consent: {}, followUp: { firstContactMinutes: {} }, review: {}, contact: {}, businessHours: {},
-    complaints: { firstResponseHours: {} }, pricing: {}, age: {}, dti: {}, fraud: {},
-    postLoan: {}, retention: {}, channelGrades: {}, maxAmountByGrade: {},
+    consent: {},
+    followUp: { firstContactMinutes: {} },
+    review: {},
+    contact: {},
+    businessHours: {},
+    complaints: { firstResponseHours: {} },
+    pricing: {},
+    age: {},
+    dti: {},
+    fraud: {},
+    postLoan: {},
+    retention: {},
+    channelGrades: {},
+    maxAmountByGrade: {},
   };
   return policySchema.parse(deepMerge(skeleton, overrides ?? {}));
 }

@@ -70,5 +70,14 @@ export async function countChannelCases(m: EntityManager, q: ChannelCountsQuery)
 }
 
 export const NO_CASES: ChannelCounts = {
-  leads: 0, consented: 0, prescreened: 0, tierA: 0, tierB: 0, tierC: 0, lenderDecided: 0, approved: 0, badLoans: 0, fraudFlagged: 0,
+  leads: 0,
+  consented: 0,
+  prescreened: 0,
+  tierA: 0,
+  tierB: 0,
+  tierC: 0,
+  lenderDecided: 0,
+  approved: 0,
+  badLoans: 0,
+  fraudFlagged: 0,
 };

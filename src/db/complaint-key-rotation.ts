@@ -9,7 +9,11 @@ import type { MasterKeyring } from '../infra/crypto';
  * sealed text is never opened. Safe to re-run. `npm run rotate:master-key` must run it beside
  * rotateMasterKey (src/db/rotate-master-key.ts) before an old master key is dropped.
  */
-export async function rotateComplaintDataKeys(db: DataSource, ring: MasterKeyring, batchSize = 500): Promise<{ rewrapped: number; left: number }> {
+export async function rotateComplaintDataKeys(
+  db: DataSource,
+  ring: MasterKeyring,
+  batchSize = 500,
+): Promise<{ rewrapped: number; left: number }> {
   let rewrapped = 0;
   for (;;) {
     const done = await db.transaction(async (m) => {
@@ -19,13 +23,19 @@ export async function rotateComplaintDataKeys(db: DataSource, ring: MasterKeyrin
       );
       for (const row of rows) {
         const wrapped = rewrapComplaintDataKey(row.complaint_id, row.wrapped_key, row.master_key_id, ring);
-        await m.query('UPDATE complaint_data_keys SET wrapped_key = $2, master_key_id = $3 WHERE complaint_id = $1', [row.complaint_id, wrapped, ring.currentId]);
+        await m.query('UPDATE complaint_data_keys SET wrapped_key = $2, master_key_id = $3 WHERE complaint_id = $1', [
+          row.complaint_id,
+          wrapped,
+          ring.currentId,
+        ]);
       }
       return rows.length;
     });
     rewrapped += done;
     if (done < batchSize) break;
   }
-  const [{ n }] = await db.query('SELECT count(*)::int AS n FROM complaint_data_keys WHERE master_key_id <> $1', [ring.currentId]);
+  const [{ n }] = await db.query('SELECT count(*)::int AS n FROM complaint_data_keys WHERE master_key_id <> $1', [
+    ring.currentId,
+  ]);
   return { rewrapped, left: n };
 }

@@ -10,7 +10,10 @@ async function main() {
   const { applied, appRole } = await migrateDatabase(cfg.DATABASE_MIGRATION_URL ?? cfg.DATABASE_URL, cfg.DATABASE_URL);
   console.log(applied.length ? `applied: ${applied.join(', ')}` : 'schema is up to date');
   if (appRole) console.log(`the service connects as ${appRole}: DML only, no DDL, no TRUNCATE`);
-  else console.warn('DATABASE_URL names the owner role: set DATABASE_MIGRATION_URL to the owner and DATABASE_URL to a role of the service\'s own');
+  else
+    console.warn(
+      "DATABASE_URL names the owner role: set DATABASE_MIGRATION_URL to the owner and DATABASE_URL to a role of the service's own",
+    );
 }
 main().catch((err) => {
   console.error(`migration failed: ${(err as Error).message}`);

@@ -6,7 +6,11 @@ import { rewrapDataKey, type MasterKeyring } from '../infra/crypto';
  * can read both; this re-wraps each lead's data key under the current master key, in small
  * transactions, skipping keys already done (optionally only some cases). The sealed identities are never decrypted.
  */
-export async function rotateMasterKey(db: DataSource, ring: MasterKeyring, opts: { batchSize?: number; caseIds?: string[] } = {}): Promise<{ rewrapped: number }> {
+export async function rotateMasterKey(
+  db: DataSource,
+  ring: MasterKeyring,
+  opts: { batchSize?: number; caseIds?: string[] } = {},
+): Promise<{ rewrapped: number }> {
   const batchSize = opts.batchSize ?? 500;
   let rewrapped = 0;
   for (;;) {
@@ -18,7 +22,11 @@ export async function rotateMasterKey(db: DataSource, ring: MasterKeyring, opts:
       );
       for (const row of rows) {
         const wrapped = rewrapDataKey(row.case_id, row.wrapped_key, row.master_key_id, ring);
-        await m.query('UPDATE lead_data_keys SET wrapped_key = $2, master_key_id = $3 WHERE case_id = $1', [row.case_id, wrapped, ring.currentId]);
+        await m.query('UPDATE lead_data_keys SET wrapped_key = $2, master_key_id = $3 WHERE case_id = $1', [
+          row.case_id,
+          wrapped,
+          ring.currentId,
+        ]);
       }
       return rows.length;
     });

@@ -29,17 +29,164 @@ export async function seedDemoData(db: DataSource): Promise<void> {
       ['lender-unlicensed-x', '[DEMO] 无牌机构X (never matched)', 'NONE', false, true],
     ];
     for (const l of lenders) {
-      await m.query(`INSERT INTO lenders (id, name, licence_no, licensed, active, demo) VALUES ($1,$2,$3,$4,$5,true) ON CONFLICT (id) DO NOTHING`, l);
+      await m.query(
+        `INSERT INTO lenders (id, name, licence_no, licensed, active, demo) VALUES ($1,$2,$3,$4,$5,true) ON CONFLICT (id) DO NOTHING`,
+        l,
+      );
     }
     // id, lender, name, aprMin, aprMax, amountMin, amountMax, termMin, termMax, secured, days, tiers, provinces, nonLocal, ageMin, ageMax, commission
-    const products: [string, string, string, number, number, number, number, number, number, boolean, number, string[], string[] | null, boolean, number, number, number][] = [
-      ['prod-bank-a-prime', 'lender-bank-a', '[DEMO] 优享贷', 7.2, 12, 10_000, 300_000, 6, 36, false, 3, ['A'], null, false, 22, 55, 1.0],
-      ['prod-bank-a-secured', 'lender-bank-a', '[DEMO] 房抵贷', 5.5, 9.8, 50_000, 300_000, 12, 60, true, 10, ['A', 'B'], ['11', '31', '44'], false, 22, 60, 0.8],
-      ['prod-cfc-b-flex', 'lender-cfc-b', '[DEMO] 随心借', 12, 23.9, 1_000, 200_000, 3, 36, false, 1, ['A', 'B'], null, true, 18, 60, 2.5],
-      ['prod-cfc-b-small', 'lender-cfc-b', '[DEMO] 小额周转', 15, 23.5, 1_000, 50_000, 3, 12, false, 1, ['B'], null, true, 20, 55, 3.0],
-      ['prod-trust-c-biz', 'lender-trust-c', '[DEMO] 经营贷', 8, 18, 50_000, 300_000, 12, 36, true, 7, ['A', 'B'], null, true, 25, 60, 1.5],
-      ['prod-trust-c-high', 'lender-trust-c', '[DEMO] 高息快贷 (over the APR cap, never matched)', 20, 35.9, 1_000, 100_000, 3, 24, false, 1, ['A', 'B'], null, true, 18, 60, 6.0],
-      ['prod-unlicensed-x', 'lender-unlicensed-x', '[DEMO] 无牌产品 (never matched)', 10, 20, 1_000, 100_000, 3, 24, false, 1, ['A', 'B'], null, true, 18, 60, 8.0],
+    const products: [
+      string,
+      string,
+      string,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      boolean,
+      number,
+      string[],
+      string[] | null,
+      boolean,
+      number,
+      number,
+      number,
+    ][] = [
+      [
+        'prod-bank-a-prime',
+        'lender-bank-a',
+        '[DEMO] 优享贷',
+        7.2,
+        12,
+        10_000,
+        300_000,
+        6,
+        36,
+        false,
+        3,
+        ['A'],
+        null,
+        false,
+        22,
+        55,
+        1.0,
+      ],
+      [
+        'prod-bank-a-secured',
+        'lender-bank-a',
+        '[DEMO] 房抵贷',
+        5.5,
+        9.8,
+        50_000,
+        300_000,
+        12,
+        60,
+        true,
+        10,
+        ['A', 'B'],
+        ['11', '31', '44'],
+        false,
+        22,
+        60,
+        0.8,
+      ],
+      [
+        'prod-cfc-b-flex',
+        'lender-cfc-b',
+        '[DEMO] 随心借',
+        12,
+        23.9,
+        1_000,
+        200_000,
+        3,
+        36,
+        false,
+        1,
+        ['A', 'B'],
+        null,
+        true,
+        18,
+        60,
+        2.5,
+      ],
+      [
+        'prod-cfc-b-small',
+        'lender-cfc-b',
+        '[DEMO] 小额周转',
+        15,
+        23.5,
+        1_000,
+        50_000,
+        3,
+        12,
+        false,
+        1,
+        ['B'],
+        null,
+        true,
+        20,
+        55,
+        3.0,
+      ],
+      [
+        'prod-trust-c-biz',
+        'lender-trust-c',
+        '[DEMO] 经营贷',
+        8,
+        18,
+        50_000,
+        300_000,
+        12,
+        36,
+        true,
+        7,
+        ['A', 'B'],
+        null,
+        true,
+        25,
+        60,
+        1.5,
+      ],
+      [
+        'prod-trust-c-high',
+        'lender-trust-c',
+        '[DEMO] 高息快贷 (over the APR cap, never matched)',
+        20,
+        35.9,
+        1_000,
+        100_000,
+        3,
+        24,
+        false,
+        1,
+        ['A', 'B'],
+        null,
+        true,
+        18,
+        60,
+        6.0,
+      ],
+      [
+        'prod-unlicensed-x',
+        'lender-unlicensed-x',
+        '[DEMO] 无牌产品 (never matched)',
+        10,
+        20,
+        1_000,
+        100_000,
+        3,
+        24,
+        false,
+        1,
+        ['A', 'B'],
+        null,
+        true,
+        18,
+        60,
+        8.0,
+      ],
     ];
     for (const p of products) {
       await m.query(
@@ -56,7 +203,10 @@ export async function seedDemoData(db: DataSource): Promise<void> {
       ['ch-social', '[DEMO] 社交裂变', 'social', '[DEMO] 社群运营丙', 'risk', 60, 'west'],
     ];
     for (const c of channels) {
-      await m.query(`INSERT INTO channels (id, name, type, partner, grade, cac_cny, team, demo) VALUES ($1,$2,$3,$4,$5,$6,$7,true) ON CONFLICT (id) DO NOTHING`, c);
+      await m.query(
+        `INSERT INTO channels (id, name, type, partner, grade, cac_cny, team, demo) VALUES ($1,$2,$3,$4,$5,$6,$7,true) ON CONFLICT (id) DO NOTHING`,
+        c,
+      );
     }
     await m.query(
       `INSERT INTO channels (id, name, type, partner, grade, suspended, suspended_by, suspension_reason, cac_cny, team, demo)
@@ -70,7 +220,10 @@ export async function seedDemoData(db: DataSource): Promise<void> {
       ['b-west-2', '[DEMO] 陈经理', 'west'],
     ];
     for (const b of brokers) {
-      await m.query(`INSERT INTO brokers (id, display_name, team, active, demo) VALUES ($1,$2,$3,true,true) ON CONFLICT (id) DO NOTHING`, b);
+      await m.query(
+        `INSERT INTO brokers (id, display_name, team, active, demo) VALUES ($1,$2,$3,true,true) ON CONFLICT (id) DO NOTHING`,
+        b,
+      );
     }
   });
 }

@@ -20,7 +20,8 @@ const UI_PORT = Number(process.env.DEV_TEMPORAL_UI_PORT ?? 8233);
 const PG_PORT = Number(process.env.DEV_POSTGRES_PORT ?? 54320);
 
 const colours = { temporal: 35, postgres: 34, worker: 33, api: 32, dev: 36 } as const;
-const say = (who: keyof typeof colours, line: string) => process.stdout.write(`\x1b[${colours[who]}m${who.padEnd(8)}\x1b[0m| ${line}\n`);
+const say = (who: keyof typeof colours, line: string) =>
+  process.stdout.write(`\x1b[${colours[who]}m${who.padEnd(8)}\x1b[0m| ${line}\n`);
 
 const stops: (() => Promise<void>)[] = [];
 let shuttingDown = false;
@@ -57,7 +58,10 @@ async function main() {
       // The Web UI decodes payloads through the API; a manager signs in at /v1/session first. The
       // UI is served read-only through a gateway that admits only that signed-in manager.
       codecEndpoint: `http://localhost:${cfg.API_PORT}/v1/codec`,
-      webUiSignIn: { signInUrl: `http://localhost:${cfg.API_PORT}/v1/session`, sessionCheckUrl: `${apiFromHere(cfg.API_HOST, cfg.API_PORT)}/v1/session/current` },
+      webUiSignIn: {
+        signInUrl: `http://localhost:${cfg.API_PORT}/v1/session`,
+        sessionCheckUrl: `${apiFromHere(cfg.API_HOST, cfg.API_PORT)}/v1/session/current`,
+      },
       onOutput: (l) => say('temporal', l),
     });
     stops.push(() => temporal!.stop());
@@ -72,7 +76,14 @@ async function main() {
     const { dir, movedBecause } = reachableDataDir(join(dataRoot, 'postgres'));
     if (movedBecause) say('postgres', `data folder ${dir} (${movedBecause})`);
     say('postgres', `starting embedded PostgreSQL on port ${PG_PORT}`);
-    pg = await startEmbeddedPostgres({ dataDir: dir, port: PG_PORT, database: 'leads', persistent: true, ownSignals: true, onLog: (l) => process.env.DEV_VERBOSE && say('postgres', l) });
+    pg = await startEmbeddedPostgres({
+      dataDir: dir,
+      port: PG_PORT,
+      database: 'leads',
+      persistent: true,
+      ownSignals: true,
+      onLog: (l) => process.env.DEV_VERBOSE && say('postgres', l),
+    });
     stops.push(() => pg!.stop());
     databaseUrl = pg.url;
   } else {
@@ -80,19 +91,36 @@ async function main() {
   }
 
   // Migrations run as the owner; the worker and the API log in as a DML-only role of their own.
-  const ownerUrl = pg ? pg.url : (process.env.DATABASE_MIGRATION_URL || databaseUrl);
+  const ownerUrl = pg ? pg.url : process.env.DATABASE_MIGRATION_URL || databaseUrl;
   if (pg) databaseUrl = withRole(pg.url, LOCAL_APP_ROLE.user, LOCAL_APP_ROLE.password);
   const { appRole } = await migrateDatabase(ownerUrl, databaseUrl);
   const db = await openDatabase(databaseUrl);
   await seedDemoData(db);
   await db.destroy();
-  say('postgres', `migrations applied, [DEMO] reference data present; the service connects as ${appRole ?? 'the owner (set DATABASE_MIGRATION_URL)'}`);
+  say(
+    'postgres',
+    `migrations applied, [DEMO] reference data present; the service connects as ${appRole ?? 'the owner (set DATABASE_MIGRATION_URL)'}`,
+  );
 
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, TEMPORAL_ADDRESS: temporalAddress, DATABASE_URL: databaseUrl, LOG_PRETTY: '1', FORCE_COLOR: '1' };
+  const childEnv: NodeJS.ProcessEnv = {
+    ...process.env,
+    TEMPORAL_ADDRESS: temporalAddress,
+    DATABASE_URL: databaseUrl,
+    LOG_PRETTY: '1',
+    FORCE_COLOR: '1',
+  };
   delete childEnv.DATABASE_MIGRATION_URL;
   const run = (who: 'worker' | 'api', entry: string): ChildProcess => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(projectRoot, entry)], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-    const forward = (chunk: Buffer) => chunk.toString().split('\n').filter(Boolean).forEach((l) => say(who, l));
+    const child = spawn(process.execPath, ['--import', 'tsx', join(projectRoot, entry)], {
+      env: childEnv,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const forward = (chunk: Buffer) =>
+      chunk
+        .toString()
+        .split('\n')
+        .filter(Boolean)
+        .forEach((l) => say(who, l));
     child.stdout!.on('data', forward);
     child.stderr!.on('data', forward);
     child.once('exit', (code, signal) => {
@@ -110,7 +138,7 @@ async function main() {
   const api = `http://localhost:${cfg.API_PORT}`;
   say('dev', '');
   say('dev', `API        ${api}/v1      (health ${api}/healthz, readiness ${api}/readyz)`);
-  say('dev', `Web UI     ${temporal?.uiUrl ?? '(your cluster\'s UI)'}      workflows, search attributes, schedules`);
+  say('dev', `Web UI     ${temporal?.uiUrl ?? "(your cluster's UI)"}      workflows, search attributes, schedules`);
   say('dev', `Temporal   ${temporalAddress}   Postgres ${databaseUrl.replace(/:[^:@/]+@/, ':***@')}`);
   say('dev', `API docs   ${api}/docs   (OpenAPI at ${api}/openapi.json)`);
   say('dev', 'A token:   npm run token -- --role manager --sub m1');

@@ -14,4 +14,5 @@ export interface Actor {
  * credentials sends them, so a retry sent with the key that replaced a rotated one (the two overlap
  * for a day) is still a repeat; anyone else's are their own.
  */
-export const idempotencyOwner = (actor: Actor): string => (actor.role === 'channel' ? `channel:${actor.channelId}` : `${actor.role}:${actor.sub}`);
+export const idempotencyOwner = (actor: Actor): string =>
+  actor.role === 'channel' ? `channel:${actor.channelId}` : `${actor.role}:${actor.sub}`;

@@ -5,7 +5,14 @@
  */
 import type { Policy } from '../config/policy';
 
-export const COMPLAINT_CATEGORIES = ['rate_dispute', 'service_attitude', 'disbursement_delay', 'privacy', 'harassment', 'other'] as const;
+export const COMPLAINT_CATEGORIES = [
+  'rate_dispute',
+  'service_attitude',
+  'disbursement_delay',
+  'privacy',
+  'harassment',
+  'other',
+] as const;
 export type ComplaintCategory = (typeof COMPLAINT_CATEGORIES)[number];
 
 export const COMPLAINT_PRIORITIES = ['high', 'normal', 'low'] as const;
@@ -73,7 +80,11 @@ export function decideComplaintPriority(input: PriorityInput): PriorityDecision 
 }
 
 /** A harassment complaint about contact stops all contact with the case's customer at once. */
-export function requiresDoNotContact(input: { category: ComplaintCategory; aboutContact: boolean; hasCase: boolean }): boolean {
+export function requiresDoNotContact(input: {
+  category: ComplaintCategory;
+  aboutContact: boolean;
+  hasCase: boolean;
+}): boolean {
   return input.hasCase && input.category === 'harassment' && input.aboutContact;
 }
 
@@ -95,7 +106,8 @@ export function complaintDeadlines(priority: ComplaintPriority, filedAt: Date, p
 }
 
 /** A resolution clock started at `start` (filing, or a reopening) runs `resolutionDays`. */
-export const resolutionDueFrom = (start: Date, policy: Policy): Date => new Date(start.getTime() + policy.complaints.resolutionDays * DAY_MS);
+export const resolutionDueFrom = (start: Date, policy: Policy): Date =>
+  new Date(start.getTime() + policy.complaints.resolutionDays * DAY_MS);
 
 /** A running clock of a complaint: when it started, when it is due, and which of its marks have passed. */
 export interface ComplaintClock {
@@ -107,7 +119,8 @@ export interface ComplaintClock {
   escalated: boolean;
 }
 
-export type ComplaintMarkKind = 'first_response_reminder' | 'first_response_late' | 'resolution_reminder' | 'resolution_late';
+export type ComplaintMarkKind =
+  'first_response_reminder' | 'first_response_late' | 'resolution_reminder' | 'resolution_late';
 
 /**
  * The next thing the complaint's timers must do: remind the handler at `reminderAt` of a clock's

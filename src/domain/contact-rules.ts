@@ -18,11 +18,7 @@ export interface ContactCheckInput {
 }
 
 export type ContactRefusalCode =
-  | 'do_not_contact'
-  | 'quiet_hours'
-  | 'daily_cap_reached'
-  | 'marketing_consent_missing'
-  | 'vulnerable_no_marketing';
+  'do_not_contact' | 'quiet_hours' | 'daily_cap_reached' | 'marketing_consent_missing' | 'vulnerable_no_marketing';
 
 export type ContactDecision = { allowed: true } | { allowed: false; code: ContactRefusalCode; reason: string };
 
@@ -43,10 +39,16 @@ export function checkContactAllowed(input: ContactCheckInput, policy: Policy): C
     return refuse('vulnerable_no_marketing', 'no marketing contact with a vulnerable customer (student or elderly)');
   }
   if (isWithinQuietHours(input.at, policy)) {
-    return refuse('quiet_hours', `no contact between ${contact.quietHoursStart} and ${contact.quietHoursEnd} (${contact.timeZone})`);
+    return refuse(
+      'quiet_hours',
+      `no contact between ${contact.quietHoursStart} and ${contact.quietHoursEnd} (${contact.timeZone})`,
+    );
   }
   if (input.attemptsToday >= contact.maxAttemptsPerDay) {
-    return refuse('daily_cap_reached', `already ${input.attemptsToday} attempts today; the limit is ${contact.maxAttemptsPerDay}`);
+    return refuse(
+      'daily_cap_reached',
+      `already ${input.attemptsToday} attempts today; the limit is ${contact.maxAttemptsPerDay}`,
+    );
   }
   return { allowed: true };
 }

@@ -41,7 +41,13 @@ export function localDateTime(at: Date, timeZone: string): LocalDateTime {
     if (!part) throw new RangeError(`cannot read ${type} of ${String(at)} in ${timeZone}`);
     return Number(part.value);
   };
-  return { year: field('year'), month: field('month'), day: field('day'), hour: field('hour'), minute: field('minute') };
+  return {
+    year: field('year'),
+    month: field('month'),
+    day: field('day'),
+    hour: field('hour'),
+    minute: field('minute'),
+  };
 }
 
 export const pad2 = (n: number): string => String(n).padStart(2, '0');

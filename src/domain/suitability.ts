@@ -33,13 +33,19 @@ export interface Suitability {
   vulnerableReasons: VulnerableReason[];
   local: boolean;
   /** Province codes (2 digits) of each source; identifying detail below province is not kept here. */
-  locality: { id: string | 'unknown'; residence: string | 'unknown'; phone: string | 'unknown'; ip: string | 'unknown' };
+  locality: {
+    id: string | 'unknown';
+    residence: string | 'unknown';
+    phone: string | 'unknown';
+    ip: string | 'unknown';
+  };
   mismatches: RegionMismatch[];
 }
 
 export function assessSuitability(input: SuitabilityInput, policy: Policy): Suitability {
   const vulnerableReasons: VulnerableReason[] = [];
-  if (input.occupation === 'student' && input.age < policy.age.studentVulnerableUnder) vulnerableReasons.push('student_young');
+  if (input.occupation === 'student' && input.age < policy.age.studentVulnerableUnder)
+    vulnerableReasons.push('student_young');
   // Age alone decides "elderly": a retired person under the threshold is not vulnerable for that reason.
   if (input.age >= policy.age.elderlyFrom) vulnerableReasons.push('elderly');
 

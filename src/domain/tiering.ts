@@ -67,7 +67,11 @@ export function decideTier(input: TierInput, policy: Policy): TierDecision {
   }
 
   if (fraud.deviceLeads24h > policy.fraud.deviceLeadsPer24h) {
-    fire('device_reused', 'review', `deviceLeads24h=${fraud.deviceLeads24h} > deviceLeadsPer24h=${policy.fraud.deviceLeadsPer24h}`);
+    fire(
+      'device_reused',
+      'review',
+      `deviceLeads24h=${fraud.deviceLeads24h} > deviceLeadsPer24h=${policy.fraud.deviceLeadsPer24h}`,
+    );
   }
   if (fraud.lenderApplications > policy.fraud.multiLenderApplications) {
     fire(

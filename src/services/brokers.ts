@@ -18,24 +18,40 @@ export async function assertBrokerAssignable(db: CaseDeps['db'], brokerId: strin
 /** Deactivates a leaving broker and starts (or joins, if already running) the hand-over of every open case of theirs. */
 export async function startBrokerOffboarding(deps: CaseDeps, actor: Actor, brokerId: string) {
   // Inactive at once, not when the workflow gets to it: every request checks this, so access ends now.
-  const [broker] = await deps.db.query('WITH u AS (UPDATE brokers SET active = false WHERE id = $1 RETURNING id) SELECT id FROM u', [brokerId]);
+  const [broker] = await deps.db.query(
+    'WITH u AS (UPDATE brokers SET active = false WHERE id = $1 RETURNING id) SELECT id FROM u',
+    [brokerId],
+  );
   if (!broker) throw new DomainError('broker_not_found', `broker ${brokerId} was not found`);
-  const [{ n }] = await deps.db.query('SELECT count(*)::int AS n FROM lead_cases WHERE broker_id = $1 AND is_open', [brokerId]);
+  const [{ n }] = await deps.db.query('SELECT count(*)::int AS n FROM lead_cases WHERE broker_id = $1 AND is_open', [
+    brokerId,
+  ]);
   const workflowId = offboardingWorkflowId(brokerId);
   try {
-    await withDeadline(deps.temporal, TEMPORAL_CALL_MS, () => deps.temporal.workflow.start('brokerOffboarding', {
-      workflowId,
-      taskQueue: deps.cfg.TEMPORAL_TASK_QUEUE,
-      args: [{ brokerId, by: { sub: actor.sub, role: actor.role } }],
-      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-      staticSummary: `Offboarding broker ${brokerId}: hand over ${n} open case(s)`,
-    }));
+    await withDeadline(deps.temporal, TEMPORAL_CALL_MS, () =>
+      deps.temporal.workflow.start('brokerOffboarding', {
+        workflowId,
+        taskQueue: deps.cfg.TEMPORAL_TASK_QUEUE,
+        args: [{ brokerId, by: { sub: actor.sub, role: actor.role } }],
+        workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+        staticSummary: `Offboarding broker ${brokerId}: hand over ${n} open case(s)`,
+      }),
+    );
   } catch (err) {
     if ((err as Error).name !== 'ServiceError') throw err;
     // Nothing else was done: the same request again starts it, or joins the run that did start.
-    throw new DomainError('temporal_unavailable', 'the workflow engine is unreachable; retry later', { retryable: true });
+    throw new DomainError('temporal_unavailable', 'the workflow engine is unreachable; retry later', {
+      retryable: true,
+    });
   }
-  await appendAudit(deps.db.manager, { actorSub: actor.sub, actorRole: actor.role, action: 'broker.offboarding_started', targetType: 'broker', targetId: brokerId, details: { openCases: n } });
+  await appendAudit(deps.db.manager, {
+    actorSub: actor.sub,
+    actorRole: actor.role,
+    action: 'broker.offboarding_started',
+    targetType: 'broker',
+    targetId: brokerId,
+    details: { openCases: n },
+  });
   return { brokerId, workflowId, openCases: n };
 }
 
@@ -49,7 +65,10 @@ export async function startBrokerOffboarding(deps: CaseDeps, actor: Actor, broke
 export async function saveBroker(deps: CaseDeps, actor: Actor, body: z.infer<typeof brokerSchema>) {
   // A hand-over still running would deactivate the broker again as it starts: reactivate after it.
   if (body.active && (await offboardingRunning(deps, body.id))) {
-    throw new DomainError('offboarding_in_progress', `broker ${body.id}'s open cases are still being handed over; reactivate them when that has finished`);
+    throw new DomainError(
+      'offboarding_in_progress',
+      `broker ${body.id}'s open cases are still being handed over; reactivate them when that has finished`,
+    );
   }
   const { created, wasActive } = await deps.db.transaction(async (m) => {
     const [before] = await m.query('SELECT active FROM brokers WHERE id = $1 FOR UPDATE', [body.id]);
@@ -60,14 +79,20 @@ export async function saveBroker(deps: CaseDeps, actor: Actor, body: z.infer<typ
     );
     const deactivated = before?.active === true && !body.active;
     await appendAudit(m, {
-      actorSub: actor.sub, actorRole: actor.role, action: 'broker.saved', targetType: 'broker', targetId: body.id,
+      actorSub: actor.sub,
+      actorRole: actor.role,
+      action: 'broker.saved',
+      targetType: 'broker',
+      targetId: body.id,
       details: deactivated ? { created: !before, deactivated } : { created: !before },
     });
     return { created: !before, wasActive: before?.active === true };
   });
   let handOver: { workflowId: string; openCases: number } | null = null;
   if (!body.active) {
-    const [{ n }] = await deps.db.query('SELECT count(*)::int AS n FROM lead_cases WHERE broker_id = $1 AND is_open', [body.id]);
+    const [{ n }] = await deps.db.query('SELECT count(*)::int AS n FROM lead_cases WHERE broker_id = $1 AND is_open', [
+      body.id,
+    ]);
     // A broker who was active may have a case being assigned right now: hand over even when none shows yet.
     if (n > 0 || wasActive) {
       const started = await startBrokerOffboarding(deps, actor, body.id);
@@ -82,11 +107,15 @@ async function offboardingRunning(deps: CaseDeps, brokerId: string): Promise<boo
   const [row] = await deps.db.query('SELECT active FROM brokers WHERE id = $1', [brokerId]);
   if (!row || row.active) return false;
   try {
-    const d = await withDeadline(deps.temporal, TEMPORAL_CALL_MS, () => deps.temporal.workflow.getHandle(offboardingWorkflowId(brokerId)).describe());
+    const d = await withDeadline(deps.temporal, TEMPORAL_CALL_MS, () =>
+      deps.temporal.workflow.getHandle(offboardingWorkflowId(brokerId)).describe(),
+    );
     return d.status.name === 'RUNNING';
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) return false;
     if ((err as Error).name !== 'ServiceError') throw err;
-    throw new DomainError('temporal_unavailable', 'the workflow engine is unreachable; retry later', { retryable: true });
+    throw new DomainError('temporal_unavailable', 'the workflow engine is unreachable; retry later', {
+      retryable: true,
+    });
   }
 }

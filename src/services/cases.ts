@@ -26,7 +26,13 @@ const CASE_COLUMNS = `id, workflow_id, channel_id, channel_grade, stage, is_open
   amount_cny, term_months, loan_purpose, occupation, age_band, province_code, region_prefix, sla_due_at, sla_kind, do_not_contact,
   selected_product_id, outcome, closed_at, retention_due_at, legal_hold, erased_at, submitted_by, created_at, updated_at`;
 
-type CaseRow = Record<string, unknown> & { id: string; broker_id: string | null; channel_id: string; submitted_by: string; erased_at: Date | null };
+type CaseRow = Record<string, unknown> & {
+  id: string;
+  broker_id: string | null;
+  channel_id: string;
+  submitted_by: string;
+  erased_at: Date | null;
+};
 
 function toView(r: CaseRow) {
   return {
@@ -45,7 +51,9 @@ function toView(r: CaseRow) {
     ageBand: r.age_band,
     occupation: r.occupation,
     provinceCode: r.province_code,
-    sla: r.sla_due_at ? { kind: r.sla_kind, dueAt: (r.sla_due_at as Date).toISOString(), breached: (r.sla_due_at as Date) < new Date() } : null,
+    sla: r.sla_due_at
+      ? { kind: r.sla_kind, dueAt: (r.sla_due_at as Date).toISOString(), breached: (r.sla_due_at as Date) < new Date() }
+      : null,
     doNotContact: r.do_not_contact,
     selectedProductId: r.selected_product_id,
     outcome: r.outcome,
@@ -66,11 +74,16 @@ const ASSIGNED_STAGES: unknown[] = ['follow_up', 'submitted'];
 function readRefusal(actor: Actor, row: ReadFacts): DomainError | null {
   // The broker who submitted a case reads it until a broker is assigned (by rule, a manager, a
   // deadline or an offboarding); after that only the assigned broker does.
-  const submitterStillReads = row.submitted_by === `broker:${actor.sub}` && row.broker_id === null && !ASSIGNED_STAGES.includes(row.stage);
+  const submitterStillReads =
+    row.submitted_by === `broker:${actor.sub}` && row.broker_id === null && !ASSIGNED_STAGES.includes(row.stage);
   if (actor.role === 'broker' && row.broker_id !== actor.sub && !submitterStillReads) {
-    return new DomainError('not_your_case', 'brokers see only the cases assigned to them, or that they submitted until a broker is assigned');
+    return new DomainError(
+      'not_your_case',
+      'brokers see only the cases assigned to them, or that they submitted until a broker is assigned',
+    );
   }
-  if (actor.role === 'channel' && row.channel_id !== actor.channelId) return new DomainError('not_your_channel', "a channel sees only its own channel's cases");
+  if (actor.role === 'channel' && row.channel_id !== actor.channelId)
+    return new DomainError('not_your_channel', "a channel sees only its own channel's cases");
   return null;
 }
 
@@ -93,7 +106,13 @@ export async function loadIdentity(deps: Pick<CaseDeps, 'db' | 'cfg'>, caseId: s
     [caseId],
   );
   if (!row) return null;
-  return openForCase<StoredIdentity>(caseId, row.sealed, row.wrapped_key, row.master_key_id, keyringFrom(deps.cfg.MASTER_KEY_ID, deps.cfg.MASTER_KEY, deps.cfg.MASTER_OLD_KEYS));
+  return openForCase<StoredIdentity>(
+    caseId,
+    row.sealed,
+    row.wrapped_key,
+    row.master_key_id,
+    keyringFrom(deps.cfg.MASTER_KEY_ID, deps.cfg.MASTER_KEY, deps.cfg.MASTER_OLD_KEYS),
+  );
 }
 
 /** One case as the caller's role may see it: personal data always masked here. */
@@ -104,7 +123,12 @@ export async function getCase(deps: CaseDeps, actor: Actor, caseId: string) {
   return {
     ...toView(row),
     applicant: identity
-      ? { name: maskName(identity.name), idNumber: maskIdNumber(identity.idNumber), phone: maskPhone(identity.phone), residenceRegion: identity.residenceRegion }
+      ? {
+          name: maskName(identity.name),
+          idNumber: maskIdNumber(identity.idNumber),
+          phone: maskPhone(identity.phone),
+          residenceRegion: identity.residenceRegion,
+        }
       : null,
   };
 }
@@ -133,7 +157,10 @@ export async function listCases(deps: CaseDeps, actor: Actor, q: ListQuery) {
   if (q.tier) add('risk_tier = ?', q.tier);
   if (q.brokerId) add('broker_id = ?', q.brokerId);
   if (q.channelId) add('channel_id = ?', q.channelId);
-  if (q.breached !== undefined) where.push(q.breached ? 'is_open AND sla_due_at < now()' : 'NOT (is_open AND sla_due_at IS NOT NULL AND sla_due_at < now())');
+  if (q.breached !== undefined)
+    where.push(
+      q.breached ? 'is_open AND sla_due_at < now()' : 'NOT (is_open AND sla_due_at IS NOT NULL AND sla_due_at < now())',
+    );
   if (q.cursor) {
     const [at, id] = decodeCursor(q.cursor);
     params.push(at, id);
@@ -153,11 +180,18 @@ export async function listCases(deps: CaseDeps, actor: Actor, q: ListQuery) {
   };
 }
 
-const encodeCursor = (at: Date, id: string) => Buffer.from(JSON.stringify([at.toISOString(), id])).toString('base64url');
+const encodeCursor = (at: Date, id: string) =>
+  Buffer.from(JSON.stringify([at.toISOString(), id])).toString('base64url');
 function decodeCursor(cursor: string): [string, string] {
   try {
     const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (typeof at !== 'string' || typeof id !== 'string' || Number.isNaN(Date.parse(at)) || !/^[0-9a-f-]{36}$/i.test(id)) throw new Error();
+    if (
+      typeof at !== 'string' ||
+      typeof id !== 'string' ||
+      Number.isNaN(Date.parse(at)) ||
+      !/^[0-9a-f-]{36}$/i.test(id)
+    )
+      throw new Error();
     return [at, id];
   } catch {
     throw new DomainError('invalid_cursor', 'the cursor is not one this API returned');
@@ -168,14 +202,31 @@ const UNMASK_ROLES: Role[] = ['broker', 'risk_officer', 'manager', 'compliance']
 
 /** The unmasked identity, for roles allowed to see it; every call is written to the audit trail. */
 export async function getPii(deps: CaseDeps, actor: Actor, caseId: string, purpose: string) {
-  if (!UNMASK_ROLES.includes(actor.role)) throw new DomainError('unmask_forbidden', `role ${actor.role} may not see unmasked personal data`);
+  if (!UNMASK_ROLES.includes(actor.role))
+    throw new DomainError('unmask_forbidden', `role ${actor.role} may not see unmasked personal data`);
   const row = await loadCaseRow(deps.db, caseId);
   assertMayRead(actor, row);
   const identity = row.erased_at ? null : await loadIdentity(deps, caseId);
   if (!identity) throw new DomainError('erased', 'the personal data of this case has been erased');
   const fields = ['name', 'idNumber', 'phone', 'residenceRegion'];
-  await appendAudit(deps.db.manager, { actorSub: actor.sub, actorRole: actor.role, action: 'pii.unmasked', targetType: 'lead_case', targetId: caseId, details: { purpose, fields } });
-  return { caseId, purpose, applicant: { name: identity.name, idNumber: identity.idNumber, phone: identity.phone, residenceRegion: identity.residenceRegion } };
+  await appendAudit(deps.db.manager, {
+    actorSub: actor.sub,
+    actorRole: actor.role,
+    action: 'pii.unmasked',
+    targetType: 'lead_case',
+    targetId: caseId,
+    details: { purpose, fields },
+  });
+  return {
+    caseId,
+    purpose,
+    applicant: {
+      name: identity.name,
+      idNumber: identity.idNumber,
+      phone: identity.phone,
+      residenceRegion: identity.residenceRegion,
+    },
+  };
 }
 
 /**
@@ -184,28 +235,52 @@ export async function getPii(deps: CaseDeps, actor: Actor, caseId: string, purpo
  * refusal (with the workflow's stable code) in the same response.
  */
 export async function actOnCase<A extends object>(
-  deps: CaseDeps, caseId: string, update: UpdateDefinition<UpdateResult, [Sealed<A>]>, fields: A, actor: Actor, updateId?: string,
+  deps: CaseDeps,
+  caseId: string,
+  update: UpdateDefinition<UpdateResult, [Sealed<A>]>,
+  fields: A,
+  actor: Actor,
+  updateId?: string,
 ): Promise<UpdateResult> {
   const workflowId = leadWorkflowId(caseId);
   try {
     return await withDeadline(deps.temporal, ACTION_ANSWER_MS, () =>
-      deps.temporal.workflow.getHandle(workflowId).executeUpdate(update, verifiedUpdate(workflowId, update.name, actor, fields, updateId)));
+      deps.temporal.workflow
+        .getHandle(workflowId)
+        .executeUpdate(update, verifiedUpdate(workflowId, update.name, actor, fields, updateId)),
+    );
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
       throw new DomainError(err.cause.type ?? 'refused', err.cause.message);
     }
-    if (err instanceof WorkflowNotFoundError) throw new DomainError('case_finished', 'the case has finished: its workflow no longer takes actions');
+    if (err instanceof WorkflowNotFoundError)
+      throw new DomainError('case_finished', 'the case has finished: its workflow no longer takes actions');
     if (isUpdateTimeout(err)) throw actionTimedOut('case');
     if ((err as Error).name === 'ServiceError' || (err as { code?: number }).code === 14) {
-      throw new DomainError('temporal_unavailable', 'the workflow engine is unreachable; retry later', { retryable: true });
+      throw new DomainError('temporal_unavailable', 'the workflow engine is unreachable; retry later', {
+        retryable: true,
+      });
     }
     throw err;
   }
 }
 
 /** Every write through the API leaves an audit row. */
-export async function auditAction(deps: Pick<CaseDeps, 'db'>, actor: Actor, action: string, caseId: string, details: Record<string, unknown> = {}) {
-  await appendAudit(deps.db.manager, { actorSub: actor.sub, actorRole: actor.role, action, targetType: 'lead_case', targetId: caseId, details });
+export async function auditAction(
+  deps: Pick<CaseDeps, 'db'>,
+  actor: Actor,
+  action: string,
+  caseId: string,
+  details: Record<string, unknown> = {},
+) {
+  await appendAudit(deps.db.manager, {
+    actorSub: actor.sub,
+    actorRole: actor.role,
+    action,
+    targetType: 'lead_case',
+    targetId: caseId,
+    details,
+  });
 }
 
 /**
@@ -215,11 +290,22 @@ export async function auditAction(deps: Pick<CaseDeps, 'db'>, actor: Actor, acti
  * makes a retried request record its event once.
  */
 export async function recordLegalHold(
-  deps: Pick<CaseDeps, 'db'>, actor: Actor, caseId: string, hold: boolean, reason: string, requestKey?: string, recordedByWorkflow?: UpdateResult,
+  deps: Pick<CaseDeps, 'db'>,
+  actor: Actor,
+  caseId: string,
+  hold: boolean,
+  reason: string,
+  requestKey?: string,
+  recordedByWorkflow?: UpdateResult,
 ): Promise<void> {
   // The case's workflow wrote the event and its audit row with the hold itself: only the reason is left to attach.
   if (recordedByWorkflow) {
-    await attachCaseText(deps.db, caseId, 'UPDATE legal_hold_events SET reason = $3 WHERE request_key = $2 AND case_id = $1', [holdEventKey(recordedByWorkflow.eventId), reason]);
+    await attachCaseText(
+      deps.db,
+      caseId,
+      'UPDATE legal_hold_events SET reason = $3 WHERE request_key = $2 AND case_id = $1',
+      [holdEventKey(recordedByWorkflow.eventId), reason],
+    );
     return;
   }
   await deps.db.transaction(async (m) => {
@@ -235,7 +321,11 @@ export async function recordLegalHold(
     );
     if (!row) return; // recorded by the first attempt of this request
     await appendAudit(m, {
-      actorSub: actor.sub, actorRole: actor.role, action: hold ? 'legal_hold.placed' : 'legal_hold.released', targetType: 'lead_case', targetId: caseId,
+      actorSub: actor.sub,
+      actorRole: actor.role,
+      action: hold ? 'legal_hold.placed' : 'legal_hold.released',
+      targetType: 'lead_case',
+      targetId: caseId,
       details: { holdEventId: String(row.id) },
     });
   });
@@ -248,13 +338,22 @@ export async function recordLegalHold(
  * request (same `requestKey`) records nothing twice.
  */
 export async function holdEndedCase(
-  deps: Pick<CaseDeps, 'db'>, actor: Actor, caseId: string, hold: boolean, reason: string, requestKey?: string,
+  deps: Pick<CaseDeps, 'db'>,
+  actor: Actor,
+  caseId: string,
+  hold: boolean,
+  reason: string,
+  requestKey?: string,
 ): Promise<void> {
   await deps.db.transaction(async (m) => {
     const [row] = await m.query('SELECT legal_hold, erased_at FROM lead_cases WHERE id = $1 FOR UPDATE', [caseId]);
     if (!row) throw new DomainError('case_not_found', `case ${caseId} was not found`);
     if (row.erased_at) throw new DomainError('case_closed', 'the case has been erased: there is nothing left to hold');
-    if (requestKey && (await m.query('SELECT 1 FROM legal_hold_events WHERE request_key = $1', [requestKey])).length > 0) return;
+    if (
+      requestKey &&
+      (await m.query('SELECT 1 FROM legal_hold_events WHERE request_key = $1', [requestKey])).length > 0
+    )
+      return;
     if (hold && row.legal_hold) throw new DomainError('already_on_hold', 'the case is already under legal hold');
     if (!hold && !row.legal_hold) throw new DomainError('not_on_hold', 'the case is not under legal hold');
     await m.query('UPDATE lead_cases SET legal_hold = $2, updated_at = now() WHERE id = $1', [caseId, hold]);
@@ -263,7 +362,11 @@ export async function holdEndedCase(
       [caseId, hold, reason, `${actor.role}:${actor.sub}`, requestKey ?? null],
     );
     await appendAudit(m, {
-      actorSub: actor.sub, actorRole: actor.role, action: hold ? 'legal_hold.placed' : 'legal_hold.released', targetType: 'lead_case', targetId: caseId,
+      actorSub: actor.sub,
+      actorRole: actor.role,
+      action: hold ? 'legal_hold.placed' : 'legal_hold.released',
+      targetType: 'lead_case',
+      targetId: caseId,
       details: { holdEventId: String(event.id), workflow: 'ended' },
     });
   });
@@ -276,12 +379,25 @@ export async function listLegalHolds(deps: Pick<CaseDeps, 'db'>, actor: Actor, c
     'SELECT id::text AS id, hold, reason, actor, at FROM legal_hold_events WHERE case_id = $1 ORDER BY legal_hold_events.id',
     [caseId],
   );
-  await appendAudit(deps.db.manager, { actorSub: actor.sub, actorRole: actor.role, action: 'legal_hold.viewed', targetType: 'lead_case', targetId: caseId, details: { events: events.length } });
+  await appendAudit(deps.db.manager, {
+    actorSub: actor.sub,
+    actorRole: actor.role,
+    action: 'legal_hold.viewed',
+    targetType: 'lead_case',
+    targetId: caseId,
+    details: { events: events.length },
+  });
   return {
     caseId,
     onHold: row.legal_hold === true,
     reasonsErased: row.erased_at !== null,
-    events: events.map((e) => ({ id: e.id, action: e.hold ? 'placed' : 'released', reason: e.reason, by: e.actor, at: e.at })),
+    events: events.map((e) => ({
+      id: e.id,
+      action: e.hold ? 'placed' : 'released',
+      reason: e.reason,
+      by: e.actor,
+      at: e.at,
+    })),
   };
 }
 
@@ -307,4 +423,9 @@ export const attachContactNote = (db: DataSource, caseId: string, eventId: strin
 
 /** The free-text reason of a decision the workflow recorded (a review, a request for human review). */
 export const attachDecisionReason = (db: DataSource, caseId: string, eventId: string, reason: string) =>
-  attachCaseText(db, caseId, `UPDATE decisions SET result = result || jsonb_build_object('reason', $3::text) WHERE event_id = $2`, [eventId, reason]);
+  attachCaseText(
+    db,
+    caseId,
+    `UPDATE decisions SET result = result || jsonb_build_object('reason', $3::text) WHERE event_id = $2`,
+    [eventId, reason],
+  );

@@ -54,7 +54,13 @@ export async function channelFiguresOverTime(deps: CaseDeps, actor: Actor, chann
   const channel = await channelView(deps, channelId);
   const timeZone = deps.cfg.policy.contact.timeZone;
   const [total] = await countChannelCases(deps.db.manager, { from: q.from, to: q.to, channelId });
-  const series = await countChannelCases(deps.db.manager, { from: q.from, to: q.to, channelId, period: q.period, timeZone });
+  const series = await countChannelCases(deps.db.manager, {
+    from: q.from,
+    to: q.to,
+    channelId,
+    period: q.period,
+    timeZone,
+  });
   return {
     channelId,
     grade: channel.grade,
@@ -64,7 +70,10 @@ export async function channelFiguresOverTime(deps: CaseDeps, actor: Actor, chann
     period: q.period,
     timeZone,
     totals: channelFigures(total ?? NO_CASES, channel.cacCny),
-    series: series.map(({ channelId: _id, periodStart, ...counts }) => ({ periodStart, ...channelFigures(counts, channel.cacCny) })),
+    series: series.map(({ channelId: _id, periodStart, ...counts }) => ({
+      periodStart,
+      ...channelFigures(counts, channel.cacCny),
+    })),
   };
 }
 
@@ -84,16 +93,29 @@ export async function channelGradings(deps: CaseDeps, actor: Actor, channelId: s
 
 /** Every channel's figures for a period beside its current standing: the managers' channel report. */
 export async function channelsReport(deps: CaseDeps, q: { from: Date; to: Date }) {
-  const channels: { id: string; name: string; type: string; grade: ChannelGrade; suspended: boolean; cac_cny: number }[] = await deps.db.query(
-    'SELECT id, name, type, grade, suspended, cac_cny FROM channels ORDER BY id',
-  );
+  const channels: {
+    id: string;
+    name: string;
+    type: string;
+    grade: ChannelGrade;
+    suspended: boolean;
+    cac_cny: number;
+  }[] = await deps.db.query('SELECT id, name, type, grade, suspended, cac_cny FROM channels ORDER BY id');
   const counts = new Map((await countChannelCases(deps.db.manager, q)).map((c) => [c.channelId, c]));
   return {
     from: q.from.toISOString(),
     to: q.to.toISOString(),
     channels: channels.map((c) => {
       const { channelId: _id, ...n } = counts.get(c.id) ?? { channelId: c.id, ...NO_CASES };
-      return { channelId: c.id, name: c.name, type: c.type, grade: c.grade, suspended: c.suspended, cacCny: c.cac_cny, figures: channelFigures(n, c.cac_cny) };
+      return {
+        channelId: c.id,
+        name: c.name,
+        type: c.type,
+        grade: c.grade,
+        suspended: c.suspended,
+        cacCny: c.cac_cny,
+        figures: channelFigures(n, c.cac_cny),
+      };
     }),
   };
 }
@@ -113,7 +135,9 @@ export interface OverrideInput {
 export async function overrideChannel(deps: CaseDeps, actor: Actor, channelId: string, o: OverrideInput) {
   const at = new Date();
   await deps.db.transaction(async (m) => {
-    const [ch] = await m.query('SELECT grade, suspended, suspended_by FROM channels WHERE id = $1 FOR UPDATE', [channelId]);
+    const [ch] = await m.query('SELECT grade, suspended, suspended_by FROM channels WHERE id = $1 FOR UPDATE', [
+      channelId,
+    ]);
     if (!ch) throw new DomainError('channel_not_found', `channel ${channelId} was not found`);
     const grade = o.grade ?? ch.grade;
     const suspended = o.suspended ?? ch.suspended;
@@ -123,16 +147,48 @@ export async function overrideChannel(deps: CaseDeps, actor: Actor, channelId: s
               suspension_reason = CASE WHEN $3 AND $4::text = 'override' THEN $5 WHEN NOT $3 THEN NULL ELSE suspension_reason END,
               override_grade = $6, override_suspended = $7, override_reason = $5, override_by = $8, override_at = $9, override_until = $10
         WHERE id = $1`,
-      [channelId, grade, suspended, suspendedBy, o.reason, o.grade ?? null, o.suspended ?? null, actor.sub, at, o.until ?? null],
+      [
+        channelId,
+        grade,
+        suspended,
+        suspendedBy,
+        o.reason,
+        o.grade ?? null,
+        o.suspended ?? null,
+        actor.sub,
+        at,
+        o.until ?? null,
+      ],
     );
     await m.query(
       `INSERT INTO channel_gradings (review_id, channel_id, source, at, grade_before, suspended_before, grade_after, suspended_after, reasons, decided_by)
        VALUES ($1,$2,'override',$3,$4,$5,$6,$7,$8,$9)`,
-      [`override-${randomUUID()}`, channelId, at, ch.grade, ch.suspended, grade, suspended, JSON.stringify([`override: ${o.reason}`]), `${actor.role}:${actor.sub}`],
+      [
+        `override-${randomUUID()}`,
+        channelId,
+        at,
+        ch.grade,
+        ch.suspended,
+        grade,
+        suspended,
+        JSON.stringify([`override: ${o.reason}`]),
+        `${actor.role}:${actor.sub}`,
+      ],
     );
     await appendAudit(m, {
-      actorSub: actor.sub, actorRole: actor.role, action: 'channel.override', targetType: 'channel', targetId: channelId,
-      details: { gradeBefore: ch.grade, gradeAfter: grade, suspendedBefore: ch.suspended, suspendedAfter: suspended, until: o.until?.toISOString() ?? null, reason: o.reason },
+      actorSub: actor.sub,
+      actorRole: actor.role,
+      action: 'channel.override',
+      targetType: 'channel',
+      targetId: channelId,
+      details: {
+        gradeBefore: ch.grade,
+        gradeAfter: grade,
+        suspendedBefore: ch.suspended,
+        suspendedAfter: suspended,
+        until: o.until?.toISOString() ?? null,
+        reason: o.reason,
+      },
     });
   });
   return getChannel(deps, actor, channelId);
@@ -142,7 +198,9 @@ export async function overrideChannel(deps: CaseDeps, actor: Actor, channelId: s
 export async function clearChannelOverride(deps: CaseDeps, actor: Actor, channelId: string, reason: string) {
   const at = new Date();
   await deps.db.transaction(async (m) => {
-    const [ch] = await m.query('SELECT grade, suspended, override_at FROM channels WHERE id = $1 FOR UPDATE', [channelId]);
+    const [ch] = await m.query('SELECT grade, suspended, override_at FROM channels WHERE id = $1 FOR UPDATE', [
+      channelId,
+    ]);
     if (!ch) throw new DomainError('channel_not_found', `channel ${channelId} was not found`);
     if (!ch.override_at) throw new DomainError('no_override', `channel ${channelId} has no override to clear`);
     await m.query(
@@ -154,9 +212,24 @@ export async function clearChannelOverride(deps: CaseDeps, actor: Actor, channel
     await m.query(
       `INSERT INTO channel_gradings (review_id, channel_id, source, at, grade_before, suspended_before, grade_after, suspended_after, reasons, decided_by)
        VALUES ($1,$2,'override_cleared',$3,$4,$5,$4,$5,$6,$7)`,
-      [`override-cleared-${randomUUID()}`, channelId, at, ch.grade, ch.suspended, JSON.stringify([`override cleared: ${reason}`]), `${actor.role}:${actor.sub}`],
+      [
+        `override-cleared-${randomUUID()}`,
+        channelId,
+        at,
+        ch.grade,
+        ch.suspended,
+        JSON.stringify([`override cleared: ${reason}`]),
+        `${actor.role}:${actor.sub}`,
+      ],
     );
-    await appendAudit(m, { actorSub: actor.sub, actorRole: actor.role, action: 'channel.override_cleared', targetType: 'channel', targetId: channelId, details: { reason } });
+    await appendAudit(m, {
+      actorSub: actor.sub,
+      actorRole: actor.role,
+      action: 'channel.override_cleared',
+      targetType: 'channel',
+      targetId: channelId,
+      details: { reason },
+    });
   });
   return getChannel(deps, actor, channelId);
 }
@@ -166,12 +239,15 @@ export async function clearChannelOverride(deps: CaseDeps, actor: Actor, channel
  * result, or 202 when it has not finished within REVIEW_ANSWER_MS (it carries on).
  */
 export async function runChannelReview(
-  deps: CaseDeps, actor: Actor, channelIds?: string[],
+  deps: CaseDeps,
+  actor: Actor,
+  channelIds?: string[],
 ): Promise<{ status: 200; body: ChannelReviewSummary } | { status: 202; body: { reviewId: string; running: true } }> {
   if (channelIds) {
     const known: { id: string }[] = await deps.db.query('SELECT id FROM channels WHERE id = ANY($1)', [channelIds]);
     const unknown = channelIds.filter((id) => !known.some((k) => k.id === id));
-    if (unknown.length > 0) throw new DomainError('unknown_channel', `no such channel: ${unknown.slice(0, 5).join(', ')}`);
+    if (unknown.length > 0)
+      throw new DomainError('unknown_channel', `no such channel: ${unknown.slice(0, 5).join(', ')}`);
   }
   const workflowId = `channel-review-on-request-${randomUUID()}`;
   let handle: WorkflowHandle;
@@ -186,17 +262,29 @@ export async function runChannelReview(
       }),
     );
   } catch {
-    throw new DomainError('temporal_unavailable', 'the workflow engine is unreachable; no review was started, retry later', { retryable: true });
+    throw new DomainError(
+      'temporal_unavailable',
+      'the workflow engine is unreachable; no review was started, retry later',
+      { retryable: true },
+    );
   }
   await appendAudit(deps.db.manager, {
-    actorSub: actor.sub, actorRole: actor.role, action: 'channel.review_requested', targetType: 'channel_review', targetId: workflowId,
+    actorSub: actor.sub,
+    actorRole: actor.role,
+    action: 'channel.review_requested',
+    targetType: 'channel_review',
+    targetId: workflowId,
     details: { channelIds: channelIds ?? 'all' },
   });
   try {
     return { status: 200, body: await withDeadline(deps.temporal, REVIEW_ANSWER_MS, () => handle.result()) };
   } catch (err) {
     if (err instanceof WorkflowFailedError) {
-      throw new DomainError('review_failed', 'the review stopped part-way (the gradings it applied stay); retry later', { retryable: true });
+      throw new DomainError(
+        'review_failed',
+        'the review stopped part-way (the gradings it applied stay); retry later',
+        { retryable: true },
+      );
     }
     // Not finished in time (or Temporal stopped answering): the review carries on by itself.
     return { status: 202, body: { reviewId: workflowId, running: true } };
@@ -212,11 +300,17 @@ export type LoanStatus = 'performing' | 'overdue' | 'bad' | 'repaid';
  * A lender's report on a loan it made on one of our cases (the bad-loan rate of the channel
  * figures comes from these). Only an approved case has a loan; the latest report wins.
  */
-export async function recordLoanPerformance(deps: CaseDeps, actor: Actor, caseId: string, r: { lenderId: string; status: LoanStatus; asOf: string }) {
+export async function recordLoanPerformance(
+  deps: CaseDeps,
+  actor: Actor,
+  caseId: string,
+  r: { lenderId: string; status: LoanStatus; asOf: string },
+) {
   await deps.db.transaction(async (m) => {
     const [c] = await m.query('SELECT outcome FROM lead_cases WHERE id = $1', [caseId]);
     if (!c) throw new DomainError('case_not_found', `case ${caseId} was not found`);
-    if (c.outcome !== 'approved') throw new DomainError('no_loan', 'only a case a lender approved has a loan to report on');
+    if (c.outcome !== 'approved')
+      throw new DomainError('no_loan', 'only a case a lender approved has a loan to report on');
     const [lender] = await m.query('SELECT 1 FROM lenders WHERE id = $1', [r.lenderId]);
     if (!lender) throw new DomainError('unknown_lender', `lender ${r.lenderId} does not exist`);
     await m.query(
@@ -225,7 +319,14 @@ export async function recordLoanPerformance(deps: CaseDeps, actor: Actor, caseId
          reported_by = EXCLUDED.reported_by, updated_at = now()`,
       [caseId, r.lenderId, r.status, r.asOf, `${actor.role}:${actor.sub}`],
     );
-    await appendAudit(m, { actorSub: actor.sub, actorRole: actor.role, action: 'loan.performance_reported', targetType: 'lead_case', targetId: caseId, details: r });
+    await appendAudit(m, {
+      actorSub: actor.sub,
+      actorRole: actor.role,
+      action: 'loan.performance_reported',
+      targetType: 'lead_case',
+      targetId: caseId,
+      details: r,
+    });
   });
   return { caseId, ...r };
 }

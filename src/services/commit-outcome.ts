@@ -7,7 +7,11 @@ export type CommitOutcome = 'committed' | 'rolled_back' | 'unknown';
  * the database), asked a few times on a fresh connection by looking for the row it inserted:
  * `table` is one of ours, never input. `unknown` when the database does not answer.
  */
-export async function commitOutcome(db: Pick<DataSource, 'query'>, table: 'lead_cases' | 'complaints', id: string): Promise<CommitOutcome> {
+export async function commitOutcome(
+  db: Pick<DataSource, 'query'>,
+  table: 'lead_cases' | 'complaints',
+  id: string,
+): Promise<CommitOutcome> {
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       const rows: unknown[] = await db.query(`SELECT 1 FROM ${table} WHERE id = $1`, [id]);

@@ -24,12 +24,17 @@ export interface NoticeSummary {
 const iso = (v: unknown) => new Date(v as string).toISOString();
 
 export async function listNotices(db: DataSource): Promise<{ items: NoticeSummary[] }> {
-  const rows = await db.query('SELECT version, content_hash AS "contentHash", published_at AS "publishedAt" FROM consent_notices ORDER BY published_at DESC, version DESC');
+  const rows = await db.query(
+    'SELECT version, content_hash AS "contentHash", published_at AS "publishedAt" FROM consent_notices ORDER BY published_at DESC, version DESC',
+  );
   return { items: rows.map((r: NoticeSummary) => ({ ...r, publishedAt: iso(r.publishedAt) })) };
 }
 
 export async function getNotice(db: DataSource, version: string): Promise<NoticeSummary & { text: string }> {
-  const [row] = await db.query('SELECT version, text, content_hash AS "contentHash", published_at AS "publishedAt" FROM consent_notices WHERE version = $1', [version]);
+  const [row] = await db.query(
+    'SELECT version, text, content_hash AS "contentHash", published_at AS "publishedAt" FROM consent_notices WHERE version = $1',
+    [version],
+  );
   if (!row) throw new DomainError('notice_not_found', `consent notice version ${version} does not exist`);
   return { ...row, publishedAt: iso(row.publishedAt) };
 }
@@ -44,7 +49,11 @@ export async function assertNoticePublished(db: DataSource, version: string): Pr
  * Publishes a notice version. The same version with the same text again is answered as the first
  * (`created: false`); with another text it is refused: a published text is never replaced.
  */
-export async function publishNotice(db: DataSource, actor: Actor, input: { version: string; text: string }): Promise<{ created: boolean; notice: NoticeSummary }> {
+export async function publishNotice(
+  db: DataSource,
+  actor: Actor,
+  input: { version: string; text: string },
+): Promise<{ created: boolean; notice: NoticeSummary }> {
   const contentHash = createHash('sha256').update(input.text).digest('hex');
   return db.transaction(async (m) => {
     const inserted: NoticeSummary[] = await m.query(
@@ -53,14 +62,25 @@ export async function publishNotice(db: DataSource, actor: Actor, input: { versi
       [input.version, input.text, contentHash],
     );
     if (inserted.length === 0) {
-      const [existing] = await m.query('SELECT version, content_hash AS "contentHash", published_at AS "publishedAt" FROM consent_notices WHERE version = $1', [input.version]);
+      const [existing] = await m.query(
+        'SELECT version, content_hash AS "contentHash", published_at AS "publishedAt" FROM consent_notices WHERE version = $1',
+        [input.version],
+      );
       if (existing.contentHash !== contentHash) {
-        throw new DomainError('notice_version_exists', `consent notice version ${input.version} is already published with another text; publish the new text as a new version`);
+        throw new DomainError(
+          'notice_version_exists',
+          `consent notice version ${input.version} is already published with another text; publish the new text as a new version`,
+        );
       }
       return { created: false, notice: { ...existing, publishedAt: iso(existing.publishedAt) } };
     }
     await appendAudit(m, {
-      actorSub: actor.sub, actorRole: actor.role, action: 'consent_notice.published', targetType: 'consent_notice', targetId: input.version, details: { contentHash },
+      actorSub: actor.sub,
+      actorRole: actor.role,
+      action: 'consent_notice.published',
+      targetType: 'consent_notice',
+      targetId: input.version,
+      details: { contentHash },
     });
     return { created: true, notice: { ...inserted[0], publishedAt: iso(inserted[0].publishedAt) } };
   });
@@ -87,7 +107,12 @@ function indexesOf(person: BlacklistPerson, blindIndexKey: string): { kind: Kind
  * found to commit fraud is listed for fraud), never the other way round.
  */
 const LISTING_WEIGHT: Record<string, number> = {
-  customer_self_exclusion: 1, fraud_confirmed: 2, identity_misuse: 2, forged_documents: 2, court_order: 3, regulator_list: 3,
+  customer_self_exclusion: 1,
+  fraud_confirmed: 2,
+  identity_misuse: 2,
+  forged_documents: 2,
+  court_order: 3,
+  regulator_list: 3,
 };
 
 /** Which listings a removal reason may lift: the end of a self-exclusion does not lift a fraud listing. */
@@ -99,13 +124,22 @@ const LIFTS: Record<string, string[] | 'any'> = {
 };
 
 /** Lists the person's ID number and phone. One already listed keeps its reason unless the new one weighs more. */
-export async function addToBlacklist(db: DataSource, blindIndexKey: string, actor: Actor, person: BlacklistPerson, reason: string) {
+export async function addToBlacklist(
+  db: DataSource,
+  blindIndexKey: string,
+  actor: Actor,
+  person: BlacklistPerson,
+  reason: string,
+) {
   const entries = indexesOf(person, blindIndexKey);
   return db.transaction(async (m) => {
     const added: Kind[] = [];
     const raised: Kind[] = [];
     for (const e of entries) {
-      const inserted: unknown[] = await m.query('INSERT INTO blacklist_entries (blind_index, reason) VALUES ($1, $2) ON CONFLICT (blind_index) DO NOTHING RETURNING 1', [e.index, reason]);
+      const inserted: unknown[] = await m.query(
+        'INSERT INTO blacklist_entries (blind_index, reason) VALUES ($1, $2) ON CONFLICT (blind_index) DO NOTHING RETURNING 1',
+        [e.index, reason],
+      );
       if (inserted.length > 0) {
         added.push(e.kind);
         continue;
@@ -117,13 +151,26 @@ export async function addToBlacklist(db: DataSource, blindIndexKey: string, acto
       }
     }
     const alreadyListed = entries.map((e) => e.kind).filter((k) => !added.includes(k));
-    await appendAudit(m, { actorSub: actor.sub, actorRole: actor.role, action: 'blacklist.added', targetType: 'blacklist', targetId: null, details: { reason, added, alreadyListed, raised } });
+    await appendAudit(m, {
+      actorSub: actor.sub,
+      actorRole: actor.role,
+      action: 'blacklist.added',
+      targetType: 'blacklist',
+      targetId: null,
+      details: { reason, added, alreadyListed, raised },
+    });
     return { added, alreadyListed, raised };
   });
 }
 
 /** Takes the person off the list where the removal reason covers the listing's; the rest stay (`kept`). */
-export async function removeFromBlacklist(db: DataSource, blindIndexKey: string, actor: Actor, person: BlacklistPerson, reason: string) {
+export async function removeFromBlacklist(
+  db: DataSource,
+  blindIndexKey: string,
+  actor: Actor,
+  person: BlacklistPerson,
+  reason: string,
+) {
   const entries = indexesOf(person, blindIndexKey);
   const lifts = LIFTS[reason];
   return db.transaction(async (m) => {
@@ -140,7 +187,14 @@ export async function removeFromBlacklist(db: DataSource, blindIndexKey: string,
       }
     }
     const notListed = entries.map((e) => e.kind).filter((k) => !removed.includes(k) && !kept.includes(k));
-    await appendAudit(m, { actorSub: actor.sub, actorRole: actor.role, action: 'blacklist.removed', targetType: 'blacklist', targetId: null, details: { reason, removed, kept, notListed } });
+    await appendAudit(m, {
+      actorSub: actor.sub,
+      actorRole: actor.role,
+      action: 'blacklist.removed',
+      targetType: 'blacklist',
+      targetId: null,
+      details: { reason, removed, kept, notListed },
+    });
     return { removed, kept, notListed };
   });
 }
@@ -154,10 +208,19 @@ export async function checkBlacklist(db: DataSource, blindIndexKey: string, acto
   );
   const listed = entries.map((e) => {
     const row = rows.find((r) => r.blind_index === e.index);
-    return { kind: e.kind, listed: row !== undefined, reason: row?.reason ?? null, addedAt: row ? iso(row.added_at) : null };
+    return {
+      kind: e.kind,
+      listed: row !== undefined,
+      reason: row?.reason ?? null,
+      addedAt: row ? iso(row.added_at) : null,
+    };
   });
   await appendAudit(db.manager, {
-    actorSub: actor.sub, actorRole: actor.role, action: 'blacklist.checked', targetType: 'blacklist', targetId: null,
+    actorSub: actor.sub,
+    actorRole: actor.role,
+    action: 'blacklist.checked',
+    targetType: 'blacklist',
+    targetId: null,
     details: { kinds: entries.map((e) => e.kind), listed: listed.some((l) => l.listed) },
   });
   return { listed: listed.some((l) => l.listed), entries: listed };
@@ -168,7 +231,10 @@ export async function checkBlacklist(db: DataSource, blindIndexKey: string, acto
  * stored by the ID number's keyed blind index, never the number. A report sent again counts once.
  */
 export async function recordLenderApplications(
-  db: DataSource, blindIndexKey: string, actor: Actor, applications: { idNumber: string; lenderId: string; appliedAt: Date }[],
+  db: DataSource,
+  blindIndexKey: string,
+  actor: Actor,
+  applications: { idNumber: string; lenderId: string; appliedAt: Date }[],
 ): Promise<{ recorded: number; duplicates: number }> {
   const key = Buffer.from(blindIndexKey, 'base64');
   return db.transaction(async (m) => {
@@ -186,7 +252,11 @@ export async function recordLenderApplications(
     );
     const lenders = [...new Set(applications.map((a) => a.lenderId))].sort();
     await appendAudit(m, {
-      actorSub: actor.sub, actorRole: actor.role, action: 'lender_applications.recorded', targetType: 'lender_applications', targetId: null,
+      actorSub: actor.sub,
+      actorRole: actor.role,
+      action: 'lender_applications.recorded',
+      targetType: 'lender_applications',
+      targetId: null,
       details: { received: applications.length, recorded, lenders: lenders.slice(0, 50) },
     });
     return { recorded, duplicates: applications.length - recorded };

@@ -14,7 +14,8 @@ export interface FunnelQuery {
  * by channel or broker. Computed from the projection in Postgres.
  */
 export async function funnelReport(db: DataSource, q: FunnelQuery) {
-  const group = q.groupBy === 'channel' ? 'channel_id' : q.groupBy === 'broker' ? "coalesce(broker_id, 'pool')" : "'all'";
+  const group =
+    q.groupBy === 'channel' ? 'channel_id' : q.groupBy === 'broker' ? "coalesce(broker_id, 'pool')" : "'all'";
   const params: unknown[] = [q.from, q.to];
   let period = 'NULL::text';
   if (q.period) {
@@ -75,7 +76,13 @@ export interface SlaBreachQuery {
  * broker's cases overdue right now. Served by notifications (kind, created_at).
  */
 export async function slaBreachReport(db: DataSource, q: SlaBreachQuery) {
-  const marks: { broker_id: string | null; breached: number; first_contact: number; follow_up: number; reassigned: number }[] = await db.query(
+  const marks: {
+    broker_id: string | null;
+    breached: number;
+    first_contact: number;
+    follow_up: number;
+    reassigned: number;
+  }[] = await db.query(
     `SELECT payload->>'brokerId' AS broker_id,
             count(*) FILTER (WHERE kind = 'sla_breached')::int AS breached,
             count(*) FILTER (WHERE kind = 'sla_breached' AND payload->>'deadline' = 'first_contact')::int AS first_contact,
@@ -90,19 +97,52 @@ export async function slaBreachReport(db: DataSource, q: SlaBreachQuery) {
     `SELECT broker_id, count(*)::int AS n, min(sla_due_at) AS oldest FROM lead_cases WHERE is_open AND sla_due_at < now() GROUP BY 1`,
   );
   const keyOf = (id: string | null) => id ?? 'pool';
-  const byBroker = new Map<string, { brokerId: string; breached: number; firstContact: number; followUp: number; reassigned: number; overdueNow: number; oldestOverdueSince: string | null }>();
+  const byBroker = new Map<
+    string,
+    {
+      brokerId: string;
+      breached: number;
+      firstContact: number;
+      followUp: number;
+      reassigned: number;
+      overdueNow: number;
+      oldestOverdueSince: string | null;
+    }
+  >();
   const entry = (id: string | null) => {
     const k = keyOf(id);
-    if (!byBroker.has(k)) byBroker.set(k, { brokerId: k, breached: 0, firstContact: 0, followUp: 0, reassigned: 0, overdueNow: 0, oldestOverdueSince: null });
+    if (!byBroker.has(k))
+      byBroker.set(k, {
+        brokerId: k,
+        breached: 0,
+        firstContact: 0,
+        followUp: 0,
+        reassigned: 0,
+        overdueNow: 0,
+        oldestOverdueSince: null,
+      });
     return byBroker.get(k)!;
   };
-  for (const m of marks) Object.assign(entry(m.broker_id), { breached: m.breached, firstContact: m.first_contact, followUp: m.follow_up, reassigned: m.reassigned });
-  for (const o of overdue) Object.assign(entry(o.broker_id), { overdueNow: o.n, oldestOverdueSince: new Date(o.oldest).toISOString() });
-  const brokers = [...byBroker.values()].sort((a, b) => b.breached - a.breached || b.overdueNow - a.overdueNow || a.brokerId.localeCompare(b.brokerId));
+  for (const m of marks)
+    Object.assign(entry(m.broker_id), {
+      breached: m.breached,
+      firstContact: m.first_contact,
+      followUp: m.follow_up,
+      reassigned: m.reassigned,
+    });
+  for (const o of overdue)
+    Object.assign(entry(o.broker_id), { overdueNow: o.n, oldestOverdueSince: new Date(o.oldest).toISOString() });
+  const brokers = [...byBroker.values()].sort(
+    (a, b) => b.breached - a.breached || b.overdueNow - a.overdueNow || a.brokerId.localeCompare(b.brokerId),
+  );
   return {
     from: q.from.toISOString(),
     to: q.to.toISOString(),
-    totals: { breached: brokers.reduce((n, b) => n + b.breached, 0), reassigned: brokers.reduce((n, b) => n + b.reassigned, 0), overdueNow: brokers.reduce((n, b) => n + b.overdueNow, 0) },
+    totals: {
+      breached: brokers.reduce((n, b) => n + b.breached, 0),
+      reassigned: brokers.reduce((n, b) => n + b.reassigned, 0),
+      overdueNow: brokers.reduce((n, b) => n + b.overdueNow, 0),
+    },
     brokers,
   };
 }

@@ -39,16 +39,33 @@ export function actionTimedOut(what: 'case' | 'complaint'): DomainError {
  * the actor, bound to the workflow, the message's name and `nonce`. The codec's seal is what makes
  * it unforgeable; every Update and Signal the API sends to a case or a complaint is built here.
  */
-export function withSender<A extends object>(workflowId: string, message: string, nonce: string, actor: VerifiedActor, fields: A): Sealed<A> {
+export function withSender<A extends object>(
+  workflowId: string,
+  message: string,
+  nonce: string,
+  actor: VerifiedActor,
+  fields: A,
+): Sealed<A> {
   return { ...fields, auth: actorSeal(workflowId, message, nonce, { sub: actor.sub, role: actor.role }) };
 }
 
 /** Options for an Update with its sender: the Update ID (the Idempotency-Key's, or a new one) is its nonce. */
-export function verifiedUpdate<A extends object>(workflowId: string, message: string, actor: VerifiedActor, fields: A, updateId: string = randomUUID()) {
+export function verifiedUpdate<A extends object>(
+  workflowId: string,
+  message: string,
+  actor: VerifiedActor,
+  fields: A,
+  updateId: string = randomUUID(),
+) {
   return { args: [withSender(workflowId, message, updateId, actor, fields)] as [Sealed<A>], updateId };
 }
 
 /** Options for a Signal with its sender, under a new nonce. */
-export function verifiedSignalArg<A extends object>(workflowId: string, message: string, actor: VerifiedActor, fields: A): Sealed<A> {
+export function verifiedSignalArg<A extends object>(
+  workflowId: string,
+  message: string,
+  actor: VerifiedActor,
+  fields: A,
+): Sealed<A> {
   return withSender(workflowId, message, randomUUID(), actor, fields);
 }

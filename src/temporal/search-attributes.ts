@@ -14,8 +14,16 @@ export const ComplaintPriorityKey = defineSearchAttributeKey('ComplaintPriority'
 export const ComplaintStateKey = defineSearchAttributeKey('ComplaintState', SearchAttributeType.KEYWORD);
 
 export const ALL_SEARCH_ATTRIBUTES = [
-  LeadStageKey, RiskTierKey, ChannelIdKey, BrokerIdKey, ConsentStateKey, SlaDueAtKey, VulnerableKey, AmountCnyKey,
-  ComplaintPriorityKey, ComplaintStateKey,
+  LeadStageKey,
+  RiskTierKey,
+  ChannelIdKey,
+  BrokerIdKey,
+  ConsentStateKey,
+  SlaDueAtKey,
+  VulnerableKey,
+  AmountCnyKey,
+  ComplaintPriorityKey,
+  ComplaintStateKey,
 ];
 
 /** `temporal server start-dev --search-attribute` spelling of each key. */

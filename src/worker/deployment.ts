@@ -12,13 +12,16 @@ import type { Config } from '../config';
  */
 export function buildIdOf(cfg: Config, bundle: { workflowBundlePath?: string; workflowBundleCode?: string }): string {
   if (cfg.TEMPORAL_BUILD_ID) return cfg.TEMPORAL_BUILD_ID;
-  const code = bundle.workflowBundleCode ?? (bundle.workflowBundlePath ? readFileSync(bundle.workflowBundlePath, 'utf8') : undefined);
+  const code =
+    bundle.workflowBundleCode ??
+    (bundle.workflowBundlePath ? readFileSync(bundle.workflowBundlePath, 'utf8') : undefined);
   if (code === undefined) throw new Error('TEMPORAL_BUILD_ID is required when the worker bundles its workflows itself');
   return `wf-${createHash('sha256').update(code).digest('hex').slice(0, 16)}`;
 }
 
 export const caseVersioning = (cfg: Config): 'PINNED' | 'AUTO_UPGRADE' =>
-  cfg.TEMPORAL_CASE_VERSIONING ?? (cfg.NODE_ENV === 'development' || cfg.NODE_ENV === 'test' ? 'AUTO_UPGRADE' : 'PINNED');
+  cfg.TEMPORAL_CASE_VERSIONING ??
+  (cfg.NODE_ENV === 'development' || cfg.NODE_ENV === 'test' ? 'AUTO_UPGRADE' : 'PINNED');
 
 export function deploymentOptions(cfg: Config, buildId: string): Pick<WorkerOptions, 'workerDeploymentOptions'> {
   return {

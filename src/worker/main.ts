@@ -19,23 +19,42 @@ async function main(): Promise<void> {
   const client = await connectClient(cfg);
   const { created, updated } = await ensureSchedules(client, cfg.TEMPORAL_MAINTENANCE_TASK_QUEUE);
   if (created.length) logger.info({ schedules: created }, 'schedules created');
-  if (updated.length) logger.info({ schedules: updated, taskQueue: cfg.TEMPORAL_MAINTENANCE_TASK_QUEUE }, 'schedules updated to their definitions');
+  if (updated.length)
+    logger.info(
+      { schedules: updated, taskQueue: cfg.TEMPORAL_MAINTENANCE_TASK_QUEUE },
+      'schedules updated to their definitions',
+    );
   await client.connection.close();
 
   const connection = await connectWorker(cfg);
   // Without a prebuilt bundle, the workflows are bundled once here for both workers.
-  const code = cfg.WORKFLOW_BUNDLE_PATH ? undefined : (await bundleWorkflowCode({ ...workflowBundleOptions, logger: new DefaultLogger('WARN') })).code;
+  const code = cfg.WORKFLOW_BUNDLE_PATH
+    ? undefined
+    : (await bundleWorkflowCode({ ...workflowBundleOptions, logger: new DefaultLogger('WARN') })).code;
   const bundle = { workflowBundlePath: cfg.WORKFLOW_BUNDLE_PATH, workflowBundleCode: code };
   const worker = await createLeadWorker({ cfg, db, connection, ...bundle });
   const maintenance = await createMaintenanceWorker({
-    cfg, db, connection, ...bundle,
-    sweep: { onChunk: ({ phase, attempt, caseIds }) => logger.debug({ phase, attempt, cases: caseIds.length }, 'retention sweep chunk done') },
+    cfg,
+    db,
+    connection,
+    ...bundle,
+    sweep: {
+      onChunk: ({ phase, attempt, caseIds }) =>
+        logger.debug({ phase, attempt, cases: caseIds.length }, 'retention sweep chunk done'),
+    },
   });
   const stopRelay =
     cfg.NOTIFY_WEBHOOK_URL && cfg.NOTIFY_WEBHOOK_SECRET
       ? startNotificationRelay({ db, url: cfg.NOTIFY_WEBHOOK_URL, secret: cfg.NOTIFY_WEBHOOK_SECRET, logger })
       : async () => {};
-  logger.info({ taskQueue: cfg.TEMPORAL_TASK_QUEUE, maintenanceTaskQueue: cfg.TEMPORAL_MAINTENANCE_TASK_QUEUE, namespace: cfg.TEMPORAL_NAMESPACE }, 'worker started');
+  logger.info(
+    {
+      taskQueue: cfg.TEMPORAL_TASK_QUEUE,
+      maintenanceTaskQueue: cfg.TEMPORAL_MAINTENANCE_TASK_QUEUE,
+      namespace: cfg.TEMPORAL_NAMESPACE,
+    },
+    'worker started',
+  );
   try {
     await runWorkers([worker, maintenance]); // returns after a shutdown signal once in-flight tasks finish
   } finally {

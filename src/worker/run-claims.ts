@@ -32,7 +32,11 @@ export function checkRunClaims(db: DataSource): ActivityInterceptorsFactory {
           const header = input.headers[RUN_CHAIN_HEADER];
           const firstRunId = header ? defaultPayloadConverter.fromPayload<unknown>(header) : undefined;
           if (typeof firstRunId !== 'string' || !(await owns(workflowId, firstRunId))) {
-            throw ApplicationFailure.create({ type: NOT_THE_CASE_RUN, message: 'this run does not own its workflow ID: it acts on nothing', nonRetryable: true });
+            throw ApplicationFailure.create({
+              type: NOT_THE_CASE_RUN,
+              message: 'this run does not own its workflow ID: it acts on nothing',
+              nonRetryable: true,
+            });
           }
           return next(input);
         },

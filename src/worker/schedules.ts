@@ -1,22 +1,70 @@
-import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type ScheduleDescription, type ScheduleOptions } from '@temporalio/client';
+import {
+  ScheduleAlreadyRunning,
+  ScheduleOverlapPolicy,
+  type Client,
+  type ScheduleDescription,
+  type ScheduleOptions,
+} from '@temporalio/client';
 import { msToNumber, type Duration } from '@temporalio/common';
 
 export interface ScheduleDefinition {
   scheduleId: string;
-  workflowType: 'followUpDigest' | 'retentionSweep' | 'deadlineAudit' | 'channelReview' | 'postLoanCheckIns' | 'orphanedIntakeSweep' | 'auditCheckpoint';
+  workflowType:
+    | 'followUpDigest'
+    | 'retentionSweep'
+    | 'deadlineAudit'
+    | 'channelReview'
+    | 'postLoanCheckIns'
+    | 'orphanedIntakeSweep'
+    | 'auditCheckpoint';
   every: Duration;
   note: string;
 }
 
 /** The timed work nobody asks for. IDs are stable so creation is idempotent. */
 export const SCHEDULES: ScheduleDefinition[] = [
-  { scheduleId: 'follow-up-digest', workflowType: 'followUpDigest', every: '1 hour', note: 'Hourly digest of open cases past their deadline, for managers' },
-  { scheduleId: 'retention-sweep', workflowType: 'retentionSweep', every: '1 day', note: 'Daily erasure of anything past retention that still holds personal data' },
-  { scheduleId: 'channel-review', workflowType: 'channelReview', every: '1 day', note: 'Daily channel review: grade each channel on its figures, suspend past the line' },
-  { scheduleId: 'deadline-audit', workflowType: 'deadlineAudit', every: '1 day', note: 'Daily report of open cases without a pending deadline' },
-  { scheduleId: 'orphaned-intake-sweep', workflowType: 'orphanedIntakeSweep', every: '1 hour', note: 'Hourly: ends lead workflows whose intake rolled back and left no case' },
-  { scheduleId: 'post-loan-check-ins', workflowType: 'postLoanCheckIns', every: '1 day', note: 'Daily planning of post-loan check-in calls that have fallen due, for their brokers' },
-  { scheduleId: 'audit-checkpoint', workflowType: 'auditCheckpoint', every: '5 minutes', note: 'Every 5 minutes: a signed checkpoint of the audit chain head, kept in the audit anchor workflow outside Postgres' },
+  {
+    scheduleId: 'follow-up-digest',
+    workflowType: 'followUpDigest',
+    every: '1 hour',
+    note: 'Hourly digest of open cases past their deadline, for managers',
+  },
+  {
+    scheduleId: 'retention-sweep',
+    workflowType: 'retentionSweep',
+    every: '1 day',
+    note: 'Daily erasure of anything past retention that still holds personal data',
+  },
+  {
+    scheduleId: 'channel-review',
+    workflowType: 'channelReview',
+    every: '1 day',
+    note: 'Daily channel review: grade each channel on its figures, suspend past the line',
+  },
+  {
+    scheduleId: 'deadline-audit',
+    workflowType: 'deadlineAudit',
+    every: '1 day',
+    note: 'Daily report of open cases without a pending deadline',
+  },
+  {
+    scheduleId: 'orphaned-intake-sweep',
+    workflowType: 'orphanedIntakeSweep',
+    every: '1 hour',
+    note: 'Hourly: ends lead workflows whose intake rolled back and left no case',
+  },
+  {
+    scheduleId: 'post-loan-check-ins',
+    workflowType: 'postLoanCheckIns',
+    every: '1 day',
+    note: 'Daily planning of post-loan check-in calls that have fallen due, for their brokers',
+  },
+  {
+    scheduleId: 'audit-checkpoint',
+    workflowType: 'auditCheckpoint',
+    every: '5 minutes',
+    note: 'Every 5 minutes: a signed checkpoint of the audit chain head, kept in the audit anchor workflow outside Postgres',
+  },
 ];
 
 /**
@@ -30,7 +78,12 @@ function optionsFor(s: ScheduleDefinition, taskQueue: string): Omit<ScheduleOpti
     spec: { intervals: [{ every: s.every }] },
     policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour' },
     action: {
-      type: 'startWorkflow', workflowType: s.workflowType, taskQueue, args: [], workflowId: `schedule-${s.scheduleId}`, staticSummary: s.note,
+      type: 'startWorkflow',
+      workflowType: s.workflowType,
+      taskQueue,
+      args: [],
+      workflowId: `schedule-${s.scheduleId}`,
+      staticSummary: s.note,
       workflowExecutionTimeout: runTimeoutMs(s),
     },
     state: { note: s.note },
@@ -41,9 +94,14 @@ function optionsFor(s: ScheduleDefinition, taskQueue: string): Omit<ScheduleOpti
 function upToDate(d: ScheduleDescription, s: ScheduleDefinition, taskQueue: string): boolean {
   const action = d.action;
   return (
-    action.type === 'startWorkflow' && action.workflowType === s.workflowType && action.taskQueue === taskQueue &&
-    action.workflowExecutionTimeout !== undefined && msToNumber(action.workflowExecutionTimeout) === runTimeoutMs(s) &&
-    d.spec.intervals?.length === 1 && d.spec.intervals[0].every === msToNumber(s.every) && (d.spec.calendars ?? []).length === 0 &&
+    action.type === 'startWorkflow' &&
+    action.workflowType === s.workflowType &&
+    action.taskQueue === taskQueue &&
+    action.workflowExecutionTimeout !== undefined &&
+    msToNumber(action.workflowExecutionTimeout) === runTimeoutMs(s) &&
+    d.spec.intervals?.length === 1 &&
+    d.spec.intervals[0].every === msToNumber(s.every) &&
+    (d.spec.calendars ?? []).length === 0 &&
     d.state.note === s.note
   );
 }
@@ -53,7 +111,11 @@ function upToDate(d: ScheduleDescription, s: ScheduleDefinition, taskQueue: stri
  * (the schedules follow the task queue of the worker that last started), a renamed workflow, a
  * changed interval. A paused schedule stays paused.
  */
-export async function ensureSchedule(client: Client, s: ScheduleDefinition, taskQueue: string): Promise<'created' | 'updated' | 'unchanged'> {
+export async function ensureSchedule(
+  client: Client,
+  s: ScheduleDefinition,
+  taskQueue: string,
+): Promise<'created' | 'updated' | 'unchanged'> {
   const options = optionsFor(s, taskQueue);
   try {
     await client.schedule.create({ scheduleId: s.scheduleId, ...options });
@@ -68,7 +130,10 @@ export async function ensureSchedule(client: Client, s: ScheduleDefinition, task
 }
 
 /** Creates or updates every schedule; safe to run from every worker at start. */
-export async function ensureSchedules(client: Client, taskQueue: string): Promise<{ created: string[]; updated: string[] }> {
+export async function ensureSchedules(
+  client: Client,
+  taskQueue: string,
+): Promise<{ created: string[]; updated: string[] }> {
   const created: string[] = [];
   const updated: string[] = [];
   for (const s of SCHEDULES) {

@@ -21,10 +21,19 @@ export interface LeadWorkerOptions {
   workflowBundleCode?: string;
   taskQueue?: string;
   /** Cache and concurrency settings over the SDK's defaults (the bench states the ones it uses). */
-  tuning?: Pick<WorkerOptions, 'maxCachedWorkflows' | 'maxConcurrentWorkflowTaskExecutions' | 'maxConcurrentActivityTaskExecutions'>;
+  tuning?: Pick<
+    WorkerOptions,
+    'maxCachedWorkflows' | 'maxConcurrentWorkflowTaskExecutions' | 'maxConcurrentActivityTaskExecutions'
+  >;
 }
 
-const workflowCode = ({ workflowBundlePath, workflowBundleCode }: { workflowBundlePath?: string; workflowBundleCode?: string }) =>
+const workflowCode = ({
+  workflowBundlePath,
+  workflowBundleCode,
+}: {
+  workflowBundlePath?: string;
+  workflowBundleCode?: string;
+}) =>
   workflowBundleCode !== undefined
     ? { workflowBundle: { code: workflowBundleCode } }
     : workflowBundlePath
@@ -38,14 +47,18 @@ const workflowCode = ({ workflowBundlePath, workflowBundleCode }: { workflowBund
  */
 const interceptorsFor = (opts: Pick<LeadWorkerOptions, 'db' | 'workflowBundlePath' | 'workflowBundleCode'>) => ({
   activity: [stampActivityOutcomes, checkRunClaims(opts.db)],
-  ...(opts.workflowBundleCode === undefined && !opts.workflowBundlePath ? { workflowModules: WORKFLOW_INTERCEPTOR_MODULES } : {}),
+  ...(opts.workflowBundleCode === undefined && !opts.workflowBundlePath
+    ? { workflowModules: WORKFLOW_INTERCEPTOR_MODULES }
+    : {}),
 });
 
 /**
  * The worker's deployment version (./deployment.ts), made current first when the config says so:
  * until a version is current, versioned workers get no tasks.
  */
-async function versioned(opts: Pick<LeadWorkerOptions, 'cfg' | 'connection' | 'workflowBundlePath' | 'workflowBundleCode'>) {
+async function versioned(
+  opts: Pick<LeadWorkerOptions, 'cfg' | 'connection' | 'workflowBundlePath' | 'workflowBundleCode'>,
+) {
   const buildId = buildIdOf(opts.cfg, opts);
   if (opts.cfg.TEMPORAL_MAKE_BUILD_CURRENT) await makeBuildCurrent(opts.connection, opts.cfg, buildId);
   return deploymentOptions(opts.cfg, buildId);
@@ -60,7 +73,12 @@ export async function createLeadWorker(opts: LeadWorkerOptions): Promise<Worker>
     namespace: cfg.TEMPORAL_NAMESPACE,
     taskQueue,
     ...workflowCode(opts),
-    activities: createActivities({ db: opts.db, policy: cfg.policy, leadTaskQueue: taskQueue, auditKeyring: auditKeyring(cfg) }),
+    activities: createActivities({
+      db: opts.db,
+      policy: cfg.policy,
+      leadTaskQueue: taskQueue,
+      auditKeyring: auditKeyring(cfg),
+    }),
     dataConverter: workerDataConverterFor(cfg),
     interceptors: interceptorsFor(opts),
     ...(await versioned(opts)),
@@ -69,7 +87,10 @@ export async function createLeadWorker(opts: LeadWorkerOptions): Promise<Worker>
   });
 }
 
-export interface MaintenanceWorkerOptions extends Pick<LeadWorkerOptions, 'cfg' | 'db' | 'connection' | 'workflowBundlePath' | 'workflowBundleCode'> {
+export interface MaintenanceWorkerOptions extends Pick<
+  LeadWorkerOptions,
+  'cfg' | 'db' | 'connection' | 'workflowBundlePath' | 'workflowBundleCode'
+> {
   /** Default TEMPORAL_MAINTENANCE_TASK_QUEUE. */
   taskQueue?: string;
   /** The queue of the `leadCase` workflows the sweeps look at; default TEMPORAL_TASK_QUEUE. */
@@ -92,7 +113,13 @@ export async function createMaintenanceWorker(opts: MaintenanceWorkerOptions): P
     namespace: cfg.TEMPORAL_NAMESPACE,
     taskQueue: opts.taskQueue ?? cfg.TEMPORAL_MAINTENANCE_TASK_QUEUE,
     ...workflowCode(opts),
-    activities: createActivities({ db: opts.db, policy: cfg.policy, leadTaskQueue: opts.leadTaskQueue ?? cfg.TEMPORAL_TASK_QUEUE, sweep: opts.sweep, auditKeyring: auditKeyring(cfg) }),
+    activities: createActivities({
+      db: opts.db,
+      policy: cfg.policy,
+      leadTaskQueue: opts.leadTaskQueue ?? cfg.TEMPORAL_TASK_QUEUE,
+      sweep: opts.sweep,
+      auditKeyring: auditKeyring(cfg),
+    }),
     dataConverter: workerDataConverterFor(cfg),
     interceptors: interceptorsFor(opts),
     ...(await versioned(opts)),

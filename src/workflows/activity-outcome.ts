@@ -27,10 +27,15 @@ export interface StampedResult {
   value: unknown;
 }
 
-export const stampResult = (value: unknown, stamp: OutcomeStamp): StampedResult => ({ [OUTCOME_STAMP_KEY]: stamp, value });
+export const stampResult = (value: unknown, stamp: OutcomeStamp): StampedResult => ({
+  [OUTCOME_STAMP_KEY]: stamp,
+  value,
+});
 
 /** The stamp a failure carries as its first detail. */
-export const stampDetail = (stamp: OutcomeStamp): { [OUTCOME_STAMP_KEY]: OutcomeStamp } => ({ [OUTCOME_STAMP_KEY]: stamp });
+export const stampDetail = (stamp: OutcomeStamp): { [OUTCOME_STAMP_KEY]: OutcomeStamp } => ({
+  [OUTCOME_STAMP_KEY]: stamp,
+});
 
 function stampOf(v: unknown): Partial<OutcomeStamp> | null {
   if (typeof v !== 'object' || v === null || !(OUTCOME_STAMP_KEY in v)) return null;
@@ -43,14 +48,21 @@ function stampOf(v: unknown): Partial<OutcomeStamp> | null {
  * outcome stamped for another workflow, run or call carries it. The workflow and run IDs are not
  * compared: a replay of a saved history runs under other ones.
  */
-const sameActivity = (stamp: Partial<OutcomeStamp> | null, expected: Pick<OutcomeStamp, 'activityId' | 'activityType'>): boolean =>
-  !!stamp && stamp.activityId === expected.activityId && stamp.activityType === expected.activityType;
+const sameActivity = (
+  stamp: Partial<OutcomeStamp> | null,
+  expected: Pick<OutcomeStamp, 'activityId' | 'activityType'>,
+): boolean => !!stamp && stamp.activityId === expected.activityId && stamp.activityType === expected.activityType;
 
 /** The value of a result stamped for the expected activity, or `{ ok: false }` for anything else. */
-export function openResult(v: unknown, expected: Pick<OutcomeStamp, 'activityId' | 'activityType'>): { ok: true; value: unknown } | { ok: false } {
+export function openResult(
+  v: unknown,
+  expected: Pick<OutcomeStamp, 'activityId' | 'activityType'>,
+): { ok: true; value: unknown } | { ok: false } {
   return sameActivity(stampOf(v), expected) ? { ok: true, value: (v as StampedResult).value } : { ok: false };
 }
 
 /** Whether a failure's details begin with the expected activity's stamp. */
-export const failureStampedFor = (details: readonly unknown[] | null | undefined, expected: Pick<OutcomeStamp, 'activityId' | 'activityType'>): boolean =>
-  sameActivity(stampOf(details?.[0]), expected);
+export const failureStampedFor = (
+  details: readonly unknown[] | null | undefined,
+  expected: Pick<OutcomeStamp, 'activityId' | 'activityType'>,
+): boolean => sameActivity(stampOf(details?.[0]), expected);

@@ -1,4 +1,11 @@
-import { ApplicationFailure, getExternalWorkflowHandle, log, uuid4, workflowInfo, setWorkflowOptions } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  getExternalWorkflowHandle,
+  log,
+  uuid4,
+  workflowInfo,
+  setWorkflowOptions,
+} from '@temporalio/workflow';
 import type { MaintenanceActivities } from '../activities/contract';
 import { leadWorkflowId } from '../temporal/names';
 import { brokerLeavingSignal } from './messages';
@@ -11,7 +18,8 @@ const { listOpenCasesOfBroker, setBrokerActive } = verifiedActivities<Maintenanc
 });
 
 /** The failure a signal gets when the workflow it names has ended (or never ran). */
-const endedWorkflow = (err: unknown) => err instanceof ApplicationFailure && err.type === 'ExternalWorkflowExecutionNotFound';
+const endedWorkflow = (err: unknown) =>
+  err instanceof ApplicationFailure && err.type === 'ExternalWorkflowExecutionNotFound';
 
 /**
  * A broker leaves: no customer leaves with them (防飞单). The broker is made inactive first so no
@@ -22,7 +30,10 @@ const endedWorkflow = (err: unknown) => err instanceof ApplicationFailure && err
  * A listed case whose workflow has ended (erased between the listing and the signal, or terminated
  * by an operator) has nobody to hand over: it is counted and logged, and the others still move.
  */
-export async function brokerOffboarding(input: { brokerId: string; by?: VerifiedActor }): Promise<{ handedOver: number; ended: number }> {
+export async function brokerOffboarding(input: {
+  brokerId: string;
+  by?: VerifiedActor;
+}): Promise<{ handedOver: number; ended: number }> {
   if (isRefusedPayload(input) || typeof input?.brokerId !== 'string') {
     // Not the service's start: nobody is deactivated and no case is told anything.
     log.warn('a start of brokerOffboarding was refused: its input was not sealed by the service');

@@ -51,8 +51,14 @@ export async function deadlineAudit(): Promise<{ count: number }> {
  * started in the last `windowHours` (but at least `minAgeMinutes` ago, past any intake still
  * running) and signals each; it looks for its case row, finds none, and ends `case_never_committed`.
  */
-export async function orphanedIntakeSweep(input: { minAgeMinutes?: number; windowHours?: number } = {}): Promise<{ checked: number; caseIds: string[] }> {
-  return acts.signalOrphanedIntakes({ at: nowIso(), minAgeMinutes: input.minAgeMinutes ?? 10, windowHours: input.windowHours ?? 6 });
+export async function orphanedIntakeSweep(
+  input: { minAgeMinutes?: number; windowHours?: number } = {},
+): Promise<{ checked: number; caseIds: string[] }> {
+  return acts.signalOrphanedIntakes({
+    at: nowIso(),
+    minAgeMinutes: input.minAgeMinutes ?? 10,
+    windowHours: input.windowHours ?? 6,
+  });
 }
 
 // Short or self-renewing runs: they move to the current build (docs/versioning.md).

@@ -135,7 +135,11 @@ export type WithdrawalUpdate = Sealed<{ purposes: ConsentPurpose[] }>;
 export type ReviewUpdate = Sealed<{ decision: 'approve' | 'decline' }>;
 export type HumanReviewUpdate = Sealed;
 /** Logged for the sending broker, who must be the case's assigned one. */
-export type ContactAttemptUpdate = Sealed<{ channel: ContactChannel; purpose: ContactPurpose; outcome: ContactOutcome }>;
+export type ContactAttemptUpdate = Sealed<{
+  channel: ContactChannel;
+  purpose: ContactPurpose;
+  outcome: ContactOutcome;
+}>;
 export type SelectionUpdate = Sealed<{ productId: string }>;
 export type OutcomeUpdate = Sealed<{ outcome: CaseOutcome }>;
 /** The new broker, or null to return the case to the shared pool (公海). */

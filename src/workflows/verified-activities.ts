@@ -30,14 +30,17 @@ const MAX_REFUSED_BACKOFF_MS = 60 * 60 * 1000;
  */
 export function verifiedActivities<A extends object>(options: ActivityOptions): A {
   return new Proxy({} as A, {
-    get: (_target, name) => (typeof name === 'string' ? (...args: unknown[]) => callVerified(name, options, args) : undefined),
+    get: (_target, name) =>
+      typeof name === 'string' ? (...args: unknown[]) => callVerified(name, options, args) : undefined,
   });
 }
 
 async function callVerified(activityType: string, options: ActivityOptions, args: unknown[]): Promise<unknown> {
   for (let refused = 0; ; refused++) {
     const expected = { activityId: `${activityType}-${uuid4()}`, activityType };
-    const activity = proxyActivities<Record<string, AnyActivity>>({ ...options, activityId: expected.activityId })[activityType];
+    const activity = proxyActivities<Record<string, AnyActivity>>({ ...options, activityId: expected.activityId })[
+      activityType
+    ];
     let outcome: 'result' | 'failure';
     try {
       const opened = openResult(await activity(...args), expected);
@@ -47,7 +50,11 @@ async function callVerified(activityType: string, options: ActivityOptions, args
       if (!isForgedFailure(err, expected)) throw err;
       outcome = 'failure';
     }
-    log.warn('an activity outcome the service did not produce was refused; the activity runs again', { activityType, activityId: expected.activityId, outcome });
+    log.warn('an activity outcome the service did not produce was refused; the activity runs again', {
+      activityType,
+      activityId: expected.activityId,
+      outcome,
+    });
     if (refused > 0) await sleep(Math.min(1000 * 2 ** (refused - 1), MAX_REFUSED_BACKOFF_MS));
   }
 }

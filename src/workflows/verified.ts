@@ -37,7 +37,13 @@ export type Sealed<T = object> = T & { auth: ActorSeal };
 /** The workflow itself, or another workflow of the service, acting on its own account. */
 export const SERVICE_ACTOR: VerifiedActor = { sub: 'workflow', role: 'system' };
 
-export function actorSeal(workflowId: string, message: string, nonce: string, actor: VerifiedActor, at: Date = new Date()): ActorSeal {
+export function actorSeal(
+  workflowId: string,
+  message: string,
+  nonce: string,
+  actor: VerifiedActor,
+  at: Date = new Date(),
+): ActorSeal {
   return { actor: { sub: actor.sub, role: actor.role }, at: at.toISOString(), workflowId, message, nonce };
 }
 
@@ -53,12 +59,17 @@ const nonEmpty = (v: unknown): v is string => typeof v === 'string' && v.length 
  * Signal, pass null: its own nonce is checked against those already taken), or null when it is.
  * No personal data goes into the reason: it may be logged and returned.
  */
-export function sealProblem(arg: unknown, expected: { workflowId: string; message: string; nonce: string | null }): string | null {
-  if (isRefusedPayload(arg)) return `the message was not sealed by the service (${String((arg as Record<string, unknown>)[REFUSED_PAYLOAD_KEY])})`;
+export function sealProblem(
+  arg: unknown,
+  expected: { workflowId: string; message: string; nonce: string | null },
+): string | null {
+  if (isRefusedPayload(arg))
+    return `the message was not sealed by the service (${String((arg as Record<string, unknown>)[REFUSED_PAYLOAD_KEY])})`;
   const auth = (arg as { auth?: Partial<ActorSeal> } | null | undefined)?.auth;
   if (typeof auth !== 'object' || auth === null) return 'the message names no verified actor';
   const actor = auth.actor as Partial<VerifiedActor> | undefined;
-  if (!actor || !nonEmpty(actor.sub) || !nonEmpty(actor.role) || !nonEmpty(auth.at) || !nonEmpty(auth.nonce)) return 'the message names no verified actor';
+  if (!actor || !nonEmpty(actor.sub) || !nonEmpty(actor.role) || !nonEmpty(auth.at) || !nonEmpty(auth.nonce))
+    return 'the message names no verified actor';
   if (auth.workflowId !== expected.workflowId) return 'the message was sealed for another workflow';
   if (auth.message !== expected.message) return 'the message was sealed as another message';
   if (expected.nonce !== null && auth.nonce !== expected.nonce) return 'the message was sealed for another Update ID';
@@ -68,7 +79,9 @@ export function sealProblem(arg: unknown, expected: { workflowId: string; messag
 /** The actor of a message, or null (a message recorded before actors travelled with it). */
 export function actorOf(arg: unknown): VerifiedActor | null {
   const actor = (arg as { auth?: ActorSeal } | null | undefined)?.auth?.actor;
-  return actor && typeof actor.sub === 'string' && typeof actor.role === 'string' ? { sub: actor.sub, role: actor.role } : null;
+  return actor && typeof actor.sub === 'string' && typeof actor.role === 'string'
+    ? { sub: actor.sub, role: actor.role }
+    : null;
 }
 
 /** `role:sub`, as the consent ledger and the complaint events name who acted. */

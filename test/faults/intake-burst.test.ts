@@ -33,7 +33,10 @@ function intakesOf(person: number, channelId: string): Request[] {
   const again =
     person % 2 === 0
       ? aLead({ channelId, applicant: { idNumber: lead.applicant.idNumber, phone: aPhone() } })
-      : aLead({ channelId, applicant: { idNumber: otherId, residenceRegion: otherId.slice(0, 6), phone: lead.applicant.phone } });
+      : aLead({
+          channelId,
+          applicant: { idNumber: otherId, residenceRegion: otherId.slice(0, 6), phone: lead.applicant.phone },
+        });
   return [
     { person, lead, key: `p${person}-a` },
     { person, lead, key: `p${person}-a` },
@@ -68,14 +71,21 @@ test('a burst of intakes with repeated Idempotency-Keys and repeated people make
   requests.forEach((r, i) => byPerson.set(r.person, [...(byPerson.get(r.person) ?? []), answers[i]]));
   for (const [person, theirs] of byPerson) {
     // One case, made by exactly one of the six; the rest joined it or replayed an answer.
-    expect({ person, cases: new Set(theirs.map((a) => a.body.caseId)).size, created: theirs.filter((a) => a.status === 201).length }).toEqual({ person, cases: 1, created: 1 });
+    expect({
+      person,
+      cases: new Set(theirs.map((a) => a.body.caseId)).size,
+      created: theirs.filter((a) => a.status === 201).length,
+    }).toEqual({ person, cases: 1, created: 1 });
   }
   // The two requests under one key got the same answer.
   const byKey = new Map<string, ApiResponse[]>();
   requests.forEach((r, i) => r.key && byKey.set(r.key, [...(byKey.get(r.key) ?? []), answers[i]]));
   const withoutReplayFlag = (body: Record<string, unknown>) => ({ ...body, replayed: undefined });
   for (const [key, theirs] of byKey) {
-    expect({ key, answers: theirs.map((a) => withoutReplayFlag(a.body)) }).toEqual({ key, answers: theirs.map(() => withoutReplayFlag(theirs[0].body)) });
+    expect({ key, answers: theirs.map((a) => withoutReplayFlag(a.body)) }).toEqual({
+      key,
+      answers: theirs.map(() => withoutReplayFlag(theirs[0].body)),
+    });
     expect({ key, firstHand: theirs.filter((a) => !a.body.replayed).length }).toEqual({ key, firstHand: 1 });
   }
 
@@ -83,17 +93,26 @@ test('a burst of intakes with repeated Idempotency-Keys and repeated people make
   const [{ n: cases }] = await app.db.query('SELECT count(*)::int AS n FROM lead_cases WHERE channel_id = $1', [ch.id]);
   expect(cases).toBe(PEOPLE);
   // Every answer that was not a replay was recorded once as an intake of the case: 'new' or 'duplicate'.
-  const recorded: { case_id: string; n: number }[] = await app.db.query('SELECT case_id, count(*)::int AS n FROM lead_intakes WHERE case_id = ANY($1) GROUP BY 1', [caseIds]);
-  const answered = new Map(caseIds.map((id) => [id, answers.filter((a) => a.body.caseId === id && !a.body.replayed).length]));
+  const recorded: { case_id: string; n: number }[] = await app.db.query(
+    'SELECT case_id, count(*)::int AS n FROM lead_intakes WHERE case_id = ANY($1) GROUP BY 1',
+    [caseIds],
+  );
+  const answered = new Map(
+    caseIds.map((id) => [id, answers.filter((a) => a.body.caseId === id && !a.body.replayed).length]),
+  );
   expect(Object.fromEntries(recorded.map((r) => [r.case_id, r.n]))).toEqual(Object.fromEntries(answered));
 
   await waitUntilHandedOver(app, caseIds, 600_000);
   expect(await casesWithRowsNotWrittenOnce(app.db, caseIds)).toEqual([]);
   // Intakes that lost a race terminated the workflow they had started: none runs without its case.
-  await eventually(async () => {
-    const half = await halfMadeCases(app);
-    return half.rowsWithoutParts.length === 0 && half.workflowsWithoutRow.length === 0;
-  }, 'no half-made case (visibility of terminated intakes can lag)', 60_000).catch(async (err: Error) => {
+  await eventually(
+    async () => {
+      const half = await halfMadeCases(app);
+      return half.rowsWithoutParts.length === 0 && half.workflowsWithoutRow.length === 0;
+    },
+    'no half-made case (visibility of terminated intakes can lag)',
+    60_000,
+  ).catch(async (err: Error) => {
     throw new Error(`${err.message}: ${JSON.stringify(await halfMadeCases(app))}`);
   });
 });

@@ -2,7 +2,12 @@ import type { IntakeRequest } from '../../src/schemas/leads';
 import { INTAKE_COMMIT_GRACE_MS } from '../../src/activities/lead-activities';
 import { verifyAuditChain } from '../../src/db/audit';
 import { aBroker, aChannel, aLead, actors } from '../support/factories';
-import { auditEventsRecordedTwice, casesWithRowsNotWrittenOnce, halfMadeCases, waitUntilHandedOver } from '../support/fault-checks';
+import {
+  auditEventsRecordedTwice,
+  casesWithRowsNotWrittenOnce,
+  halfMadeCases,
+  waitUntilHandedOver,
+} from '../support/fault-checks';
 import { mapLimit, startFaultStack, type FaultStack } from '../support/fault-stack';
 import { noQuietHours } from '../support/policy';
 import { eventually, type ApiResponse } from '../support/stack';
@@ -24,11 +29,14 @@ const readiness = async () => {
 };
 
 /** The distinct errors the API logged, to explain an unexpected 5xx. */
-const loggedErrors = () =>
-  [...new Set(faults.apiErrors.map((line) => {
-    const { err } = JSON.parse(line) as { err?: string | { type?: string; message?: string } };
-    return typeof err === 'string' ? err : `${err?.type}: ${err?.message}`;
-  }))];
+const loggedErrors = () => [
+  ...new Set(
+    faults.apiErrors.map((line) => {
+      const { err } = JSON.parse(line) as { err?: string | { type?: string; message?: string } };
+      return typeof err === 'string' ? err : `${err?.type}: ${err?.message}`;
+    }),
+  ),
+];
 
 interface Attempt {
   key: string;
@@ -41,7 +49,11 @@ interface Attempt {
  * that they meet Postgres shutting down or starting up; with `untilOneSucceeds`, on until one
  * succeeds after it.
  */
-async function probeThrough(submit: () => Promise<ApiResponse>, transition: Promise<void>, untilOneSucceeds: boolean): Promise<ApiResponse[]> {
+async function probeThrough(
+  submit: () => Promise<ApiResponse>,
+  transition: Promise<void>,
+  untilOneSucceeds: boolean,
+): Promise<ApiResponse[]> {
   const answers: ApiResponse[] = [];
   let over = false;
   const done = transition.finally(() => (over = true));
@@ -61,9 +73,12 @@ test('Postgres stopped for 30 seconds: readiness and intake say so, activities r
   await aBroker(app.db, ch.team);
   await aBroker(app.db, ch.team);
   const channel = actors.channel(ch.id);
-  const submit = (lead: IntakeRequest, key: string) => app.api(channel, 'POST', '/v1/leads', lead, { 'idempotency-key': key });
+  const submit = (lead: IntakeRequest, key: string) =>
+    app.api(channel, 'POST', '/v1/leads', lead, { 'idempotency-key': key });
 
-  const before = await mapLimit(Array.from({ length: BEFORE }), 16, (_, i) => submit(aLead({ channelId: ch.id }), `before-${i}`));
+  const before = await mapLimit(Array.from({ length: BEFORE }), 16, (_, i) =>
+    submit(aLead({ channelId: ch.id }), `before-${i}`),
+  );
   expect(before.map((r) => r.status)).toEqual(before.map(() => 201));
   const beforeIds: string[] = before.map((r) => r.body.caseId);
 
@@ -84,11 +99,17 @@ test('Postgres stopped for 30 seconds: readiness and intake say so, activities r
   await eventually(
     async () =>
       attempts.filter((a) => a.res.status === 201).length >= 6 &&
-      (await app.db.query(`SELECT count(*)::int AS n FROM decisions WHERE case_id = ANY($1) AND kind = 'prescreen'`, [beforeIds]))[0].n >= 10,
+      (
+        await app.db.query(`SELECT count(*)::int AS n FROM decisions WHERE case_id = ANY($1) AND kind = 'prescreen'`, [
+          beforeIds,
+        ])
+      )[0].n >= 10,
     'some intakes to arrive and the worker to pre-screen some cases',
     300_000,
   );
-  const unfinished: string[] = (await app.db.query(`SELECT id FROM lead_cases WHERE id = ANY($1) AND stage <> 'follow_up'`, [beforeIds])).map((r: { id: string }) => r.id);
+  const unfinished: string[] = (
+    await app.db.query(`SELECT id FROM lead_cases WHERE id = ANY($1) AND stage <> 'follow_up'`, [beforeIds])
+  ).map((r: { id: string }) => r.id);
   expect(unfinished.length).toBeGreaterThan(0);
 
   const probe = () => app.api(channel, 'POST', '/v1/leads', aLead({ channelId: ch.id }));
@@ -99,7 +120,13 @@ test('Postgres stopped for 30 seconds: readiness and intake say so, activities r
     expect([ready.status, ready.body.checks.postgres]).toEqual([503, 'unreachable']);
 
     for (const key of [undefined, 'outage-probe']) {
-      const res = await app.api(channel, 'POST', '/v1/leads', aLead({ channelId: ch.id }), key ? { 'idempotency-key': key } : {});
+      const res = await app.api(
+        channel,
+        'POST',
+        '/v1/leads',
+        aLead({ channelId: ch.id }),
+        key ? { 'idempotency-key': key } : {},
+      );
       expect([res.status, res.body.code]).toEqual([503, 'database_unavailable']);
     }
 
@@ -126,55 +153,89 @@ test('Postgres stopped for 30 seconds: readiness and intake say so, activities r
 
   await eventually(async () => (await readiness()).status === 200, '/readyz to report ready again', 120_000);
   const [{ now: restartedAt }] = await app.db.query('SELECT now()');
-  await eventually(async () => attempts.slice(sinceRestart).some((a) => a.res.status === 201), 'an intake to succeed after the outage', 120_000);
+  await eventually(
+    async () => attempts.slice(sinceRestart).some((a) => a.res.status === 201),
+    'an intake to succeed after the outage',
+    120_000,
+  );
   streaming = false;
   await Promise.all(streams);
   const lastIntakeAt = Date.now();
 
   // Every intake either made its case or said 503 with a code a client retries on; none failed otherwise.
-  const outcomes = (answers: ApiResponse[]) => [...new Set(answers.map((r) => `${r.status} ${r.status === 201 ? '' : r.body?.code}`.trim()))].sort();
+  const outcomes = (answers: ApiResponse[]) =>
+    [...new Set(answers.map((r) => `${r.status} ${r.status === 201 ? '' : r.body?.code}`.trim()))].sort();
   const all = [...attempts.map((a) => a.res), ...stopProbes, ...startProbes];
-  if (all.some((r) => r.status === 500)) throw new Error(`an intake failed with 500; the API logged: ${loggedErrors().join(' | ')}`);
+  if (all.some((r) => r.status === 500))
+    throw new Error(`an intake failed with 500; the API logged: ${loggedErrors().join(' | ')}`);
   expect(outcomes(attempts.map((a) => a.res))).toEqual(['201', '503 database_unavailable']);
   expect(outcomes([...stopProbes, ...startProbes])).toEqual(['201', '503 database_unavailable']);
 
   // A client retrying a refused intake with its Idempotency-Key gets its case, once.
   const refused = attempts.filter((a) => a.res.status !== 201);
-  const retried = await mapLimit(refused, 8, (a) => eventually(async () => {
-    const res = await submit(a.lead, a.key);
-    return res.status === 201 ? res : null;
-  }, 'a refused intake to succeed on retry', 120_000));
+  const retried = await mapLimit(refused, 8, (a) =>
+    eventually(
+      async () => {
+        const res = await submit(a.lead, a.key);
+        return res.status === 201 ? res : null;
+      },
+      'a refused intake to succeed on retry',
+      120_000,
+    ),
+  );
   const again = await mapLimit(refused, 8, (a) => submit(a.lead, a.key));
-  expect(again.map((r) => [r.status, r.body.replayed, r.body.caseId])).toEqual(retried.map((r) => [200, true, r.body.caseId]));
+  expect(again.map((r) => [r.status, r.body.replayed, r.body.caseId])).toEqual(
+    retried.map((r) => [200, true, r.body.caseId]),
+  );
 
   const probed = [...stopProbes, ...startProbes].filter((r) => r.status === 201);
-  const duringIds = [...[...attempts.map((a) => a.res), ...probed].filter((r) => r.status === 201).map((r) => r.body.caseId), ...retried.map((r) => r.body.caseId)];
+  const duringIds = [
+    ...[...attempts.map((a) => a.res), ...probed].filter((r) => r.status === 201).map((r) => r.body.caseId),
+    ...retried.map((r) => r.body.caseId),
+  ];
   const caseIds = [...beforeIds, ...duringIds];
   expect(new Set(caseIds).size).toBe(caseIds.length);
   await waitUntilHandedOver(app, caseIds, 900_000);
 
   // Work held up by the outage finished after it.
-  const resumed = (await app.db.query(`SELECT count(*)::int AS n FROM notifications WHERE kind = 'case_assigned' AND case_id = ANY($1) AND created_at > $2`, [beforeIds, restartedAt]))[0].n;
+  const resumed = (
+    await app.db.query(
+      `SELECT count(*)::int AS n FROM notifications WHERE kind = 'case_assigned' AND case_id = ANY($1) AND created_at > $2`,
+      [beforeIds, restartedAt],
+    )
+  )[0].n;
   expect(resumed).toBeGreaterThan(0);
 
   expect(await casesWithRowsNotWrittenOnce(app.db, caseIds)).toEqual([]);
   expect(await auditEventsRecordedTwice(app.db, caseIds)).toEqual([]);
   expect(await verifyAuditChain(app.db.manager)).toBeNull();
-  const [{ n: ofChannel }] = await app.db.query('SELECT count(*)::int AS n FROM lead_cases WHERE channel_id = $1', [ch.id]);
+  const [{ n: ofChannel }] = await app.db.query('SELECT count(*)::int AS n FROM lead_cases WHERE channel_id = $1', [
+    ch.id,
+  ]);
   expect(ofChannel).toBe(caseIds.length);
   // An intake that met the outage at COMMIT could not learn whether its rows committed, so it left
   // its workflow running; that workflow ends itself once its row has been missing for the grace
   // period while the database answers, at the next retry of its first activity (back-off ≤ 1 min).
   const orphansGoneBy = lastIntakeAt + INTAKE_COMMIT_GRACE_MS + 60_000 + 30_000;
-  await eventually(async () => {
+  await eventually(
+    async () => {
+      const half = await halfMadeCases(app);
+      return half.rowsWithoutParts.length === 0 && half.workflowsWithoutRow.length === 0 ? half : null;
+    },
+    'no half-made case (an intake unsure of its commit leaves a workflow that ends itself)',
+    Math.max(60_000, orphansGoneBy - Date.now()),
+  ).catch(async (err: Error) => {
     const half = await halfMadeCases(app);
-    return half.rowsWithoutParts.length === 0 && half.workflowsWithoutRow.length === 0 ? half : null;
-  }, 'no half-made case (an intake unsure of its commit leaves a workflow that ends itself)', Math.max(60_000, orphansGoneBy - Date.now())).catch(async (err: Error) => {
-    const half = await halfMadeCases(app);
-    const orphans = await Promise.all(half.workflowsWithoutRow.map(async (id) => {
-      const d = await app.client.workflow.getHandle(id).describe();
-      return { id, started: d.startTime, pending: d.raw.pendingActivities?.map((a) => [a.activityType?.name, a.attempt, a.lastFailure?.message]) };
-    }));
+    const orphans = await Promise.all(
+      half.workflowsWithoutRow.map(async (id) => {
+        const d = await app.client.workflow.getHandle(id).describe();
+        return {
+          id,
+          started: d.startTime,
+          pending: d.raw.pendingActivities?.map((a) => [a.activityType?.name, a.attempt, a.lastFailure?.message]),
+        };
+      }),
+    );
     throw new Error(`${err.message}: ${JSON.stringify({ ...half, orphans })}`);
   });
 });

@@ -1,7 +1,12 @@
 import { hostname } from 'node:os';
 import { verifyAuditChain } from '../../src/db/audit';
 import { aBroker, aChannel, aLead, actors } from '../support/factories';
-import { auditEventsRecordedTwice, casesWithRowsNotWrittenOnce, countHandedOver, waitUntilHandedOver } from '../support/fault-checks';
+import {
+  auditEventsRecordedTwice,
+  casesWithRowsNotWrittenOnce,
+  countHandedOver,
+  waitUntilHandedOver,
+} from '../support/fault-checks';
 import { mapLimit, startFaultStack, type FaultStack } from '../support/fault-stack';
 import { noQuietHours } from '../support/policy';
 import { eventually } from '../support/stack';
@@ -19,7 +24,9 @@ afterAll(async () => faults?.stop(), 120_000);
 async function touchedBy(caseId: string, identity: string): Promise<boolean> {
   const history = await faults.app.client.workflow.getHandle(`lead-${caseId}`).fetchHistory();
   return (history.events ?? []).some(
-    (e) => e.workflowTaskCompletedEventAttributes?.identity === identity || e.activityTaskStartedEventAttributes?.identity === identity,
+    (e) =>
+      e.workflowTaskCompletedEventAttributes?.identity === identity ||
+      e.activityTaskStartedEventAttributes?.identity === identity,
   );
 }
 
@@ -30,12 +37,19 @@ test('two workers share the task queue; when one is killed with SIGKILL the othe
   await aBroker(app.db, ch.team);
 
   const [doomed] = await Promise.all([faults.startWorker(), faults.startWorker()]);
-  const intakes = await mapLimit(Array.from({ length: CASES }), 16, () => app.api(actors.channel(ch.id), 'POST', '/v1/leads', aLead({ channelId: ch.id })));
+  const intakes = await mapLimit(Array.from({ length: CASES }), 16, () =>
+    app.api(actors.channel(ch.id), 'POST', '/v1/leads', aLead({ channelId: ch.id })),
+  );
   expect(intakes.filter((r) => r.status !== 201).map((r) => [r.status, r.body?.code])).toEqual([]);
   const caseIds: string[] = intakes.map((r) => r.body.caseId);
 
   await eventually(
-    async () => (await app.db.query(`SELECT count(*)::int AS n FROM decisions WHERE case_id = ANY($1) AND kind = 'prescreen'`, [caseIds]))[0].n >= 30,
+    async () =>
+      (
+        await app.db.query(`SELECT count(*)::int AS n FROM decisions WHERE case_id = ANY($1) AND kind = 'prescreen'`, [
+          caseIds,
+        ])
+      )[0].n >= 30,
     'the workers to pre-screen some cases',
     300_000,
   );

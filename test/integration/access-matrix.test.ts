@@ -27,12 +27,16 @@ interface DocumentedRoute {
 }
 
 /** The routes of an OpenAPI document with the roles each declares; a route without `x-roles` is public. */
-function routesOf(doc: { paths: Record<string, Record<string, { 'x-roles'?: Role[]; 'x-own-only'?: Role[] }>> }): DocumentedRoute[] {
+function routesOf(doc: {
+  paths: Record<string, Record<string, { 'x-roles'?: Role[]; 'x-own-only'?: Role[] }>>;
+}): DocumentedRoute[] {
   return Object.entries(doc.paths).flatMap(([path, ops]) =>
     Object.entries(ops).map(([method, op]) => ({
       method,
       path,
-      access: op['x-roles'] ? { roles: new Set(op['x-roles']), ownOnly: new Set(op['x-own-only'] ?? []) } : ('public' as const),
+      access: op['x-roles']
+        ? { roles: new Set(op['x-roles']), ownOnly: new Set(op['x-own-only'] ?? []) }
+        : ('public' as const),
     })),
   );
 }
@@ -63,7 +67,11 @@ const BODIES: Record<string, (w: World, which: Which) => unknown> = {
   'post /v1/leads/{id}/human-review': () => ({}),
   'post /v1/leads/{id}/do-not-contact': () => ({}),
   'post /v1/leads/{id}/check-ins/{day}': () => ({ reached: false }),
-  'post /v1/complaints': (w, which) => ({ caseId: w.caseId[which], category: 'service_attitude', description: '访问矩阵测试' }),
+  'post /v1/complaints': (w, which) => ({
+    caseId: w.caseId[which],
+    category: 'service_attitude',
+    description: '访问矩阵测试',
+  }),
   'post /v1/complaints/{id}/first-response': () => ({ via: 'phone' }),
   'post /v1/channels/reviews': () => ({ channelIds: [] }),
 };
@@ -98,25 +106,49 @@ let stack: TestStack;
 let world: World;
 beforeAll(async () => {
   // Many refusals from one address and one actor are the point here: the abuse limits would answer 429 instead.
-  stack = await startStack({ POLICY_FILE: noQuietHours(), REFUSALS_PER_MINUTE: '100000', AUTH_FAILURES_PER_MINUTE: '10000' });
+  stack = await startStack({
+    POLICY_FILE: noQuietHours(),
+    REFUSALS_PER_MINUTE: '100000',
+    AUTH_FAILURES_PER_MINUTE: '10000',
+  });
   const own = await aChannel(stack.db, { grade: 'premium' });
   const other = await aChannel(stack.db, { grade: 'premium' });
   const broker = { own: await aBroker(stack.db, own.team), other: await aBroker(stack.db, other.team) };
   const compliance: Actor = { sub: 'matrix-setup', role: 'compliance' };
   const caseIds = {} as Record<Which, string>;
-  for (const [which, ch] of [['own', own], ['other', other]] as const) {
-    const res = await stack.api({ sub: `partner-${ch.id}`, role: 'channel', channelId: ch.id }, 'POST', '/v1/leads', aLead({ channelId: ch.id }));
+  for (const [which, ch] of [
+    ['own', own],
+    ['other', other],
+  ] as const) {
+    const res = await stack.api(
+      { sub: `partner-${ch.id}`, role: 'channel', channelId: ch.id },
+      'POST',
+      '/v1/leads',
+      aLead({ channelId: ch.id }),
+    );
     expect(res.status).toBe(201);
     caseIds[which] = res.body.caseId;
   }
   for (const which of ['own', 'other'] as const) {
-    await eventually(async () => (await stack.db.query('SELECT broker_id FROM lead_cases WHERE id = $1', [caseIds[which]]))[0].broker_id === broker[which], `the ${which} case assigned`);
+    await eventually(
+      async () =>
+        (await stack.db.query('SELECT broker_id FROM lead_cases WHERE id = $1', [caseIds[which]]))[0].broker_id ===
+        broker[which],
+      `the ${which} case assigned`,
+    );
     // A check-in planned for each case's broker, for the check-in route.
-    await stack.db.query(`INSERT INTO post_loan_check_ins (case_id, day, due_at, broker_id) VALUES ($1, 7, now(), $2)`, [caseIds[which], broker[which]]);
+    await stack.db.query(
+      `INSERT INTO post_loan_check_ins (case_id, day, due_at, broker_id) VALUES ($1, 7, now(), $2)`,
+      [caseIds[which], broker[which]],
+    );
   }
   const complaintIds = {} as Record<Which, string>;
   for (const which of ['own', 'other'] as const) {
-    const res = await stack.api(compliance, 'POST', '/v1/complaints', { caseId: caseIds[which], category: 'service_attitude', description: '访问矩阵测试' });
+    const res = await stack.api(compliance, 'POST', '/v1/complaints', {
+      caseId: caseIds[which],
+      category: 'service_attitude',
+      description: '访问矩阵测试',
+    });
     expect(res.status).toBe(201);
     complaintIds[which] = res.body.complaintId;
   }
@@ -125,8 +157,10 @@ beforeAll(async () => {
 afterAll(async () => stack?.stop());
 
 const actorFor = (role: Role): Actor =>
-  role === 'broker' ? { sub: world.broker.own, role: 'broker' }
-    : role === 'channel' ? { sub: `partner-${world.channel.own}`, role: 'channel', channelId: world.channel.own }
+  role === 'broker'
+    ? { sub: world.broker.own, role: 'broker' }
+    : role === 'channel'
+      ? { sub: `partner-${world.channel.own}`, role: 'channel', channelId: world.channel.own }
       : { sub: `matrix-${role}`, role };
 
 let routes: DocumentedRoute[];
@@ -136,7 +170,12 @@ beforeAll(async () => {
 
 test('every route names its roles in the document, and only health, readiness and metrics are public', () => {
   expect(routes.length).toBeGreaterThan(50);
-  expect(routes.filter((r) => r.access === 'public').map((r) => r.path).sort()).toEqual(['/healthz', '/metrics', '/readyz']);
+  expect(
+    routes
+      .filter((r) => r.access === 'public')
+      .map((r) => r.path)
+      .sort(),
+  ).toEqual(['/healthz', '/metrics', '/readyz']);
   for (const { method, path, access } of routes) {
     if (access === 'public') continue;
     const unknown = [...access.roles, ...access.ownOnly].filter((r) => !ROLES.includes(r) || !access.roles.has(r));
@@ -159,7 +198,9 @@ test('every role × every route × own and other resource: allowed as declared, 
         cells++;
         const allowed = res.status !== 401 && res.status !== 403;
         if (allowed !== expectAllowed || (!allowed && res.status !== 403)) {
-          wrong.push(`${key} as ${role} on ${which}: expected ${expectAllowed ? 'allowed' : '403'}, got ${res.status} ${res.body?.code ?? ''}`);
+          wrong.push(
+            `${key} as ${role} on ${which}: expected ${expectAllowed ? 'allowed' : '403'}, got ${res.status} ${res.body?.code ?? ''}`,
+          );
         }
       }
     }

@@ -28,13 +28,21 @@ function assertMatchesSpec(method: string, path: string, res: ApiResponse) {
   addFormats(ajv);
   const validate = ajv.compile({ ...media.schema, components: doc.components, $defs: doc.components?.schemas });
   const ok = validate(res.body);
-  if (!ok) throw new Error(`${method.toUpperCase()} ${path} ${res.status} does not match the spec: ${ajv.errorsText(validate.errors)}`);
+  if (!ok)
+    throw new Error(
+      `${method.toUpperCase()} ${path} ${res.status} does not match the spec: ${ajv.errorsText(validate.errors)}`,
+    );
 }
 
 describe('OpenAPI', () => {
   test('/openapi.json is an OpenAPI 3.1 document that documents every route the app serves, with who may call it', () => {
     expect(doc.openapi).toBe('3.1.0');
-    const app = createApp({ cfg: stack.cfg, db: stack.db, temporal: stack.client, logger: createLogger('t', 'silent') });
+    const app = createApp({
+      cfg: stack.cfg,
+      db: stack.db,
+      temporal: stack.client,
+      logger: createLogger('t', 'silent'),
+    });
     const served = new Set<string>();
     const walk = (stack: any[]) => {
       for (const layer of stack) {
@@ -43,7 +51,9 @@ describe('OpenAPI', () => {
       }
     };
     walk((app as any).router.stack);
-    const operations = Object.entries<any>(doc.paths).flatMap(([path, ops]) => Object.entries<any>(ops).map(([method, op]) => ({ method, path, op })));
+    const operations = Object.entries<any>(doc.paths).flatMap(([path, ops]) =>
+      Object.entries<any>(ops).map(([method, op]) => ({ method, path, op })),
+    );
     const documented = operations.map(({ method, path }) => `${method} ${path.replace(/\{(\w+)\}/g, ':$1')}`);
     // Mount prefixes are not visible on the layers: a served route counts as documented when a documented path ends with it.
     const isDocumented = (r: string) => {
@@ -58,10 +68,17 @@ describe('OpenAPI', () => {
     // Each operation names the roles its declaration admits, or is public; its description says the same in words.
     for (const { method, path, op } of operations) {
       const roles: string[] | undefined = op['x-roles'];
-      const who = roles ? roles.map((r) => ((op['x-own-only'] ?? []).includes(r) ? `${r} (own)` : r)).join(', ') : 'anyone';
+      const who = roles
+        ? roles.map((r) => ((op['x-own-only'] ?? []).includes(r) ? `${r} (own)` : r)).join(', ')
+        : 'anyone';
       const named = roles && roles.length === ROLES.length ? [who, 'anyone signed in'] : [who];
       expect([method, path, named.some((w) => op.description.startsWith(`Who: ${w}.`))]).toEqual([method, path, true]);
-      if (roles) expect([method, path, roles.length > 0 && roles.every((r) => (ROLES as readonly string[]).includes(r))]).toEqual([method, path, true]);
+      if (roles)
+        expect([
+          method,
+          path,
+          roles.length > 0 && roles.every((r) => (ROLES as readonly string[]).includes(r)),
+        ]).toEqual([method, path, true]);
       else expect([method, path, op.security]).toEqual([method, path, []]);
     }
   });
@@ -78,12 +95,28 @@ describe('OpenAPI', () => {
     const intake = await stack.api(actors.channel(ch.id), 'POST', '/v1/leads', aLead({ channelId: ch.id }));
     assertMatchesSpec('post', '/v1/leads', intake);
     const caseId = intake.body.caseId;
-    await eventually(async () => (await stack.db.query('SELECT stage FROM lead_cases WHERE id = $1', [caseId]))[0].stage === 'follow_up', 'follow_up');
+    await eventually(
+      async () =>
+        (await stack.db.query('SELECT stage FROM lead_cases WHERE id = $1', [caseId]))[0].stage === 'follow_up',
+      'follow_up',
+    );
     assertMatchesSpec('get', '/v1/leads/{id}', await stack.api(actors.manager(), 'GET', `/v1/leads/${caseId}`));
     assertMatchesSpec('get', '/v1/leads', await stack.api(actors.manager(), 'GET', `/v1/leads?channelId=${ch.id}`));
-    assertMatchesSpec('post', '/v1/leads/{id}/do-not-contact', await stack.api(actors.manager(), 'POST', `/v1/leads/${caseId}/do-not-contact`, {}));
-    assertMatchesSpec('post', '/v1/leads/{id}/review', await stack.api(actors.risk(), 'POST', `/v1/leads/${caseId}/review`, { decision: 'approve', reason: 'x' }));
-    assertMatchesSpec('post', '/v1/leads', await stack.api(actors.channel(ch.id), 'POST', '/v1/leads', { channelId: ch.id }));
+    assertMatchesSpec(
+      'post',
+      '/v1/leads/{id}/do-not-contact',
+      await stack.api(actors.manager(), 'POST', `/v1/leads/${caseId}/do-not-contact`, {}),
+    );
+    assertMatchesSpec(
+      'post',
+      '/v1/leads/{id}/review',
+      await stack.api(actors.risk(), 'POST', `/v1/leads/${caseId}/review`, { decision: 'approve', reason: 'x' }),
+    );
+    assertMatchesSpec(
+      'post',
+      '/v1/leads',
+      await stack.api(actors.channel(ch.id), 'POST', '/v1/leads', { channelId: ch.id }),
+    );
     assertMatchesSpec('get', '/v1/leads/{id}', await stack.api(null, 'GET', `/v1/leads/${caseId}`));
   });
 });
@@ -135,9 +168,14 @@ describe('who may do what', () => {
   test('no role reaches a route it must not, and each refusal is 403 problem+json and audited', async () => {
     // One case that every role could in principle see (its channel's partner, its submitting broker).
     const ch = await aChannel(stack.db);
-    const caseId = (await stack.api(actors.channel(ch.id), 'POST', '/v1/leads', aLead({ channelId: ch.id, consent: null }))).body.caseId;
+    const caseId = (
+      await stack.api(actors.channel(ch.id), 'POST', '/v1/leads', aLead({ channelId: ch.id, consent: null }))
+    ).body.caseId;
     // A broker is let in only while the brokers table names them and they are active.
-    await stack.db.query(`INSERT INTO brokers (id, display_name, team, active) VALUES ('matrix-broker', 'matrix broker', $1, true) ON CONFLICT (id) DO UPDATE SET active = true`, [ch.team]);
+    await stack.db.query(
+      `INSERT INTO brokers (id, display_name, team, active) VALUES ('matrix-broker', 'matrix broker', $1, true) ON CONFLICT (id) DO UPDATE SET active = true`,
+      [ch.team],
+    );
     const as = (role: Role): Actor => (role === 'channel' ? actors.channel(ch.id) : { sub: `matrix-${role}`, role });
     const wrongRoleCalls: string[] = [];
     for (const [method, path, allowed, body] of matrix) {
@@ -156,7 +194,9 @@ describe('who may do what', () => {
     // summary when the minute ends: test/integration/refusals-and-floods.test.ts): every refused actor is in the trail.
     const refused = [...new Set(wrongRoleCalls.filter((s) => s !== 'matrix-channel'))].sort();
     await eventually(async () => {
-      const rows = await stack.db.query(`SELECT DISTINCT actor_sub FROM audit_events WHERE action = 'access.refused' AND actor_sub LIKE 'matrix-%' ORDER BY actor_sub`);
+      const rows = await stack.db.query(
+        `SELECT DISTINCT actor_sub FROM audit_events WHERE action = 'access.refused' AND actor_sub LIKE 'matrix-%' ORDER BY actor_sub`,
+      );
       return JSON.stringify(rows.map((r: { actor_sub: string }) => r.actor_sub)) === JSON.stringify(refused);
     }, 'refusals in the audit trail');
   });
@@ -169,7 +209,9 @@ describe('channel API keys', () => {
     const issued = await stack.api(actors.admin(), 'POST', `/v1/channels/${ch.id}/api-keys`, { label: 'partner prod' });
     expect(issued.status).toBe(201);
     const key = issued.body.apiKey as string;
-    const [stored] = await stack.db.query('SELECT secret_hash FROM channel_api_keys WHERE key_id = $1', [issued.body.keyId]);
+    const [stored] = await stack.db.query('SELECT secret_hash FROM channel_api_keys WHERE key_id = $1', [
+      issued.body.keyId,
+    ]);
     expect(key).not.toContain(stored.secret_hash);
     expect(key.split('.')[1]).not.toBe(stored.secret_hash);
 
@@ -177,7 +219,9 @@ describe('channel API keys', () => {
     expect(ok.status).toBe(201);
     const theirs = await stack.api(null, 'POST', '/v1/leads', aLead({ channelId: other.id }), { 'x-api-key': key });
     expect([theirs.status, theirs.body.code]).toEqual([403, 'channel_mismatch']);
-    const forged = await stack.api(null, 'POST', '/v1/leads', aLead({ channelId: ch.id }), { 'x-api-key': `${key.slice(0, -3)}abc` });
+    const forged = await stack.api(null, 'POST', '/v1/leads', aLead({ channelId: ch.id }), {
+      'x-api-key': `${key.slice(0, -3)}abc`,
+    });
     expect([forged.status, forged.body.code]).toEqual([401, 'invalid_api_key']);
     await stack.db.query('UPDATE channel_api_keys SET revoked_at = now() WHERE key_id = $1', [issued.body.keyId]);
     const revoked = await stack.api(null, 'POST', '/v1/leads', aLead({ channelId: ch.id }), { 'x-api-key': key });
@@ -186,11 +230,20 @@ describe('channel API keys', () => {
 });
 
 describe('revoking and rotating channel API keys', () => {
-  const submit = (key: string, channelId: string) => stack.api(null, 'POST', '/v1/leads', aLead({ channelId }), { 'x-api-key': key });
-  const issue = async (channelId: string, label = 'partner prod') => (await stack.api(actors.admin(), 'POST', `/v1/channels/${channelId}/api-keys`, { label })).body;
-  const keysOf = async (channelId: string) => (await stack.api(actors.admin(), 'GET', `/v1/channels/${channelId}/api-keys`)).body.items as Record<string, unknown>[];
+  const submit = (key: string, channelId: string) =>
+    stack.api(null, 'POST', '/v1/leads', aLead({ channelId }), { 'x-api-key': key });
+  const issue = async (channelId: string, label = 'partner prod') =>
+    (await stack.api(actors.admin(), 'POST', `/v1/channels/${channelId}/api-keys`, { label })).body;
+  const keysOf = async (channelId: string) =>
+    (await stack.api(actors.admin(), 'GET', `/v1/channels/${channelId}/api-keys`)).body.items as Record<
+      string,
+      unknown
+    >[];
   const auditOf = async (channelId: string) =>
-    (await stack.db.query(`SELECT action, actor_sub, details FROM audit_events WHERE target_type = 'channel' AND target_id = $1 ORDER BY id`, [channelId])) as { action: string; actor_sub: string; details: Record<string, unknown> }[];
+    (await stack.db.query(
+      `SELECT action, actor_sub, details FROM audit_events WHERE target_type = 'channel' AND target_id = $1 ORDER BY id`,
+      [channelId],
+    )) as { action: string; actor_sub: string; details: Record<string, unknown> }[];
 
   test('a revoked key is refused at once, listed as revoked with who and why, and revoking it again is 409', async () => {
     const ch = await aChannel(stack.db);
@@ -198,29 +251,67 @@ describe('revoking and rotating channel API keys', () => {
     const kept = await issue(ch.id, 'partner backup');
     expect((await submit(key.apiKey, ch.id)).status).toBe(201);
 
-    const revoked = await stack.api(actors.admin('admin-1'), 'POST', `/v1/channels/${ch.id}/api-keys/${key.keyId}/revoke`, { reason: 'leaked in a partner ticket' });
+    const revoked = await stack.api(
+      actors.admin('admin-1'),
+      'POST',
+      `/v1/channels/${ch.id}/api-keys/${key.keyId}/revoke`,
+      { reason: 'leaked in a partner ticket' },
+    );
     expect(revoked.status).toBe(200);
-    expect(revoked.body).toMatchObject({ keyId: key.keyId, channelId: ch.id, state: 'revoked', revokedBy: 'admin-1', reason: 'leaked in a partner ticket', replacedBy: null });
-    expect([(await submit(key.apiKey, ch.id)).status, (await submit(key.apiKey, ch.id)).body.code]).toEqual([401, 'invalid_api_key']);
+    expect(revoked.body).toMatchObject({
+      keyId: key.keyId,
+      channelId: ch.id,
+      state: 'revoked',
+      revokedBy: 'admin-1',
+      reason: 'leaked in a partner ticket',
+      replacedBy: null,
+    });
+    expect([(await submit(key.apiKey, ch.id)).status, (await submit(key.apiKey, ch.id)).body.code]).toEqual([
+      401,
+      'invalid_api_key',
+    ]);
     expect((await submit(kept.apiKey, ch.id)).status).toBe(201); // the channel's other key still works
 
     const listed = await keysOf(ch.id);
-    expect(listed.map((k) => [k.keyId, k.state])).toEqual([[key.keyId, 'revoked'], [kept.keyId, 'active']]);
-    for (const k of listed) expect(Object.keys(k).sort()).toEqual(['channelId', 'createdAt', 'createdBy', 'keyId', 'label', 'reason', 'replacedBy', 'revokedAt', 'revokedBy', 'state']);
+    expect(listed.map((k) => [k.keyId, k.state])).toEqual([
+      [key.keyId, 'revoked'],
+      [kept.keyId, 'active'],
+    ]);
+    for (const k of listed)
+      expect(Object.keys(k).sort()).toEqual([
+        'channelId',
+        'createdAt',
+        'createdBy',
+        'keyId',
+        'label',
+        'reason',
+        'replacedBy',
+        'revokedAt',
+        'revokedBy',
+        'state',
+      ]);
     expect(JSON.stringify(listed)).not.toContain(key.apiKey.split('.')[1]);
 
-    const again = await stack.api(actors.admin(), 'POST', `/v1/channels/${ch.id}/api-keys/${key.keyId}/revoke`, { reason: 'again' });
+    const again = await stack.api(actors.admin(), 'POST', `/v1/channels/${ch.id}/api-keys/${key.keyId}/revoke`, {
+      reason: 'again',
+    });
     expect([again.status, again.body.code]).toEqual([409, 'api_key_revoked']);
     expect((await auditOf(ch.id)).filter((a) => a.action === 'channel.api_key_revoked')).toEqual([
-      { action: 'channel.api_key_revoked', actor_sub: 'admin-1', details: { keyId: key.keyId, revokedAt: revoked.body.revokedAt } },
+      {
+        action: 'channel.api_key_revoked',
+        actor_sub: 'admin-1',
+        details: { keyId: key.keyId, revokedAt: revoked.body.revokedAt },
+      },
     ]);
   });
 
-  test("a key is found only under its own channel; bad input is refused and changes nothing", async () => {
+  test('a key is found only under its own channel; bad input is refused and changes nothing', async () => {
     const ch = await aChannel(stack.db);
     const other = await aChannel(stack.db);
     const key = await issue(ch.id);
-    const elsewhere = await stack.api(actors.admin(), 'POST', `/v1/channels/${other.id}/api-keys/${key.keyId}/revoke`, { reason: 'x' });
+    const elsewhere = await stack.api(actors.admin(), 'POST', `/v1/channels/${other.id}/api-keys/${key.keyId}/revoke`, {
+      reason: 'x',
+    });
     expect([elsewhere.status, elsewhere.body.code]).toEqual([404, 'api_key_not_found']);
     const noChannel = await stack.api(actors.admin(), 'GET', '/v1/channels/no-such-channel/api-keys');
     expect([noChannel.status, noChannel.body.code]).toEqual([404, 'channel_not_found']);
@@ -241,54 +332,97 @@ describe('revoking and rotating channel API keys', () => {
   test('rotation: the new key works at once, the old one until its overlap ends, and a revocation can be brought forward but not put off', async () => {
     const ch = await aChannel(stack.db);
     const old = await issue(ch.id, 'partner prod');
-    const rotated = await stack.api(actors.admin('admin-2'), 'POST', `/v1/channels/${ch.id}/api-keys/${old.keyId}/rotate`, { reason: 'yearly rotation', overlapHours: 2 });
+    const rotated = await stack.api(
+      actors.admin('admin-2'),
+      'POST',
+      `/v1/channels/${ch.id}/api-keys/${old.keyId}/rotate`,
+      { reason: 'yearly rotation', overlapHours: 2 },
+    );
     expect(rotated.status).toBe(201);
-    expect(rotated.body).toMatchObject({ channelId: ch.id, label: 'partner prod', replaced: { keyId: old.keyId, state: 'expiring', replacedBy: rotated.body.keyId, reason: 'yearly rotation' } });
+    expect(rotated.body).toMatchObject({
+      channelId: ch.id,
+      label: 'partner prod',
+      replaced: { keyId: old.keyId, state: 'expiring', replacedBy: rotated.body.keyId, reason: 'yearly rotation' },
+    });
     const overlapMs = new Date(rotated.body.replaced.revokedAt).getTime() - Date.now();
     expect(overlapMs).toBeGreaterThan(110 * 60_000);
     expect(overlapMs).toBeLessThanOrEqual(2 * 3_600_000);
 
     expect((await submit(rotated.body.apiKey, ch.id)).status).toBe(201);
     expect((await submit(old.apiKey, ch.id)).status).toBe(201); // still in its overlap
-    const twice = await stack.api(actors.admin(), 'POST', `/v1/channels/${ch.id}/api-keys/${old.keyId}/rotate`, { reason: 'again' });
+    const twice = await stack.api(actors.admin(), 'POST', `/v1/channels/${ch.id}/api-keys/${old.keyId}/rotate`, {
+      reason: 'again',
+    });
     expect([twice.status, twice.body.code]).toEqual([409, 'api_key_revoked']);
 
-    const putOff = await stack.api(actors.admin(), 'POST', `/v1/channels/${ch.id}/api-keys/${old.keyId}/revoke`, { reason: 'keep it longer', at: new Date(Date.now() + 48 * 3_600_000).toISOString() });
+    const putOff = await stack.api(actors.admin(), 'POST', `/v1/channels/${ch.id}/api-keys/${old.keyId}/revoke`, {
+      reason: 'keep it longer',
+      at: new Date(Date.now() + 48 * 3_600_000).toISOString(),
+    });
     expect([putOff.status, putOff.body.code]).toEqual([409, 'revocation_would_extend']);
     expect((await keysOf(ch.id)).find((k) => k.keyId === old.keyId)?.revokedAt).toBe(rotated.body.replaced.revokedAt);
 
-    const now = await stack.api(actors.admin(), 'POST', `/v1/channels/${ch.id}/api-keys/${old.keyId}/revoke`, { reason: 'partner switched early' });
+    const now = await stack.api(actors.admin(), 'POST', `/v1/channels/${ch.id}/api-keys/${old.keyId}/revoke`, {
+      reason: 'partner switched early',
+    });
     expect(now.body).toMatchObject({ state: 'revoked', replacedBy: rotated.body.keyId });
     expect((await submit(old.apiKey, ch.id)).status).toBe(401);
     expect((await submit(rotated.body.apiKey, ch.id)).status).toBe(201);
     expect((await auditOf(ch.id)).map((a) => a.action)).toEqual([
-      'channel.api_key_issued', 'channel.api_key_issued', 'channel.api_key_rotated', 'channel.api_key_revoked',
+      'channel.api_key_issued',
+      'channel.api_key_issued',
+      'channel.api_key_rotated',
+      'channel.api_key_revoked',
     ]);
   });
 
   test('a retry sent with the key that replaced a rotated one is still a repeat: one case, one complaint', async () => {
     const ch = await aChannel(stack.db);
     const old = await issue(ch.id);
-    const rotated = (await stack.api(actors.admin(), 'POST', `/v1/channels/${ch.id}/api-keys/${old.keyId}/rotate`, { reason: 'rotation', overlapHours: 24 })).body;
+    const rotated = (
+      await stack.api(actors.admin(), 'POST', `/v1/channels/${ch.id}/api-keys/${old.keyId}/rotate`, {
+        reason: 'rotation',
+        overlapHours: 24,
+      })
+    ).body;
     const lead = aLead({ channelId: ch.id });
-    const first = await stack.api(null, 'POST', '/v1/leads', lead, { 'x-api-key': old.apiKey, 'idempotency-key': 'switch-1' });
-    const retry = await stack.api(null, 'POST', '/v1/leads', lead, { 'x-api-key': rotated.apiKey, 'idempotency-key': 'switch-1' });
+    const first = await stack.api(null, 'POST', '/v1/leads', lead, {
+      'x-api-key': old.apiKey,
+      'idempotency-key': 'switch-1',
+    });
+    const retry = await stack.api(null, 'POST', '/v1/leads', lead, {
+      'x-api-key': rotated.apiKey,
+      'idempotency-key': 'switch-1',
+    });
     expect([first.status, retry.status]).toEqual([201, 200]);
     expect(retry.body).toMatchObject({ caseId: first.body.caseId, replayed: true });
 
     const complaint = { caseId: first.body.caseId, category: 'service_attitude', description: '服务态度差' };
-    const filed = await stack.api(null, 'POST', '/v1/complaints', complaint, { 'x-api-key': old.apiKey, 'idempotency-key': 'switch-2' });
-    const refiled = await stack.api(null, 'POST', '/v1/complaints', complaint, { 'x-api-key': rotated.apiKey, 'idempotency-key': 'switch-2' });
+    const filed = await stack.api(null, 'POST', '/v1/complaints', complaint, {
+      'x-api-key': old.apiKey,
+      'idempotency-key': 'switch-2',
+    });
+    const refiled = await stack.api(null, 'POST', '/v1/complaints', complaint, {
+      'x-api-key': rotated.apiKey,
+      'idempotency-key': 'switch-2',
+    });
     expect([filed.status, refiled.status]).toEqual([201, 201]);
     expect(refiled.headers.get('idempotent-replayed')).toBe('true');
     expect(refiled.body.complaintId).toBe(filed.body.complaintId);
-    expect((await stack.db.query('SELECT count(*)::int AS n FROM complaints WHERE case_id = $1', [first.body.caseId]))[0].n).toBe(1);
+    expect(
+      (await stack.db.query('SELECT count(*)::int AS n FROM complaints WHERE case_id = $1', [first.body.caseId]))[0].n,
+    ).toBe(1);
   });
 
   test('an old key whose overlap has run out is refused without anyone revoking it', async () => {
     const ch = await aChannel(stack.db);
     const old = await issue(ch.id);
-    const rotated = (await stack.api(actors.admin(), 'POST', `/v1/channels/${ch.id}/api-keys/${old.keyId}/rotate`, { reason: 'rotation', overlapHours: 0 })).body;
+    const rotated = (
+      await stack.api(actors.admin(), 'POST', `/v1/channels/${ch.id}/api-keys/${old.keyId}/rotate`, {
+        reason: 'rotation',
+        overlapHours: 0,
+      })
+    ).body;
     expect(rotated.replaced.state).toBe('revoked');
     expect((await submit(old.apiKey, ch.id)).status).toBe(401);
     expect((await submit(rotated.apiKey, ch.id)).status).toBe(201);
@@ -298,9 +432,15 @@ describe('revoking and rotating channel API keys', () => {
 describe('audit trail', () => {
   test('compliance reads the trail; altering a row is detected at its link', async () => {
     const ch = await aChannel(stack.db);
-    const { body } = await stack.api(actors.channel(ch.id), 'POST', '/v1/leads', aLead({ channelId: ch.id, consent: null }));
+    const { body } = await stack.api(
+      actors.channel(ch.id),
+      'POST',
+      '/v1/leads',
+      aLead({ channelId: ch.id, consent: null }),
+    );
     // A few more rows after it, so that a walk in pages of 3 crosses pages on either side of it.
-    for (let i = 0; i < 4; i++) await stack.api(actors.channel(ch.id), 'POST', '/v1/leads', aLead({ channelId: ch.id, consent: null }));
+    for (let i = 0; i < 4; i++)
+      await stack.api(actors.channel(ch.id), 'POST', '/v1/leads', aLead({ channelId: ch.id, consent: null }));
     const trail = await stack.api(actors.compliance(), 'GET', `/v1/audit?targetId=${body.caseId}`);
     expect(trail.body.items.map((e: any) => e.action)).toContain('lead.intake');
     expect((await stack.api(actors.compliance(), 'GET', '/v1/audit/verify')).body).toMatchObject({ intact: true });
@@ -314,15 +454,27 @@ describe('audit trail', () => {
       await m.query('ALTER TABLE audit_events ENABLE TRIGGER audit_events_no_update');
     });
     try {
-      expect((await stack.api(actors.compliance(), 'GET', '/v1/audit/verify')).body).toMatchObject({ intact: false, code: 'row_altered', firstBrokenId: id, reason: 'row content does not match its hash' });
+      expect((await stack.api(actors.compliance(), 'GET', '/v1/audit/verify')).body).toMatchObject({
+        intact: false,
+        code: 'row_altered',
+        firstBrokenId: id,
+        reason: 'row content does not match its hash',
+      });
       // Read a small page at a time, the walk carries the chain across pages and stops at the same row.
       expect((await stack.db.query('SELECT count(*)::int AS n FROM audit_events'))[0].n).toBeGreaterThan(3);
-      expect(await verifyAuditChain(stack.db.manager, { pageSize: 3 })).toEqual({ code: 'row_altered', brokenAtId: String(id), reason: 'row content does not match its hash' });
+      expect(await verifyAuditChain(stack.db.manager, { pageSize: 3 })).toEqual({
+        code: 'row_altered',
+        brokenAtId: String(id),
+        reason: 'row content does not match its hash',
+      });
     } finally {
       // Put the row back so other tests see an intact chain.
       await owner.transaction(async (m) => {
         await m.query('ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update');
-        await m.query(`UPDATE audit_events SET details = jsonb_set(details, '{channelId}', to_jsonb($2::text)) WHERE id = $1`, [id, ch.id]);
+        await m.query(
+          `UPDATE audit_events SET details = jsonb_set(details, '{channelId}', to_jsonb($2::text)) WHERE id = $1`,
+          [id, ch.id],
+        );
         await m.query('ALTER TABLE audit_events ENABLE TRIGGER audit_events_no_update');
       });
     }

@@ -22,17 +22,32 @@ describe('data-subject export', () => {
     const ch = await aChannel(stack.db);
     await aBroker(stack.db, ch.team);
     const { caseId, brokerId, lead } = await followUp(ch.id);
-    await stack.api(actors.broker(brokerId), 'POST', `/v1/leads/${caseId}/contact-attempts`, { channel: 'sms', purpose: 'service', outcome: 'no_answer', note: 'left a message' });
+    await stack.api(actors.broker(brokerId), 'POST', `/v1/leads/${caseId}/contact-attempts`, {
+      channel: 'sms',
+      purpose: 'service',
+      outcome: 'no_answer',
+      note: 'left a message',
+    });
 
     const res = await stack.api(actors.compliance(), 'GET', `/v1/leads/${caseId}/export`);
     expect(res.status).toBe(200);
-    expect(res.body.identity).toMatchObject({ name: lead.applicant.name, idNumber: lead.applicant.idNumber, phone: lead.applicant.phone });
-    expect(res.body.creditFacts).toEqual({ monthlyIncome: lead.applicant.monthlyIncome, monthlyDebt: lead.applicant.monthlyDebt });
+    expect(res.body.identity).toMatchObject({
+      name: lead.applicant.name,
+      idNumber: lead.applicant.idNumber,
+      phone: lead.applicant.phone,
+    });
+    expect(res.body.creditFacts).toEqual({
+      monthlyIncome: lead.applicant.monthlyIncome,
+      monthlyDebt: lead.applicant.monthlyDebt,
+    });
     expect(res.body.consents.map((c: any) => c.purpose)).toEqual(['credit_assessment', 'lender_sharing']);
     expect(res.body.consents[0].noticeHash).toMatch(/^[0-9a-f]{64}$/);
     expect(res.body.decisions.map((d: any) => d.kind)).toEqual(['prescreen', 'match']);
     expect(res.body.contactLog).toEqual([expect.objectContaining({ channel: 'sms', note: 'left a message' })]);
-    const [audit] = await stack.db.query(`SELECT actor_sub FROM audit_events WHERE action = 'lead.exported' AND target_id = $1`, [caseId]);
+    const [audit] = await stack.db.query(
+      `SELECT actor_sub FROM audit_events WHERE action = 'lead.exported' AND target_id = $1`,
+      [caseId],
+    );
     expect(audit.actor_sub).toBe('c1');
   });
 });
@@ -45,16 +60,30 @@ describe('funnel report', () => {
     const a = await followUp(ch.id);
     await followUp(ch.id);
     await stack.api(actors.channel(ch.id), 'POST', '/v1/leads', aLead({ channelId: ch.id, consent: null }));
-    await stack.api(actors.broker(a.brokerId), 'POST', `/v1/leads/${a.caseId}/selection`, { productId: (await stack.api(actors.compliance(), 'GET', `/v1/leads/${a.caseId}/decision`)).body.decisions[1].matches[0].productId });
+    await stack.api(actors.broker(a.brokerId), 'POST', `/v1/leads/${a.caseId}/selection`, {
+      productId: (await stack.api(actors.compliance(), 'GET', `/v1/leads/${a.caseId}/decision`)).body.decisions[1]
+        .matches[0].productId,
+    });
     await stack.api(actors.broker(a.brokerId), 'POST', `/v1/leads/${a.caseId}/outcome`, { outcome: 'submitted' });
     await stack.api(actors.broker(a.brokerId), 'POST', `/v1/leads/${a.caseId}/outcome`, { outcome: 'approved' });
-    await eventually(async () => (await stack.db.query('SELECT outcome FROM lead_cases WHERE id = $1', [a.caseId]))[0].outcome === 'approved', 'projection');
+    await eventually(
+      async () =>
+        (await stack.db.query('SELECT outcome FROM lead_cases WHERE id = $1', [a.caseId]))[0].outcome === 'approved',
+      'projection',
+    );
 
     const to = new Date(Date.now() + 1000).toISOString();
     const res = await stack.api(actors.manager(), 'GET', `/v1/reports/funnel?from=${from}&to=${to}&groupBy=channel`);
     expect(res.status).toBe(200);
     const mine = res.body.groups.find((g: any) => g.key === ch.id);
-    expect(mine).toMatchObject({ leads: 3, consented: 2, tiers: { A: 2, B: 0, C: 0 }, assigned: 2, submitted: 1, approved: 1 });
+    expect(mine).toMatchObject({
+      leads: 3,
+      consented: 2,
+      tiers: { A: 2, B: 0, C: 0 },
+      assigned: 2,
+      submitted: 1,
+      approved: 1,
+    });
     expect(mine.conversionPct).toBe(33.3);
 
     const bad = await stack.api(actors.manager(), 'GET', `/v1/reports/funnel?from=${to}&to=${from}`);
@@ -68,17 +97,37 @@ describe('the matrices', () => {
     await aBroker(stack.db, ch.team);
     const lender = { id: `lender-${Date.now()}`, name: 'Test bank', licenceNo: 'T-1', licensed: true };
     expect((await stack.api(actors.admin(), 'POST', '/v1/lenders', lender)).status).toBe(201);
-    expect((await stack.api(actors.admin(), 'POST', '/v1/lenders', { ...lender, name: 'Test bank (renamed)' })).status).toBe(200);
+    expect(
+      (await stack.api(actors.admin(), 'POST', '/v1/lenders', { ...lender, name: 'Test bank (renamed)' })).status,
+    ).toBe(200);
     const product = {
-      id: `prod-${Date.now()}`, lenderId: lender.id, name: 'cheap', aprMinPct: 3, aprMaxPct: 4, amountMin: 1000, amountMax: 500000,
-      termMinMonths: 1, termMaxMonths: 60, secured: false, disbursementDays: 1, eligibleTiers: ['A'], provinces: null, allowsNonLocal: true, ageMin: 18, ageMax: 70,
+      id: `prod-${Date.now()}`,
+      lenderId: lender.id,
+      name: 'cheap',
+      aprMinPct: 3,
+      aprMaxPct: 4,
+      amountMin: 1000,
+      amountMax: 500000,
+      termMinMonths: 1,
+      termMaxMonths: 60,
+      secured: false,
+      disbursementDays: 1,
+      eligibleTiers: ['A'],
+      provinces: null,
+      allowsNonLocal: true,
+      ageMin: 18,
+      ageMax: 70,
     };
     const overCap = { ...product, id: `${product.id}-x`, aprMinPct: 20, aprMaxPct: 30 };
     expect((await stack.api(actors.admin(), 'POST', '/v1/products', product)).status).toBe(201);
     expect((await stack.api(actors.admin(), 'POST', '/v1/products', overCap)).status).toBe(201);
     const invalid = await stack.api(actors.admin(), 'POST', '/v1/products', { ...product, aprMinPct: 9, aprMaxPct: 4 });
     expect(invalid.status).toBe(422);
-    const orphan = await stack.api(actors.admin(), 'POST', '/v1/products', { ...product, id: 'prod-orphan', lenderId: 'no-such-lender' });
+    const orphan = await stack.api(actors.admin(), 'POST', '/v1/products', {
+      ...product,
+      id: 'prod-orphan',
+      lenderId: 'no-such-lender',
+    });
     expect([orphan.status, orphan.body.code]).toEqual([422, 'unknown_lender']);
 
     const { caseId } = await followUp(ch.id);
@@ -95,15 +144,25 @@ describe('Idempotency-Key on case actions', () => {
     await aBroker(stack.db, ch.team);
     const { caseId, brokerId } = await followUp(ch.id);
     const attempt = { channel: 'phone', purpose: 'service', outcome: 'reached' };
-    const first = await stack.api(actors.broker(brokerId), 'POST', `/v1/leads/${caseId}/contact-attempts`, attempt, { 'idempotency-key': 'call-1' });
-    const again = await stack.api(actors.broker(brokerId), 'POST', `/v1/leads/${caseId}/contact-attempts`, attempt, { 'idempotency-key': 'call-1' });
+    const first = await stack.api(actors.broker(brokerId), 'POST', `/v1/leads/${caseId}/contact-attempts`, attempt, {
+      'idempotency-key': 'call-1',
+    });
+    const again = await stack.api(actors.broker(brokerId), 'POST', `/v1/leads/${caseId}/contact-attempts`, attempt, {
+      'idempotency-key': 'call-1',
+    });
     expect(first.status).toBe(201);
     expect(again.status).toBe(201);
     expect(again.headers.get('idempotent-replayed')).toBe('true');
     expect(again.body).toEqual(first.body);
     const [{ n }] = await stack.db.query('SELECT count(*)::int AS n FROM contact_log WHERE case_id = $1', [caseId]);
     expect(n).toBe(1);
-    const other = await stack.api(actors.broker(brokerId), 'POST', `/v1/leads/${caseId}/contact-attempts`, { ...attempt, outcome: 'no_answer' }, { 'idempotency-key': 'call-1' });
+    const other = await stack.api(
+      actors.broker(brokerId),
+      'POST',
+      `/v1/leads/${caseId}/contact-attempts`,
+      { ...attempt, outcome: 'no_answer' },
+      { 'idempotency-key': 'call-1' },
+    );
     expect([other.status, other.body.code]).toEqual([422, 'idempotency_key_reused']);
   });
 
@@ -130,7 +189,10 @@ describe('Idempotency-Key on case actions', () => {
     expect(again.body.contactAttempts).toBe(first.body.contactAttempts); // …and the workflow gave the first Update's answer
     const [{ n }] = await stack.db.query('SELECT count(*)::int AS n FROM contact_log WHERE case_id = $1', [caseId]);
     expect(n).toBe(1);
-    const [stored] = await stack.db.query('SELECT status_code FROM idempotency_keys WHERE scope = $1 AND key = $2', [scope, 'died-1']);
+    const [stored] = await stack.db.query('SELECT status_code FROM idempotency_keys WHERE scope = $1 AND key = $2', [
+      scope,
+      'died-1',
+    ]);
     expect(stored.status_code).toBe(201);
   });
 
@@ -145,20 +207,44 @@ describe('Idempotency-Key on case actions', () => {
     );
     const repeat = await stack.api(actors.admin(), 'POST', path, body, { 'idempotency-key': 'abandoned-1' });
     expect([repeat.status, repeat.body.code]).toEqual([409, 'request_in_progress']);
-    const [{ n }] = await stack.db.query('SELECT count(*)::int AS n FROM channel_api_keys WHERE channel_id = $1', [ch.id]);
+    const [{ n }] = await stack.db.query('SELECT count(*)::int AS n FROM channel_api_keys WHERE channel_id = $1', [
+      ch.id,
+    ]);
     expect(n).toBe(0);
   });
 
   test('a repeat of issuing an API key gets its ID, never its secret, and the stored answer holds no secret', async () => {
     const ch = await aChannel(stack.db);
     const path = `/v1/channels/${ch.id}/api-keys`;
-    const first = await stack.api(actors.admin(), 'POST', path, { label: 'partner prod' }, { 'idempotency-key': 'issue-1' });
+    const first = await stack.api(
+      actors.admin(),
+      'POST',
+      path,
+      { label: 'partner prod' },
+      { 'idempotency-key': 'issue-1' },
+    );
     expect(first.body.apiKey).toMatch(/^lck_/);
-    const again = await stack.api(actors.admin(), 'POST', path, { label: 'partner prod' }, { 'idempotency-key': 'issue-1' });
-    expect([again.status, again.headers.get('idempotent-replayed'), again.body.keyId, again.body.apiKey]).toEqual([201, 'true', first.body.keyId, null]);
-    const [stored] = await stack.db.query('SELECT response::text AS text FROM idempotency_keys WHERE scope = $1 AND key = $2', [`admin:a1:POST ${path}`, 'issue-1']);
+    const again = await stack.api(
+      actors.admin(),
+      'POST',
+      path,
+      { label: 'partner prod' },
+      { 'idempotency-key': 'issue-1' },
+    );
+    expect([again.status, again.headers.get('idempotent-replayed'), again.body.keyId, again.body.apiKey]).toEqual([
+      201,
+      'true',
+      first.body.keyId,
+      null,
+    ]);
+    const [stored] = await stack.db.query(
+      'SELECT response::text AS text FROM idempotency_keys WHERE scope = $1 AND key = $2',
+      [`admin:a1:POST ${path}`, 'issue-1'],
+    );
     expect(stored.text).not.toContain(first.body.apiKey.split('.')[1]);
-    const [{ n }] = await stack.db.query('SELECT count(*)::int AS n FROM channel_api_keys WHERE channel_id = $1', [ch.id]);
+    const [{ n }] = await stack.db.query('SELECT count(*)::int AS n FROM channel_api_keys WHERE channel_id = $1', [
+      ch.id,
+    ]);
     expect(n).toBe(1);
   });
 

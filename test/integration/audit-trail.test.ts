@@ -1,6 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { appendAudit, auditHash, auditKeyring, checkpointOverdue, CHECKPOINT_OVERDUE_MS, verifyAuditChain, type AuditCheckpoint } from '../../src/db/audit';
+import {
+  appendAudit,
+  auditHash,
+  auditKeyring,
+  checkpointOverdue,
+  CHECKPOINT_OVERDUE_MS,
+  verifyAuditChain,
+  type AuditCheckpoint,
+} from '../../src/db/audit';
 import { LOCAL_APP_ROLE, migrateDatabase, openDatabase, withRole } from '../../src/db/data-source';
 import { seedDemoData } from '../../src/db/seed';
 import { actors } from '../support/factories';
@@ -44,7 +52,14 @@ const verify = async () => (await stack.api(compliance, 'GET', '/v1/audit/verify
 
 async function appendRows(n: number, tag: string): Promise<void> {
   for (let i = 0; i < n; i++) {
-    await appendAudit(stack.db.manager, { actorSub: 'it', actorRole: 'system', action: 'test.audit_trail', targetType: 'test', targetId: `${tag}-${i}`, details: { i } });
+    await appendAudit(stack.db.manager, {
+      actorSub: 'it',
+      actorRole: 'system',
+      action: 'test.audit_trail',
+      targetType: 'test',
+      targetId: `${tag}-${i}`,
+      details: { i },
+    });
   }
 }
 
@@ -58,7 +73,9 @@ type Saved = Record<string, unknown>[];
 const saveTrail = async (): Promise<Saved> => owner.query('SELECT * FROM audit_events ORDER BY id');
 
 /** Does `attack` as the owner with every trigger off (session_replication_role = replica, which the service's role may not set). */
-async function asInsider(attack: (m: { query(sql: string, params?: unknown[]): Promise<any> }) => Promise<void>): Promise<void> {
+async function asInsider(
+  attack: (m: { query(sql: string, params?: unknown[]): Promise<any> }) => Promise<void>,
+): Promise<void> {
   await owner.transaction(async (m) => {
     await m.query('SET LOCAL session_replication_role = replica');
     await attack(m);
@@ -69,13 +86,16 @@ async function asInsider(attack: (m: { query(sql: string, params?: unknown[]): P
 async function restoreTrail(saved: Saved): Promise<void> {
   await asInsider(async (m) => {
     await m.query('DELETE FROM audit_events');
-    await m.query('INSERT INTO audit_events SELECT * FROM jsonb_populate_recordset(null::audit_events, $1::jsonb)', [JSON.stringify(saved)]);
+    await m.query('INSERT INTO audit_events SELECT * FROM jsonb_populate_recordset(null::audit_events, $1::jsonb)', [
+      JSON.stringify(saved),
+    ]);
   });
   expect(await verify()).toMatchObject({ intact: true });
 }
 
 describe("the service's database role", () => {
-  const refused = (sql: string) => expect(stack.db.query(sql)).rejects.toThrow(/permission denied|must be owner|must be superuser/);
+  const refused = (sql: string) =>
+    expect(stack.db.query(sql)).rejects.toThrow(/permission denied|must be owner|must be superuser/);
 
   test('is no superuser and owns nothing', async () => {
     const [me] = await stack.db.query(
@@ -83,14 +103,29 @@ describe("the service's database role", () => {
               (SELECT count(*)::int FROM pg_class c WHERE c.relowner = r.oid AND c.relnamespace = 'public'::regnamespace) AS owned
          FROM pg_roles r WHERE r.rolname = current_user`,
     );
-    expect(me).toEqual({ name: LOCAL_APP_ROLE.user, rolsuper: false, rolcreaterole: false, rolcreatedb: false, rolbypassrls: false, owned: 0 });
+    expect(me).toEqual({
+      name: LOCAL_APP_ROLE.user,
+      rolsuper: false,
+      rolcreaterole: false,
+      rolcreatedb: false,
+      rolbypassrls: false,
+      owned: 0,
+    });
     const [grants] = await stack.db.query(
       `SELECT has_table_privilege('audit_events', 'SELECT') AS sel, has_table_privilege('audit_events', 'INSERT') AS ins,
               has_table_privilege('audit_events', 'UPDATE') AS upd, has_table_privilege('audit_events', 'DELETE') AS del,
               has_table_privilege('audit_events', 'TRUNCATE') AS trunc, has_table_privilege('consents', 'UPDATE') AS consent_upd,
               has_table_privilege('lead_cases', 'UPDATE') AS case_upd`,
     );
-    expect(grants).toEqual({ sel: true, ins: true, upd: false, del: false, trunc: false, consent_upd: false, case_upd: true });
+    expect(grants).toEqual({
+      sel: true,
+      ins: true,
+      upd: false,
+      del: false,
+      trunc: false,
+      consent_upd: false,
+      case_upd: true,
+    });
   });
 
   test('cannot TRUNCATE, run DDL, switch triggers off, or change or delete an audit row', async () => {
@@ -113,7 +148,9 @@ describe("the service's database role", () => {
     const nodeEnv = process.env.NODE_ENV;
     process.env.NODE_ENV = 'production';
     try {
-      await expect(openDatabase(process.env.DATABASE_MIGRATION_URL!, { audit: stack.cfg, poolMax: 1 })).rejects.toThrow(/superuser/);
+      await expect(openDatabase(process.env.DATABASE_MIGRATION_URL!, { audit: stack.cfg, poolMax: 1 })).rejects.toThrow(
+        /superuser/,
+      );
       const app = await openDatabase(stack.cfg.DATABASE_URL, { audit: stack.cfg, poolMax: 1 });
       await app.destroy();
     } finally {
@@ -122,7 +159,9 @@ describe("the service's database role", () => {
   });
 
   test('outside development and test, it also refuses a login that reaches the trail through a role it belongs to', async () => {
-    const [{ tableOwner }] = await owner.query(`SELECT pg_get_userbyid(relowner) AS "tableOwner" FROM pg_class WHERE oid = 'audit_events'::regclass`);
+    const [{ tableOwner }] = await owner.query(
+      `SELECT pg_get_userbyid(relowner) AS "tableOwner" FROM pg_class WHERE oid = 'audit_events'::regclass`,
+    );
     const urlFor = (name: string) => {
       const url = new URL(stack.cfg.DATABASE_URL);
       url.username = name;
@@ -136,8 +175,12 @@ describe("the service's database role", () => {
     const nodeEnv = process.env.NODE_ENV;
     process.env.NODE_ENV = 'production';
     try {
-      await expect(openDatabase(urlFor(writer), { audit: stack.cfg, poolMax: 1 })).rejects.toThrow(/may update, delete or truncate the audit trail/);
-      await expect(openDatabase(urlFor(ownerMember), { audit: stack.cfg, poolMax: 1 })).rejects.toThrow(/(member of the tables' owner role|superuser)/);
+      await expect(openDatabase(urlFor(writer), { audit: stack.cfg, poolMax: 1 })).rejects.toThrow(
+        /may update, delete or truncate the audit trail/,
+      );
+      await expect(openDatabase(urlFor(ownerMember), { audit: stack.cfg, poolMax: 1 })).rejects.toThrow(
+        /(member of the tables' owner role|superuser)/,
+      );
     } finally {
       process.env.NODE_ENV = nodeEnv;
       await owner.query(`DROP ROLE ${writer}`);
@@ -156,9 +199,17 @@ describe('checkpoints kept outside Postgres', () => {
     await appendRows(12, 'cp');
     const [head] = await stack.db.query('SELECT id, hash FROM audit_events ORDER BY id DESC LIMIT 1');
     const cp = await checkpointNow();
-    expect(cp).toMatchObject({ lastId: Number(head.id), headMac: head.hash, keyId: stack.cfg.AUDIT_KEY_ID, signature: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(cp).toMatchObject({
+      lastId: Number(head.id),
+      headMac: head.hash,
+      keyId: stack.cfg.AUDIT_KEY_ID,
+      signature: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
     const answer = await verify();
-    expect(answer).toMatchObject({ intact: true, checkpoint: { lastId: cp.lastId, count: cp.count, at: cp.at, ageSeconds: expect.any(Number) } });
+    expect(answer).toMatchObject({
+      intact: true,
+      checkpoint: { lastId: cp.lastId, count: cp.count, at: cp.at, ageSeconds: expect.any(Number) },
+    });
     expect(answer.checkpoint.ageSeconds).toBeLessThan(120);
 
     const refused = await stack.api(actors.broker(), 'POST', '/v1/audit/checkpoints');
@@ -179,8 +230,13 @@ describe('checkpoints kept outside Postgres', () => {
 
   test('the scheduled workflow signs the head and records it in the anchor', async () => {
     await appendRows(1, 'scheduled');
-    const [head] = await stack.db.query('SELECT id::text AS id FROM audit_events ORDER BY audit_events.id DESC LIMIT 1');
-    const cp = await stack.client.workflow.execute('auditCheckpoint', { taskQueue: stack.cfg.TEMPORAL_TASK_QUEUE, workflowId: `audit-checkpoint-test-${randomUUID()}` });
+    const [head] = await stack.db.query(
+      'SELECT id::text AS id FROM audit_events ORDER BY audit_events.id DESC LIMIT 1',
+    );
+    const cp = await stack.client.workflow.execute('auditCheckpoint', {
+      taskQueue: stack.cfg.TEMPORAL_TASK_QUEUE,
+      workflowId: `audit-checkpoint-test-${randomUUID()}`,
+    });
     expect((cp as AuditCheckpoint).lastId).toBe(head.id);
     expect(await verify()).toMatchObject({ intact: true, checkpoint: { lastId: Number(head.id) } });
   });
@@ -196,7 +252,12 @@ describe('a DBA insider, triggers off, after a checkpoint', () => {
     await asInsider((m) => m.query('DELETE FROM audit_events WHERE id > $1', [cp.lastId]));
     expect(await verify()).toMatchObject({ intact: true });
     await asInsider((m) => m.query('DELETE FROM audit_events WHERE id > $1', [cp.lastId - 2]));
-    expect(await verify()).toMatchObject({ intact: false, code: 'chain_ends_before_checkpoint', firstBrokenId: cp.lastId, reason: expect.any(String) });
+    expect(await verify()).toMatchObject({
+      intact: false,
+      code: 'chain_ends_before_checkpoint',
+      firstBrokenId: cp.lastId,
+      reason: expect.any(String),
+    });
     await restoreTrail(saved);
   });
 
@@ -236,7 +297,11 @@ describe('checkpoints that keep vouching', () => {
     await appendRows(3, 'after-the-cut');
     const refused = await stack.api(compliance, 'POST', '/v1/audit/checkpoints');
     expect([refused.status, refused.body.code]).toEqual([409, 'audit_chain_cut']);
-    expect(await verify()).toMatchObject({ intact: false, code: 'checkpoint_row_missing', checkpoint: { lastId: cp.lastId } });
+    expect(await verify()).toMatchObject({
+      intact: false,
+      code: 'checkpoint_row_missing',
+      checkpoint: { lastId: cp.lastId },
+    });
     await restoreTrail(saved);
   });
 
@@ -253,14 +318,32 @@ describe('checkpoints that keep vouching', () => {
 });
 
 /** Edits row `target` (if any) and re-links it and every later row with SHA-256, keeping key_id or clearing it. */
-async function rehashFrom(m: { query(sql: string, params?: unknown[]): Promise<any> }, target: number, keyIds: 'keep' | 'unkeyed'): Promise<void> {
+async function rehashFrom(
+  m: { query(sql: string, params?: unknown[]): Promise<any> },
+  target: number,
+  keyIds: 'keep' | 'unkeyed',
+): Promise<void> {
   const rows: any[] = await m.query('SELECT * FROM audit_events ORDER BY id');
   let prev = 'genesis';
   for (const r of rows) {
     if (Number(r.id) === target) r.details = { ...r.details, forged: true };
     if (Number(r.id) >= target) {
-      const hash = auditHash(prev, { at: new Date(r.at).toISOString(), actorSub: r.actor_sub, actorRole: r.actor_role, action: r.action, targetType: r.target_type, targetId: r.target_id, details: r.details });
-      await m.query('UPDATE audit_events SET details = $2, prev_hash = $3, hash = $4, key_id = $5 WHERE id = $1', [r.id, JSON.stringify(r.details), prev, hash, keyIds === 'keep' ? r.key_id : null]);
+      const hash = auditHash(prev, {
+        at: new Date(r.at).toISOString(),
+        actorSub: r.actor_sub,
+        actorRole: r.actor_role,
+        action: r.action,
+        targetType: r.target_type,
+        targetId: r.target_id,
+        details: r.details,
+      });
+      await m.query('UPDATE audit_events SET details = $2, prev_hash = $3, hash = $4, key_id = $5 WHERE id = $1', [
+        r.id,
+        JSON.stringify(r.details),
+        prev,
+        hash,
+        keyIds === 'keep' ? r.key_id : null,
+      ]);
       prev = hash;
     } else {
       prev = r.hash;
@@ -279,14 +362,24 @@ describe('the audit key', () => {
     const rotatedDb = await openDatabase(stack.cfg.DATABASE_URL, { audit: rotated, poolMax: 1 });
     const saved = await saveTrail();
     try {
-      await appendAudit(rotatedDb.manager, { actorSub: 'it', actorRole: 'system', action: 'test.after_rotation', targetType: 'test', targetId: null });
+      await appendAudit(rotatedDb.manager, {
+        actorSub: 'it',
+        actorRole: 'system',
+        action: 'test.after_rotation',
+        targetType: 'test',
+        targetId: null,
+      });
       const keys: { key_id: string }[] = await owner.query('SELECT key_id FROM audit_events ORDER BY id DESC LIMIT 3');
       expect(keys.map((k) => k.key_id)).toEqual(['audit-rotated-2', stack.cfg.AUDIT_KEY_ID, stack.cfg.AUDIT_KEY_ID]);
       expect(await verifyAuditChain(rotatedDb.manager, { keyring: auditKeyring(rotated) })).toBeNull();
       // A verifier that does not hold the new key cannot vouch for its rows.
-      expect(await verifyAuditChain(rotatedDb.manager, { keyring: auditKeyring(stack.cfg) })).toMatchObject({ code: 'unknown_key' });
+      expect(await verifyAuditChain(rotatedDb.manager, { keyring: auditKeyring(stack.cfg) })).toMatchObject({
+        code: 'unknown_key',
+      });
       // A connection without the key cannot append at all.
-      await expect(owner.query(`SELECT audit_append(now(), 'x', 'x', 'x', 'x', NULL, '{}'::jsonb, '"x"]')`)).rejects.toThrow('audit key is not set');
+      await expect(
+        owner.query(`SELECT audit_append(now(), 'x', 'x', 'x', 'x', NULL, '{}'::jsonb, '"x"]')`),
+      ).rejects.toThrow('audit key is not set');
     } finally {
       await rotatedDb.destroy();
       await restoreTrail(saved);

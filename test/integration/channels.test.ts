@@ -18,14 +18,23 @@ const channel = async (id: string) => (await stack.api(manager, 'GET', `/v1/chan
 /** Marks `n` approved cases of a channel as bad loans through the lenders' report route. */
 const reportBad = async (caseIds: string[]) => {
   for (const id of caseIds) {
-    const res = await stack.api(actors.risk(), 'POST', `/v1/leads/${id}/loan-performance`, { lenderId: 'lender-bank-a', status: 'bad', asOf: '2026-11-01' });
+    const res = await stack.api(actors.risk(), 'POST', `/v1/leads/${id}/loan-performance`, {
+      lenderId: 'lender-bank-a',
+      status: 'bad',
+      asOf: '2026-11-01',
+    });
     expect(res.status).toBe(200);
   }
 };
 
 describe('the channel review', () => {
   test('grades each channel on its figures at the policy lines, records why, and suspends past the suspension line', async () => {
-    const [good, risky, fraudulent, few] = [await aChannel(stack.db), await aChannel(stack.db, { grade: 'premium' }), await aChannel(stack.db), await aChannel(stack.db, { grade: 'premium' })];
+    const [good, risky, fraudulent, few] = [
+      await aChannel(stack.db),
+      await aChannel(stack.db, { grade: 'premium' }),
+      await aChannel(stack.db),
+      await aChannel(stack.db, { grade: 'premium' }),
+    ];
     // 75 % approval, no bad loans: premium.
     await insertCaseRows(stack.db, 15, { channelId: good.id, outcome: 'approved' });
     await insertCaseRows(stack.db, 5, { channelId: good.id, outcome: 'lender_declined' });
@@ -44,11 +53,18 @@ describe('the channel review', () => {
     expect(res.status).toBe(200);
     expect(res.body.reviewed).toBe(4);
     expect(res.body.suspended).toEqual([fraudulent.id]);
-    expect(res.body.changed.map((c: { channelId: string }) => c.channelId).sort()).toEqual([good.id, risky.id, fraudulent.id].sort());
+    expect(res.body.changed.map((c: { channelId: string }) => c.channelId).sort()).toEqual(
+      [good.id, risky.id, fraudulent.id].sort(),
+    );
 
     expect(await channel(good.id)).toMatchObject({ grade: 'premium', suspended: false });
     expect(await channel(risky.id)).toMatchObject({ grade: 'risk', suspended: false });
-    expect(await channel(fraudulent.id)).toMatchObject({ grade: 'risk', suspended: true, suspendedBy: 'review', suspensionReason: expect.stringContaining('fraud_above_suspension_line') });
+    expect(await channel(fraudulent.id)).toMatchObject({
+      grade: 'risk',
+      suspended: true,
+      suspendedBy: 'review',
+      suspensionReason: expect.stringContaining('fraud_above_suspension_line'),
+    });
     expect(await channel(few.id)).toMatchObject({ grade: 'premium', suspended: false });
 
     const gradings = (await stack.api(manager, 'GET', `/v1/channels/${risky.id}/gradings`)).body.items;
@@ -59,9 +75,15 @@ describe('the channel review', () => {
     const fewGrading = (await stack.api(manager, 'GET', `/v1/channels/${few.id}/gradings`)).body.items[0];
     expect(fewGrading).toMatchObject({ judged: false, gradeAfter: 'premium' });
 
-    const [suspendedNote] = await stack.db.query(`SELECT payload FROM notifications WHERE kind = 'channel_suspended' AND payload->>'channelId' = $1`, [fraudulent.id]);
+    const [suspendedNote] = await stack.db.query(
+      `SELECT payload FROM notifications WHERE kind = 'channel_suspended' AND payload->>'channelId' = $1`,
+      [fraudulent.id],
+    );
     expect(suspendedNote.payload).toMatchObject({ gradeBefore: 'general', gradeAfter: 'risk', suspended: true });
-    const audited = await stack.db.query(`SELECT actor_sub FROM audit_events WHERE action = 'channel.graded' AND target_id = ANY($1)`, [[good.id, risky.id, fraudulent.id, few.id]]);
+    const audited = await stack.db.query(
+      `SELECT actor_sub FROM audit_events WHERE action = 'channel.graded' AND target_id = ANY($1)`,
+      [[good.id, risky.id, fraudulent.id, few.id]],
+    );
     expect(audited).toHaveLength(3);
     expect(audited.every((a: { actor_sub: string }) => a.actor_sub === 'channel-review')).toBe(true);
   });
@@ -70,12 +92,19 @@ describe('the channel review', () => {
     const ch = await aChannel(stack.db);
     await insertCaseRows(stack.db, 25, { channelId: ch.id, outcome: 'approved' });
     const workflowId = `channel-review-test-${randomUUID()}`;
-    const run = () => stack.client.workflow.execute('channelReview', { workflowId, taskQueue: stack.cfg.TEMPORAL_TASK_QUEUE, args: [{ channelIds: [ch.id] }] });
+    const run = () =>
+      stack.client.workflow.execute('channelReview', {
+        workflowId,
+        taskQueue: stack.cfg.TEMPORAL_TASK_QUEUE,
+        args: [{ channelIds: [ch.id] }],
+      });
     const first = await run();
     const again = await run(); // same workflow ID: the same review
     expect(first.changed).toHaveLength(1);
     expect(again.changed).toEqual(first.changed);
-    const [{ n }] = await stack.db.query('SELECT count(*)::int AS n FROM channel_gradings WHERE channel_id = $1', [ch.id]);
+    const [{ n }] = await stack.db.query('SELECT count(*)::int AS n FROM channel_gradings WHERE channel_id = $1', [
+      ch.id,
+    ]);
     expect(n).toBe(1);
   });
 
@@ -93,7 +122,10 @@ describe('the channel review', () => {
 
     const read = await stack.api(actors.channel(ch.id), 'GET', `/v1/leads/${open.body.caseId}`);
     expect([read.status, read.body.code]).toEqual([403, 'channel_suspended']);
-    await eventually(async () => (await stack.api(manager, 'GET', `/v1/leads/${open.body.caseId}`)).body.stage === 'follow_up', 'the open case to reach follow-up');
+    await eventually(
+      async () => (await stack.api(manager, 'GET', `/v1/leads/${open.body.caseId}`)).body.stage === 'follow_up',
+      'the open case to reach follow-up',
+    );
     const [c] = await stack.db.query('SELECT channel_grade FROM lead_cases WHERE id = $1', [open.body.caseId]);
     expect(c.channel_grade).toBe('premium'); // the grade it was admitted under
   });
@@ -104,12 +136,33 @@ describe('the channel review', () => {
     await review([ch.id]);
     expect(await channel(ch.id)).toMatchObject({ suspended: true });
 
-    const reopened = await stack.api(manager, 'POST', `/v1/channels/${ch.id}/override`, { suspended: false, reason: 'fraud ring traced to one agent, agent removed' });
+    const reopened = await stack.api(manager, 'POST', `/v1/channels/${ch.id}/override`, {
+      suspended: false,
+      reason: 'fraud ring traced to one agent, agent removed',
+    });
     expect(reopened.status).toBe(200);
     expect(reopened.body).toMatchObject({ suspended: false, override: { suspended: false, grade: null, by: 'm1' } });
     // Open again, but still a risk channel: its leads get the risk grade's lower maximum.
-    expect((await stack.api(actors.channel(ch.id), 'POST', '/v1/leads', aLead({ channelId: ch.id, request: { amount: 100_000 } }))).body.code).toBe('amount_above_channel_limit');
-    expect((await stack.api(actors.channel(ch.id), 'POST', '/v1/leads', aLead({ channelId: ch.id, request: { amount: 30_000 } }))).status).toBe(201);
+    expect(
+      (
+        await stack.api(
+          actors.channel(ch.id),
+          'POST',
+          '/v1/leads',
+          aLead({ channelId: ch.id, request: { amount: 100_000 } }),
+        )
+      ).body.code,
+    ).toBe('amount_above_channel_limit');
+    expect(
+      (
+        await stack.api(
+          actors.channel(ch.id),
+          'POST',
+          '/v1/leads',
+          aLead({ channelId: ch.id, request: { amount: 30_000 } }),
+        )
+      ).status,
+    ).toBe(201);
 
     const held = await review([ch.id]);
     expect(held.body.overridden).toEqual([ch.id]);
@@ -117,23 +170,44 @@ describe('the channel review', () => {
     const [latest] = (await stack.api(manager, 'GET', `/v1/channels/${ch.id}/gradings?limit=1`)).body.items;
     expect(latest).toMatchObject({ source: 'review', computedSuspend: true, suspendedAfter: false });
 
-    expect((await stack.api(manager, 'POST', `/v1/channels/${ch.id}/override/clear`, { reason: 'agent removal verified' })).status).toBe(200);
+    expect(
+      (await stack.api(manager, 'POST', `/v1/channels/${ch.id}/override/clear`, { reason: 'agent removal verified' }))
+        .status,
+    ).toBe(200);
     await review([ch.id]);
     expect(await channel(ch.id)).toMatchObject({ suspended: true, override: null });
 
-    const actions = (await stack.db.query(`SELECT action FROM audit_events WHERE target_type = 'channel' AND target_id = $1 ORDER BY id`, [ch.id])).map((a: { action: string }) => a.action);
+    const actions = (
+      await stack.db.query(
+        `SELECT action FROM audit_events WHERE target_type = 'channel' AND target_id = $1 ORDER BY id`,
+        [ch.id],
+      )
+    ).map((a: { action: string }) => a.action);
     expect(actions).toEqual(['channel.graded', 'channel.override', 'channel.override_cleared', 'channel.graded']);
-    const sources = (await stack.api(manager, 'GET', `/v1/channels/${ch.id}/gradings`)).body.items.map((g: { source: string }) => g.source);
+    const sources = (await stack.api(manager, 'GET', `/v1/channels/${ch.id}/gradings`)).body.items.map(
+      (g: { source: string }) => g.source,
+    );
     expect(sources).toEqual(['review', 'override_cleared', 'review', 'override', 'review']);
   });
 
   test('overrides are for managers, need a reason and something to override', async () => {
     const ch = await aChannel(stack.db);
-    expect((await stack.api(actors.broker(), 'POST', `/v1/channels/${ch.id}/override`, { grade: 'premium', reason: 'my favourite partner' })).status).toBe(403);
+    expect(
+      (
+        await stack.api(actors.broker(), 'POST', `/v1/channels/${ch.id}/override`, {
+          grade: 'premium',
+          reason: 'my favourite partner',
+        })
+      ).status,
+    ).toBe(403);
     const nothing = await stack.api(manager, 'POST', `/v1/channels/${ch.id}/override`, { reason: 'no change at all' });
     expect(nothing.status).toBe(422);
-    expect((await stack.api(manager, 'POST', `/v1/channels/${ch.id}/override`, { grade: 'premium', reason: '' })).status).toBe(422);
-    const noOverride = await stack.api(manager, 'POST', `/v1/channels/${ch.id}/override/clear`, { reason: 'nothing to clear' });
+    expect(
+      (await stack.api(manager, 'POST', `/v1/channels/${ch.id}/override`, { grade: 'premium', reason: '' })).status,
+    ).toBe(422);
+    const noOverride = await stack.api(manager, 'POST', `/v1/channels/${ch.id}/override/clear`, {
+      reason: 'nothing to clear',
+    });
     expect(noOverride.status).toBe(409);
     expect(noOverride.body.code).toBe('no_override');
     expect(await channel(ch.id)).toMatchObject({ grade: 'general', override: null });
@@ -148,7 +222,10 @@ describe('a review requested while Temporal is unreachable', () => {
       const res = await api.call(manager, 'POST', '/v1/channels/reviews', { channelIds: [ch.id] });
       expect(res.status).toBe(503);
       expect(res.body.code).toBe('temporal_unavailable');
-      const requested = await stack.db.query(`SELECT 1 FROM audit_events WHERE action = 'channel.review_requested' AND details->'channelIds' ? $1`, [ch.id]);
+      const requested = await stack.db.query(
+        `SELECT 1 FROM audit_events WHERE action = 'channel.review_requested' AND details->'channelIds' ? $1`,
+        [ch.id],
+      );
       expect(requested).toHaveLength(0);
     } finally {
       await api.close();
@@ -162,46 +239,125 @@ describe('channel figures and reports', () => {
     const other = await aChannel(stack.db);
     await stack.db.query('UPDATE channels SET cac_cny = 200 WHERE id = $1', [ch.id]);
     // Monday 2 March 2026, 01:00 in Shanghai is still Sunday 1 March in UTC: the week is read locally.
-    await insertCaseRows(stack.db, 3, { channelId: ch.id, outcome: 'approved', createdAt: new Date('2026-03-01T17:00:00Z') });
-    await insertCaseRows(stack.db, 2, { channelId: ch.id, outcome: 'lender_declined', createdAt: new Date('2026-03-10T02:00:00Z') });
+    await insertCaseRows(stack.db, 3, {
+      channelId: ch.id,
+      outcome: 'approved',
+      createdAt: new Date('2026-03-01T17:00:00Z'),
+    });
+    await insertCaseRows(stack.db, 2, {
+      channelId: ch.id,
+      outcome: 'lender_declined',
+      createdAt: new Date('2026-03-10T02:00:00Z'),
+    });
     await insertCaseRows(stack.db, 1, { channelId: ch.id, tier: null, createdAt: new Date('2026-03-11T02:00:00Z') });
 
-    const res = await stack.api(actors.channel(ch.id), 'GET', `/v1/channels/${ch.id}/figures?from=2026-03-01T00:00:00%2B08:00&to=2026-04-01T00:00:00%2B08:00&period=week`);
+    const res = await stack.api(
+      actors.channel(ch.id),
+      'GET',
+      `/v1/channels/${ch.id}/figures?from=2026-03-01T00:00:00%2B08:00&to=2026-04-01T00:00:00%2B08:00&period=week`,
+    );
     expect(res.status).toBe(200);
-    expect(res.body.totals).toMatchObject({ leads: 6, consented: 5, lenderDecided: 5, approved: 3, approvalRatePct: 60, consentRatePct: 83.3, costPerConversionCny: 400 });
+    expect(res.body.totals).toMatchObject({
+      leads: 6,
+      consented: 5,
+      lenderDecided: 5,
+      approved: 3,
+      approvalRatePct: 60,
+      consentRatePct: 83.3,
+      costPerConversionCny: 400,
+    });
     expect(res.body.series).toEqual([
       expect.objectContaining({ periodStart: '2026-03-02', leads: 3, approved: 3 }),
       expect.objectContaining({ periodStart: '2026-03-09', leads: 3, lenderDecided: 2, approved: 0 }),
     ]);
 
-    const denied = await stack.api(actors.channel(other.id), 'GET', `/v1/channels/${ch.id}/figures?from=2026-03-01T00:00:00Z&to=2026-04-01T00:00:00Z`);
+    const denied = await stack.api(
+      actors.channel(other.id),
+      'GET',
+      `/v1/channels/${ch.id}/figures?from=2026-03-01T00:00:00Z&to=2026-04-01T00:00:00Z`,
+    );
     expect(denied.status).toBe(403);
     expect(denied.body.code).toBe('not_your_channel');
-    expect((await stack.api(actors.broker(), 'GET', `/v1/channels/${ch.id}/figures?from=2026-03-01T00:00:00Z&to=2026-04-01T00:00:00Z`)).status).toBe(403);
-    expect((await stack.api(manager, 'GET', `/v1/channels/${ch.id}/figures?from=2026-04-01T00:00:00Z&to=2026-03-01T00:00:00Z`)).status).toBe(422);
+    expect(
+      (
+        await stack.api(
+          actors.broker(),
+          'GET',
+          `/v1/channels/${ch.id}/figures?from=2026-03-01T00:00:00Z&to=2026-04-01T00:00:00Z`,
+        )
+      ).status,
+    ).toBe(403);
+    expect(
+      (
+        await stack.api(
+          manager,
+          'GET',
+          `/v1/channels/${ch.id}/figures?from=2026-04-01T00:00:00Z&to=2026-03-01T00:00:00Z`,
+        )
+      ).status,
+    ).toBe(422);
     // Fuzz finding: a period whose end does not parse is a 422, never a 500 from the span check.
     for (const path of [`/v1/channels/${ch.id}/figures`, '/v1/reports/channels', '/v1/reports/sla-breaches']) {
       expect((await stack.api(manager, 'GET', `${path}?from=2000-01-01T00:00:00Z&to=`)).status).toBe(422);
     }
-    expect((await stack.api(manager, 'POST', `/v1/channels/${ch.id}/override`, { grade: 'risk', reason: 'checking a bad date', until: 'soon' })).status).toBe(422);
+    expect(
+      (
+        await stack.api(manager, 'POST', `/v1/channels/${ch.id}/override`, {
+          grade: 'risk',
+          reason: 'checking a bad date',
+          until: 'soon',
+        })
+      ).status,
+    ).toBe(422);
 
-    const report = await stack.api(manager, 'GET', '/v1/reports/channels?from=2026-03-01T00:00:00%2B08:00&to=2026-04-01T00:00:00%2B08:00');
+    const report = await stack.api(
+      manager,
+      'GET',
+      '/v1/reports/channels?from=2026-03-01T00:00:00%2B08:00&to=2026-04-01T00:00:00%2B08:00',
+    );
     expect(report.status).toBe(200);
-    expect(report.body.channels.find((c: { channelId: string }) => c.channelId === ch.id)).toMatchObject({ grade: 'general', figures: { leads: 6, approved: 3 } });
-    expect(report.body.channels.find((c: { channelId: string }) => c.channelId === other.id)).toMatchObject({ figures: { leads: 0, approvalRatePct: null } });
+    expect(report.body.channels.find((c: { channelId: string }) => c.channelId === ch.id)).toMatchObject({
+      grade: 'general',
+      figures: { leads: 6, approved: 3 },
+    });
+    expect(report.body.channels.find((c: { channelId: string }) => c.channelId === other.id)).toMatchObject({
+      figures: { leads: 0, approvalRatePct: null },
+    });
   });
 
   test('a lender can report only on a loan it made: a case it approved', async () => {
     const ch = await aChannel(stack.db);
     const [declined] = await insertCaseRows(stack.db, 1, { channelId: ch.id, outcome: 'lender_declined' });
-    const res = await stack.api(actors.risk(), 'POST', `/v1/leads/${declined}/loan-performance`, { lenderId: 'lender-bank-a', status: 'bad', asOf: '2026-11-01' });
+    const res = await stack.api(actors.risk(), 'POST', `/v1/leads/${declined}/loan-performance`, {
+      lenderId: 'lender-bank-a',
+      status: 'bad',
+      asOf: '2026-11-01',
+    });
     expect(res.status).toBe(409);
     expect(res.body.code).toBe('no_loan');
     const [approved] = await insertCaseRows(stack.db, 1, { channelId: ch.id, outcome: 'approved' });
-    expect((await stack.api(actors.broker(), 'POST', `/v1/leads/${approved}/loan-performance`, { lenderId: 'lender-bank-a', status: 'bad', asOf: '2026-11-01' })).status).toBe(403);
-    expect((await stack.api(actors.risk(), 'POST', `/v1/leads/${approved}/loan-performance`, { lenderId: 'no-such-lender', status: 'bad', asOf: '2026-11-01' })).status).toBe(422);
+    expect(
+      (
+        await stack.api(actors.broker(), 'POST', `/v1/leads/${approved}/loan-performance`, {
+          lenderId: 'lender-bank-a',
+          status: 'bad',
+          asOf: '2026-11-01',
+        })
+      ).status,
+    ).toBe(403);
+    expect(
+      (
+        await stack.api(actors.risk(), 'POST', `/v1/leads/${approved}/loan-performance`, {
+          lenderId: 'no-such-lender',
+          status: 'bad',
+          asOf: '2026-11-01',
+        })
+      ).status,
+    ).toBe(422);
     await reportBad([approved]);
-    const [row] = await stack.db.query('SELECT status, reported_by FROM loan_performance WHERE case_id = $1', [approved]);
+    const [row] = await stack.db.query('SELECT status, reported_by FROM loan_performance WHERE case_id = $1', [
+      approved,
+    ]);
     expect(row).toEqual({ status: 'bad', reported_by: 'risk_officer:r1' });
   });
 
@@ -218,19 +374,45 @@ describe('channel figures and reports', () => {
     await mark('case_reassigned', 'follow_up', '2025-01-21T03:00:00Z');
     await mark('sla_breached', 'follow_up', '2025-02-03T03:00:00Z'); // outside the period
 
-    const res = await stack.api(manager, 'GET', '/v1/reports/sla-breaches?from=2025-01-01T00:00:00Z&to=2025-02-01T00:00:00Z');
+    const res = await stack.api(
+      manager,
+      'GET',
+      '/v1/reports/sla-breaches?from=2025-01-01T00:00:00Z&to=2025-02-01T00:00:00Z',
+    );
     expect(res.status).toBe(200);
     expect(res.body.brokers.find((b: { brokerId: string }) => b.brokerId === broker)).toEqual({
-      brokerId: broker, breached: 3, firstContact: 2, followUp: 1, reassigned: 1, overdueNow: 0, oldestOverdueSince: null,
+      brokerId: broker,
+      breached: 3,
+      firstContact: 2,
+      followUp: 1,
+      reassigned: 1,
+      overdueNow: 0,
+      oldestOverdueSince: null,
     });
-    expect((await stack.api(actors.broker(), 'GET', '/v1/reports/sla-breaches?from=2025-01-01T00:00:00Z&to=2025-02-01T00:00:00Z')).status).toBe(403);
+    expect(
+      (
+        await stack.api(
+          actors.broker(),
+          'GET',
+          '/v1/reports/sla-breaches?from=2025-01-01T00:00:00Z&to=2025-02-01T00:00:00Z',
+        )
+      ).status,
+    ).toBe(403);
   });
 
   test('the funnel splits by period', async () => {
     const ch = await aChannel(stack.db);
-    await insertCaseRows(stack.db, 4, { channelId: ch.id, outcome: 'approved', createdAt: new Date('2025-06-10T04:00:00Z') });
+    await insertCaseRows(stack.db, 4, {
+      channelId: ch.id,
+      outcome: 'approved',
+      createdAt: new Date('2025-06-10T04:00:00Z'),
+    });
     await insertCaseRows(stack.db, 2, { channelId: ch.id, tier: 'C', createdAt: new Date('2025-07-10T04:00:00Z') });
-    const res = await stack.api(manager, 'GET', '/v1/reports/funnel?from=2025-06-01T00:00:00%2B08:00&to=2025-08-01T00:00:00%2B08:00&groupBy=channel&period=month');
+    const res = await stack.api(
+      manager,
+      'GET',
+      '/v1/reports/funnel?from=2025-06-01T00:00:00%2B08:00&to=2025-08-01T00:00:00%2B08:00&groupBy=channel&period=month',
+    );
     expect(res.status).toBe(200);
     const mine = res.body.groups.filter((g: { key: string }) => g.key === ch.id);
     expect(mine).toEqual([

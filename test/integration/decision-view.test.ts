@@ -11,21 +11,48 @@ afterAll(async () => stack?.stop());
 const risk = actors.risk();
 const compliance = actors.compliance();
 const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString();
-const stageOf = async (caseId: string) => (await stack.db.query('SELECT stage FROM lead_cases WHERE id = $1', [caseId]))[0]?.stage;
+const stageOf = async (caseId: string) =>
+  (await stack.db.query('SELECT stage FROM lead_cases WHERE id = $1', [caseId]))[0]?.stage;
 const decisionReads = (caseId: string) =>
-  stack.db.query(`SELECT actor_sub, actor_role, details FROM audit_events WHERE action = 'decision.read' AND target_type = 'lead_case' AND target_id = $1 ORDER BY id`, [caseId]);
+  stack.db.query(
+    `SELECT actor_sub, actor_role, details FROM audit_events WHERE action = 'decision.read' AND target_type = 'lead_case' AND target_id = $1 ORDER BY id`,
+    [caseId],
+  );
 
 // Fraud and credit inputs, and the words that would name them: none may reach a channel.
-const PRIVATE = ['inputs', 'blacklist', 'lenderApplications', 'multi_lender', 'dtiPct', 'stressedDtiPct', 'deviceLeads24h', 'device_reused', 'monthlyIncome', 'monthlyDebt', 'detail', 'effect', 'fraud_flag', 'channelGrade', 'matches', 'excludedProducts'];
+const PRIVATE = [
+  'inputs',
+  'blacklist',
+  'lenderApplications',
+  'multi_lender',
+  'dtiPct',
+  'stressedDtiPct',
+  'deviceLeads24h',
+  'device_reused',
+  'monthlyIncome',
+  'monthlyDebt',
+  'detail',
+  'effect',
+  'fraud_flag',
+  'channelGrade',
+  'matches',
+  'excludedProducts',
+];
 
 /** A declined lead of someone on the blacklist, with applications at four lenders and debts too high for their income. */
 async function aDeclinedRiskyLead() {
   const ch = await aChannel(stack.db);
   const lead = aLead({ channelId: ch.id, applicant: { monthlyIncome: 6_000, monthlyDebt: 2_500 } });
   const idNumber = lead.applicant.idNumber;
-  const applications = ['lender-v1', 'lender-v2', 'lender-v3', 'lender-v4'].map((lenderId, i) => ({ idNumber, lenderId, appliedAt: daysAgo(5 + i) }));
+  const applications = ['lender-v1', 'lender-v2', 'lender-v3', 'lender-v4'].map((lenderId, i) => ({
+    idNumber,
+    lenderId,
+    appliedAt: daysAgo(5 + i),
+  }));
   expect((await stack.api(risk, 'POST', '/v1/lender-applications', { applications })).status).toBe(200);
-  expect((await stack.api(risk, 'POST', '/v1/blacklist', { person: { idNumber }, reason: 'fraud_confirmed' })).status).toBe(200);
+  expect(
+    (await stack.api(risk, 'POST', '/v1/blacklist', { person: { idNumber }, reason: 'fraud_confirmed' })).status,
+  ).toBe(200);
   const { body } = await stack.api(actors.channel(ch.id), 'POST', '/v1/leads', lead);
   await eventually(async () => (await stageOf(body.caseId)) === 'declined', 'the lead declined');
   return { channel: actors.channel(ch.id), caseId: body.caseId as string };
@@ -37,7 +64,12 @@ describe('what a channel learns from a decision', () => {
 
     const full = await stack.api(compliance, 'GET', `/v1/leads/${caseId}/decision`);
     expect(full.status).toBe(200);
-    expect(full.body.decisions[0]).toMatchObject({ kind: 'prescreen', tier: 'C', outcome: 'declined', inputs: { blacklisted: true, lenderApplications: 4 } });
+    expect(full.body.decisions[0]).toMatchObject({
+      kind: 'prescreen',
+      tier: 'C',
+      outcome: 'declined',
+      inputs: { blacklisted: true, lenderApplications: 4 },
+    });
     expect(full.body.decisions[0].inputs.stressedDtiPct).toEqual(expect.any(Number));
     expect(full.body.decisions[0].rulesFired.map((r: { code: string }) => r.code)).toEqual(
       expect.arrayContaining(['blacklisted', 'stressed_dti_above_tier_b_max', 'multi_lender_applications']),
@@ -64,7 +96,9 @@ describe('what a channel learns from a decision', () => {
     });
     expect(seen.body.humanReview).toEqual({ available: true, how: expect.stringContaining('/human-review') });
 
-    const english = await stack.api(channel, 'GET', `/v1/leads/${caseId}/decision`, undefined, { 'accept-language': 'en-GB,en;q=0.9' });
+    const english = await stack.api(channel, 'GET', `/v1/leads/${caseId}/decision`, undefined, {
+      'accept-language': 'en-GB,en;q=0.9',
+    });
     expect(english.body.decisions[0].explanation).toBe('The application did not pass the first check.');
     expect(english.body.decisions[0].rulesFired[0].explanation).toMatch(/fraud-prevention checks/);
   });
@@ -74,7 +108,12 @@ describe('what a channel learns from a decision', () => {
     await stack.db.query(
       `INSERT INTO decisions (event_id, case_id, kind, tier, outcome, rules_fired, inputs, result, decided_by, decided_at)
        VALUES ($1, $2, 'prescreen', 'B', 'manual_review', $3, $4, '{}', 'automated_prescreen', now() + interval '1 second')`,
-      [`test-${randomUUID()}`, caseId, JSON.stringify([{ code: 'bureau_score_low', effect: 'review', detail: 'bureauScore=512' }]), JSON.stringify({ bureauScore: 512 })],
+      [
+        `test-${randomUUID()}`,
+        caseId,
+        JSON.stringify([{ code: 'bureau_score_low', effect: 'review', detail: 'bureauScore=512' }]),
+        JSON.stringify({ bureauScore: 512 }),
+      ],
     );
     const seen = await stack.api(channel, 'GET', `/v1/leads/${caseId}/decision`);
     const latest = seen.body.decisions[seen.body.decisions.length - 1];

@@ -20,15 +20,23 @@ describe('a process that owns its signals (npm run dev)', () => {
     const root = mkdtempSync(join(tmpdir(), 'lead-signals-'));
     chmodSync(root, 0o755);
     const dataDir = join(root, 'pg');
-    const child = spawn(process.execPath, ['--import', 'tsx', join(projectRoot, 'test/support/signal-owner.ts'), dataDir, String(await freePort())], {
-      cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(projectRoot, 'test/support/signal-owner.ts'), dataDir, String(await freePort())],
+      {
+        cwd: projectRoot,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.once('exit', (code, signal) => resolve({ code, signal })),
+    );
     const deadline = Date.now() + 90_000;
-    while (!out.includes('ready') && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 100));
+    while (!out.includes('ready') && Date.now() < deadline && child.exitCode === null)
+      await new Promise((r) => setTimeout(r, 100));
     expect(out).toContain('ready');
 
     child.kill('SIGTERM');
@@ -43,15 +51,21 @@ describe('a process that owns its signals (npm run dev)', () => {
     const root = mkdtempSync(join(tmpdir(), 'lead-pg-gone-'));
     chmodSync(root, 0o755);
     const dataDir = join(root, 'pg');
-    const child = spawn(process.execPath, ['--import', 'tsx', join(projectRoot, 'test/support/signal-owner.ts'), dataDir, String(await freePort())], {
-      cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(projectRoot, 'test/support/signal-owner.ts'), dataDir, String(await freePort())],
+      {
+        cwd: projectRoot,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     const deadline = Date.now() + 90_000;
-    while (!out.includes('ready') && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 100));
+    while (!out.includes('ready') && Date.now() < deadline && child.exitCode === null)
+      await new Promise((r) => setTimeout(r, 100));
     expect(out).toContain('ready');
 
     const server = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);

@@ -1,7 +1,13 @@
 import { createHash } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import type { EraseInput } from '../../src/activities/contract';
-import { eraseCase, eraseCases, ErasureGroupCommit, erasureGroupCommitFor, type CaseErasure } from '../../src/activities/erasure';
+import {
+  eraseCase,
+  eraseCases,
+  ErasureGroupCommit,
+  erasureGroupCommitFor,
+  type CaseErasure,
+} from '../../src/activities/erasure';
 import { createLeadActivities } from '../../src/activities/lead-activities';
 import { appendAudit, appendAuditMany, auditKeyring, auditMac, verifyAuditChain } from '../../src/db/audit';
 import { amountBand } from '../../src/domain/deidentify';
@@ -17,16 +23,35 @@ beforeAll(async () => {
 afterAll(async () => stack?.stop());
 
 const activities = () => createLeadActivities({ db: stack.db, policy: stack.cfg.policy });
-const erasure = (caseId: string, at = new Date().toISOString(), reason: EraseInput['reason'] = 'consent_withdrawn'): EraseInput => ({
-  caseId, eventId: `erase:${caseId}`, reason, at,
+const erasure = (
+  caseId: string,
+  at = new Date().toISOString(),
+  reason: EraseInput['reason'] = 'consent_withdrawn',
+): EraseInput => ({
+  caseId,
+  eventId: `erase:${caseId}`,
+  reason,
+  at,
 });
 const count = async (sql: string, ids: string[]) => (await stack.db.query(sql, [ids]))[0].n as number;
 
 /** What the erasure records should hold for a case made by casesWithPersonalData, and its evidence hash. */
 async function expectedEvidence(caseId: string, reason: string, at: string) {
   const [c] = await stack.db.query('SELECT channel_id FROM lead_cases WHERE id = $1', [caseId]);
-  const facts = { ageBand: '30-39', regionPrefix: '1101', amountBand: '100k-200k', tier: 'A', outcome: 'lost', channelId: c.channel_id };
-  return { facts, evidenceHash: createHash('sha256').update(JSON.stringify([caseId, reason, at, facts])).digest('hex') };
+  const facts = {
+    ageBand: '30-39',
+    regionPrefix: '1101',
+    amountBand: '100k-200k',
+    tier: 'A',
+    outcome: 'lost',
+    channelId: c.channel_id,
+  };
+  return {
+    facts,
+    evidenceHash: createHash('sha256')
+      .update(JSON.stringify([caseId, reason, at, facts]))
+      .digest('hex'),
+  };
 }
 
 describe('eraseLeadData on Postgres', () => {
@@ -51,9 +76,21 @@ describe('eraseLeadData on Postgres', () => {
     expect(await count('SELECT count(*)::int AS n FROM identities WHERE case_id = ANY($1::uuid[])', ids)).toBe(0);
     expect(await count('SELECT count(*)::int AS n FROM lead_data_keys WHERE case_id = ANY($1::uuid[])', ids)).toBe(0);
     expect(await count('SELECT count(*)::int AS n FROM credit_facts WHERE case_id = ANY($1::uuid[])', ids)).toBe(0);
-    expect(await count('SELECT count(*)::int AS n FROM contact_log WHERE case_id = ANY($1::uuid[]) AND note IS NOT NULL', ids)).toBe(0);
-    expect(await count('SELECT count(*)::int AS n FROM legal_hold_events WHERE case_id = ANY($1::uuid[]) AND reason IS NOT NULL', ids)).toBe(0);
-    expect(await count('SELECT count(*)::int AS n FROM legal_hold_events WHERE case_id = ANY($1::uuid[])', ids)).toBe(ids.length);
+    expect(
+      await count(
+        'SELECT count(*)::int AS n FROM contact_log WHERE case_id = ANY($1::uuid[]) AND note IS NOT NULL',
+        ids,
+      ),
+    ).toBe(0);
+    expect(
+      await count(
+        'SELECT count(*)::int AS n FROM legal_hold_events WHERE case_id = ANY($1::uuid[]) AND reason IS NOT NULL',
+        ids,
+      ),
+    ).toBe(0);
+    expect(await count('SELECT count(*)::int AS n FROM legal_hold_events WHERE case_id = ANY($1::uuid[])', ids)).toBe(
+      ids.length,
+    );
     const decisions = await stack.db.query('SELECT result FROM decisions WHERE case_id = ANY($1::uuid[])', [ids]);
     expect(decisions).toHaveLength(ids.length);
     for (const d of decisions) expect(d.result).toEqual({ note: 'kept' });
@@ -63,20 +100,36 @@ describe('eraseLeadData on Postgres', () => {
       [ids],
     );
     for (const c of cases) {
-      expect(c).toMatchObject({ id_index: null, phone_index: null, device_index: null, age_at_intake: null, region_mismatches: [], is_open: false, age_band: '30-39' });
+      expect(c).toMatchObject({
+        id_index: null,
+        phone_index: null,
+        device_index: null,
+        age_at_intake: null,
+        region_mismatches: [],
+        is_open: false,
+        age_band: '30-39',
+      });
       expect(new Date(c.erased_at).toISOString()).toBe(at);
     }
 
-    const records = await stack.db.query('SELECT case_id, reason, erased_at, evidence_hash, facts FROM erasure_records WHERE case_id = ANY($1::uuid[])', [ids]);
+    const records = await stack.db.query(
+      'SELECT case_id, reason, erased_at, evidence_hash, facts FROM erasure_records WHERE case_id = ANY($1::uuid[])',
+      [ids],
+    );
     expect(records).toHaveLength(ids.length);
-    const audits = await stack.db.query(`SELECT target_id, details FROM audit_events WHERE action = 'lead.erased' AND target_id = ANY($1::text[])`, [ids]);
+    const audits = await stack.db.query(
+      `SELECT target_id, details FROM audit_events WHERE action = 'lead.erased' AND target_id = ANY($1::text[])`,
+      [ids],
+    );
     expect(audits).toHaveLength(ids.length);
     for (const id of ids) {
       const { facts, evidenceHash } = await expectedEvidence(id, 'consent_withdrawn', at);
       const record = records.find((r: { case_id: string }) => r.case_id === id);
       expect(record).toMatchObject({ reason: 'consent_withdrawn', evidence_hash: evidenceHash, facts });
       expect(new Date(record.erased_at).toISOString()).toBe(at);
-      expect(audits.filter((a: { target_id: string }) => a.target_id === id)).toEqual([{ target_id: id, details: { reason: 'consent_withdrawn', evidenceHash } }]);
+      expect(audits.filter((a: { target_id: string }) => a.target_id === id)).toEqual([
+        { target_id: id, details: { reason: 'consent_withdrawn', evidenceHash } },
+      ]);
     }
     expect(await verifyAuditChain(stack.db.manager)).toBeNull();
   });
@@ -88,8 +141,15 @@ describe('eraseLeadData on Postgres', () => {
     const results = await Promise.all([...ids, ...ids].map((id) => twoLanes.erase(erasure(id, at))));
     expect(twoLanes.stats().peakInFlight).toBe(2);
     ids.forEach((id, i) => expect([results[i].erased, results[i + ids.length].erased].sort()).toEqual([false, true]));
-    expect(await count('SELECT count(*)::int AS n FROM erasure_records WHERE case_id = ANY($1::uuid[])', ids)).toBe(ids.length);
-    expect(await count(`SELECT count(*)::int AS n FROM audit_events WHERE action = 'lead.erased' AND target_id = ANY($1::text[])`, ids)).toBe(ids.length);
+    expect(await count('SELECT count(*)::int AS n FROM erasure_records WHERE case_id = ANY($1::uuid[])', ids)).toBe(
+      ids.length,
+    );
+    expect(
+      await count(
+        `SELECT count(*)::int AS n FROM audit_events WHERE action = 'lead.erased' AND target_id = ANY($1::text[])`,
+        ids,
+      ),
+    ).toBe(ids.length);
     expect(await count('SELECT count(*)::int AS n FROM identities WHERE case_id = ANY($1::uuid[])', ids)).toBe(0);
   });
 
@@ -114,24 +174,44 @@ describe('eraseLeadData on Postgres', () => {
         expect(reason).toMatchObject({ type: 'case_not_found', nonRetryable: true });
       }
     }
-    expect(await count('SELECT count(*)::int AS n FROM erasure_records WHERE case_id = ANY($1::uuid[])', ids)).toBe(ids.length);
+    expect(await count('SELECT count(*)::int AS n FROM erasure_records WHERE case_id = ANY($1::uuid[])', ids)).toBe(
+      ids.length,
+    );
     expect(await count('SELECT count(*)::int AS n FROM identities WHERE case_id = ANY($1::uuid[])', ids)).toBe(0);
   });
 
   test('erasing an erased case again changes nothing: same record, same erasure time, no second audit row', async () => {
     const ids = await casesWithPersonalData(stack.db, 3);
     const firstAt = new Date(Date.now() - 60_000).toISOString();
-    expect(await Promise.all(ids.map((id) => activities().eraseLeadData(erasure(id, firstAt))))).toEqual(ids.map(() => ({ erased: true })));
+    expect(await Promise.all(ids.map((id) => activities().eraseLeadData(erasure(id, firstAt))))).toEqual(
+      ids.map(() => ({ erased: true })),
+    );
     const snapshot = async () => ({
-      records: await stack.db.query('SELECT case_id, reason, erased_at, evidence_hash FROM erasure_records WHERE case_id = ANY($1::uuid[]) ORDER BY case_id', [ids]),
-      cases: await stack.db.query('SELECT id, erased_at, updated_at FROM lead_cases WHERE id = ANY($1::uuid[]) ORDER BY id', [ids]),
-      audits: await count(`SELECT count(*)::int AS n FROM audit_events WHERE action = 'lead.erased' AND target_id = ANY($1::text[])`, ids),
+      records: await stack.db.query(
+        'SELECT case_id, reason, erased_at, evidence_hash FROM erasure_records WHERE case_id = ANY($1::uuid[]) ORDER BY case_id',
+        [ids],
+      ),
+      cases: await stack.db.query(
+        'SELECT id, erased_at, updated_at FROM lead_cases WHERE id = ANY($1::uuid[]) ORDER BY id',
+        [ids],
+      ),
+      audits: await count(
+        `SELECT count(*)::int AS n FROM audit_events WHERE action = 'lead.erased' AND target_id = ANY($1::text[])`,
+        ids,
+      ),
     });
     const once = await snapshot();
 
-    const again = await Promise.all(ids.map((id) => activities().eraseLeadData(erasure(id, new Date().toISOString(), 'retention_expired'))));
+    const again = await Promise.all(
+      ids.map((id) => activities().eraseLeadData(erasure(id, new Date().toISOString(), 'retention_expired'))),
+    );
     expect(again).toEqual(ids.map(() => ({ erased: false })));
-    expect(await eraseCases(stack.db, ids.map((id) => erasure(id)))).toEqual(ids.map(() => ({ erased: false })));
+    expect(
+      await eraseCases(
+        stack.db,
+        ids.map((id) => erasure(id)),
+      ),
+    ).toEqual(ids.map(() => ({ erased: false })));
     expect(await snapshot()).toEqual(once);
     expect(once.audits).toBe(ids.length);
   });
@@ -140,9 +220,14 @@ describe('eraseLeadData on Postgres', () => {
     const [a, b] = await casesWithPersonalData(stack.db, 2);
     const missing = aMissingCaseId();
     expect(await eraseCases(stack.db, [erasure(b), erasure(missing), erasure(a), erasure(b)])).toEqual([
-      { erased: true }, { notFound: true }, { erased: true }, { erased: false },
+      { erased: true },
+      { notFound: true },
+      { erased: true },
+      { erased: false },
     ]);
-    expect(await count('SELECT count(*)::int AS n FROM erasure_records WHERE case_id = ANY($1::uuid[])', [a, b])).toBe(2);
+    expect(await count('SELECT count(*)::int AS n FROM erasure_records WHERE case_id = ANY($1::uuid[])', [a, b])).toBe(
+      2,
+    );
   });
 
   test('sets erased at once in several transactions, overlapping and in opposite orders, neither deadlock nor erase a case twice', async () => {
@@ -151,18 +236,36 @@ describe('eraseLeadData on Postgres', () => {
     const forward = ids.slice(0, 30);
     const backward = ids.slice(10).reverse();
     const middle = ids.slice(5, 35);
-    const [a, b, c] = await Promise.all([forward, backward, middle].map((set) => eraseCases(stack.db, set.map((id) => erasure(id, at)))));
+    const [a, b, c] = await Promise.all(
+      [forward, backward, middle].map((set) =>
+        eraseCases(
+          stack.db,
+          set.map((id) => erasure(id, at)),
+        ),
+      ),
+    );
     // Every case erased by exactly one of the sets that named it.
     for (const id of ids) {
-      const erasedBy = [[forward, a], [backward, b], [middle, c]].filter(([set, results]) => {
+      const erasedBy = [
+        [forward, a],
+        [backward, b],
+        [middle, c],
+      ].filter(([set, results]) => {
         const i = (set as string[]).indexOf(id);
         const result = i >= 0 ? (results as CaseErasure[])[i] : undefined;
         return result !== undefined && 'erased' in result && result.erased;
       });
       expect(erasedBy).toHaveLength(1);
     }
-    expect(await count('SELECT count(*)::int AS n FROM erasure_records WHERE case_id = ANY($1::uuid[])', ids)).toBe(ids.length);
-    expect(await count(`SELECT count(*)::int AS n FROM audit_events WHERE action = 'lead.erased' AND target_id = ANY($1::text[])`, ids)).toBe(ids.length);
+    expect(await count('SELECT count(*)::int AS n FROM erasure_records WHERE case_id = ANY($1::uuid[])', ids)).toBe(
+      ids.length,
+    );
+    expect(
+      await count(
+        `SELECT count(*)::int AS n FROM audit_events WHERE action = 'lead.erased' AND target_id = ANY($1::text[])`,
+        ids,
+      ),
+    ).toBe(ids.length);
     expect(await count('SELECT count(*)::int AS n FROM identities WHERE case_id = ANY($1::uuid[])', ids)).toBe(0);
     expect(await verifyAuditChain(stack.db.manager)).toBeNull();
   });
@@ -176,17 +279,41 @@ describe('eraseLeadData on Postgres', () => {
     );
     const given = ids.map((id, i) => (i === 0 ? id.toUpperCase() : id));
     const at = new Date().toISOString();
-    expect(await eraseCases(stack.db, given.map((id) => erasure(id, at, 'retention_expired')))).toEqual(ids.map(() => ({ erased: true })));
+    expect(
+      await eraseCases(
+        stack.db,
+        given.map((id) => erasure(id, at, 'retention_expired')),
+      ),
+    ).toEqual(ids.map(() => ({ erased: true })));
 
-    const records = await stack.db.query('SELECT case_id, evidence_hash, facts FROM erasure_records WHERE case_id = ANY($1::uuid[])', [ids]);
-    const [{ channel_id: channelId }] = await stack.db.query('SELECT channel_id FROM lead_cases WHERE id = $1', [ids[0]]);
+    const records = await stack.db.query(
+      'SELECT case_id, evidence_hash, facts FROM erasure_records WHERE case_id = ANY($1::uuid[])',
+      [ids],
+    );
+    const [{ channel_id: channelId }] = await stack.db.query('SELECT channel_id FROM lead_cases WHERE id = $1', [
+      ids[0],
+    ]);
     for (const [i, id] of ids.entries()) {
-      const facts = { ageBand: '30-39', regionPrefix: '1101', amountBand: amountBand(amounts[i]), tier: null, outcome: null, channelId };
+      const facts = {
+        ageBand: '30-39',
+        regionPrefix: '1101',
+        amountBand: amountBand(amounts[i]),
+        tier: null,
+        outcome: null,
+        channelId,
+      };
       const record = records.find((r: { case_id: string }) => r.case_id === id);
       expect(record.facts).toEqual(facts);
-      expect(record.evidence_hash).toBe(createHash('sha256').update(JSON.stringify([given[i], 'retention_expired', at, facts])).digest('hex'));
+      expect(record.evidence_hash).toBe(
+        createHash('sha256')
+          .update(JSON.stringify([given[i], 'retention_expired', at, facts]))
+          .digest('hex'),
+      );
     }
-    const [audit] = await stack.db.query(`SELECT target_id FROM audit_events WHERE action = 'lead.erased' AND target_id = $1`, [given[0]]);
+    const [audit] = await stack.db.query(
+      `SELECT target_id FROM audit_events WHERE action = 'lead.erased' AND target_id = $1`,
+      [given[0]],
+    );
     expect(audit).toEqual({ target_id: given[0] });
     expect(await verifyAuditChain(stack.db.manager)).toBeNull();
   });
@@ -201,10 +328,16 @@ describe('eraseLeadData on Postgres', () => {
     try {
       const [{ pid }] = await other.query('SELECT pg_backend_pid() AS pid');
       await other.query('SELECT 1 FROM lead_cases WHERE id = $1 FOR SHARE', [id]);
-      await other.query(`INSERT INTO legal_hold_events (case_id, hold, reason, actor) VALUES ($1, false, '释放：王五案已结', 'compliance:c1')`, [id]);
+      await other.query(
+        `INSERT INTO legal_hold_events (case_id, hold, reason, actor) VALUES ($1, false, '释放：王五案已结', 'compliance:c1')`,
+        [id],
+      );
       erasing = eraseCases(stack.db, [erasure(id)]);
       await eventually(async () => {
-        const [w] = await stack.db.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))', [pid]);
+        const [w] = await stack.db.query(
+          'SELECT count(*)::int AS n FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))',
+          [pid],
+        );
         return w.n > 0;
       }, 'the erasure to wait for the case lock');
       await other.commitTransaction();
@@ -213,7 +346,12 @@ describe('eraseLeadData on Postgres', () => {
       await other.release();
     }
     expect(await erasing).toEqual([{ erased: true }]);
-    expect(await count('SELECT count(*)::int AS n FROM legal_hold_events WHERE case_id = ANY($1::uuid[]) AND reason IS NOT NULL', [id])).toBe(0);
+    expect(
+      await count(
+        'SELECT count(*)::int AS n FROM legal_hold_events WHERE case_id = ANY($1::uuid[]) AND reason IS NOT NULL',
+        [id],
+      ),
+    ).toBe(0);
   });
 
   test("the audit append comes after every change: while the chain's lock is taken elsewhere, the erasure has already removed the identity", async () => {
@@ -248,19 +386,35 @@ describe('eraseLeadData on Postgres', () => {
     expect(await verifyAuditChain(stack.db.manager)).toBeNull();
   });
 
-  test('a sweep erases only what is still due and not on hold once the case is locked; a workflow\'s own erasure is not held back', async () => {
+  test("a sweep erases only what is still due and not on hold once the case is locked; a workflow's own erasure is not held back", async () => {
     const dayAgo = new Date(Date.now() - 86_400_000);
-    const [due, heldSince, notDueAnyMore, workflowHeld] = await casesWithPersonalData(stack.db, 4, { retentionDueAt: dayAgo });
+    const [due, heldSince, notDueAnyMore, workflowHeld] = await casesWithPersonalData(stack.db, 4, {
+      retentionDueAt: dayAgo,
+    });
     // Chosen by a sweep, then changed before its erasure ran: put on hold, or given a later retention date.
-    await stack.db.query('UPDATE lead_cases SET legal_hold = true WHERE id = ANY($1::uuid[])', [[heldSince, workflowHeld]]);
-    await stack.db.query(`UPDATE lead_cases SET retention_due_at = now() + interval '1 year' WHERE id = $1`, [notDueAnyMore]);
+    await stack.db.query('UPDATE lead_cases SET legal_hold = true WHERE id = ANY($1::uuid[])', [
+      [heldSince, workflowHeld],
+    ]);
+    await stack.db.query(`UPDATE lead_cases SET retention_due_at = now() + interval '1 year' WHERE id = $1`, [
+      notDueAnyMore,
+    ]);
     const at = new Date().toISOString();
     const sweep = (id: string) => erasure(id, at, 'retention_sweep');
-    expect(await eraseCases(stack.db, [sweep(due), sweep(heldSince), sweep(notDueAnyMore), erasure(workflowHeld, at)])).toEqual([
-      { erased: true }, { erased: false }, { erased: false }, { erased: true },
-    ]);
-    expect(await count('SELECT count(*)::int AS n FROM identities WHERE case_id = ANY($1::uuid[])', [heldSince, notDueAnyMore])).toBe(2);
-    expect(await count('SELECT count(*)::int AS n FROM erasure_records WHERE case_id = ANY($1::uuid[])', [heldSince, notDueAnyMore])).toBe(0);
+    expect(
+      await eraseCases(stack.db, [sweep(due), sweep(heldSince), sweep(notDueAnyMore), erasure(workflowHeld, at)]),
+    ).toEqual([{ erased: true }, { erased: false }, { erased: false }, { erased: true }]);
+    expect(
+      await count('SELECT count(*)::int AS n FROM identities WHERE case_id = ANY($1::uuid[])', [
+        heldSince,
+        notDueAnyMore,
+      ]),
+    ).toBe(2);
+    expect(
+      await count('SELECT count(*)::int AS n FROM erasure_records WHERE case_id = ANY($1::uuid[])', [
+        heldSince,
+        notDueAnyMore,
+      ]),
+    ).toBe(0);
   });
 
   test('a note or reason that arrives after the erasure is not stored; one that came before is cleared', async () => {
@@ -269,14 +423,27 @@ describe('eraseLeadData on Postgres', () => {
     await eraseCases(stack.db, [erasure(before), erasure(after)]);
     expect(await attachContactNote(stack.db, after, `contact:${after}`, '客户王五说明天再打')).toBe(false);
     expect(await attachDecisionReason(stack.db, after, `review:${after}`, '王五的收入证明已核实')).toBe(false);
-    expect(await count('SELECT count(*)::int AS n FROM contact_log WHERE case_id = ANY($1::uuid[]) AND note IS NOT NULL', [before, after])).toBe(0);
-    expect(await count(`SELECT count(*)::int AS n FROM decisions WHERE case_id = ANY($1::uuid[]) AND result ? 'reason'`, [before, after])).toBe(0);
+    expect(
+      await count('SELECT count(*)::int AS n FROM contact_log WHERE case_id = ANY($1::uuid[]) AND note IS NOT NULL', [
+        before,
+        after,
+      ]),
+    ).toBe(0);
+    expect(
+      await count(`SELECT count(*)::int AS n FROM decisions WHERE case_id = ANY($1::uuid[]) AND result ? 'reason'`, [
+        before,
+        after,
+      ]),
+    ).toBe(0);
   });
 
   test('eraseCase erases one case, and refuses a missing one with a non-retryable case_not_found', async () => {
     const [id] = await casesWithPersonalData(stack.db, 1);
     await expect(eraseCase(stack.db, erasure(id))).resolves.toEqual({ erased: true });
-    await expect(eraseCase(stack.db, erasure(aMissingCaseId()))).rejects.toMatchObject({ type: 'case_not_found', nonRetryable: true });
+    await expect(eraseCase(stack.db, erasure(aMissingCaseId()))).rejects.toMatchObject({
+      type: 'case_not_found',
+      nonRetryable: true,
+    });
   });
 });
 
@@ -284,9 +451,22 @@ describe('appendAuditMany', () => {
   test('chains its rows in the order given, in one go, and the whole chain still verifies', async () => {
     const targets = ['t-1', 't-2', 't-3'].map((t) => `${t}-${Date.now()}`);
     await stack.db.transaction((m) =>
-      appendAuditMany(m, targets.map((targetId, i) => ({ actorSub: 'test', actorRole: 'system', action: 'test.batch', targetType: 'test', targetId, details: { i } }))),
+      appendAuditMany(
+        m,
+        targets.map((targetId, i) => ({
+          actorSub: 'test',
+          actorRole: 'system',
+          action: 'test.batch',
+          targetType: 'test',
+          targetId,
+          details: { i },
+        })),
+      ),
     );
-    const rows = await stack.db.query(`SELECT id, at, actor_sub, actor_role, action, target_type, target_id, details, prev_hash, hash, key_id FROM audit_events WHERE target_id = ANY($1::text[]) ORDER BY id`, [targets]);
+    const rows = await stack.db.query(
+      `SELECT id, at, actor_sub, actor_role, action, target_type, target_id, details, prev_hash, hash, key_id FROM audit_events WHERE target_id = ANY($1::text[]) ORDER BY id`,
+      [targets],
+    );
     expect(rows.map((r: { target_id: string }) => r.target_id)).toEqual(targets);
     for (let i = 1; i < rows.length; i++) {
       expect(Number(rows[i].id)).toBe(Number(rows[i - 1].id) + 1); // no other writer in between: the lock was held throughout
@@ -296,30 +476,59 @@ describe('appendAuditMany', () => {
     const ring = auditKeyring(stack.cfg);
     for (const r of rows) {
       expect(r.key_id).toBe(stack.cfg.AUDIT_KEY_ID);
-      expect(r.hash).toBe(auditMac(ring.keys.get(r.key_id)!, r.prev_hash, {
-        at: new Date(r.at).toISOString(), actorSub: r.actor_sub, actorRole: r.actor_role, action: r.action, targetType: r.target_type, targetId: r.target_id, details: r.details,
-      }));
+      expect(r.hash).toBe(
+        auditMac(ring.keys.get(r.key_id)!, r.prev_hash, {
+          at: new Date(r.at).toISOString(),
+          actorSub: r.actor_sub,
+          actorRole: r.actor_role,
+          action: r.action,
+          targetType: r.target_type,
+          targetId: r.target_id,
+          details: r.details,
+        }),
+      );
     }
     expect(await verifyAuditChain(stack.db.manager)).toBeNull();
   });
 
   test('sets appended at once from several transactions, beside single appends, each stay whole and the chain verifies', async () => {
     const run = `${Date.now()}`;
-    const batch = (b: number) => Array.from({ length: 20 }, (_, i) => ({
-      actorSub: 'test', actorRole: 'system', action: 'test.concurrent', targetType: 'test', targetId: `b${b}-${i}-${run}`, details: { b, i, name: '张三', nested: { z: 1, a: [2, 1] } },
-    }));
+    const batch = (b: number) =>
+      Array.from({ length: 20 }, (_, i) => ({
+        actorSub: 'test',
+        actorRole: 'system',
+        action: 'test.concurrent',
+        targetType: 'test',
+        targetId: `b${b}-${i}-${run}`,
+        details: { b, i, name: '张三', nested: { z: 1, a: [2, 1] } },
+      }));
     await Promise.all([
       ...[0, 1, 2, 3, 4].map((b) => stack.db.transaction((m) => appendAuditMany(m, batch(b)))),
-      ...[0, 1, 2].map((i) => stack.db.transaction((m) => appendAudit(m, { actorSub: 'test', actorRole: 'system', action: 'test.single', targetType: 'test', targetId: `s${i}-${run}` }))),
+      ...[0, 1, 2].map((i) =>
+        stack.db.transaction((m) =>
+          appendAudit(m, {
+            actorSub: 'test',
+            actorRole: 'system',
+            action: 'test.single',
+            targetType: 'test',
+            targetId: `s${i}-${run}`,
+          }),
+        ),
+      ),
       stack.db.transaction((m) => appendAuditMany(m, [])),
     ]);
-    const rows: { id: string; target_id: string }[] = await stack.db.query(`SELECT id, target_id FROM audit_events WHERE target_id LIKE $1 ORDER BY id`, [`%-${run}`]);
+    const rows: { id: string; target_id: string }[] = await stack.db.query(
+      `SELECT id, target_id FROM audit_events WHERE target_id LIKE $1 ORDER BY id`,
+      [`%-${run}`],
+    );
     expect(rows).toHaveLength(5 * 20 + 3);
     for (const b of [0, 1, 2, 3, 4]) {
       const ids = rows.filter((r) => r.target_id.startsWith(`b${b}-`)).map((r) => Number(r.id));
       expect(ids).toHaveLength(20);
       expect(ids[19] - ids[0]).toBe(19); // contiguous: one lock for the whole set
-      expect(rows.filter((r) => r.target_id.startsWith(`b${b}-`)).map((r) => r.target_id)).toEqual(batch(b).map((e) => e.targetId));
+      expect(rows.filter((r) => r.target_id.startsWith(`b${b}-`)).map((r) => r.target_id)).toEqual(
+        batch(b).map((e) => e.targetId),
+      );
     }
     expect(await verifyAuditChain(stack.db.manager)).toBeNull();
   });
@@ -327,10 +536,21 @@ describe('appendAuditMany', () => {
   test('refuses arrays of different lengths instead of storing fields the hash does not cover', async () => {
     const run = `uneven-${Date.now()}`;
     const at = new Date().toISOString();
-    await expect(stack.db.query(
-      `SELECT audit_append_many($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[], $8::text[])`,
-      [[at, at], ['a', 'b'], ['system', 'system'], [run, run], ['test', 'test'], [`${run}-1`], ['{}', '{}'], ['t1]', 't2]']],
-    )).rejects.toThrow('audit_append_many: the arrays differ in length');
+    await expect(
+      stack.db.query(
+        `SELECT audit_append_many($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[], $8::text[])`,
+        [
+          [at, at],
+          ['a', 'b'],
+          ['system', 'system'],
+          [run, run],
+          ['test', 'test'],
+          [`${run}-1`],
+          ['{}', '{}'],
+          ['t1]', 't2]'],
+        ],
+      ),
+    ).rejects.toThrow('audit_append_many: the arrays differ in length');
     expect((await stack.db.query('SELECT count(*)::int AS n FROM audit_events WHERE action = $1', [run]))[0].n).toBe(0);
   });
 });

@@ -8,7 +8,13 @@ import { createLogger } from '../../src/infra/logger';
 import { openDatabase } from '../../src/db/data-source';
 import { intakeSlotsFor } from '../../src/services/intake';
 import { temporal } from '@temporalio/proto';
-import { LeadStageKey, AmountCnyKey, ChannelIdKey, SlaDueAtKey, VulnerableKey } from '../../src/temporal/search-attributes';
+import {
+  LeadStageKey,
+  AmountCnyKey,
+  ChannelIdKey,
+  SlaDueAtKey,
+  VulnerableKey,
+} from '../../src/temporal/search-attributes';
 import { stateQuery } from '../../src/workflows/messages';
 import { aChannel, aLead, actors, anIdNumber, aPhone } from '../support/factories';
 import { losingCommits } from '../support/faulty-database';
@@ -31,7 +37,11 @@ describe('POST /v1/leads', () => {
     const res = await stack.api(actors.channel(ch.id), 'POST', '/v1/leads', aLead({ channelId: ch.id, consent: null }));
 
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ workflowId: `lead-${res.body.caseId}`, stage: 'awaiting_consent', duplicate: false });
+    expect(res.body).toMatchObject({
+      workflowId: `lead-${res.body.caseId}`,
+      stage: 'awaiting_consent',
+      duplicate: false,
+    });
     const handle = stack.client.workflow.getHandle(res.body.workflowId);
     const description = await handle.describe();
     expect(description.type).toBe('leadCase');
@@ -44,7 +54,10 @@ describe('POST /v1/leads', () => {
 
     const listed = await eventually(async () => {
       const found: string[] = [];
-      for await (const wf of stack.client.workflow.list({ query: `LeadStage='awaiting_consent' AND ChannelId='${ch.id}'` })) found.push(wf.workflowId);
+      for await (const wf of stack.client.workflow.list({
+        query: `LeadStage='awaiting_consent' AND ChannelId='${ch.id}'`,
+      }))
+        found.push(wf.workflowId);
       return found.length ? found : null;
     }, 'the case in a visibility query on LeadStage');
     expect(listed).toEqual([res.body.workflowId]);
@@ -57,8 +70,16 @@ describe('POST /v1/leads', () => {
     expect(res.status).toBe(201);
 
     // At the 201 the projection is there: awaiting consent until policy.consent.waitHours from now.
-    const [row] = await stack.db.query('SELECT stage, consent_state, sla_kind, sla_due_at, projection_seq FROM lead_cases WHERE id = $1', [res.body.caseId]);
-    expect(row).toMatchObject({ stage: 'awaiting_consent', consent_state: 'none', sla_kind: 'consent', projection_seq: 1 });
+    const [row] = await stack.db.query(
+      'SELECT stage, consent_state, sla_kind, sla_due_at, projection_seq FROM lead_cases WHERE id = $1',
+      [res.body.caseId],
+    );
+    expect(row).toMatchObject({
+      stage: 'awaiting_consent',
+      consent_state: 'none',
+      sla_kind: 'consent',
+      projection_seq: 1,
+    });
     const dueAt = (row.sla_due_at as Date).getTime();
     const wait = stack.cfg.policy.consent.waitHours * 3_600_000;
     expect(dueAt).toBeGreaterThanOrEqual(before + wait);
@@ -82,7 +103,10 @@ describe('POST /v1/leads', () => {
     expect(types).not.toContain(EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES);
 
     // The next projection follows it: granting consent moves the case on from seq 1.
-    const granted = await stack.api(actors.channel(ch.id), 'POST', `/v1/leads/${res.body.caseId}/consents`, { noticeVersion: '2026-01', purposes: ['credit_assessment', 'lender_sharing'] });
+    const granted = await stack.api(actors.channel(ch.id), 'POST', `/v1/leads/${res.body.caseId}/consents`, {
+      noticeVersion: '2026-01',
+      purposes: ['credit_assessment', 'lender_sharing'],
+    });
     expect(granted.status).toBe(200);
     const moved = await eventually(async () => {
       const [r] = await stack.db.query('SELECT stage, projection_seq FROM lead_cases WHERE id = $1', [res.body.caseId]);
@@ -96,7 +120,10 @@ describe('POST /v1/leads', () => {
     const lead = aLead({ channelId: ch.id, consent: null });
     const { body } = await stack.api(actors.channel(ch.id), 'POST', '/v1/leads', lead);
 
-    const [raw] = await stack.db.query('SELECT encode(sealed, $2) AS s FROM identities WHERE case_id = $1', [body.caseId, 'escape']);
+    const [raw] = await stack.db.query('SELECT encode(sealed, $2) AS s FROM identities WHERE case_id = $1', [
+      body.caseId,
+      'escape',
+    ]);
     expect(raw.s).not.toContain(lead.applicant.idNumber);
     expect(raw.s).not.toContain(lead.applicant.phone);
 
@@ -125,8 +152,12 @@ describe('POST /v1/leads', () => {
 
   test('reusing an Idempotency-Key for a different request is refused', async () => {
     const ch = await aChannel(stack.db);
-    await stack.api(actors.channel(ch.id), 'POST', '/v1/leads', aLead({ channelId: ch.id }), { 'idempotency-key': 'reused' });
-    const other = await stack.api(actors.channel(ch.id), 'POST', '/v1/leads', aLead({ channelId: ch.id }), { 'idempotency-key': 'reused' });
+    await stack.api(actors.channel(ch.id), 'POST', '/v1/leads', aLead({ channelId: ch.id }), {
+      'idempotency-key': 'reused',
+    });
+    const other = await stack.api(actors.channel(ch.id), 'POST', '/v1/leads', aLead({ channelId: ch.id }), {
+      'idempotency-key': 'reused',
+    });
     expect(other.status).toBe(422);
     expect(other.body.code).toBe('idempotency_key_reused');
     expect(await casesOfChannel(ch.id)).toBe(1);
@@ -136,14 +167,26 @@ describe('POST /v1/leads', () => {
     const ch = await aChannel(stack.db);
     const lead = aLead({ channelId: ch.id, consent: null });
     const first = await stack.api(actors.channel(ch.id), 'POST', '/v1/leads', lead);
-    const sameId = await stack.api(actors.channel(ch.id), 'POST', '/v1/leads', aLead({ channelId: ch.id, applicant: { idNumber: lead.applicant.idNumber } }));
-    const samePhone = await stack.api(actors.channel(ch.id), 'POST', '/v1/leads', aLead({ channelId: ch.id, applicant: { phone: lead.applicant.phone } }));
+    const sameId = await stack.api(
+      actors.channel(ch.id),
+      'POST',
+      '/v1/leads',
+      aLead({ channelId: ch.id, applicant: { idNumber: lead.applicant.idNumber } }),
+    );
+    const samePhone = await stack.api(
+      actors.channel(ch.id),
+      'POST',
+      '/v1/leads',
+      aLead({ channelId: ch.id, applicant: { phone: lead.applicant.phone } }),
+    );
 
     expect(sameId.status).toBe(200);
     expect(sameId.body).toMatchObject({ caseId: first.body.caseId, duplicate: true });
     expect(samePhone.body).toMatchObject({ caseId: first.body.caseId, duplicate: true });
     expect(await casesOfChannel(ch.id)).toBe(1);
-    const intakes = await stack.db.query('SELECT kind, matched_on FROM lead_intakes WHERE case_id = $1 ORDER BY id', [first.body.caseId]);
+    const intakes = await stack.db.query('SELECT kind, matched_on FROM lead_intakes WHERE case_id = $1 ORDER BY id', [
+      first.body.caseId,
+    ]);
     expect(intakes).toEqual([
       { kind: 'new', matched_on: null },
       { kind: 'duplicate', matched_on: 'id_number' },
@@ -151,24 +194,44 @@ describe('POST /v1/leads', () => {
     ]);
   });
 
-  test("the same person from another channel joins the case, but that channel learns neither the case nor its stage", async () => {
+  test('the same person from another channel joins the case, but that channel learns neither the case nor its stage', async () => {
     const first = await aChannel(stack.db);
     const second = await aChannel(stack.db);
     const lead = aLead({ channelId: first.id });
     const original = await stack.api(actors.channel(first.id), 'POST', '/v1/leads', lead);
-    const again = await stack.api(actors.channel(second.id), 'POST', '/v1/leads', aLead({ channelId: second.id, applicant: { phone: lead.applicant.phone } }));
+    const again = await stack.api(
+      actors.channel(second.id),
+      'POST',
+      '/v1/leads',
+      aLead({ channelId: second.id, applicant: { phone: lead.applicant.phone } }),
+    );
 
     expect(again.status).toBe(200);
     expect(again.body).toEqual({ caseId: null, workflowId: null, stage: null, duplicate: true });
     expect(JSON.stringify(again.body)).not.toContain(original.body.caseId);
     expect(await casesOfChannel(second.id)).toBe(0);
     // Still one case, and the second channel's intake is recorded on it.
-    const intakes = await stack.db.query('SELECT channel_id, kind FROM lead_intakes WHERE case_id = $1 ORDER BY id', [original.body.caseId]);
-    expect(intakes).toEqual([{ channel_id: first.id, kind: 'new' }, { channel_id: second.id, kind: 'duplicate' }]);
+    const intakes = await stack.db.query('SELECT channel_id, kind FROM lead_intakes WHERE case_id = $1 ORDER BY id', [
+      original.body.caseId,
+    ]);
+    expect(intakes).toEqual([
+      { channel_id: first.id, kind: 'new' },
+      { channel_id: second.id, kind: 'duplicate' },
+    ]);
     // The case's own channel, and a manager, are still told which case it is.
-    const fromFirst = await stack.api(actors.channel(first.id), 'POST', '/v1/leads', aLead({ channelId: first.id, applicant: { phone: lead.applicant.phone } }));
+    const fromFirst = await stack.api(
+      actors.channel(first.id),
+      'POST',
+      '/v1/leads',
+      aLead({ channelId: first.id, applicant: { phone: lead.applicant.phone } }),
+    );
     expect(fromFirst.body).toMatchObject({ caseId: original.body.caseId, duplicate: true });
-    const fromManager = await stack.api(actors.manager(), 'POST', '/v1/leads', aLead({ channelId: second.id, applicant: { phone: lead.applicant.phone } }));
+    const fromManager = await stack.api(
+      actors.manager(),
+      'POST',
+      '/v1/leads',
+      aLead({ channelId: second.id, applicant: { phone: lead.applicant.phone } }),
+    );
     expect(fromManager.body).toMatchObject({ caseId: original.body.caseId, duplicate: true });
   });
 
@@ -176,7 +239,12 @@ describe('POST /v1/leads', () => {
     const ch = await aChannel(stack.db);
     const good = anIdNumber();
     const badCheck = good.slice(0, 17) + (good[17] === '1' ? '2' : '1');
-    const res = await stack.api(actors.channel(ch.id), 'POST', '/v1/leads', aLead({ channelId: ch.id, applicant: { idNumber: badCheck, phone: '12345' } }));
+    const res = await stack.api(
+      actors.channel(ch.id),
+      'POST',
+      '/v1/leads',
+      aLead({ channelId: ch.id, applicant: { idNumber: badCheck, phone: '12345' } }),
+    );
 
     expect(res.status).toBe(422);
     expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
@@ -193,7 +261,12 @@ describe('POST /v1/leads', () => {
 
   test('a minor is refused and nothing about them is stored', async () => {
     const ch = await aChannel(stack.db);
-    const res = await stack.api(actors.channel(ch.id), 'POST', '/v1/leads', aLead({ channelId: ch.id, applicant: { idNumber: anIdNumber(17) } }));
+    const res = await stack.api(
+      actors.channel(ch.id),
+      'POST',
+      '/v1/leads',
+      aLead({ channelId: ch.id, applicant: { idNumber: anIdNumber(17) } }),
+    );
     expect(res.status).toBe(422);
     expect(res.body.code).toBe('applicant_minor');
     expect(await casesOfChannel(ch.id)).toBe(0);
@@ -209,7 +282,12 @@ describe('POST /v1/leads', () => {
 
   test("an amount above the channel grade's maximum is refused", async () => {
     const ch = await aChannel(stack.db, { grade: 'risk' });
-    const res = await stack.api(actors.channel(ch.id), 'POST', '/v1/leads', aLead({ channelId: ch.id, request: { amount: 60_000 } }));
+    const res = await stack.api(
+      actors.channel(ch.id),
+      'POST',
+      '/v1/leads',
+      aLead({ channelId: ch.id, request: { amount: 60_000 } }),
+    );
     expect(res.status).toBe(422);
     expect(res.body).toMatchObject({ code: 'amount_above_channel_limit', maxAmount: 50_000 });
   });
@@ -223,7 +301,9 @@ describe('POST /v1/leads', () => {
   });
 
   test('malformed JSON, a wrong content type, no token and an unknown route each get a problem+json answer', async () => {
-    const malformed = await stack.api(actors.manager(), 'POST', '/v1/leads', '{"channelId":', { 'content-type': 'application/json' });
+    const malformed = await stack.api(actors.manager(), 'POST', '/v1/leads', '{"channelId":', {
+      'content-type': 'application/json',
+    });
     expect([malformed.status, malformed.body.code]).toEqual([400, 'malformed_json']);
     const text = await stack.api(actors.manager(), 'POST', '/v1/leads', 'hello', { 'content-type': 'text/plain' });
     expect([text.status, text.body.code]).toEqual([415, 'unsupported_media_type']);
@@ -240,7 +320,12 @@ describe('when the database fails at COMMIT', () => {
     const ch = await aChannel(stack.db);
     const api = await serveVariant(stack, { db: losingCommits(stack.db) });
     try {
-      const res = await api.call(actors.channel(ch.id), 'POST', '/v1/leads', aLead({ channelId: ch.id, consent: null }));
+      const res = await api.call(
+        actors.channel(ch.id),
+        'POST',
+        '/v1/leads',
+        aLead({ channelId: ch.id, consent: null }),
+      );
       expect(res.status).toBe(503);
       expect(await casesOfChannel(ch.id)).toBe(0);
 
@@ -253,9 +338,13 @@ describe('when the database fails at COMMIT', () => {
       }, 'the started workflow in visibility');
       const handle = stack.client.workflow.getHandle(wf);
       const history = await handle.fetchHistory();
-      const signals = (history.events ?? []).filter((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED);
+      const signals = (history.events ?? []).filter(
+        (e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED,
+      );
       expect(signals.map((e) => e.workflowExecutionSignaledEventAttributes?.signalName)).toEqual(['intakeUnconfirmed']);
-      expect((history.events ?? []).some((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED)).toBe(false);
+      expect(
+        (history.events ?? []).some((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED),
+      ).toBe(false);
       await handle.terminate('test finished');
     } finally {
       await api.close();
@@ -268,7 +357,13 @@ describe('when Temporal is unreachable', () => {
     const ch = await aChannel(stack.db);
     const api = await serveVariant(stack, { temporal: unreachableTemporal() });
     try {
-      const res = await api.call(actors.channel(ch.id), 'POST', '/v1/leads', aLead({ channelId: ch.id, applicant: { phone: aPhone() } }), { 'idempotency-key': 'outage-1' });
+      const res = await api.call(
+        actors.channel(ch.id),
+        'POST',
+        '/v1/leads',
+        aLead({ channelId: ch.id, applicant: { phone: aPhone() } }),
+        { 'idempotency-key': 'outage-1' },
+      );
       expect(res.status).toBe(503);
       expect(res.body.code).toBe('temporal_unavailable');
       expect(await casesOfChannel(ch.id)).toBe(0);
@@ -284,13 +379,20 @@ describe('when Temporal is unreachable', () => {
   });
 
   /** The API on its own pool of `poolMax`, against a Temporal that accepts connections and never answers. */
-  async function withSilentTemporal(poolMax: number, fn: (url: string, db: DataSource) => Promise<void>): Promise<void> {
+  async function withSilentTemporal(
+    poolMax: number,
+    fn: (url: string, db: DataSource) => Promise<void>,
+  ): Promise<void> {
     const sockets: Socket[] = [];
     const silent = createTcpServer((socket) => void sockets.push(socket));
     await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
-    const silentTemporal = new Client({ connection: Connection.lazy({ address: `127.0.0.1:${(silent.address() as AddressInfo).port}` }) });
+    const silentTemporal = new Client({
+      connection: Connection.lazy({ address: `127.0.0.1:${(silent.address() as AddressInfo).port}` }),
+    });
     const db = await openDatabase(stack.cfg.DATABASE_URL, { poolMax });
-    const server = createServer(createApp({ cfg: stack.cfg, db, temporal: silentTemporal, logger: createLogger('t', 'silent') }));
+    const server = createServer(
+      createApp({ cfg: stack.cfg, db, temporal: silentTemporal, logger: createLogger('t', 'silent') }),
+    );
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     try {
       await fn(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, db);
@@ -308,11 +410,13 @@ describe('when Temporal is unreachable', () => {
     const ch = await aChannel(stack.db);
     await withSilentTemporal(4, async (url, db) => {
       const token = await signToken(stack.cfg, actors.channel(ch.id));
-      const intakes = Array.from({ length: 6 }, () => fetch(`${url}/v1/leads`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: JSON.stringify(aLead({ channelId: ch.id, applicant: { phone: aPhone(), idNumber: anIdNumber() } })),
-      }));
+      const intakes = Array.from({ length: 6 }, () =>
+        fetch(`${url}/v1/leads`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: JSON.stringify(aLead({ channelId: ch.id, applicant: { phone: aPhone(), idNumber: anIdNumber() } })),
+        }),
+      );
       // Two intakes inside their transactions, waiting on Temporal; four waiting for a turn.
       await eventually(async () => {
         const load = intakeSlotsFor(db).load;
@@ -322,7 +426,9 @@ describe('when Temporal is unreachable', () => {
       expect(((await ready.json()) as { checks: { postgres: string } }).checks.postgres).toBe('ok');
 
       // Every one answers (the start's deadline, then the terminate's), and none stored a case.
-      const answers = await Promise.all(intakes.map(async (r) => [(await r).status, ((await (await r).json()) as { code: string }).code]));
+      const answers = await Promise.all(
+        intakes.map(async (r) => [(await r).status, ((await (await r).json()) as { code: string }).code]),
+      );
       for (const [status, code] of answers) {
         expect(status).toBe(503);
         expect(['temporal_unavailable', 'intake_busy']).toContain(code);
@@ -334,11 +440,18 @@ describe('when Temporal is unreachable', () => {
 
   test('a case action whose workflow does not answer gets 503 action_timeout after its deadline, not a request left hanging', async () => {
     const ch = await aChannel(stack.db);
-    const { body } = await stack.api(actors.channel(ch.id), 'POST', '/v1/leads', aLead({ channelId: ch.id, consent: null, applicant: { phone: aPhone(), idNumber: anIdNumber() } }));
+    const { body } = await stack.api(
+      actors.channel(ch.id),
+      'POST',
+      '/v1/leads',
+      aLead({ channelId: ch.id, consent: null, applicant: { phone: aPhone(), idNumber: anIdNumber() } }),
+    );
     await withSilentTemporal(4, async (url) => {
       const token = await signToken(stack.cfg, actors.manager());
       const res = await fetch(`${url}/v1/leads/${body.caseId}/do-not-contact`, {
-        method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}',
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: '{}',
       });
       expect(res.status).toBe(503);
       expect(await res.json()).toMatchObject({ code: 'action_timeout', retryable: true });

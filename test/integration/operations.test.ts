@@ -2,7 +2,10 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as erasure from '../../src/activities/erasure';
-import { createMaintenanceActivities, LENDER_APPLICATION_GRACE_DAYS } from '../../src/activities/maintenance-activities';
+import {
+  createMaintenanceActivities,
+  LENDER_APPLICATION_GRACE_DAYS,
+} from '../../src/activities/maintenance-activities';
 import { MAX_ATTEMPTS, startNotificationRelay } from '../../src/activities/notification-relay';
 import { createLogger } from '../../src/infra/logger';
 import { leadWorkflowId } from '../../src/temporal/names';
@@ -43,7 +46,12 @@ describe('schedules', () => {
 
 describe('a schedule whose definition changed', () => {
   test('is updated in place: a worker on a new task queue takes it over, and a run may not outlast its interval', async () => {
-    const def = { scheduleId: `test-digest-${randomUUID()}`, workflowType: 'followUpDigest', every: '1 hour', note: 'a test schedule' } as const;
+    const def = {
+      scheduleId: `test-digest-${randomUUID()}`,
+      workflowType: 'followUpDigest',
+      every: '1 hour',
+      note: 'a test schedule',
+    } as const;
     try {
       expect(await ensureSchedule(stack.client, def, 'old-queue')).toBe('created');
       expect(await ensureSchedule(stack.client, def, 'old-queue')).toBe('unchanged');
@@ -51,13 +59,25 @@ describe('a schedule whose definition changed', () => {
 
       expect(await ensureSchedule(stack.client, def, stack.cfg.TEMPORAL_TASK_QUEUE)).toBe('updated');
       const d = await stack.client.schedule.getHandle(def.scheduleId).describe();
-      expect(d.action).toMatchObject({ type: 'startWorkflow', workflowType: 'followUpDigest', taskQueue: stack.cfg.TEMPORAL_TASK_QUEUE, workflowExecutionTimeout: 55 * 60_000 });
+      expect(d.action).toMatchObject({
+        type: 'startWorkflow',
+        workflowType: 'followUpDigest',
+        taskQueue: stack.cfg.TEMPORAL_TASK_QUEUE,
+        workflowExecutionTimeout: 55 * 60_000,
+      });
       expect(d.state.paused).toBe(true); // an operator's pause outlives the update
 
-      expect(await ensureSchedule(stack.client, { ...def, every: '1 day' }, stack.cfg.TEMPORAL_TASK_QUEUE)).toBe('updated');
-      expect((await stack.client.schedule.getHandle(def.scheduleId).describe()).spec.intervals?.map((i) => i.every)).toEqual([86_400_000]);
+      expect(await ensureSchedule(stack.client, { ...def, every: '1 day' }, stack.cfg.TEMPORAL_TASK_QUEUE)).toBe(
+        'updated',
+      );
+      expect(
+        (await stack.client.schedule.getHandle(def.scheduleId).describe()).spec.intervals?.map((i) => i.every),
+      ).toEqual([86_400_000]);
     } finally {
-      await stack.client.schedule.getHandle(def.scheduleId).delete().catch(() => undefined);
+      await stack.client.schedule
+        .getHandle(def.scheduleId)
+        .delete()
+        .catch(() => undefined);
     }
   });
 });
@@ -76,7 +96,10 @@ describe('maintenance activities on Postgres', () => {
     const c = await caseInFollowUp(ch.id);
     // Simulate a case whose own timer never fired: its workflow is gone, its retention has passed.
     await stack.client.workflow.getHandle(leadWorkflowId(c.id)).terminate('simulated loss of the timer');
-    await stack.db.query(`UPDATE lead_cases SET stage = 'closed', is_open = false, retention_due_at = now() - interval '1 day' WHERE id = $1`, [c.id]);
+    await stack.db.query(
+      `UPDATE lead_cases SET stage = 'closed', is_open = false, retention_due_at = now() - interval '1 day' WHERE id = $1`,
+      [c.id],
+    );
 
     const first = await acts().retentionSweep({ at: new Date().toISOString() });
     expect(first.caseIds).toContain(c.id);
@@ -92,7 +115,10 @@ describe('maintenance activities on Postgres', () => {
     await aBroker(stack.db, ch.team);
     const c = await caseInFollowUp(ch.id);
     await stack.client.workflow.getHandle(leadWorkflowId(c.id)).terminate('test');
-    await stack.db.query(`UPDATE lead_cases SET stage = 'closed', is_open = false, legal_hold = true, retention_due_at = now() - interval '1 day' WHERE id = $1`, [c.id]);
+    await stack.db.query(
+      `UPDATE lead_cases SET stage = 'closed', is_open = false, legal_hold = true, retention_due_at = now() - interval '1 day' WHERE id = $1`,
+      [c.id],
+    );
     const swept = await acts().retentionSweep({ at: new Date().toISOString() });
     expect(swept.caseIds).not.toContain(c.id);
     expect(await stack.db.query('SELECT 1 FROM identities WHERE case_id = $1', [c.id])).toHaveLength(1);
@@ -115,7 +141,11 @@ describe('maintenance activities on Postgres', () => {
       const swept = await acts().retentionSweep({ at: new Date().toISOString() });
       // Stored Idempotency-Key answers older than a week go with the same sweep.
       expect(swept.idempotencyKeysPurged).toBeGreaterThanOrEqual(1);
-      expect((await stack.db.query('SELECT key FROM idempotency_keys WHERE scope = $1', [keyScope])).map((r: { key: string }) => r.key)).toEqual(['recent']);
+      expect(
+        (await stack.db.query('SELECT key FROM idempotency_keys WHERE scope = $1', [keyScope])).map(
+          (r: { key: string }) => r.key,
+        ),
+      ).toEqual(['recent']);
       expect(swept.caseIds).toEqual(expect.arrayContaining(due));
       for (const id of [...held, ...notDue]) expect(swept.caseIds).not.toContain(id);
       expect(swept.erased).toBe(swept.caseIds.length);
@@ -128,10 +158,22 @@ describe('maintenance activities on Postgres', () => {
       eraseCases.mockRestore();
     }
     const count = async (sql: string, ids: string[]) => (await stack.db.query(sql, [ids]))[0].n as number;
-    expect(await count(`SELECT count(*)::int AS n FROM erasure_records WHERE reason = 'retention_sweep' AND case_id = ANY($1::uuid[])`, due)).toBe(due.length);
+    expect(
+      await count(
+        `SELECT count(*)::int AS n FROM erasure_records WHERE reason = 'retention_sweep' AND case_id = ANY($1::uuid[])`,
+        due,
+      ),
+    ).toBe(due.length);
     expect(await count('SELECT count(*)::int AS n FROM identities WHERE case_id = ANY($1::uuid[])', due)).toBe(0);
-    expect(await count('SELECT count(*)::int AS n FROM identities WHERE case_id = ANY($1::uuid[])', [...held, ...notDue])).toBe(held.length + notDue.length);
-    expect(await count('SELECT count(*)::int AS n FROM erasure_records WHERE case_id = ANY($1::uuid[])', [...held, ...notDue])).toBe(0);
+    expect(
+      await count('SELECT count(*)::int AS n FROM identities WHERE case_id = ANY($1::uuid[])', [...held, ...notDue]),
+    ).toBe(held.length + notDue.length);
+    expect(
+      await count('SELECT count(*)::int AS n FROM erasure_records WHERE case_id = ANY($1::uuid[])', [
+        ...held,
+        ...notDue,
+      ]),
+    ).toBe(0);
 
     const again = await acts().retentionSweep({ at: new Date().toISOString() });
     expect(again.caseIds.filter((id) => due.includes(id))).toEqual([]);
@@ -148,7 +190,10 @@ describe('maintenance activities on Postgres', () => {
     );
     const swept = await acts().retentionSweep({ at: at.toISOString() });
     expect(swept.lenderApplicationsPurged).toBeGreaterThanOrEqual(2);
-    const kept = await stack.db.query('SELECT lender_id FROM lender_applications WHERE id_index = $1 ORDER BY lender_id', [person]);
+    const kept = await stack.db.query(
+      'SELECT lender_id FROM lender_applications WHERE id_index = $1 ORDER BY lender_id',
+      [person],
+    );
     // Kept for the rule's window and a grace; exactly that old is gone.
     expect(kept).toEqual([{ lender_id: 'inside' }]);
   });
@@ -161,9 +206,13 @@ describe('maintenance activities on Postgres', () => {
     const eventId = `digest:${randomUUID()}`;
     const { breached } = await acts().followUpDigest({ at: new Date().toISOString(), eventId });
     expect(breached).toBeGreaterThanOrEqual(1);
-    const [n] = await stack.db.query('SELECT recipient_role, payload FROM notifications WHERE event_id = $1', [eventId]);
+    const [n] = await stack.db.query('SELECT recipient_role, payload FROM notifications WHERE event_id = $1', [
+      eventId,
+    ]);
     expect(n.recipient_role).toBe('manager');
-    expect(n.payload.byBroker).toEqual(expect.arrayContaining([expect.objectContaining({ brokerId: broker, breached: 1 })]));
+    expect(n.payload.byBroker).toEqual(
+      expect.arrayContaining([expect.objectContaining({ brokerId: broker, breached: 1 })]),
+    );
   });
 
   test('the deadline audit reports an open case that waits on a person with no deadline running', async () => {
@@ -179,7 +228,7 @@ describe('maintenance activities on Postgres', () => {
 });
 
 describe('broker offboarding', () => {
-  test("every open case of a leaving broker goes to a colleague, and the broker takes no new cases", async () => {
+  test('every open case of a leaving broker goes to a colleague, and the broker takes no new cases', async () => {
     const ch = await aChannel(stack.db);
     const leaving = await aBroker(stack.db, ch.team);
     const c1 = await caseInFollowUp(ch.id);
@@ -191,7 +240,10 @@ describe('broker offboarding', () => {
     expect(res.status).toBe(202);
     expect(res.body).toMatchObject({ brokerId: leaving, openCases: 2 });
     await stack.client.workflow.getHandle(res.body.workflowId).result();
-    await eventually(async () => (await row(c1.id)).broker_id === staying && (await row(c2.id)).broker_id === staying, 'both cases handed over');
+    await eventually(
+      async () => (await row(c1.id)).broker_id === staying && (await row(c2.id)).broker_id === staying,
+      'both cases handed over',
+    );
     const [b] = await stack.db.query('SELECT active FROM brokers WHERE id = $1', [leaving]);
     expect(b.active).toBe(false);
 
@@ -199,7 +251,10 @@ describe('broker offboarding', () => {
     expect(c3.broker_id).toBe(staying);
     const again = await stack.api(actors.manager(), 'POST', `/v1/brokers/${leaving}/offboarding`, {});
     expect(again.body.openCases).toBe(0);
-    const assigned = await stack.db.query(`SELECT count(*)::int AS n FROM notifications WHERE case_id = ANY($1) AND kind = 'case_assigned' AND recipient_id = $2`, [[c1.id, c2.id], staying]);
+    const assigned = await stack.db.query(
+      `SELECT count(*)::int AS n FROM notifications WHERE case_id = ANY($1) AND kind = 'case_assigned' AND recipient_id = $2`,
+      [[c1.id, c2.id], staying],
+    );
     expect(assigned[0].n).toBe(2);
   });
 
@@ -212,7 +267,12 @@ describe('broker offboarding', () => {
 describe('orphaned intake sweep', () => {
   test('a lead workflow whose case row never came is signalled to look for it; a case with its row is left alone', async () => {
     const ch = await aChannel(stack.db);
-    const real = await stack.api(actors.channel(ch.id), 'POST', '/v1/leads', aLead({ channelId: ch.id, consent: null }));
+    const real = await stack.api(
+      actors.channel(ch.id),
+      'POST',
+      '/v1/leads',
+      aLead({ channelId: ch.id, consent: null }),
+    );
     expect(real.status).toBe(201);
     // What a rolled-back intake leaves when its terminate also failed: the workflow, started as the
     // intake starts it, and no rows.
@@ -226,7 +286,9 @@ describe('orphaned intake sweep', () => {
     try {
       const sweep = () =>
         stack.client.workflow.execute('orphanedIntakeSweep', {
-          workflowId: `orphaned-intake-sweep-${randomUUID()}`, taskQueue: stack.cfg.TEMPORAL_TASK_QUEUE, args: [{ minAgeMinutes: 0, windowHours: 1 }],
+          workflowId: `orphaned-intake-sweep-${randomUUID()}`,
+          taskQueue: stack.cfg.TEMPORAL_TASK_QUEUE,
+          args: [{ minAgeMinutes: 0, windowHours: 1 }],
         }) as Promise<{ checked: number; caseIds: string[] }>;
       // Visibility is eventually consistent: sweep until both workflows are listed.
       const result = await eventually(async () => {
@@ -268,12 +330,25 @@ describe('notification delivery', () => {
       `INSERT INTO notifications (event_id, kind, recipient_role, payload) VALUES ($1, 'digest', 'manager', '{"breached": 3}')`,
       [eventId],
     );
-    const stop = startNotificationRelay({ db: stack.db, url, secret: 'whsec-test', logger: createLogger('relay', 'silent'), intervalMs: 100 });
+    const stop = startNotificationRelay({
+      db: stack.db,
+      url,
+      secret: 'whsec-test',
+      logger: createLogger('relay', 'silent'),
+      intervalMs: 100,
+    });
     try {
-      const [sent] = await eventually(async () => {
-        const r = await stack.db.query(`SELECT status, attempts FROM notifications WHERE event_id = $1 AND status = 'sent'`, [eventId]);
-        return r.length ? r : null;
-      }, 'delivery', 15_000);
+      const [sent] = await eventually(
+        async () => {
+          const r = await stack.db.query(
+            `SELECT status, attempts FROM notifications WHERE event_id = $1 AND status = 'sent'`,
+            [eventId],
+          );
+          return r.length ? r : null;
+        },
+        'delivery',
+        15_000,
+      );
       expect(sent.attempts).toBe(2);
       const mine = received.filter((r) => r.body.includes(eventId));
       expect(mine).toHaveLength(2);
@@ -291,14 +366,34 @@ describe('notification delivery', () => {
     const old = `relay-outage:${randomUUID()}`;
     const lastTry = `relay-last-try:${randomUUID()}`;
     // Ten minutes old: the relay used to count its back-off from creation, so such a row was always due.
-    await stack.db.query(`INSERT INTO notifications (event_id, kind, recipient_role, payload, created_at) VALUES ($1, 'digest', 'manager', '{}', now() - interval '10 minutes')`, [old]);
-    await stack.db.query(`INSERT INTO notifications (event_id, kind, recipient_role, payload, attempts) VALUES ($1, 'digest', 'manager', '{}', $2)`, [lastTry, MAX_ATTEMPTS - 1]);
+    await stack.db.query(
+      `INSERT INTO notifications (event_id, kind, recipient_role, payload, created_at) VALUES ($1, 'digest', 'manager', '{}', now() - interval '10 minutes')`,
+      [old],
+    );
+    await stack.db.query(
+      `INSERT INTO notifications (event_id, kind, recipient_role, payload, attempts) VALUES ($1, 'digest', 'manager', '{}', $2)`,
+      [lastTry, MAX_ATTEMPTS - 1],
+    );
     const state = async (eventId: string) =>
-      (await stack.db.query(`SELECT status, attempts, next_attempt_at > now() AS waiting FROM notifications WHERE event_id = $1`, [eventId]))[0] as { status: string; attempts: number; waiting: boolean };
+      (
+        await stack.db.query(
+          `SELECT status, attempts, next_attempt_at > now() AS waiting FROM notifications WHERE event_id = $1`,
+          [eventId],
+        )
+      )[0] as { status: string; attempts: number; waiting: boolean };
 
-    const down = startNotificationRelay({ db: stack.db, url: 'http://127.0.0.1:1/hook', secret: 'whsec-test', logger: createLogger('relay', 'silent'), intervalMs: 50 });
+    const down = startNotificationRelay({
+      db: stack.db,
+      url: 'http://127.0.0.1:1/hook',
+      secret: 'whsec-test',
+      logger: createLogger('relay', 'silent'),
+      intervalMs: 50,
+    });
     try {
-      await eventually(async () => (await state(lastTry)).status === 'failed', 'the row on its last try to be given up');
+      await eventually(
+        async () => (await state(lastTry)).status === 'failed',
+        'the row on its last try to be given up',
+      );
       await new Promise((r) => setTimeout(r, 2_000));
       const during = await state(old);
       expect(during.status).toBe('pending');
@@ -317,7 +412,13 @@ describe('notification delivery', () => {
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     await stack.db.query(`UPDATE notifications SET next_attempt_at = now() WHERE event_id = $1`, [old]); // its back-off has passed
-    const up = startNotificationRelay({ db: stack.db, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, secret: 'whsec-test', logger: createLogger('relay', 'silent'), intervalMs: 50 });
+    const up = startNotificationRelay({
+      db: stack.db,
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
+      secret: 'whsec-test',
+      logger: createLogger('relay', 'silent'),
+      intervalMs: 50,
+    });
     try {
       await eventually(async () => (await state(old)).status === 'sent', 'delivery once the receiver is back');
       expect(received.filter((b) => b.includes(old))).toHaveLength(1);

@@ -14,7 +14,8 @@ beforeAll(async () => {
 });
 afterAll(async () => stack?.stop());
 
-const stageOf = async (caseId: string) => (await stack.db.query('SELECT stage FROM lead_cases WHERE id = $1', [caseId]))[0].stage;
+const stageOf = async (caseId: string) =>
+  (await stack.db.query('SELECT stage FROM lead_cases WHERE id = $1', [caseId]))[0].stage;
 
 /** Every text, JSON and binary value in every table of the database, as text. */
 async function everythingInPostgres(): Promise<string> {
@@ -40,11 +41,17 @@ describe('erasure and crypto-shredding', () => {
     await eventually(async () => (await stageOf(body.caseId)) === 'follow_up', 'follow_up');
     const broker = (await stack.db.query('SELECT broker_id FROM lead_cases WHERE id = $1', [body.caseId]))[0].broker_id;
     await stack.api(actors.broker(broker), 'POST', `/v1/leads/${body.caseId}/contact-attempts`, {
-      channel: 'phone', purpose: 'service', outcome: 'reached', note: `called ${lead.applicant.phone}, asked for ${lead.applicant.name}`,
+      channel: 'phone',
+      purpose: 'service',
+      outcome: 'reached',
+      note: `called ${lead.applicant.phone}, asked for ${lead.applicant.name}`,
     });
     // A legal hold whose reason names the person, placed and released before the withdrawal.
     for (const hold of [true, false]) {
-      const res = await stack.api(actors.compliance(), 'POST', `/v1/leads/${body.caseId}/legal-hold`, { hold, reason: `court file (2026) 0105-1234, ${lead.applicant.name}` });
+      const res = await stack.api(actors.compliance(), 'POST', `/v1/leads/${body.caseId}/legal-hold`, {
+        hold,
+        reason: `court file (2026) 0105-1234, ${lead.applicant.name}`,
+      });
       expect(res.status).toBe(200);
     }
     const [backup] = await stack.db.query('SELECT sealed FROM identities WHERE case_id = $1', [body.caseId]); // e.g. a backup
@@ -53,11 +60,14 @@ describe('erasure and crypto-shredding', () => {
     expect(before).toContain(lead.applicant.phone); // the broker's note: personal data, until erasure
     expect(before).toContain(`0105-1234, ${lead.applicant.name}`); // the legal-hold reason, until erasure
 
-    await stack.api(actors.channel(ch.id), 'POST', `/v1/leads/${body.caseId}/consents/withdraw`, { purposes: ['credit_assessment'] });
+    await stack.api(actors.channel(ch.id), 'POST', `/v1/leads/${body.caseId}/consents/withdraw`, {
+      purposes: ['credit_assessment'],
+    });
     await eventually(async () => (await stageOf(body.caseId)) === 'erased', 'erased');
 
     const after = await everythingInPostgres();
-    for (const secret of [lead.applicant.name, lead.applicant.idNumber, lead.applicant.phone]) expect(after).not.toContain(secret);
+    for (const secret of [lead.applicant.name, lead.applicant.idNumber, lead.applicant.phone])
+      expect(after).not.toContain(secret);
 
     const [key] = await stack.db.query('SELECT wrapped_key FROM lead_data_keys WHERE case_id = $1', [body.caseId]);
     expect(key).toBeUndefined();
@@ -70,28 +80,49 @@ describe('erasure and crypto-shredding', () => {
     const ch = await aChannel(stack.db);
     const lead = aLead({ channelId: ch.id, applicant: { name: '孙李周' } });
     await stack.api(actors.channel(ch.id), 'POST', '/v1/leads', lead);
-    await stack.api(actors.channel(ch.id), 'POST', '/v1/leads', { ...lead, applicant: { ...lead.applicant, idNumber: `${lead.applicant.idNumber.slice(0, 17)}0` } });
+    await stack.api(actors.channel(ch.id), 'POST', '/v1/leads', {
+      ...lead,
+      applicant: { ...lead.applicant, idNumber: `${lead.applicant.idNumber.slice(0, 17)}0` },
+    });
     expect(logLines.length).toBeGreaterThan(0);
     const logs = logLines.join('');
-    for (const secret of [lead.applicant.name, lead.applicant.idNumber, lead.applicant.phone, lead.applicant.idNumber.slice(0, 17)]) expect(logs).not.toContain(secret);
+    for (const secret of [
+      lead.applicant.name,
+      lead.applicant.idNumber,
+      lead.applicant.phone,
+      lead.applicant.idNumber.slice(0, 17),
+    ])
+      expect(logs).not.toContain(secret);
   });
 });
 
 describe('master key rotation', () => {
   test('re-wraps every data key under the new master key; identities stay readable, with and then without the old key', async () => {
     const ch = await aChannel(stack.db);
-    const { body } = await stack.api(actors.channel(ch.id), 'POST', '/v1/leads', aLead({ channelId: ch.id, consent: null }));
+    const { body } = await stack.api(
+      actors.channel(ch.id),
+      'POST',
+      '/v1/leads',
+      aLead({ channelId: ch.id, consent: null }),
+    );
     const newKey = Buffer.alloc(32, 9).toString('base64');
     const ring = keyringFrom('rotated-2', newKey, `${stack.cfg.MASTER_KEY_ID}:${stack.cfg.MASTER_KEY}`);
     // Only this test's case: other test files share the database and its configured key.
     const { rewrapped } = await rotateMasterKey(stack.db, ring, { caseIds: [body.caseId] });
     expect(rewrapped).toBe(1);
-    const [row] = await stack.db.query('SELECT i.sealed, k.wrapped_key, k.master_key_id FROM identities i JOIN lead_data_keys k USING (case_id) WHERE case_id = $1', [body.caseId]);
+    const [row] = await stack.db.query(
+      'SELECT i.sealed, k.wrapped_key, k.master_key_id FROM identities i JOIN lead_data_keys k USING (case_id) WHERE case_id = $1',
+      [body.caseId],
+    );
     expect(row.master_key_id).toBe('rotated-2');
     const onlyNew = keyringFrom('rotated-2', newKey);
-    expect(openForCase<{ name: string }>(body.caseId, row.sealed, row.wrapped_key, row.master_key_id, onlyNew).name).toBe('测试客户');
+    expect(
+      openForCase<{ name: string }>(body.caseId, row.sealed, row.wrapped_key, row.master_key_id, onlyNew).name,
+    ).toBe('测试客户');
     expect((await rotateMasterKey(stack.db, ring, { caseIds: [body.caseId] })).rewrapped).toBe(0);
-    await rotateMasterKey(stack.db, keyringFrom(stack.cfg.MASTER_KEY_ID, stack.cfg.MASTER_KEY, `rotated-2:${newKey}`), { caseIds: [body.caseId] });
+    await rotateMasterKey(stack.db, keyringFrom(stack.cfg.MASTER_KEY_ID, stack.cfg.MASTER_KEY, `rotated-2:${newKey}`), {
+      caseIds: [body.caseId],
+    });
   });
 });
 
@@ -104,11 +135,15 @@ describe('consent ledger and marketing text', () => {
       return r.length ? r : null;
     }, 'a consent row');
     // The service's role holds no UPDATE or DELETE on the ledger; its owner is stopped by the trigger.
-    await expect(stack.db.query(`UPDATE consents SET purpose = 'marketing' WHERE id = $1`, [row.id])).rejects.toThrow('permission denied');
+    await expect(stack.db.query(`UPDATE consents SET purpose = 'marketing' WHERE id = $1`, [row.id])).rejects.toThrow(
+      'permission denied',
+    );
     await expect(stack.db.query('DELETE FROM consents WHERE id = $1', [row.id])).rejects.toThrow('permission denied');
     const owner = await openOwnerDatabase();
     try {
-      await expect(owner.query(`UPDATE consents SET purpose = 'marketing' WHERE id = $1`, [row.id])).rejects.toThrow('append-only');
+      await expect(owner.query(`UPDATE consents SET purpose = 'marketing' WHERE id = $1`, [row.id])).rejects.toThrow(
+        'append-only',
+      );
       await expect(owner.query('DELETE FROM consents WHERE id = $1', [row.id])).rejects.toThrow('append-only');
       await expect(owner.query('TRUNCATE consents')).rejects.toThrow('append-only');
     } finally {
@@ -119,14 +154,24 @@ describe('consent ledger and marketing text', () => {
   test('a marketing contact whose text breaks the advertising rules is refused with each violation', async () => {
     const ch = await aChannel(stack.db);
     await aBroker(stack.db, ch.team);
-    const { body } = await stack.api(actors.channel(ch.id), 'POST', '/v1/leads', aLead({ channelId: ch.id, consent: { noticeVersion: '2026-01', purposes: ['credit_assessment', 'marketing'] } }));
+    const { body } = await stack.api(
+      actors.channel(ch.id),
+      'POST',
+      '/v1/leads',
+      aLead({ channelId: ch.id, consent: { noticeVersion: '2026-01', purposes: ['credit_assessment', 'marketing'] } }),
+    );
     await eventually(async () => (await stageOf(body.caseId)) === 'follow_up', 'follow_up');
     const broker = (await stack.db.query('SELECT broker_id FROM lead_cases WHERE id = $1', [body.caseId]))[0].broker_id;
     const res = await stack.api(actors.broker(broker), 'POST', `/v1/leads/${body.caseId}/contact-attempts`, {
-      channel: 'sms', purpose: 'marketing', outcome: 'reached', marketingText: '秒批！零门槛，低息贷款',
+      channel: 'sms',
+      purpose: 'marketing',
+      outcome: 'reached',
+      marketingText: '秒批！零门槛，低息贷款',
     });
     expect([res.status, res.body.code]).toEqual([422, 'marketing_text_violation']);
-    expect(res.body.violations.map((v: any) => v.code)).toEqual(expect.arrayContaining(['promise_of_approval', 'unbacked_low_rate', 'apr_not_disclosed', 'risk_warning_missing']));
+    expect(res.body.violations.map((v: any) => v.code)).toEqual(
+      expect.arrayContaining(['promise_of_approval', 'unbacked_low_rate', 'apr_not_disclosed', 'risk_warning_missing']),
+    );
     expect(await stack.db.query('SELECT 1 FROM contact_log WHERE case_id = $1', [body.caseId])).toEqual([]);
   });
 });

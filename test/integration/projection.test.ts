@@ -32,13 +32,27 @@ const projectionOf = (caseId: string, seq: number): CaseProjectionInput => ({
   seq,
   at: new Date().toISOString(),
   projection: {
-    stage: 'awaiting_consent', isOpen: true, riskTier: null, brokerId: null, consentState: 'none', slaDueAt: new Date(Date.now() + 72 * 3_600_000).toISOString(),
-    slaKind: 'consent', doNotContact: false, selectedProductId: null, outcome: null, closedAt: null, retentionDueAt: null, legalHold: false,
+    stage: 'awaiting_consent',
+    isOpen: true,
+    riskTier: null,
+    brokerId: null,
+    consentState: 'none',
+    slaDueAt: new Date(Date.now() + 72 * 3_600_000).toISOString(),
+    slaKind: 'consent',
+    doNotContact: false,
+    selectedProductId: null,
+    outcome: null,
+    closedAt: null,
+    retentionDueAt: null,
+    legalHold: false,
   },
 });
 
 const projectCase = (db: DataSource, input: CaseProjectionInput) =>
-  new MockActivityEnvironment({ isLocal: true, scheduledTimestampMs: Date.now() }).run(createLeadActivities({ db, policy: stack.cfg.policy }).projectCase, input);
+  new MockActivityEnvironment({ isLocal: true, scheduledTimestampMs: Date.now() }).run(
+    createLeadActivities({ db, policy: stack.cfg.policy }).projectCase,
+    input,
+  );
 
 /**
  * The database as an activity sees it, while `writer`'s open transaction commits right after the
@@ -63,12 +77,16 @@ function committingAfterFirstStatement(writer: QueryRunner): DataSource & { comm
 
 /** The activity failed with a retryable failure of this type (its row was not there yet). */
 async function expectRetried(run: Promise<unknown>, type: string): Promise<void> {
-  const failure = await run.then(() => null, (err: ApplicationFailure) => err);
+  const failure = await run.then(
+    () => null,
+    (err: ApplicationFailure) => err,
+  );
   expect(failure?.type).toBe(type);
   expect(failure?.nonRetryable).toBe(false);
 }
 
-const rowOf = async (caseId: string) => (await stack.db.query('SELECT projection_seq, sla_kind FROM lead_cases WHERE id = $1', [caseId]))[0];
+const rowOf = async (caseId: string) =>
+  (await stack.db.query('SELECT projection_seq, sla_kind FROM lead_cases WHERE id = $1', [caseId]))[0];
 
 describe('projectCase', () => {
   test('a projection whose intake commits just after it looked is retried, not taken as overtaken and lost', async () => {
@@ -110,9 +128,22 @@ describe('projectCase', () => {
 describe('projectComplaint', () => {
   const inOneDay = () => new Date(Date.now() + 86_400_000).toISOString();
   const projection = (): ComplaintProjection => ({
-    state: 'in_progress', firstResponseDueAt: inOneDay(), firstRespondedAt: new Date().toISOString(), lateFirstResponse: false, resolutionDueAt: inOneDay(),
-    lateResolution: false, nextDueAt: inOneDay(), escalatedTeams: null, escalatedAt: null, timesReopened: 0, doNotContact: 'not_needed',
-    resolution: null, satisfaction: null, closedAt: null, retentionDueAt: null, legalHold: false,
+    state: 'in_progress',
+    firstResponseDueAt: inOneDay(),
+    firstRespondedAt: new Date().toISOString(),
+    lateFirstResponse: false,
+    resolutionDueAt: inOneDay(),
+    lateResolution: false,
+    nextDueAt: inOneDay(),
+    escalatedTeams: null,
+    escalatedAt: null,
+    timesReopened: 0,
+    doNotContact: 'not_needed',
+    resolution: null,
+    satisfaction: null,
+    closedAt: null,
+    retentionDueAt: null,
+    legalHold: false,
   });
 
   test('a projection whose filing commits just after it looked is retried, not lost', async () => {
@@ -129,14 +160,25 @@ describe('projectComplaint', () => {
       );
       const racing = committingAfterFirstStatement(filing);
       const env = new MockActivityEnvironment({ scheduledTimestampMs: Date.now() });
-      await expectRetried(env.run(createComplaintActivities({ db: racing }).projectComplaint, { complaintId, seq: 1, projection: projection() }), 'complaint_not_found');
+      await expectRetried(
+        env.run(createComplaintActivities({ db: racing }).projectComplaint, {
+          complaintId,
+          seq: 1,
+          projection: projection(),
+        }),
+        'complaint_not_found',
+      );
       expect(racing.committed).toBe(true);
     } finally {
       if (filing.isTransactionActive) await filing.rollbackTransaction();
       await filing.release();
     }
     const env = new MockActivityEnvironment({ scheduledTimestampMs: Date.now() });
-    await env.run(createComplaintActivities({ db: stack.db }).projectComplaint, { complaintId, seq: 1, projection: projection() });
+    await env.run(createComplaintActivities({ db: stack.db }).projectComplaint, {
+      complaintId,
+      seq: 1,
+      projection: projection(),
+    });
     const [row] = await stack.db.query('SELECT state, projection_seq FROM complaints WHERE id = $1', [complaintId]);
     expect(row).toEqual({ state: 'in_progress', projection_seq: 1 });
   });

@@ -24,7 +24,9 @@ let apiUrl: string;
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`the Web UI test needs Chromium at ${CHROMIUM}: apt-get install chromium (Debian), or set CHROMIUM_PATH`);
+    throw new Error(
+      `the Web UI test needs Chromium at ${CHROMIUM}: apt-get install chromium (Debian), or set CHROMIUM_PATH`,
+    );
   }
   const apiPort = await freePort();
   uiPort = await freePort();
@@ -33,12 +35,26 @@ beforeAll(async () => {
     port: await freePort(),
     uiPort,
     codecEndpoint: `${apiUrl}/v1/codec`,
-    webUiSignIn: { signInUrl: `${apiUrl}/v1/session`, sessionCheckUrl: `http://127.0.0.1:${apiPort}/v1/session/current` },
+    webUiSignIn: {
+      signInUrl: `${apiUrl}/v1/session`,
+      sessionCheckUrl: `http://127.0.0.1:${apiPort}/v1/session/current`,
+    },
   });
-  stack = await startStack({ TEMPORAL_ADDRESS: temporal.address, WEB_UI_ORIGIN: `http://localhost:${uiPort}` }, { apiPort });
+  stack = await startStack(
+    { TEMPORAL_ADDRESS: temporal.address, WEB_UI_ORIGIN: `http://localhost:${uiPort}` },
+    { apiPort },
+  );
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 });
 afterAll(async () => {
@@ -53,7 +69,10 @@ async function signedIn(actor = actors.manager()): Promise<{ context: BrowserCon
   const page = await context.newPage();
   await page.goto(`${apiUrl}/v1/session`);
   await page.fill('input[name=token]', await signToken(stack.cfg, actor));
-  await Promise.all([page.waitForURL(`http://localhost:${uiPort}/**`, { waitUntil: 'commit' }), page.click('button[type=submit]')]);
+  await Promise.all([
+    page.waitForURL(`http://localhost:${uiPort}/**`, { waitUntil: 'commit' }),
+    page.click('button[type=submit]'),
+  ]);
   return { context, page };
 }
 
@@ -66,7 +85,17 @@ async function aCase(): Promise<{ caseId: string; workflowId: string; lead: Inta
 
 /** Fails if the page's HTML (iframe addresses included) or any frame's text names the applicant. */
 async function expectNoPersonalData(page: Page, lead: IntakeRequest): Promise<void> {
-  const seen = [await page.content(), ...(await Promise.all(page.frames().map((f) => f.locator('body').innerText().catch(() => ''))))].join('\n');
+  const seen = [
+    await page.content(),
+    ...(await Promise.all(
+      page.frames().map((f) =>
+        f
+          .locator('body')
+          .innerText()
+          .catch(() => ''),
+      ),
+    )),
+  ].join('\n');
   for (const value of [lead.applicant.name, lead.applicant.idNumber, lead.applicant.phone]) {
     expect(seen.includes(value)).toBe(false);
     expect(seen.includes(encodeURIComponent(value))).toBe(false);
@@ -77,7 +106,10 @@ async function expectNoPersonalData(page: Page, lead: IntakeRequest): Promise<vo
  * The User Metadata tab: the UI renders the summary, the details and the current details each in
  * an iframe of its own (as Markdown), or says there are none. Waits up to 30 s for `ready`.
  */
-async function userMetadata(page: Page, ready: (m: { summary: string; details: string; current: string; text: string }) => boolean) {
+async function userMetadata(
+  page: Page,
+  ready: (m: { summary: string; details: string; current: string; text: string }) => boolean,
+) {
   await page.getByRole('tab', { name: 'User Metadata' }).click();
   const frameText = async (id: string) => {
     const frame = page.locator(`iframe#${id}`);
@@ -136,12 +168,16 @@ test('a manager who signed in at /v1/session sees the decoded case input, summar
     const text = await workflowPage(page, workflowId);
     expect(text).toContain('"channelGrade"');
     expect(text).toContain(`"caseId": "${caseId}"`);
-    const [audit] = await stack.db.query(`SELECT actor_role FROM audit_events WHERE action = 'codec.decoded' ORDER BY id DESC LIMIT 1`);
+    const [audit] = await stack.db.query(
+      `SELECT actor_role FROM audit_events WHERE action = 'codec.decoded' ORDER BY id DESC LIMIT 1`,
+    );
     expect(audit.actor_role).toBe('manager');
 
     // The User Metadata tab: what the case is, and what it waits for, in words.
     const meta = await userMetadata(page, (m) => m.summary !== '' && m.current !== '');
-    expect(meta.summary).toContain(`Lead case · ch-partner-ref · ${lead.request.amount} CNY over ${lead.request.termMonths} months · consumption`);
+    expect(meta.summary).toContain(
+      `Lead case · ch-partner-ref · ${lead.request.amount} CNY over ${lead.request.termMonths} months · consumption`,
+    );
     expect(meta.details).toMatch(/Age band \d+-\d+, province \d{2}, local\. Channel grade premium\./);
     expect(meta.current).toContain('Stage: awaiting_consent');
     expect(meta.current).toMatch(/Waiting for: the customer.s credit-assessment consent \(due \d{4}-\d{2}-\d{2}T/);
@@ -151,8 +187,6 @@ test('a manager who signed in at /v1/session sees the decoded case input, summar
     await context.close();
   }
 });
-
-
 
 test("the Web UI offers a manager no action on a case, and the gateway refuses one sent to the UI's API; the case runs on", async () => {
   const { workflowId } = await aCase();
@@ -166,18 +200,38 @@ test("the Web UI offers a manager no action on a case, and the gateway refuses o
     expect(await page.getByRole('button', { name: 'More Actions' }).isDisabled()).toBe(true);
     await page.getByRole('button', { name: 'More Actions' }).click({ force: true });
     for (const action of ['Terminate', 'Reset', 'Send a Signal', 'Signal', 'Update', 'Start Workflow Like This One']) {
-      expect({ action, shown: await page.getByRole('menuitem', { name: action }).count() }).toEqual({ action, shown: 0 });
-      expect({ action, shown: await page.getByRole('button', { name: action, exact: true }).count() }).toEqual({ action, shown: 0 });
+      expect({ action, shown: await page.getByRole('menuitem', { name: action }).count() }).toEqual({
+        action,
+        shown: 0,
+      });
+      expect({ action, shown: await page.getByRole('button', { name: action, exact: true }).count() }).toEqual({
+        action,
+        shown: 0,
+      });
     }
-    const settings = (await page.evaluate(async () => (await fetch('/api/v1/settings')).json())) as Record<string, unknown>;
-    expect(settings).toMatchObject({ DisableWriteActions: true, BatchActionsDisabled: true, WorkflowTerminateDisabled: true, WorkflowSignalDisabled: true });
+    const settings = (await page.evaluate(async () => (await fetch('/api/v1/settings')).json())) as Record<
+      string,
+      unknown
+    >;
+    expect(settings).toMatchObject({
+      DisableWriteActions: true,
+      BatchActionsDisabled: true,
+      WorkflowTerminateDisabled: true,
+      WorkflowSignalDisabled: true,
+    });
 
     // The calls the buttons would make, sent from the signed-in page with the UI's CSRF token.
     const sent = await page.evaluate(async (id) => {
       const { cookie } = (globalThis as unknown as { document: { cookie: string } }).document;
       const csrf = /(?:^|; )_csrf=([^;]+)/.exec(cookie)?.[1] ?? '';
       const post = async (path: string, body: unknown) =>
-        (await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': csrf }, body: JSON.stringify(body) })).status;
+        (
+          await fetch(path, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'x-csrf-token': csrf },
+            body: JSON.stringify(body),
+          })
+        ).status;
       const base = `/api/v1/namespaces/default/workflows/${encodeURIComponent(id)}`;
       return {
         terminate: await post(`${base}/terminate`, { reason: 'insider' }),
@@ -200,7 +254,10 @@ test('sign-out at /v1/session ends the Web UI session: the next page load goes b
     await page.goto(`http://localhost:${uiPort}/namespaces/default/workflows`);
     expect(page.url().startsWith(`http://localhost:${uiPort}/`)).toBe(true);
     await page.goto(`${apiUrl}/v1/session`);
-    await Promise.all([page.waitForURL(`${apiUrl}/v1/session`), page.getByRole('button', { name: 'Sign out' }).click()]);
+    await Promise.all([
+      page.waitForURL(`${apiUrl}/v1/session`),
+      page.getByRole('button', { name: 'Sign out' }).click(),
+    ]);
     await page.waitForTimeout(2_500); // the gateway trusts a confirmed session for 2 s
     await page.goto(`http://localhost:${uiPort}/namespaces/default/workflows`);
     expect(page.url().startsWith(`${apiUrl}/v1/session?next=`)).toBe(true);
@@ -230,11 +287,18 @@ async function workflowList(page: Page, query: string, expected: string): Promis
 
 test("a manager's List Filter on search attributes finds a channel's cases waiting for consent, and no other channel's", async () => {
   const [mine, other] = await Promise.all([aChannel(stack.db), aChannel(stack.db)]);
-  const lead = async (channelId: string) => (await stack.api(actors.channel(channelId), 'POST', '/v1/leads', aLead({ channelId, consent: null }))).body as { workflowId: string };
+  const lead = async (channelId: string) =>
+    (await stack.api(actors.channel(channelId), 'POST', '/v1/leads', aLead({ channelId, consent: null }))).body as {
+      workflowId: string;
+    };
   const [waiting, elsewhere] = [await lead(mine.id), await lead(other.id)];
   const { context, page } = await signedIn(actors.compliance());
   try {
-    const text = await workflowList(page, `ChannelId = '${mine.id}' AND LeadStage = 'awaiting_consent'`, waiting.workflowId);
+    const text = await workflowList(
+      page,
+      `ChannelId = '${mine.id}' AND LeadStage = 'awaiting_consent'`,
+      waiting.workflowId,
+    );
     expect(text).toContain(waiting.workflowId);
     expect(text).toContain('leadCase');
     expect(text).not.toContain(elsewhere.workflowId);

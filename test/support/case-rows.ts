@@ -25,8 +25,18 @@ export async function insertCaseRows(db: DataSource, n: number, o: CaseRowOption
                              amount_cny, term_months, loan_purpose, occupation, age_band, province_code, region_prefix, outcome, fraud_flagged, created_at)
      SELECT id, 'lead-' || id, $2, 'general', $3, $4, $5, $6, $7, false, true, 100000, 24, 'consumption', 'salaried', '30-39', '11', '1101', $8, $9, $10
        FROM unnest($1::uuid[]) AS id`,
-    [ids, o.channelId, closed ? 'closed' : tier === null ? 'awaiting_consent' : 'follow_up', !closed, tier, o.brokerId ?? null,
-      o.consent ?? (tier === null ? 'none' : 'granted'), o.outcome ?? null, o.fraud ?? false, o.createdAt ?? new Date()],
+    [
+      ids,
+      o.channelId,
+      closed ? 'closed' : tier === null ? 'awaiting_consent' : 'follow_up',
+      !closed,
+      tier,
+      o.brokerId ?? null,
+      o.consent ?? (tier === null ? 'none' : 'granted'),
+      o.outcome ?? null,
+      o.fraud ?? false,
+      o.createdAt ?? new Date(),
+    ],
   );
   return ids;
 }

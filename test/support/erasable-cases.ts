@@ -9,7 +9,11 @@ import { insertCaseRows } from './case-rows';
  * with a free-text reason. The bytes are stand-ins (no workflow reads them); the erasure tests
  * only check what is left.
  */
-export async function casesWithPersonalData(db: DataSource, n: number, o: { retentionDueAt?: Date; legalHold?: boolean } = {}): Promise<string[]> {
+export async function casesWithPersonalData(
+  db: DataSource,
+  n: number,
+  o: { retentionDueAt?: Date; legalHold?: boolean } = {},
+): Promise<string[]> {
   const channel = await aChannel(db);
   const broker = await aBroker(db, channel.team);
   const ids = await insertCaseRows(db, n, { channelId: channel.id, brokerId: broker, outcome: 'lost' });
@@ -18,9 +22,17 @@ export async function casesWithPersonalData(db: DataSource, n: number, o: { rete
        region_mismatches = '{residence}', retention_due_at = $2, legal_hold = $3 WHERE id = ANY($1::uuid[])`,
     [ids, o.retentionDueAt ?? null, o.legalHold ?? false],
   );
-  await db.query(`INSERT INTO identities (case_id, sealed) SELECT id, '\\x01'::bytea FROM unnest($1::uuid[]) AS id`, [ids]);
-  await db.query(`INSERT INTO lead_data_keys (case_id, master_key_id, wrapped_key) SELECT id, 'test', '\\x02'::bytea FROM unnest($1::uuid[]) AS id`, [ids]);
-  await db.query(`INSERT INTO credit_facts (case_id, monthly_income, monthly_debt) SELECT id, 20000, 3000 FROM unnest($1::uuid[]) AS id`, [ids]);
+  await db.query(`INSERT INTO identities (case_id, sealed) SELECT id, '\\x01'::bytea FROM unnest($1::uuid[]) AS id`, [
+    ids,
+  ]);
+  await db.query(
+    `INSERT INTO lead_data_keys (case_id, master_key_id, wrapped_key) SELECT id, 'test', '\\x02'::bytea FROM unnest($1::uuid[]) AS id`,
+    [ids],
+  );
+  await db.query(
+    `INSERT INTO credit_facts (case_id, monthly_income, monthly_debt) SELECT id, 20000, 3000 FROM unnest($1::uuid[]) AS id`,
+    [ids],
+  );
   await db.query(
     `INSERT INTO contact_log (event_id, case_id, broker_id, channel, purpose, outcome, note, local_day, at)
      SELECT 'contact:' || id, id, $2, 'phone', 'service', 'reached', '客户说下周再联系', '2026-01-05', now() FROM unnest($1::uuid[]) AS id`,

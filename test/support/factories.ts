@@ -4,7 +4,24 @@ import type { IntakeRequest } from '../../src/schemas/leads';
 import type { Actor } from '../../src/api/auth';
 
 // Beijing districts: the generated people are local to a residence in one of them.
-const BEIJING = ['110101', '110102', '110105', '110106', '110107', '110108', '110109', '110111', '110112', '110113', '110114', '110115', '110116', '110117', '110118', '110119'];
+const BEIJING = [
+  '110101',
+  '110102',
+  '110105',
+  '110106',
+  '110107',
+  '110108',
+  '110109',
+  '110111',
+  '110112',
+  '110113',
+  '110114',
+  '110115',
+  '110116',
+  '110117',
+  '110118',
+  '110119',
+];
 const issued = new Set<string>();
 
 /**
@@ -58,7 +75,8 @@ export function aLead(o: LeadOverrides = {}): IntakeRequest {
     request: { amount: 100_000, termMonths: 24, purpose: 'consumption', ...o.request },
     context: o.context ?? { deviceId: `dev-${randomInt(0, 1e9)}`, ip: '203.0.113.5' },
   };
-  if (o.consent !== null) lead.consent = o.consent ?? { noticeVersion: '2026-01', purposes: ['credit_assessment', 'lender_sharing'] };
+  if (o.consent !== null)
+    lead.consent = o.consent ?? { noticeVersion: '2026-01', purposes: ['credit_assessment', 'lender_sharing'] };
   return lead;
 }
 
@@ -77,7 +95,10 @@ let seq = 0;
 const uniq = (prefix: string) => `${prefix}-${process.pid}-${Date.now().toString(36)}-${++seq}`;
 
 /** A channel of its own for one test, with its own broker team, so no test shares another's data. */
-export async function aChannel(db: DataSource, o: { grade?: 'premium' | 'general' | 'risk'; suspended?: boolean; team?: string } = {}) {
+export async function aChannel(
+  db: DataSource,
+  o: { grade?: 'premium' | 'general' | 'risk'; suspended?: boolean; team?: string } = {},
+) {
   const id = uniq('ch-test');
   const team = o.team ?? uniq('team');
   await db.query(
@@ -89,6 +110,11 @@ export async function aChannel(db: DataSource, o: { grade?: 'premium' | 'general
 
 export async function aBroker(db: DataSource, team: string, o: { active?: boolean } = {}) {
   const id = uniq('b-test');
-  await db.query(`INSERT INTO brokers (id, display_name, team, active) VALUES ($1, $2, $3, $4)`, [id, `test broker ${id}`, team, o.active ?? true]);
+  await db.query(`INSERT INTO brokers (id, display_name, team, active) VALUES ($1, $2, $3, $4)`, [
+    id,
+    `test broker ${id}`,
+    team,
+    o.active ?? true,
+  ]);
   return id;
 }

@@ -17,7 +17,11 @@ export async function countHandedOver(db: DataSource, caseIds: string[]): Promis
  */
 export async function waitUntilHandedOver(stack: TestStack, caseIds: string[], timeoutMs: number): Promise<void> {
   try {
-    await eventually(async () => (await countHandedOver(stack.db, caseIds)) === caseIds.length, 'every case to reach follow_up with its broker told', timeoutMs);
+    await eventually(
+      async () => (await countHandedOver(stack.db, caseIds)) === caseIds.length,
+      'every case to reach follow_up with its broker told',
+      timeoutMs,
+    );
   } catch (err) {
     throw new Error(`${(err as Error).message}; ${await whereAreThey(stack, caseIds)}`, { cause: err });
   }
@@ -25,8 +29,14 @@ export async function waitUntilHandedOver(stack: TestStack, caseIds: string[], t
 
 /** Stages of the cases and, for up to 20 that are not in follow_up, what their workflow is doing. */
 export async function whereAreThey(stack: TestStack, caseIds: string[]): Promise<string> {
-  const stages = await stack.db.query(`SELECT stage, risk_tier, count(*)::int AS n FROM lead_cases WHERE id = ANY($1) GROUP BY 1, 2`, [caseIds]);
-  const stuck: { id: string }[] = await stack.db.query(`SELECT id FROM lead_cases WHERE id = ANY($1) AND stage <> 'follow_up' LIMIT 20`, [caseIds]);
+  const stages = await stack.db.query(
+    `SELECT stage, risk_tier, count(*)::int AS n FROM lead_cases WHERE id = ANY($1) GROUP BY 1, 2`,
+    [caseIds],
+  );
+  const stuck: { id: string }[] = await stack.db.query(
+    `SELECT id FROM lead_cases WHERE id = ANY($1) AND stage <> 'follow_up' LIMIT 20`,
+    [caseIds],
+  );
   const why = await Promise.all(
     stuck.map(async ({ id }) => {
       const handle = stack.client.workflow.getHandle(`lead-${id}`);
@@ -36,7 +46,13 @@ export async function whereAreThey(stack: TestStack, caseIds: string[]): Promise
         id,
         status: d.status.name,
         pending: d.raw.pendingActivities?.map((a) => [a.activityType?.name, a.attempt, a.lastFailure?.message]),
-        failure: d.status.name === 'FAILED' ? await handle.result().then(() => null, (e: any) => [e.message, e.cause?.message, e.cause?.cause?.message]) : null,
+        failure:
+          d.status.name === 'FAILED'
+            ? await handle.result().then(
+                () => null,
+                (e: any) => [e.message, e.cause?.message, e.cause?.cause?.message],
+              )
+            : null,
       };
     }),
   );
@@ -63,7 +79,16 @@ export async function casesWithRowsNotWrittenOnce(db: DataSource, caseIds: strin
      FROM lead_cases c WHERE c.id = ANY($1)`,
     [caseIds],
   );
-  const once = { consents: 2, prescreens: 1, matches: 1, assigned: 1, intakes: 1, intake_audits: 1, consent_audits: 1, prescreen_audits: 1 };
+  const once = {
+    consents: 2,
+    prescreens: 1,
+    matches: 1,
+    assigned: 1,
+    intakes: 1,
+    intake_audits: 1,
+    consent_audits: 1,
+    prescreen_audits: 1,
+  };
   const off = rows.filter((r) => Object.entries(once).some(([k, v]) => r[k] !== v));
   const missing = caseIds.filter((id) => !rows.some((r) => r.id === id)).map((id) => ({ id, missing: true }));
   return [...missing, ...off];
@@ -82,7 +107,9 @@ export async function auditEventsRecordedTwice(db: DataSource, caseIds: string[]
  * Half-made cases, both ways round: a case row without its identity, data key, credit facts,
  * intake record or running workflow; and a running leadCase workflow without its case row.
  */
-export async function halfMadeCases(stack: TestStack): Promise<{ rowsWithoutParts: unknown[]; workflowsWithoutRow: string[] }> {
+export async function halfMadeCases(
+  stack: TestStack,
+): Promise<{ rowsWithoutParts: unknown[]; workflowsWithoutRow: string[] }> {
   const rows: { id: string; workflow_id: string; parts: number }[] = await stack.db.query(
     `SELECT c.id, c.workflow_id,
        (SELECT count(*) FROM identities i WHERE i.case_id = c.id) + (SELECT count(*) FROM lead_data_keys k WHERE k.case_id = c.id)
@@ -95,12 +122,18 @@ export async function halfMadeCases(stack: TestStack): Promise<{ rowsWithoutPart
     const status = await stack.client.workflow
       .getHandle(r.workflow_id)
       .describe()
-      .then((d) => d.status.name, () => 'NOT_FOUND');
-    if (Number(r.parts) !== 4 || status !== 'RUNNING') rowsWithoutParts.push({ id: r.id, parts: Number(r.parts), workflow: status });
+      .then(
+        (d) => d.status.name,
+        () => 'NOT_FOUND',
+      );
+    if (Number(r.parts) !== 4 || status !== 'RUNNING')
+      rowsWithoutParts.push({ id: r.id, parts: Number(r.parts), workflow: status });
   }
   const known = new Set(rows.map((r) => r.workflow_id));
   const workflowsWithoutRow: string[] = [];
-  for await (const wf of stack.client.workflow.list({ query: `WorkflowType = 'leadCase' AND ExecutionStatus = 'Running'` })) {
+  for await (const wf of stack.client.workflow.list({
+    query: `WorkflowType = 'leadCase' AND ExecutionStatus = 'Running'`,
+  })) {
     if (!known.has(wf.workflowId)) workflowsWithoutRow.push(wf.workflowId);
   }
   return { rowsWithoutParts, workflowsWithoutRow };

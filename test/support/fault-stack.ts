@@ -41,11 +41,27 @@ export interface RestartablePostgres {
 const projectRoot = join(__dirname, '..', '..');
 
 /** Runs test/support/postgres-process.ts; resolves with the process once Postgres accepts connections. */
-function launchPostgres(dataDir: string, port: number, durable: boolean): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(projectRoot, 'test/support/postgres-process.ts'), dataDir, String(port), 'leads_faults', durable ? '1' : '0'], {
-    cwd: projectRoot,
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+function launchPostgres(
+  dataDir: string,
+  port: number,
+  durable: boolean,
+): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      join(projectRoot, 'test/support/postgres-process.ts'),
+      dataDir,
+      String(port),
+      'leads_faults',
+      durable ? '1' : '0',
+    ],
+    {
+      cwd: projectRoot,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    },
+  );
   track(child, 'SIGTERM');
   let output = '';
   return new Promise((resolve, reject) => {
@@ -56,7 +72,9 @@ function launchPostgres(dataDir: string, port: number, durable: boolean): Promis
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`postgres process exited (${code}) before it was ready:\n${output.slice(-2000)}`)));
+    child.once('exit', (code) =>
+      reject(new Error(`postgres process exited (${code}) before it was ready:\n${output.slice(-2000)}`)),
+    );
   });
 }
 
@@ -171,14 +189,17 @@ export interface FaultStack {
  * are child processes (`startWorker`), so a test can SIGKILL one. `stop` cleans everything up and
  * is safe to call after a partial start or a failed test.
  */
-export async function startFaultStack(opts: { durablePostgres?: boolean; temporalDbFile?: boolean; env?: Record<string, string> } = {}): Promise<FaultStack> {
+export async function startFaultStack(
+  opts: { durablePostgres?: boolean; temporalDbFile?: boolean; env?: Record<string, string> } = {},
+): Promise<FaultStack> {
   const dir = mkdtempSync(join(tmpdir(), 'lead-engine-faults-'));
   chmodSync(dir, 0o755); // as root, Postgres runs as the postgres user, who must reach its data folder
   const cleanups: (() => Promise<void>)[] = [];
   const workers: ChildProcess[] = [];
   const stop = async () => {
     for (const w of workers) await kill(w, 'SIGKILL');
-    for (const cleanup of cleanups.reverse()) await cleanup().catch((err: Error) => console.error(`fault stack cleanup: ${err.message}`));
+    for (const cleanup of cleanups.reverse())
+      await cleanup().catch((err: Error) => console.error(`fault stack cleanup: ${err.message}`));
     rmSync(dir, { recursive: true, force: true });
   };
   try {
@@ -194,12 +215,25 @@ export async function startFaultStack(opts: { durablePostgres?: boolean; tempora
     const [pg, temporal] = [pgStarted.value, temporalStarted.value];
     const apiErrors: string[] = [];
     const app = await startStack(
-      { DATABASE_URL: pg.appUrl, DATABASE_MIGRATION_URL: pg.url, TEMPORAL_ADDRESS: temporal.address, RATE_LIMIT_PER_MINUTE: '1000000', ...opts.env },
-      { worker: false, logger: pino({ name: 'api', level: 'error' }, { write: (line: string) => apiErrors.push(line) }) },
+      {
+        DATABASE_URL: pg.appUrl,
+        DATABASE_MIGRATION_URL: pg.url,
+        TEMPORAL_ADDRESS: temporal.address,
+        RATE_LIMIT_PER_MINUTE: '1000000',
+        ...opts.env,
+      },
+      {
+        worker: false,
+        logger: pino({ name: 'api', level: 'error' }, { write: (line: string) => apiErrors.push(line) }),
+      },
     );
     cleanups.push(() => app.stop());
     return {
-      pg, temporal, app, apiErrors, stop,
+      pg,
+      temporal,
+      app,
+      apiErrors,
+      stop,
       async startWorker() {
         const { child, ready } = spawnWorker(app.cfg);
         track(child);
@@ -215,7 +249,11 @@ export async function startFaultStack(opts: { durablePostgres?: boolean; tempora
 }
 
 /** Runs `fn` over `items` with at most `limit` calls in flight; results keep the items' order. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const out = new Array<R>(items.length);
   let next = 0;
   const lane = async () => {

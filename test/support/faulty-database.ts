@@ -16,14 +16,16 @@ function droppingAtCommit(db: DataSource, end: 'commit' | 'rollback', laterQueri
             await runner.rollbackTransaction();
             throw err;
           } finally {
-            if (runner.isTransactionActive) await (end === 'commit' ? runner.commitTransaction() : runner.rollbackTransaction());
+            if (runner.isTransactionActive)
+              await (end === 'commit' ? runner.commitTransaction() : runner.rollbackTransaction());
             await runner.release();
           }
           lost = true;
           throw new Error('Connection terminated unexpectedly');
         };
       }
-      if (prop === 'query' && laterQueries === 'refuse' && lost) return async () => Promise.reject(new Error('connect ECONNREFUSED'));
+      if (prop === 'query' && laterQueries === 'refuse' && lost)
+        return async () => Promise.reject(new Error('connect ECONNREFUSED'));
       return Reflect.get(target, prop, receiver);
     },
   });

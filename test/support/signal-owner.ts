@@ -11,7 +11,13 @@ import { startEmbeddedPostgres } from '../../src/infra/embedded-postgres';
 
 async function main(): Promise<void> {
   const [dataDir, port] = process.argv.slice(2);
-  const pg = await startEmbeddedPostgres({ dataDir, port: Number(port), database: 'signals', persistent: false, ownSignals: true });
+  const pg = await startEmbeddedPostgres({
+    dataDir,
+    port: Number(port),
+    database: 'signals',
+    persistent: false,
+    ownSignals: true,
+  });
   process.once('SIGTERM', () => {
     void (async () => {
       await new Promise((resolve) => setTimeout(resolve, 1_000));

@@ -3,7 +3,8 @@ import type { RunningPostgres } from '../../src/infra/embedded-postgres';
 import type { RunningDevServer } from '../../src/infra/temporal-dev-server';
 
 export default async function stackTeardown(): Promise<void> {
-  const stack = (globalThis as Record<string, unknown>).__leadEngineStack as { pg: RunningPostgres; temporal: RunningDevServer } | undefined;
+  const stack = (globalThis as Record<string, unknown>).__leadEngineStack as
+    { pg: RunningPostgres; temporal: RunningDevServer } | undefined;
   if (!stack) return;
   await stack.temporal.stop();
   await stack.pg.stop();

@@ -21,7 +21,13 @@ export interface TestStack {
   worker: Worker | null;
   baseUrl: string;
   /** Calls the API as `actor`; returns status, headers and parsed JSON body. */
-  api(actor: Actor | null, method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<ApiResponse>;
+  api(
+    actor: Actor | null,
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<ApiResponse>;
   stop(): Promise<void>;
 }
 
@@ -35,17 +41,34 @@ export interface ApiResponse {
  * The real service for one test file: a worker on its own task queue and the Express API on an
  * ephemeral port, both against the Postgres and Temporal dev server of the global setup.
  */
-export async function startStack(env: Record<string, string> = {}, opts: { worker?: boolean; apiPort?: number; logger?: Logger } = {}): Promise<TestStack> {
+export async function startStack(
+  env: Record<string, string> = {},
+  opts: { worker?: boolean; apiPort?: number; logger?: Logger } = {},
+): Promise<TestStack> {
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('WARN') });
     runtimeInstalled = true;
   }
-  const cfg = loadConfig({ ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'silent', TEMPORAL_TASK_QUEUE: `lead-cases-${randomUUID()}`, ...env });
+  const cfg = loadConfig({
+    ...process.env,
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    TEMPORAL_TASK_QUEUE: `lead-cases-${randomUUID()}`,
+    ...env,
+  });
   const db = await openDatabase(cfg.DATABASE_URL, { poolMax: 20, audit: cfg });
   const connection = await Connection.connect({ address: cfg.TEMPORAL_ADDRESS });
   const client = new Client({ connection, namespace: cfg.TEMPORAL_NAMESPACE, dataConverter: dataConverterFor(cfg) });
   const nativeConnection = await NativeConnection.connect({ address: cfg.TEMPORAL_ADDRESS });
-  const worker = opts.worker === false ? null : await createLeadWorker({ cfg, db, connection: nativeConnection, workflowBundlePath: process.env.WORKFLOW_BUNDLE_PATH });
+  const worker =
+    opts.worker === false
+      ? null
+      : await createLeadWorker({
+          cfg,
+          db,
+          connection: nativeConnection,
+          workflowBundlePath: process.env.WORKFLOW_BUNDLE_PATH,
+        });
   const running = worker?.run() ?? Promise.resolve();
 
   const app = createApp({ cfg, db, temporal: client, logger: opts.logger ?? createLogger('api-test', 'silent') });
@@ -71,7 +94,12 @@ export async function startStack(env: Record<string, string> = {}, opts: { worke
   };
 
   return {
-    cfg, db, client, worker, baseUrl, api,
+    cfg,
+    db,
+    client,
+    worker,
+    baseUrl,
+    api,
     async stop() {
       await new Promise<void>((r) => server.close(() => r()));
       server.closeAllConnections();
@@ -95,7 +123,11 @@ export function openOwnerDatabase(): Promise<DataSource> {
 }
 
 /** Polls `check` until it returns a truthy value (for what happens asynchronously in a workflow). */
-export async function eventually<T>(check: () => Promise<T | undefined | null | false>, what: string, timeoutMs = 20_000): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined | null | false>,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<T> {
   const until = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -105,13 +137,15 @@ export async function eventually<T>(check: () => Promise<T | undefined | null | 
     } catch (err) {
       last = err;
     }
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    if (Date.now() > until)
+      throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
 
 /** A Temporal client whose server is not there (nothing listens on port 1). */
-export const unreachableTemporal = (): Client => new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) });
+export const unreachableTemporal = (): Client =>
+  new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) });
 
 /**
  * The stack's API served on a port of its own with some of its parts swapped (a database that
@@ -120,15 +154,27 @@ export const unreachableTemporal = (): Client => new Client({ connection: Connec
  */
 export async function serveVariant(stack: TestStack, parts: { db?: DataSource; temporal?: Client }) {
   const temporal = parts.temporal ?? stack.client;
-  const server = createServer(createApp({ cfg: stack.cfg, db: parts.db ?? stack.db, temporal, logger: createLogger('variant', 'silent') }));
+  const server = createServer(
+    createApp({ cfg: stack.cfg, db: parts.db ?? stack.db, temporal, logger: createLogger('variant', 'silent') }),
+  );
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     url,
-    async call(actor: Actor, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse> {
+    async call(
+      actor: Actor,
+      method: string,
+      path: string,
+      body?: unknown,
+      headers: Record<string, string> = {},
+    ): Promise<ApiResponse> {
       const res = await fetch(`${url}${path}`, {
         method,
-        headers: { authorization: `Bearer ${await signToken(stack.cfg, actor)}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+        headers: {
+          authorization: `Bearer ${await signToken(stack.cfg, actor)}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...headers,
+        },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
       const text = await res.text();

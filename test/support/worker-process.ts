@@ -5,7 +5,10 @@ import type { Config } from '../../src/config';
 const root = join(__dirname, '..', '..');
 
 /** The real worker entry point (src/worker/main.ts) as its own process, so a test can SIGKILL it. */
-export function spawnWorker(cfg: Config, extraEnv: Record<string, string> = {}): { child: ChildProcess; ready: Promise<void> } {
+export function spawnWorker(
+  cfg: Config,
+  extraEnv: Record<string, string> = {},
+): { child: ChildProcess; ready: Promise<void> } {
   const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/worker/main.ts')], {
     env: {
       ...process.env,
@@ -28,7 +31,9 @@ export function spawnWorker(cfg: Config, extraEnv: Record<string, string> = {}):
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`worker exited (${code}) before it was ready:\n${output.slice(-2000)}`)));
+    child.once('exit', (code) =>
+      reject(new Error(`worker exited (${code}) before it was ready:\n${output.slice(-2000)}`)),
+    );
   });
   return { child, ready };
 }

@@ -9,7 +9,8 @@ import { workflowBundleOptions } from '../../src/worker/workflow-code';
  * The bundle is the same code the worker runs, so tests exercise real workflow code.
  */
 export async function ensureWorkflowBundle(): Promise<string> {
-  if (process.env.WORKFLOW_BUNDLE_PATH && existsSync(process.env.WORKFLOW_BUNDLE_PATH)) return process.env.WORKFLOW_BUNDLE_PATH;
+  if (process.env.WORKFLOW_BUNDLE_PATH && existsSync(process.env.WORKFLOW_BUNDLE_PATH))
+    return process.env.WORKFLOW_BUNDLE_PATH;
   const dir = join(tmpdir(), `lead-engine-test-${process.pid}`);
   mkdirSync(dir, { recursive: true });
   const path = join(dir, 'workflow-bundle.js');
@@ -20,4 +21,11 @@ export async function ensureWorkflowBundle(): Promise<string> {
 }
 
 const noop = () => undefined;
-const quietLogger = { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: (m: string) => console.error(m) };
+const quietLogger = {
+  log: noop,
+  trace: noop,
+  debug: noop,
+  info: noop,
+  warn: noop,
+  error: (m: string) => console.error(m),
+};

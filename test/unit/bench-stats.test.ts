@@ -1,4 +1,17 @@
-import { atLeast, atMost, figureTable, formatNumber, formatTable, leastSquares, parseLevels, percentile, ratio, summarize, targetMet, type FigureRow } from '../../bench/stats';
+import {
+  atLeast,
+  atMost,
+  figureTable,
+  formatNumber,
+  formatTable,
+  leastSquares,
+  parseLevels,
+  percentile,
+  ratio,
+  summarize,
+  targetMet,
+  type FigureRow,
+} from '../../bench/stats';
 
 describe('bench statistics', () => {
   test('a percentile is the nearest-rank sample of the sorted values', () => {
@@ -45,7 +58,12 @@ describe('bench statistics', () => {
 
   test('a slope needs two distinct x values', () => {
     expect(() => leastSquares([{ x: 1, y: 1 }])).toThrow(RangeError);
-    expect(() => leastSquares([{ x: 1, y: 1 }, { x: 1, y: 2 }])).toThrow(RangeError);
+    expect(() =>
+      leastSquares([
+        { x: 1, y: 1 },
+        { x: 1, y: 2 },
+      ]),
+    ).toThrow(RangeError);
   });
 
   test('a ratio against a zero or missing baseline is NaN, and NaN never meets a target', () => {
@@ -73,12 +91,27 @@ describe('bench statistics', () => {
   });
 
   test('a table pads every column to its widest cell under a rule', () => {
-    expect(formatTable(['a', 'bb'], [['ccc', 'd'], ['e', 'ffff']]).split('\n')).toEqual(['a   | bb', '----|-----', 'ccc | d', 'e   | ffff']);
+    expect(
+      formatTable(
+        ['a', 'bb'],
+        [
+          ['ccc', 'd'],
+          ['e', 'ffff'],
+        ],
+      ).split('\n'),
+    ).toEqual(['a   | bb', '----|-----', 'ccc | d', 'e   | ffff']);
   });
 
   test('the figure table says met or missed, which target was missed, and - where there is no target', () => {
     const row = (checks: FigureRow['checks']): FigureRow => ({
-      id: 'x', figure: 'contact attempt p99', unit: 'ms', value: 30, baselineLabel: 'no-op update', baseline: 20, ratio: 1.5, checks,
+      id: 'x',
+      figure: 'contact attempt p99',
+      unit: 'ms',
+      value: 30,
+      baselineLabel: 'no-op update',
+      baseline: 20,
+      ratio: 1.5,
+      checks,
     });
     const met = row([atMost('ratio <= 2', 1.5, 2)]);
     const missed = row([atMost('ratio <= 1.3', 1.5, 1.3), atMost('p99 <= 25 ms', 30, 25)]);

@@ -1,18 +1,44 @@
 import { defaultPolicy, parsePolicy } from '../../src/config/policy';
-import { channelFigures, gradeChannel, standingAfterReview, type ChannelCounts } from '../../src/domain/channel-grading';
+import {
+  channelFigures,
+  gradeChannel,
+  standingAfterReview,
+  type ChannelCounts,
+} from '../../src/domain/channel-grading';
 
 const policy = defaultPolicy();
 
 /** 100 leads, all consented and pre-screened; approvals, bad loans and fraud flags as given. */
 const counts = (o: Partial<ChannelCounts> = {}): ChannelCounts => ({
-  leads: 100, consented: 100, prescreened: 100, tierA: 80, tierB: 15, tierC: 5,
-  lenderDecided: 50, approved: 30, badLoans: 0, fraudFlagged: 0, ...o,
+  leads: 100,
+  consented: 100,
+  prescreened: 100,
+  tierA: 80,
+  tierB: 15,
+  tierC: 5,
+  lenderDecided: 50,
+  approved: 30,
+  badLoans: 0,
+  fraudFlagged: 0,
+  ...o,
 });
-const grade = (o: Partial<ChannelCounts>, current: 'premium' | 'general' | 'risk' = 'general') => gradeChannel(channelFigures(counts(o), 500), current, policy);
+const grade = (o: Partial<ChannelCounts>, current: 'premium' | 'general' | 'risk' = 'general') =>
+  gradeChannel(channelFigures(counts(o), 500), current, policy);
 
 describe('channel figures', () => {
   test('rates are percentages of their own base, rounded to one decimal', () => {
-    const f = channelFigures(counts({ leads: 200, consented: 150, lenderDecided: 40, approved: 30, badLoans: 1, prescreened: 150, fraudFlagged: 2 }), 300);
+    const f = channelFigures(
+      counts({
+        leads: 200,
+        consented: 150,
+        lenderDecided: 40,
+        approved: 30,
+        badLoans: 1,
+        prescreened: 150,
+        fraudFlagged: 2,
+      }),
+      300,
+    );
     expect(f.consentRatePct).toBe(75);
     expect(f.approvalRatePct).toBe(75); // approved / lender-decided
     expect(f.nplPct).toBe(3.3); // bad / approved
@@ -22,7 +48,13 @@ describe('channel figures', () => {
 
   test('a rate with nothing under it is null, not zero', () => {
     const f = channelFigures(counts({ leads: 0, consented: 0, prescreened: 0, lenderDecided: 0, approved: 0 }), 300);
-    expect([f.consentRatePct, f.approvalRatePct, f.nplPct, f.fraudRatePct, f.costPerConversionCny]).toEqual([null, null, null, null, null]);
+    expect([f.consentRatePct, f.approvalRatePct, f.nplPct, f.fraudRatePct, f.costPerConversionCny]).toEqual([
+      null,
+      null,
+      null,
+      null,
+      null,
+    ]);
   });
 });
 
@@ -67,7 +99,9 @@ describe('channel grade', () => {
 
   test('the lines are policy', () => {
     const strict = parsePolicy({ channelGrades: { premiumMinApprovalPct: 80, riskMinFraudPct: 1 } });
-    expect(gradeChannel(channelFigures(counts({ lenderDecided: 50, approved: 35 }), 0), 'general', strict).grade).toBe('general'); // 70 % < 80 %
+    expect(gradeChannel(channelFigures(counts({ lenderDecided: 50, approved: 35 }), 0), 'general', strict).grade).toBe(
+      'general',
+    ); // 70 % < 80 %
     expect(gradeChannel(channelFigures(counts({ fraudFlagged: 2 }), 0), 'general', strict).grade).toBe('risk');
   });
 
@@ -84,29 +118,64 @@ describe('what a review does to a channel', () => {
   const unjudged = grade({ leads: 5, prescreened: 5, consented: 5 });
 
   test('without an override the review applies its grade and suspension', () => {
-    expect(standingAfterReview(open, risky, at)).toEqual({ grade: 'risk', suspended: true, suspendedBy: 'review', overrideExpired: false });
+    expect(standingAfterReview(open, risky, at)).toEqual({
+      grade: 'risk',
+      suspended: true,
+      suspendedBy: 'review',
+      overrideExpired: false,
+    });
   });
 
   test('a suspension the review made is lifted when the figures recover, but not on too few leads', () => {
     const suspended = { ...open, grade: 'risk' as const, suspended: true, suspendedBy: 'review' as const };
-    expect(standingAfterReview(suspended, fine, at)).toMatchObject({ grade: 'premium', suspended: false, suspendedBy: null });
+    expect(standingAfterReview(suspended, fine, at)).toMatchObject({
+      grade: 'premium',
+      suspended: false,
+      suspendedBy: null,
+    });
     expect(standingAfterReview(suspended, unjudged, at)).toMatchObject({ suspended: true, suspendedBy: 'review' });
   });
 
   test('a suspension an admin set stays whatever the figures say', () => {
     const byAdmin = { ...open, suspended: true, suspendedBy: 'admin' as const };
-    expect(standingAfterReview(byAdmin, fine, at)).toMatchObject({ grade: 'premium', suspended: true, suspendedBy: 'admin' });
+    expect(standingAfterReview(byAdmin, fine, at)).toMatchObject({
+      grade: 'premium',
+      suspended: true,
+      suspendedBy: 'admin',
+    });
   });
 
   test('a live override keeps what it fixed and lets the review decide the rest', () => {
     const keepOpen = { ...open, override: { grade: null, suspended: false, until: null } };
-    expect(standingAfterReview(keepOpen, risky, at)).toMatchObject({ grade: 'risk', suspended: false, overrideExpired: false });
-    const keepPremium = { ...open, grade: 'premium' as const, override: { grade: 'premium' as const, suspended: null, until: new Date('2026-12-01T00:00:00Z') } };
-    expect(standingAfterReview(keepPremium, risky, at)).toMatchObject({ grade: 'premium', suspended: true, suspendedBy: 'review' });
+    expect(standingAfterReview(keepOpen, risky, at)).toMatchObject({
+      grade: 'risk',
+      suspended: false,
+      overrideExpired: false,
+    });
+    const keepPremium = {
+      ...open,
+      grade: 'premium' as const,
+      override: { grade: 'premium' as const, suspended: null, until: new Date('2026-12-01T00:00:00Z') },
+    };
+    expect(standingAfterReview(keepPremium, risky, at)).toMatchObject({
+      grade: 'premium',
+      suspended: true,
+      suspendedBy: 'review',
+    });
   });
 
   test('an override that has run out is cleared and its suspension can be lifted', () => {
-    const expired = { ...open, suspended: true, suspendedBy: 'override' as const, override: { grade: 'risk' as const, suspended: true, until: new Date('2026-11-01T00:00:00Z') } };
-    expect(standingAfterReview(expired, fine, at)).toEqual({ grade: 'premium', suspended: false, suspendedBy: null, overrideExpired: true });
+    const expired = {
+      ...open,
+      suspended: true,
+      suspendedBy: 'override' as const,
+      override: { grade: 'risk' as const, suspended: true, until: new Date('2026-11-01T00:00:00Z') },
+    };
+    expect(standingAfterReview(expired, fine, at)).toEqual({
+      grade: 'premium',
+      suspended: false,
+      suspendedBy: null,
+      overrideExpired: true,
+    });
   });
 });

@@ -12,7 +12,14 @@ async function failureOf(scheduledAgoMs: number): Promise<ApplicationFailure> {
   const acts = createComplaintActivities({ db: emptyDb });
   const env = new MockActivityEnvironment({ scheduledTimestampMs: Date.now() - scheduledAgoMs });
   try {
-    const input: ComplaintEventInput = { eventId: 'e-1', complaintId: 'k-1', kind: 'first_response', actor: 'workflow', at: new Date().toISOString(), details: {} };
+    const input: ComplaintEventInput = {
+      eventId: 'e-1',
+      complaintId: 'k-1',
+      kind: 'first_response',
+      actor: 'workflow',
+      at: new Date().toISOString(),
+      details: {},
+    };
     await env.run(acts.recordComplaintEvent, input);
   } catch (err) {
     return err as ApplicationFailure;

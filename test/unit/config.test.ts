@@ -37,8 +37,14 @@ describe('configuration', () => {
     expect(p.dti).toMatchObject({ incomeShockPct: 20, rateShockPp: 3, tierAMaxPct: 40, tierBMaxPct: 55 });
     expect(p.retention).toEqual({ unconvertedDays: 90, convertedYears: 5 });
     expect(p.channelGrades).toEqual({
-      premiumMinApprovalPct: 60, premiumMaxNplPct: 2, riskMinNplPct: 5, riskMinFraudPct: 3,
-      suspendMinNplPct: 10, suspendMinFraudPct: 10, minLeadsToGrade: 20, reviewWindowDays: 90,
+      premiumMinApprovalPct: 60,
+      premiumMaxNplPct: 2,
+      riskMinNplPct: 5,
+      riskMinFraudPct: 3,
+      suspendMinNplPct: 10,
+      suspendMinFraudPct: 10,
+      minLeadsToGrade: 20,
+      reviewWindowDays: 90,
     });
     expect(p.maxAmountByGrade).toEqual({ premium: 300_000, general: 200_000, risk: 50_000 });
     expect(p.postLoan).toEqual({ checkInDays: [7, 30], maxAttempts: 3, planWithinDays: 14 });
@@ -71,20 +77,37 @@ describe('configuration', () => {
 
   test('the published development secrets are refused outside development and test', () => {
     const local = loadConfig(dev());
-    const published = { JWT_SECRET: local.JWT_SECRET, MASTER_KEY: local.MASTER_KEY, BLIND_INDEX_KEY: local.BLIND_INDEX_KEY, CODEC_KEY: local.CODEC_KEY, AUDIT_KEY: local.AUDIT_KEY };
+    const published = {
+      JWT_SECRET: local.JWT_SECRET,
+      MASTER_KEY: local.MASTER_KEY,
+      BLIND_INDEX_KEY: local.BLIND_INDEX_KEY,
+      CODEC_KEY: local.CODEC_KEY,
+      AUDIT_KEY: local.AUDIT_KEY,
+    };
     const message = messageOf({ NODE_ENV: 'production', ...published });
     for (const name of SECRET_NAMES) expect(message).toContain(`${name}: is the published development default`);
   });
 
   test('one key reused for two purposes, a repeated-letter JWT secret and a key of repeated bytes are refused', () => {
     const secrets = strongSecrets();
-    const reused = messageOf({ NODE_ENV: 'production', ...secrets, BLIND_INDEX_KEY: secrets.MASTER_KEY, CODEC_KEY: secrets.MASTER_KEY });
+    const reused = messageOf({
+      NODE_ENV: 'production',
+      ...secrets,
+      BLIND_INDEX_KEY: secrets.MASTER_KEY,
+      CODEC_KEY: secrets.MASTER_KEY,
+    });
     expect(reused).toContain('BLIND_INDEX_KEY: is the same secret as MASTER_KEY');
     expect(reused).toContain('CODEC_KEY: is the same secret as MASTER_KEY');
     expect(reused).not.toContain(secrets.MASTER_KEY);
-    expect(messageOf({ NODE_ENV: 'production', ...secrets, JWT_SECRET: 'x'.repeat(40) })).toContain('JWT_SECRET: is too weak');
-    expect(messageOf({ NODE_ENV: 'production', ...secrets, JWT_SECRET: 'ab'.repeat(30) })).toContain('JWT_SECRET: is too weak');
-    expect(messageOf({ NODE_ENV: 'production', ...secrets, CODEC_KEY: Buffer.alloc(32, 7).toString('base64') })).toContain('CODEC_KEY: is too weak');
+    expect(messageOf({ NODE_ENV: 'production', ...secrets, JWT_SECRET: 'x'.repeat(40) })).toContain(
+      'JWT_SECRET: is too weak',
+    );
+    expect(messageOf({ NODE_ENV: 'production', ...secrets, JWT_SECRET: 'ab'.repeat(30) })).toContain(
+      'JWT_SECRET: is too weak',
+    );
+    expect(
+      messageOf({ NODE_ENV: 'production', ...secrets, CODEC_KEY: Buffer.alloc(32, 7).toString('base64') }),
+    ).toContain('CODEC_KEY: is too weak');
   });
 
   test('the API listens on loopback in development and test unless API_HOST says otherwise, and on every interface in production', () => {
@@ -102,31 +125,58 @@ describe('configuration', () => {
   });
 
   test('a key that is not 32 bytes of base64 is refused', () => {
-    expect(messageOf(dev({ MASTER_KEY: Buffer.alloc(16).toString('base64') }))).toContain('MASTER_KEY: must be 32 bytes');
+    expect(messageOf(dev({ MASTER_KEY: Buffer.alloc(16).toString('base64') }))).toContain(
+      'MASTER_KEY: must be 32 bytes',
+    );
   });
 
   test('a retired master or codec key listed under the current ID, or an ID given twice, is refused: it would shadow the other key', () => {
     const k = (fill: number) => Buffer.alloc(32, fill).toString('base64');
-    expect(messageOf(dev({ MASTER_KEY_ID: 'prod', MASTER_KEY: k(1), MASTER_OLD_KEYS: `prod:${k(2)}` }))).toContain('MASTER_OLD_KEYS: key ID prod is used twice');
-    expect(messageOf(dev({ MASTER_OLD_KEYS: `old-1:${k(2)},old-1:${k(3)}` }))).toContain('MASTER_OLD_KEYS: key ID old-1 is used twice');
-    expect(messageOf(dev({ CODEC_KEY_ID: 'codec-2', CODEC_OLD_KEYS: `codec-1:${k(2)},codec-2:${k(3)}` }))).toContain('CODEC_OLD_KEYS: key ID codec-2 is used twice');
+    expect(messageOf(dev({ MASTER_KEY_ID: 'prod', MASTER_KEY: k(1), MASTER_OLD_KEYS: `prod:${k(2)}` }))).toContain(
+      'MASTER_OLD_KEYS: key ID prod is used twice',
+    );
+    expect(messageOf(dev({ MASTER_OLD_KEYS: `old-1:${k(2)},old-1:${k(3)}` }))).toContain(
+      'MASTER_OLD_KEYS: key ID old-1 is used twice',
+    );
+    expect(messageOf(dev({ CODEC_KEY_ID: 'codec-2', CODEC_OLD_KEYS: `codec-1:${k(2)},codec-2:${k(3)}` }))).toContain(
+      'CODEC_OLD_KEYS: key ID codec-2 is used twice',
+    );
     // The same message names IDs, never a key.
     expect(messageOf(dev({ MASTER_KEY_ID: 'prod', MASTER_OLD_KEYS: `prod:${k(2)}` }))).not.toContain(k(2));
-    expect(() => loadConfig(dev({ MASTER_KEY_ID: 'prod-2', MASTER_OLD_KEYS: `prod-1:${k(2)}`, CODEC_KEY_ID: 'c-2', CODEC_OLD_KEYS: `c-1:${k(3)}` }))).not.toThrow();
+    expect(() =>
+      loadConfig(
+        dev({
+          MASTER_KEY_ID: 'prod-2',
+          MASTER_OLD_KEYS: `prod-1:${k(2)}`,
+          CODEC_KEY_ID: 'c-2',
+          CODEC_OLD_KEYS: `c-1:${k(3)}`,
+        }),
+      ),
+    ).not.toThrow();
   });
 
   test('POLICY_FILE overrides part of the policy and keeps the rest', () => {
-    const cfg = loadConfig(dev({ POLICY_FILE: file(JSON.stringify({ pricing: { aprCapPct: 18 }, consent: { waitHours: 24 } })) }));
+    const cfg = loadConfig(
+      dev({ POLICY_FILE: file(JSON.stringify({ pricing: { aprCapPct: 18 }, consent: { waitHours: 24 } })) }),
+    );
     expect(cfg.policy.pricing.aprCapPct).toBe(18);
     expect(cfg.policy.consent.waitHours).toBe(24);
     expect(cfg.policy.retention).toEqual(defaultPolicy().retention);
   });
 
   test('a misspelt or inconsistent policy override is an error that names the field', () => {
-    expect(messageOf(dev({ POLICY_FILE: file(JSON.stringify({ pricing: { aprCapPercent: 18 } })) }))).toContain('policy.pricing');
-    expect(messageOf(dev({ POLICY_FILE: file(JSON.stringify({ dti: { tierAMaxPct: 60 } })) }))).toContain('policy.dti.tierAMaxPct');
-    expect(messageOf(dev({ POLICY_FILE: file(JSON.stringify({ postLoan: { checkInDays: [30, 7] } })) }))).toContain('policy.postLoan.checkInDays');
-    expect(messageOf(dev({ POLICY_FILE: file(JSON.stringify({ postLoan: { checkInDays: [7, 7] } })) }))).toContain('policy.postLoan.checkInDays');
+    expect(messageOf(dev({ POLICY_FILE: file(JSON.stringify({ pricing: { aprCapPercent: 18 } })) }))).toContain(
+      'policy.pricing',
+    );
+    expect(messageOf(dev({ POLICY_FILE: file(JSON.stringify({ dti: { tierAMaxPct: 60 } })) }))).toContain(
+      'policy.dti.tierAMaxPct',
+    );
+    expect(messageOf(dev({ POLICY_FILE: file(JSON.stringify({ postLoan: { checkInDays: [30, 7] } })) }))).toContain(
+      'policy.postLoan.checkInDays',
+    );
+    expect(messageOf(dev({ POLICY_FILE: file(JSON.stringify({ postLoan: { checkInDays: [7, 7] } })) }))).toContain(
+      'policy.postLoan.checkInDays',
+    );
     expect(messageOf(dev({ POLICY_FILE: file('{not json') }))).toContain('POLICY_FILE');
     const unreadable = file('{}');
     chmodSync(unreadable, 0o000);
@@ -134,6 +184,17 @@ describe('configuration', () => {
   });
 
   test('every variable read is listed for deployment checks', () => {
-    expect(ENV_NAMES).toEqual(expect.arrayContaining(['DATABASE_URL', 'TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'TEMPORAL_TASK_QUEUE', 'JWT_SECRET', 'MASTER_KEY', 'BLIND_INDEX_KEY', 'POLICY_FILE']));
+    expect(ENV_NAMES).toEqual(
+      expect.arrayContaining([
+        'DATABASE_URL',
+        'TEMPORAL_ADDRESS',
+        'TEMPORAL_NAMESPACE',
+        'TEMPORAL_TASK_QUEUE',
+        'JWT_SECRET',
+        'MASTER_KEY',
+        'BLIND_INDEX_KEY',
+        'POLICY_FILE',
+      ]),
+    );
   });
 });

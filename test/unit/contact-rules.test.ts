@@ -1,5 +1,10 @@
 import { defaultPolicy } from '../../src/config/policy';
-import { checkContactAllowed, isWithinQuietHours, localDayKey, type ContactCheckInput } from '../../src/domain/contact-rules';
+import {
+  checkContactAllowed,
+  isWithinQuietHours,
+  localDayKey,
+  type ContactCheckInput,
+} from '../../src/domain/contact-rules';
 import { policyWith } from './factories';
 
 const policy = defaultPolicy();
@@ -114,13 +119,17 @@ describe('order of the checks', () => {
   const night = new Date('2026-03-10T14:00:00Z'); // 22:00 in Shanghai
 
   it('do-not-contact comes before everything else', () => {
-    expect(codeOf(aMarketingCall({ doNotContact: true, marketingConsent: false, vulnerable: true, at: night, attemptsToday: 9 }))).toBe(
-      'do_not_contact',
-    );
+    expect(
+      codeOf(
+        aMarketingCall({ doNotContact: true, marketingConsent: false, vulnerable: true, at: night, attemptsToday: 9 }),
+      ),
+    ).toBe('do_not_contact');
   });
 
   it('missing consent comes before vulnerability', () => {
-    expect(codeOf(aMarketingCall({ marketingConsent: false, vulnerable: true, at: night }))).toBe('marketing_consent_missing');
+    expect(codeOf(aMarketingCall({ marketingConsent: false, vulnerable: true, at: night }))).toBe(
+      'marketing_consent_missing',
+    );
   });
 
   it('vulnerability comes before quiet hours', () => {

@@ -43,7 +43,9 @@ describe('blind indexes', () => {
     const key = randomBytes(32);
     expect(blindIndex('id', '110105199001011232', key)).toBe(blindIndex('id', '110105199001011232', key));
     expect(blindIndex('id', '110105199001011232', key)).not.toBe(blindIndex('phone', '110105199001011232', key));
-    expect(blindIndex('id', '110105199001011232', key)).not.toBe(blindIndex('id', '110105199001011232', randomBytes(32)));
+    expect(blindIndex('id', '110105199001011232', key)).not.toBe(
+      blindIndex('id', '110105199001011232', randomBytes(32)),
+    );
     expect(blindIndex('id', '110105199001011232', key)).not.toContain('1101051990');
   });
 });

@@ -95,7 +95,7 @@ describe('docker-compose.yml', () => {
     expect(DATABASE_MIGRATION_URL).toBeDefined();
   });
 
-  it('runs the migrations as the owner role and the API and workers as another, without the owner\'s credentials', () => {
+  it("runs the migrations as the owner role and the API and workers as another, without the owner's credentials", () => {
     const user = (url: string) => new URL(url.replace(/\$\{[^}]*\}/g, 'x')).username;
     const owner = env(service('app-db')).POSTGRES_USER;
     const migrationUrl = env(service('migrate')).DATABASE_MIGRATION_URL;
@@ -103,7 +103,11 @@ describe('docker-compose.yml', () => {
     expect(new URL(migrationUrl.replace(/\$\{[^}]*\}/g, 'x')).host).toBe('app-db:5432');
     for (const name of ['api', 'worker', 'migrate']) {
       const appUser = user(env(service(name)).DATABASE_URL);
-      expect({ service: name, appUser, isOwner: appUser === owner }).toEqual({ service: name, appUser, isOwner: false });
+      expect({ service: name, appUser, isOwner: appUser === owner }).toEqual({
+        service: name,
+        appUser,
+        isOwner: false,
+      });
     }
     for (const name of ['api', 'worker']) expect(env(service(name))).not.toHaveProperty('DATABASE_MIGRATION_URL');
     // The two roles' passwords come from the host, and differ.
@@ -147,11 +151,17 @@ describe('docker-compose.yml', () => {
       (s.ports ?? []).map((p) => {
         if (typeof p === 'object') return String((p as { host_ip?: string }).host_ip ?? '');
         const parts = String(p).split(':');
-        return parts.length >= 3 ? parts.slice(0, -2).join(':').replace(/^\[|\]$/g, '') : '';
+        return parts.length >= 3
+          ? parts
+              .slice(0, -2)
+              .join(':')
+              .replace(/^\[|\]$/g, '')
+          : '';
       });
     const loopback = (ip: string) => ip === '127.0.0.1' || ip === '::1' || ip === 'localhost';
     for (const name of ['temporal', 'temporal-ui']) {
-      for (const ip of bindings(service(name))) expect({ service: name, loopback: loopback(ip) }).toEqual({ service: name, loopback: true });
+      for (const ip of bindings(service(name)))
+        expect({ service: name, loopback: loopback(ip) }).toEqual({ service: name, loopback: true });
     }
     expect(published(service('temporal')).has(7233)).toBe(false);
 
@@ -166,13 +176,22 @@ describe('docker-compose.yml', () => {
   it('pins every image it pulls to a version', () => {
     for (const [name, s] of Object.entries(services)) {
       if (s.build !== undefined) continue;
-      expect({ service: name, image: s.image }).toEqual({ service: name, image: expect.stringMatching(/^[^:]+:(?!latest$)[\w.-]+$/) });
+      expect({ service: name, image: s.image }).toEqual({
+        service: name,
+        image: expect.stringMatching(/^[^:]+:(?!latest$)[\w.-]+$/),
+      });
     }
   });
 
   it('registers every search attribute the workflows use, with its type, and no others', () => {
     const cliType: Record<string, string> = {
-      KEYWORD: 'Keyword', TEXT: 'Text', INT: 'Int', DOUBLE: 'Double', BOOL: 'Bool', DATETIME: 'Datetime', KEYWORD_LIST: 'KeywordList',
+      KEYWORD: 'Keyword',
+      TEXT: 'Text',
+      INT: 'Int',
+      DOUBLE: 'Double',
+      BOOL: 'Bool',
+      DATETIME: 'Datetime',
+      KEYWORD_LIST: 'KeywordList',
     };
     const registrar = Object.entries(services).find(([, s]) => s.image?.startsWith('temporalio/admin-tools:'));
     if (!registrar) throw new Error('no temporalio/admin-tools service registers the search attributes');
@@ -209,9 +228,15 @@ describe('docker-compose.yml', () => {
   it('waits on health only where there is a healthcheck, and on completion only for one-shot jobs', () => {
     for (const [name, s] of Object.entries(services)) {
       for (const [dep, condition] of Object.entries(dependsOn(s))) {
-        expect({ service: name, dependency: dep, exists: dep in services }).toEqual({ service: name, dependency: dep, exists: true });
-        if (condition === 'service_healthy') expect({ dep, healthcheck: Boolean(services[dep].healthcheck?.test) }).toEqual({ dep, healthcheck: true });
-        if (condition === 'service_completed_successfully') expect({ dep, restart: services[dep].restart }).toEqual({ dep, restart: 'no' });
+        expect({ service: name, dependency: dep, exists: dep in services }).toEqual({
+          service: name,
+          dependency: dep,
+          exists: true,
+        });
+        if (condition === 'service_healthy')
+          expect({ dep, healthcheck: Boolean(services[dep].healthcheck?.test) }).toEqual({ dep, healthcheck: true });
+        if (condition === 'service_completed_successfully')
+          expect({ dep, restart: services[dep].restart }).toEqual({ dep, restart: 'no' });
       }
     }
   });
@@ -247,7 +272,12 @@ describe('Dockerfile', () => {
     const withCi = stages.filter((stage) => stage.some((l) => /\bnpm (ci|install)\b/.test(l)));
     expect(withCi.length).toBeGreaterThanOrEqual(2);
     for (const stage of withCi) {
-      const before = stage.slice(0, stage.findIndex((l) => /\bnpm (ci|install)\b/.test(l))).join('\n');
+      const before = stage
+        .slice(
+          0,
+          stage.findIndex((l) => /\bnpm (ci|install)\b/.test(l)),
+        )
+        .join('\n');
       expect(before).toMatch(/^ENV\b.*\bTEMPORAL_CLI_PATH=/m);
       expect(before).toMatch(/^ENV\b.*\bTEMPORAL_TEST_SERVER_PATH=/m);
     }
@@ -266,10 +296,19 @@ describe('Dockerfile', () => {
   });
 
   it('copies only files that exist and that .dockerignore lets through', () => {
-    const ignored = read('.dockerignore').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+    const ignored = read('.dockerignore')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith('#'));
     const sources = instructions
       .filter((l) => /^COPY\s/.test(l) && !/--from=/.test(l))
-      .flatMap((l) => l.split(/\s+/).slice(1).filter((a) => !a.startsWith('--')).slice(0, -1));
+      .flatMap((l) =>
+        l
+          .split(/\s+/)
+          .slice(1)
+          .filter((a) => !a.startsWith('--'))
+          .slice(0, -1),
+      );
     expect(sources.length).toBeGreaterThan(0);
     for (const src of sources) {
       expect({ src, exists: existsSync(join(root, src)) }).toEqual({ src, exists: true });

@@ -26,7 +26,10 @@ describe('DTI stress test', () => {
   const interestFree = policyWith({ dti: { assumedAprPct: 0, rateShockPp: 0 } });
 
   it('adds the new instalment to existing debt and divides by income', () => {
-    const result = stressTest({ monthlyIncome: 10_000, monthlyDebt: 1_000, amount: 36_000, termMonths: 12 }, interestFree);
+    const result = stressTest(
+      { monthlyIncome: 10_000, monthlyDebt: 1_000, amount: 36_000, termMonths: 12 },
+      interestFree,
+    );
     expect(result.instalment).toBe(3_000);
     expect(result.dtiPct).toBe(40);
     // Income down 20 %: 4,000 / 8,000.
@@ -34,7 +37,10 @@ describe('DTI stress test', () => {
   });
 
   it('the stressed figure uses the rate shock on top of the assumed APR', () => {
-    const result = stressTest({ monthlyIncome: 20_000, monthlyDebt: 0, amount: 100_000, termMonths: 36 }, defaultPolicy());
+    const result = stressTest(
+      { monthlyIncome: 20_000, monthlyDebt: 0, amount: 100_000, termMonths: 36 },
+      defaultPolicy(),
+    );
     expect(result.instalment).toBe(Math.round(monthlyInstalment(100_000, 36, 18) * 100) / 100);
     expect(result.stressedInstalment).toBe(Math.round(monthlyInstalment(100_000, 36, 21) * 100) / 100);
     expect(result.stressedDtiPct).toBeCloseTo((monthlyInstalment(100_000, 36, 21) / 16_000) * 100, 2);

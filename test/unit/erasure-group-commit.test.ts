@@ -2,7 +2,12 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { EraseInput } from '../../src/activities/contract';
 import { ErasureGroupCommit, type CaseErasure } from '../../src/activities/erasure';
 
-const anErasure = (caseId: string): EraseInput => ({ caseId, eventId: `erase:${caseId}`, reason: 'consent_withdrawn', at: '2026-03-01T08:00:00.000Z' });
+const anErasure = (caseId: string): EraseInput => ({
+  caseId,
+  eventId: `erase:${caseId}`,
+  reason: 'consent_withdrawn',
+  at: '2026-03-01T08:00:00.000Z',
+});
 
 /** A database stand-in: records each batch it is given and answers when the test says so. */
 function fakeDatabase() {
@@ -72,7 +77,10 @@ describe('ErasureGroupCommit', () => {
       db.batches[answered].answer(db.batches[answered].caseIds.map(() => ({ erased: true })));
     }
     await slots;
-    expect(db.batches.map((b) => b.caseIds)).toEqual([['c1', 'c2', 'c3', 'c4'], ['c5', 'c6', 'c7', 'c8']]);
+    expect(db.batches.map((b) => b.caseIds)).toEqual([
+      ['c1', 'c2', 'c3', 'c4'],
+      ['c5', 'c6', 'c7', 'c8'],
+    ]);
   });
 
   test('a batch carries at most maxBatch erasures; the rest follow in the next ones', async () => {
@@ -109,14 +117,26 @@ describe('ErasureGroupCommit', () => {
     };
     const slots = Promise.all([slot(['a1', 'a2']), slot(['b1', 'b2']), slot(['c1', 'c2']), slot(['d1', 'd2'])]);
     await settle();
-    expect(db.batches.map((b) => b.caseIds)).toEqual([['a1', 'b1'], ['c1', 'd1']]);
+    expect(db.batches.map((b) => b.caseIds)).toEqual([
+      ['a1', 'b1'],
+      ['c1', 'd1'],
+    ]);
     db.batches[0].answer([{ erased: true }, { erased: true }]);
     await settle();
     // The second batch has not answered, and the first one's callers are already in a third.
-    expect(db.batches.map((b) => b.caseIds)).toEqual([['a1', 'b1'], ['c1', 'd1'], ['a2', 'b2']]);
+    expect(db.batches.map((b) => b.caseIds)).toEqual([
+      ['a1', 'b1'],
+      ['c1', 'd1'],
+      ['a2', 'b2'],
+    ]);
     db.batches[1].answer([{ erased: true }, { erased: true }]);
     await settle();
-    expect(db.batches.map((b) => b.caseIds)).toEqual([['a1', 'b1'], ['c1', 'd1'], ['a2', 'b2'], ['c2', 'd2']]);
+    expect(db.batches.map((b) => b.caseIds)).toEqual([
+      ['a1', 'b1'],
+      ['c1', 'd1'],
+      ['a2', 'b2'],
+      ['c2', 'd2'],
+    ]);
     db.batches[2].answer([{ erased: true }, { erased: true }]);
     db.batches[3].answer([{ erased: true }, { erased: true }]);
     await slots;
@@ -170,7 +190,10 @@ describe('ErasureGroupCommit', () => {
 
     await expect(erased).resolves.toEqual({ erased: true });
     await expect(alreadyErased).resolves.toEqual({ erased: false });
-    const failure = await missing.then(() => null, (err: unknown) => err);
+    const failure = await missing.then(
+      () => null,
+      (err: unknown) => err,
+    );
     expect(failure).toBeInstanceOf(ApplicationFailure);
     expect(failure).toMatchObject({ type: 'case_not_found', nonRetryable: true });
   });

@@ -8,7 +8,9 @@ describe('validating a mainland ID number', () => {
   });
 
   it('accepts a number built with checkDigitFor', () => {
-    expect(validateIdNumber(validIdNumber({ region: '440301', birth: '19851231', sequence: '456' }))).toEqual({ ok: true });
+    expect(validateIdNumber(validIdNumber({ region: '440301', birth: '19851231', sequence: '456' }))).toEqual({
+      ok: true,
+    });
   });
 
   it('accepts a check character X, in upper or lower case', () => {

@@ -8,14 +8,28 @@ import { defaultPolicy } from '../../src/config/policy';
 const query = async (sql: string) => (sql.includes('AS written') ? [{ written: 0, current_seq: null }] : []);
 const emptyDb = { query, manager: { query } } as unknown as DataSource;
 const projection = {
-  stage: 'awaiting_consent', isOpen: true, riskTier: null, brokerId: null, consentState: 'none', slaDueAt: null, slaKind: null,
-  doNotContact: false, selectedProductId: null, outcome: null, closedAt: null, retentionDueAt: null, legalHold: false,
+  stage: 'awaiting_consent',
+  isOpen: true,
+  riskTier: null,
+  brokerId: null,
+  consentState: 'none',
+  slaDueAt: null,
+  slaKind: null,
+  doNotContact: false,
+  selectedProductId: null,
+  outcome: null,
+  closedAt: null,
+  retentionDueAt: null,
+  legalHold: false,
 } as const;
 
 /** The failure of a projection of a missing case, scheduled that long ago, asked by the workflow (`at`) that long ago if given. */
 async function failureOf(scheduledAgoMs: number, askedAgoMs?: number): Promise<ApplicationFailure> {
   const acts = createLeadActivities({ db: emptyDb, policy: defaultPolicy() });
-  const env = new MockActivityEnvironment({ scheduledTimestampMs: Date.now() - scheduledAgoMs, isLocal: askedAgoMs !== undefined });
+  const env = new MockActivityEnvironment({
+    scheduledTimestampMs: Date.now() - scheduledAgoMs,
+    isLocal: askedAgoMs !== undefined,
+  });
   const at = askedAgoMs === undefined ? undefined : new Date(Date.now() - askedAgoMs).toISOString();
   try {
     await env.run(acts.projectCase, { caseId: 'c-1', seq: 1, at, projection });

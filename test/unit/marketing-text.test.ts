@@ -16,12 +16,15 @@ describe('compliant marketing text', () => {
     expect(codes(`18％ APR ${warning}`)).toEqual([]);
   });
 
-  it.each(['贷款有风险，借款需谨慎', '贷款有风险,借款需谨慎', '贷款有风险 ， 借款需谨慎', '贷款有风险借款需谨慎', '贷款有风险、借款需谨慎'])(
-    'the risk warning is recognised as "%s"',
-    (warning) => {
-      expect(codes(`年化利率18% ${warning}`)).toEqual([]);
-    },
-  );
+  it.each([
+    '贷款有风险，借款需谨慎',
+    '贷款有风险,借款需谨慎',
+    '贷款有风险 ， 借款需谨慎',
+    '贷款有风险借款需谨慎',
+    '贷款有风险、借款需谨慎',
+  ])('the risk warning is recognised as "%s"', (warning) => {
+    expect(codes(`年化利率18% ${warning}`)).toEqual([]);
+  });
 });
 
 describe('promises of approval', () => {
@@ -32,7 +35,12 @@ describe('promises of approval', () => {
       const result = checkMarketingText(text);
       expect(result.ok).toBe(false);
       expect(result.violations).toEqual([
-        { code: 'promise_of_approval', message: expect.stringContaining(phrase), start: COMPLIANT.length, end: text.length },
+        {
+          code: 'promise_of_approval',
+          message: expect.stringContaining(phrase),
+          start: COMPLIANT.length,
+          end: text.length,
+        },
       ]);
     },
   );
@@ -80,9 +88,9 @@ describe('missing disclosures', () => {
   });
 
   it('"年化" without a percentage nearby does not count as disclosure', () => {
-    expect(codes('年化利率低，详情请咨询您的客户经理以及我们的官方网站和热线电话，利率为18%。贷款有风险，借款需谨慎')).toEqual([
-      'apr_not_disclosed',
-    ]);
+    expect(
+      codes('年化利率低，详情请咨询您的客户经理以及我们的官方网站和热线电话，利率为18%。贷款有风险，借款需谨慎'),
+    ).toEqual(['apr_not_disclosed']);
   });
 
   it('a monthly rate is not an annualised rate', () => {
@@ -126,18 +134,35 @@ describe('missing disclosures', () => {
 function referenceCheck(text: string, opts: Parameters<typeof checkMarketingText>[1] = {}) {
   const violations: { code: string; message: string; start: number; end: number }[] = [];
   const all = (re: RegExp, code: string, message: (p: string) => string) => {
-    for (const m of text.matchAll(re)) violations.push({ code, message: message(m[0]), start: m.index, end: m.index + m[0].length });
+    for (const m of text.matchAll(re))
+      violations.push({ code, message: message(m[0]), start: m.index, end: m.index + m[0].length });
   };
-  all(/秒批|零门槛|100\s*[%％]\s*通过|包过|无视征信|黑户可贷/g, 'promise_of_approval', (p) => `promises approval: "${p}"`);
-  if (!opts.contractBacksLowRate) all(/低息/g, 'unbacked_low_rate', (p) => `claims a low rate the contract does not back: "${p}"`);
-  if (!opts.contractBacksFree) all(/免费|免息/g, 'unbacked_free', (p) => `claims something is free the contract does not back: "${p}"`);
+  all(
+    /秒批|零门槛|100\s*[%％]\s*通过|包过|无视征信|黑户可贷/g,
+    'promise_of_approval',
+    (p) => `promises approval: "${p}"`,
+  );
+  if (!opts.contractBacksLowRate)
+    all(/低息/g, 'unbacked_low_rate', (p) => `claims a low rate the contract does not back: "${p}"`);
+  if (!opts.contractBacksFree)
+    all(/免费|免息/g, 'unbacked_free', (p) => `claims something is free the contract does not back: "${p}"`);
   violations.sort((a, b) => a.start - b.start);
   const pct = String.raw`\d+(?:\.\d+)?\s*[%％]`;
   if (!new RegExp(String.raw`年化[\s\S]{0,20}?${pct}|APR[\s\S]{0,20}?${pct}|${pct}\s*APR`, 'i').test(text)) {
-    violations.push({ code: 'apr_not_disclosed', message: 'no annualised rate shown (年化 … % or APR … %)', start: text.length, end: text.length });
+    violations.push({
+      code: 'apr_not_disclosed',
+      message: 'no annualised rate shown (年化 … % or APR … %)',
+      start: text.length,
+      end: text.length,
+    });
   }
   if (!/贷款有风险[\s,，、;；.。!！]*借款需谨慎/.test(text)) {
-    violations.push({ code: 'risk_warning_missing', message: 'risk warning missing: 贷款有风险，借款需谨慎', start: text.length, end: text.length });
+    violations.push({
+      code: 'risk_warning_missing',
+      message: 'risk warning missing: 贷款有风险，借款需谨慎',
+      start: text.length,
+      end: text.length,
+    });
   }
   return { ok: violations.length === 0, violations };
 }
@@ -145,9 +170,49 @@ function referenceCheck(text: string, opts: Parameters<typeof checkMarketingText
 describe('the check means what the regular expressions meant', () => {
   // Pieces that make and break every rule: digits, signs, spaces of several kinds, the phrases and their halves.
   const PIECES = [
-    '1', '0', '00', '100', '7.2', '.', '%', '％', ' ', '\u3000', '\u00a0', '\t', '\ufeff', '年化', '年', '化', 'APR', 'apr', 'ApR', 'AP',
-    '秒批', '零门槛', '包过', '无视征信', '黑户可贷', '黑户可', '通过', '通', '低息', '免费', '免息', '免', '贷款有风险', '借款需谨慎', '借款',
-    '，', ',', '、', '。', '!', 'x', '利率', '起',
+    '1',
+    '0',
+    '00',
+    '100',
+    '7.2',
+    '.',
+    '%',
+    '％',
+    ' ',
+    '\u3000',
+    '\u00a0',
+    '\t',
+    '\ufeff',
+    '年化',
+    '年',
+    '化',
+    'APR',
+    'apr',
+    'ApR',
+    'AP',
+    '秒批',
+    '零门槛',
+    '包过',
+    '无视征信',
+    '黑户可贷',
+    '黑户可',
+    '通过',
+    '通',
+    '低息',
+    '免费',
+    '免息',
+    '免',
+    '贷款有风险',
+    '借款需谨慎',
+    '借款',
+    '，',
+    ',',
+    '、',
+    '。',
+    '!',
+    'x',
+    '利率',
+    '起',
   ];
   // A fixed-seed generator: the same texts on every run.
   let seed = 20;
@@ -181,13 +246,14 @@ describe('the check is linear in its input', () => {
   const WARNING = '贷款有风险，借款需谨慎';
   // Inputs that made the regular expressions backtrack over long runs, each of about n characters.
   const adversarial: Record<string, (n: number) => string> = {
-    'digits': (n) => '1'.repeat(n),
+    digits: (n) => '1'.repeat(n),
     'digits, a sign, then spaces': (n) => `${'1'.repeat(n / 2)}%${' '.repeat(n / 2 - 1)}`,
     'digits with a decimal point': (n) => `${'1'.repeat(n / 2)}.${'2'.repeat(n / 2 - 1)}`,
     'many 年化 and APR before digits': (n) => `${'年化APR'.repeat(n / 10)}${'9'.repeat(n / 2)}`,
     'hundreds without the sign': (n) => '100 '.repeat(n / 4),
     'half warnings with separators': (n) => `贷款有风险${'，'.repeat(n / 2)}`.repeat(2),
-    'everything at once': (n) => `${'年化'.repeat(n / 6)}${' '.repeat(21)}${'1'.repeat(n / 3)}%${'  '.repeat(n / 8)}APX 贷款有风险`,
+    'everything at once': (n) =>
+      `${'年化'.repeat(n / 6)}${' '.repeat(21)}${'1'.repeat(n / 3)}%${'  '.repeat(n / 8)}APX 贷款有风险`,
   };
   const stepsFor = (text: string) => {
     const meter = { steps: 0 };
@@ -195,21 +261,27 @@ describe('the check is linear in its input', () => {
     return meter.steps;
   };
 
-  it.each(Object.keys(adversarial))('%s: 100,000 characters are checked, in work proportional to the length', (name) => {
-    const make = adversarial[name];
-    const text = make(100_000);
-    expect(text.length).toBeGreaterThanOrEqual(90_000);
-    expect(checkMarketingText(text)).toEqual({
-      ok: false,
-      violations: [expect.objectContaining({ code: 'apr_not_disclosed' }), expect.objectContaining({ code: 'risk_warning_missing' })],
-    });
-    const once = stepsFor(make(100_000));
-    const twice = stepsFor(make(200_000));
-    // Every character is read; doubling the text at most doubles the work (quadratic would quadruple it).
-    expect(once).toBeGreaterThanOrEqual(100_000);
-    expect(twice).toBeLessThanOrEqual(2.1 * once);
-    expect(once).toBeLessThanOrEqual(60 * 100_000);
-  });
+  it.each(Object.keys(adversarial))(
+    '%s: 100,000 characters are checked, in work proportional to the length',
+    (name) => {
+      const make = adversarial[name];
+      const text = make(100_000);
+      expect(text.length).toBeGreaterThanOrEqual(90_000);
+      expect(checkMarketingText(text)).toEqual({
+        ok: false,
+        violations: [
+          expect.objectContaining({ code: 'apr_not_disclosed' }),
+          expect.objectContaining({ code: 'risk_warning_missing' }),
+        ],
+      });
+      const once = stepsFor(make(100_000));
+      const twice = stepsFor(make(200_000));
+      // Every character is read; doubling the text at most doubles the work (quadratic would quadruple it).
+      expect(once).toBeGreaterThanOrEqual(100_000);
+      expect(twice).toBeLessThanOrEqual(2.1 * once);
+      expect(once).toBeLessThanOrEqual(60 * 100_000);
+    },
+  );
 
   it('a long adversarial text that does disclose is recognised: a rate after 99,990 digits, a warning after 50,000 separators', () => {
     const text = `${'9'.repeat(99_990)}% APR 贷款有风险${'，'.repeat(50_000)}借款需谨慎`;
@@ -217,6 +289,10 @@ describe('the check is linear in its input', () => {
     const lures = `${'秒批低息免费'.repeat(20_000)}年化 18% ${WARNING}`;
     const result = checkMarketingText(lures);
     expect(result.violations).toHaveLength(60_000);
-    expect(result.violations.slice(0, 3).map((v) => [v.code, v.start])).toEqual([['promise_of_approval', 0], ['unbacked_low_rate', 2], ['unbacked_free', 4]]);
+    expect(result.violations.slice(0, 3).map((v) => [v.code, v.start])).toEqual([
+      ['promise_of_approval', 0],
+      ['unbacked_low_rate', 2],
+      ['unbacked_free', 4],
+    ]);
   });
 });

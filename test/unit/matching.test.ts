@@ -64,12 +64,22 @@ describe('which products a case may be offered', () => {
   });
 
   it('amount, term and age limits are inclusive', () => {
-    const product = aProduct({ productId: 'P1', amountMin: 50_000, amountMax: 50_000, termMinMonths: 12, termMaxMonths: 12, ageMin: 35, ageMax: 35 });
+    const product = aProduct({
+      productId: 'P1',
+      amountMin: 50_000,
+      amountMax: 50_000,
+      termMinMonths: 12,
+      termMaxMonths: 12,
+      ageMin: 35,
+      ageMax: 35,
+    });
     expect(rankedIds(aLead(), [product])).toEqual(['P1']);
   });
 
   it('a product serving the customer province is matched', () => {
-    expect(rankedIds(aLead({ provinceCode: '44' }), [aProduct({ productId: 'P1', provinces: ['31', '44'] })])).toEqual(['P1']);
+    expect(rankedIds(aLead({ provinceCode: '44' }), [aProduct({ productId: 'P1', provinces: ['31', '44'] })])).toEqual([
+      'P1',
+    ]);
   });
 
   it('a non-local case is matched only to products that allow it', () => {
@@ -86,12 +96,18 @@ describe('which products a case may be offered', () => {
   it('an amount above the channel grade maximum is not matched: 50,000 from a risk channel is fine, 50,001 is not', () => {
     const product = aProduct({ productId: 'P1' });
     expect(rankedIds(aLead({ amount: 50_000, channelGrade: 'risk' }), [product])).toEqual(['P1']);
-    expect(exclusionOf(aLead({ amount: 50_001, channelGrade: 'risk' }), product)).toEqual(['amount_above_channel_grade_max']);
+    expect(exclusionOf(aLead({ amount: 50_001, channelGrade: 'risk' }), product)).toEqual([
+      'amount_above_channel_grade_max',
+    ]);
     expect(rankedIds(aLead({ amount: 150_000, channelGrade: 'general' }), [product])).toEqual(['P1']);
   });
 
   it('a tier-C case is never matched, even to a product that names tier C', () => {
-    const result = matchProducts(aLead({ tier: 'C' }), [aProduct({ productId: 'P1', eligibleTiers: ['A', 'B', 'C'] })], policy);
+    const result = matchProducts(
+      aLead({ tier: 'C' }),
+      [aProduct({ productId: 'P1', eligibleTiers: ['A', 'B', 'C'] })],
+      policy,
+    );
     expect(result.matches).toEqual([]);
     expect(result.excluded).toEqual([{ productId: 'P1', reasons: ['tier_c_not_matched'] }]);
   });
@@ -113,7 +129,9 @@ describe('which products a case may be offered', () => {
   it('a higher channel maximum in the policy lets a larger amount through', () => {
     const lead = aLead({ amount: 80_000, channelGrade: 'risk' });
     expect(rankedIds(lead, [aProduct({ productId: 'P1' })])).toEqual([]);
-    expect(rankedIds(lead, [aProduct({ productId: 'P1' })], policyWith({ maxAmountByGrade: { risk: 100_000 } }))).toEqual(['P1']);
+    expect(
+      rankedIds(lead, [aProduct({ productId: 'P1' })], policyWith({ maxAmountByGrade: { risk: 100_000 } })),
+    ).toEqual(['P1']);
   });
 });
 
@@ -128,7 +146,11 @@ describe('ranking', () => {
   });
 
   it('tier B prefers secured products first, then the lower APR', () => {
-    expect(rankedIds(aLead({ tier: 'B' }), [dear, cheapSlow, securedDear])).toEqual(['P-SECURED', 'P-CHEAP-SLOW', 'P-DEAR']);
+    expect(rankedIds(aLead({ tier: 'B' }), [dear, cheapSlow, securedDear])).toEqual([
+      'P-SECURED',
+      'P-CHEAP-SLOW',
+      'P-DEAR',
+    ]);
     const match = matchProducts(aLead({ tier: 'B' }), [securedDear], policy).matches[0];
     expect(match?.reasons).toContain('secured_preferred_for_tier_b');
   });
@@ -140,11 +162,13 @@ describe('ranking', () => {
     expect(rankedIds(aLead(), [twinA, twinB])).toEqual(['P-A', 'P-B']);
   });
 
-  it('raising a product\'s commission never changes the ranking', () => {
+  it("raising a product's commission never changes the ranking", () => {
     const products = [dear, cheapSlow, cheapFast, securedDear];
     for (const tier of ['A', 'B'] as const) {
       const before = matchProducts(aLead({ tier }), products, policy);
-      const bribed = products.map((p) => (p.productId === 'P-DEAR' ? { ...p, commissionPct: 50 } : { ...p, commissionPct: 0 }));
+      const bribed = products.map((p) =>
+        p.productId === 'P-DEAR' ? { ...p, commissionPct: 50 } : { ...p, commissionPct: 0 },
+      );
       expect(matchProducts(aLead({ tier }), bribed, policy)).toEqual(before);
     }
   });

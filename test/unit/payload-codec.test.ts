@@ -46,18 +46,28 @@ describe('the payload codec', () => {
     const ring = codecKeyring('k1', key());
     const [display] = await displayOnlyCodec(ring).encode([payload({ hold: false })]);
     // The Web UI's decode shows it...
-    expect(defaultPayloadConverter.fromPayload((await new EncryptionCodec(ring).decode([display]))[0])).toEqual({ hold: false });
+    expect(defaultPayloadConverter.fromPayload((await new EncryptionCodec(ring).decode([display]))[0])).toEqual({
+      hold: false,
+    });
     // ...but the worker takes it for a forgery, even with the scope marker stripped.
-    expect(defaultPayloadConverter.fromPayload((await new WorkerCodec(ring).decode([display]))[0])).toEqual({ $refused: 'bad_seal' });
-    const stripped = { ...display, metadata: { encoding: display.metadata!.encoding, 'encryption-key-id': display.metadata!['encryption-key-id'] } };
-    expect(defaultPayloadConverter.fromPayload((await new WorkerCodec(ring).decode([stripped]))[0])).toEqual({ $refused: 'bad_seal' });
+    expect(defaultPayloadConverter.fromPayload((await new WorkerCodec(ring).decode([display]))[0])).toEqual({
+      $refused: 'bad_seal',
+    });
+    const stripped = {
+      ...display,
+      metadata: { encoding: display.metadata!.encoding, 'encryption-key-id': display.metadata!['encryption-key-id'] },
+    };
+    expect(defaultPayloadConverter.fromPayload((await new WorkerCodec(ring).decode([stripped]))[0])).toEqual({
+      $refused: 'bad_seal',
+    });
   });
 });
 
 describe('the worker codec', () => {
   const ring = codecKeyring('k1', key());
   const worker = new WorkerCodec(ring);
-  const decoded = async (p: ReturnType<typeof payload>) => defaultPayloadConverter.fromPayload((await worker.decode([p]))[0]);
+  const decoded = async (p: ReturnType<typeof payload>) =>
+    defaultPayloadConverter.fromPayload((await worker.decode([p]))[0]);
 
   test('opens what the service sealed, with the API codec or its own', async () => {
     const [fromApi] = await new EncryptionCodec(ring).encode([payload({ purposes: ['marketing'] })]);
@@ -67,7 +77,9 @@ describe('the worker codec', () => {
   });
 
   test('turns a plaintext payload, an unknown key and a broken seal into a refused marker instead of failing the workflow task', async () => {
-    expect(await decoded(payload({ purposes: ['credit_assessment'], source: 'broker:b-east-1' }))).toEqual({ $refused: 'unsealed' });
+    expect(await decoded(payload({ purposes: ['credit_assessment'], source: 'broker:b-east-1' }))).toEqual({
+      $refused: 'unsealed',
+    });
     const [otherKey] = await new EncryptionCodec(codecKeyring('k9', key())).encode([payload({ hold: false })]);
     expect(await decoded(otherKey)).toEqual({ $refused: 'unknown_key' });
     const [sameIdOtherKey] = await new EncryptionCodec(codecKeyring('k1', key())).encode([payload({ hold: false })]);

@@ -10,8 +10,11 @@ import type { Role } from '../../src/domain/types';
 const seen: unknown[] = [];
 const routes: Route[] = [
   defineRoute({
-    method: 'post', path: '/v1/things/{id}/notes', summary: 'Add a note to a thing',
-    roles: ['broker', 'manager'], own: ['broker'],
+    method: 'post',
+    path: '/v1/things/{id}/notes',
+    summary: 'Add a note to a thing',
+    roles: ['broker', 'manager'],
+    own: ['broker'],
     request: { params: z.object({ id: z.uuid() }), body: z.strictObject({ note: z.string().min(1) }) },
     responses: { 201: json(z.object({ id: z.string(), note: z.string() }), 'the note') },
     handler: ({ params, body }, _req, res) => {
@@ -20,7 +23,9 @@ const routes: Route[] = [
     },
   }),
   defineRoute({
-    method: 'get', path: '/v1/things', summary: 'List things',
+    method: 'get',
+    path: '/v1/things',
+    summary: 'List things',
     roles: 'signed_in',
     request: { query: z.strictObject({ limit: z.coerce.number().int().max(10).default(5) }) },
     responses: { 200: json(z.object({ limit: z.number() }), 'a page') },
@@ -46,7 +51,9 @@ async function call(method: string, path: string, role: Role | null, body?: unkn
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   try {
     const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}${path}`, {
-      method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body),
+      method,
+      headers: { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
     });
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   } finally {
@@ -57,9 +64,15 @@ async function call(method: string, path: string, role: Role | null, body?: unkn
 const id = '5b7f0c1e-3f4a-4c2b-9a8e-1d2c3b4a5f60';
 
 test('the router checks the declared roles before anything else, then parses with the declared schemas', async () => {
-  expect(await call('POST', `/v1/things/${id}/notes`, 'admin', { note: 'x' })).toMatchObject({ status: 403, body: { code: 'forbidden' } });
+  expect(await call('POST', `/v1/things/${id}/notes`, 'admin', { note: 'x' })).toMatchObject({
+    status: 403,
+    body: { code: 'forbidden' },
+  });
   expect(await call('POST', `/v1/things/${id}/notes`, null, { note: 'x' })).toMatchObject({ status: 401 });
-  expect(await call('POST', `/v1/things/${id}/notes`, 'broker', { note: 'x' })).toEqual({ status: 201, body: { id, note: 'x' } });
+  expect(await call('POST', `/v1/things/${id}/notes`, 'broker', { note: 'x' })).toEqual({
+    status: 201,
+    body: { id, note: 'x' },
+  });
   expect(seen).toEqual([{ params: { id }, body: { note: 'x' } }]);
   // The body is judged before the path's IDs.
   const bad = await call('POST', '/v1/things/not-an-id/notes', 'manager', { note: '' });
@@ -78,8 +91,14 @@ test('the document lists each route with its roles, schemas and answers, from th
     'x-own-only': ['broker'],
     security: [{ bearer: [] }, { apiKey: [] }],
   });
-  expect(notes.parameters.map((p: { name: string; in: string }) => `${p.in} ${p.name}`).sort()).toEqual(['header Idempotency-Key', 'path id']);
-  expect(notes.requestBody.content['application/json'].schema).toMatchObject({ properties: { note: { type: 'string', minLength: 1 } }, additionalProperties: false });
+  expect(notes.parameters.map((p: { name: string; in: string }) => `${p.in} ${p.name}`).sort()).toEqual([
+    'header Idempotency-Key',
+    'path id',
+  ]);
+  expect(notes.requestBody.content['application/json'].schema).toMatchObject({
+    properties: { note: { type: 'string', minLength: 1 } },
+    additionalProperties: false,
+  });
   expect(Object.keys(notes.responses)).toEqual(['201']);
   const list = doc.paths['/v1/things'].get;
   expect(list.description).toBe('Who: anyone signed in.');

@@ -4,7 +4,14 @@ import { NoSlotError, Slots } from '../../src/infra/slots';
 function held(log: string[], name: string) {
   let release!: () => void;
   const done = new Promise<void>((r) => (release = r));
-  return { task: async () => { log.push(name); await done; return name; }, release };
+  return {
+    task: async () => {
+      log.push(name);
+      await done;
+      return name;
+    },
+    release,
+  };
 }
 const tick = () => new Promise<void>((r) => setImmediate(r));
 
@@ -55,7 +62,11 @@ describe('Slots', () => {
 
   test('a task that throws gives its slot back', async () => {
     const slots = new Slots(1);
-    await expect(slots.run(async () => { throw new Error('boom'); }, 100)).rejects.toThrow('boom');
+    await expect(
+      slots.run(async () => {
+        throw new Error('boom');
+      }, 100),
+    ).rejects.toThrow('boom');
     expect(slots.load).toEqual({ running: 0, waiting: 0 });
     await expect(slots.run(async () => 'next', 100)).resolves.toBe('next');
   });

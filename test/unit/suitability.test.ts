@@ -85,7 +85,12 @@ describe('local operation (属地经营)', () => {
 
   it('different cities in the same province are still local', () => {
     const result = assessSuitability(
-      aLocalAdult({ idRegionCode: '440301', residenceRegionCode: '440103', phoneRegionCode: '440600', ipRegionCode: '441900' }),
+      aLocalAdult({
+        idRegionCode: '440301',
+        residenceRegionCode: '440103',
+        phoneRegionCode: '440600',
+        ipRegionCode: '441900',
+      }),
       policy,
     );
     expect(result.local).toBe(true);

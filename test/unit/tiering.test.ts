@@ -27,7 +27,11 @@ const codes = (input: TierInput, p = policy): string[] => decideTier(input, p).r
 
 describe('tier A: auto-pass', () => {
   it('a clean case with a low stressed DTI passes as A with only the ID card copy', () => {
-    expect(decideTier(aCleanCase(), policy)).toEqual({ tier: 'A', rulesFired: [], requiredDocuments: ['id_card_copy'] });
+    expect(decideTier(aCleanCase(), policy)).toEqual({
+      tier: 'A',
+      rulesFired: [],
+      requiredDocuments: ['id_card_copy'],
+    });
   });
 });
 
@@ -84,7 +88,9 @@ describe('fraud rules', () => {
   });
 
   it('a stricter device limit in the policy flags fewer leads', () => {
-    expect(decideTier(withFraud({ deviceLeads24h: 2 }), policyWith({ fraud: { deviceLeadsPer24h: 1 } })).tier).toBe('B');
+    expect(decideTier(withFraud({ deviceLeads24h: 2 }), policyWith({ fraud: { deviceLeadsPer24h: 1 } })).tier).toBe(
+      'B',
+    );
   });
 
   it('a region mismatch sends the case to review and asks for proof of residence', () => {
@@ -93,7 +99,12 @@ describe('fraud rules', () => {
     expect(decision.rulesFired).toEqual([
       { code: 'region_mismatch', effect: 'review', detail: 'mismatches=ip_vs_residence' },
     ]);
-    expect(decision.requiredDocuments).toEqual(['id_card_copy', 'income_proof', 'bank_statement_6m', 'residence_proof']);
+    expect(decision.requiredDocuments).toEqual([
+      'id_card_copy',
+      'income_proof',
+      'bank_statement_6m',
+      'residence_proof',
+    ]);
   });
 });
 
@@ -139,7 +150,12 @@ describe('channel grade', () => {
 describe('explanation', () => {
   it('every rule that fires is listed, even when the blacklist already declined the case', () => {
     const everything = withFraud(
-      { blacklisted: true, deviceLeads24h: 9, lenderApplications: 7, regionMismatches: ['id_vs_residence', 'phone_vs_residence'] },
+      {
+        blacklisted: true,
+        deviceLeads24h: 9,
+        lenderApplications: 7,
+        regionMismatches: ['id_vs_residence', 'phone_vs_residence'],
+      },
       { stress: stressAt(48), vulnerable: true, channelGrade: 'risk' },
     );
     expect(codes(everything)).toEqual([

@@ -8,10 +8,19 @@ const { verify } = createAuthenticator(cfg);
 const secret = new TextEncoder().encode(cfg.JWT_SECRET);
 const now = () => Math.floor(Date.now() / 1000);
 
-interface Claims { sub?: string | null; iat?: number | null; exp?: number | null; aud?: string | null; iss?: string; alg?: string }
+interface Claims {
+  sub?: string | null;
+  iat?: number | null;
+  exp?: number | null;
+  aud?: string | null;
+  iss?: string;
+  alg?: string;
+}
 /** A local token built claim by claim, so that each required one can be left out. */
 function local(c: Claims = {}) {
-  const jwt = new SignJWT({ role: 'compliance' }).setProtectedHeader({ alg: c.alg ?? 'HS256' }).setIssuer(c.iss ?? cfg.JWT_ISSUER);
+  const jwt = new SignJWT({ role: 'compliance' })
+    .setProtectedHeader({ alg: c.alg ?? 'HS256' })
+    .setIssuer(c.iss ?? cfg.JWT_ISSUER);
   if (c.sub !== null) jwt.setSubject(c.sub ?? 'c1');
   if (c.iat !== null) jwt.setIssuedAt(c.iat ?? now());
   if (c.exp !== null) jwt.setExpirationTime(c.exp ?? now() + 600);
@@ -38,19 +47,30 @@ test.each([
 });
 
 test('an unsigned token (alg none) is refused', async () => {
-  const unsigned = new UnsecuredJWT({ role: 'admin' }).setSubject('a1').setIssuer(cfg.JWT_ISSUER).setAudience(cfg.JWT_AUDIENCE).setIssuedAt().setExpirationTime('5m').encode();
+  const unsigned = new UnsecuredJWT({ role: 'admin' })
+    .setSubject('a1')
+    .setIssuer(cfg.JWT_ISSUER)
+    .setAudience(cfg.JWT_AUDIENCE)
+    .setIssuedAt()
+    .setExpirationTime('5m')
+    .encode();
   await expect(verify(unsigned)).rejects.toMatchObject({ status: 401, code: 'invalid_token' });
 });
 
 test('an expired token answers token_expired, distinct from invalid_token', async () => {
-  await expect(verify(await local({ iat: now() - 3600, exp: now() - 120 }))).rejects.toMatchObject({ status: 401, code: 'token_expired' });
+  await expect(verify(await local({ iat: now() - 3600, exp: now() - 120 }))).rejects.toMatchObject({
+    status: 401,
+    code: 'token_expired',
+  });
 });
 
 test('signToken names the audience and bounds the lifetime; it refuses to mint one longer than the maximum', async () => {
   const claims = decodeJwt(await signToken(cfg, { sub: 'm1', role: 'manager' }));
   expect(claims).toMatchObject({ sub: 'm1', aud: cfg.JWT_AUDIENCE, iss: cfg.JWT_ISSUER });
   expect(claims.exp! - claims.iat!).toBe(8 * 3600);
-  expect(decodeJwt(await signToken(cfg, { sub: 'm1', role: 'manager' }, '12h')).exp! - now()).toBeGreaterThan(11 * 3600);
+  expect(decodeJwt(await signToken(cfg, { sub: 'm1', role: 'manager' }, '12h')).exp! - now()).toBeGreaterThan(
+    11 * 3600,
+  );
   await expect(signToken(cfg, { sub: 'm1', role: 'manager' }, '100y')).rejects.toThrow(TokenLifetimeError);
   await expect(signToken(cfg, { sub: 'm1', role: 'manager' }, '13h')).rejects.toThrow(/JWT_MAX_LIFETIME_HOURS/);
   await expect(signToken(cfg, { sub: 'm1', role: 'manager' }, 'forever')).rejects.toThrow(TokenLifetimeError);
@@ -58,18 +78,28 @@ test('signToken names the audience and bounds the lifetime; it refuses to mint o
   const short = loadConfig({ NODE_ENV: 'test', JWT_MAX_LIFETIME_HOURS: '1' });
   const c = decodeJwt(await signToken(short, { sub: 'm1', role: 'manager' }));
   expect(c.exp! - c.iat!).toBe(3600);
-  await expect(createAuthenticator(short).verify(await signToken(cfg, { sub: 'm1', role: 'manager' }))).rejects.toMatchObject({ code: 'invalid_token' });
+  await expect(
+    createAuthenticator(short).verify(await signToken(cfg, { sub: 'm1', role: 'manager' })),
+  ).rejects.toMatchObject({ code: 'invalid_token' });
 });
 
 test('lifetimes are read in seconds, minutes, hours, days and years', () => {
-  expect([lifetimeSeconds('90s'), lifetimeSeconds('30m'), lifetimeSeconds('8h'), lifetimeSeconds('2 days'), lifetimeSeconds('100y')]).toEqual([90, 1800, 28_800, 172_800, 3_155_760_000]);
+  expect([
+    lifetimeSeconds('90s'),
+    lifetimeSeconds('30m'),
+    lifetimeSeconds('8h'),
+    lifetimeSeconds('2 days'),
+    lifetimeSeconds('100y'),
+  ]).toEqual([90, 1800, 28_800, 172_800, 3_155_760_000]);
   expect(lifetimeSeconds('8x')).toBeUndefined();
 });
 
 describe('npm run token', () => {
   const run = (...args: string[]) =>
     spawnSync(process.execPath, [require.resolve('tsx/cli'), 'src/api/token-cli.ts', ...args], {
-      env: { ...process.env, NODE_ENV: 'test' }, encoding: 'utf8', timeout: 60_000,
+      env: { ...process.env, NODE_ENV: 'test' },
+      encoding: 'utf8',
+      timeout: 60_000,
     });
 
   test('refuses a lifetime over the maximum with a message, and no token', () => {

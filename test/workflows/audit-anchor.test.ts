@@ -3,7 +3,12 @@ import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type { AuditCheckpoint } from '../../src/db/audit';
-import { auditAnchor, auditCheckpointsQuery, NEWEST_CHECKPOINT_MEMO, recordAuditCheckpointUpdate } from '../../src/workflows/audit-anchor';
+import {
+  auditAnchor,
+  auditCheckpointsQuery,
+  NEWEST_CHECKPOINT_MEMO,
+  recordAuditCheckpointUpdate,
+} from '../../src/workflows/audit-anchor';
 import { timeSkippingEnv } from './harness';
 
 let env: TestWorkflowEnvironment;
@@ -15,14 +20,31 @@ afterAll(async () => {
 });
 
 const checkpoint = (lastId: string, at = '2026-12-07T08:00:00.000Z'): AuditCheckpoint => ({
-  lastId, count: Number(lastId), headMac: 'a'.repeat(64), at, keyId: 'audit-1', signature: 'b'.repeat(64),
+  lastId,
+  count: Number(lastId),
+  headMac: 'a'.repeat(64),
+  at,
+  keyId: 'audit-1',
+  signature: 'b'.repeat(64),
 });
 
-async function withAnchor<T>(input: { checkpoints?: AuditCheckpoint[] }, fn: (handle: Awaited<ReturnType<TestWorkflowEnvironment['client']['workflow']['start']>>) => Promise<T>): Promise<T> {
+async function withAnchor<T>(
+  input: { checkpoints?: AuditCheckpoint[] },
+  fn: (handle: Awaited<ReturnType<TestWorkflowEnvironment['client']['workflow']['start']>>) => Promise<T>,
+): Promise<T> {
   const taskQueue = `anchor-test-${randomUUID()}`;
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: { codePath: process.env.WORKFLOW_BUNDLE_PATH! }, interceptors: { activity: [stampActivityOutcomes] } });
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: { codePath: process.env.WORKFLOW_BUNDLE_PATH! },
+    interceptors: { activity: [stampActivityOutcomes] },
+  });
   return worker.runUntil(async () => {
-    const handle = await env.client.workflow.start(auditAnchor, { workflowId: `audit-anchor-${taskQueue}`, taskQueue, args: [input] });
+    const handle = await env.client.workflow.start(auditAnchor, {
+      workflowId: `audit-anchor-${taskQueue}`,
+      taskQueue,
+      args: [input],
+    });
     try {
       return await fn(handle);
     } finally {
@@ -34,7 +56,9 @@ async function withAnchor<T>(input: { checkpoints?: AuditCheckpoint[] }, fn: (ha
 test('keeps the checkpoints it is given, newest by last row, and names the newest in its memo', async () => {
   await withAnchor({}, async (handle) => {
     for (const id of ['9', '12', '10']) {
-      expect(await handle.executeUpdate(recordAuditCheckpointUpdate, { args: [checkpoint(id)] })).toMatchObject({ lastId: id });
+      expect(await handle.executeUpdate(recordAuditCheckpointUpdate, { args: [checkpoint(id)] })).toMatchObject({
+        lastId: id,
+      });
     }
     // A genuine older checkpoint sent again does not move the anchor back.
     await handle.executeUpdate(recordAuditCheckpointUpdate, { args: [checkpoint('9', '2026-12-07T09:00:00.000Z')] });
@@ -46,8 +70,14 @@ test('keeps the checkpoints it is given, newest by last row, and names the newes
 test('refuses what is not a checkpoint, leaving its state as it was', async () => {
   await withAnchor({}, async (handle) => {
     await handle.executeUpdate(recordAuditCheckpointUpdate, { args: [checkpoint('3')] });
-    for (const bad of [{ $refused: 'unsealed' }, { ...checkpoint('4'), signature: 'nope' }, { ...checkpoint('4'), lastId: '-1' }]) {
-      await expect(handle.executeUpdate(recordAuditCheckpointUpdate, { args: [bad as unknown as AuditCheckpoint] })).rejects.toMatchObject({ cause: { message: expect.stringMatching(/not an audit checkpoint/) } });
+    for (const bad of [
+      { $refused: 'unsealed' },
+      { ...checkpoint('4'), signature: 'nope' },
+      { ...checkpoint('4'), lastId: '-1' },
+    ]) {
+      await expect(
+        handle.executeUpdate(recordAuditCheckpointUpdate, { args: [bad as unknown as AuditCheckpoint] }),
+      ).rejects.toMatchObject({ cause: { message: expect.stringMatching(/not an audit checkpoint/) } });
     }
     expect((await handle.query(auditCheckpointsQuery)).map((c) => c.lastId)).toEqual(['3']);
   });

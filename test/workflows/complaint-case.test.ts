@@ -9,8 +9,27 @@ import {
   firstResponseUpdate,
 } from '../../src/workflows/complaint-messages';
 import { contactAttemptUpdate, stateQuery } from '../../src/workflows/messages';
-import { ComplaintFakes, complaintInput, startComplaint, terminateComplaints, untilInFollowUp } from './complaint-fakes';
-import { caseInput, DAY, sent, HOUR, MINUTE, realTimeUntil, refusal, startCase, timeSkippingEnv, untilShanghaiMorning, withConsent, withWorker } from './harness';
+import {
+  ComplaintFakes,
+  complaintInput,
+  startComplaint,
+  terminateComplaints,
+  untilInFollowUp,
+} from './complaint-fakes';
+import {
+  caseInput,
+  DAY,
+  sent,
+  HOUR,
+  MINUTE,
+  realTimeUntil,
+  refusal,
+  startCase,
+  timeSkippingEnv,
+  untilShanghaiMorning,
+  withConsent,
+  withWorker,
+} from './harness';
 
 let env: TestWorkflowEnvironment;
 beforeEach(async () => {
@@ -30,33 +49,46 @@ describe('first-response deadline', () => {
     ['high', 2],
     ['normal', 24],
     ['low', 72],
-  ] as const)('a %s-priority complaint must be answered within %i h and resolved within 15 days', async (priority, hours) => {
-    const fakes = new ComplaintFakes();
-    await withWorker(env, fakes, async (tq) => {
-      const input = await complaintInput(env, { priority });
-      const handle = await startComplaint(env, tq, input);
-      const { state } = await handle.executeUpdate(complaintOpenedUpdate);
-      expect(Date.parse(state.firstResponseDueAt) - Date.parse(input.filedAt)).toBe(hours * HOUR);
-      expect(Date.parse(state.resolutionDueAt) - Date.parse(input.filedAt)).toBe(15 * DAY);
-      expect(state.state).toBe('awaiting_response');
-    });
-  });
+  ] as const)(
+    'a %s-priority complaint must be answered within %i h and resolved within 15 days',
+    async (priority, hours) => {
+      const fakes = new ComplaintFakes();
+      await withWorker(env, fakes, async (tq) => {
+        const input = await complaintInput(env, { priority });
+        const handle = await startComplaint(env, tq, input);
+        const { state } = await handle.executeUpdate(complaintOpenedUpdate);
+        expect(Date.parse(state.firstResponseDueAt) - Date.parse(input.filedAt)).toBe(hours * HOUR);
+        expect(Date.parse(state.resolutionDueAt) - Date.parse(input.filedAt)).toBe(15 * DAY);
+        expect(state.state).toBe('awaiting_response');
+      });
+    },
+  );
 
   test('a high-priority complaint: the broker is reminded at 1 h, compliance told at 2 h, and the Web UI shows it late', async () => {
     const fakes = new ComplaintFakes();
     await withWorker(env, fakes, async (tq) => {
-      const handle = await startComplaint(env, tq, await complaintInput(env, { priority: 'high', category: 'privacy' }));
+      const handle = await startComplaint(
+        env,
+        tq,
+        await complaintInput(env, { priority: 'high', category: 'privacy' }),
+      );
       await handle.executeUpdate(complaintOpenedUpdate);
 
       await env.sleep(55 * MINUTE);
-      expect(fakes.complaintNotifications('complaint_filed')).toEqual([expect.objectContaining({ recipientRole: 'compliance' })]);
+      expect(fakes.complaintNotifications('complaint_filed')).toEqual([
+        expect.objectContaining({ recipientRole: 'compliance' }),
+      ]);
       expect(fakes.complaintNotifications('complaint_first_response_reminder')).toHaveLength(0);
       await env.sleep(10 * MINUTE);
-      expect(fakes.complaintNotifications('complaint_first_response_reminder')).toEqual([expect.objectContaining({ recipientRole: 'broker', recipientId: 'b-1' })]);
+      expect(fakes.complaintNotifications('complaint_first_response_reminder')).toEqual([
+        expect.objectContaining({ recipientRole: 'broker', recipientId: 'b-1' }),
+      ]);
       expect(fakes.complaintNotifications('complaint_first_response_late')).toHaveLength(0);
 
       await env.sleep(HOUR);
-      expect(fakes.complaintNotifications('complaint_first_response_late')).toEqual([expect.objectContaining({ recipientRole: 'compliance' })]);
+      expect(fakes.complaintNotifications('complaint_first_response_late')).toEqual([
+        expect.objectContaining({ recipientRole: 'compliance' }),
+      ]);
       expect(fakes.events('first_response_late')).toHaveLength(1);
       const state = await handle.query(complaintStateQuery);
       expect(state).toMatchObject({ state: 'awaiting_response', lateFirstResponse: true });
@@ -70,10 +102,16 @@ describe('first-response deadline', () => {
   test('without a broker on the case, the reminder goes to compliance', async () => {
     const fakes = new ComplaintFakes();
     await withWorker(env, fakes, async (tq) => {
-      const handle = await startComplaint(env, tq, await complaintInput(env, { priority: 'high', caseId: null, brokerId: null, keyScope: 'complaint' }));
+      const handle = await startComplaint(
+        env,
+        tq,
+        await complaintInput(env, { priority: 'high', caseId: null, brokerId: null, keyScope: 'complaint' }),
+      );
       await handle.executeUpdate(complaintOpenedUpdate);
       await env.sleep(61 * MINUTE);
-      expect(fakes.complaintNotifications('complaint_first_response_reminder')).toEqual([expect.objectContaining({ recipientRole: 'compliance' })]);
+      expect(fakes.complaintNotifications('complaint_first_response_reminder')).toEqual([
+        expect.objectContaining({ recipientRole: 'compliance' }),
+      ]);
     });
   });
 
@@ -84,13 +122,19 @@ describe('first-response deadline', () => {
       await env.sleep(30 * MINUTE);
       const { state, eventId } = await handle.executeUpdate(firstResponseUpdate, { args: [sent(respond)] });
       expect(state).toMatchObject({ state: 'in_progress', lateFirstResponse: false });
-      expect(fakes.events('first_response')).toEqual([expect.objectContaining({ eventId, actor: 'broker:b-1', details: { via: 'phone', late: false } })]);
-      expect((await handle.describe()).typedSearchAttributes.get(SlaDueAtKey)?.toISOString()).toBe(state.resolutionDueAt);
+      expect(fakes.events('first_response')).toEqual([
+        expect.objectContaining({ eventId, actor: 'broker:b-1', details: { via: 'phone', late: false } }),
+      ]);
+      expect((await handle.describe()).typedSearchAttributes.get(SlaDueAtKey)?.toISOString()).toBe(
+        state.resolutionDueAt,
+      );
 
       await env.sleep(3 * HOUR);
       expect(fakes.complaintNotifications('complaint_first_response_reminder')).toHaveLength(0);
       expect(fakes.complaintNotifications('complaint_first_response_late')).toHaveLength(0);
-      expect(await refusal(handle.executeUpdate(firstResponseUpdate, { args: [sent(respond)] }))).toBe('already_responded');
+      expect(await refusal(handle.executeUpdate(firstResponseUpdate, { args: [sent(respond)] }))).toBe(
+        'already_responded',
+      );
     });
   });
 
@@ -113,7 +157,9 @@ describe('first-response deadline', () => {
       expect(fakes.events('first_response_late')).toHaveLength(0);
       expect(fakes.complaintNotifications('complaint_first_response_late')).toHaveLength(0);
       expect(await handle.query(complaintStateQuery)).toMatchObject({ state: 'in_progress', lateFirstResponse: false });
-      expect((await handle.describe()).typedSearchAttributes.get(SlaDueAtKey)?.toISOString()).toBe(state.resolutionDueAt);
+      expect((await handle.describe()).typedSearchAttributes.get(SlaDueAtKey)?.toISOString()).toBe(
+        state.resolutionDueAt,
+      );
     });
   });
 
@@ -138,13 +184,19 @@ describe('resolution deadline', () => {
       await env.sleep(7 * DAY);
       expect(fakes.complaintNotifications('complaint_resolution_reminder')).toHaveLength(0);
       await env.sleep(DAY);
-      expect(fakes.complaintNotifications('complaint_resolution_reminder')).toEqual([expect.objectContaining({ recipientRole: 'compliance' })]);
+      expect(fakes.complaintNotifications('complaint_resolution_reminder')).toEqual([
+        expect.objectContaining({ recipientRole: 'compliance' }),
+      ]);
 
       await env.sleep(7 * DAY + HOUR);
-      expect(fakes.complaintNotifications('complaint_resolution_late')).toEqual([expect.objectContaining({ recipientRole: 'compliance' })]);
+      expect(fakes.complaintNotifications('complaint_resolution_late')).toEqual([
+        expect.objectContaining({ recipientRole: 'compliance' }),
+      ]);
       expect(await handle.query(complaintStateQuery)).toMatchObject({ state: 'in_progress', lateResolution: true });
 
-      const { state } = await handle.executeUpdate(closeComplaintUpdate, { args: [sent({ by: 'compliance:c1', resolution: 'upheld', satisfaction: 'neutral' })] });
+      const { state } = await handle.executeUpdate(closeComplaintUpdate, {
+        args: [sent({ by: 'compliance:c1', resolution: 'upheld', satisfaction: 'neutral' })],
+      });
       expect(state).toMatchObject({ state: 'closed', lateResolution: true });
     });
   });
@@ -152,11 +204,17 @@ describe('resolution deadline', () => {
   test('a close given in time whose write is retried past the resolution due time is on time: no late flag, compliance not told', async () => {
     const fakes = new ComplaintFakes();
     await withWorker(env, fakes, async (tq) => {
-      const onTime = await startComplaint(env, tq, await complaintInput(env, { priority: 'low', keyScope: 'complaint', caseId: null }));
+      const onTime = await startComplaint(
+        env,
+        tq,
+        await complaintInput(env, { priority: 'low', keyScope: 'complaint', caseId: null }),
+      );
       await onTime.executeUpdate(firstResponseUpdate, { args: [sent(respond)] });
       await env.sleep(15 * DAY - 2 * MINUTE);
       fakes.recordComplaintEventFails = new Error('connect ECONNREFUSED');
-      const closing = onTime.executeUpdate(closeComplaintUpdate, { args: [sent({ by: 'compliance:c1', resolution: 'upheld', satisfaction: 'satisfied' })] });
+      const closing = onTime.executeUpdate(closeComplaintUpdate, {
+        args: [sent({ by: 'compliance:c1', resolution: 'upheld', satisfaction: 'satisfied' })],
+      });
       await realTimeUntil('the close reached its write', () => fakes.events('closed').length > 0);
       await env.sleep(4 * MINUTE); // the 15-day mark fires while the close is still being written
       fakes.recordComplaintEventFails = null;
@@ -170,11 +228,17 @@ describe('resolution deadline', () => {
   test('an escalation written across the resolution due time does not stop the clock: once it is written, the late notice follows', async () => {
     const fakes = new ComplaintFakes();
     await withWorker(env, fakes, async (tq) => {
-      const handle = await startComplaint(env, tq, await complaintInput(env, { priority: 'low', category: 'rate_dispute' }));
+      const handle = await startComplaint(
+        env,
+        tq,
+        await complaintInput(env, { priority: 'low', category: 'rate_dispute' }),
+      );
       await handle.executeUpdate(firstResponseUpdate, { args: [sent(respond)] });
       await env.sleep(15 * DAY - 2 * MINUTE);
       fakes.recordComplaintEventFails = new Error('connect ECONNREFUSED');
-      const escalating = handle.executeUpdate(escalateToGroupUpdate, { args: [sent({ by: 'compliance:c1', teams: ['risk', 'legal'] })] });
+      const escalating = handle.executeUpdate(escalateToGroupUpdate, {
+        args: [sent({ by: 'compliance:c1', teams: ['risk', 'legal'] })],
+      });
       await realTimeUntil('the escalation reached its write', () => fakes.events('escalated_to_group').length > 0);
       await env.sleep(4 * MINUTE);
       fakes.recordComplaintEventFails = null;
@@ -182,7 +246,9 @@ describe('resolution deadline', () => {
       expect((await escalating).state.state).toBe('escalated');
       await env.sleep(MINUTE);
       expect(fakes.events('resolution_late')).toHaveLength(1);
-      expect(fakes.complaintNotifications('complaint_resolution_late')).toEqual([expect.objectContaining({ recipientRole: 'compliance' })]);
+      expect(fakes.complaintNotifications('complaint_resolution_late')).toEqual([
+        expect.objectContaining({ recipientRole: 'compliance' }),
+      ]);
       expect(await handle.query(complaintStateQuery)).toMatchObject({ state: 'escalated', lateResolution: true });
     });
   });
@@ -194,15 +260,38 @@ describe('escalation to a cross-team group', () => {
     await withWorker(env, fakes, async (tq) => {
       const handle = await startComplaint(env, tq, await complaintInput(env, { category: 'rate_dispute' }));
       const group = { by: 'compliance:c1', teams: ['risk', 'legal'] } as const;
-      expect(await refusal(handle.executeUpdate(escalateToGroupUpdate, { args: [sent({ ...group, teams: [...group.teams] })] }))).toBe('first_response_pending');
+      expect(
+        await refusal(
+          handle.executeUpdate(escalateToGroupUpdate, { args: [sent({ ...group, teams: [...group.teams] })] }),
+        ),
+      ).toBe('first_response_pending');
 
       await handle.executeUpdate(firstResponseUpdate, { args: [sent(respond)] });
-      expect(await refusal(handle.executeUpdate(escalateToGroupUpdate, { args: [sent({ by: 'compliance:c1', teams: ['legal', 'legal'] })] }))).toBe('group_too_small');
-      const { state } = await handle.executeUpdate(escalateToGroupUpdate, { args: [sent({ ...group, teams: [...group.teams] })] });
+      expect(
+        await refusal(
+          handle.executeUpdate(escalateToGroupUpdate, {
+            args: [sent({ by: 'compliance:c1', teams: ['legal', 'legal'] })],
+          }),
+        ),
+      ).toBe('group_too_small');
+      const { state } = await handle.executeUpdate(escalateToGroupUpdate, {
+        args: [sent({ ...group, teams: [...group.teams] })],
+      });
       expect(state).toMatchObject({ state: 'escalated', escalatedTo: { teams: ['risk', 'legal'] } });
-      expect(fakes.complaintNotifications('complaint_escalated_to_group').map((n) => n.recipientId).sort()).toEqual(['legal', 'risk']);
+      expect(
+        fakes
+          .complaintNotifications('complaint_escalated_to_group')
+          .map((n) => n.recipientId)
+          .sort(),
+      ).toEqual(['legal', 'risk']);
       expect((await handle.describe()).typedSearchAttributes.get(ComplaintStateKey)).toBe('escalated');
-      expect(await refusal(handle.executeUpdate(escalateToGroupUpdate, { args: [sent({ by: 'compliance:c1', teams: ['operations', 'legal'] })] }))).toBe('already_escalated');
+      expect(
+        await refusal(
+          handle.executeUpdate(escalateToGroupUpdate, {
+            args: [sent({ by: 'compliance:c1', teams: ['operations', 'legal'] })],
+          }),
+        ),
+      ).toBe('already_escalated');
 
       // The resolution clock runs on while the group works.
       await env.sleep(15 * DAY);
@@ -216,11 +305,27 @@ describe('closing with the satisfaction check', () => {
     const fakes = new ComplaintFakes();
     await withWorker(env, fakes, async (tq) => {
       const handle = await startComplaint(env, tq, await complaintInput(env));
-      expect(await refusal(handle.executeUpdate(closeComplaintUpdate, { args: [sent({ by: 'compliance:c1', resolution: 'upheld', satisfaction: 'satisfied' })] }))).toBe('first_response_pending');
+      expect(
+        await refusal(
+          handle.executeUpdate(closeComplaintUpdate, {
+            args: [sent({ by: 'compliance:c1', resolution: 'upheld', satisfaction: 'satisfied' })],
+          }),
+        ),
+      ).toBe('first_response_pending');
       await handle.executeUpdate(firstResponseUpdate, { args: [sent(respond)] });
-      const { state, eventId } = await handle.executeUpdate(closeComplaintUpdate, { args: [sent({ by: 'compliance:c1', resolution: 'upheld', satisfaction: 'satisfied' })] });
-      expect(state).toMatchObject({ state: 'closed', resolution: 'upheld', satisfaction: 'satisfied', lateResolution: false, retentionDueAt: null });
-      expect(fakes.events('closed')).toEqual([expect.objectContaining({ eventId, details: { resolution: 'upheld', satisfaction: 'satisfied' } })]);
+      const { state, eventId } = await handle.executeUpdate(closeComplaintUpdate, {
+        args: [sent({ by: 'compliance:c1', resolution: 'upheld', satisfaction: 'satisfied' })],
+      });
+      expect(state).toMatchObject({
+        state: 'closed',
+        resolution: 'upheld',
+        satisfaction: 'satisfied',
+        lateResolution: false,
+        retentionDueAt: null,
+      });
+      expect(fakes.events('closed')).toEqual([
+        expect.objectContaining({ eventId, details: { resolution: 'upheld', satisfaction: 'satisfied' } }),
+      ]);
       expect(await handle.result()).toMatchObject({ state: 'closed' });
       expect(fakes.named('eraseComplaintData')).toHaveLength(0); // its text goes with the case's data key
     });
@@ -232,10 +337,24 @@ describe('closing with the satisfaction check', () => {
       const handle = await startComplaint(env, tq, await complaintInput(env, { category: 'rate_dispute' }));
       await handle.executeUpdate(firstResponseUpdate, { args: [sent(respond)] });
       fakes.recordComplaintEventFails = new Error('connect ECONNREFUSED');
-      const closing = handle.executeUpdate(closeComplaintUpdate, { args: [sent({ by: 'compliance:c1', resolution: 'upheld', satisfaction: 'satisfied' })] });
+      const closing = handle.executeUpdate(closeComplaintUpdate, {
+        args: [sent({ by: 'compliance:c1', resolution: 'upheld', satisfaction: 'satisfied' })],
+      });
       await realTimeUntil('the close reached its write', () => fakes.events('closed').length > 0);
-      expect(await refusal(handle.executeUpdate(escalateToGroupUpdate, { args: [sent({ by: 'compliance:c1', teams: ['risk', 'legal'] })] }))).toBe('action_in_progress');
-      expect(await refusal(handle.executeUpdate(closeComplaintUpdate, { args: [sent({ by: 'compliance:c2', resolution: 'rejected', satisfaction: 'dissatisfied' })] }))).toBe('action_in_progress');
+      expect(
+        await refusal(
+          handle.executeUpdate(escalateToGroupUpdate, {
+            args: [sent({ by: 'compliance:c1', teams: ['risk', 'legal'] })],
+          }),
+        ),
+      ).toBe('action_in_progress');
+      expect(
+        await refusal(
+          handle.executeUpdate(closeComplaintUpdate, {
+            args: [sent({ by: 'compliance:c2', resolution: 'rejected', satisfaction: 'dissatisfied' })],
+          }),
+        ),
+      ).toBe('action_in_progress');
 
       fakes.recordComplaintEventFails = null;
       await env.sleep(MINUTE);
@@ -264,21 +383,33 @@ describe('closing with the satisfaction check', () => {
 
       const closed = (await handle.executeUpdate(closeComplaintUpdate, { args: [sent(close)] })).state;
       expect(closed).toMatchObject({ state: 'closed', satisfaction: 'dissatisfied', timesReopened: 1 });
-      expect(fakes.complaintNotifications('complaint_closed_dissatisfied')).toEqual([expect.objectContaining({ recipientRole: 'compliance' })]);
+      expect(fakes.complaintNotifications('complaint_closed_dissatisfied')).toEqual([
+        expect.objectContaining({ recipientRole: 'compliance' }),
+      ]);
     });
   });
 
   test('a complaint with its own key keeps its text for the retention period after close, then erases it', async () => {
     const fakes = new ComplaintFakes();
     await withWorker(env, fakes, async (tq) => {
-      const handle = await startComplaint(env, tq, await complaintInput(env, { caseId: null, brokerId: null, keyScope: 'complaint' }));
+      const handle = await startComplaint(
+        env,
+        tq,
+        await complaintInput(env, { caseId: null, brokerId: null, keyScope: 'complaint' }),
+      );
       await handle.executeUpdate(firstResponseUpdate, { args: [sent({ by: 'compliance:c1', via: 'phone' })] });
-      const { state } = await handle.executeUpdate(closeComplaintUpdate, { args: [sent({ by: 'compliance:c1', resolution: 'upheld', satisfaction: 'satisfied' })] });
+      const { state } = await handle.executeUpdate(closeComplaintUpdate, {
+        args: [sent({ by: 'compliance:c1', resolution: 'upheld', satisfaction: 'satisfied' })],
+      });
       expect(Date.parse(state.retentionDueAt!) - Date.parse(state.closedAt!)).toBe(90 * DAY);
 
       await env.sleep(89 * DAY);
       expect(fakes.named('eraseComplaintData')).toHaveLength(0);
-      expect(await refusal(handle.executeUpdate(firstResponseUpdate, { args: [sent({ by: 'compliance:c1', via: 'phone' })] }))).toBe('complaint_closed');
+      expect(
+        await refusal(
+          handle.executeUpdate(firstResponseUpdate, { args: [sent({ by: 'compliance:c1', via: 'phone' })] }),
+        ),
+      ).toBe('complaint_closed');
       await env.sleep(2 * DAY);
       expect(await handle.result()).toMatchObject({ state: 'erased' });
       expect(fakes.named('eraseComplaintData')).toEqual([expect.objectContaining({ complaintId: state.complaintId })]);
@@ -298,7 +429,9 @@ describe('legal hold on a complaint without a case', () => {
       await handle.executeUpdate(closeComplaintUpdate, { args: [sent(close)] });
       await env.sleep(30 * DAY);
 
-      const held = await handle.executeUpdate(complaintLegalHoldUpdate, { args: [sent({ hold: true, by: 'compliance:c2' })] });
+      const held = await handle.executeUpdate(complaintLegalHoldUpdate, {
+        args: [sent({ hold: true, by: 'compliance:c2' })],
+      });
       expect(held.state.legalHold?.by).toBe('compliance:c2');
       // What was left of the 90 days: 60, less the moments the update took to arrive.
       expect(held.state.legalHold?.remainingMs).toBeLessThanOrEqual(60 * DAY);
@@ -307,9 +440,15 @@ describe('legal hold on a complaint without a case', () => {
       expect(fakes.named('projectComplaint').at(-1)?.projection.legalHold).toBe(true);
       await env.sleep(200 * DAY); // well past the original due date
       expect(fakes.named('eraseComplaintData')).toHaveLength(0);
-      expect(await refusal(handle.executeUpdate(complaintLegalHoldUpdate, { args: [sent({ hold: true, by: 'compliance:c2' })] }))).toBe('already_on_hold');
+      expect(
+        await refusal(
+          handle.executeUpdate(complaintLegalHoldUpdate, { args: [sent({ hold: true, by: 'compliance:c2' })] }),
+        ),
+      ).toBe('already_on_hold');
 
-      const released = await handle.executeUpdate(complaintLegalHoldUpdate, { args: [sent({ hold: false, by: 'compliance:c2' })] });
+      const released = await handle.executeUpdate(complaintLegalHoldUpdate, {
+        args: [sent({ hold: false, by: 'compliance:c2' })],
+      });
       expect(released.state.legalHold).toBeNull();
       expect(Date.parse(released.state.retentionDueAt!) - (await env.currentTimeMs())).toBeLessThanOrEqual(60 * DAY);
       expect(Date.parse(released.state.retentionDueAt!) - (await env.currentTimeMs())).toBeGreaterThan(60 * DAY - HOUR);
@@ -327,12 +466,17 @@ describe('legal hold on a complaint without a case', () => {
     await withWorker(env, fakes, async (tq) => {
       const handle = await startComplaint(env, tq, await ownKey());
       await handle.executeUpdate(firstResponseUpdate, { args: [sent({ by: 'compliance:c1', via: 'phone' })] });
-      expect((await handle.executeUpdate(complaintLegalHoldUpdate, { args: [sent({ hold: true, by: 'compliance:c2' })] })).state.legalHold?.remainingMs).toBeNull();
+      expect(
+        (await handle.executeUpdate(complaintLegalHoldUpdate, { args: [sent({ hold: true, by: 'compliance:c2' })] }))
+          .state.legalHold?.remainingMs,
+      ).toBeNull();
       const { state } = await handle.executeUpdate(closeComplaintUpdate, { args: [sent(close)] });
       expect(state.legalHold?.remainingMs).toBe(90 * DAY);
       await env.sleep(365 * DAY);
       expect(fakes.named('eraseComplaintData')).toHaveLength(0);
-      const released = await handle.executeUpdate(complaintLegalHoldUpdate, { args: [sent({ hold: false, by: 'compliance:c2' })] });
+      const released = await handle.executeUpdate(complaintLegalHoldUpdate, {
+        args: [sent({ hold: false, by: 'compliance:c2' })],
+      });
       expect(Date.parse(released.state.retentionDueAt!) - (await env.currentTimeMs())).toBeGreaterThan(90 * DAY - HOUR);
       await env.sleep(91 * DAY);
       expect(await handle.result()).toMatchObject({ state: 'erased' });
@@ -344,10 +488,18 @@ describe('legal hold on a complaint without a case', () => {
     await withWorker(env, fakes, async (tq) => {
       const withCase = await startComplaint(env, tq, await complaintInput(env, {}));
       await withCase.executeUpdate(complaintOpenedUpdate);
-      expect(await refusal(withCase.executeUpdate(complaintLegalHoldUpdate, { args: [sent({ hold: true, by: 'compliance:c2' })] }))).toBe('hold_the_case');
+      expect(
+        await refusal(
+          withCase.executeUpdate(complaintLegalHoldUpdate, { args: [sent({ hold: true, by: 'compliance:c2' })] }),
+        ),
+      ).toBe('hold_the_case');
       const own = await startComplaint(env, tq, await ownKey());
       await own.executeUpdate(complaintOpenedUpdate);
-      expect(await refusal(own.executeUpdate(complaintLegalHoldUpdate, { args: [sent({ hold: false, by: 'compliance:c2' })] }))).toBe('not_on_hold');
+      expect(
+        await refusal(
+          own.executeUpdate(complaintLegalHoldUpdate, { args: [sent({ hold: false, by: 'compliance:c2' })] }),
+        ),
+      ).toBe('not_on_hold');
       expect(fakes.events('legal_hold_placed')).toHaveLength(0);
     });
   });
@@ -361,7 +513,12 @@ describe('harassment about contact', () => {
       await untilInFollowUp(env, lead);
       expect((await lead.query(stateQuery)).brokerId).toBe('b-1');
 
-      const input = await complaintInput(env, { caseId: (await lead.query(stateQuery)).caseId, category: 'harassment', priority: 'high', doNotContact: true });
+      const input = await complaintInput(env, {
+        caseId: (await lead.query(stateQuery)).caseId,
+        category: 'harassment',
+        priority: 'high',
+        doNotContact: true,
+      });
       const handle = await startComplaint(env, tq, input);
       const { state } = await handle.executeUpdate(complaintOpenedUpdate);
       expect(state.doNotContact).toBe('applied');
@@ -369,7 +526,9 @@ describe('harassment about contact', () => {
       expect((await lead.query(stateQuery)).doNotContact).toBe(true);
       const call = { brokerId: 'b-1', channel: 'phone', purpose: 'service', outcome: 'reached' } as const;
       expect(await refusal(lead.executeUpdate(contactAttemptUpdate, { args: [sent(call)] }))).toBe('do_not_contact');
-      expect(fakes.events('do_not_contact')).toEqual([expect.objectContaining({ details: { caseId: input.facts.caseId, result: 'applied' } })]);
+      expect(fakes.events('do_not_contact')).toEqual([
+        expect.objectContaining({ details: { caseId: input.facts.caseId, result: 'applied' } }),
+      ]);
       expect(fakes.named('projectCase').at(-1).projection.doNotContact).toBe(true);
     });
   });
@@ -377,7 +536,11 @@ describe('harassment about contact', () => {
   test('a case whose workflow has ended is recorded as such, and the complaint goes on', async () => {
     const fakes = new ComplaintFakes();
     await withWorker(env, fakes, async (tq) => {
-      const handle = await startComplaint(env, tq, await complaintInput(env, { category: 'harassment', priority: 'high', doNotContact: true }));
+      const handle = await startComplaint(
+        env,
+        tq,
+        await complaintInput(env, { category: 'harassment', priority: 'high', doNotContact: true }),
+      );
       const { state } = await handle.executeUpdate(complaintOpenedUpdate);
       expect(state).toMatchObject({ doNotContact: 'case_finished', state: 'awaiting_response' });
     });

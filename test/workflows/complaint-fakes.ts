@@ -1,7 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowHandle } from '@temporalio/client';
-import type { ComplaintActivities, ComplaintEventInput, ComplaintNotificationInput } from '../../src/activities/complaint-contract';
+import type {
+  ComplaintActivities,
+  ComplaintEventInput,
+  ComplaintNotificationInput,
+} from '../../src/activities/complaint-contract';
 import { defaultPolicy } from '../../src/config/policy';
 import { complaintWorkflowId } from '../../src/temporal/complaint-names';
 import { complaintCase } from '../../src/workflows/complaint-case';
@@ -25,10 +29,12 @@ export class ComplaintFakes extends FakeActivities {
   }
 
   override build() {
-    const rec = <T>(name: string, answer: () => T) => async (input: any) => {
-      this.calls.push({ name, input });
-      return answer();
-    };
+    const rec =
+      <T>(name: string, answer: () => T) =>
+      async (input: any) => {
+        this.calls.push({ name, input });
+        return answer();
+      };
     const complaint: ComplaintActivities = {
       projectComplaint: rec('projectComplaint', () => undefined),
       recordComplaintEvent: rec('recordComplaintEvent', () => {
@@ -41,11 +47,23 @@ export class ComplaintFakes extends FakeActivities {
   }
 }
 
-export async function complaintInput(env: TestWorkflowEnvironment, facts: Partial<ComplaintFacts> = {}, o: Partial<ComplaintCaseInput> = {}): Promise<ComplaintCaseInput> {
+export async function complaintInput(
+  env: TestWorkflowEnvironment,
+  facts: Partial<ComplaintFacts> = {},
+  o: Partial<ComplaintCaseInput> = {},
+): Promise<ComplaintCaseInput> {
   return {
     facts: {
-      complaintId: randomUUID(), caseId: randomUUID(), channelId: 'ch-test', brokerId: 'b-1', category: 'service_attitude', priority: 'normal',
-      priorityRaisedBy: [], doNotContact: false, keyScope: 'case', ...facts,
+      complaintId: randomUUID(),
+      caseId: randomUUID(),
+      channelId: 'ch-test',
+      brokerId: 'b-1',
+      category: 'service_attitude',
+      priority: 'normal',
+      priorityRaisedBy: [],
+      doNotContact: false,
+      keyScope: 'case',
+      ...facts,
     },
     filedBy: 'compliance:c1',
     filedAt: new Date(await env.currentTimeMs()).toISOString(),
@@ -57,7 +75,11 @@ export async function complaintInput(env: TestWorkflowEnvironment, facts: Partia
 const started: WorkflowHandle[] = [];
 
 export async function startComplaint(env: TestWorkflowEnvironment, taskQueue: string, input: ComplaintCaseInput) {
-  const handle = await env.client.workflow.start(complaintCase, { workflowId: complaintWorkflowId(input.facts.complaintId), taskQueue, args: [input] });
+  const handle = await env.client.workflow.start(complaintCase, {
+    workflowId: complaintWorkflowId(input.facts.complaintId),
+    taskQueue,
+    args: [input],
+  });
   started.push(handle);
   return handle;
 }

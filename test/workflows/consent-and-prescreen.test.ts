@@ -2,9 +2,33 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ApplicationFailure } from '@temporalio/common';
 import type { WorkflowFailedError } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
-import { consentDeadlineFrom, grantConsentUpdate, humanReviewUpdate, intakeUnconfirmedSignal, legalHoldUpdate, reviewUpdate, stateQuery, withdrawConsentUpdate } from '../../src/workflows/messages';
+import {
+  consentDeadlineFrom,
+  grantConsentUpdate,
+  humanReviewUpdate,
+  intakeUnconfirmedSignal,
+  legalHoldUpdate,
+  reviewUpdate,
+  stateQuery,
+  withdrawConsentUpdate,
+} from '../../src/workflows/messages';
 import { LeadStageKey, RiskTierKey, ConsentStateKey } from '../../src/temporal/search-attributes';
-import { caseInput, DAY, sent, FakeActivities, HOUR, MINUTE, realTimeUntil, refusal, settled, startCase, timeSkippingEnv, untilWriteWaitsOnBackoff, withConsent, withWorker } from './harness';
+import {
+  caseInput,
+  DAY,
+  sent,
+  FakeActivities,
+  HOUR,
+  MINUTE,
+  realTimeUntil,
+  refusal,
+  settled,
+  startCase,
+  timeSkippingEnv,
+  untilWriteWaitsOnBackoff,
+  withConsent,
+  withWorker,
+} from './harness';
 
 // One time-skipping server per test: its clock is global, so tests must not share it.
 let env: TestWorkflowEnvironment;
@@ -12,7 +36,6 @@ beforeEach(async () => {
   env = await timeSkippingEnv();
 });
 afterEach(async () => env?.teardown());
-
 
 describe('consent', () => {
   test('a case that never gets consent is erased after the 72 h wait, and nothing is scored', async () => {
@@ -41,11 +64,15 @@ describe('consent', () => {
       expect(sa.get(LeadStageKey)).toBe('awaiting_consent');
       expect(sa.get(ConsentStateKey)).toBe('none');
 
-      const lenderOnly = await handle.executeUpdate(grantConsentUpdate, { args: [sent({ ...withConsent(['lender_sharing']), source: 'channel:x' })] });
+      const lenderOnly = await handle.executeUpdate(grantConsentUpdate, {
+        args: [sent({ ...withConsent(['lender_sharing']), source: 'channel:x' })],
+      });
       expect(lenderOnly.state.stage).toBe('awaiting_consent');
       expect(fakes.named('prescreenLead')).toHaveLength(0);
 
-      await handle.executeUpdate(grantConsentUpdate, { args: [sent({ ...withConsent(['credit_assessment']), source: 'channel:x' })] });
+      await handle.executeUpdate(grantConsentUpdate, {
+        args: [sent({ ...withConsent(['credit_assessment']), source: 'channel:x' })],
+      });
       await settled(env, handle);
       const state = await handle.query(stateQuery);
       expect(fakes.named('prescreenLead')).toHaveLength(1);
@@ -83,7 +110,12 @@ describe('consent', () => {
       expect(order.indexOf('prescreenLead')).toBeGreaterThan(order.indexOf('projectCase'));
       expect(order.slice(0, 2)).toEqual(['recordConsentEvent', 'projectCase']);
       // And a worker that lost the case from its cache replays it: the order is the same every time.
-      await expect(Worker.runReplayHistory({ workflowBundle: { codePath: process.env.WORKFLOW_BUNDLE_PATH! } }, await handle.fetchHistory())).resolves.toBeUndefined();
+      await expect(
+        Worker.runReplayHistory(
+          { workflowBundle: { codePath: process.env.WORKFLOW_BUNDLE_PATH! } },
+          await handle.fetchHistory(),
+        ),
+      ).resolves.toBeUndefined();
     });
   });
 
@@ -91,12 +123,21 @@ describe('consent', () => {
     const fakes = new FakeActivities();
     await withWorker(env, fakes, async (tq) => {
       const input = caseInput();
-      const handle = await startCase(env, tq, { ...input, projectedAtIntake: { consentDeadline: consentDeadlineFrom(await env.currentTimeMs(), input.policy) } });
+      const handle = await startCase(env, tq, {
+        ...input,
+        projectedAtIntake: { consentDeadline: consentDeadlineFrom(await env.currentTimeMs(), input.policy) },
+      });
       await env.sleep(HOUR);
       expect(fakes.named('projectCase')).toHaveLength(0);
-      fakes.projectCaseFails = ApplicationFailure.nonRetryable('case c was never committed by its intake', 'case_never_committed');
+      fakes.projectCaseFails = ApplicationFailure.nonRetryable(
+        'case c was never committed by its intake',
+        'case_never_committed',
+      );
       await handle.signal(intakeUnconfirmedSignal, sent({}));
-      const failure = await handle.result().then(() => null, (err: WorkflowFailedError) => err);
+      const failure = await handle.result().then(
+        () => null,
+        (err: WorkflowFailedError) => err,
+      );
       expect((failure?.cause as ApplicationFailure | undefined)?.type).toBe('case_never_committed');
       expect(fakes.named('projectCase')).toHaveLength(1);
       expect(fakes.named('prescreenLead')).toHaveLength(0);
@@ -107,11 +148,16 @@ describe('consent', () => {
     const fakes = new FakeActivities();
     await withWorker(env, fakes, async (tq) => {
       const input = caseInput();
-      const handle = await startCase(env, tq, { ...input, projectedAtIntake: { consentDeadline: consentDeadlineFrom(await env.currentTimeMs(), input.policy) } });
+      const handle = await startCase(env, tq, {
+        ...input,
+        projectedAtIntake: { consentDeadline: consentDeadlineFrom(await env.currentTimeMs(), input.policy) },
+      });
       await env.sleep(72 * HOUR - 2 * MINUTE);
       // The customer's grant is accepted two minutes before the deadline, while the database is down.
       fakes.recordConsentEventFails = new Error('connect ECONNREFUSED');
-      const grant = handle.executeUpdate(grantConsentUpdate, { args: [sent({ ...withConsent(), source: 'channel:x' })] });
+      const grant = handle.executeUpdate(grantConsentUpdate, {
+        args: [sent({ ...withConsent(), source: 'channel:x' })],
+      });
       // Past the local retries (about 13 s), the write's next attempt waits on a timer; the deadline passes meanwhile.
       await untilWriteWaitsOnBackoff(handle);
       await env.sleep(4 * MINUTE);
@@ -125,7 +171,12 @@ describe('consent', () => {
       expect(state.stage).toBe('follow_up');
       expect(fakes.named('eraseLeadData')).toHaveLength(0);
       expect(fakes.named('prescreenLead')).toHaveLength(1);
-      await expect(Worker.runReplayHistory({ workflowBundle: { codePath: process.env.WORKFLOW_BUNDLE_PATH! } }, await handle.fetchHistory())).resolves.toBeUndefined();
+      await expect(
+        Worker.runReplayHistory(
+          { workflowBundle: { codePath: process.env.WORKFLOW_BUNDLE_PATH! } },
+          await handle.fetchHistory(),
+        ),
+      ).resolves.toBeUndefined();
     });
   });
 
@@ -137,7 +188,11 @@ describe('consent', () => {
       await handle.executeUpdate(legalHoldUpdate, { args: [sent({ hold: true, by: 'compliance:c1' })] });
       await env.sleep(72 * HOUR);
       expect(fakes.named('eraseLeadData')).toHaveLength(0);
-      expect(await refusal(handle.executeUpdate(grantConsentUpdate, { args: [sent({ ...withConsent(), source: 'channel:x' })] }))).toBe('case_closed');
+      expect(
+        await refusal(
+          handle.executeUpdate(grantConsentUpdate, { args: [sent({ ...withConsent(), source: 'channel:x' })] }),
+        ),
+      ).toBe('case_closed');
       expect(fakes.named('recordConsentEvent')).toHaveLength(0);
       await handle.executeUpdate(legalHoldUpdate, { args: [sent({ hold: false, by: 'compliance:c1' })] });
       expect(await handle.result()).toMatchObject({ stage: 'erased', closeReason: 'consent_timeout' });
@@ -147,9 +202,15 @@ describe('consent', () => {
   test('withdrawing marketing stops only marketing: the case goes on', async () => {
     const fakes = new FakeActivities();
     await withWorker(env, fakes, async (tq) => {
-      const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent(['credit_assessment', 'lender_sharing', 'marketing']) }));
+      const handle = await startCase(
+        env,
+        tq,
+        caseInput({ consentAtIntake: withConsent(['credit_assessment', 'lender_sharing', 'marketing']) }),
+      );
       await settled(env, handle);
-      const { state } = await handle.executeUpdate(withdrawConsentUpdate, { args: [sent({ purposes: ['marketing'], source: 'customer' })] });
+      const { state } = await handle.executeUpdate(withdrawConsentUpdate, {
+        args: [sent({ purposes: ['marketing'], source: 'customer' })],
+      });
       expect(state.consent.marketing.granted).toBe(false);
       expect(state.stage).toBe('follow_up');
       expect(fakes.named('eraseLeadData')).toHaveLength(0);
@@ -161,7 +222,13 @@ describe('consent', () => {
     await withWorker(env, fakes, async (tq) => {
       const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent(['credit_assessment']) }));
       await settled(env, handle);
-      expect(await refusal(handle.executeUpdate(withdrawConsentUpdate, { args: [sent({ purposes: ['marketing'], source: 'customer' })] }))).toBe('consent_not_granted');
+      expect(
+        await refusal(
+          handle.executeUpdate(withdrawConsentUpdate, {
+            args: [sent({ purposes: ['marketing'], source: 'customer' })],
+          }),
+        ),
+      ).toBe('consent_not_granted');
       expect(fakes.named('recordConsentEvent').filter((e) => e.action === 'withdraw')).toHaveLength(0);
     });
   });
@@ -185,19 +252,31 @@ describe('pre-screen', () => {
 
   test('tier C is declined with its explanation kept, and a customer can ask a person to look again', async () => {
     const fakes = new FakeActivities();
-    fakes.prescreen = { tier: 'C', rulesFired: [{ code: 'stressed_dti_above_tier_b_max', effect: 'decline', detail: 'stressedDtiPct=70 > 55' }], requiredDocuments: [] };
+    fakes.prescreen = {
+      tier: 'C',
+      rulesFired: [{ code: 'stressed_dti_above_tier_b_max', effect: 'decline', detail: 'stressedDtiPct=70 > 55' }],
+      requiredDocuments: [],
+    };
     await withWorker(env, fakes, async (tq) => {
       const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
       await settled(env, handle);
       let state = await handle.query(stateQuery);
-      expect(state).toMatchObject({ stage: 'declined', closeReason: 'prescreen_declined', rulesFired: ['stressed_dti_above_tier_b_max'] });
+      expect(state).toMatchObject({
+        stage: 'declined',
+        closeReason: 'prescreen_declined',
+        rulesFired: ['stressed_dti_above_tier_b_max'],
+      });
       expect(fakes.named('matchLead')).toHaveLength(0);
 
-      const { state: reviewing } = await handle.executeUpdate(humanReviewUpdate, { args: [sent({ requestedBy: 'channel:x' })] });
+      const { state: reviewing } = await handle.executeUpdate(humanReviewUpdate, {
+        args: [sent({ requestedBy: 'channel:x' })],
+      });
       expect(reviewing.stage).toBe('manual_review');
       await settled(env, handle);
       expect(fakes.notifications('human_review_requested')).toHaveLength(1);
-      const { state: after } = await handle.executeUpdate(reviewUpdate, { args: [sent({ decision: 'approve', reviewerId: 'r1' })] });
+      const { state: after } = await handle.executeUpdate(reviewUpdate, {
+        args: [sent({ decision: 'approve', reviewerId: 'r1' })],
+      });
       expect(after.stage).toBe('follow_up');
       state = await handle.query(stateQuery);
       expect(state.matches.map((m) => m.productId)).toEqual(['p-1', 'p-2']);
@@ -206,7 +285,11 @@ describe('pre-screen', () => {
 
   test('a tier-B case waits for review, escalates after 24 h, and keeps waiting for the decision', async () => {
     const fakes = new FakeActivities();
-    fakes.prescreen = { tier: 'B', rulesFired: [{ code: 'region_mismatch', effect: 'review', detail: 'ip' }], requiredDocuments: ['id_card_copy', 'income_proof'] };
+    fakes.prescreen = {
+      tier: 'B',
+      rulesFired: [{ code: 'region_mismatch', effect: 'review', detail: 'ip' }],
+      requiredDocuments: ['id_card_copy', 'income_proof'],
+    };
     await withWorker(env, fakes, async (tq) => {
       const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
       await settled(env, handle);
@@ -222,22 +305,32 @@ describe('pre-screen', () => {
 
       await env.sleep(3 * DAY);
       expect(fakes.notifications('review_overdue')).toHaveLength(1); // escalated once, then waits
-      const { state: declined } = await handle.executeUpdate(reviewUpdate, { args: [sent({ decision: 'decline', reviewerId: 'r1' })] });
+      const { state: declined } = await handle.executeUpdate(reviewUpdate, {
+        args: [sent({ decision: 'decline', reviewerId: 'r1' })],
+      });
       expect(declined).toMatchObject({ stage: 'declined', closeReason: 'review_declined' });
-      expect(fakes.named('recordDecision')).toEqual([expect.objectContaining({ kind: 'manual_review', outcome: 'decline', decidedBy: 'r1' })]);
+      expect(fakes.named('recordDecision')).toEqual([
+        expect.objectContaining({ kind: 'manual_review', outcome: 'decline', decidedBy: 'r1' }),
+      ]);
     });
   });
 
   test('while one review is being recorded, a second reviewer is refused: the first accepted decides', async () => {
     const fakes = new FakeActivities();
-    fakes.prescreen = { tier: 'B', rulesFired: [{ code: 'region_mismatch', effect: 'review', detail: 'ip' }], requiredDocuments: [] };
+    fakes.prescreen = {
+      tier: 'B',
+      rulesFired: [{ code: 'region_mismatch', effect: 'review', detail: 'ip' }],
+      requiredDocuments: [],
+    };
     await withWorker(env, fakes, async (tq) => {
       const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
       await settled(env, handle);
       fakes.recordDecisionFails = new Error('connect ECONNREFUSED');
       const first = handle.executeUpdate(reviewUpdate, { args: [sent({ decision: 'decline', reviewerId: 'r1' })] });
       await realTimeUntil('the first review reached its write', () => fakes.named('recordDecision').length > 0);
-      expect(await refusal(handle.executeUpdate(reviewUpdate, { args: [sent({ decision: 'approve', reviewerId: 'r2' })] }))).toBe('not_in_review');
+      expect(
+        await refusal(handle.executeUpdate(reviewUpdate, { args: [sent({ decision: 'approve', reviewerId: 'r2' })] })),
+      ).toBe('not_in_review');
       fakes.recordDecisionFails = null;
       await env.sleep(MINUTE); // past the write's back-off
       const { state } = await first;
@@ -249,7 +342,11 @@ describe('pre-screen', () => {
 
   test('a review given before the 24 h deadline whose write is retried past it decides, and the managers get no overdue notice', async () => {
     const fakes = new FakeActivities();
-    fakes.prescreen = { tier: 'B', rulesFired: [{ code: 'region_mismatch', effect: 'review', detail: 'ip' }], requiredDocuments: [] };
+    fakes.prescreen = {
+      tier: 'B',
+      rulesFired: [{ code: 'region_mismatch', effect: 'review', detail: 'ip' }],
+      requiredDocuments: [],
+    };
     await withWorker(env, fakes, async (tq) => {
       const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
       await settled(env, handle);
@@ -271,8 +368,12 @@ describe('pre-screen', () => {
     await withWorker(env, fakes, async (tq) => {
       const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
       await settled(env, handle);
-      expect(await refusal(handle.executeUpdate(reviewUpdate, { args: [sent({ decision: 'approve', reviewerId: 'r1' })] }))).toBe('not_in_review');
-      expect(await refusal(handle.executeUpdate(humanReviewUpdate, { args: [sent({ requestedBy: 'c' })] }))).toBe('no_automated_decline');
+      expect(
+        await refusal(handle.executeUpdate(reviewUpdate, { args: [sent({ decision: 'approve', reviewerId: 'r1' })] })),
+      ).toBe('not_in_review');
+      expect(await refusal(handle.executeUpdate(humanReviewUpdate, { args: [sent({ requestedBy: 'c' })] }))).toBe(
+        'no_automated_decline',
+      );
       expect(fakes.named('recordDecision')).toHaveLength(0);
     });
   });
@@ -285,7 +386,8 @@ describe('what managers see', () => {
     await withWorker(env, fakes, async (tq) => {
       const handle = await startCase(env, tq, caseInput());
       await settled(env, handle);
-      const details = async () => ((await handle.query<{ currentDetails: string }>('__temporal_workflow_metadata')).currentDetails);
+      const details = async () =>
+        (await handle.query<{ currentDetails: string }>('__temporal_workflow_metadata')).currentDetails;
       expect(await details()).toContain('**Stage:** awaiting_consent');
       expect(await details()).toContain("**Waiting for:** the customer's credit-assessment consent (due ");
 

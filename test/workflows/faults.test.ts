@@ -1,8 +1,28 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { humanReviewUpdate, outcomeUpdate, stateQuery, withdrawConsentUpdate, type LeadCaseState } from '../../src/workflows/messages';
-import { caseInput, DAY, FakeActivities, MINUTE, realTimeUntil, sent, settled, startCase, timeSkippingEnv, untilShanghaiMorning, untilWriteWaitsOnBackoff, withConsent, withWorker } from './harness';
+import {
+  humanReviewUpdate,
+  outcomeUpdate,
+  stateQuery,
+  withdrawConsentUpdate,
+  type LeadCaseState,
+} from '../../src/workflows/messages';
+import {
+  caseInput,
+  DAY,
+  FakeActivities,
+  MINUTE,
+  realTimeUntil,
+  sent,
+  settled,
+  startCase,
+  timeSkippingEnv,
+  untilShanghaiMorning,
+  untilWriteWaitsOnBackoff,
+  withConsent,
+  withWorker,
+} from './harness';
 
 /** Faults that must not leave personal data behind: each ends with the case erased or dated for erasure. */
 let env: TestWorkflowEnvironment;
@@ -35,7 +55,11 @@ class DeclinedThenDown extends FakeActivities {
       prescreenLead: async (input: any) => {
         this.calls.push({ name: 'prescreenLead', input });
         this.projectCaseFails = new Error('connect ECONNREFUSED');
-        return { tier: 'C' as const, rulesFired: [{ code: 'blacklisted', effect: 'decline' as const, detail: 'blacklist' }], requiredDocuments: [] };
+        return {
+          tier: 'C' as const,
+          rulesFired: [{ code: 'blacklisted', effect: 'decline' as const, detail: 'blacklist' }],
+          requiredDocuments: [],
+        };
       },
     };
   }
@@ -76,7 +100,8 @@ class FirstProjectionRefused extends FakeActivities {
 }
 
 /** Resolves with `p`'s value, or with 'still waiting' when it has not settled within `ms` of real time. */
-const within = <T>(p: Promise<T>, ms: number) => Promise.race([p, new Promise<'still waiting'>((r) => setTimeout(() => r('still waiting'), ms))]);
+const within = <T>(p: Promise<T>, ms: number) =>
+  Promise.race([p, new Promise<'still waiting'>((r) => setTimeout(() => r('still waiting'), ms))]);
 
 /** The current run of the case once it has continued as new from `firstRunId`. */
 async function nextRun(handle: { workflowId: string }, firstRunId: string) {
@@ -95,8 +120,12 @@ describe('faults that must not leave personal data behind', () => {
       fakes.projectCaseFails = new Error('connect ECONNREFUSED');
       const closing = handle.executeUpdate(outcomeUpdate, { args: [sent({ brokerId: 'b-1', outcome: 'lost' })] });
       await untilWriteWaitsOnBackoff(handle);
-      const withdrawal = handle.executeUpdate(withdrawConsentUpdate, { args: [sent({ purposes: ['credit_assessment'], source: 'customer' })] });
-      await realTimeUntil('the withdrawal was recorded', () => fakes.named('recordConsentEvent').some((e) => e.action === 'withdraw'));
+      const withdrawal = handle.executeUpdate(withdrawConsentUpdate, {
+        args: [sent({ purposes: ['credit_assessment'], source: 'customer' })],
+      });
+      await realTimeUntil('the withdrawal was recorded', () =>
+        fakes.named('recordConsentEvent').some((e) => e.action === 'withdraw'),
+      );
       await env.sleep(3 * MINUTE);
       fakes.projectCaseFails = null;
       await env.sleep(2 * MINUTE);
@@ -128,7 +157,9 @@ describe('faults that must not leave personal data behind', () => {
       expect(answer).not.toBe('still waiting');
       expect((answer as { state: LeadCaseState }).state.stage).toBe('closed');
       const events = (await run.fetchHistory()).events ?? [];
-      expect(events.some((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'projectCase')).toBe(true);
+      expect(events.some((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'projectCase')).toBe(
+        true,
+      );
       expect(events.length - eventsAtFirstBackoff).toBeLessThan(60);
     });
   });
@@ -171,15 +202,24 @@ describe('faults that must not leave personal data behind', () => {
     await withWorker(env, fakes, async (tq) => {
       const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
       const latest = await nextRun(handle, handle.firstExecutionRunId);
-      expect((await env.client.workflow.getHandle(handle.workflowId, handle.firstExecutionRunId).describe()).status.name).toBe('CONTINUED_AS_NEW');
+      expect(
+        (await env.client.workflow.getHandle(handle.workflowId, handle.firstExecutionRunId).describe()).status.name,
+      ).toBe('CONTINUED_AS_NEW');
       const state = await latest.query(stateQuery);
       expect(state).toMatchObject({ stage: 'closed', closeReason: 'system_error:credit_facts_missing' });
       expect(state.retentionDueAt).not.toBeNull();
       const closing = fakes.named('projectCase').at(-1);
-      expect(closing.projection).toMatchObject({ stage: 'closed', isOpen: false, retentionDueAt: state.retentionDueAt });
+      expect(closing.projection).toMatchObject({
+        stage: 'closed',
+        isOpen: false,
+        retentionDueAt: state.retentionDueAt,
+      });
 
       await env.sleep(Date.parse(state.retentionDueAt!) - (await env.currentTimeMs()) + MINUTE);
-      await expect(latest.result()).resolves.toMatchObject({ stage: 'erased', closeReason: 'system_error:credit_facts_missing' });
+      await expect(latest.result()).resolves.toMatchObject({
+        stage: 'erased',
+        closeReason: 'system_error:credit_facts_missing',
+      });
       expect(fakes.named('eraseLeadData').map((e) => e.reason)).toEqual(['retention_expired']);
     });
   });

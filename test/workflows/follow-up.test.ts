@@ -13,7 +13,22 @@ import {
 } from '../../src/workflows/messages';
 import { parsePolicy } from '../../src/config/policy';
 import { BrokerIdKey, SlaDueAtKey } from '../../src/temporal/search-attributes';
-import { caseInput, DAY, sent, FakeActivities, HOUR, MINUTE, realTimeUntil, refusal, settled, startCase, timeSkippingEnv, untilShanghaiMorning, withConsent, withWorker } from './harness';
+import {
+  caseInput,
+  DAY,
+  sent,
+  FakeActivities,
+  HOUR,
+  MINUTE,
+  realTimeUntil,
+  refusal,
+  settled,
+  startCase,
+  timeSkippingEnv,
+  untilShanghaiMorning,
+  withConsent,
+  withWorker,
+} from './harness';
 
 let env: TestWorkflowEnvironment;
 beforeEach(async () => {
@@ -36,7 +51,9 @@ describe('first-contact deadline', () => {
       await env.sleep(14 * MINUTE);
       expect(fakes.notifications('first_contact_reminder')).toHaveLength(0);
       await env.sleep(2 * MINUTE);
-      expect(fakes.notifications('first_contact_reminder')).toEqual([expect.objectContaining({ recipientRole: 'broker', recipientId: 'b-1' })]);
+      expect(fakes.notifications('first_contact_reminder')).toEqual([
+        expect.objectContaining({ recipientRole: 'broker', recipientId: 'b-1' }),
+      ]);
       expect(fakes.notifications('sla_breached')).toHaveLength(0);
 
       await env.sleep(15 * MINUTE);
@@ -48,7 +65,9 @@ describe('first-contact deadline', () => {
       expect(state.brokerId).toBe('b-2');
       expect(state.previousBrokerIds).toEqual(['b-1']);
       expect(state.deadline).toMatchObject({ kind: 'first_contact', reminded: false, escalated: false });
-      expect(fakes.notifications('case_reassigned')).toEqual([expect.objectContaining({ payload: expect.objectContaining({ newBrokerId: 'b-2' }) })]);
+      expect(fakes.notifications('case_reassigned')).toEqual([
+        expect.objectContaining({ payload: expect.objectContaining({ newBrokerId: 'b-2' }) }),
+      ]);
       expect((await handle.describe()).typedSearchAttributes.get(BrokerIdKey)).toBe('b-2');
     });
   });
@@ -64,9 +83,15 @@ describe('first-contact deadline', () => {
       expect(fakes.named('assignBroker').length).toBeGreaterThan(1);
       expect((await handle.query(stateQuery)).brokerId).toBe('b-1');
 
-      expect(await refusal(handle.executeUpdate(contactAttemptUpdate, { args: [sent({ brokerId: 'b-1', ...call })] }))).toBe('being_reassigned');
-      expect(await refusal(handle.executeUpdate(outcomeUpdate, { args: [sent({ brokerId: 'b-1', outcome: 'lost' })] }))).toBe('being_reassigned');
-      expect(await refusal(handle.executeUpdate(assignmentUpdate, { args: [sent({ brokerId: 'b-3', by: 'manager:m1' })] }))).toBe('being_reassigned');
+      expect(
+        await refusal(handle.executeUpdate(contactAttemptUpdate, { args: [sent({ brokerId: 'b-1', ...call })] })),
+      ).toBe('being_reassigned');
+      expect(
+        await refusal(handle.executeUpdate(outcomeUpdate, { args: [sent({ brokerId: 'b-1', outcome: 'lost' })] })),
+      ).toBe('being_reassigned');
+      expect(
+        await refusal(handle.executeUpdate(assignmentUpdate, { args: [sent({ brokerId: 'b-3', by: 'manager:m1' })] })),
+      ).toBe('being_reassigned');
 
       fakes.assignBrokerFails = null;
       await env.sleep(2 * MINUTE);
@@ -74,14 +99,18 @@ describe('first-contact deadline', () => {
       expect(state).toMatchObject({ stage: 'follow_up', brokerId: 'b-2', previousBrokerIds: ['b-1'], outcome: null });
       expect(fakes.named('logContactAttempt')).toHaveLength(0);
       // Once handed over, the new broker acts as usual.
-      expect(await refusal(handle.executeUpdate(contactAttemptUpdate, { args: [sent({ brokerId: 'b-2', ...call })] }))).toBe('accepted');
+      expect(
+        await refusal(handle.executeUpdate(contactAttemptUpdate, { args: [sent({ brokerId: 'b-2', ...call })] })),
+      ).toBe('accepted');
     });
   });
 
   test('with working hours, the deadline and its reminder count working time only, and the overnight hours do not', async () => {
     const fakes = new FakeActivities();
     // Every day a short working day, 09:00-10:20 Shanghai; the test starts at about 10:00.
-    const policy = parsePolicy({ businessHours: { deadlines: ['first_contact'], start: '09:00', end: '10:20', weekdays: [1, 2, 3, 4, 5, 6, 7] } });
+    const policy = parsePolicy({
+      businessHours: { deadlines: ['first_contact'], start: '09:00', end: '10:20', weekdays: [1, 2, 3, 4, 5, 6, 7] },
+    });
     await withWorker(env, fakes, async (tq) => {
       const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent(), policy }));
       await settled(env, handle);
@@ -90,7 +119,11 @@ describe('first-contact deadline', () => {
       const shanghaiMidnight = Math.floor((start + 8 * HOUR) / DAY) * DAY - 8 * HOUR;
       const close = shanghaiMidnight + 10 * HOUR + 20 * MINUTE;
       const due = shanghaiMidnight + DAY + 9 * HOUR + (30 * MINUTE - (close - start));
-      expect(deadline).toMatchObject({ kind: 'first_contact', workingMs: 30 * MINUTE, dueAt: new Date(due).toISOString() });
+      expect(deadline).toMatchObject({
+        kind: 'first_contact',
+        workingMs: 30 * MINUTE,
+        dueAt: new Date(due).toISOString(),
+      });
 
       await env.sleep(16 * MINUTE); // half of the 30 working minutes is still today
       expect(fakes.notifications('first_contact_reminder')).toHaveLength(1);
@@ -99,7 +132,9 @@ describe('first-contact deadline', () => {
       expect(fakes.notifications('sla_breached')).toHaveLength(0);
       await env.sleep(2 * MINUTE);
       expect(fakes.notifications('sla_breached')).toHaveLength(1);
-      expect((await handle.describe()).typedSearchAttributes.get(SlaDueAtKey)?.toISOString()).toBe(new Date(due).toISOString());
+      expect((await handle.describe()).typedSearchAttributes.get(SlaDueAtKey)?.toISOString()).toBe(
+        new Date(due).toISOString(),
+      );
     });
   });
 
@@ -109,7 +144,9 @@ describe('first-contact deadline', () => {
     await withWorker(env, fakes, async (tq) => {
       const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
       await settled(env, handle);
-      const { state } = await handle.executeUpdate('review', { args: [sent({ decision: 'approve', reviewerId: 'r1' })] }) as { state: { deadline: { startedAt: string; dueAt: string } } };
+      const { state } = (await handle.executeUpdate('review', {
+        args: [sent({ decision: 'approve', reviewerId: 'r1' })],
+      })) as { state: { deadline: { startedAt: string; dueAt: string } } };
       expect(Date.parse(state.deadline.dueAt) - Date.parse(state.deadline.startedAt)).toBe(4 * HOUR);
     });
   });
@@ -119,11 +156,17 @@ describe('first-contact deadline', () => {
     await withWorker(env, fakes, async (tq) => {
       const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
       await settled(env, handle);
-      const { state, eventId } = await handle.executeUpdate(contactAttemptUpdate, { args: [sent({ brokerId: 'b-1', ...call })] });
+      const { state, eventId } = await handle.executeUpdate(contactAttemptUpdate, {
+        args: [sent({ brokerId: 'b-1', ...call })],
+      });
       expect(state.deadline).toMatchObject({ kind: 'follow_up' });
       expect(Date.parse(state.deadline!.dueAt) - Date.parse(state.deadline!.startedAt)).toBe(48 * HOUR);
-      expect(fakes.named('logContactAttempt')).toEqual([expect.objectContaining({ eventId, brokerId: 'b-1', channel: 'phone' })]);
-      expect((await handle.describe()).typedSearchAttributes.get(SlaDueAtKey)?.toISOString()).toBe(state.deadline!.dueAt);
+      expect(fakes.named('logContactAttempt')).toEqual([
+        expect.objectContaining({ eventId, brokerId: 'b-1', channel: 'phone' }),
+      ]);
+      expect((await handle.describe()).typedSearchAttributes.get(SlaDueAtKey)?.toISOString()).toBe(
+        state.deadline!.dueAt,
+      );
 
       await env.sleep(2 * HOUR);
       expect(fakes.notifications('first_contact_reminder')).toHaveLength(0);
@@ -138,11 +181,16 @@ describe('contact limits', () => {
     await withWorker(env, fakes, async (tq) => {
       const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
       await settled(env, handle);
-      for (let i = 0; i < 3; i++) await handle.executeUpdate(contactAttemptUpdate, { args: [sent({ brokerId: 'b-1', ...call })] });
-      expect(await refusal(handle.executeUpdate(contactAttemptUpdate, { args: [sent({ brokerId: 'b-1', ...call })] }))).toBe('daily_cap_reached');
+      for (let i = 0; i < 3; i++)
+        await handle.executeUpdate(contactAttemptUpdate, { args: [sent({ brokerId: 'b-1', ...call })] });
+      expect(
+        await refusal(handle.executeUpdate(contactAttemptUpdate, { args: [sent({ brokerId: 'b-1', ...call })] })),
+      ).toBe('daily_cap_reached');
       expect(fakes.named('logContactAttempt')).toHaveLength(3);
       await env.sleep(DAY);
-      expect(await refusal(handle.executeUpdate(contactAttemptUpdate, { args: [sent({ brokerId: 'b-1', ...call })] }))).toBe('accepted');
+      expect(
+        await refusal(handle.executeUpdate(contactAttemptUpdate, { args: [sent({ brokerId: 'b-1', ...call })] })),
+      ).toBe('accepted');
     });
   });
 
@@ -153,7 +201,9 @@ describe('contact limits', () => {
       await settled(env, handle);
       await handle.executeUpdate(contactAttemptUpdate, { args: [sent({ brokerId: 'b-1', ...call })] });
       await env.sleep(11 * HOUR + 30 * MINUTE); // 21:30 in Shanghai
-      expect(await refusal(handle.executeUpdate(contactAttemptUpdate, { args: [sent({ brokerId: 'b-1', ...call })] }))).toBe('quiet_hours');
+      expect(
+        await refusal(handle.executeUpdate(contactAttemptUpdate, { args: [sent({ brokerId: 'b-1', ...call })] })),
+      ).toBe('quiet_hours');
     });
   });
 
@@ -163,7 +213,9 @@ describe('contact limits', () => {
       const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
       await settled(env, handle);
       await handle.executeUpdate(doNotContactUpdate, { args: [sent({ by: 'compliance:c1' })] });
-      expect(await refusal(handle.executeUpdate(contactAttemptUpdate, { args: [sent({ brokerId: 'b-1', ...call })] }))).toBe('do_not_contact');
+      expect(
+        await refusal(handle.executeUpdate(contactAttemptUpdate, { args: [sent({ brokerId: 'b-1', ...call })] })),
+      ).toBe('do_not_contact');
       expect(fakes.named('logContactAttempt')).toHaveLength(0);
     });
   });
@@ -171,16 +223,34 @@ describe('contact limits', () => {
   test('once a marketing withdrawal is accepted, marketing contact is refused even while the withdrawal is still being written', async () => {
     const fakes = new FakeActivities();
     await withWorker(env, fakes, async (tq) => {
-      const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent(['credit_assessment', 'lender_sharing', 'marketing']) }));
+      const handle = await startCase(
+        env,
+        tq,
+        caseInput({ consentAtIntake: withConsent(['credit_assessment', 'lender_sharing', 'marketing']) }),
+      );
       await settled(env, handle);
       fakes.recordConsentEventFails = new Error('connect ECONNREFUSED');
-      const withdrawal = handle.executeUpdate(withdrawConsentUpdate, { args: [sent({ purposes: ['marketing'], source: 'customer' })] });
-      await realTimeUntil('the withdrawal reached its write', () => fakes.named('recordConsentEvent').some((e) => e.action === 'withdraw'));
+      const withdrawal = handle.executeUpdate(withdrawConsentUpdate, {
+        args: [sent({ purposes: ['marketing'], source: 'customer' })],
+      });
+      await realTimeUntil('the withdrawal reached its write', () =>
+        fakes.named('recordConsentEvent').some((e) => e.action === 'withdraw'),
+      );
       const marketing = { ...call, purpose: 'marketing' } as const;
-      expect(await refusal(handle.executeUpdate(contactAttemptUpdate, { args: [sent({ brokerId: 'b-1', ...marketing })] }))).toBe('marketing_consent_missing');
-      expect(await refusal(handle.executeUpdate(withdrawConsentUpdate, { args: [sent({ purposes: ['marketing'], source: 'customer' })] }))).toBe('consent_not_granted');
+      expect(
+        await refusal(handle.executeUpdate(contactAttemptUpdate, { args: [sent({ brokerId: 'b-1', ...marketing })] })),
+      ).toBe('marketing_consent_missing');
+      expect(
+        await refusal(
+          handle.executeUpdate(withdrawConsentUpdate, {
+            args: [sent({ purposes: ['marketing'], source: 'customer' })],
+          }),
+        ),
+      ).toBe('consent_not_granted');
       // Service calls are not marketing: they go on.
-      expect(await refusal(handle.executeUpdate(contactAttemptUpdate, { args: [sent({ brokerId: 'b-1', ...call })] }))).toBe('accepted');
+      expect(
+        await refusal(handle.executeUpdate(contactAttemptUpdate, { args: [sent({ brokerId: 'b-1', ...call })] })),
+      ).toBe('accepted');
 
       fakes.recordConsentEventFails = null;
       await env.sleep(MINUTE);
@@ -194,17 +264,33 @@ describe('contact limits', () => {
     const fakes = new FakeActivities();
     await withWorker(env, fakes, async (tq) => {
       const plain = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
-      const vulnerable = await startCase(env, tq, caseInput({
-        consentAtIntake: withConsent(['credit_assessment', 'marketing']),
-        facts: { ...caseInput().facts, vulnerable: true, ageBand: '60+' },
-      }));
+      const vulnerable = await startCase(
+        env,
+        tq,
+        caseInput({
+          consentAtIntake: withConsent(['credit_assessment', 'marketing']),
+          facts: { ...caseInput().facts, vulnerable: true, ageBand: '60+' },
+        }),
+      );
       await settled(env, plain);
       await settled(env, vulnerable);
       const marketing = { ...call, purpose: 'marketing' } as const;
-      expect(await refusal(plain.executeUpdate(contactAttemptUpdate, { args: [sent({ brokerId: 'b-1', ...marketing })] }))).toBe('marketing_consent_missing');
+      expect(
+        await refusal(plain.executeUpdate(contactAttemptUpdate, { args: [sent({ brokerId: 'b-1', ...marketing })] })),
+      ).toBe('marketing_consent_missing');
       const vulnerableBroker = (await vulnerable.query(stateQuery)).brokerId!;
-      expect(await refusal(vulnerable.executeUpdate(contactAttemptUpdate, { args: [sent({ brokerId: vulnerableBroker, ...marketing })] }))).toBe('vulnerable_no_marketing');
-      expect(await refusal(vulnerable.executeUpdate(contactAttemptUpdate, { args: [sent({ brokerId: vulnerableBroker, ...call })] }))).toBe('accepted');
+      expect(
+        await refusal(
+          vulnerable.executeUpdate(contactAttemptUpdate, {
+            args: [sent({ brokerId: vulnerableBroker, ...marketing })],
+          }),
+        ),
+      ).toBe('vulnerable_no_marketing');
+      expect(
+        await refusal(
+          vulnerable.executeUpdate(contactAttemptUpdate, { args: [sent({ brokerId: vulnerableBroker, ...call })] }),
+        ),
+      ).toBe('accepted');
     });
   });
 
@@ -213,7 +299,9 @@ describe('contact limits', () => {
     await withWorker(env, fakes, async (tq) => {
       const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
       await settled(env, handle);
-      expect(await refusal(handle.executeUpdate(contactAttemptUpdate, { args: [sent({ brokerId: 'b-9', ...call })] }))).toBe('not_assigned_broker');
+      expect(
+        await refusal(handle.executeUpdate(contactAttemptUpdate, { args: [sent({ brokerId: 'b-9', ...call })] })),
+      ).toBe('not_assigned_broker');
     });
   });
 });
@@ -224,16 +312,28 @@ describe('selection, outcome and reassignment', () => {
     await withWorker(env, fakes, async (tq) => {
       const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
       await settled(env, handle);
-      expect(await refusal(handle.executeUpdate(selectionUpdate, { args: [sent({ brokerId: 'b-1', productId: 'p-unmatched' })] }))).toBe('product_not_matched');
-      expect(await refusal(handle.executeUpdate(outcomeUpdate, { args: [sent({ brokerId: 'b-1', outcome: 'approved' })] }))).toBe('not_submitted');
-      expect(await refusal(handle.executeUpdate(outcomeUpdate, { args: [sent({ brokerId: 'b-1', outcome: 'submitted' })] }))).toBe('no_selection');
+      expect(
+        await refusal(
+          handle.executeUpdate(selectionUpdate, { args: [sent({ brokerId: 'b-1', productId: 'p-unmatched' })] }),
+        ),
+      ).toBe('product_not_matched');
+      expect(
+        await refusal(handle.executeUpdate(outcomeUpdate, { args: [sent({ brokerId: 'b-1', outcome: 'approved' })] })),
+      ).toBe('not_submitted');
+      expect(
+        await refusal(handle.executeUpdate(outcomeUpdate, { args: [sent({ brokerId: 'b-1', outcome: 'submitted' })] })),
+      ).toBe('no_selection');
       const before = await handle.query(stateQuery);
       expect(before).toMatchObject({ stage: 'follow_up', selectedProductId: null, outcome: null });
 
       await handle.executeUpdate(selectionUpdate, { args: [sent({ brokerId: 'b-1', productId: 'p-2' })] });
-      const { state: submitted } = await handle.executeUpdate(outcomeUpdate, { args: [sent({ brokerId: 'b-1', outcome: 'submitted' })] });
+      const { state: submitted } = await handle.executeUpdate(outcomeUpdate, {
+        args: [sent({ brokerId: 'b-1', outcome: 'submitted' })],
+      });
       expect(submitted).toMatchObject({ stage: 'submitted', selectedProductId: 'p-2', deadline: null });
-      const { state: approved } = await handle.executeUpdate(outcomeUpdate, { args: [sent({ brokerId: 'b-1', outcome: 'approved' })] });
+      const { state: approved } = await handle.executeUpdate(outcomeUpdate, {
+        args: [sent({ brokerId: 'b-1', outcome: 'approved' })],
+      });
       expect(approved).toMatchObject({ stage: 'closed', outcome: 'approved' });
       // A converted case keeps its credit facts for five years.
       expect(Date.parse(approved.retentionDueAt!) - Date.parse(approved.closedAt!)).toBe(5 * 365 * DAY);
@@ -246,7 +346,9 @@ describe('selection, outcome and reassignment', () => {
       const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent(['credit_assessment']) }));
       await settled(env, handle);
       await handle.executeUpdate(selectionUpdate, { args: [sent({ brokerId: 'b-1', productId: 'p-1' })] });
-      expect(await refusal(handle.executeUpdate(outcomeUpdate, { args: [sent({ brokerId: 'b-1', outcome: 'submitted' })] }))).toBe('lender_sharing_consent_missing');
+      expect(
+        await refusal(handle.executeUpdate(outcomeUpdate, { args: [sent({ brokerId: 'b-1', outcome: 'submitted' })] })),
+      ).toBe('lender_sharing_consent_missing');
     });
   });
 
@@ -255,10 +357,14 @@ describe('selection, outcome and reassignment', () => {
     await withWorker(env, fakes, async (tq) => {
       const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
       await settled(env, handle);
-      const { state } = await handle.executeUpdate(assignmentUpdate, { args: [sent({ brokerId: 'b-3', by: 'manager:m1' })] });
+      const { state } = await handle.executeUpdate(assignmentUpdate, {
+        args: [sent({ brokerId: 'b-3', by: 'manager:m1' })],
+      });
       expect(state).toMatchObject({ brokerId: 'b-3', previousBrokerIds: ['b-1'] });
       expect(fakes.notifications('case_assigned').at(-1)).toMatchObject({ recipientId: 'b-3' });
-      const { state: pooled } = await handle.executeUpdate(assignmentUpdate, { args: [sent({ brokerId: null, by: 'manager:m1' })] });
+      const { state: pooled } = await handle.executeUpdate(assignmentUpdate, {
+        args: [sent({ brokerId: null, by: 'manager:m1' })],
+      });
       expect(pooled.brokerId).toBeNull();
     });
   });
@@ -279,7 +385,7 @@ describe('selection, outcome and reassignment', () => {
 });
 
 describe('broker offboarding', () => {
-  test("every open case of a leaving broker is handed over, even when one of them has ended since it was listed", async () => {
+  test('every open case of a leaving broker is handed over, even when one of them has ended since it was listed', async () => {
     const fakes = new FakeActivities();
     await withWorker(env, fakes, async (tq) => {
       const live = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
@@ -288,8 +394,16 @@ describe('broker offboarding', () => {
       await settled(env, ended);
       await ended.terminate('ended by an operator');
       // The projection still lists the ended one, first; a case that never had a workflow too.
-      fakes.openCasesOfBroker = [ended.workflowId.replace(/^lead-/, ''), randomUUID(), live.workflowId.replace(/^lead-/, '')];
-      const offboarding = await env.client.workflow.start(brokerOffboarding, { workflowId: `offboarding-${randomUUID()}`, taskQueue: tq, args: [sent({ brokerId: 'b-1' })] });
+      fakes.openCasesOfBroker = [
+        ended.workflowId.replace(/^lead-/, ''),
+        randomUUID(),
+        live.workflowId.replace(/^lead-/, ''),
+      ];
+      const offboarding = await env.client.workflow.start(brokerOffboarding, {
+        workflowId: `offboarding-${randomUUID()}`,
+        taskQueue: tq,
+        args: [sent({ brokerId: 'b-1' })],
+      });
       expect(await offboarding.result()).toEqual({ handedOver: 1, ended: 2 });
       expect(fakes.named('setBrokerActive')).toEqual([{ brokerId: 'b-1', active: false }]);
       await settled(env, live, (s) => s.brokerId === 'b-2');
@@ -313,7 +427,9 @@ describe('withdrawal of credit_assessment', () => {
         const handle = await startCase(env, tq, caseInput({ consentAtIntake: setup.consent }));
         await settled(env, handle);
         expect((await handle.query(stateQuery)).stage).toBe(stage);
-        const { state } = await handle.executeUpdate(withdrawConsentUpdate, { args: [sent({ purposes: ['credit_assessment'], source: 'customer' })] });
+        const { state } = await handle.executeUpdate(withdrawConsentUpdate, {
+          args: [sent({ purposes: ['credit_assessment'], source: 'customer' })],
+        });
         expect(state.stage).toBe('erased');
         expect(await handle.result()).toMatchObject({ stage: 'erased', closeReason: 'consent_withdrawn' });
         expect(fakes.named('eraseLeadData')).toEqual([expect.objectContaining({ reason: 'consent_withdrawn' })]);
@@ -328,7 +444,9 @@ describe('withdrawal of credit_assessment', () => {
 describe('where the case writes run', () => {
   const scheduledActivities = async (handle: Awaited<ReturnType<typeof startCase>>) => {
     const { events } = await handle.fetchHistory();
-    return (events ?? []).filter((e) => e.activityTaskScheduledEventAttributes).map((e) => e.activityTaskScheduledEventAttributes!.activityType!.name);
+    return (events ?? [])
+      .filter((e) => e.activityTaskScheduledEventAttributes)
+      .map((e) => e.activityTaskScheduledEventAttributes!.activityType!.name);
   };
 
   test('a contact attempt writes its log entry and the projection in one local activity, with no activity task', async () => {
@@ -343,7 +461,9 @@ describe('where the case writes run', () => {
       expect(written).toHaveLength(1);
       expect(written[0].case.projection).toMatchObject({ stage: 'follow_up', slaKind: 'follow_up' });
       const after = (await handle.fetchHistory()).events!.slice(before);
-      expect(after.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity')).toHaveLength(1);
+      expect(after.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity')).toHaveLength(
+        1,
+      );
       expect(after.filter((e) => e.activityTaskScheduledEventAttributes)).toHaveLength(0);
     });
   });
@@ -356,7 +476,9 @@ describe('where the case writes run', () => {
       expect(await scheduledActivities(handle)).toEqual(['prescreenLead', 'matchLead', 'assignBroker']);
       // The writes still happened: consent, projections at each stage, the assignment notice.
       expect(fakes.named('recordConsentEvent')).toHaveLength(1);
-      expect(fakes.named('projectCase').map((p) => p.projection.stage)).toEqual(expect.arrayContaining(['prescreening', 'matching', 'follow_up']));
+      expect(fakes.named('projectCase').map((p) => p.projection.stage)).toEqual(
+        expect.arrayContaining(['prescreening', 'matching', 'follow_up']),
+      );
       expect(fakes.notifications('case_assigned')).toHaveLength(1);
     });
   });

@@ -2,7 +2,16 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { OUTCOME_STAMP_KEY, stampResult } from '../../src/workflows/activity-outcome';
 import { stateQuery } from '../../src/workflows/messages';
-import { caseInput, FakeActivities, realTimeUntil, settled, startCase, timeSkippingEnv, withConsent, withWorker } from './harness';
+import {
+  caseInput,
+  FakeActivities,
+  realTimeUntil,
+  settled,
+  startCase,
+  timeSkippingEnv,
+  withConsent,
+  withWorker,
+} from './harness';
 
 /**
  * Someone with access to Temporal completes or fails a pending activity by its ID (`temporal
@@ -37,7 +46,8 @@ class HeldPrescreen extends FakeActivities {
 async function pendingActivity(handle: { describe(): Promise<{ raw: any }> }, type: string) {
   let found: { activityId: string } | undefined;
   await realTimeUntil(`a pending ${type}`, async () => {
-    const pending: { activityId: string; activityType?: { name?: string } }[] = (await handle.describe()).raw.pendingActivities ?? [];
+    const pending: { activityId: string; activityType?: { name?: string } }[] =
+      (await handle.describe()).raw.pendingActivities ?? [];
     found = pending.find((p) => p.activityType?.name === type);
     return !!found;
   });
@@ -53,14 +63,23 @@ test('a forged completion or failure of a pending activity is refused; the activ
 
     // A result without a stamp: the decline it names is not taken.
     const first = await pendingActivity(handle, 'prescreenLead');
-    await env.client.activity.complete({ workflowId, activityId: first }, { tier: 'C', rulesFired: [{ code: 'blacklisted', effect: 'decline', detail: 'forged' }], requiredDocuments: [] });
+    await env.client.activity.complete(
+      { workflowId, activityId: first },
+      { tier: 'C', rulesFired: [{ code: 'blacklisted', effect: 'decline', detail: 'forged' }], requiredDocuments: [] },
+    );
     // A result stamped for another call (as if copied from another history).
     const second = await realTimeUntilNew(handle, first);
-    const copied = stampResult({ tier: 'C', rulesFired: [{ code: 'blacklisted', effect: 'decline', detail: 'forged' }], requiredDocuments: [] }, { workflowId, runId: 'other', activityId: first, activityType: 'prescreenLead' });
+    const copied = stampResult(
+      { tier: 'C', rulesFired: [{ code: 'blacklisted', effect: 'decline', detail: 'forged' }], requiredDocuments: [] },
+      { workflowId, runId: 'other', activityId: first, activityType: 'prescreenLead' },
+    );
     await env.client.activity.complete({ workflowId, activityId: second }, copied);
     // A failure for good with no stamp: it would close the case.
     const third = await realTimeUntilNew(handle, second);
-    await env.client.activity.fail({ workflowId, activityId: third }, ApplicationFailure.nonRetryable('forged', 'credit_facts_missing'));
+    await env.client.activity.fail(
+      { workflowId, activityId: third },
+      ApplicationFailure.nonRetryable('forged', 'credit_facts_missing'),
+    );
     const fourth = await realTimeUntilNew(handle, third);
     expect(new Set([first, second, third, fourth]).size).toBe(4);
     expect((await handle.query(stateQuery)).stage).toBe('prescreening');
@@ -74,15 +93,25 @@ test('a forged completion or failure of a pending activity is refused; the activ
 });
 
 test('the worker stamps each outcome with the call it belongs to', () => {
-  const stamped = stampResult(42, { workflowId: 'w', runId: 'r', activityId: 'prescreenLead-1', activityType: 'prescreenLead' });
-  expect(stamped).toEqual({ [OUTCOME_STAMP_KEY]: { workflowId: 'w', runId: 'r', activityId: 'prescreenLead-1', activityType: 'prescreenLead' }, value: 42 });
+  const stamped = stampResult(42, {
+    workflowId: 'w',
+    runId: 'r',
+    activityId: 'prescreenLead-1',
+    activityType: 'prescreenLead',
+  });
+  expect(stamped).toEqual({
+    [OUTCOME_STAMP_KEY]: { workflowId: 'w', runId: 'r', activityId: 'prescreenLead-1', activityType: 'prescreenLead' },
+    value: 42,
+  });
 });
 
 async function realTimeUntilNew(handle: { describe(): Promise<{ raw: any }> }, previous: string): Promise<string> {
   let found = '';
   await realTimeUntil('the activity scheduled again', async () => {
-    const pending: { activityId: string; activityType?: { name?: string } }[] = (await handle.describe()).raw.pendingActivities ?? [];
-    found = pending.find((p) => p.activityType?.name === 'prescreenLead' && p.activityId !== previous)?.activityId ?? '';
+    const pending: { activityId: string; activityType?: { name?: string } }[] =
+      (await handle.describe()).raw.pendingActivities ?? [];
+    found =
+      pending.find((p) => p.activityType?.name === 'prescreenLead' && p.activityId !== previous)?.activityId ?? '';
     return found !== '';
   });
   return found;

@@ -4,7 +4,12 @@ import { WorkflowUpdateFailedError, type WorkflowClientInterceptor, type Workflo
 import { actorSeal, type Sealed, type VerifiedActor } from '../../src/workflows/verified';
 import { stampActivityOutcomes } from '../../src/worker/activity-outcomes';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
-import type { LeadActivities, MaintenanceActivities, NotificationInput, PrescreenResult } from '../../src/activities/contract';
+import type {
+  LeadActivities,
+  MaintenanceActivities,
+  NotificationInput,
+  PrescreenResult,
+} from '../../src/activities/contract';
 import type { ChannelActivities, ReviewChannelInput } from '../../src/activities/channel-contract';
 import { defaultPolicy, type Policy } from '../../src/config/policy';
 import type { ConsentPurpose } from '../../src/domain/types';
@@ -25,16 +30,25 @@ let runtimeInstalled = false;
  * drops the field. A message that already has `auth`, or that is not an object, goes as it is.
  */
 const DEFAULT_SENDER: Record<string, VerifiedActor> = {
-  grantConsent: { sub: 'test', role: 'channel' }, withdrawConsent: { sub: 'test', role: 'channel' }, review: { sub: 'r1', role: 'risk_officer' },
-  requestHumanReview: { sub: 'c1', role: 'compliance' }, assign: { sub: 'm1', role: 'manager' }, legalHold: { sub: 'c1', role: 'compliance' },
-  doNotContact: { sub: 'b-1', role: 'broker' }, respond: { sub: 'c1', role: 'compliance' }, escalateToGroup: { sub: 'c1', role: 'compliance' },
+  grantConsent: { sub: 'test', role: 'channel' },
+  withdrawConsent: { sub: 'test', role: 'channel' },
+  review: { sub: 'r1', role: 'risk_officer' },
+  requestHumanReview: { sub: 'c1', role: 'compliance' },
+  assign: { sub: 'm1', role: 'manager' },
+  legalHold: { sub: 'c1', role: 'compliance' },
+  doNotContact: { sub: 'b-1', role: 'broker' },
+  respond: { sub: 'c1', role: 'compliance' },
+  escalateToGroup: { sub: 'c1', role: 'compliance' },
   close: { sub: 'c1', role: 'compliance' },
 };
 const fromLabel = (label: string): VerifiedActor => {
   const at = label.indexOf(':');
   return at > 0 ? { role: label.slice(0, at), sub: label.slice(at + 1) } : { role: 'channel', sub: label };
 };
-export function senderFields(message: string, arg: unknown): { fields: Record<string, unknown>; actor: VerifiedActor } | null {
+export function senderFields(
+  message: string,
+  arg: unknown,
+): { fields: Record<string, unknown>; actor: VerifiedActor } | null {
   if (typeof arg !== 'object' || arg === null || 'auth' in arg) return null;
   const { by, source, requestedBy, reviewerId, auditedBy, ...fields } = arg as Record<string, unknown>;
   let actor = DEFAULT_SENDER[message] ?? { sub: 'system', role: 'system' };
@@ -42,7 +56,11 @@ export function senderFields(message: string, arg: unknown): { fields: Record<st
   if (label) actor = fromLabel(label);
   if (typeof reviewerId === 'string') actor = { sub: reviewerId, role: 'risk_officer' };
   if (auditedBy && typeof auditedBy === 'object') actor = auditedBy as VerifiedActor;
-  if (message !== 'assign' && typeof fields.brokerId === 'string' && ['logContactAttempt', 'selectProduct', 'recordOutcome'].includes(message)) {
+  if (
+    message !== 'assign' &&
+    typeof fields.brokerId === 'string' &&
+    ['logContactAttempt', 'selectProduct', 'recordOutcome'].includes(message)
+  ) {
     actor = { sub: fields.brokerId, role: 'broker' };
     delete fields.brokerId;
   }
@@ -79,7 +97,12 @@ export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   });
   // The test server validates upserts against registered attributes, as a real cluster does.
   const types = temporal.api.enums.v1.IndexedValueType;
-  const typeOf = { KEYWORD: types.INDEXED_VALUE_TYPE_KEYWORD, DATETIME: types.INDEXED_VALUE_TYPE_DATETIME, BOOL: types.INDEXED_VALUE_TYPE_BOOL, INT: types.INDEXED_VALUE_TYPE_INT } as Record<string, number>;
+  const typeOf = {
+    KEYWORD: types.INDEXED_VALUE_TYPE_KEYWORD,
+    DATETIME: types.INDEXED_VALUE_TYPE_DATETIME,
+    BOOL: types.INDEXED_VALUE_TYPE_BOOL,
+    INT: types.INDEXED_VALUE_TYPE_INT,
+  } as Record<string, number>;
   await env.connection.operatorService.addSearchAttributes({
     namespace: env.namespace ?? 'default',
     searchAttributes: Object.fromEntries(ALL_SEARCH_ATTRIBUTES.map((k) => [k.name, typeOf[k.type]])),
@@ -94,7 +117,10 @@ export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
 export class FakeActivities {
   calls: { name: string; input: any }[] = [];
   prescreen: PrescreenResult = { tier: 'A', rulesFired: [], requiredDocuments: ['id_card_copy'] };
-  matches: ProductMatch[] = [{ productId: 'p-1', lenderId: 'l-1', rank: 1, reasons: ['apr_within_cap'] }, { productId: 'p-2', lenderId: 'l-2', rank: 2, reasons: [] }];
+  matches: ProductMatch[] = [
+    { productId: 'p-1', lenderId: 'l-1', rank: 1, reasons: ['apr_within_cap'] },
+    { productId: 'p-2', lenderId: 'l-2', rank: 2, reasons: [] },
+  ];
   brokers: string[] = ['b-1', 'b-2', 'b-3'];
   /** Channels the review finds; those in `suspend` come out suspended risk channels, the rest premium. */
   channels: string[] = [];
@@ -118,10 +144,12 @@ export class FakeActivities {
   }
 
   build(): LeadActivities & MaintenanceActivities & ChannelActivities {
-    const rec = <T>(name: string, answer: (input: any) => T) => async (input: any) => {
-      this.calls.push({ name, input });
-      return answer(input);
-    };
+    const rec =
+      <T>(name: string, answer: (input: any) => T) =>
+      async (input: any) => {
+        this.calls.push({ name, input });
+        return answer(input);
+      };
     return {
       recordConsentEvent: rec('recordConsentEvent', () => {
         if (this.recordConsentEventFails) throw this.recordConsentEventFails;
@@ -140,7 +168,11 @@ export class FakeActivities {
       }),
       // Writes both in one go: tests see the log entry and the projection as the two writes they are.
       recordContactAttempt: async (i: { entry: unknown; case: unknown }) => {
-        this.calls.push({ name: 'recordContactAttempt', input: i }, { name: 'logContactAttempt', input: i.entry }, { name: 'projectCase', input: i.case });
+        this.calls.push(
+          { name: 'recordContactAttempt', input: i },
+          { name: 'logContactAttempt', input: i.entry },
+          { name: 'projectCase', input: i.case },
+        );
       },
       notify: rec('notify', () => undefined),
       eraseLeadData: rec('eraseLeadData', () => {
@@ -154,12 +186,20 @@ export class FakeActivities {
       casesWithoutDeadline: rec('casesWithoutDeadline', () => ({ count: 0 })),
       planPostLoanCheckIns: rec('planPostLoanCheckIns', () => ({ planned: 0, pooled: 0, cancelled: 0 })),
       signalOrphanedIntakes: rec('signalOrphanedIntakes', () => ({ checked: 0, caseIds: [] })),
-      listChannelsForReview: rec('listChannelsForReview', (i: { channelIds?: string[] }) => this.channels.filter((c) => !i.channelIds || i.channelIds.includes(c))),
+      listChannelsForReview: rec('listChannelsForReview', (i: { channelIds?: string[] }) =>
+        this.channels.filter((c) => !i.channelIds || i.channelIds.includes(c)),
+      ),
       reviewChannel: rec('reviewChannel', (i: ReviewChannelInput) => {
         const suspended = this.suspend.includes(i.channelId);
         return {
-          channelId: i.channelId, gradeBefore: 'general' as const, gradeAfter: suspended ? ('risk' as const) : ('premium' as const),
-          suspendedBefore: false, suspendedAfter: suspended, judged: true, overridden: false, changed: true,
+          channelId: i.channelId,
+          gradeBefore: 'general' as const,
+          gradeAfter: suspended ? ('risk' as const) : ('premium' as const),
+          suspendedBefore: false,
+          suspendedAfter: suspended,
+          judged: true,
+          overridden: false,
+          changed: true,
         };
       }),
     };
@@ -170,8 +210,15 @@ export function caseInput(o: Partial<LeadCaseInput> & { policy?: Policy } = {}):
   return {
     caseId: randomUUID(),
     facts: {
-      channelId: 'ch-test', channelGrade: 'general', amountCny: 100_000, termMonths: 24, loanPurpose: 'consumption',
-      ageBand: '30-39', provinceCode: '11', vulnerable: false, local: true,
+      channelId: 'ch-test',
+      channelGrade: 'general',
+      amountCny: 100_000,
+      termMonths: 24,
+      loanPurpose: 'consumption',
+      ageBand: '30-39',
+      provinceCode: '11',
+      vulnerable: false,
+      local: true,
     },
     submittedBy: 'channel:test',
     policy: defaultPolicy(),
@@ -179,10 +226,17 @@ export function caseInput(o: Partial<LeadCaseInput> & { policy?: Policy } = {}):
   };
 }
 
-export const withConsent = (purposes: ConsentPurpose[] = ['credit_assessment', 'lender_sharing']) => ({ noticeVersion: '2026-01', purposes });
+export const withConsent = (purposes: ConsentPurpose[] = ['credit_assessment', 'lender_sharing']) => ({
+  noticeVersion: '2026-01',
+  purposes,
+});
 
 /** Runs `fn` with a worker (fake activities) on a fresh task queue of the test environment. */
-export async function withWorker<T>(env: TestWorkflowEnvironment, fakes: FakeActivities, fn: (taskQueue: string) => Promise<T>): Promise<T> {
+export async function withWorker<T>(
+  env: TestWorkflowEnvironment,
+  fakes: FakeActivities,
+  fn: (taskQueue: string) => Promise<T>,
+): Promise<T> {
   const taskQueue = `wf-test-${randomUUID()}`;
   const worker = await Worker.create({
     connection: env.nativeConnection,
@@ -205,7 +259,11 @@ export async function withWorker<T>(env: TestWorkflowEnvironment, fakes: FakeAct
 const started: WorkflowHandle[] = [];
 
 export async function startCase(env: TestWorkflowEnvironment, taskQueue: string, input: LeadCaseInput) {
-  const handle = await env.client.workflow.start(leadCase, { workflowId: leadWorkflowId(input.caseId), taskQueue, args: [input] });
+  const handle = await env.client.workflow.start(leadCase, {
+    workflowId: leadWorkflowId(input.caseId),
+    taskQueue,
+    args: [input],
+  });
   started.push(handle);
   return handle;
 }
@@ -238,12 +296,18 @@ export async function refusal(update: Promise<unknown>): Promise<string | undefi
  * out of its automatic stages with no activity pending (and `done` holds, when given). A second of
  * skipped time alone is not enough on a busy machine: the worker may not have run yet.
  */
-export async function settled(env: TestWorkflowEnvironment, handle: WorkflowHandle, done: (s: LeadCaseState) => boolean = () => true, timeoutMs = 60_000): Promise<LeadCaseState> {
+export async function settled(
+  env: TestWorkflowEnvironment,
+  handle: WorkflowHandle,
+  done: (s: LeadCaseState) => boolean = () => true,
+  timeoutMs = 60_000,
+): Promise<LeadCaseState> {
   await env.sleep(1_000);
   const until = Date.now() + timeoutMs;
   for (;;) {
     const [state, described] = await Promise.all([handle.query(stateQuery), handle.describe()]);
-    const automatic = state.stage === 'prescreening' || state.stage === 'matching' || (state.stage === 'follow_up' && !state.brokerId);
+    const automatic =
+      state.stage === 'prescreening' || state.stage === 'matching' || (state.stage === 'follow_up' && !state.brokerId);
     if (!automatic && (described.raw.pendingActivities?.length ?? 0) === 0 && done(state)) return state;
     if (Date.now() > until) throw new Error(`the case did not settle: stage ${state.stage}`);
     await new Promise((r) => setTimeout(r, 50));
@@ -256,12 +320,21 @@ export async function settled(env: TestWorkflowEnvironment, handle: WorkflowHand
  * from then on the workflow task is closed and skipped time can fire the workflow's own timers.
  */
 export async function untilWriteWaitsOnBackoff(handle: WorkflowHandle, patienceMs = 60_000): Promise<void> {
-  const backoffTimer = (e: temporal.api.history.v1.IHistoryEvent) => Number(e.timerStartedEventAttributes?.startToFireTimeout?.seconds ?? Infinity) < 3600;
-  await realTimeUntil('the write waits on a back-off timer', async () => ((await handle.fetchHistory()).events ?? []).some(backoffTimer), patienceMs);
+  const backoffTimer = (e: temporal.api.history.v1.IHistoryEvent) =>
+    Number(e.timerStartedEventAttributes?.startToFireTimeout?.seconds ?? Infinity) < 3600;
+  await realTimeUntil(
+    'the write waits on a back-off timer',
+    async () => ((await handle.fetchHistory()).events ?? []).some(backoffTimer),
+    patienceMs,
+  );
 }
 
 /** Polls until `done` holds, in real time (the worker runs while the test server's clock stands still). */
-export async function realTimeUntil(what: string, done: () => boolean | Promise<boolean>, patienceMs = 60_000): Promise<void> {
+export async function realTimeUntil(
+  what: string,
+  done: () => boolean | Promise<boolean>,
+  patienceMs = 60_000,
+): Promise<void> {
   const until = Date.now() + patienceMs;
   while (!(await done())) {
     if (Date.now() > until) throw new Error(`never happened: ${what}`);

@@ -13,15 +13,50 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
-import { closeComplaintUpdate, complaintLegalHoldUpdate, complaintOpenedUpdate, escalateToGroupUpdate, firstResponseUpdate } from '../../src/workflows/complaint-messages';
-import { consentDeadlineFrom, contactAttemptUpdate, grantConsentUpdate, humanReviewUpdate, legalHoldUpdate, outcomeUpdate, reviewUpdate, selectionUpdate, stateQuery, withdrawConsentUpdate } from '../../src/workflows/messages';
+import {
+  closeComplaintUpdate,
+  complaintLegalHoldUpdate,
+  complaintOpenedUpdate,
+  escalateToGroupUpdate,
+  firstResponseUpdate,
+} from '../../src/workflows/complaint-messages';
+import {
+  consentDeadlineFrom,
+  contactAttemptUpdate,
+  grantConsentUpdate,
+  humanReviewUpdate,
+  legalHoldUpdate,
+  outcomeUpdate,
+  reviewUpdate,
+  selectionUpdate,
+  stateQuery,
+  withdrawConsentUpdate,
+} from '../../src/workflows/messages';
 import { ensureWorkflowBundle } from '../support/workflow-bundle';
 import { ComplaintFakes, complaintInput, startComplaint, untilInFollowUp } from './complaint-fakes';
-import { caseInput, DAY, sent, HOUR, MINUTE, realTimeUntil, startCase, timeSkippingEnv, untilShanghaiMorning, untilWriteWaitsOnBackoff, withConsent, withWorker, type FakeActivities } from './harness';
+import {
+  caseInput,
+  DAY,
+  sent,
+  HOUR,
+  MINUTE,
+  realTimeUntil,
+  startCase,
+  timeSkippingEnv,
+  untilShanghaiMorning,
+  untilWriteWaitsOnBackoff,
+  withConsent,
+  withWorker,
+  type FakeActivities,
+} from './harness';
 
 type Handle = WorkflowHandleWithFirstExecutionRunId;
 /** A scenario returns its workflow, or several by the name of their fixtures. */
-type Scenario = (env: TestWorkflowEnvironment, fakes: FakeActivities, tq: string) => Promise<Handle | Record<string, Handle>>;
+type Scenario = (
+  env: TestWorkflowEnvironment,
+  fakes: FakeActivities,
+  tq: string,
+) => Promise<Handle | Record<string, Handle>>;
 
 const scenarios: Record<string, { setup?: (f: FakeActivities) => void; run: Scenario }> = {
   'channel-review-ten-channels-two-batches': {
@@ -30,7 +65,11 @@ const scenarios: Record<string, { setup?: (f: FakeActivities) => void; run: Scen
       f.suspend = ['ch-4'];
     },
     run: async (env, _f, tq) => {
-      const h = await env.client.workflow.start('channelReview', { workflowId: 'channel-review-replay', taskQueue: tq, args: [sent({})] });
+      const h = await env.client.workflow.start('channelReview', {
+        workflowId: 'channel-review-replay',
+        taskQueue: tq,
+        args: [sent({})],
+      });
       await h.result();
       return h;
     },
@@ -45,11 +84,16 @@ const scenarios: Record<string, { setup?: (f: FakeActivities) => void; run: Scen
   'projected-at-intake-consent-granted-then-withdrawn': {
     run: async (env, _f, tq) => {
       const input = caseInput();
-      const h = await startCase(env, tq, { ...input, projectedAtIntake: { consentDeadline: consentDeadlineFrom(await env.currentTimeMs(), input.policy) } });
+      const h = await startCase(env, tq, {
+        ...input,
+        projectedAtIntake: { consentDeadline: consentDeadlineFrom(await env.currentTimeMs(), input.policy) },
+      });
       await env.sleep(HOUR);
       await h.executeUpdate(grantConsentUpdate, { args: [sent({ ...withConsent(), source: 'channel:test' })] });
       await env.sleep(1_000);
-      await h.executeUpdate(withdrawConsentUpdate, { args: [sent({ purposes: ['credit_assessment'], source: 'customer' })] });
+      await h.executeUpdate(withdrawConsentUpdate, {
+        args: [sent({ purposes: ['credit_assessment'], source: 'customer' })],
+      });
       await h.result();
       return h;
     },
@@ -57,7 +101,10 @@ const scenarios: Record<string, { setup?: (f: FakeActivities) => void; run: Scen
   'consent-grant-retried-across-the-deadline': {
     run: async (env, f, tq) => {
       const input = caseInput();
-      const h = await startCase(env, tq, { ...input, projectedAtIntake: { consentDeadline: consentDeadlineFrom(await env.currentTimeMs(), input.policy) } });
+      const h = await startCase(env, tq, {
+        ...input,
+        projectedAtIntake: { consentDeadline: consentDeadlineFrom(await env.currentTimeMs(), input.policy) },
+      });
       await env.sleep(72 * HOUR - 2 * MINUTE);
       f.recordConsentEventFails = new Error('connect ECONNREFUSED');
       const grant = h.executeUpdate(grantConsentUpdate, { args: [sent({ ...withConsent(), source: 'channel:test' })] });
@@ -72,7 +119,12 @@ const scenarios: Record<string, { setup?: (f: FakeActivities) => void; run: Scen
     },
   },
   'human-review-retried-across-retention-end': {
-    setup: (f) => (f.prescreen = { tier: 'C', rulesFired: [{ code: 'stressed_dti_above_tier_b_max', effect: 'decline', detail: 'stressedDtiPct=70 > 55' }], requiredDocuments: [] }),
+    setup: (f) =>
+      (f.prescreen = {
+        tier: 'C',
+        rulesFired: [{ code: 'stressed_dti_above_tier_b_max', effect: 'decline', detail: 'stressedDtiPct=70 > 55' }],
+        requiredDocuments: [],
+      }),
     run: async (env, f, tq) => {
       const first = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
       await env.sleep(1_000);
@@ -85,7 +137,9 @@ const scenarios: Record<string, { setup?: (f: FakeActivities) => void; run: Scen
       await env.sleep(Date.parse(dueAt) - (await env.currentTimeMs()) - 2 * MINUTE);
       f.recordDecisionFails = new Error('connect ECONNREFUSED');
       // Before the patch this Update never completes: the case is erased under it.
-      const asked = h.executeUpdate(humanReviewUpdate, { args: [sent({ requestedBy: 'channel:test' })] }).catch(() => undefined);
+      const asked = h
+        .executeUpdate(humanReviewUpdate, { args: [sent({ requestedBy: 'channel:test' })] })
+        .catch(() => undefined);
       await untilWriteWaitsOnBackoff(h);
       await env.sleep(4 * MINUTE);
       f.recordDecisionFails = null;
@@ -97,7 +151,12 @@ const scenarios: Record<string, { setup?: (f: FakeActivities) => void; run: Scen
   },
   // A risk officer's decision given before the review deadline, its write retried across it.
   'review-written-across-its-deadline': {
-    setup: (f) => (f.prescreen = { tier: 'B', rulesFired: [{ code: 'region_mismatch', effect: 'review', detail: 'ip' }], requiredDocuments: [] }),
+    setup: (f) =>
+      (f.prescreen = {
+        tier: 'B',
+        rulesFired: [{ code: 'region_mismatch', effect: 'review', detail: 'ip' }],
+        requiredDocuments: [],
+      }),
     run: async (env, f, tq) => {
       const h = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
       await env.sleep(1_000);
@@ -117,7 +176,9 @@ const scenarios: Record<string, { setup?: (f: FakeActivities) => void; run: Scen
     run: async (env, _f, tq) => {
       const h = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
       await env.sleep(1_000);
-      await h.executeUpdate(contactAttemptUpdate, { args: [sent({ brokerId: 'b-1', channel: 'phone', purpose: 'service', outcome: 'reached' })] });
+      await h.executeUpdate(contactAttemptUpdate, {
+        args: [sent({ brokerId: 'b-1', channel: 'phone', purpose: 'service', outcome: 'reached' })],
+      });
       await h.executeUpdate(selectionUpdate, { args: [sent({ brokerId: 'b-1', productId: 'p-1' })] });
       await h.executeUpdate(outcomeUpdate, { args: [sent({ brokerId: 'b-1', outcome: 'submitted' })] });
       await h.executeUpdate(outcomeUpdate, { args: [sent({ brokerId: 'b-1', outcome: 'approved' })] });
@@ -126,7 +187,12 @@ const scenarios: Record<string, { setup?: (f: FakeActivities) => void; run: Scen
     },
   },
   'tier-b-escalated-reassigned-lost-erased': {
-    setup: (f) => (f.prescreen = { tier: 'B', rulesFired: [{ code: 'region_mismatch', effect: 'review', detail: 'ip' }], requiredDocuments: [] }),
+    setup: (f) =>
+      (f.prescreen = {
+        tier: 'B',
+        rulesFired: [{ code: 'region_mismatch', effect: 'review', detail: 'ip' }],
+        requiredDocuments: [],
+      }),
     run: async (env, _f, tq) => {
       const h = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
       await env.sleep(25 * HOUR);
@@ -138,7 +204,12 @@ const scenarios: Record<string, { setup?: (f: FakeActivities) => void; run: Scen
     },
   },
   'tier-c-human-review-approved': {
-    setup: (f) => (f.prescreen = { tier: 'C', rulesFired: [{ code: 'blacklisted', effect: 'decline', detail: 'blacklist' }], requiredDocuments: [] }),
+    setup: (f) =>
+      (f.prescreen = {
+        tier: 'C',
+        rulesFired: [{ code: 'blacklisted', effect: 'decline', detail: 'blacklist' }],
+        requiredDocuments: [],
+      }),
     run: async (env, _f, tq) => {
       const h = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
       await env.sleep(1_000);
@@ -150,10 +221,16 @@ const scenarios: Record<string, { setup?: (f: FakeActivities) => void; run: Scen
   },
   'withdrawal-during-follow-up': {
     run: async (env, _f, tq) => {
-      const h = await startCase(env, tq, caseInput({ consentAtIntake: withConsent(['credit_assessment', 'marketing']) }));
+      const h = await startCase(
+        env,
+        tq,
+        caseInput({ consentAtIntake: withConsent(['credit_assessment', 'marketing']) }),
+      );
       await env.sleep(1_000);
       await h.executeUpdate(withdrawConsentUpdate, { args: [sent({ purposes: ['marketing'], source: 'customer' })] });
-      await h.executeUpdate(withdrawConsentUpdate, { args: [sent({ purposes: ['credit_assessment'], source: 'customer' })] });
+      await h.executeUpdate(withdrawConsentUpdate, {
+        args: [sent({ purposes: ['credit_assessment'], source: 'customer' })],
+      });
       await h.result();
       return h;
     },
@@ -179,19 +256,33 @@ const scenarios: Record<string, { setup?: (f: FakeActivities) => void; run: Scen
     run: async (env, _f, tq) => {
       const lead = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
       await untilInFollowUp(env, lead);
-      const input = await complaintInput(env, { caseId: lead.workflowId.replace(/^lead-/, ''), category: 'harassment', priority: 'high', doNotContact: true });
+      const input = await complaintInput(env, {
+        caseId: lead.workflowId.replace(/^lead-/, ''),
+        category: 'harassment',
+        priority: 'high',
+        doNotContact: true,
+      });
       const complaint = await startComplaint(env, tq, input);
       await complaint.executeUpdate(complaintOpenedUpdate);
       // The case goes on without contact; it closes here so its history stays short.
       await lead.executeUpdate(outcomeUpdate, { args: [sent({ brokerId: 'b-1', outcome: 'lost' })] });
       await env.sleep(3 * HOUR);
       await complaint.executeUpdate(firstResponseUpdate, { args: [sent({ by: 'broker:b-1', via: 'phone' })] });
-      await complaint.executeUpdate(escalateToGroupUpdate, { args: [sent({ by: 'compliance:c1', teams: ['legal', 'operations'] })] });
+      await complaint.executeUpdate(escalateToGroupUpdate, {
+        args: [sent({ by: 'compliance:c1', teams: ['legal', 'operations'] })],
+      });
       await env.sleep(8 * DAY);
-      await complaint.executeUpdate(closeComplaintUpdate, { args: [sent({ by: 'compliance:c1', resolution: 'not_upheld', satisfaction: 'dissatisfied' })] });
-      await complaint.executeUpdate(closeComplaintUpdate, { args: [sent({ by: 'compliance:c1', resolution: 'upheld', satisfaction: 'satisfied' })] });
+      await complaint.executeUpdate(closeComplaintUpdate, {
+        args: [sent({ by: 'compliance:c1', resolution: 'not_upheld', satisfaction: 'dissatisfied' })],
+      });
+      await complaint.executeUpdate(closeComplaintUpdate, {
+        args: [sent({ by: 'compliance:c1', resolution: 'upheld', satisfaction: 'satisfied' })],
+      });
       await complaint.result();
-      return { 'complaint-harassment-late-escalated-reopened-closed': complaint, 'lead-do-not-contact-from-complaint': lead };
+      return {
+        'complaint-harassment-late-escalated-reopened-closed': complaint,
+        'lead-do-not-contact-from-complaint': lead,
+      };
     },
   },
   // A first response given before its due time, its write retried across it; then the close.
@@ -202,32 +293,48 @@ const scenarios: Record<string, { setup?: (f: FakeActivities) => void; run: Scen
       await env.sleep(2 * HOUR - 2 * MINUTE);
       const cf = f as ComplaintFakes;
       cf.recordComplaintEventFails = new Error('connect ECONNREFUSED');
-      const response = complaint.executeUpdate(firstResponseUpdate, { args: [sent({ by: 'broker:b-1', via: 'phone' })] });
+      const response = complaint.executeUpdate(firstResponseUpdate, {
+        args: [sent({ by: 'broker:b-1', via: 'phone' })],
+      });
       await realTimeUntil('the first response reached its write', () => cf.events('first_response').length > 0);
       await env.sleep(4 * MINUTE);
       cf.recordComplaintEventFails = null;
       await env.sleep(60_000);
       await response;
-      await complaint.executeUpdate(closeComplaintUpdate, { args: [sent({ by: 'compliance:c1', resolution: 'upheld', satisfaction: 'satisfied' })] });
+      await complaint.executeUpdate(closeComplaintUpdate, {
+        args: [sent({ by: 'compliance:c1', resolution: 'upheld', satisfaction: 'satisfied' })],
+      });
       await complaint.result();
       return complaint;
     },
   },
   'complaint-no-case-retention-erased': {
     run: async (env, _f, tq) => {
-      const complaint = await startComplaint(env, tq, await complaintInput(env, { caseId: null, brokerId: null, keyScope: 'complaint', priority: 'low' }));
+      const complaint = await startComplaint(
+        env,
+        tq,
+        await complaintInput(env, { caseId: null, brokerId: null, keyScope: 'complaint', priority: 'low' }),
+      );
       await complaint.executeUpdate(firstResponseUpdate, { args: [sent({ by: 'compliance:c1', via: 'letter' })] });
       await env.sleep(16 * DAY);
-      await complaint.executeUpdate(closeComplaintUpdate, { args: [sent({ by: 'compliance:c1', resolution: 'partially_upheld', satisfaction: 'neutral' })] });
+      await complaint.executeUpdate(closeComplaintUpdate, {
+        args: [sent({ by: 'compliance:c1', resolution: 'partially_upheld', satisfaction: 'neutral' })],
+      });
       await complaint.result();
       return complaint;
     },
   },
   'complaint-legal-hold-during-retention-erased': {
     run: async (env, _f, tq) => {
-      const complaint = await startComplaint(env, tq, await complaintInput(env, { caseId: null, brokerId: null, keyScope: 'complaint', priority: 'normal' }));
+      const complaint = await startComplaint(
+        env,
+        tq,
+        await complaintInput(env, { caseId: null, brokerId: null, keyScope: 'complaint', priority: 'normal' }),
+      );
       await complaint.executeUpdate(firstResponseUpdate, { args: [sent({ by: 'compliance:c1', via: 'phone' })] });
-      await complaint.executeUpdate(closeComplaintUpdate, { args: [sent({ by: 'compliance:c1', resolution: 'upheld', satisfaction: 'satisfied' })] });
+      await complaint.executeUpdate(closeComplaintUpdate, {
+        args: [sent({ by: 'compliance:c1', resolution: 'upheld', satisfaction: 'satisfied' })],
+      });
       await env.sleep(30 * DAY);
       await complaint.executeUpdate(complaintLegalHoldUpdate, { args: [sent({ hold: true, by: 'compliance:c2' })] });
       await env.sleep(120 * DAY);
@@ -241,8 +348,10 @@ const scenarios: Record<string, { setup?: (f: FakeActivities) => void; run: Scen
 /** Every run of a workflow ID, first to last, following continue-as-new. */
 async function allRuns(env: TestWorkflowEnvironment, workflowId: string, firstRunId: string) {
   const runs: { runId: string; json: string }[] = [];
-  for (let runId: string | undefined = firstRunId; runId; ) {
-    const history: temporal.api.history.v1.IHistory = await env.client.workflow.getHandle(workflowId, runId).fetchHistory();
+  for (let runId: string | undefined = firstRunId; runId;) {
+    const history: temporal.api.history.v1.IHistory = await env.client.workflow
+      .getHandle(workflowId, runId)
+      .fetchHistory();
     runs.push({ runId, json: historyToJSON(history as temporal.api.history.v1.History) });
     const last: temporal.api.history.v1.IHistoryEvent | undefined = history.events?.[history.events.length - 1];
     runId = last?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
@@ -256,7 +365,8 @@ async function main() {
   const args = process.argv.slice(2);
   const tagAt = args.indexOf('--tag');
   const tag = tagAt >= 0 ? args.splice(tagAt, 2)[1] : undefined;
-  if (tagAt >= 0 && !/^[a-z0-9-]+$/.test(tag ?? '')) throw new Error('--tag takes a name of lower-case letters, digits and dashes');
+  if (tagAt >= 0 && !/^[a-z0-9-]+$/.test(tag ?? ''))
+    throw new Error('--tag takes a name of lower-case letters, digits and dashes');
   const only = args;
   const unknown = only.filter((name) => !(name in scenarios));
   if (unknown.length) throw new Error(`no such scenario: ${unknown.join(', ')}`);
@@ -272,11 +382,14 @@ async function main() {
         const started = await scenario.run(env, fakes, tq);
         const named = 'workflowId' in started ? { [name]: started as Handle } : started;
         const out: Record<string, { runId: string; json: string }[]> = {};
-        for (const [fixture, h] of Object.entries(named)) out[fixture] = await allRuns(env, h.workflowId, h.firstExecutionRunId);
+        for (const [fixture, h] of Object.entries(named))
+          out[fixture] = await allRuns(env, h.workflowId, h.firstExecutionRunId);
         return out;
       });
       for (const [fixture, runs] of Object.entries(recorded)) {
-        runs.forEach((run, i) => writeFileSync(join(dir, `${fixture}${tag ? `@${tag}` : ''}.run${i + 1}.json`), run.json));
+        runs.forEach((run, i) =>
+          writeFileSync(join(dir, `${fixture}${tag ? `@${tag}` : ''}.run${i + 1}.json`), run.json),
+        );
         console.log(`${fixture}${tag ? `@${tag}` : ''}: ${runs.length} run(s)`);
       }
     } finally {

@@ -10,7 +10,9 @@ import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
  * (docs/versioning.md says what to do then).
  */
 const dir = join(__dirname, 'histories');
-const fixtures = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+const fixtures = readdirSync(dir)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
 
 /** The lead-case paths. */
 const leadPaths = [
@@ -27,10 +29,16 @@ test('there are saved histories for every representative path', () => {
   const paths = new Set(fixtures.map((f) => f.replace(/(@[a-z0-9-]+)?\.run\d+\.json$/, '')));
   expect([...paths].sort()).toEqual(
     [
-      'channel-review-ten-channels-two-batches', 'complaint-harassment-late-escalated-reopened-closed', 'complaint-no-case-retention-erased',
-      'complaint-legal-hold-during-retention-erased', 'projected-at-intake-consent-granted-then-withdrawn',
-      'consent-grant-retried-across-the-deadline', 'human-review-retried-across-retention-end', 'review-written-across-its-deadline',
-      'complaint-first-response-written-across-its-deadline', ...leadPaths,
+      'channel-review-ten-channels-two-batches',
+      'complaint-harassment-late-escalated-reopened-closed',
+      'complaint-no-case-retention-erased',
+      'complaint-legal-hold-during-retention-erased',
+      'projected-at-intake-consent-granted-then-withdrawn',
+      'consent-grant-retried-across-the-deadline',
+      'human-review-retried-across-retention-end',
+      'review-written-across-its-deadline',
+      'complaint-first-response-written-across-its-deadline',
+      ...leadPaths,
     ].sort(),
   );
 });
@@ -61,7 +69,9 @@ test.each(messagePaths)('%s sends every Update and Signal with its verified send
   const events = fixtures
     .filter((f) => f.startsWith(`${path}.run`))
     .flatMap((f) => (JSON.parse(readFileSync(join(dir, f), 'utf8')) as { events: Event[] }).events);
-  const updates = events.map((e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input).filter((i) => i !== undefined);
+  const updates = events
+    .map((e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input)
+    .filter((i) => i !== undefined);
   const signals = events
     .map((e) => e.workflowExecutionSignaledEventAttributes)
     .filter((a) => a !== undefined)

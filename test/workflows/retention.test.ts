@@ -2,7 +2,23 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { humanReviewUpdate, legalHoldUpdate, outcomeUpdate, stateQuery } from '../../src/workflows/messages';
 import { LeadStageKey } from '../../src/temporal/search-attributes';
-import { caseInput, DAY, sent, FakeActivities, HOUR, MINUTE, realTimeUntil, refusal, settled, startCase, timeSkippingEnv, untilShanghaiMorning, untilWriteWaitsOnBackoff, withConsent, withWorker } from './harness';
+import {
+  caseInput,
+  DAY,
+  sent,
+  FakeActivities,
+  HOUR,
+  MINUTE,
+  realTimeUntil,
+  refusal,
+  settled,
+  startCase,
+  timeSkippingEnv,
+  untilShanghaiMorning,
+  untilWriteWaitsOnBackoff,
+  withConsent,
+  withWorker,
+} from './harness';
 
 let env: TestWorkflowEnvironment;
 beforeEach(async () => {
@@ -17,7 +33,9 @@ describe('retention and erasure', () => {
     await withWorker(env, fakes, async (tq) => {
       const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
       await settled(env, handle);
-      const { state } = await handle.executeUpdate(outcomeUpdate, { args: [sent({ brokerId: 'b-1', outcome: 'lost' })] });
+      const { state } = await handle.executeUpdate(outcomeUpdate, {
+        args: [sent({ brokerId: 'b-1', outcome: 'lost' })],
+      });
       expect(state).toMatchObject({ stage: 'closed', outcome: 'lost' });
       const closedAt = Date.parse(state.closedAt!);
       expect(Date.parse(state.retentionDueAt!) - closedAt).toBe(90 * DAY);
@@ -47,18 +65,24 @@ describe('retention and erasure', () => {
     await withWorker(env, fakes, async (tq) => {
       const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
       await settled(env, handle);
-      const { state } = await handle.executeUpdate(outcomeUpdate, { args: [sent({ brokerId: 'b-1', outcome: 'customer_declined' })] });
+      const { state } = await handle.executeUpdate(outcomeUpdate, {
+        args: [sent({ brokerId: 'b-1', outcome: 'customer_declined' })],
+      });
       const closedAt = Date.parse(state.closedAt!);
       const latest = env.client.workflow.getHandle(handle.workflowId);
 
       await env.sleep(30 * DAY);
-      const { state: held } = await latest.executeUpdate(legalHoldUpdate, { args: [sent({ hold: true, by: 'compliance:c1' })] });
+      const { state: held } = await latest.executeUpdate(legalHoldUpdate, {
+        args: [sent({ hold: true, by: 'compliance:c1' })],
+      });
       expect(held.legalHold).not.toBeNull();
       await env.sleep(200 * DAY);
       expect(fakes.named('eraseLeadData')).toHaveLength(0);
       expect((await latest.query(stateQuery)).stage).toBe('closed');
 
-      const { state: released } = await latest.executeUpdate(legalHoldUpdate, { args: [sent({ hold: false, by: 'compliance:c1' })] });
+      const { state: released } = await latest.executeUpdate(legalHoldUpdate, {
+        args: [sent({ hold: false, by: 'compliance:c1' })],
+      });
       const releasedAt = await env.currentTimeMs();
       expect(Date.parse(released.retentionDueAt!) - releasedAt).toBeGreaterThan(59 * DAY);
       expect(Date.parse(released.retentionDueAt!) - releasedAt).toBeLessThanOrEqual(60 * DAY);
@@ -74,7 +98,9 @@ describe('retention and erasure', () => {
       const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
       await settled(env, handle);
       await handle.executeUpdate(legalHoldUpdate, { args: [sent({ hold: true, by: 'compliance:c1' })] });
-      const { state } = await handle.executeUpdate('withdrawConsent', { args: [sent({ purposes: ['credit_assessment'], source: 'customer' })] }) as { state: { stage: string } };
+      const { state } = (await handle.executeUpdate('withdrawConsent', {
+        args: [sent({ purposes: ['credit_assessment'], source: 'customer' })],
+      })) as { state: { stage: string } };
       expect(state.stage).toBe('withdrawn');
       await env.sleep(10 * DAY);
       expect(fakes.named('eraseLeadData')).toHaveLength(0);
@@ -91,7 +117,9 @@ describe('retention and erasure', () => {
       await env.sleep(72 * HOUR + MINUTE);
       await realTimeUntil('the erasure started', () => fakes.named('eraseLeadData').length > 0);
 
-      expect(await refusal(handle.executeUpdate(legalHoldUpdate, { args: [sent({ hold: true, by: 'compliance:c1' })] }))).toBe('case_closed');
+      expect(
+        await refusal(handle.executeUpdate(legalHoldUpdate, { args: [sent({ hold: true, by: 'compliance:c1' })] })),
+      ).toBe('case_closed');
 
       fakes.eraseFails = null;
       await env.sleep(2 * MINUTE);
@@ -103,7 +131,11 @@ describe('retention and erasure', () => {
 
   test('a human review asked for before the retention ends reopens the case, even when its write is still being retried as retention ends', async () => {
     const fakes = new FakeActivities();
-    fakes.prescreen = { tier: 'C', rulesFired: [{ code: 'stressed_dti_above_tier_b_max', effect: 'decline', detail: 'stressedDtiPct=70 > 55' }], requiredDocuments: [] };
+    fakes.prescreen = {
+      tier: 'C',
+      rulesFired: [{ code: 'stressed_dti_above_tier_b_max', effect: 'decline', detail: 'stressedDtiPct=70 > 55' }],
+      requiredDocuments: [],
+    };
     await withWorker(env, fakes, async (tq) => {
       const first = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
       const declined = await settled(env, first);
@@ -124,7 +156,12 @@ describe('retention and erasure', () => {
       expect(state.stage).toBe('manual_review');
       expect(fakes.named('eraseLeadData')).toHaveLength(0);
       expect(fakes.notifications('human_review_requested')).toHaveLength(1);
-      await expect(Worker.runReplayHistory({ workflowBundle: { codePath: process.env.WORKFLOW_BUNDLE_PATH! } }, await handle.fetchHistory())).resolves.toBeUndefined();
+      await expect(
+        Worker.runReplayHistory(
+          { workflowBundle: { codePath: process.env.WORKFLOW_BUNDLE_PATH! } },
+          await handle.fetchHistory(),
+        ),
+      ).resolves.toBeUndefined();
     });
   });
 });

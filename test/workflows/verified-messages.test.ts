@@ -14,7 +14,19 @@ import { leadWorkflowId } from '../../src/temporal/names';
 import { firstResponseUpdate } from '../../src/workflows/complaint-messages';
 import { ComplaintFakes, complaintInput, startComplaint } from './complaint-fakes';
 import { actorSeal, REFUSED_PAYLOAD_KEY } from '../../src/workflows/verified';
-import { caseInput, DAY, FakeActivities, refusal, sent, settled, startCase, timeSkippingEnv, untilShanghaiMorning, withConsent, withWorker } from './harness';
+import {
+  caseInput,
+  DAY,
+  FakeActivities,
+  refusal,
+  sent,
+  settled,
+  startCase,
+  timeSkippingEnv,
+  untilShanghaiMorning,
+  withConsent,
+  withWorker,
+} from './harness';
 
 // One time-skipping server per test: its clock is global, so tests must not share it.
 let env: TestWorkflowEnvironment;
@@ -32,7 +44,11 @@ const refusedPayload = { [REFUSED_PAYLOAD_KEY]: 'unsealed' };
 async function caseInFollowUp(tq: string) {
   // Contact is allowed in the morning only (quiet hours).
   await env.sleep(untilShanghaiMorning(await env.currentTimeMs()));
-  const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent(['credit_assessment', 'lender_sharing', 'marketing']) }));
+  const handle = await startCase(
+    env,
+    tq,
+    caseInput({ consentAtIntake: withConsent(['credit_assessment', 'lender_sharing', 'marketing']) }),
+  );
   await settled(env, handle);
   return handle;
 }
@@ -42,18 +58,35 @@ describe('only the service acts on a case', () => {
     const fakes = new FakeActivities();
     await withWorker(env, fakes, async (tq) => {
       const handle = await caseInFollowUp(tq);
-      expect((await handle.executeUpdate(legalHoldUpdate, { args: [sent({ hold: true, by: 'compliance:c1' })] })).state.legalHold).not.toBeNull();
+      expect(
+        (await handle.executeUpdate(legalHoldUpdate, { args: [sent({ hold: true, by: 'compliance:c1' })] })).state
+          .legalHold,
+      ).not.toBeNull();
       const before = await handle.query(stateQuery);
       const writes = fakes.calls.length;
 
       const raw = rawClient().workflow.getHandle(handle.workflowId);
-      const withdraw = raw.executeUpdate('withdrawConsent', { args: [{ purposes: ['credit_assessment'], source: 'broker:b-east-1' }] });
+      const withdraw = raw.executeUpdate('withdrawConsent', {
+        args: [{ purposes: ['credit_assessment'], source: 'broker:b-east-1' }],
+      });
       expect(await refusal(withdraw)).toBe('unverified_message');
-      expect(await refusal(raw.executeUpdate('legalHold', { args: [{ hold: false, by: 'x' }] }))).toBe('unverified_message');
-      const forgedAuditor = { brokerId: 'b-1', channel: 'phone', purpose: 'service', outcome: 'reached', auditedBy: { sub: 'forged-compliance-officer', role: 'compliance' } };
-      expect(await refusal(raw.executeUpdate('logContactAttempt', { args: [forgedAuditor] }))).toBe('unverified_message');
+      expect(await refusal(raw.executeUpdate('legalHold', { args: [{ hold: false, by: 'x' }] }))).toBe(
+        'unverified_message',
+      );
+      const forgedAuditor = {
+        brokerId: 'b-1',
+        channel: 'phone',
+        purpose: 'service',
+        outcome: 'reached',
+        auditedBy: { sub: 'forged-compliance-officer', role: 'compliance' },
+      };
+      expect(await refusal(raw.executeUpdate('logContactAttempt', { args: [forgedAuditor] }))).toBe(
+        'unverified_message',
+      );
       // What the worker's codec makes of a plaintext, unknown-key or display-only payload.
-      expect(await refusal(raw.executeUpdate('withdrawConsent', { args: [refusedPayload] }))).toBe('unverified_message');
+      expect(await refusal(raw.executeUpdate('withdrawConsent', { args: [refusedPayload] }))).toBe(
+        'unverified_message',
+      );
 
       expect(await handle.query(stateQuery)).toEqual(before);
       expect(fakes.calls.slice(writes)).toEqual([]);
@@ -67,18 +100,46 @@ describe('only the service acts on a case', () => {
       const b = await caseInFollowUp(tq);
       const raw = rawClient();
       const updateId = randomUUID();
-      const sealedForA = { purposes: ['marketing'], auth: actorSeal(a.workflowId, withdrawConsentUpdate.name, updateId, { sub: 'test', role: 'channel' }) };
+      const sealedForA = {
+        purposes: ['marketing'],
+        auth: actorSeal(a.workflowId, withdrawConsentUpdate.name, updateId, { sub: 'test', role: 'channel' }),
+      };
 
-      expect(await refusal(raw.workflow.getHandle(b.workflowId).executeUpdate(withdrawConsentUpdate, { args: [sealedForA as never], updateId }))).toBe('unverified_message');
-      expect(await refusal(raw.workflow.getHandle(a.workflowId).executeUpdate(legalHoldUpdate, { args: [{ hold: true, auth: sealedForA.auth }], updateId }))).toBe('unverified_message');
-      expect(await refusal(raw.workflow.getHandle(a.workflowId).executeUpdate(withdrawConsentUpdate, { args: [sealedForA as never], updateId: randomUUID() }))).toBe('unverified_message');
+      expect(
+        await refusal(
+          raw.workflow
+            .getHandle(b.workflowId)
+            .executeUpdate(withdrawConsentUpdate, { args: [sealedForA as never], updateId }),
+        ),
+      ).toBe('unverified_message');
+      expect(
+        await refusal(
+          raw.workflow
+            .getHandle(a.workflowId)
+            .executeUpdate(legalHoldUpdate, { args: [{ hold: true, auth: sealedForA.auth }], updateId }),
+        ),
+      ).toBe('unverified_message');
+      expect(
+        await refusal(
+          raw.workflow
+            .getHandle(a.workflowId)
+            .executeUpdate(withdrawConsentUpdate, { args: [sealedForA as never], updateId: randomUUID() }),
+        ),
+      ).toBe('unverified_message');
       expect(fakes.named('recordConsentEvent').filter((e) => e.action === 'withdraw')).toEqual([]);
 
       // Sent as sealed, to its case, under its own ID, it is taken, and its sender audits it.
-      const taken = await raw.workflow.getHandle(a.workflowId).executeUpdate(withdrawConsentUpdate, { args: [sealedForA as never], updateId });
+      const taken = await raw.workflow
+        .getHandle(a.workflowId)
+        .executeUpdate(withdrawConsentUpdate, { args: [sealedForA as never], updateId });
       expect(taken.eventId).toBeTruthy();
       expect(fakes.named('recordConsentEvent').filter((e) => e.action === 'withdraw')).toEqual([
-        expect.objectContaining({ caseId: a.workflowId.replace(/^lead-/, ''), purposes: ['marketing'], actor: { sub: 'test', role: 'channel' }, source: 'channel:test' }),
+        expect.objectContaining({
+          caseId: a.workflowId.replace(/^lead-/, ''),
+          purposes: ['marketing'],
+          actor: { sub: 'test', role: 'channel' },
+          source: 'channel:test',
+        }),
       ]);
     });
   });
@@ -89,8 +150,16 @@ describe('only the service acts on a case', () => {
       const handle = await caseInFollowUp(tq);
       const raw = rawClient().workflow.getHandle(handle.workflowId);
       const updateId = randomUUID();
-      const asB2 = { channel: 'phone', purpose: 'service', outcome: 'reached', brokerId: 'b-1', auth: actorSeal(handle.workflowId, contactAttemptUpdate.name, updateId, { sub: 'b-2', role: 'broker' }) };
-      expect(await refusal(raw.executeUpdate(contactAttemptUpdate, { args: [asB2 as never], updateId }))).toBe('not_assigned_broker');
+      const asB2 = {
+        channel: 'phone',
+        purpose: 'service',
+        outcome: 'reached',
+        brokerId: 'b-1',
+        auth: actorSeal(handle.workflowId, contactAttemptUpdate.name, updateId, { sub: 'b-2', role: 'broker' }),
+      };
+      expect(await refusal(raw.executeUpdate(contactAttemptUpdate, { args: [asB2 as never], updateId }))).toBe(
+        'not_assigned_broker',
+      );
     });
   });
 
@@ -107,12 +176,17 @@ describe('only the service acts on a case', () => {
       expect(state).toMatchObject({ brokerId: 'b-1', departedBrokerIds: [], doNotContact: false });
 
       // A verified one is taken.
-      const leaving = { brokerId: 'b-9', auth: actorSeal(handle.workflowId, brokerLeavingSignal.name, randomUUID(), { sub: 'm1', role: 'manager' }) };
+      const leaving = {
+        brokerId: 'b-9',
+        auth: actorSeal(handle.workflowId, brokerLeavingSignal.name, randomUUID(), { sub: 'm1', role: 'manager' }),
+      };
       await raw.signal(brokerLeavingSignal, leaving);
       await env.sleep(1_000);
       expect((await handle.query(stateQuery)).departedBrokerIds).toEqual(['b-9']);
 
-      const contact = await handle.executeUpdate(contactAttemptUpdate, { args: [sent({ brokerId: 'b-1', channel: 'phone', purpose: 'service', outcome: 'reached' })] });
+      const contact = await handle.executeUpdate(contactAttemptUpdate, {
+        args: [sent({ brokerId: 'b-1', channel: 'phone', purpose: 'service', outcome: 'reached' })],
+      });
       expect(contact.state.contactAttempts).toBe(1);
       expect(fakes.named('recordContactAttempt').at(-1)?.auditedBy).toEqual({ sub: 'b-1', role: 'broker' });
       state = await handle.query(stateQuery);
@@ -124,13 +198,25 @@ describe('only the service acts on a case', () => {
     const fakes = new FakeActivities();
     await withWorker(env, fakes, async (tq) => {
       const raw = rawClient();
-      const refused = await raw.workflow.execute('leadCase', { taskQueue: tq, workflowId: leadWorkflowId(randomUUID()), args: [refusedPayload] });
+      const refused = await raw.workflow.execute('leadCase', {
+        taskQueue: tq,
+        workflowId: leadWorkflowId(randomUUID()),
+        args: [refusedPayload],
+      });
       expect(refused).toMatchObject({ closeReason: 'refused_start', erasedAt: null });
       const other = caseInput();
-      const misdirected = await raw.workflow.execute(leadCase, { taskQueue: tq, workflowId: leadWorkflowId(randomUUID()), args: [other] });
+      const misdirected = await raw.workflow.execute(leadCase, {
+        taskQueue: tq,
+        workflowId: leadWorkflowId(randomUUID()),
+        args: [other],
+      });
       expect(misdirected).toMatchObject({ closeReason: 'refused_start' });
       // A resumed state is handed over by a continue-as-new only, never by a start.
-      const resumed = await raw.workflow.execute(leadCase, { taskQueue: tq, workflowId: leadWorkflowId(other.caseId), args: [{ ...other, resumeFrom: { stage: 'closed' } as never }] });
+      const resumed = await raw.workflow.execute(leadCase, {
+        taskQueue: tq,
+        workflowId: leadWorkflowId(other.caseId),
+        args: [{ ...other, resumeFrom: { stage: 'closed' } as never }],
+      });
       expect(resumed).toMatchObject({ closeReason: 'refused_start' });
       expect(fakes.calls).toEqual([]);
     });
@@ -141,17 +227,31 @@ describe('only the service acts on a case', () => {
     await withWorker(env, fakes, async (tq) => {
       const handle = await caseInFollowUp(tq);
       const updateId = randomUUID();
-      const first = await handle.executeUpdate(outcomeUpdate, { args: [sent({ brokerId: 'b-1', outcome: 'customer_declined' })], updateId });
+      const first = await handle.executeUpdate(outcomeUpdate, {
+        args: [sent({ brokerId: 'b-1', outcome: 'customer_declined' })],
+        updateId,
+      });
       expect(first.state.stage).toBe('closed');
       // Closed: the case continues as new into its retention wait.
       await env.sleep(DAY);
       const latest = env.client.workflow.getHandle(handle.workflowId);
       expect((await latest.describe()).runId).not.toBe(handle.firstExecutionRunId);
 
-      const retried = await latest.executeUpdate(outcomeUpdate, { args: [sent({ brokerId: 'b-1', outcome: 'customer_declined' })], updateId });
+      const retried = await latest.executeUpdate(outcomeUpdate, {
+        args: [sent({ brokerId: 'b-1', outcome: 'customer_declined' })],
+        updateId,
+      });
       expect(retried).toEqual(first);
-      expect(await refusal(latest.executeUpdate(outcomeUpdate, { args: [sent({ brokerId: 'b-1', outcome: 'customer_declined' })] }))).toBe('wrong_stage');
-      expect(fakes.named('projectCase').filter((p) => p.projection.outcome === 'customer_declined' && p.projection.stage === 'closed')).toHaveLength(1);
+      expect(
+        await refusal(
+          latest.executeUpdate(outcomeUpdate, { args: [sent({ brokerId: 'b-1', outcome: 'customer_declined' })] }),
+        ),
+      ).toBe('wrong_stage');
+      expect(
+        fakes
+          .named('projectCase')
+          .filter((p) => p.projection.outcome === 'customer_declined' && p.projection.stage === 'closed'),
+      ).toHaveLength(1);
     });
   });
 
@@ -160,7 +260,9 @@ describe('only the service acts on a case', () => {
     await withWorker(env, fakes, async (tq) => {
       const handle = await caseInFollowUp(tq);
       const placed = await handle.executeUpdate(legalHoldUpdate, { args: [sent({ hold: true, by: 'compliance:c7' })] });
-      const released = await handle.executeUpdate(legalHoldUpdate, { args: [sent({ hold: false, by: 'compliance:c7' })] });
+      const released = await handle.executeUpdate(legalHoldUpdate, {
+        args: [sent({ hold: false, by: 'compliance:c7' })],
+      });
       const holds = fakes.named('projectCase').filter((p) => p.holdEvent);
       expect(holds.map((p) => p.holdEvent)).toEqual([
         { eventId: placed.eventId, hold: true, actor: { sub: 'c7', role: 'compliance' } },
@@ -169,7 +271,10 @@ describe('only the service acts on a case', () => {
       // Only a compliance officer holds a case, whatever the route allowed.
       const raw = rawClient().workflow.getHandle(handle.workflowId);
       const updateId = randomUUID();
-      const asBroker = { hold: true, auth: actorSeal(handle.workflowId, legalHoldUpdate.name, updateId, { sub: 'b-1', role: 'broker' }) };
+      const asBroker = {
+        hold: true,
+        auth: actorSeal(handle.workflowId, legalHoldUpdate.name, updateId, { sub: 'b-1', role: 'broker' }),
+      };
       expect(await refusal(raw.executeUpdate(legalHoldUpdate, { args: [asBroker], updateId }))).toBe('not_compliance');
     });
   });
@@ -177,12 +282,24 @@ describe('only the service acts on a case', () => {
   test('a complaint takes only Updates with a verified sender, and records that sender as who acted', async () => {
     const fakes = new ComplaintFakes();
     await withWorker(env, fakes, async (tq) => {
-      const complaint = await startComplaint(env, tq, await complaintInput(env, { caseId: null, brokerId: null, keyScope: 'complaint', priority: 'low' }));
+      const complaint = await startComplaint(
+        env,
+        tq,
+        await complaintInput(env, { caseId: null, brokerId: null, keyScope: 'complaint', priority: 'low' }),
+      );
       const raw = rawClient().workflow.getHandle(complaint.workflowId);
-      expect(await refusal(raw.executeUpdate(firstResponseUpdate, { args: [{ by: 'compliance:c1', via: 'letter' } as never] }))).toBe('unverified_message');
+      expect(
+        await refusal(
+          raw.executeUpdate(firstResponseUpdate, { args: [{ by: 'compliance:c1', via: 'letter' } as never] }),
+        ),
+      ).toBe('unverified_message');
       expect(fakes.events('first_response')).toEqual([]);
-      const answered = await complaint.executeUpdate(firstResponseUpdate, { args: [sent({ by: 'compliance:c9', via: 'letter' })] });
-      expect(fakes.events('first_response')).toEqual([expect.objectContaining({ eventId: answered.eventId, actor: 'compliance:c9' })]);
+      const answered = await complaint.executeUpdate(firstResponseUpdate, {
+        args: [sent({ by: 'compliance:c9', via: 'letter' })],
+      });
+      expect(fakes.events('first_response')).toEqual([
+        expect.objectContaining({ eventId: answered.eventId, actor: 'compliance:c9' }),
+      ]);
     });
   });
 });

@@ -22,7 +22,9 @@ const noSuchChannel = { ...errors, 404: problem('no such channel') };
 export function apiKeyRoutes(deps: { db: DataSource }): Route[] {
   return [
     defineRoute({
-      method: 'get', path: '/v1/channels/{id}/api-keys', summary: 'A channel’s API keys and their state (never the secrets)',
+      method: 'get',
+      path: '/v1/channels/{id}/api-keys',
+      summary: 'A channel’s API keys and their state (never the secrets)',
       roles: ['admin'],
       request: { params: channelIdParams },
       responses: { 200: json(anyObject, 'items'), ...noSuchChannel },
@@ -32,7 +34,9 @@ export function apiKeyRoutes(deps: { db: DataSource }): Route[] {
     }),
 
     defineRoute({
-      method: 'post', path: '/v1/channels/{id}/api-keys', summary: 'Issue an API key for a channel (shown once; audited)',
+      method: 'post',
+      path: '/v1/channels/{id}/api-keys',
+      summary: 'Issue an API key for a channel (shown once; audited)',
       roles: ['admin'],
       request: { params: channelIdParams, body: apiKeyCreateSchema },
       responses: { 201: json(anyObject, 'the key'), ...noSuchChannel },
@@ -44,7 +48,8 @@ export function apiKeyRoutes(deps: { db: DataSource }): Route[] {
     }),
 
     defineRoute({
-      method: 'post', path: '/v1/channels/{id}/api-keys/{keyId}/revoke',
+      method: 'post',
+      path: '/v1/channels/{id}/api-keys/{keyId}/revoke',
       summary: 'Revoke a channel’s API key, now or at a set time within 72 hours (audited)',
       roles: ['admin'],
       request: { params: apiKeyParams, body: apiKeyRevokeSchema },
@@ -60,7 +65,8 @@ export function apiKeyRoutes(deps: { db: DataSource }): Route[] {
     }),
 
     defineRoute({
-      method: 'post', path: '/v1/channels/{id}/api-keys/{keyId}/rotate',
+      method: 'post',
+      path: '/v1/channels/{id}/api-keys/{keyId}/rotate',
       summary: 'Issue a new key in an active key’s place; the old one works for an overlap (audited)',
       roles: ['admin'],
       request: { params: apiKeyParams, body: apiKeyRotateSchema },

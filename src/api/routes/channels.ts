@@ -32,7 +32,9 @@ const noSuchChannel = { ...errors, 404: problem('no such channel') };
 export function channelRoutes(deps: CaseDeps): Route[] {
   return [
     defineRoute({
-      method: 'post', path: '/v1/channels/reviews', summary: 'Run the channel review now (the daily schedule’s workflow) and answer with its result',
+      method: 'post',
+      path: '/v1/channels/reviews',
+      summary: 'Run the channel review now (the daily schedule’s workflow) and answer with its result',
       roles: ['manager', 'admin'],
       request: { body: channelReviewRequestSchema },
       responses: {
@@ -42,7 +44,9 @@ export function channelRoutes(deps: CaseDeps): Route[] {
           'the review had not finished within 60 s; it carries on and applies its gradings (read them at /v1/channels/{id}/gradings)',
         ),
         ...errors,
-        503: problem('Temporal unreachable (nothing started), or the review failed part-way (gradings it applied stay): retry'),
+        503: problem(
+          'Temporal unreachable (nothing started), or the review failed part-way (gradings it applied stay): retry',
+        ),
       },
       handler: async ({ body }, req, res) => {
         const { status, body: answer } = await runChannelReview(deps, actorOf(req), body.channelIds);
@@ -51,8 +55,11 @@ export function channelRoutes(deps: CaseDeps): Route[] {
     }),
 
     defineRoute({
-      method: 'get', path: '/v1/channels/{id}', summary: 'One channel: grade, suspension, override, last grading',
-      roles: ['manager', 'admin', 'channel'], own: ['channel'],
+      method: 'get',
+      path: '/v1/channels/{id}',
+      summary: 'One channel: grade, suspension, override, last grading',
+      roles: ['manager', 'admin', 'channel'],
+      own: ['channel'],
       request: { params: channelIdParams },
       responses: { 200: json(anyObject, 'the channel'), ...noSuchChannel },
       handler: async ({ params }, req, res) => {
@@ -61,9 +68,11 @@ export function channelRoutes(deps: CaseDeps): Route[] {
     }),
 
     defineRoute({
-      method: 'get', path: '/v1/channels/{id}/figures',
+      method: 'get',
+      path: '/v1/channels/{id}/figures',
       summary: 'A channel’s figures over time: leads, consent, tiers, approvals, NPL, fraud, cost per conversion',
-      roles: ['manager', 'admin', 'channel'], own: ['channel'],
+      roles: ['manager', 'admin', 'channel'],
+      own: ['channel'],
       request: { params: channelIdParams, query: channelFiguresQuerySchema },
       responses: { 200: json(anyObject, 'totals and a series by period'), ...noSuchChannel },
       handler: async ({ params, query }, req, res) => {
@@ -72,8 +81,11 @@ export function channelRoutes(deps: CaseDeps): Route[] {
     }),
 
     defineRoute({
-      method: 'get', path: '/v1/channels/{id}/gradings', summary: 'A channel’s gradings and overrides, newest first, with the figures behind each',
-      roles: ['manager', 'admin', 'channel'], own: ['channel'],
+      method: 'get',
+      path: '/v1/channels/{id}/gradings',
+      summary: 'A channel’s gradings and overrides, newest first, with the figures behind each',
+      roles: ['manager', 'admin', 'channel'],
+      own: ['channel'],
       request: { params: channelIdParams, query: gradingsQuerySchema },
       responses: { 200: json(anyObject, 'items'), ...noSuchChannel },
       handler: async ({ params, query }, req, res) => {
@@ -82,7 +94,9 @@ export function channelRoutes(deps: CaseDeps): Route[] {
     }),
 
     defineRoute({
-      method: 'post', path: '/v1/channels/{id}/override', summary: 'Override a channel’s grade or suspension, with a reason (audited)',
+      method: 'post',
+      path: '/v1/channels/{id}/override',
+      summary: 'Override a channel’s grade or suspension, with a reason (audited)',
       roles: ['manager'],
       request: { params: channelIdParams, body: channelOverrideSchema },
       responses: { 200: json(anyObject, 'the channel'), ...noSuchChannel },
@@ -92,7 +106,9 @@ export function channelRoutes(deps: CaseDeps): Route[] {
     }),
 
     defineRoute({
-      method: 'post', path: '/v1/channels/{id}/override/clear', summary: 'End a channel’s override; the next review decides again (audited)',
+      method: 'post',
+      path: '/v1/channels/{id}/override/clear',
+      summary: 'End a channel’s override; the next review decides again (audited)',
       roles: ['manager'],
       request: { params: channelIdParams, body: clearOverrideSchema },
       responses: { 200: json(anyObject, 'the channel'), ...noSuchChannel, 409: problem('no override') },
@@ -102,7 +118,9 @@ export function channelRoutes(deps: CaseDeps): Route[] {
     }),
 
     defineRoute({
-      method: 'post', path: '/v1/leads/{id}/loan-performance', summary: 'A lender’s report on the loan made on a case (feeds the channel’s NPL)',
+      method: 'post',
+      path: '/v1/leads/{id}/loan-performance',
+      summary: 'A lender’s report on the loan made on a case (feeds the channel’s NPL)',
       roles: ['risk_officer', 'admin'],
       request: { params: caseIdParams, body: loanPerformanceSchema },
       responses: { 200: json(anyObject, 'the report as stored'), ...caseErrors, 409: problem('the case has no loan') },
@@ -112,7 +130,9 @@ export function channelRoutes(deps: CaseDeps): Route[] {
     }),
 
     defineRoute({
-      method: 'get', path: '/v1/reports/channels', summary: 'Every channel’s figures for a period beside its grade and suspension',
+      method: 'get',
+      path: '/v1/reports/channels',
+      summary: 'Every channel’s figures for a period beside its grade and suspension',
       roles: ['manager'],
       request: { query: reportPeriodQuerySchema },
       responses: { 200: json(anyObject, 'the report'), ...errors },
@@ -122,7 +142,9 @@ export function channelRoutes(deps: CaseDeps): Route[] {
     }),
 
     defineRoute({
-      method: 'get', path: '/v1/reports/sla-breaches', summary: 'SLA breaches and reassignments by broker in a period, and cases overdue now',
+      method: 'get',
+      path: '/v1/reports/sla-breaches',
+      summary: 'SLA breaches and reassignments by broker in a period, and cases overdue now',
       roles: ['manager'],
       request: { query: reportPeriodQuerySchema },
       responses: { 200: json(anyObject, 'the report'), ...errors },

@@ -109,20 +109,31 @@ const mayUseWebUi = (actor: Actor) => WEB_UI_ROLES.includes(actor.role);
  * The actor of the request's session cookie, or undefined without one. A malformed, unknown or
  * ended session is a 401; the token behind it is verified again, so it must still be valid.
  */
-async function sessionActor(req: Request, sessions: WebUiSessions, verify: (t: string) => Promise<Actor>): Promise<Actor | undefined> {
+async function sessionActor(
+  req: Request,
+  sessions: WebUiSessions,
+  verify: (t: string) => Promise<Actor>,
+): Promise<Actor | undefined> {
   const id = cookieValue(req.headers.cookie, SESSION_COOKIE);
   if (id === undefined) return undefined;
-  if (!SESSION_ID.test(id)) throw new AppError(401, 'invalid_session', 'the session cookie is malformed; sign in again at /v1/session');
+  if (!SESSION_ID.test(id))
+    throw new AppError(401, 'invalid_session', 'the session cookie is malformed; sign in again at /v1/session');
   const session = sessions.find(id);
-  if (!session) throw new AppError(401, 'invalid_session', 'the session has ended or expired; sign in again at /v1/session');
+  if (!session)
+    throw new AppError(401, 'invalid_session', 'the session has ended or expired; sign in again at /v1/session');
   const actor = await verify(session.token).catch(() => {
     sessions.end(id);
-    throw new AppError(401, 'invalid_session', 'the token behind this session is no longer valid; sign in again at /v1/session');
+    throw new AppError(
+      401,
+      'invalid_session',
+      'the token behind this session is no longer valid; sign in again at /v1/session',
+    );
   });
   return actor;
 }
 
-const isLoopbackHost = (host: string) => host === 'localhost' || host.endsWith('.localhost') || host === '127.0.0.1' || host === '::1' || host === '[::1]';
+const isLoopbackHost = (host: string) =>
+  host === 'localhost' || host.endsWith('.localhost') || host === '127.0.0.1' || host === '::1' || host === '[::1]';
 
 /** HttpOnly, SameSite=Strict, on every path (the Web UI gateway reads it too), Secure outside localhost. */
 function cookieOptions(req: Request) {
@@ -143,7 +154,10 @@ function crossSite(req: Request): boolean {
   }
 }
 
-export function codecRoutes(deps: { cfg: Config; db: DataSource; sessions: WebUiSessions }): { routes: Route[]; router: Router } {
+export function codecRoutes(deps: { cfg: Config; db: DataSource; sessions: WebUiSessions }): {
+  routes: Route[];
+  router: Router;
+} {
   const ring = codecKeyring(deps.cfg.CODEC_KEY_ID, deps.cfg.CODEC_KEY, deps.cfg.CODEC_OLD_KEYS);
   const codec = new EncryptionCodec(ring);
   // What the Web UI encodes (e.g. a query's arguments) is sealed for display only: the worker refuses it.
@@ -151,21 +165,30 @@ export function codecRoutes(deps: { cfg: Config; db: DataSource; sessions: WebUi
   const { verifyCurrent: verify } = createAuthenticator(deps.cfg, deps.db);
 
   /** The role check of the codec routes: the caller signs in with a bearer token or the session cookie. */
-  const signedInAs = (...roles: Role[]): RequestHandler => (req, _res, next) => {
-    const header = req.headers.authorization;
-    const who = header?.startsWith('Bearer ') ? verify(header.slice(7).trim()) : sessionActor(req, deps.sessions, verify);
-    who.then((actor) => {
-      if (!actor) return next(new AppError(401, 'unauthenticated', 'sign in at /v1/session, or pass the access token'));
-      req.actor = actor; // set first, so that a refusal below is audited with who tried
-      if (!roles.includes(actor.role)) return next(new AppError(403, 'forbidden', 'only managers and compliance officers may decode payloads'));
-      next();
-    }, next);
-  };
+  const signedInAs =
+    (...roles: Role[]): RequestHandler =>
+    (req, _res, next) => {
+      const header = req.headers.authorization;
+      const who = header?.startsWith('Bearer ')
+        ? verify(header.slice(7).trim())
+        : sessionActor(req, deps.sessions, verify);
+      who.then((actor) => {
+        if (!actor)
+          return next(new AppError(401, 'unauthenticated', 'sign in at /v1/session, or pass the access token'));
+        req.actor = actor; // set first, so that a refusal below is audited with who tried
+        if (!roles.includes(actor.role))
+          return next(new AppError(403, 'forbidden', 'only managers and compliance officers may decode payloads'));
+        next();
+      }, next);
+    };
 
   const routes = [
     defineRoute({
-      method: 'post', path: '/v1/codec/encode', summary: 'Payload codec for the Web UI: encrypt',
-      roles: WEB_UI_ROLES, credential: 'token_or_session',
+      method: 'post',
+      path: '/v1/codec/encode',
+      summary: 'Payload codec for the Web UI: encrypt',
+      roles: WEB_UI_ROLES,
+      credential: 'token_or_session',
       request: { body: payloadsSchema },
       responses: { 200: json(payloadsAnswer, 'encoded payloads'), ...errors },
       handler: async ({ body: { payloads } }, _req, res) => {
@@ -173,17 +196,28 @@ export function codecRoutes(deps: { cfg: Config; db: DataSource; sessions: WebUi
       },
     }),
     defineRoute({
-      method: 'post', path: '/v1/codec/decode', summary: 'Payload codec for the Web UI: decrypt (audited)',
-      roles: WEB_UI_ROLES, credential: 'token_or_session',
+      method: 'post',
+      path: '/v1/codec/decode',
+      summary: 'Payload codec for the Web UI: decrypt (audited)',
+      roles: WEB_UI_ROLES,
+      credential: 'token_or_session',
       request: { body: payloadsSchema },
       responses: { 200: json(payloadsAnswer, 'decoded payloads'), ...errors },
       handler: async ({ body: { payloads } }, req, res) => {
         const decoded = await codec.decode(payloads.map(fromJson)).catch(() => {
-          throw new AppError(422, 'undecodable_payload', 'a payload could not be decrypted with any key in the keyring');
+          throw new AppError(
+            422,
+            'undecodable_payload',
+            'a payload could not be decrypted with any key in the keyring',
+          );
         });
         const actor = req.actor!;
         await appendAudit(deps.db.manager, {
-          actorSub: actor.sub, actorRole: actor.role, action: 'codec.decoded', targetType: 'temporal_payloads', targetId: req.header('x-namespace') ?? null,
+          actorSub: actor.sub,
+          actorRole: actor.role,
+          action: 'codec.decoded',
+          targetType: 'temporal_payloads',
+          targetId: req.header('x-namespace') ?? null,
           details: { payloads: payloads.length },
         });
         res.json({ payloads: decoded.map(toJson) });
@@ -214,7 +248,8 @@ export function codecRoutes(deps: { cfg: Config; db: DataSource; sessions: WebUi
 
 const html = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 /** A path inside the Web UI to return to after sign-in; anything that could leave it is dropped. */
-const safeNext = (v: unknown) => (typeof v === 'string' && /^\/(?![/\\])[^\s\\]*$/.test(v) && v.length <= 2000 ? v : '/');
+const safeNext = (v: unknown) =>
+  typeof v === 'string' && /^\/(?![/\\])[^\s\\]*$/.test(v) && v.length <= 2000 ? v : '/';
 
 /**
  * A local sign-in for the Web UI: paste a manager's token, get an opaque HttpOnly session cookie
@@ -227,19 +262,26 @@ export function sessionRoutes(deps: { cfg: Config; db: DataSource; sessions: Web
 
   return [
     defineRoute({
-      method: 'get', path: '/v1/session', summary: 'Sign-in form for the Web UI codec',
+      method: 'get',
+      path: '/v1/session',
+      summary: 'Sign-in form for the Web UI codec',
       roles: 'public',
       responses: { 200: text('an HTML form', 'text/html'), 429: signInBlocked },
       handler: async (_input, req, res) => {
         // The form posts here and is then redirected to the Web UI: form-action must allow both.
-        res.setHeader('Content-Security-Policy', `default-src 'none'; form-action 'self' ${deps.cfg.WEB_UI_ORIGIN}; base-uri 'none'; frame-ancestors 'none'`);
+        res.setHeader(
+          'Content-Security-Policy',
+          `default-src 'none'; form-action 'self' ${deps.cfg.WEB_UI_ORIGIN}; base-uri 'none'; frame-ancestors 'none'`,
+        );
         const actor = await current(req).catch(() => undefined);
         const next = html(safeNext(req.query.next));
         res
           .type('html')
           .send(
             `<!doctype html><meta charset="utf-8"><title>Sign in for the Web UI</title>` +
-              (actor ? `<form method="post" action="/v1/session/sign-out"><p>Signed in as ${html(actor.sub)} (${actor.role}). <button type="submit">Sign out</button></p></form>` : '') +
+              (actor
+                ? `<form method="post" action="/v1/session/sign-out"><p>Signed in as ${html(actor.sub)} (${actor.role}). <button type="submit">Sign out</button></p></form>`
+                : '') +
               `<form method="post" action="/v1/session"><p>Paste a manager or compliance token (<code>npm run token -- --role manager --sub m1</code>):</p>` +
               `<input type="hidden" name="next" value="${next}"><input name="token" size="80" autofocus> <button type="submit">Sign in</button></form>`,
           );
@@ -247,9 +289,13 @@ export function sessionRoutes(deps: { cfg: Config; db: DataSource; sessions: Web
     }),
 
     defineRoute({
-      method: 'post', path: '/v1/session', summary: 'Sign in: sets the session cookie the Web UI sends to the codec, then redirects to the UI',
+      method: 'post',
+      path: '/v1/session',
+      summary: 'Sign in: sets the session cookie the Web UI sends to the codec, then redirects to the UI',
       // The token comes in the form: the handler verifies it and checks its role.
-      roles: WEB_UI_ROLES, checksRolesItself: true, credential: 'none',
+      roles: WEB_UI_ROLES,
+      checksRolesItself: true,
+      credential: 'none',
       request: { form: z.object({ token: z.string(), next: z.string().optional() }) },
       before: [express.urlencoded({ extended: false, limit: '8kb' })],
       responses: { 303: text('to the Web UI'), ...errors },
@@ -260,8 +306,15 @@ export function sessionRoutes(deps: { cfg: Config; db: DataSource; sessions: Web
         const token = String(body.token ?? '').trim();
         const actor = await verify(token);
         req.actor = actor;
-        if (!mayUseWebUi(actor)) throw new AppError(403, 'forbidden', 'only managers and compliance officers may sign in to the Web UI');
-        await appendAudit(deps.db.manager, { actorSub: actor.sub, actorRole: actor.role, action: 'session.signed_in', targetType: 'web_ui', targetId: null });
+        if (!mayUseWebUi(actor))
+          throw new AppError(403, 'forbidden', 'only managers and compliance officers may sign in to the Web UI');
+        await appendAudit(deps.db.manager, {
+          actorSub: actor.sub,
+          actorRole: actor.role,
+          action: 'session.signed_in',
+          targetType: 'web_ui',
+          targetId: null,
+        });
         const { id } = deps.sessions.open(token, actor);
         res.cookie(SESSION_COOKIE, id, { ...cookieOptions(req), maxAge: SESSION_MAX_AGE_MS });
         const back = safeNext(body.next);
@@ -270,27 +323,40 @@ export function sessionRoutes(deps: { cfg: Config; db: DataSource; sessions: Web
     }),
 
     defineRoute({
-      method: 'get', path: '/v1/session/current', summary: 'Who the Web UI session cookie signs in (the Web UI gateway asks)',
-      roles: WEB_UI_ROLES, checksRolesItself: true, credential: 'session',
+      method: 'get',
+      path: '/v1/session/current',
+      summary: 'Who the Web UI session cookie signs in (the Web UI gateway asks)',
+      roles: WEB_UI_ROLES,
+      checksRolesItself: true,
+      credential: 'session',
       responses: { 200: json(z.object({ sub: z.string(), role: z.string() }), 'the session’s actor'), ...errors },
       handler: async (_input, req, res) => {
         const actor = await current(req);
         if (!actor) throw new AppError(401, 'unauthenticated', 'no session: sign in at /v1/session');
-        if (!mayUseWebUi(actor)) throw new AppError(403, 'forbidden', 'only managers and compliance officers may use the Web UI');
+        if (!mayUseWebUi(actor))
+          throw new AppError(403, 'forbidden', 'only managers and compliance officers may use the Web UI');
         res.setHeader('Cache-Control', 'no-store');
         res.json({ sub: actor.sub, role: actor.role });
       },
     }),
 
     defineRoute({
-      method: 'post', path: '/v1/session/sign-out', summary: 'Sign out: ends the Web UI session and clears its cookie, then redirects to the sign-in form',
+      method: 'post',
+      path: '/v1/session/sign-out',
+      summary: 'Sign out: ends the Web UI session and clears its cookie, then redirects to the sign-in form',
       roles: 'public',
       responses: { 303: text('to the sign-in form'), 429: signInBlocked },
       handler: async (_input, req, res) => {
         const id = cookieValue(req.headers.cookie, SESSION_COOKIE);
         const ended = id && SESSION_ID.test(id) ? deps.sessions.end(id) : undefined;
         if (ended) {
-          await appendAudit(deps.db.manager, { actorSub: ended.sub, actorRole: ended.role, action: 'session.signed_out', targetType: 'web_ui', targetId: null });
+          await appendAudit(deps.db.manager, {
+            actorSub: ended.sub,
+            actorRole: ended.role,
+            action: 'session.signed_out',
+            targetType: 'web_ui',
+            targetId: null,
+          });
         }
         res.clearCookie(SESSION_COOKIE, cookieOptions(req));
         res.redirect(303, '/v1/session');

@@ -1,7 +1,19 @@
 import { DomainError } from '../../domain/errors';
 import { complaintReport } from '../../services/complaint-reports';
-import { actOnComplaint, complaintFor, fileComplaint, getComplaint, listComplaints, type ComplaintDeps } from '../../services/complaints';
-import { closeComplaintUpdate, complaintLegalHoldUpdate, escalateToGroupUpdate, firstResponseUpdate } from '../../workflows/complaint-messages';
+import {
+  actOnComplaint,
+  complaintFor,
+  fileComplaint,
+  getComplaint,
+  listComplaints,
+  type ComplaintDeps,
+} from '../../services/complaints';
+import {
+  closeComplaintUpdate,
+  complaintLegalHoldUpdate,
+  escalateToGroupUpdate,
+  firstResponseUpdate,
+} from '../../workflows/complaint-messages';
 import { actorOf } from '../auth';
 import {
   complaintCloseSchema,
@@ -35,10 +47,13 @@ const afterAction = (description: string) => ({ 200: json(complaintViewSchema, d
 export function complaintRoutes(deps: ComplaintDeps): Route[] {
   return [
     defineRoute({
-      method: 'post', path: '/v1/complaints',
-      summary: 'File a complaint about a case or a customer with no case; the rules may raise its priority; harassment about contact puts the case on do-not-contact first',
+      method: 'post',
+      path: '/v1/complaints',
+      summary:
+        'File a complaint about a case or a customer with no case; the rules may raise its priority; harassment about contact puts the case on do-not-contact first',
       description: 'A broker files about their own cases, a channel about its channel’s.',
-      roles: ['broker', 'channel', 'compliance'], own: ['broker', 'channel'],
+      roles: ['broker', 'channel', 'compliance'],
+      own: ['broker', 'channel'],
       request: { body: complaintFilingSchema },
       responses: { 201: json(complaintViewSchema, 'the complaint, with its deadlines'), ...complaintErrors },
       handler: async ({ body }, req, res) => {
@@ -47,9 +62,12 @@ export function complaintRoutes(deps: ComplaintDeps): Route[] {
     }),
 
     defineRoute({
-      method: 'get', path: '/v1/complaints', summary: 'List complaints (newest first, cursor pagination)',
+      method: 'get',
+      path: '/v1/complaints',
+      summary: 'List complaints (newest first, cursor pagination)',
       description: 'A broker sees the complaints about their cases, a channel its channel’s.',
-      roles: ['broker', 'channel', 'manager', 'compliance'], own: ['broker', 'channel'],
+      roles: ['broker', 'channel', 'manager', 'compliance'],
+      own: ['broker', 'channel'],
       request: { query: complaintListQuerySchema },
       responses: { 200: json(complaintListSchema, 'a page'), ...errors },
       handler: async ({ query }, req, res) => {
@@ -58,9 +76,11 @@ export function complaintRoutes(deps: ComplaintDeps): Route[] {
     }),
 
     defineRoute({
-      method: 'get', path: '/v1/complaints/{id}',
+      method: 'get',
+      path: '/v1/complaints/{id}',
       summary: 'One complaint with its events; its text for compliance, managers and the case’s broker (audited)',
-      roles: ['broker', 'channel', 'manager', 'compliance'], own: ['broker', 'channel'],
+      roles: ['broker', 'channel', 'manager', 'compliance'],
+      own: ['broker', 'channel'],
       request: { params: complaintIdParams },
       responses: { 200: json(complaintDetailSchema, 'the complaint'), ...complaintErrors },
       handler: async ({ params }, req, res) => {
@@ -69,48 +89,77 @@ export function complaintRoutes(deps: ComplaintDeps): Route[] {
     }),
 
     defineRoute({
-      method: 'post', path: '/v1/complaints/{id}/first-response', summary: 'Record the first response to the customer',
-      roles: ['broker', 'manager', 'compliance'], own: ['broker'],
+      method: 'post',
+      path: '/v1/complaints/{id}/first-response',
+      summary: 'Record the first response to the customer',
+      roles: ['broker', 'manager', 'compliance'],
+      own: ['broker'],
       request: { params: complaintIdParams, body: firstResponseSchema },
       responses: afterAction('the complaint afterwards'),
       handler: async ({ params, body }, req, res) => {
         const row = await complaintFor(deps, actorOf(req), params.id);
-        res.json(await actOnComplaint(deps, actorOf(req), row, {
-          update: firstResponseUpdate, arg: { via: body.via }, audit: 'complaint.first_response', details: { via: body.via }, note: body.note, updateId: req.idempotency?.updateId,
-        }));
+        res.json(
+          await actOnComplaint(deps, actorOf(req), row, {
+            update: firstResponseUpdate,
+            arg: { via: body.via },
+            audit: 'complaint.first_response',
+            details: { via: body.via },
+            note: body.note,
+            updateId: req.idempotency?.updateId,
+          }),
+        );
       },
     }),
 
     defineRoute({
-      method: 'post', path: '/v1/complaints/{id}/escalation', summary: 'Escalate a complex complaint to a cross-team group',
+      method: 'post',
+      path: '/v1/complaints/{id}/escalation',
+      summary: 'Escalate a complex complaint to a cross-team group',
       roles: ['manager', 'compliance'],
       request: { params: complaintIdParams, body: complaintEscalationSchema },
       responses: afterAction('the complaint afterwards'),
       handler: async ({ params, body }, req, res) => {
         const row = await complaintFor(deps, actorOf(req), params.id);
-        res.json(await actOnComplaint(deps, actorOf(req), row, {
-          update: escalateToGroupUpdate, arg: { teams: body.teams }, audit: 'complaint.escalated_to_group', details: { teams: body.teams }, note: body.reason, updateId: req.idempotency?.updateId,
-        }));
+        res.json(
+          await actOnComplaint(deps, actorOf(req), row, {
+            update: escalateToGroupUpdate,
+            arg: { teams: body.teams },
+            audit: 'complaint.escalated_to_group',
+            details: { teams: body.teams },
+            note: body.reason,
+            updateId: req.idempotency?.updateId,
+          }),
+        );
       },
     }),
 
     defineRoute({
-      method: 'post', path: '/v1/complaints/{id}/close', summary: 'Close with the resolution and the customer’s satisfaction; dissatisfied reopens it once',
+      method: 'post',
+      path: '/v1/complaints/{id}/close',
+      summary: 'Close with the resolution and the customer’s satisfaction; dissatisfied reopens it once',
       roles: ['manager', 'compliance'],
       request: { params: complaintIdParams, body: complaintCloseSchema },
       responses: afterAction('the complaint afterwards (closed, or reopened)'),
       handler: async ({ params, body }, req, res) => {
         const row = await complaintFor(deps, actorOf(req), params.id);
-        res.json(await actOnComplaint(deps, actorOf(req), row, {
-          update: closeComplaintUpdate, arg: { resolution: body.resolution, satisfaction: body.satisfaction },
-          audit: 'complaint.closed', details: { resolution: body.resolution, satisfaction: body.satisfaction }, note: body.note, updateId: req.idempotency?.updateId,
-        }));
+        res.json(
+          await actOnComplaint(deps, actorOf(req), row, {
+            update: closeComplaintUpdate,
+            arg: { resolution: body.resolution, satisfaction: body.satisfaction },
+            audit: 'complaint.closed',
+            details: { resolution: body.resolution, satisfaction: body.satisfaction },
+            note: body.note,
+            updateId: req.idempotency?.updateId,
+          }),
+        );
       },
     }),
 
     defineRoute({
-      method: 'post', path: '/v1/complaints/{id}/legal-hold',
-      summary: 'Place or release a legal hold on a complaint without a case: its description is kept past retention while it lasts',
+      method: 'post',
+      path: '/v1/complaints/{id}/legal-hold',
+      summary:
+        'Place or release a legal hold on a complaint without a case: its description is kept past retention while it lasts',
       roles: ['compliance'],
       request: { params: complaintIdParams, body: legalHoldSchema },
       responses: { 200: json(anyObject, 'the complaint'), ...complaintErrors },
@@ -118,19 +167,30 @@ export function complaintRoutes(deps: ComplaintDeps): Route[] {
         const row = await complaintFor(deps, actorOf(req), params.id);
         // Said here too, because the workflow of a closed complaint about a case has already ended.
         if (row.key_scope === 'case') {
-          throw new DomainError('hold_the_case', 'this complaint’s description is sealed with its case’s data key and erased with the case: put the case on legal hold');
+          throw new DomainError(
+            'hold_the_case',
+            'this complaint’s description is sealed with its case’s data key and erased with the case: put the case on legal hold',
+          );
         }
-        res.json(await actOnComplaint(deps, actorOf(req), row, {
-          update: complaintLegalHoldUpdate, arg: { hold: body.hold },
-          // The reason is sealed with the event, like every note on a complaint: it may name the customer.
-          audit: body.hold ? 'complaint.legal_hold_placed' : 'complaint.legal_hold_released', details: {}, note: body.reason, updateId: req.idempotency?.updateId,
-        }));
+        res.json(
+          await actOnComplaint(deps, actorOf(req), row, {
+            update: complaintLegalHoldUpdate,
+            arg: { hold: body.hold },
+            // The reason is sealed with the event, like every note on a complaint: it may name the customer.
+            audit: body.hold ? 'complaint.legal_hold_placed' : 'complaint.legal_hold_released',
+            details: {},
+            note: body.reason,
+            updateId: req.idempotency?.updateId,
+          }),
+        );
       },
     }),
 
     defineRoute({
-      method: 'get', path: '/v1/reports/complaints',
-      summary: 'Complaint volumes, first-response times (median, p90), late responses and resolutions, satisfaction, by category, priority, channel or broker',
+      method: 'get',
+      path: '/v1/reports/complaints',
+      summary:
+        'Complaint volumes, first-response times (median, p90), late responses and resolutions, satisfaction, by category, priority, channel or broker',
       roles: ['manager', 'compliance'],
       request: { query: complaintReportQuerySchema },
       responses: { 200: json(complaintReportSchema, 'the report'), ...errors },

@@ -1,10 +1,25 @@
 import type { DataSource } from 'typeorm';
 import type { Config } from '../../config';
-import { addToBlacklist, checkBlacklist, getNotice, listNotices, publishNotice, recordLenderApplications, removeFromBlacklist } from '../../services/reference-data';
+import {
+  addToBlacklist,
+  checkBlacklist,
+  getNotice,
+  listNotices,
+  publishNotice,
+  recordLenderApplications,
+  removeFromBlacklist,
+} from '../../services/reference-data';
 import { actorOf } from '../auth';
 import { anyObject, errors, json, problem } from '../openapi';
 import { defineRoute, type Route } from '../route';
-import { blacklistAddSchema, blacklistCheckSchema, blacklistRemoveSchema, lenderApplicationsSchema, noticePublishSchema, noticeVersionParams } from '../../schemas/leads';
+import {
+  blacklistAddSchema,
+  blacklistCheckSchema,
+  blacklistRemoveSchema,
+  lenderApplicationsSchema,
+  noticePublishSchema,
+  noticeVersionParams,
+} from '../../schemas/leads';
 
 /**
  * Consent notice versions (everyone signed in reads them; compliance publishes), the blacklist (risk
@@ -13,7 +28,9 @@ import { blacklistAddSchema, blacklistCheckSchema, blacklistRemoveSchema, lender
 export function complianceDataRoutes(deps: { db: DataSource; cfg: Config }): Route[] {
   return [
     defineRoute({
-      method: 'get', path: '/v1/consent-notices', summary: 'Published consent notice versions, newest first (without their texts)',
+      method: 'get',
+      path: '/v1/consent-notices',
+      summary: 'Published consent notice versions, newest first (without their texts)',
       roles: 'signed_in',
       responses: { 200: json(anyObject, 'items'), ...errors },
       handler: async (_input, _req, res) => {
@@ -22,7 +39,9 @@ export function complianceDataRoutes(deps: { db: DataSource; cfg: Config }): Rou
     }),
 
     defineRoute({
-      method: 'get', path: '/v1/consent-notices/{version}', summary: 'One consent notice version with its text and content hash',
+      method: 'get',
+      path: '/v1/consent-notices/{version}',
+      summary: 'One consent notice version with its text and content hash',
       roles: 'signed_in',
       request: { params: noticeVersionParams },
       responses: { 200: json(anyObject, 'the notice'), ...errors, 404: problem('no such version') },
@@ -32,7 +51,9 @@ export function complianceDataRoutes(deps: { db: DataSource; cfg: Config }): Rou
     }),
 
     defineRoute({
-      method: 'post', path: '/v1/consent-notices', summary: 'Publish a consent notice version; a published text never changes (audited)',
+      method: 'post',
+      path: '/v1/consent-notices',
+      summary: 'Publish a consent notice version; a published text never changes (audited)',
       roles: ['compliance'],
       request: { body: noticePublishSchema },
       responses: {
@@ -48,7 +69,8 @@ export function complianceDataRoutes(deps: { db: DataSource; cfg: Config }): Rou
     }),
 
     defineRoute({
-      method: 'post', path: '/v1/blacklist',
+      method: 'post',
+      path: '/v1/blacklist',
       summary: 'List a person’s ID number and/or phone (stored as blind indexes) with a reason code (audited)',
       roles: ['risk_officer', 'compliance'],
       request: { body: blacklistAddSchema },
@@ -59,7 +81,9 @@ export function complianceDataRoutes(deps: { db: DataSource; cfg: Config }): Rou
     }),
 
     defineRoute({
-      method: 'post', path: '/v1/blacklist/remove', summary: 'Take a person off the blacklist, with a reason code (audited)',
+      method: 'post',
+      path: '/v1/blacklist/remove',
+      summary: 'Take a person off the blacklist, with a reason code (audited)',
       roles: ['risk_officer', 'compliance'],
       request: { body: blacklistRemoveSchema },
       responses: { 200: json(anyObject, 'what was removed'), ...errors },
@@ -69,7 +93,9 @@ export function complianceDataRoutes(deps: { db: DataSource; cfg: Config }): Rou
     }),
 
     defineRoute({
-      method: 'post', path: '/v1/blacklist/check', summary: 'Whether a person is listed, and why (audited)',
+      method: 'post',
+      path: '/v1/blacklist/check',
+      summary: 'Whether a person is listed, and why (audited)',
       roles: ['risk_officer', 'compliance'],
       request: { body: blacklistCheckSchema },
       responses: { 200: json(anyObject, 'listed, per kind'), ...errors },
@@ -79,8 +105,10 @@ export function complianceDataRoutes(deps: { db: DataSource; cfg: Config }): Rou
     }),
 
     defineRoute({
-      method: 'post', path: '/v1/lender-applications',
-      summary: 'Record applications people made at lenders (ID numbers stored as blind indexes), for the multi-lender rule; a repeat counts once (audited)',
+      method: 'post',
+      path: '/v1/lender-applications',
+      summary:
+        'Record applications people made at lenders (ID numbers stored as blind indexes), for the multi-lender rule; a repeat counts once (audited)',
       roles: ['risk_officer', 'admin'],
       request: { body: lenderApplicationsSchema },
       responses: { 200: json(anyObject, 'recorded and duplicates'), ...errors },

@@ -12,7 +12,9 @@ const withTimeout = <T>(p: Promise<T>, ms: number) =>
 export function healthRoutes(deps: { db: DataSource; temporal: Client; metrics: Metrics }): Route[] {
   return [
     defineRoute({
-      method: 'get', path: '/healthz', summary: 'Liveness',
+      method: 'get',
+      path: '/healthz',
+      summary: 'Liveness',
       roles: 'public',
       responses: { 200: json(anyObject, 'ok'), 429: problem('rate limit') },
       handler: (_input, _req, res) => {
@@ -21,13 +23,23 @@ export function healthRoutes(deps: { db: DataSource; temporal: Client; metrics: 
     }),
 
     defineRoute({
-      method: 'get', path: '/readyz', summary: 'Readiness: Postgres and Temporal',
+      method: 'get',
+      path: '/readyz',
+      summary: 'Readiness: Postgres and Temporal',
       roles: 'public',
       responses: { 200: json(anyObject, 'ready'), 503: json(anyObject, 'not ready; says which part') },
       handler: async (_input, _req, res) => {
         const [postgres, temporal] = await Promise.all([
-          withTimeout(pingDatabase(deps.db), 2_000).then(() => 'ok' as const, () => 'unreachable' as const),
-          deps.temporal.connection.withDeadline(Date.now() + 2_000, () => deps.temporal.workflowService.getSystemInfo({})).then(() => 'ok' as const, () => 'unreachable' as const),
+          withTimeout(pingDatabase(deps.db), 2_000).then(
+            () => 'ok' as const,
+            () => 'unreachable' as const,
+          ),
+          deps.temporal.connection
+            .withDeadline(Date.now() + 2_000, () => deps.temporal.workflowService.getSystemInfo({}))
+            .then(
+              () => 'ok' as const,
+              () => 'unreachable' as const,
+            ),
         ]);
         const ready = postgres === 'ok' && temporal === 'ok';
         res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', checks: { postgres, temporal } });
@@ -35,7 +47,9 @@ export function healthRoutes(deps: { db: DataSource; temporal: Client; metrics: 
     }),
 
     defineRoute({
-      method: 'get', path: '/metrics', summary: 'Prometheus metrics',
+      method: 'get',
+      path: '/metrics',
+      summary: 'Prometheus metrics',
       description: 'For operators: restrict it by network.',
       roles: 'public',
       responses: { 200: text('text exposition format') },

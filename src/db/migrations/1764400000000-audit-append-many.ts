@@ -49,6 +49,8 @@ export class AuditAppendMany1764400000000 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query('DROP FUNCTION audit_append_many(timestamptz[], text[], text[], text[], text[], text[], jsonb[], text[])');
+    await q.query(
+      'DROP FUNCTION audit_append_many(timestamptz[], text[], text[], text[], text[], text[], jsonb[], text[])',
+    );
   }
 }

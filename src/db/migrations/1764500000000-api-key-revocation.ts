@@ -15,6 +15,8 @@ export class ApiKeyRevocation1764500000000 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query('ALTER TABLE channel_api_keys DROP COLUMN replaced_by, DROP COLUMN revoke_reason, DROP COLUMN revoked_by');
+    await q.query(
+      'ALTER TABLE channel_api_keys DROP COLUMN replaced_by, DROP COLUMN revoke_reason, DROP COLUMN revoked_by',
+    );
   }
 }

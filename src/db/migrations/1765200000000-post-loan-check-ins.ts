@@ -38,7 +38,9 @@ export class PostLoanCheckIns1765200000000 implements MigrationInterface {
     await q.query(`CREATE INDEX post_loan_check_ins_due ON post_loan_check_ins (due_at) WHERE state = 'due'`);
     await q.query('CREATE INDEX post_loan_check_ins_broker ON post_loan_check_ins (broker_id, due_at)');
     // The planner's scan: approved cases not yet erased, by when they closed.
-    await q.query(`CREATE INDEX lead_cases_approved_closed ON lead_cases (closed_at) WHERE outcome = 'approved' AND erased_at IS NULL`);
+    await q.query(
+      `CREATE INDEX lead_cases_approved_closed ON lead_cases (closed_at) WHERE outcome = 'approved' AND erased_at IS NULL`,
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {

@@ -11,7 +11,9 @@ export class NotificationRetrySchedule1765300000000 implements MigrationInterfac
 
   async up(q: QueryRunner): Promise<void> {
     await q.query('ALTER TABLE notifications ADD COLUMN next_attempt_at timestamptz NOT NULL DEFAULT now()');
-    await q.query(`UPDATE notifications SET next_attempt_at = created_at + interval '1 second' * (power(2, attempts) - 1) WHERE status = 'pending'`);
+    await q.query(
+      `UPDATE notifications SET next_attempt_at = created_at + interval '1 second' * (power(2, attempts) - 1) WHERE status = 'pending'`,
+    );
     await q.query('DROP INDEX notifications_pending');
     await q.query(`CREATE INDEX notifications_due ON notifications (next_attempt_at) WHERE status = 'pending'`);
   }

@@ -4,7 +4,13 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 export const APP_GROUP_ROLE = 'lead_app';
 
 /** Tables whose rows are never changed or removed: the application may read and add, nothing more. */
-export const APPEND_ONLY_TABLES = ['audit_events', 'consents', 'consent_notices', 'channel_gradings', 'erasure_records'] as const;
+export const APPEND_ONLY_TABLES = [
+  'audit_events',
+  'consents',
+  'consent_notices',
+  'channel_gradings',
+  'erasure_records',
+] as const;
 
 /**
  * The HMAC-SHA256 of a link, `["<prev>",` + canonical tail, under the audit key of this connection.
@@ -50,7 +56,9 @@ export class LeastPrivilegeKeyedAudit1765450000000 implements MigrationInterface
       ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO ${APP_GROUP_ROLE};
     `);
     // Temporary tables are DDL too; the service never needs them.
-    await q.query(`DO $$ BEGIN EXECUTE format('REVOKE TEMPORARY ON DATABASE %I FROM PUBLIC', current_database()); END $$`);
+    await q.query(
+      `DO $$ BEGIN EXECUTE format('REVOKE TEMPORARY ON DATABASE %I FROM PUBLIC', current_database()); END $$`,
+    );
 
     await q.query(`
       ALTER TABLE audit_events ADD COLUMN key_id text;

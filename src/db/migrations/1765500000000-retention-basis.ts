@@ -10,7 +10,9 @@ export class RetentionBasis1765500000000 implements MigrationInterface {
   name = 'RetentionBasis1765500000000';
 
   async up(q: QueryRunner): Promise<void> {
-    await q.query(`ALTER TABLE lead_cases ADD COLUMN retention_basis text CHECK (retention_basis IN ('workflow_not_running'))`);
+    await q.query(
+      `ALTER TABLE lead_cases ADD COLUMN retention_basis text CHECK (retention_basis IN ('workflow_not_running'))`,
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {
