@@ -86,35 +86,12 @@ export async function createBench(
   const channelId = `bench-${run}`;
   const leadQueue = `bench-lead-cases-${run}`;
   const bareQueue = `bench-bare-${run}`;
-  const policyFile = join(servers.dir, 'policy.json');
-  writeFileSync(
-    policyFile,
-    JSON.stringify({ contact: { quietHoursStart: '00:00', quietHoursEnd: '00:00', maxAttemptsPerDay: 1_000_000 } }),
-  );
-  const childEnv: NodeJS.ProcessEnv = {
-    DATABASE_URL: servers.databaseUrl,
-    TEMPORAL_ADDRESS: servers.temporalAddress,
-    TEMPORAL_TASK_QUEUE: leadQueue,
-    POLICY_FILE: policyFile,
-    RATE_LIMIT_PER_MINUTE: '100000000',
-    LOG_LEVEL: 'warn',
-    LOG_PRETTY: '0',
-    NODE_ENV: 'development',
-  };
+  const childEnv = benchChildEnv(servers, leadQueue);
   const cfg = loadConfig({ ...process.env, ...childEnv });
 
   const db = await openDatabase(servers.databaseUrl, { poolMax: 20, audit: cfg });
   onStop(() => db.destroy());
-  await db.query(
-    `INSERT INTO channels (id, name, type, partner, grade, team) VALUES ($1, 'bench channel', 'online', 'bench', 'premium', $1)`,
-    [channelId],
-  );
-  const brokerIds = Array.from({ length: BROKERS }, (_, i) => `${channelId}-b${i + 1}`);
-  for (const id of brokerIds)
-    await db.query(`INSERT INTO brokers (id, display_name, team, active) VALUES ($1, 'bench broker', $2, true)`, [
-      id,
-      channelId,
-    ]);
+  await seedBenchChannel(db, channelId);
 
   const connection = await Connection.connect({ address: servers.temporalAddress });
   onStop(() => connection.close());
@@ -182,6 +159,39 @@ export async function createBench(
     )(leadGenerator()),
   };
   return bench;
+}
+
+/** The children's environment, with a policy that lets the bench contact at any hour, without a daily cap. */
+function benchChildEnv(servers: BenchServers, leadQueue: string): NodeJS.ProcessEnv {
+  const policyFile = join(servers.dir, 'policy.json');
+  writeFileSync(
+    policyFile,
+    JSON.stringify({ contact: { quietHoursStart: '00:00', quietHoursEnd: '00:00', maxAttemptsPerDay: 1_000_000 } }),
+  );
+  return {
+    DATABASE_URL: servers.databaseUrl,
+    TEMPORAL_ADDRESS: servers.temporalAddress,
+    TEMPORAL_TASK_QUEUE: leadQueue,
+    POLICY_FILE: policyFile,
+    RATE_LIMIT_PER_MINUTE: '100000000',
+    LOG_LEVEL: 'warn',
+    LOG_PRETTY: '0',
+    NODE_ENV: 'development',
+  };
+}
+
+/** A channel of this run's own, with its brokers, so the run's cases share nothing with others. */
+async function seedBenchChannel(db: DataSource, channelId: string): Promise<void> {
+  await db.query(
+    `INSERT INTO channels (id, name, type, partner, grade, team) VALUES ($1, 'bench channel', 'online', 'bench', 'premium', $1)`,
+    [channelId],
+  );
+  const brokerIds = Array.from({ length: BROKERS }, (_, i) => `${channelId}-b${i + 1}`);
+  for (const id of brokerIds)
+    await db.query(`INSERT INTO brokers (id, display_name, team, active) VALUES ($1, 'bench broker', $2, true)`, [
+      id,
+      channelId,
+    ]);
 }
 
 /**

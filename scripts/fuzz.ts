@@ -53,6 +53,36 @@ const freePort = () =>
     });
   });
 
+/** One schemathesis run against the API as the token's role; its exit status. */
+function runSchemathesis(st: string, base: string, token: string): Promise<number | null> {
+  // Asynchronous: the API under test runs in this very process and must keep answering.
+  return new Promise<number | null>((resolve) => {
+    const child = spawn(
+      st,
+      [
+        'run',
+        `${base}/openapi.json`,
+        '--header',
+        `Authorization: Bearer ${token}`,
+        '--checks',
+        'not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance',
+        '--phases',
+        'examples,coverage,fuzzing',
+        '--max-time',
+        String(secondsPerRole),
+        '--workers',
+        '1',
+        '--suppress-health-check',
+        'all',
+        '--warnings',
+        'off',
+      ],
+      { stdio: 'inherit', env: { ...process.env, SCHEMATHESIS_TELEMETRY: 'false' } },
+    );
+    child.once('exit', (code) => resolve(code));
+  });
+}
+
 async function main() {
   const st = schemathesis();
   Runtime.install({ logger: new DefaultLogger('ERROR') });
@@ -107,32 +137,7 @@ async function main() {
         channelId: role === 'channel' ? 'ch-online-ads' : undefined,
       });
       console.log(`\n[fuzz] as ${role}, ${secondsPerRole}s`);
-      // Asynchronous: the API under test runs in this very process and must keep answering.
-      const status = await new Promise<number | null>((resolve) => {
-        const child = spawn(
-          st,
-          [
-            'run',
-            `${base}/openapi.json`,
-            '--header',
-            `Authorization: Bearer ${token}`,
-            '--checks',
-            'not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance',
-            '--phases',
-            'examples,coverage,fuzzing',
-            '--max-time',
-            String(secondsPerRole),
-            '--workers',
-            '1',
-            '--suppress-health-check',
-            'all',
-            '--warnings',
-            'off',
-          ],
-          { stdio: 'inherit', env: { ...process.env, SCHEMATHESIS_TELEMETRY: 'false' } },
-        );
-        child.once('exit', (code) => resolve(code));
-      });
+      const status = await runSchemathesis(st, base, token);
       if (status !== 0) failures.push(role);
     }
     console.log(

@@ -38,6 +38,20 @@ export function createChannelActivities({ db, policy }: { db: DataSource; policy
   };
 }
 
+/** What one review found for one channel; the steps below record and apply it. */
+interface ChannelReview {
+  reviewId: string;
+  channelId: string;
+  from: Date;
+  to: Date;
+  before: ChannelRow;
+  figures: ReturnType<typeof channelFigures>;
+  decision: ReturnType<typeof gradeChannel>;
+  after: ReturnType<typeof standingAfterReview>;
+  reasons: string[];
+  changed: boolean;
+}
+
 async function reviewOne(
   m: EntityManager,
   policy: Policy,
@@ -45,14 +59,7 @@ async function reviewOne(
 ): Promise<ChannelReviewOutcome> {
   const done = await priorGrading(m, reviewId, channelId);
   if (done) return done;
-  // The row lock orders this review against a manager's override of the same channel.
-  const [ch]: ChannelRow[] = await m.query(
-    `SELECT grade, suspended, suspended_by, cac_cny, override_grade, override_suspended, override_at, override_until
-       FROM channels WHERE id = $1 FOR UPDATE`,
-    [channelId],
-  );
-  if (!ch) throw new Error(`channel ${channelId} was not found`);
-
+  const ch = await lockChannel(m, channelId);
   const to = new Date(at);
   const from = new Date(to.getTime() - policy.channelGrades.reviewWindowDays * DAY_MS);
   const [counts] = await countChannelCases(m, { from, to, channelId });
@@ -70,7 +77,48 @@ async function reviewOne(
   const overridden = standing.override !== null && !after.overrideExpired;
   const reasons = overridden ? [...decision.reasons, OVERRIDE_IN_FORCE] : decision.reasons;
   const changed = after.grade !== ch.grade || after.suspended !== ch.suspended;
+  const review: ChannelReview = {
+    reviewId,
+    channelId,
+    from,
+    to,
+    before: ch,
+    figures,
+    decision,
+    after,
+    reasons,
+    changed,
+  };
 
+  await applyStanding(m, review);
+  await recordGrading(m, review);
+  if (changed || after.overrideExpired) await auditGrading(m, review);
+  if (changed) await notifyManagers(m, review);
+  return {
+    channelId,
+    gradeBefore: ch.grade,
+    gradeAfter: after.grade,
+    suspendedBefore: ch.suspended,
+    suspendedAfter: after.suspended,
+    judged: decision.judged,
+    overridden,
+    changed,
+  };
+}
+
+// The row lock orders this review against a manager's override of the same channel.
+async function lockChannel(m: EntityManager, channelId: string): Promise<ChannelRow> {
+  const [ch]: ChannelRow[] = await m.query(
+    `SELECT grade, suspended, suspended_by, cac_cny, override_grade, override_suspended, override_at, override_until
+       FROM channels WHERE id = $1 FOR UPDATE`,
+    [channelId],
+  );
+  if (!ch) throw new Error(`channel ${channelId} was not found`);
+  return ch;
+}
+
+/** Writes the new grade and suspension, clearing an override that has run out. */
+async function applyStanding(m: EntityManager, { channelId, to, decision, after }: ChannelReview): Promise<void> {
   const suspensionReason =
     after.suspended && after.suspendedBy === 'review'
       ? decision.reasons.filter((r) => r.includes('suspension_line')).join('; ')
@@ -87,6 +135,11 @@ async function reviewOne(
       WHERE id = $1`,
     [channelId, after.grade, after.suspended, after.suspendedBy, to, suspensionReason, after.overrideExpired],
   );
+}
+
+/** The grading row; keyed by review and channel, it is what makes a retried review a no-op. */
+async function recordGrading(m: EntityManager, review: ChannelReview): Promise<void> {
+  const { reviewId, channelId, from, to, before, figures, decision, after, reasons } = review;
   await m.query(
     `INSERT INTO channel_gradings (review_id, channel_id, source, at, window_from, window_to, computed_grade, computed_suspend, judged,
                                    grade_before, suspended_before, grade_after, suspended_after, figures, reasons, decided_by)
@@ -99,57 +152,52 @@ async function reviewOne(
       decision.grade,
       decision.suspend,
       decision.judged,
-      ch.grade,
-      ch.suspended,
+      before.grade,
+      before.suspended,
       after.grade,
       after.suspended,
       JSON.stringify(figures),
       JSON.stringify(reasons),
     ],
   );
-  if (changed || after.overrideExpired) {
-    await appendAudit(m, {
-      ...REVIEW_ACTOR,
-      action: 'channel.graded',
-      targetType: 'channel',
-      targetId: channelId,
-      details: {
-        reviewId,
-        gradeBefore: ch.grade,
+}
+
+async function auditGrading(m: EntityManager, { reviewId, channelId, before, after }: ChannelReview): Promise<void> {
+  await appendAudit(m, {
+    ...REVIEW_ACTOR,
+    action: 'channel.graded',
+    targetType: 'channel',
+    targetId: channelId,
+    details: {
+      reviewId,
+      gradeBefore: before.grade,
+      gradeAfter: after.grade,
+      suspendedBefore: before.suspended,
+      suspendedAfter: after.suspended,
+      overrideExpired: after.overrideExpired,
+    },
+  });
+}
+
+async function notifyManagers(
+  m: EntityManager,
+  { reviewId, channelId, before, decision, after }: ChannelReview,
+): Promise<void> {
+  await m.query(
+    `INSERT INTO notifications (event_id, kind, case_id, recipient_role, recipient_id, payload)
+     VALUES ($1,$2,NULL,'manager',NULL,$3) ON CONFLICT (event_id) DO NOTHING`,
+    [
+      `${reviewId}:${channelId}:graded`,
+      after.suspended && !before.suspended ? 'channel_suspended' : 'channel_regraded',
+      JSON.stringify({
+        channelId,
+        gradeBefore: before.grade,
         gradeAfter: after.grade,
-        suspendedBefore: ch.suspended,
-        suspendedAfter: after.suspended,
-        overrideExpired: after.overrideExpired,
-      },
-    });
-  }
-  if (changed) {
-    await m.query(
-      `INSERT INTO notifications (event_id, kind, case_id, recipient_role, recipient_id, payload)
-       VALUES ($1,$2,NULL,'manager',NULL,$3) ON CONFLICT (event_id) DO NOTHING`,
-      [
-        `${reviewId}:${channelId}:graded`,
-        after.suspended && !ch.suspended ? 'channel_suspended' : 'channel_regraded',
-        JSON.stringify({
-          channelId,
-          gradeBefore: ch.grade,
-          gradeAfter: after.grade,
-          suspended: after.suspended,
-          reasons: decision.reasons,
-        }),
-      ],
-    );
-  }
-  return {
-    channelId,
-    gradeBefore: ch.grade,
-    gradeAfter: after.grade,
-    suspendedBefore: ch.suspended,
-    suspendedAfter: after.suspended,
-    judged: decision.judged,
-    overridden,
-    changed,
-  };
+        suspended: after.suspended,
+        reasons: decision.reasons,
+      }),
+    ],
+  );
 }
 
 async function priorGrading(

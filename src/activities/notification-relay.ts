@@ -20,6 +20,14 @@ interface OutboxRow {
   payload: unknown;
 }
 
+interface RelayOptions {
+  db: DataSource;
+  url: string;
+  secret: string;
+  logger: Logger;
+  intervalMs?: number;
+}
+
 /**
  * Delivers the notifications outbox to a webhook with an HMAC-SHA256 signature over
  * `timestamp.body` (header X-Signature: sha256=<hex>, X-Timestamp) and the notification's event ID
@@ -31,95 +39,12 @@ interface OutboxRow {
  * Idempotency-Key). A failed try is retried after a back-off counted from that try: 1 s, 2 s, 4 s
  * and so on up to an hour, and the row is marked `failed` after MAX_ATTEMPTS.
  */
-export function startNotificationRelay(opts: {
-  db: DataSource;
-  url: string;
-  secret: string;
-  logger: Logger;
-  intervalMs?: number;
-}): () => Promise<void> {
+export function startNotificationRelay(opts: RelayOptions): () => Promise<void> {
   let stopped = false;
-
-  const claim = async (): Promise<OutboxRow[]> => {
-    // (Each UPDATE … RETURNING here is wrapped in a SELECT: TypeORM answers a bare UPDATE with [rows, count].)
-    const rows: OutboxRow[] = await opts.db.query(
-      `WITH claimed AS (
-         UPDATE notifications n SET next_attempt_at = now() + interval '${LEASE}'
-           FROM (SELECT id FROM notifications WHERE status = 'pending' AND next_attempt_at <= now()
-                 ORDER BY next_attempt_at, id LIMIT ${BATCH} FOR UPDATE SKIP LOCKED) due
-          WHERE n.id = due.id
-          RETURNING n.id, n.event_id, n.kind, n.case_id, n.recipient_role, n.recipient_id, n.payload)
-       SELECT * FROM claimed`,
-    );
-    return rows.sort((a, b) => Number(a.id) - Number(b.id));
-  };
-
-  const deliver = async (row: OutboxRow): Promise<boolean> => {
-    const body = JSON.stringify({
-      id: row.event_id,
-      kind: row.kind,
-      caseId: row.case_id,
-      recipient: { role: row.recipient_role, id: row.recipient_id },
-      payload: row.payload,
-    });
-    const timestamp = Math.floor(Date.now() / 1000).toString();
-    const signature = createHmac('sha256', opts.secret).update(`${timestamp}.${body}`).digest('hex');
-    try {
-      const res = await fetch(opts.url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'x-timestamp': timestamp,
-          'x-signature': `sha256=${signature}`,
-          'idempotency-key': row.event_id,
-        },
-        body,
-        signal: AbortSignal.timeout(5_000),
-      });
-      return res.ok;
-    } catch {
-      return false;
-    }
-  };
-
-  const deliverBatch = async (): Promise<number> => {
-    const rows = await claim();
-    for (const row of rows) {
-      if (await deliver(row)) {
-        await opts.db.query(
-          `UPDATE notifications SET status = 'sent', attempts = attempts + 1, sent_at = now() WHERE id = $1`,
-          [row.id],
-        );
-        continue;
-      }
-      const [after]: { attempts: number; status: string }[] = await opts.db.query(
-        `WITH tried AS (
-           UPDATE notifications
-              SET attempts = attempts + 1,
-                  status = CASE WHEN attempts + 1 >= $2 THEN 'failed' ELSE 'pending' END,
-                  next_attempt_at = now() + interval '1 second' * least(power(2, attempts), $3)
-            WHERE id = $1 RETURNING attempts, status)
-         SELECT * FROM tried`,
-        [row.id, MAX_ATTEMPTS, MAX_BACKOFF_SECONDS],
-      );
-      if (after?.status === 'failed')
-        opts.logger.error(
-          { notificationId: row.id, attempts: after.attempts },
-          'notification given up after its last attempt',
-        );
-      else
-        opts.logger.warn(
-          { notificationId: row.id, attempts: after?.attempts },
-          'notification delivery failed; will retry',
-        );
-    }
-    return rows.length;
-  };
-
   const loop = async () => {
     while (!stopped) {
       try {
-        const n = await deliverBatch();
+        const n = await deliverBatch(opts);
         if (n === 0) await new Promise((r) => setTimeout(r, opts.intervalMs ?? 1_000));
       } catch (err) {
         opts.logger.error({ err: (err as Error).message }, 'notification relay error');
@@ -132,4 +57,80 @@ export function startNotificationRelay(opts: {
     stopped = true;
     await running;
   };
+}
+
+/** Claims a batch and tries each row once; returns how many rows were claimed. */
+async function deliverBatch(opts: RelayOptions): Promise<number> {
+  const rows = await claim(opts.db);
+  for (const row of rows) {
+    if (await deliver(opts, row)) {
+      await opts.db.query(
+        `UPDATE notifications SET status = 'sent', attempts = attempts + 1, sent_at = now() WHERE id = $1`,
+        [row.id],
+      );
+      continue;
+    }
+    await recordFailedTry(opts, row);
+  }
+  return rows.length;
+}
+
+async function claim(db: DataSource): Promise<OutboxRow[]> {
+  // (Each UPDATE … RETURNING here is wrapped in a SELECT: TypeORM answers a bare UPDATE with [rows, count].)
+  const rows: OutboxRow[] = await db.query(
+    `WITH claimed AS (
+       UPDATE notifications n SET next_attempt_at = now() + interval '${LEASE}'
+         FROM (SELECT id FROM notifications WHERE status = 'pending' AND next_attempt_at <= now()
+               ORDER BY next_attempt_at, id LIMIT ${BATCH} FOR UPDATE SKIP LOCKED) due
+        WHERE n.id = due.id
+        RETURNING n.id, n.event_id, n.kind, n.case_id, n.recipient_role, n.recipient_id, n.payload)
+     SELECT * FROM claimed`,
+  );
+  return rows.sort((a, b) => Number(a.id) - Number(b.id));
+}
+
+/** One signed POST of one row; false on any failure, which the caller backs off from. */
+async function deliver({ url, secret }: RelayOptions, row: OutboxRow): Promise<boolean> {
+  const body = JSON.stringify({
+    id: row.event_id,
+    kind: row.kind,
+    caseId: row.case_id,
+    recipient: { role: row.recipient_role, id: row.recipient_id },
+    payload: row.payload,
+  });
+  const timestamp = Math.floor(Date.now() / 1000).toString();
+  const signature = createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex');
+  try {
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-timestamp': timestamp,
+        'x-signature': `sha256=${signature}`,
+        'idempotency-key': row.event_id,
+      },
+      body,
+      signal: AbortSignal.timeout(5_000),
+    });
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
+
+/** Counts the failed try and schedules the next after the back-off, or gives up after the last. */
+async function recordFailedTry({ db, logger }: RelayOptions, row: OutboxRow): Promise<void> {
+  const [after]: { attempts: number; status: string }[] = await db.query(
+    `WITH tried AS (
+       UPDATE notifications
+          SET attempts = attempts + 1,
+              status = CASE WHEN attempts + 1 >= $2 THEN 'failed' ELSE 'pending' END,
+              next_attempt_at = now() + interval '1 second' * least(power(2, attempts), $3)
+        WHERE id = $1 RETURNING attempts, status)
+     SELECT * FROM tried`,
+    [row.id, MAX_ATTEMPTS, MAX_BACKOFF_SECONDS],
+  );
+  if (after?.status === 'failed')
+    logger.error({ notificationId: row.id, attempts: after.attempts }, 'notification given up after its last attempt');
+  else logger.warn({ notificationId: row.id, attempts: after?.attempts }, 'notification delivery failed; will retry');
 }

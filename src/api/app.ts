@@ -22,7 +22,9 @@ import { codecRoutes, SESSION_COOKIE, sessionRoutes, WebUiSessions } from './rou
 import { complaintRoutes } from './routes/complaints';
 import { complianceDataRoutes } from './routes/compliance-data';
 import { healthRoutes } from './routes/health';
+import { legalHoldRoutes } from './routes/legal-holds';
 import { leadRoutes } from './routes/leads';
+import { postLoanRoutes } from './routes/post-loan';
 import { referenceRoutes } from './routes/reference';
 
 export interface AppDeps {
@@ -45,6 +47,8 @@ export function createApp(deps: AppDeps): Express {
   const webUiSessionRoutes = sessionRoutes({ ...deps, sessions });
   const v1Routes = [
     ...leadRoutes({ ...deps, metrics }),
+    ...legalHoldRoutes(deps),
+    ...postLoanRoutes(deps),
     ...referenceRoutes(deps),
     ...apiKeyRoutes(deps),
     ...complianceDataRoutes(deps),

@@ -68,20 +68,20 @@ async function currentnessRefusal(db: DataSource, actor: Actor): Promise<AppErro
   return null;
 }
 
-export function createAuthenticator(cfg: Config, db?: DataSource) {
+/**
+ * A bearer token's actor. The token must be signed with an allowed algorithm, name our issuer and
+ * audience, and carry `sub`, `iat` and `exp` with a lifetime (exp − iat) within the configured
+ * maximum and an `iat` that is not in the future: a token that never expires, or one dated ahead
+ * to live longer, is refused. Expiry answers `token_expired`; anything else `invalid_token`.
+ */
+function tokenVerifier(cfg: Config): (token: string) => Promise<Actor> {
   const secret = new TextEncoder().encode(cfg.JWT_SECRET);
   const jwks: JWTVerifyGetKey | undefined = cfg.JWT_JWKS_URL
     ? createRemoteJWKSet(new URL(cfg.JWT_JWKS_URL))
     : undefined;
   const maxLifetime = maxLifetimeSeconds(cfg);
 
-  /**
-   * A bearer token's actor. The token must be signed with an allowed algorithm, name our issuer and
-   * audience, and carry `sub`, `iat` and `exp` with a lifetime (exp − iat) within the configured
-   * maximum and an `iat` that is not in the future: a token that never expires, or one dated ahead
-   * to live longer, is refused. Expiry answers `token_expired`; anything else `invalid_token`.
-   */
-  async function verify(token: string): Promise<Actor> {
+  return async function verify(token: string): Promise<Actor> {
     let payload: Record<string, unknown>;
     try {
       const options = {
@@ -111,30 +111,34 @@ export function createAuthenticator(cfg: Config, db?: DataSource) {
       throw new AppError(401, 'invalid_token', 'the bearer token is invalid');
     }
     return claims.data;
-  }
+  };
+}
 
-  /** A channel partner's key: `lck_<keyId>.<secret>`, compared by hash in constant time. */
-  async function verifyApiKey(key: string): Promise<Actor> {
-    const m = /^lck_([0-9a-f]{16})\.([A-Za-z0-9_-]{20,100})$/.exec(key);
-    // A key revoked at a time still ahead (a rotation's overlap) works until then.
-    const [row] =
-      m && db
-        ? await db.query(
-            'SELECT channel_id, secret_hash, coalesce(revoked_at <= now(), false) AS revoked FROM channel_api_keys WHERE key_id = $1',
-            [m[1]],
-          )
-        : [];
-    const given = Buffer.from(m ? sha256(m[2]) : '');
-    if (
-      !row ||
-      row.revoked ||
-      given.length !== row.secret_hash.length ||
-      !timingSafeEqual(given, Buffer.from(row.secret_hash))
-    ) {
-      throw new AppError(401, 'invalid_api_key', 'the API key is unknown or revoked');
-    }
-    return { sub: `apikey:${m![1]}`, role: 'channel', channelId: row.channel_id };
+/** A channel partner's key: `lck_<keyId>.<secret>`, compared by hash in constant time. */
+async function verifyApiKey(db: DataSource | undefined, key: string): Promise<Actor> {
+  const m = /^lck_([0-9a-f]{16})\.([A-Za-z0-9_-]{20,100})$/.exec(key);
+  // A key revoked at a time still ahead (a rotation's overlap) works until then.
+  const [row] =
+    m && db
+      ? await db.query(
+          'SELECT channel_id, secret_hash, coalesce(revoked_at <= now(), false) AS revoked FROM channel_api_keys WHERE key_id = $1',
+          [m[1]],
+        )
+      : [];
+  const given = Buffer.from(m ? sha256(m[2]) : '');
+  if (
+    !row ||
+    row.revoked ||
+    given.length !== row.secret_hash.length ||
+    !timingSafeEqual(given, Buffer.from(row.secret_hash))
+  ) {
+    throw new AppError(401, 'invalid_api_key', 'the API key is unknown or revoked');
   }
+  return { sub: `apikey:${m![1]}`, role: 'channel', channelId: row.channel_id };
+}
+
+export function createAuthenticator(cfg: Config, db?: DataSource) {
+  const verify = tokenVerifier(cfg);
 
   /**
    * The actor of a request's credential, checked as current: a token or key alone is not enough once
@@ -145,7 +149,7 @@ export function createAuthenticator(cfg: Config, db?: DataSource) {
     const apiKey = req.header('x-api-key');
     let actor: Actor;
     if (apiKey) {
-      actor = await verifyApiKey(apiKey);
+      actor = await verifyApiKey(db, apiKey);
     } else {
       const header = req.headers.authorization;
       if (!header?.startsWith('Bearer '))

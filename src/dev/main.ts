@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadConfig } from '../config';
+import { loadConfig, type Config } from '../config';
 import { LOCAL_APP_ROLE, migrateDatabase, openDatabase, withRole } from '../db/data-source';
 import { seedDemoData } from '../db/seed';
 import { reachableDataDir, startEmbeddedPostgres, type RunningPostgres } from '../infra/embedded-postgres';
@@ -46,61 +46,9 @@ function apiFromHere(host: string | undefined, port: number): string {
 async function main() {
   const cfg = loadConfig(); // fail fast, naming any bad variable
   mkdirSync(dataRoot, { recursive: true });
-
-  let temporalAddress = process.env.TEMPORAL_ADDRESS;
-  let temporal: RunningDevServer | null = null;
-  if (!temporalAddress) {
-    say('temporal', `starting dev server (SQLite at ${join(dataRoot, 'temporal.sqlite')})`);
-    temporal = await startTemporalDevServer({
-      port: TEMPORAL_PORT,
-      uiPort: UI_PORT,
-      dbFile: join(dataRoot, 'temporal.sqlite'),
-      // The Web UI decodes payloads through the API; a manager signs in at /v1/session first. The
-      // UI is served read-only through a gateway that admits only that signed-in manager.
-      codecEndpoint: `http://localhost:${cfg.API_PORT}/v1/codec`,
-      webUiSignIn: {
-        signInUrl: `http://localhost:${cfg.API_PORT}/v1/session`,
-        sessionCheckUrl: `${apiFromHere(cfg.API_HOST, cfg.API_PORT)}/v1/session/current`,
-      },
-      onOutput: (l) => say('temporal', l),
-    });
-    stops.push(() => temporal!.stop());
-    temporalAddress = temporal.address;
-  } else {
-    say('temporal', `using ${temporalAddress} (TEMPORAL_ADDRESS)`);
-  }
-
-  let databaseUrl = process.env.DATABASE_URL;
-  let pg: RunningPostgres | null = null;
-  if (!databaseUrl) {
-    const { dir, movedBecause } = reachableDataDir(join(dataRoot, 'postgres'));
-    if (movedBecause) say('postgres', `data folder ${dir} (${movedBecause})`);
-    say('postgres', `starting embedded PostgreSQL on port ${PG_PORT}`);
-    pg = await startEmbeddedPostgres({
-      dataDir: dir,
-      port: PG_PORT,
-      database: 'leads',
-      persistent: true,
-      ownSignals: true,
-      onLog: (l) => process.env.DEV_VERBOSE && say('postgres', l),
-    });
-    stops.push(() => pg!.stop());
-    databaseUrl = pg.url;
-  } else {
-    say('postgres', 'using DATABASE_URL');
-  }
-
-  // Migrations run as the owner; the worker and the API log in as a DML-only role of their own.
-  const ownerUrl = pg ? pg.url : process.env.DATABASE_MIGRATION_URL || databaseUrl;
-  if (pg) databaseUrl = withRole(pg.url, LOCAL_APP_ROLE.user, LOCAL_APP_ROLE.password);
-  const { appRole } = await migrateDatabase(ownerUrl, databaseUrl);
-  const db = await openDatabase(databaseUrl);
-  await seedDemoData(db);
-  await db.destroy();
-  say(
-    'postgres',
-    `migrations applied, [DEMO] reference data present; the service connects as ${appRole ?? 'the owner (set DATABASE_MIGRATION_URL)'}`,
-  );
+  const { temporalAddress, temporal } = await provideTemporal(cfg);
+  const { databaseUrl: givenUrl, pg } = await providePostgres();
+  const databaseUrl = await prepareDatabase(givenUrl, pg);
 
   const childEnv: NodeJS.ProcessEnv = {
     ...process.env,
@@ -110,31 +58,104 @@ async function main() {
     FORCE_COLOR: '1',
   };
   delete childEnv.DATABASE_MIGRATION_URL;
-  const run = (who: 'worker' | 'api', entry: string): ChildProcess => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(projectRoot, entry)], {
-      env: childEnv,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const forward = (chunk: Buffer) =>
-      chunk
-        .toString()
-        .split('\n')
-        .filter(Boolean)
-        .forEach((l) => say(who, l));
-    child.stdout!.on('data', forward);
-    child.stderr!.on('data', forward);
-    child.once('exit', (code, signal) => {
-      if (!shuttingDown) {
-        say(who, `exited (${signal ?? code}); stopping the rest`);
-        void shutdown(1);
-      }
-    });
-    stops.push(() => stopChild(child, 15_000));
-    return child;
-  };
-  run('worker', 'src/worker/main.ts');
-  run('api', 'src/api/main.ts');
+  runChild('worker', 'src/worker/main.ts', childEnv);
+  runChild('api', 'src/api/main.ts', childEnv);
+  printBanner(cfg, temporalAddress, temporal, databaseUrl);
+}
 
+/** Temporal's dev server, unless TEMPORAL_ADDRESS names a cluster to use instead. */
+async function provideTemporal(cfg: Config): Promise<{ temporalAddress: string; temporal: RunningDevServer | null }> {
+  const given = process.env.TEMPORAL_ADDRESS;
+  if (given) {
+    say('temporal', `using ${given} (TEMPORAL_ADDRESS)`);
+    return { temporalAddress: given, temporal: null };
+  }
+  say('temporal', `starting dev server (SQLite at ${join(dataRoot, 'temporal.sqlite')})`);
+  const temporal = await startTemporalDevServer({
+    port: TEMPORAL_PORT,
+    uiPort: UI_PORT,
+    dbFile: join(dataRoot, 'temporal.sqlite'),
+    // The Web UI decodes payloads through the API; a manager signs in at /v1/session first. The
+    // UI is served read-only through a gateway that admits only that signed-in manager.
+    codecEndpoint: `http://localhost:${cfg.API_PORT}/v1/codec`,
+    webUiSignIn: {
+      signInUrl: `http://localhost:${cfg.API_PORT}/v1/session`,
+      sessionCheckUrl: `${apiFromHere(cfg.API_HOST, cfg.API_PORT)}/v1/session/current`,
+    },
+    onOutput: (l) => say('temporal', l),
+  });
+  stops.push(() => temporal.stop());
+  return { temporalAddress: temporal.address, temporal };
+}
+
+/** An embedded PostgreSQL, unless DATABASE_URL names a database to use instead. */
+async function providePostgres(): Promise<{ databaseUrl: string; pg: RunningPostgres | null }> {
+  const given = process.env.DATABASE_URL;
+  if (given) {
+    say('postgres', 'using DATABASE_URL');
+    return { databaseUrl: given, pg: null };
+  }
+  const { dir, movedBecause } = reachableDataDir(join(dataRoot, 'postgres'));
+  if (movedBecause) say('postgres', `data folder ${dir} (${movedBecause})`);
+  say('postgres', `starting embedded PostgreSQL on port ${PG_PORT}`);
+  const pg = await startEmbeddedPostgres({
+    dataDir: dir,
+    port: PG_PORT,
+    database: 'leads',
+    persistent: true,
+    ownSignals: true,
+    onLog: (l) => process.env.DEV_VERBOSE && say('postgres', l),
+  });
+  stops.push(() => pg.stop());
+  return { databaseUrl: pg.url, pg };
+}
+
+/** Migrates and seeds; returns the URL the worker and the API connect with. */
+async function prepareDatabase(givenUrl: string, pg: RunningPostgres | null): Promise<string> {
+  // Migrations run as the owner; the worker and the API log in as a DML-only role of their own.
+  const ownerUrl = pg ? pg.url : process.env.DATABASE_MIGRATION_URL || givenUrl;
+  const databaseUrl = pg ? withRole(pg.url, LOCAL_APP_ROLE.user, LOCAL_APP_ROLE.password) : givenUrl;
+  const { appRole } = await migrateDatabase(ownerUrl, databaseUrl);
+  const db = await openDatabase(databaseUrl);
+  await seedDemoData(db);
+  await db.destroy();
+  say(
+    'postgres',
+    `migrations applied, [DEMO] reference data present; the service connects as ${appRole ?? 'the owner (set DATABASE_MIGRATION_URL)'}`,
+  );
+  return databaseUrl;
+}
+
+/** A child process with labelled logs; its exit, unless we are stopping, stops the rest. */
+function runChild(who: 'worker' | 'api', entry: string, env: NodeJS.ProcessEnv): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(projectRoot, entry)], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const forward = (chunk: Buffer) =>
+    chunk
+      .toString()
+      .split('\n')
+      .filter(Boolean)
+      .forEach((l) => say(who, l));
+  child.stdout!.on('data', forward);
+  child.stderr!.on('data', forward);
+  child.once('exit', (code, signal) => {
+    if (!shuttingDown) {
+      say(who, `exited (${signal ?? code}); stopping the rest`);
+      void shutdown(1);
+    }
+  });
+  stops.push(() => stopChild(child, 15_000));
+  return child;
+}
+
+function printBanner(
+  cfg: Config,
+  temporalAddress: string,
+  temporal: RunningDevServer | null,
+  databaseUrl: string,
+): void {
   const api = `http://localhost:${cfg.API_PORT}`;
   say('dev', '');
   say('dev', `API        ${api}/v1      (health ${api}/healthz, readiness ${api}/readyz)`);

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { validateIdNumber } from '../domain/id-number';
 import { isMainlandMobile } from '../domain/phone';
 import {
   CASE_OUTCOMES,
@@ -11,27 +10,15 @@ import {
   LOAN_PURPOSES,
   OCCUPATIONS,
   RISK_TIERS,
-  CHANNEL_GRADES,
-  CHANNEL_TYPES,
 } from '../domain/types';
+import { idNumber } from './id-number';
 
 /**
- * The contract of lead cases and the reference data, API keys and audit trail around them: the
- * requests the API parses and the services take, and the answers it documents. Messages name the
- * rule, never echo the value.
+ * The contract of lead cases: the requests the API parses and the services take, and the answers it
+ * documents. Messages name the rule, never echo the value. The reference data is in reference.ts,
+ * API keys and the audit trail in admin.ts.
  */
 
-const ID_REASONS = {
-  format: 'must be 18 characters: 17 digits and a check digit (0-9 or X)',
-  region: 'does not start with a valid province code',
-  birth_date: 'does not contain a valid birth date',
-  check_digit: 'has a wrong check digit (GB 11643)',
-} as const;
-
-const idNumber = z.string().superRefine((v, ctx) => {
-  const r = validateIdNumber(v);
-  if (!r.ok) ctx.addIssue({ code: 'custom', message: `ID number ${ID_REASONS[r.reason]}` });
-});
 const regionCode = z.string().regex(/^\d{6}$/, 'must be a 6-digit administrative region code');
 const yuan = z.number().int('must be whole yuan').min(0);
 
@@ -133,111 +120,6 @@ export const marketingTextSchema = z.strictObject({
   contractBacksFree: z.boolean().optional(),
 });
 
-/** A consent notice's version: what consents and intakes name in `noticeVersion`. */
-export const noticeVersionParams = z.object({
-  version: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$/, '1-40 letters, digits, dots, dashes or underscores'),
-});
-
-export const noticePublishSchema = z.strictObject({
-  version: noticeVersionParams.shape.version,
-  /** What is collected, why, how it is processed, and what refusing means: the text as the customer sees it. */
-  text: z.string().trim().min(20, 'a notice says what is collected, why, how, and what refusing means').max(50_000),
-});
-
-/** The person a blacklist entry is about: an ID number, a phone, or both. Only their blind indexes are stored. */
-export const blacklistPersonSchema = z
-  .strictObject({
-    idNumber: idNumber.optional(),
-    phone: z
-      .string()
-      .refine(isMainlandMobile, 'must be a mainland mobile number (11 digits starting 13-19)')
-      .optional(),
-  })
-  .refine((p) => p.idNumber !== undefined || p.phone !== undefined, {
-    message: 'give an ID number, a phone, or both',
-    path: ['idNumber'],
-  });
-
-/** Why a person is listed: a code, never free text, so the list and its audit rows hold no story about anyone. */
-export const BLACKLIST_REASONS = [
-  'fraud_confirmed',
-  'identity_misuse',
-  'forged_documents',
-  'court_order',
-  'regulator_list',
-  'customer_self_exclusion',
-] as const;
-export const BLACKLIST_REMOVAL_REASONS = [
-  'listed_in_error',
-  'appeal_upheld',
-  'court_order',
-  'self_exclusion_ended',
-] as const;
-
-export const blacklistAddSchema = z.strictObject({ person: blacklistPersonSchema, reason: z.enum(BLACKLIST_REASONS) });
-export const blacklistRemoveSchema = z.strictObject({
-  person: blacklistPersonSchema,
-  reason: z.enum(BLACKLIST_REMOVAL_REASONS),
-});
-
-export const blacklistCheckSchema = z.strictObject({ person: blacklistPersonSchema });
-
-/** Applications a person made at lenders (any lender, not only the matrix's), as lenders or a credit bureau report them. */
-export const lenderApplicationsSchema = z.strictObject({
-  applications: z
-    .array(
-      z.strictObject({
-        idNumber,
-        lenderId: z.string().trim().min(1).max(64),
-        appliedAt: z.iso
-          .datetime({ offset: true })
-          .transform((v) => new Date(v))
-          .refine((d) => d.getTime() <= Date.now() + 5 * 60_000, 'an application cannot lie in the future'),
-      }),
-    )
-    .min(1)
-    .max(500),
-});
-
-export const apiKeyCreateSchema = z.strictObject({ label: z.string().trim().min(1).max(100) });
-
-export const apiKeyParams = z.object({
-  id: z.string().min(1).max(64),
-  keyId: z.string().regex(/^[0-9a-f]{16}$/, 'a key ID is 16 hex digits'),
-});
-
-const MAX_REVOKE_AHEAD_HOURS = 72;
-
-export const apiKeyRevokeSchema = z.strictObject({
-  reason: z.string().trim().min(1).max(500),
-  /** When the key stops working; now if left out. At most 72 hours ahead. */
-  at: z.iso
-    .datetime({ offset: true })
-    .transform((v) => new Date(v))
-    .refine(
-      (d) => d.getTime() <= Date.now() + MAX_REVOKE_AHEAD_HOURS * 3_600_000,
-      `at most ${MAX_REVOKE_AHEAD_HOURS} hours ahead`,
-    )
-    .optional(),
-});
-
-export const apiKeyRotateSchema = z.strictObject({
-  reason: z.string().trim().min(1).max(500),
-  /** How long the old key keeps working beside the new one, so the partner can switch without a gap. */
-  overlapHours: z.number().int().min(0).max(MAX_REVOKE_AHEAD_HOURS).default(24),
-  /** The new key's label; the old one's if left out. */
-  label: z.string().trim().min(1).max(100).optional(),
-});
-
-export const auditQuerySchema = z.strictObject({
-  targetType: z.string().max(40).optional(),
-  targetId: z.string().max(100).optional(),
-  actorSub: z.string().max(100).optional(),
-  action: z.string().max(100).optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(100),
-  beforeId: z.coerce.number().int().positive().optional(),
-});
-
 export const funnelQuerySchema = z
   .strictObject({
     from: z.iso.datetime({ offset: true }).transform((v) => new Date(v)),
@@ -246,66 +128,6 @@ export const funnelQuerySchema = z
     period: z.enum(['day', 'week', 'month']).optional().describe('also split by the period a case was opened in'),
   })
   .refine((q) => q.from < q.to, { message: 'from must be before to', path: ['to'] });
-
-const tiers = z.array(z.enum(RISK_TIERS)).min(1);
-export const productSchema = z
-  .strictObject({
-    id: z.string().regex(/^[a-z0-9-]{3,64}$/, 'lowercase letters, digits and dashes'),
-    lenderId: z.string().min(1).max(64),
-    name: z.string().trim().min(1).max(100),
-    aprMinPct: z.number().min(0).max(100),
-    aprMaxPct: z.number().min(0).max(100).describe('all fees included; the APR cap is checked against this'),
-    amountMin: z.number().int().min(1).max(100_000_000),
-    amountMax: z.number().int().min(1).max(100_000_000),
-    termMinMonths: z.number().int().min(1).max(360),
-    termMaxMonths: z.number().int().min(1).max(360),
-    secured: z.boolean(),
-    disbursementDays: z.number().int().min(0).max(365),
-    eligibleTiers: tiers,
-    provinces: z
-      .array(z.string().regex(/^\d{2}$/))
-      .nullable()
-      .describe('null: nationwide'),
-    allowsNonLocal: z.boolean(),
-    ageMin: z.number().int().min(18).max(100),
-    ageMax: z.number().int().min(18).max(100),
-    commissionPct: z.number().min(0).max(100).default(0),
-    active: z.boolean().default(true),
-  })
-  .refine(
-    (p) =>
-      p.aprMinPct <= p.aprMaxPct &&
-      p.amountMin <= p.amountMax &&
-      p.termMinMonths <= p.termMaxMonths &&
-      p.ageMin <= p.ageMax,
-    {
-      message: 'each minimum must not exceed its maximum',
-    },
-  );
-export const lenderSchema = z.strictObject({
-  id: z.string().regex(/^[a-z0-9-]{3,64}$/, 'lowercase letters, digits and dashes'),
-  name: z.string().trim().min(1).max(100),
-  licenceNo: z.string().trim().min(1).max(64),
-  licensed: z.boolean(),
-  active: z.boolean().default(true),
-});
-export const channelSchema = z.strictObject({
-  id: z.string().regex(/^[a-z0-9-]{3,64}$/, 'lowercase letters, digits and dashes'),
-  name: z.string().trim().min(1).max(100),
-  type: z.enum(CHANNEL_TYPES),
-  partner: z.string().trim().min(1).max(100),
-  grade: z.enum(CHANNEL_GRADES).default('general'),
-  suspended: z.boolean().default(false),
-  suspensionReason: z.string().max(500).nullable().default(null),
-  cacCny: z.number().int().min(0).max(1_000_000).default(0),
-  team: z.string().max(64).nullable().default(null),
-});
-export const brokerSchema = z.strictObject({
-  id: z.string().regex(/^[a-z0-9-]{3,64}$/, 'lowercase letters, digits and dashes'),
-  displayName: z.string().trim().min(1).max(100),
-  team: z.string().min(1).max(64),
-  active: z.boolean().default(true),
-});
 
 /** `GET /v1/post-loan/check-ins` */
 export const checkInListQuerySchema = z.strictObject({
@@ -439,53 +261,3 @@ export const decisionViewSchema = z
   .describe(
     'a channel sees outcomes, rule codes, explanations and documents to provide, never a fraud or credit input; risk, compliance and managers also see tiers, inputs and matches. Every read is audited',
   );
-
-export const brokerSavedSchema = brokerSchema.extend({
-  handOver: z
-    .object({ workflowId: z.string(), openCases: z.number().int() })
-    .nullable()
-    .describe(
-      'on a deactivation: the offboarding workflow that hands the open cases to other brokers (started, or joined if running)',
-    ),
-});
-
-export const auditCheckpointSchema = z.object({
-  lastId: z.number().int().describe('the newest audit row when it was taken (0: none)'),
-  count: z.number().int().describe('rows up to lastId'),
-  headMac: z.string().describe('the MAC of row lastId'),
-  at: z.string().describe('when it was taken'),
-  keyId: z.string().describe('the audit key that signed it'),
-  signature: z.string().describe('HMAC-SHA256 over the fields above'),
-});
-
-export const auditVerifySchema = z.object({
-  intact: z.boolean(),
-  code: z
-    .enum([
-      'link_broken',
-      'row_altered',
-      'unknown_key',
-      'unkeyed_row',
-      'checkpoint_signature_invalid',
-      'checkpoint_row_missing',
-      'checkpoint_count_mismatch',
-      'checkpoint_head_mismatch',
-      'chain_ends_before_checkpoint',
-      'checkpoint_overdue',
-      'checkpoint_missing',
-    ])
-    .optional()
-    .describe('why not, when not intact'),
-  reason: z.string().optional(),
-  firstBrokenId: z.number().int().nullable().optional().describe('the row where it shows, when one does'),
-  checkpoint: z
-    .object({
-      lastId: z.number().int(),
-      count: z.number().int(),
-      at: z.string(),
-      keyId: z.string(),
-      ageSeconds: z.number().int().describe('a cut of rows appended since could go unseen: the window'),
-    })
-    .nullable()
-    .describe('the newest checkpoint kept outside Postgres; null before the first'),
-});

@@ -5,7 +5,7 @@ import { appendAudit } from '../db/audit';
 import { offboardingWorkflowId } from '../temporal/names';
 import type { CaseDeps } from './cases';
 import type { z } from 'zod';
-import type { brokerSchema } from '../schemas/leads';
+import type { brokerSchema } from '../schemas/reference';
 import { TEMPORAL_CALL_MS, withDeadline } from './temporal-calls';
 
 /** Refuses to assign cases to a broker who does not exist or is no longer active. */

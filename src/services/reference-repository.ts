@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { z } from 'zod';
-import type { channelSchema, lenderSchema, productSchema } from '../schemas/leads';
+import type { channelSchema, lenderSchema, productSchema } from '../schemas/reference';
 import type { Actor } from '../domain/actor';
 import { DomainError } from '../domain/errors';
 import { appendAudit } from '../db/audit';

@@ -4,7 +4,7 @@ import { actorOf } from '../auth';
 import { channelIdParams } from '../../schemas/channels';
 import { anyObject, errors, json, problem } from '../openapi';
 import { defineRoute, type Route } from '../route';
-import { apiKeyCreateSchema, apiKeyParams, apiKeyRevokeSchema, apiKeyRotateSchema } from '../../schemas/leads';
+import { apiKeyCreateSchema, apiKeyParams, apiKeyRevokeSchema, apiKeyRotateSchema } from '../../schemas/admin';
 
 /**
  * What a repeat of an issue or rotate with the same Idempotency-Key gets: the key's ID, not its

@@ -12,7 +12,7 @@ import {
 import { listAuditEvents } from '../../services/audit-trail';
 import { anyObject, errors, json, problem } from '../openapi';
 import { defineRoute, type Route } from '../route';
-import { auditCheckpointSchema, auditQuerySchema, auditVerifySchema } from '../../schemas/leads';
+import { auditCheckpointSchema, auditQuerySchema, auditVerifySchema } from '../../schemas/admin';
 
 const anchorUnavailable = problem(
   '`audit_anchor_unavailable`: the anchor (Temporal) cannot be reached; or Postgres unreachable',

@@ -30,6 +30,11 @@ const noSuchChannel = { ...errors, 404: problem('no such channel') };
 
 /** Channel reviews and figures (渠道把关), lenders' loan reports, and the managers' channel and SLA reports. */
 export function channelRoutes(deps: CaseDeps): Route[] {
+  return [...channelReviewRoutes(deps), ...channelOverrideRoutes(deps), ...loanPerformanceAndReportRoutes(deps)];
+}
+
+/** The channel review, and a channel as it reads: grade, figures over time, gradings. */
+function channelReviewRoutes(deps: CaseDeps): Route[] {
   return [
     defineRoute({
       method: 'post',
@@ -92,7 +97,12 @@ export function channelRoutes(deps: CaseDeps): Route[] {
         res.json(await channelGradings(deps, actorOf(req), params.id, query.limit));
       },
     }),
+  ];
+}
 
+/** A manager overriding a channel’s grade or suspension, and ending the override. */
+function channelOverrideRoutes(deps: CaseDeps): Route[] {
+  return [
     defineRoute({
       method: 'post',
       path: '/v1/channels/{id}/override',
@@ -116,7 +126,12 @@ export function channelRoutes(deps: CaseDeps): Route[] {
         res.json(await clearChannelOverride(deps, actorOf(req), params.id, body.reason));
       },
     }),
+  ];
+}
 
+/** Lenders’ loan reports, and the managers’ channel and SLA reports. */
+function loanPerformanceAndReportRoutes(deps: CaseDeps): Route[] {
+  return [
     defineRoute({
       method: 'post',
       path: '/v1/leads/{id}/loan-performance',

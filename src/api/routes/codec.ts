@@ -154,6 +154,42 @@ function crossSite(req: Request): boolean {
   }
 }
 
+/** The role check of the codec routes: the caller signs in with a bearer token or the session cookie. */
+function codecRoleCheck(sessions: WebUiSessions, verify: (t: string) => Promise<Actor>) {
+  return (...roles: Role[]): RequestHandler =>
+    (req, _res, next) => {
+      const header = req.headers.authorization;
+      const who = header?.startsWith('Bearer ') ? verify(header.slice(7).trim()) : sessionActor(req, sessions, verify);
+      who.then((actor) => {
+        if (!actor)
+          return next(new AppError(401, 'unauthenticated', 'sign in at /v1/session, or pass the access token'));
+        req.actor = actor; // set first, so that a refusal below is audited with who tried
+        if (!roles.includes(actor.role))
+          return next(new AppError(403, 'forbidden', 'only managers and compliance officers may decode payloads'));
+        next();
+      }, next);
+    };
+}
+
+/** CORS for the Web UI's origin only, with credentials (the session cookie). */
+function webUiCors(webUiOrigin: string): RequestHandler {
+  return (req, res, next) => {
+    const origin = req.header('origin');
+    if (origin === webUiOrigin) {
+      res.setHeader('Access-Control-Allow-Origin', origin);
+      res.setHeader('Access-Control-Allow-Credentials', 'true');
+      res.setHeader('Access-Control-Allow-Headers', 'content-type, x-namespace, authorization, caller-type');
+      res.setHeader('Access-Control-Allow-Methods', 'POST, OPTIONS');
+      res.setHeader('Vary', 'Origin');
+    }
+    if (req.method === 'OPTIONS') {
+      res.status(origin === webUiOrigin ? 204 : 403).end();
+      return;
+    }
+    next();
+  };
+}
+
 export function codecRoutes(deps: { cfg: Config; db: DataSource; sessions: WebUiSessions }): {
   routes: Route[];
   router: Router;
@@ -164,23 +200,7 @@ export function codecRoutes(deps: { cfg: Config; db: DataSource; sessions: WebUi
   const displayCodec = displayOnlyCodec(ring);
   const { verifyCurrent: verify } = createAuthenticator(deps.cfg, deps.db);
 
-  /** The role check of the codec routes: the caller signs in with a bearer token or the session cookie. */
-  const signedInAs =
-    (...roles: Role[]): RequestHandler =>
-    (req, _res, next) => {
-      const header = req.headers.authorization;
-      const who = header?.startsWith('Bearer ')
-        ? verify(header.slice(7).trim())
-        : sessionActor(req, deps.sessions, verify);
-      who.then((actor) => {
-        if (!actor)
-          return next(new AppError(401, 'unauthenticated', 'sign in at /v1/session, or pass the access token'));
-        req.actor = actor; // set first, so that a refusal below is audited with who tried
-        if (!roles.includes(actor.role))
-          return next(new AppError(403, 'forbidden', 'only managers and compliance officers may decode payloads'));
-        next();
-      }, next);
-    };
+  const signedInAs = codecRoleCheck(deps.sessions, verify);
 
   const routes = [
     defineRoute({
@@ -226,22 +246,7 @@ export function codecRoutes(deps: { cfg: Config; db: DataSource; sessions: WebUi
   ];
 
   const router = Router();
-  // CORS for the Web UI's origin only, with credentials (the session cookie).
-  router.use((req, res, next) => {
-    const origin = req.header('origin');
-    if (origin === deps.cfg.WEB_UI_ORIGIN) {
-      res.setHeader('Access-Control-Allow-Origin', origin);
-      res.setHeader('Access-Control-Allow-Credentials', 'true');
-      res.setHeader('Access-Control-Allow-Headers', 'content-type, x-namespace, authorization, caller-type');
-      res.setHeader('Access-Control-Allow-Methods', 'POST, OPTIONS');
-      res.setHeader('Vary', 'Origin');
-    }
-    if (req.method === 'OPTIONS') {
-      res.status(origin === deps.cfg.WEB_UI_ORIGIN ? 204 : 403).end();
-      return;
-    }
-    next();
-  });
+  router.use(webUiCors(deps.cfg.WEB_UI_ORIGIN));
   router.use(express.json({ limit: '4mb' }));
   return { routes, router: mountRoutes(router, routes, '/v1/codec', signedInAs) };
 }
@@ -260,6 +265,14 @@ export function sessionRoutes(deps: { cfg: Config; db: DataSource; sessions: Web
   const { verifyCurrent: verify } = createAuthenticator(deps.cfg, deps.db);
   const current = (req: Request) => sessionActor(req, deps.sessions, verify);
 
+  return [...signInRoutes(deps, verify, current), ...signedInSessionRoutes(deps, current)];
+}
+
+type SessionDeps = { cfg: Config; db: DataSource; sessions: WebUiSessions };
+type CurrentActor = (req: Request) => Promise<Actor | undefined>;
+
+/** The sign-in form, and signing in with a token. */
+function signInRoutes(deps: SessionDeps, verify: (t: string) => Promise<Actor>, current: CurrentActor): Route[] {
   return [
     defineRoute({
       method: 'get',
@@ -321,7 +334,12 @@ export function sessionRoutes(deps: { cfg: Config; db: DataSource; sessions: Web
         res.redirect(303, back === '/' ? deps.cfg.WEB_UI_ORIGIN : deps.cfg.WEB_UI_ORIGIN.replace(/\/$/, '') + back);
       },
     }),
+  ];
+}
 
+/** Who a session signs in, and signing out. */
+function signedInSessionRoutes(deps: SessionDeps, current: CurrentActor): Route[] {
+  return [
     defineRoute({
       method: 'get',
       path: '/v1/session/current',

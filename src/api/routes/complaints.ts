@@ -46,6 +46,15 @@ const afterAction = (description: string) => ({ 200: json(complaintViewSchema, d
  */
 export function complaintRoutes(deps: ComplaintDeps): Route[] {
   return [
+    ...complaintFilingAndReadRoutes(deps),
+    ...complaintHandlingRoutes(deps),
+    ...complaintHoldAndReportRoutes(deps),
+  ];
+}
+
+/** Filing a complaint, and reading them: the list and one complaint. */
+function complaintFilingAndReadRoutes(deps: ComplaintDeps): Route[] {
+  return [
     defineRoute({
       method: 'post',
       path: '/v1/complaints',
@@ -87,7 +96,12 @@ export function complaintRoutes(deps: ComplaintDeps): Route[] {
         res.json(await getComplaint(deps, actorOf(req), params.id));
       },
     }),
+  ];
+}
 
+/** Handling a complaint: first response, escalation to the group, closing. */
+function complaintHandlingRoutes(deps: ComplaintDeps): Route[] {
+  return [
     defineRoute({
       method: 'post',
       path: '/v1/complaints/{id}/first-response',
@@ -154,7 +168,12 @@ export function complaintRoutes(deps: ComplaintDeps): Route[] {
         );
       },
     }),
+  ];
+}
 
+/** Legal holds on a complaint, and the complaint report. */
+function complaintHoldAndReportRoutes(deps: ComplaintDeps): Route[] {
+  return [
     defineRoute({
       method: 'post',
       path: '/v1/complaints/{id}/legal-hold',

@@ -19,13 +19,18 @@ import {
   lenderApplicationsSchema,
   noticePublishSchema,
   noticeVersionParams,
-} from '../../schemas/leads';
+} from '../../schemas/reference';
 
 /**
  * Consent notice versions (everyone signed in reads them; compliance publishes), the blacklist (risk
  * officers and compliance), and lenders' application reports for the multi-lender rule.
  */
 export function complianceDataRoutes(deps: { db: DataSource; cfg: Config }): Route[] {
+  return [...consentNoticeRoutes(deps), ...blacklistRoutes(deps), ...lenderApplicationRoutes(deps)];
+}
+
+/** Consent notice versions: everyone signed in reads them; compliance publishes. */
+function consentNoticeRoutes(deps: { db: DataSource; cfg: Config }): Route[] {
   return [
     defineRoute({
       method: 'get',
@@ -67,7 +72,12 @@ export function complianceDataRoutes(deps: { db: DataSource; cfg: Config }): Rou
         res.status(created ? 201 : 200).json(notice);
       },
     }),
+  ];
+}
 
+/** The blacklist: added to, removed from, checked (risk officers and compliance). */
+function blacklistRoutes(deps: { db: DataSource; cfg: Config }): Route[] {
+  return [
     defineRoute({
       method: 'post',
       path: '/v1/blacklist',
@@ -103,7 +113,12 @@ export function complianceDataRoutes(deps: { db: DataSource; cfg: Config }): Rou
         res.json(await checkBlacklist(deps.db, deps.cfg.BLIND_INDEX_KEY, actorOf(req), body.person));
       },
     }),
+  ];
+}
 
+/** Lenders’ application reports, for the multi-lender rule. */
+function lenderApplicationRoutes(deps: { db: DataSource; cfg: Config }): Route[] {
+  return [
     defineRoute({
       method: 'post',
       path: '/v1/lender-applications',

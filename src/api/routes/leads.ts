@@ -1,29 +1,22 @@
 import type { Request } from 'express';
-import { z } from 'zod';
 import { DomainError } from '../../domain/errors';
 import { checkMarketingText } from '../../domain/marketing-text';
 import { ROLES } from '../../domain/types';
 import { assertBrokerAssignable, startBrokerOffboarding } from '../../services/brokers';
 import {
   actOnCase,
-  assertMayRead,
   attachContactNote,
   attachDecisionReason,
   auditAction,
   getCase,
   getPii,
-  holdEndedCase,
   listCases,
-  listLegalHolds,
-  loadCaseRow,
-  recordLegalHold,
   type CaseDeps,
 } from '../../services/cases';
 import { getDecision } from '../../services/decisions';
 import { exportCase } from '../../services/export';
 import { submitLead } from '../../services/intake';
 import { assertNoticePublished } from '../../services/reference-data';
-import { listCheckIns, recordCheckInCall } from '../../services/post-loan';
 import { funnelReport } from '../../services/reports';
 import {
   assignmentUpdate,
@@ -31,7 +24,6 @@ import {
   doNotContactUpdate,
   grantConsentUpdate,
   humanReviewUpdate,
-  legalHoldUpdate,
   outcomeUpdate,
   reviewUpdate,
   selectionUpdate,
@@ -42,6 +34,7 @@ import { AppError } from '../errors';
 import type { Metrics } from '../metrics';
 import { anyObject, caseErrors, errors, json, problem } from '../openapi';
 import { defineRoute, type Route } from '../route';
+import { afterAction, caseAccess } from './case-access';
 import {
   assignmentSchema,
   brokerIdParams,
@@ -49,9 +42,6 @@ import {
   caseListSchema,
   caseStateSchema,
   caseViewSchema,
-  checkInCallSchema,
-  checkInListQuerySchema,
-  checkInParams,
   consentGrantSchema,
   contactAttemptSchema,
   decisionViewSchema,
@@ -60,7 +50,6 @@ import {
   humanReviewSchema,
   intakeResultSchema,
   intakeSchema,
-  legalHoldSchema,
   listQuerySchema,
   outcomeSchema,
   piiQuerySchema,
@@ -76,11 +65,12 @@ const idempotencyKeyOf = (req: Request): string | undefined => {
   return key;
 };
 
-const afterAction = { 200: json(caseStateSchema, 'the case after the action'), ...caseErrors };
-
 type LeadDeps = CaseDeps & { metrics: Metrics };
 
-/** The case routes, by area, in the order they are matched. Each handler: call one function, answer. */
+/**
+ * The case routes, by area, in the order they are matched. Each handler: call one function, answer.
+ * The legal-hold and post-loan routes (legal-holds.ts, post-loan.ts) follow them.
+ */
 export function leadRoutes(deps: LeadDeps): Route[] {
   return [
     ...intakeAndReadRoutes(deps),
@@ -90,35 +80,7 @@ export function leadRoutes(deps: LeadDeps): Route[] {
     ...outcomeRoutes(deps),
     ...assignmentRoutes(deps),
     ...dataSubjectAndReportRoutes(deps),
-    ...legalHoldRoutes(deps),
-    ...postLoanRoutes(deps),
   ];
-}
-
-/** How a route reaches a case its caller may see. */
-function caseAccess(deps: LeadDeps) {
-  /** The case, once the caller may read it: 404 for an unknown case, 403 for another's. */
-  const caseOf = async (req: Request, id: string) => {
-    const row = await loadCaseRow(deps.db, id);
-    assertMayRead(actorOf(req), row);
-    return id;
-  };
-
-  /**
-   * For an action the workflow itself authorises: `work` runs without reading the case row, and
-   * only when it fails is the row read, so an unknown case answers 404 and another's case 403, as
-   * `caseOf` would have before `work`; a refusal tells nothing of a case the caller may not see.
-   */
-  const authorisedByWorkflow = async <T>(req: Request, id: string, work: () => Promise<T>): Promise<T> => {
-    try {
-      return await work();
-    } catch (err) {
-      await caseOf(req, id);
-      throw err;
-    }
-  };
-
-  return { caseOf, authorisedByWorkflow };
 }
 
 /** Intake, and reading a case: the list, one case, and its unmasked identity. */
@@ -465,97 +427,6 @@ function dataSubjectAndReportRoutes(deps: LeadDeps): Route[] {
       responses: { 200: json(anyObject, 'the report'), ...errors },
       handler: async ({ query }, _req, res) => {
         res.json(await funnelReport(deps.db, { ...query, timeZone: deps.cfg.policy.contact.timeZone }));
-      },
-    }),
-  ];
-}
-
-/** Legal holds, which pause erasure, and their history. */
-function legalHoldRoutes(deps: LeadDeps): Route[] {
-  const { caseOf } = caseAccess(deps);
-  return [
-    defineRoute({
-      method: 'post',
-      path: '/v1/leads/{id}/legal-hold',
-      summary: 'Place or release a legal hold (pauses erasure)',
-      description:
-        'On a case whose workflow ended without erasing it, the hold goes on the case row, which the retention sweep honours, and the answer is the case as GET /leads/{id} shows it.',
-      roles: ['compliance'],
-      request: { params: caseIdParams, body: legalHoldSchema },
-      responses: { ...afterAction, 200: json(z.union([caseStateSchema, caseViewSchema]), 'the case after the action') },
-      handler: async ({ params, body }, req, res) => {
-        const id = await caseOf(req, params.id);
-        const actor = actorOf(req);
-        let result;
-        try {
-          result = await actOnCase(deps, id, legalHoldUpdate, { hold: body.hold }, actor, req.idempotency?.updateId);
-        } catch (err) {
-          if (!(err instanceof DomainError && err.code === 'case_finished')) throw err;
-          // The workflow ended without erasing the case: the hold goes on its row, which the retention sweep honours.
-          await holdEndedCase(deps, actor, id, body.hold, body.reason, req.idempotency?.updateId);
-          res.json(await getCase(deps, actor, id));
-          return;
-        }
-        // The workflow wrote the hold's event and audit row; the reason goes beside it in legal_hold_events,
-        // which erasure clears, never into the audit chain.
-        await recordLegalHold(deps, actor, id, body.hold, body.reason, req.idempotency?.updateId, result);
-        res.json(result.state);
-      },
-    }),
-
-    defineRoute({
-      method: 'get',
-      path: '/v1/leads/{id}/legal-holds',
-      summary:
-        'The legal holds placed on and released from a case, with their reasons (null once the case is erased); the read is audited',
-      roles: ['compliance'],
-      request: { params: caseIdParams },
-      responses: { 200: json(anyObject, 'the holds'), ...caseErrors },
-      handler: async ({ params }, req, res) => {
-        res.json(await listLegalHolds(deps, actorOf(req), await caseOf(req, params.id)));
-      },
-    }),
-  ];
-}
-
-/** Post-loan check-in calls after a loan is granted. */
-function postLoanRoutes(deps: LeadDeps): Route[] {
-  return [
-    defineRoute({
-      method: 'get',
-      path: '/v1/post-loan/check-ins',
-      summary: 'Post-loan check-in calls (贷后回访), soonest due first',
-      roles: ['broker', 'manager', 'compliance'],
-      own: ['broker'],
-      request: { query: checkInListQuerySchema },
-      responses: { 200: json(anyObject, 'the check-ins'), ...errors },
-      handler: async ({ query }, req, res) => {
-        res.json(await listCheckIns(deps.db, actorOf(req), query));
-      },
-    }),
-
-    defineRoute({
-      method: 'post',
-      path: '/v1/leads/{id}/check-ins/{day}',
-      summary:
-        'Record one post-loan check-in call: not reached, or reached with the customer’s answers (a problem notifies compliance)',
-      description: 'A broker records the check-ins of their cases; a manager any.',
-      roles: ['broker', 'manager'],
-      own: ['broker'],
-      request: { params: checkInParams, body: checkInCallSchema },
-      responses: {
-        200: json(anyObject, 'the check-in after the call'),
-        ...caseErrors,
-        404: problem('no such case or check-in'),
-        409: problem('the check-in is closed, the consent withdrawn or the case erased'),
-        422: problem(
-          'invalid input, or the contact rules refuse the call now (do_not_contact, quiet_hours, daily_cap_reached)',
-        ),
-      },
-      handler: async ({ params, body }, req, res) => {
-        res.json(
-          await recordCheckInCall(deps.db, deps.cfg.policy, actorOf(req), { caseId: params.id, day: params.day }, body),
-        );
       },
     }),
   ];

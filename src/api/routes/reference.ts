@@ -15,14 +15,8 @@ import {
 import { actorOf } from '../auth';
 import { anyObject, errors, json, problem } from '../openapi';
 import { defineRoute, type Route } from '../route';
-import {
-  brokerSavedSchema,
-  brokerSchema,
-  channelSchema,
-  lenderSchema,
-  marketingTextSchema,
-  productSchema,
-} from '../../schemas/leads';
+import { marketingTextSchema } from '../../schemas/leads';
+import { brokerSavedSchema, brokerSchema, channelSchema, lenderSchema, productSchema } from '../../schemas/reference';
 
 /** The matrices the rules read (lenders, products, channels, brokers) and the marketing-text check. */
 export function referenceRoutes(deps: CaseDeps): Route[] {

@@ -82,37 +82,42 @@ async function lifecycle(run: CaseRun): Promise<void> {
   try {
     while (run.state.stage !== 'erased') {
       if (run.coreWithdrawn) throw new CaseWithdrawn();
-      switch (run.state.stage) {
-        case 'awaiting_consent':
-          await awaitConsent(run);
-          break;
-        case 'prescreening':
-          await prescreen(run);
-          break;
-        case 'manual_review':
-          await manualReview(run);
-          break;
-        case 'matching':
-          await matchAndAssign(run);
-          break;
-        case 'follow_up':
-        case 'submitted':
-          await followUp(run);
-          break;
-        case 'closed':
-        case 'declined':
-        case 'withdrawn':
-          // A long wait begins: start it on a fresh history, carrying only the state.
-          if (!run.resumedIntoRetention) await carryOn(run);
-          await retention(run);
-          break;
-      }
+      await runStage(run);
       // Not while an Update waits for this loop to move the case on (a review for the matching).
       if (workflowInfo().continueAsNewSuggested && allHandlersFinished()) await carryOn(run);
     }
   } catch (err) {
     if (!(err instanceof CaseWithdrawn)) throw err;
     await eraseWithdrawnCase(run);
+  }
+}
+
+/** Runs the current stage until it moves the case on; kept apart so the loop above stays short. */
+async function runStage(run: CaseRun): Promise<void> {
+  switch (run.state.stage) {
+    case 'awaiting_consent':
+      await awaitConsent(run);
+      break;
+    case 'prescreening':
+      await prescreen(run);
+      break;
+    case 'manual_review':
+      await manualReview(run);
+      break;
+    case 'matching':
+      await matchAndAssign(run);
+      break;
+    case 'follow_up':
+    case 'submitted':
+      await followUp(run);
+      break;
+    case 'closed':
+    case 'declined':
+    case 'withdrawn':
+      // A long wait begins: start it on a fresh history, carrying only the state.
+      if (!run.resumedIntoRetention) await carryOn(run);
+      await retention(run);
+      break;
   }
 }
 
