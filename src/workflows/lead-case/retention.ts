@@ -93,6 +93,8 @@ export async function closeOnTerminalFailure(run: CaseRun, type: string): Promis
   log.warn('an activity failed for good; the case closes', { caseId: state.caseId, stage: state.stage, type });
   // Erased already: only the projection of it failed.
   if (state.stage === 'erased') return true;
+  // Its intake never committed the case: no row to close, no personal data to erase.
+  if (type === 'case_never_committed') return true;
   if (run.erasing) {
     endFailedErasure(run, type);
     return true;
