@@ -1,10 +1,16 @@
 import type { Duration } from '@temporalio/common';
-import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
+import {
+  bundleWorkflowCode,
+  DefaultLogger,
+  Worker,
+  type NativeConnection,
+  type WorkerOptions,
+} from '@temporalio/worker';
 import type { DataSource } from 'typeorm';
 import { createActivities } from '../activities';
 import { stampActivityOutcomes } from './activity-outcomes';
 import { checkRunClaims } from './run-claims';
-import { WORKFLOW_INTERCEPTOR_MODULES, WORKFLOWS_PATH } from './workflow-code';
+import { workflowBundleOptions } from './workflow-code';
 import { buildIdOf, deploymentOptions, makeBuildCurrent } from './deployment';
 import { auditKeyring } from '../db/audit';
 import type { Config } from '../config';
@@ -36,20 +42,18 @@ const workflowCode = ({
 }) =>
   workflowBundleCode !== undefined
     ? { workflowBundle: { code: workflowBundleCode } }
-    : workflowBundlePath
-      ? { workflowBundle: { codePath: workflowBundlePath } }
-      : { workflowsPath: WORKFLOWS_PATH };
+    : { workflowBundle: { codePath: workflowBundlePath! } };
 
-/**
- * The activity interceptors (the outcome stamp outermost, so a refused run claim reaches the
- * workflow stamped as the worker's), and the workflow interceptors when the worker bundles the
- * workflows itself (a prebuilt bundle has them already).
- */
-const interceptorsFor = (opts: Pick<LeadWorkerOptions, 'db' | 'workflowBundlePath' | 'workflowBundleCode'>) => ({
+/** The options with a workflow bundle: a worker given none bundles the workflows here, so its build ID can be the bundle's hash. */
+async function withBundle<O extends { workflowBundlePath?: string; workflowBundleCode?: string }>(opts: O): Promise<O> {
+  if (opts.workflowBundleCode !== undefined || opts.workflowBundlePath) return opts;
+  const { code } = await bundleWorkflowCode({ ...workflowBundleOptions, logger: new DefaultLogger('WARN') });
+  return { ...opts, workflowBundleCode: code };
+}
+
+/** The activity interceptors: the outcome stamp outermost, so a refused run claim reaches the workflow stamped as the worker's. */
+const interceptorsFor = (opts: Pick<LeadWorkerOptions, 'db'>) => ({
   activity: [stampActivityOutcomes, checkRunClaims(opts.db)],
-  ...(opts.workflowBundleCode === undefined && !opts.workflowBundlePath
-    ? { workflowModules: WORKFLOW_INTERCEPTOR_MODULES }
-    : {}),
 });
 
 /**
@@ -65,7 +69,8 @@ async function versioned(
 }
 
 /** The worker of the `lead-cases` task queue: every workflow type and every activity. */
-export async function createLeadWorker(opts: LeadWorkerOptions): Promise<Worker> {
+export async function createLeadWorker(given: LeadWorkerOptions): Promise<Worker> {
+  const opts = await withBundle(given);
   const { cfg } = opts;
   const taskQueue = opts.taskQueue ?? cfg.TEMPORAL_TASK_QUEUE;
   return Worker.create({
@@ -106,7 +111,8 @@ export interface MaintenanceWorkerOptions extends Pick<
  * the slots case work needs, and a burst of case work never starves the sweep; few slots, so
  * maintenance leaves the database to case work. Same workflow code and activities as the lead worker.
  */
-export async function createMaintenanceWorker(opts: MaintenanceWorkerOptions): Promise<Worker> {
+export async function createMaintenanceWorker(given: MaintenanceWorkerOptions): Promise<Worker> {
+  const opts = await withBundle(given);
   const { cfg } = opts;
   return Worker.create({
     connection: opts.connection,
