@@ -1,12 +1,12 @@
 import { Context } from '@temporalio/activity';
-import { WorkflowNotFoundError, type Client, type WorkflowExecutionStatusName } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Policy } from '../config/policy';
 import { appendAuditMany } from '../db/audit';
-import { claimedFirstRuns } from '../db/run-claims';
 import { retentionDueAt } from '../domain/retention';
 import type { RetentionSweepResult } from './contract';
 import { eraseCases, type CaseErasure } from './erasure';
+import { statesOf, type WorkflowState } from './workflow-states';
 
 /**
  * The daily retention sweep: the safety net under every case's own retention timer.
@@ -66,25 +66,10 @@ interface SweepProgress {
 const DEFAULT_CHUNK = 100;
 /** Erased case IDs the result lists (the counts are complete); keeps heartbeats and the result small. */
 const MAX_LISTED_IDS = 1_000;
-/** Workflows described at once. */
-const DESCRIBE_CONCURRENCY = 10;
 const MS_PER_DAY = 86_400_000;
 
 /** Not-running statuses the visibility step looks for (`Completed` runs are the erased cases; the `stale` step checks those). */
 const CLOSED_NOT_COMPLETED = ['Failed', 'Terminated', 'TimedOut', 'Canceled'];
-
-type WorkflowState = 'running' | 'completed' | 'failed' | 'terminated' | 'timed_out' | 'cancelled' | 'not_found';
-
-const STATES: Partial<Record<WorkflowExecutionStatusName, WorkflowState>> = {
-  RUNNING: 'running',
-  PAUSED: 'running',
-  CONTINUED_AS_NEW: 'running',
-  COMPLETED: 'completed',
-  FAILED: 'failed',
-  TERMINATED: 'terminated',
-  TIMED_OUT: 'timed_out',
-  CANCELLED: 'cancelled',
-};
 
 export interface SweepDeps {
   db: DataSource;
@@ -117,45 +102,6 @@ function isProgress(v: unknown): v is SweepProgress {
 
 const listed = (ids: string[], more: string[]) =>
   ids.length >= MAX_LISTED_IDS ? ids : [...ids, ...more].slice(0, MAX_LISTED_IDS);
-
-/**
- * The latest run's state of a case's workflow; null for a status the sweep does not act on. A
- * workflow under the case's ID that is not a `leadCase` on the lead queue, or whose run chain is not
- * the one that claimed the ID (someone terminated the case and started it again), is not the case's
- * own: for the sweep the case's workflow is gone.
- */
-async function workflowState(
-  client: Client,
-  workflowId: string,
-  claimedBy: string | undefined,
-  leadTaskQueue?: string,
-): Promise<WorkflowState | null> {
-  try {
-    const d = await client.workflow.getHandle(workflowId).describe();
-    if (d.type !== 'leadCase' || (leadTaskQueue !== undefined && d.taskQueue !== leadTaskQueue)) return 'not_found';
-    if (claimedBy !== undefined && d.raw.workflowExecutionInfo?.firstRunId !== claimedBy) return 'not_found';
-    return STATES[d.status.name] ?? null;
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return 'not_found';
-    throw err;
-  }
-}
-
-async function statesOf(
-  client: Client,
-  db: DataSource,
-  workflowIds: string[],
-  leadTaskQueue?: string,
-): Promise<Map<string, WorkflowState | null>> {
-  const states = new Map<string, WorkflowState | null>();
-  for (let i = 0; i < workflowIds.length; i += DESCRIBE_CONCURRENCY) {
-    const batch = workflowIds.slice(i, i + DESCRIBE_CONCURRENCY);
-    const claims = await claimedFirstRuns(db, batch);
-    const found = await Promise.all(batch.map((id) => workflowState(client, id, claims.get(id), leadTaskQueue)));
-    batch.forEach((id, j) => states.set(id, found[j]));
-  }
-  return states;
-}
 
 interface UndatedCase {
   id: string;
