@@ -3,7 +3,7 @@
 # One image for every process of the service; docker-compose.yml picks the role with `command`:
 #   node dist/api/main.js        the HTTP API on :3000 (the default below)
 #   node dist/worker/main.js     a Temporal worker: the `lead-cases` task queue, and `lead-maintenance` for scheduled work
-#   node dist/db/migrate-cli.js  applies pending database migrations, then exits
+#   node dist/cli/migrate.js  applies pending database migrations, then exits
 #
 # Build: docker build -t lead-case-engine .
 

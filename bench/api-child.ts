@@ -5,10 +5,10 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../src/api/app';
-import { config } from '../src/config';
-import { openDatabase } from '../src/db/data-source';
-import { createLogger } from '../src/infra/logger';
-import { connectClient } from '../src/infra/temporal-connection';
+import { config } from '../src/platform/config';
+import { openDatabase } from '../src/platform/db/data-source';
+import { createLogger } from '../src/platform/logger';
+import { connectClient } from '../src/platform/temporal/connection';
 import { reportFailure, serveParent, type ChildMessage } from './child-protocol';
 
 async function main(): Promise<void> {

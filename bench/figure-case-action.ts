@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Client, type WorkflowHandle } from '@temporalio/client';
-import { dataConverterFor } from '../src/infra/temporal-connection';
-import { leadWorkflowId } from '../src/temporal/names';
-import { verifiedUpdate } from '../src/services/temporal-calls';
-import { contactAttemptUpdate } from '../src/workflows/messages';
+import { dataConverterFor } from '../src/platform/temporal/connection';
+import { leadWorkflowId } from '../src/platform/temporal/names';
+import { verifiedUpdate } from '../src/platform/temporal/calls';
+import { contactAttemptUpdate } from '../src/modules/lead/messages';
 import { contactAttempts, followUpCases, type Bench, type FollowUpCase } from './context';
 import { runPool, type PoolRun } from './load';
 import { alternate, share } from './rounds';

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
-import { createActivities } from '../src/activities';
-import { erasureGroupCommitFor } from '../src/activities/erasure';
-import { openDatabase } from '../src/db/data-source';
+import { createActivities } from '../src/worker/activities';
+import { erasureGroupCommitFor } from '../src/modules/lead/activities/erasure';
+import { openDatabase } from '../src/platform/db/data-source';
 import { intakeBatch, type Bench } from './context';
 import { runPool } from './load';
 import { alternate } from './rounds';

@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
-import type { IntakeRequest } from '../src/schemas/leads';
-import { checkDigitFor } from '../src/domain/id-number';
+import type { IntakeRequest } from '../src/modules/lead/schemas/leads';
+import { checkDigitFor } from '../src/modules/lead/rules/id-number';
 
 // Beijing districts: every generated person lives where their ID number was issued (a local lead).
 const DISTRICTS = [

@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { projectRoot } from '../src/infra/temporal-binaries';
+import { projectRoot } from '../src/platform/temporal/binaries';
 import { createBench, type Bench, type BenchOptions } from './context';
 import { caseActionLatency } from './figure-case-action';
 import { erasureRate } from './figure-erasure';

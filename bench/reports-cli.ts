@@ -6,7 +6,7 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { startEmbeddedPostgres } from '../src/infra/embedded-postgres';
+import { startEmbeddedPostgres } from '../src/platform/db/embedded-postgres';
 import { reportsAtScale } from './reports';
 import { figureTable } from './stats';
 

@@ -6,9 +6,9 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { DataSource } from 'typeorm';
-import { countChannelCases } from '../src/db/channel-counts';
-import { openDatabase } from '../src/db/data-source';
-import { funnelReport, slaBreachReport } from '../src/services/reports';
+import { countChannelCases } from '../src/modules/channel/repository';
+import { openDatabase } from '../src/platform/db/data-source';
+import { funnelReport, slaBreachReport } from '../src/modules/lead/service/reports';
 import { atMost, ratio, summarize, type FigureRow } from './stats';
 
 export interface ReportsOptions {

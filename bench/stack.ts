@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { workflowBundleOptions } from '../src/worker/workflow-code';
-import { LOCAL_APP_ROLE, migrateDatabase, openDatabase, withRole } from '../src/db/data-source';
-import { seedDemoData } from '../src/db/seed';
-import { startEmbeddedPostgres } from '../src/infra/embedded-postgres';
-import { startTemporalDevServer } from '../src/infra/temporal-dev-server';
+import { LOCAL_APP_ROLE, migrateDatabase, openDatabase, withRole } from '../src/platform/db/data-source';
+import { seedDemoData } from '../src/modules/reference/demo-seed';
+import { startEmbeddedPostgres } from '../src/platform/db/embedded-postgres';
+import { startTemporalDevServer } from '../src/platform/temporal/dev-server';
 
 export interface BenchServers {
   /** The service's DML-only role, as in production. */

@@ -3,8 +3,8 @@
  * lead worker (src/worker/worker.ts, real activities) or the bare worker of bench/workflows.ts.
  */
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import { loadConfig } from '../src/config';
-import { openDatabase } from '../src/db/data-source';
+import { loadConfig } from '../src/platform/config';
+import { openDatabase } from '../src/platform/db/data-source';
 import { createLeadWorker } from '../src/worker/worker';
 import { childConfig, reportFailure, serveParent, type ChildMessage } from './child-protocol';
 import type { BenchActivities } from './workflows';

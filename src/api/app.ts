@@ -6,26 +6,26 @@ import swaggerUi from 'swagger-ui-express';
 import { pinoHttp } from 'pino-http';
 import type { Client } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
-import type { Config } from '../config';
-import type { Logger } from '../infra/logger';
-import { createAuthenticator } from './auth';
-import { authFailureLimit, ABUSE_WINDOW_MS, RefusalAudit } from './abuse-limits';
-import { AppError, problemHandler, unknownRoute } from './errors';
-import { idempotency } from './idempotency';
-import { createMetrics, type Metrics } from './metrics';
-import { buildOpenApiDocument } from './openapi';
-import { mountRoutes } from './route';
-import { apiKeyRoutes } from './routes/api-keys';
-import { auditRoutes } from './routes/audit';
-import { channelRoutes } from './routes/channels';
-import { codecRoutes, SESSION_COOKIE, sessionRoutes, WebUiSessions } from './routes/codec';
-import { complaintRoutes } from './routes/complaints';
-import { complianceDataRoutes } from './routes/compliance-data';
-import { healthRoutes } from './routes/health';
-import { legalHoldRoutes } from './routes/legal-holds';
-import { leadRoutes } from './routes/leads';
-import { postLoanRoutes } from './routes/post-loan';
-import { referenceRoutes } from './routes/reference';
+import type { Config } from '../platform/config';
+import type { Logger } from '../platform/logger';
+import { createAuthenticator } from '../platform/http/auth';
+import { authFailureLimit, ABUSE_WINDOW_MS, RefusalAudit } from '../platform/http/abuse-limits';
+import { AppError, problemHandler, unknownRoute } from '../platform/http/errors';
+import { idempotency } from '../platform/http/idempotency';
+import { createMetrics, type Metrics } from '../platform/http/metrics';
+import { buildOpenApiDocument } from '../platform/http/openapi';
+import { mountRoutes } from '../platform/http/route';
+import { apiKeyRoutes } from '../modules/channel/routes/api-keys';
+import { auditRoutes } from '../modules/audit/routes';
+import { channelRoutes } from '../modules/channel/routes/channels';
+import { codecRoutes, SESSION_COOKIE, sessionRoutes, WebUiSessions } from '../platform/temporal/codec-routes';
+import { complaintRoutes } from '../modules/complaint/routes';
+import { complianceDataRoutes } from '../modules/reference/routes/compliance-data';
+import { healthRoutes } from '../platform/http/health-routes';
+import { legalHoldRoutes } from '../modules/lead/routes/legal-holds';
+import { leadRoutes } from '../modules/lead/routes/cases';
+import { postLoanRoutes } from '../modules/post-loan/routes';
+import { referenceRoutes } from '../modules/reference/routes/matrices';
 
 export interface AppDeps {
   cfg: Config;
@@ -36,7 +36,7 @@ export interface AppDeps {
 
 /**
  * The HTTP API: health first, then everything else behind authentication, and one error handler.
- * Each route is declared once (src/api/route.ts); the routers and /openapi.json come from the same declarations.
+ * Each route is declared once (src/platform/http/route.ts); the routers and /openapi.json come from the same declarations.
  */
 export function createApp(deps: AppDeps): Express {
   const app = express();

@@ -1,11 +1,11 @@
 import { createServer } from 'node:http';
-import { config } from '../config';
-import { openDatabase } from '../db/data-source';
-import { createLogger } from '../infra/logger';
-import { connectClient } from '../infra/temporal-connection';
-import { ACTION_ANSWER_MS } from '../services/temporal-calls';
+import { config } from '../platform/config';
+import { openDatabase } from '../platform/db/data-source';
+import { createLogger } from '../platform/logger';
+import { connectClient } from '../platform/temporal/connection';
+import { ACTION_ANSWER_MS } from '../platform/temporal/calls';
 import { createApp, flushRefusalAudit } from './app';
-import { drain } from './shutdown';
+import { drain } from '../platform/http/shutdown';
 
 /** API process: serves until SIGINT/SIGTERM, then stops taking requests and answers those in flight. */
 async function main(): Promise<void> {

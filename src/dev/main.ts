@@ -1,12 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadConfig, type Config } from '../config';
-import { LOCAL_APP_ROLE, migrateDatabase, openDatabase, withRole } from '../db/data-source';
-import { seedDemoData } from '../db/seed';
-import { reachableDataDir, startEmbeddedPostgres, type RunningPostgres } from '../infra/embedded-postgres';
-import { projectRoot } from '../infra/temporal-binaries';
-import { startTemporalDevServer, stopChild, type RunningDevServer } from '../infra/temporal-dev-server';
+import { loadConfig, type Config } from '../platform/config';
+import { LOCAL_APP_ROLE, migrateDatabase, openDatabase, withRole } from '../platform/db/data-source';
+import { seedDemoData } from '../modules/reference/demo-seed';
+import { reachableDataDir, startEmbeddedPostgres, type RunningPostgres } from '../platform/db/embedded-postgres';
+import { projectRoot } from '../platform/temporal/binaries';
+import { startTemporalDevServer, stopChild, type RunningDevServer } from '../platform/temporal/dev-server';
 
 /**
  * `npm run dev`: the whole system on embedded defaults. Temporal's dev server (Web UI on :8233,

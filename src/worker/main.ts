@@ -1,11 +1,11 @@
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { workflowBundleOptions } from './workflow-code';
-import { config } from '../config';
-import { openDatabase } from '../db/data-source';
-import { createLogger } from '../infra/logger';
-import { connectClient, connectWorker } from '../infra/temporal-connection';
-import { startNotificationRelay } from '../activities/notification-relay';
-import { ensureSchedules } from './schedules';
+import { config } from '../platform/config';
+import { openDatabase } from '../platform/db/data-source';
+import { createLogger } from '../platform/logger';
+import { connectClient, connectWorker } from '../platform/temporal/connection';
+import { startNotificationRelay } from '../modules/lead/activities/notification-relay';
+import { ensureSchedules } from '../modules/maintenance/schedules';
 import { createLeadWorker, createMaintenanceWorker, runWorkers } from './worker';
 
 /**

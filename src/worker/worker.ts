@@ -7,15 +7,15 @@ import {
   type WorkerOptions,
 } from '@temporalio/worker';
 import type { DataSource } from 'typeorm';
-import { createActivities } from '../activities';
-import { stampActivityOutcomes } from './activity-outcomes';
-import { checkRunClaims } from './run-claims';
+import { createActivities } from './activities';
+import { stampActivityOutcomes } from '../platform/worker/activity-outcomes';
+import { checkRunClaims } from '../platform/worker/run-claims';
 import { workflowBundleOptions } from './workflow-code';
-import { buildIdOf, deploymentOptions, makeBuildCurrent } from './deployment';
-import { auditKeyring } from '../db/audit';
-import type { Config } from '../config';
-import { workerDataConverterFor } from '../infra/temporal-connection';
-import type { SweepOptions } from '../activities/retention-sweep';
+import { buildIdOf, deploymentOptions, makeBuildCurrent } from '../platform/worker/deployment';
+import { auditKeyring } from '../platform/audit/log';
+import type { Config } from '../platform/config';
+import { workerDataConverterFor } from '../platform/temporal/connection';
+import type { SweepOptions } from '../modules/maintenance/retention-sweep';
 
 export interface LeadWorkerOptions {
   cfg: Config;

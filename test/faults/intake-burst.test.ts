@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import type { IntakeRequest } from '../../src/schemas/leads';
+import type { IntakeRequest } from '../../src/modules/lead/schemas/leads';
 import { aBroker, aChannel, aLead, actors, anIdNumber, aPhone } from '../support/factories';
 import { casesWithRowsNotWrittenOnce, halfMadeCases, waitUntilHandedOver } from '../support/fault-checks';
 import { mapLimit, startFaultStack, type FaultStack } from '../support/fault-stack';

@@ -1,4 +1,4 @@
-import { verifyAuditChain } from '../../src/db/audit';
+import { verifyAuditChain } from '../../src/platform/audit/log';
 import { aBroker, aChannel, aLead, actors } from '../support/factories';
 import {
   auditEventsRecordedTwice,

@@ -1,5 +1,5 @@
 import { SignJWT } from 'jose';
-import { signToken, type Actor } from '../../src/api/auth';
+import { signToken, type Actor } from '../../src/platform/http/auth';
 import { aBroker, aChannel, aLead, actors } from '../support/factories';
 import { noQuietHours } from '../support/policy';
 import { eventually, startStack, type ApiResponse, type TestStack } from '../support/stack';

@@ -1,12 +1,12 @@
-import type { Actor } from '../../src/api/auth';
-import { ROLES, type Role } from '../../src/domain/types';
+import type { Actor } from '../../src/platform/http/auth';
+import { ROLES, type Role } from '../../src/platform/domain/types';
 import { aBroker, aChannel, aLead } from '../support/factories';
 import { noQuietHours } from '../support/policy';
 import { eventually, startStack, type TestStack } from '../support/stack';
 
 /**
  * The access matrix, generated from the OpenAPI document, which is generated from the route
- * declarations the router is mounted from (src/api/route.ts): every role × every route × the
+ * declarations the router is mounted from (src/platform/http/route.ts): every role × every route × the
  * caller's own resource and another's. A role the route does not list (`x-roles`) gets 403; a listed
  * role gets anything but 401/403 on a resource it may reach, and 403 on another's when the route
  * limits it to its own (`x-own-only`). Bodies are chosen to pass authorisation and then do little

@@ -1,10 +1,10 @@
-import { verifyAuditChain } from '../../src/db/audit';
+import { verifyAuditChain } from '../../src/platform/audit/log';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { createApp } from '../../src/api/app';
-import { createLogger } from '../../src/infra/logger';
-import type { Actor } from '../../src/api/auth';
-import { ROLES, type Role } from '../../src/domain/types';
+import { createLogger } from '../../src/platform/logger';
+import type { Actor } from '../../src/platform/http/auth';
+import { ROLES, type Role } from '../../src/platform/domain/types';
 import { aBroker, aChannel, aLead, actors } from '../support/factories';
 import { eventually, openOwnerDatabase, startStack, type ApiResponse, type TestStack } from '../support/stack';
 

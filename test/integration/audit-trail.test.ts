@@ -8,9 +8,9 @@ import {
   CHECKPOINT_OVERDUE_MS,
   verifyAuditChain,
   type AuditCheckpoint,
-} from '../../src/db/audit';
-import { LOCAL_APP_ROLE, migrateDatabase, openDatabase, withRole } from '../../src/db/data-source';
-import { seedDemoData } from '../../src/db/seed';
+} from '../../src/platform/audit/log';
+import { LOCAL_APP_ROLE, migrateDatabase, openDatabase, withRole } from '../../src/platform/db/data-source';
+import { seedDemoData } from '../../src/modules/reference/demo-seed';
 import { actors } from '../support/factories';
 import { openOwnerDatabase, serveVariant, startStack, unreachableTemporal, type TestStack } from '../support/stack';
 

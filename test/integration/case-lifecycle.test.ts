@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { createLeadActivities } from '../../src/activities/lead-activities';
-import { verifyAuditChain } from '../../src/db/audit';
+import { createLeadActivities } from '../../src/modules/lead/activities/case';
+import { verifyAuditChain } from '../../src/platform/audit/log';
 import { aBroker, aChannel, aLead, actors, anIdNumber } from '../support/factories';
 import { noQuietHours } from '../support/policy';
 import { eventually, serveVariant, startStack, type TestStack } from '../support/stack';
-import { stateQuery } from '../../src/workflows/messages';
-import { leadWorkflowId } from '../../src/temporal/names';
+import { stateQuery } from '../../src/modules/lead/messages';
+import { leadWorkflowId } from '../../src/platform/temporal/names';
 
 let stack: TestStack;
 beforeAll(async () => {

@@ -1,10 +1,10 @@
 import { request as httpRequest } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
-import { leadWorkflowId } from '../../src/temporal/names';
+import { leadWorkflowId } from '../../src/platform/temporal/names';
 import { aBroker, aChannel, aLead, actors } from '../support/factories';
 import { eventually, startStack, type TestStack } from '../support/stack';
-import { signToken } from '../../src/api/auth';
-import { codecKeyring, WorkerCodec } from '../../src/infra/payload-codec';
+import { signToken } from '../../src/platform/http/auth';
+import { codecKeyring, WorkerCodec } from '../../src/platform/temporal/payload-codec';
 
 let stack: TestStack;
 beforeAll(async () => {

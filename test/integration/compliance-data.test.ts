@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { blindIndex } from '../../src/infra/crypto';
+import { blindIndex } from '../../src/platform/crypto';
 import { aChannel, aLead, actors } from '../support/factories';
 import { eventually, startStack, type TestStack } from '../support/stack';
 

@@ -1,17 +1,17 @@
 import { createHash } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
-import type { EraseInput } from '../../src/activities/contract';
+import type { EraseInput } from '../../src/modules/lead/activities/contract';
 import {
   eraseCase,
   eraseCases,
   ErasureGroupCommit,
   erasureGroupCommitFor,
   type CaseErasure,
-} from '../../src/activities/erasure';
-import { createLeadActivities } from '../../src/activities/lead-activities';
-import { appendAudit, appendAuditMany, auditKeyring, auditMac, verifyAuditChain } from '../../src/db/audit';
-import { amountBand } from '../../src/domain/deidentify';
-import { attachContactNote, attachDecisionReason } from '../../src/services/cases';
+} from '../../src/modules/lead/activities/erasure';
+import { createLeadActivities } from '../../src/modules/lead/activities/case';
+import { appendAudit, appendAuditMany, auditKeyring, auditMac, verifyAuditChain } from '../../src/platform/audit/log';
+import { amountBand } from '../../src/modules/lead/rules/deidentify';
+import { attachContactNote, attachDecisionReason } from '../../src/modules/lead/service/cases';
 import { aMissingCaseId, casesWithPersonalData } from '../support/erasable-cases';
 import { eventually, startStack, type TestStack } from '../support/stack';
 import { SWEEP_LOCK_WAIT_MS, takeSweepLock } from '../support/sweep-lock';

@@ -3,10 +3,10 @@ import type { DataSource } from 'typeorm';
 import { createServer } from 'node:http';
 import { createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
 import { createApp } from '../../src/api/app';
-import { signToken } from '../../src/api/auth';
-import { createLogger } from '../../src/infra/logger';
-import { openDatabase } from '../../src/db/data-source';
-import { intakeSlotsFor } from '../../src/services/intake';
+import { signToken } from '../../src/platform/http/auth';
+import { createLogger } from '../../src/platform/logger';
+import { openDatabase } from '../../src/platform/db/data-source';
+import { intakeSlotsFor } from '../../src/modules/lead/service/intake';
 import { temporal } from '@temporalio/proto';
 import {
   LeadStageKey,
@@ -14,8 +14,8 @@ import {
   ChannelIdKey,
   SlaDueAtKey,
   VulnerableKey,
-} from '../../src/temporal/search-attributes';
-import { stateQuery } from '../../src/workflows/messages';
+} from '../../src/platform/temporal/search-attributes';
+import { stateQuery } from '../../src/modules/lead/messages';
 import { aChannel, aLead, actors, anIdNumber, aPhone } from '../support/factories';
 import { losingCommits } from '../support/faulty-database';
 import { eventually, serveVariant, startStack, unreachableTemporal, type TestStack } from '../support/stack';

@@ -1,18 +1,15 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import * as erasure from '../../src/activities/erasure';
-import {
-  createMaintenanceActivities,
-  LENDER_APPLICATION_GRACE_DAYS,
-} from '../../src/activities/maintenance-activities';
-import { MAX_ATTEMPTS, startNotificationRelay } from '../../src/activities/notification-relay';
-import { createLogger } from '../../src/infra/logger';
-import { leadWorkflowId } from '../../src/temporal/names';
-import { LeadStageKey } from '../../src/temporal/search-attributes';
-import { consentDeadlineFrom, intakeUnconfirmedSignal } from '../../src/workflows/messages';
+import * as erasure from '../../src/modules/lead/activities/erasure';
+import { createMaintenanceActivities, LENDER_APPLICATION_GRACE_DAYS } from '../../src/modules/maintenance/activities';
+import { MAX_ATTEMPTS, startNotificationRelay } from '../../src/modules/lead/activities/notification-relay';
+import { createLogger } from '../../src/platform/logger';
+import { leadWorkflowId } from '../../src/platform/temporal/names';
+import { LeadStageKey } from '../../src/platform/temporal/search-attributes';
+import { consentDeadlineFrom, intakeUnconfirmedSignal } from '../../src/modules/lead/messages';
 import { caseInput } from '../workflows/harness';
-import { ensureSchedule, ensureSchedules, SCHEDULES } from '../../src/worker/schedules';
+import { ensureSchedule, ensureSchedules, SCHEDULES } from '../../src/modules/maintenance/schedules';
 import { casesWithPersonalData } from '../support/erasable-cases';
 import { aBroker, aChannel, aLead, actors } from '../support/factories';
 import { eventually, startStack, type TestStack } from '../support/stack';

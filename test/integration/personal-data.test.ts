@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { keyringFrom, openForCase } from '../../src/infra/crypto';
-import { rotateMasterKey } from '../../src/db/rotate-master-key';
+import { keyringFrom, openForCase } from '../../src/platform/crypto';
+import { rotateMasterKey } from '../../src/platform/db/rotate-master-key';
 import { aBroker, aChannel, aLead, actors } from '../support/factories';
 import { noQuietHours } from '../support/policy';
 import { eventually, openOwnerDatabase, startStack, type TestStack } from '../support/stack';

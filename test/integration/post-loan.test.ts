@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { defaultPolicy, parsePolicy } from '../../src/config/policy';
-import { eraseCases } from '../../src/activities/erasure';
-import { planCheckIns, recordCheckInCall } from '../../src/services/post-loan';
+import { defaultPolicy, parsePolicy } from '../../src/platform/config/policy';
+import { eraseCases } from '../../src/modules/lead/activities/erasure';
+import { planCheckIns, recordCheckInCall } from '../../src/modules/post-loan/service';
 import { insertCaseRows } from '../support/case-rows';
 import { aBroker, aChannel, actors } from '../support/factories';
 import { noQuietHours } from '../support/policy';

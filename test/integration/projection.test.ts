@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import type { ApplicationFailure } from '@temporalio/common';
 import type { DataSource, QueryRunner } from 'typeorm';
-import type { CaseProjectionInput } from '../../src/activities/contract';
-import { createComplaintActivities } from '../../src/activities/complaint-activities';
-import type { ComplaintProjection } from '../../src/activities/complaint-contract';
-import { createLeadActivities } from '../../src/activities/lead-activities';
+import type { CaseProjectionInput } from '../../src/modules/lead/activities/contract';
+import { createComplaintActivities } from '../../src/modules/complaint/activities';
+import type { ComplaintProjection } from '../../src/modules/complaint/contract';
+import { createLeadActivities } from '../../src/modules/lead/activities/case';
 import { aChannel } from '../support/factories';
 import { startStack, type TestStack } from '../support/stack';
 

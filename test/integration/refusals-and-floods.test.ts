@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { RefusalAudit } from '../../src/api/abuse-limits';
+import { RefusalAudit } from '../../src/platform/http/abuse-limits';
 import { createApp, flushRefusalAudit } from '../../src/api/app';
-import { signToken, type Actor } from '../../src/api/auth';
-import { createLogger } from '../../src/infra/logger';
+import { signToken, type Actor } from '../../src/platform/http/auth';
+import { createLogger } from '../../src/platform/logger';
 import { actors } from '../support/factories';
 import { eventually, startStack, type TestStack } from '../support/stack';
 

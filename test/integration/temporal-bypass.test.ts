@@ -1,10 +1,15 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Client, type WorkflowHandle } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
-import { codecKeyring, displayOnlyCodec, EncryptionCodec } from '../../src/infra/payload-codec';
-import { leadWorkflowId } from '../../src/temporal/names';
-import { brokerLeavingSignal, legalHoldUpdate, stateQuery, withdrawConsentUpdate } from '../../src/workflows/messages';
-import { actorSeal } from '../../src/workflows/verified';
+import { codecKeyring, displayOnlyCodec, EncryptionCodec } from '../../src/platform/temporal/payload-codec';
+import { leadWorkflowId } from '../../src/platform/temporal/names';
+import {
+  brokerLeavingSignal,
+  legalHoldUpdate,
+  stateQuery,
+  withdrawConsentUpdate,
+} from '../../src/modules/lead/messages';
+import { actorSeal } from '../../src/platform/workflow/verified';
 import { aBroker, aChannel, aLead, actors } from '../support/factories';
 import { noQuietHours } from '../support/policy';
 import { eventually, startStack, type TestStack } from '../support/stack';

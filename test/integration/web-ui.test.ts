@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { signToken } from '../../src/api/auth';
-import type { IntakeRequest } from '../../src/schemas/leads';
-import { ensureSchedules, SCHEDULES } from '../../src/worker/schedules';
-import { startTemporalDevServer, type RunningDevServer } from '../../src/infra/temporal-dev-server';
+import { signToken } from '../../src/platform/http/auth';
+import type { IntakeRequest } from '../../src/modules/lead/schemas/leads';
+import { ensureSchedules, SCHEDULES } from '../../src/modules/maintenance/schedules';
+import { startTemporalDevServer, type RunningDevServer } from '../../src/platform/temporal/dev-server';
 import { aChannel, aLead, actors } from '../support/factories';
 import { freePort } from '../support/stack-setup';
 import { startStack, type TestStack } from '../support/stack';

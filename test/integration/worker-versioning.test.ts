@@ -1,5 +1,5 @@
-import { buildIdOf, caseVersioning } from '../../src/worker/deployment';
-import { leadWorkflowId } from '../../src/temporal/names';
+import { buildIdOf, caseVersioning } from '../../src/platform/worker/deployment';
+import { leadWorkflowId } from '../../src/platform/temporal/names';
 import { aBroker, aChannel, aLead, actors } from '../support/factories';
 import { eventually, startStack, type TestStack } from '../support/stack';
 

@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
-import { checkDigitFor } from '../../src/domain/id-number';
-import type { IntakeRequest } from '../../src/schemas/leads';
-import type { Actor } from '../../src/api/auth';
+import { checkDigitFor } from '../../src/modules/lead/rules/id-number';
+import type { IntakeRequest } from '../../src/modules/lead/schemas/leads';
+import type { Actor } from '../../src/platform/http/auth';
 
 // Beijing districts: the generated people are local to a residence in one of them.
 const BEIJING = [

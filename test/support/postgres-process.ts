@@ -7,7 +7,7 @@
  *
  * Usage: node --import tsx test/support/postgres-process.ts <dataDir> <port> <database> <durable: 0|1>
  */
-import { startEmbeddedPostgres } from '../../src/infra/embedded-postgres';
+import { startEmbeddedPostgres } from '../../src/platform/db/embedded-postgres';
 
 async function main(): Promise<void> {
   const [dataDir, port, database, durable] = process.argv.slice(2);

@@ -7,7 +7,7 @@
  * Usage: node --import tsx test/support/signal-owner.ts <dataDir> <port>
  */
 import { Client } from 'pg';
-import { startEmbeddedPostgres } from '../../src/infra/embedded-postgres';
+import { startEmbeddedPostgres } from '../../src/platform/db/embedded-postgres';
 
 async function main(): Promise<void> {
   const [dataDir, port] = process.argv.slice(2);

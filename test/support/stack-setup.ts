@@ -2,11 +2,11 @@ import { chmodSync, mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig } from '../../src/config';
-import { LOCAL_APP_ROLE, migrateDatabase, openDatabase, withRole } from '../../src/db/data-source';
-import { seedDemoData } from '../../src/db/seed';
-import { startEmbeddedPostgres } from '../../src/infra/embedded-postgres';
-import { startTemporalDevServer } from '../../src/infra/temporal-dev-server';
+import { loadConfig } from '../../src/platform/config';
+import { LOCAL_APP_ROLE, migrateDatabase, openDatabase, withRole } from '../../src/platform/db/data-source';
+import { seedDemoData } from '../../src/modules/reference/demo-seed';
+import { startEmbeddedPostgres } from '../../src/platform/db/embedded-postgres';
+import { startTemporalDevServer } from '../../src/platform/temporal/dev-server';
 import { ensureWorkflowBundle } from './workflow-bundle';
 
 export const freePort = (): Promise<number> =>

@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
-import type { RunningPostgres } from '../../src/infra/embedded-postgres';
-import type { RunningDevServer } from '../../src/infra/temporal-dev-server';
+import type { RunningPostgres } from '../../src/platform/db/embedded-postgres';
+import type { RunningDevServer } from '../../src/platform/temporal/dev-server';
 
 export default async function stackTeardown(): Promise<void> {
   const stack = (globalThis as Record<string, unknown>).__leadEngineStack as

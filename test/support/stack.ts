@@ -5,12 +5,12 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
 import type { DataSource } from 'typeorm';
 import { createApp } from '../../src/api/app';
-import { signToken, type Actor } from '../../src/api/auth';
-import { loadConfig, type Config } from '../../src/config';
-import { openDatabase } from '../../src/db/data-source';
-import { createLogger, type Logger } from '../../src/infra/logger';
+import { signToken, type Actor } from '../../src/platform/http/auth';
+import { loadConfig, type Config } from '../../src/platform/config';
+import { openDatabase } from '../../src/platform/db/data-source';
+import { createLogger, type Logger } from '../../src/platform/logger';
 import { createLeadWorker } from '../../src/worker/worker';
-import { dataConverterFor } from '../../src/infra/temporal-connection';
+import { dataConverterFor } from '../../src/platform/temporal/connection';
 
 let runtimeInstalled = false;
 

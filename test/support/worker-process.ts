@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import type { Config } from '../../src/config';
+import type { Config } from '../../src/platform/config';
 
 const root = join(__dirname, '..', '..');
 

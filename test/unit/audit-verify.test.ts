@@ -6,7 +6,7 @@ import {
   verifyAuditChain,
   type AuditCheckpoint,
   type AuditKeyring,
-} from '../../src/db/audit';
+} from '../../src/platform/audit/log';
 
 type Row = {
   id: string;

@@ -1,5 +1,5 @@
-import { parsePolicy } from '../../src/config/policy';
-import { addWorkingTime, isWorkingDay, type WorkingCalendar } from '../../src/domain/business-hours';
+import { parsePolicy } from '../../src/platform/config/policy';
+import { addWorkingTime, isWorkingDay, type WorkingCalendar } from '../../src/platform/domain/business-hours';
 
 const HOUR = 3_600_000;
 const MINUTE = 60_000;

@@ -1,10 +1,5 @@
-import { defaultPolicy, parsePolicy } from '../../src/config/policy';
-import {
-  channelFigures,
-  gradeChannel,
-  standingAfterReview,
-  type ChannelCounts,
-} from '../../src/domain/channel-grading';
+import { defaultPolicy, parsePolicy } from '../../src/platform/config/policy';
+import { channelFigures, gradeChannel, standingAfterReview, type ChannelCounts } from '../../src/modules/channel/rules';
 
 const policy = defaultPolicy();
 

@@ -1,5 +1,5 @@
-import { defaultPolicy } from '../../src/config/policy';
-import type { ComplaintCaseState, ComplaintFacts } from '../../src/workflows/complaint-messages';
+import { defaultPolicy } from '../../src/platform/config/policy';
+import type { ComplaintCaseState, ComplaintFacts } from '../../src/modules/complaint/messages';
 import {
   isPastDue,
   leftToAction,
@@ -9,8 +9,8 @@ import {
   retentionDueAfterClose,
   retentionDueAfterRelease,
   retentionLeftAtHold,
-} from '../../src/workflows/complaint-case/deadlines';
-import { initialComplaintState } from '../../src/workflows/complaint-case/state';
+} from '../../src/modules/complaint/workflow/deadlines';
+import { initialComplaintState } from '../../src/modules/complaint/workflow/state';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;

@@ -1,13 +1,13 @@
-import { defaultPolicy } from '../../src/config/policy';
+import { defaultPolicy } from '../../src/platform/config/policy';
 import {
   BrokerIdKey,
   ChannelIdKey,
   ComplaintPriorityKey,
   ComplaintStateKey,
   SlaDueAtKey,
-} from '../../src/temporal/search-attributes';
-import type { ComplaintCaseState, ComplaintFacts } from '../../src/workflows/complaint-messages';
-import { initialComplaintState } from '../../src/workflows/complaint-case/state';
+} from '../../src/platform/temporal/search-attributes';
+import type { ComplaintCaseState, ComplaintFacts } from '../../src/modules/complaint/messages';
+import { initialComplaintState } from '../../src/modules/complaint/workflow/state';
 import {
   currentDetails,
   nextDueAt,
@@ -15,7 +15,7 @@ import {
   projection,
   searchAttributes,
   waitingFor,
-} from '../../src/workflows/complaint-case/view';
+} from '../../src/modules/complaint/workflow/view';
 
 const filedAt = '2026-03-02T09:00:00.000Z';
 const firstResponseDueAt = '2026-03-03T09:00:00.000Z';

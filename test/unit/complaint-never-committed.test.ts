@@ -1,8 +1,8 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { type ApplicationFailure } from '@temporalio/common';
 import type { DataSource } from 'typeorm';
-import { createComplaintActivities, FILING_COMMIT_GRACE_MS } from '../../src/activities/complaint-activities';
-import type { ComplaintEventInput } from '../../src/activities/complaint-contract';
+import { createComplaintActivities, FILING_COMMIT_GRACE_MS } from '../../src/modules/complaint/activities';
+import type { ComplaintEventInput } from '../../src/modules/complaint/contract';
 
 /** A database that answers but has no row for the complaint. */
 const emptyDb = { query: async () => [] } as unknown as DataSource;

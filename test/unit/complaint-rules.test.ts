@@ -1,4 +1,4 @@
-import { defaultPolicy } from '../../src/config/policy';
+import { defaultPolicy } from '../../src/platform/config/policy';
 import {
   afterSatisfaction,
   complaintDeadlines,
@@ -8,7 +8,7 @@ import {
   requiresDoNotContact,
   resolutionDueFrom,
   type ComplaintClock,
-} from '../../src/domain/complaint-rules';
+} from '../../src/modules/complaint/rules';
 import { policyWith } from './factories';
 
 const HOUR = 3_600_000;

@@ -2,8 +2,8 @@ import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { ConfigError, ENV_NAMES, loadConfig, SECRET_NAMES } from '../../src/config';
-import { defaultPolicy } from '../../src/config/policy';
+import { ConfigError, ENV_NAMES, loadConfig, SECRET_NAMES } from '../../src/platform/config';
+import { defaultPolicy } from '../../src/platform/config/policy';
 
 const file = (content: string) => {
   const path = join(mkdtempSync(join(tmpdir(), 'cfg-')), 'policy.json');

@@ -1,10 +1,10 @@
-import { defaultPolicy } from '../../src/config/policy';
+import { defaultPolicy } from '../../src/platform/config/policy';
 import {
   checkContactAllowed,
   isWithinQuietHours,
   localDayKey,
   type ContactCheckInput,
-} from '../../src/domain/contact-rules';
+} from '../../src/modules/lead/rules/contact';
 import { policyWith } from './factories';
 
 const policy = defaultPolicy();

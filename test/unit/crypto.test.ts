@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { blindIndex, keyringFrom, openForCase, rewrapDataKey, sealForCase } from '../../src/infra/crypto';
+import { blindIndex, keyringFrom, openForCase, rewrapDataKey, sealForCase } from '../../src/platform/crypto';
 
 const ring = () => keyringFrom('m1', randomBytes(32).toString('base64'));
 const identity = { name: '张三', idNumber: '110105199001011232', phone: '13812345678' };

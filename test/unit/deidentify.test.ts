@@ -1,4 +1,4 @@
-import { ageBand, amountBand, regionPrefix } from '../../src/domain/deidentify';
+import { ageBand, amountBand, regionPrefix } from '../../src/modules/lead/rules/deidentify';
 
 describe('age bands kept after erasure', () => {
   it.each([

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { ENV_NAMES } from '../../src/config';
-import { ALL_SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes';
+import { ENV_NAMES } from '../../src/platform/config';
+import { ALL_SEARCH_ATTRIBUTES } from '../../src/platform/temporal/search-attributes';
 
 /**
  * docker-compose.yml and the Dockerfile cannot be run here (no Docker engine), so these tests read
@@ -262,7 +262,7 @@ describe('Dockerfile', () => {
     const cmd = instructions.filter((l) => l.startsWith('CMD')).at(-1);
     const commands = [JSON.parse(cmd!.slice('CMD'.length)) as string[], ...appServices.map(([, s]) => args(s.command))];
     const entryPoints = new Set(commands.map((c) => c.find((a) => a.startsWith('dist/'))));
-    expect([...entryPoints].sort()).toEqual(['dist/api/main.js', 'dist/db/migrate-cli.js', 'dist/worker/main.js']);
+    expect([...entryPoints].sort()).toEqual(['dist/api/main.js', 'dist/cli/migrate.js', 'dist/worker/main.js']);
     for (const file of entryPoints) {
       expect(existsSync(join(root, file!.replace(/^dist\//, 'src/').replace(/\.js$/, '.ts')))).toBe(true);
     }

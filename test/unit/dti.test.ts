@@ -1,5 +1,5 @@
-import { defaultPolicy } from '../../src/config/policy';
-import { monthlyInstalment, stressTest } from '../../src/domain/dti';
+import { defaultPolicy } from '../../src/platform/config/policy';
+import { monthlyInstalment, stressTest } from '../../src/modules/lead/rules/dti';
 import { policyWith } from './factories';
 
 describe('monthly instalment (equal instalments)', () => {

@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
-import type { EraseInput } from '../../src/activities/contract';
-import { ErasureGroupCommit, type CaseErasure } from '../../src/activities/erasure';
+import type { EraseInput } from '../../src/modules/lead/activities/contract';
+import { ErasureGroupCommit, type CaseErasure } from '../../src/modules/lead/activities/erasure';
 
 const anErasure = (caseId: string): EraseInput => ({
   caseId,

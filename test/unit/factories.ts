@@ -1,7 +1,7 @@
 /** Test factories for the pure rules: valid ID numbers, products and policies. */
-import { parsePolicy, type Policy } from '../../src/config/policy';
-import { checkDigitFor } from '../../src/domain/id-number';
-import type { ProductFacts } from '../../src/domain/matching';
+import { parsePolicy, type Policy } from '../../src/platform/config/policy';
+import { checkDigitFor } from '../../src/modules/lead/rules/id-number';
+import type { ProductFacts } from '../../src/modules/lead/rules/matching';
 
 /** A valid 18-character ID number; the check character is computed, never hard-coded. */
 export function validIdNumber(parts: { region?: string; birth?: string; sequence?: string } = {}): string {

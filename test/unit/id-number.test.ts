@@ -1,4 +1,4 @@
-import { ageOn, checkDigitFor, parseIdNumber, validateIdNumber } from '../../src/domain/id-number';
+import { ageOn, checkDigitFor, parseIdNumber, validateIdNumber } from '../../src/modules/lead/rules/id-number';
 import { beijing, validIdNumber, withWrongCheckDigit } from './factories';
 
 describe('validating a mainland ID number', () => {

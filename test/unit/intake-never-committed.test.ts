@@ -1,8 +1,8 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { type ApplicationFailure } from '@temporalio/common';
 import type { DataSource } from 'typeorm';
-import { createLeadActivities, INTAKE_COMMIT_GRACE_MS } from '../../src/activities/lead-activities';
-import { defaultPolicy } from '../../src/config/policy';
+import { createLeadActivities, INTAKE_COMMIT_GRACE_MS } from '../../src/modules/lead/activities/case';
+import { defaultPolicy } from '../../src/platform/config/policy';
 
 /** A database that answers but has no row for the case: the projection updates nothing, the lookup finds nothing. */
 const query = async (sql: string) => (sql.includes('AS written') ? [{ written: 0, current_seq: null }] : []);

@@ -1,8 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type KeyLike } from 'jose';
-import { createAuthenticator } from '../../src/api/auth';
-import { ConfigError, loadConfig } from '../../src/config';
+import { createAuthenticator } from '../../src/platform/http/auth';
+import { ConfigError, loadConfig } from '../../src/platform/config';
 
 let server: Server;
 let url: string;

@@ -2,13 +2,13 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { defaultPayloadConverter } from '@temporalio/common';
-import { codecKeyring, EncryptionCodec } from '../../src/infra/payload-codec';
+import { codecKeyring, EncryptionCodec } from '../../src/platform/temporal/payload-codec';
 
 test('npm run rotate:codec-key prints a new key, and the old one moved into CODEC_OLD_KEYS still decodes', async () => {
   const oldKey = randomBytes(32).toString('base64');
   const out = execFileSync(
     process.execPath,
-    ['--import', 'tsx', join(__dirname, '../../src/infra/rotate-codec-key-cli.ts')],
+    ['--import', 'tsx', join(__dirname, '../../src/cli/rotate-codec-key.ts')],
     {
       env: { ...process.env, CODEC_KEY: oldKey, CODEC_KEY_ID: 'codec-old', CODEC_OLD_KEYS: '' },
       encoding: 'utf8',

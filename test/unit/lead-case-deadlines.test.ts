@@ -1,5 +1,5 @@
-import type { WorkingCalendar } from '../../src/domain/business-hours';
-import type { Deadline } from '../../src/workflows/messages';
+import type { WorkingCalendar } from '../../src/platform/domain/business-hours';
+import type { Deadline } from '../../src/modules/lead/messages';
 import {
   afterWorkingTime,
   brokerDeadline,
@@ -11,7 +11,7 @@ import {
   nextMark,
   retentionDueAfterRelease,
   workingCalendarFor,
-} from '../../src/workflows/lead-case/deadlines';
+} from '../../src/modules/lead/workflow/deadlines';
 import { beijing, policyWith } from './factories';
 
 const DAY = 24 * HOUR;

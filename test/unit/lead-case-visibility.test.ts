@@ -1,4 +1,4 @@
-import type { Deadline, LeadCaseState } from '../../src/workflows/messages';
+import type { Deadline, LeadCaseState } from '../../src/modules/lead/messages';
 import {
   caseDetails,
   consentStateOf,
@@ -6,7 +6,7 @@ import {
   searchAttributesOf,
   stillAsProjectedAtIntake,
   waitingFor,
-} from '../../src/workflows/lead-case/visibility';
+} from '../../src/modules/lead/workflow/visibility';
 
 const granted = { granted: true, noticeVersion: '2026-01', at: '2026-11-18T02:00:00.000Z' };
 const notGranted = { granted: false, noticeVersion: null, at: null };

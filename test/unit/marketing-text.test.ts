@@ -1,4 +1,4 @@
-import { checkMarketingText } from '../../src/domain/marketing-text';
+import { checkMarketingText } from '../../src/modules/lead/rules/marketing-text';
 
 const COMPLIANT = '消费贷款，年化利率7.2%-18%（单利），以合同为准。贷款有风险，借款需谨慎。';
 const codes = (text: string, opts?: Parameters<typeof checkMarketingText>[1]): string[] =>

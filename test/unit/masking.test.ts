@@ -1,4 +1,4 @@
-import { maskIdNumber, maskName, maskPhone } from '../../src/domain/masking';
+import { maskIdNumber, maskName, maskPhone } from '../../src/platform/domain/masking';
 import { validIdNumber } from './factories';
 
 describe('masking a name', () => {

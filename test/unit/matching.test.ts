@@ -1,5 +1,5 @@
-import { defaultPolicy } from '../../src/config/policy';
-import { matchProducts, type LeadForMatching, type ProductFacts } from '../../src/domain/matching';
+import { defaultPolicy } from '../../src/platform/config/policy';
+import { matchProducts, type LeadForMatching, type ProductFacts } from '../../src/modules/lead/rules/matching';
 import { aProduct, policyWith } from './factories';
 
 const policy = defaultPolicy();

@@ -1,6 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { defaultPayloadConverter } from '@temporalio/common';
-import { codecKeyring, displayOnlyCodec, EncryptionCodec, WorkerCodec } from '../../src/infra/payload-codec';
+import {
+  codecKeyring,
+  displayOnlyCodec,
+  EncryptionCodec,
+  WorkerCodec,
+} from '../../src/platform/temporal/payload-codec';
 
 const key = () => randomBytes(32).toString('base64');
 const payload = (value: unknown) => defaultPayloadConverter.toPayload(value);

@@ -1,4 +1,4 @@
-import { isMainlandMobile, normalizeMobile } from '../../src/domain/phone';
+import { isMainlandMobile, normalizeMobile } from '../../src/platform/domain/phone';
 
 describe('mainland mobile numbers', () => {
   it.each(['13812345678', '19912345678', '15000000000', '17712345678'])('%s is a mainland mobile', (phone) => {

@@ -2,8 +2,8 @@ import express from 'express';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { QueryRunnerAlreadyReleasedError, QueryRunnerProviderAlreadyReleasedError } from 'typeorm';
-import { problemHandler } from '../../src/api/errors';
-import { DomainError } from '../../src/domain/errors';
+import { problemHandler } from '../../src/platform/http/errors';
+import { DomainError } from '../../src/platform/domain/errors';
 
 async function answerFor(err: unknown) {
   const app = express();

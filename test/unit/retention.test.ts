@@ -1,5 +1,5 @@
-import { defaultPolicy } from '../../src/config/policy';
-import { isRetentionDue, retentionDueAt } from '../../src/domain/retention';
+import { defaultPolicy } from '../../src/platform/config/policy';
+import { isRetentionDue, retentionDueAt } from '../../src/modules/lead/rules/retention';
 import { policyWith } from './factories';
 
 const closedAt = new Date('2026-01-15T10:00:00Z');

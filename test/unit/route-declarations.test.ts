@@ -2,10 +2,10 @@ import express from 'express';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
-import { problemHandler } from '../../src/api/errors';
-import { buildOpenApiDocument, json } from '../../src/api/openapi';
-import { defineRoute, mountRoutes, type Route } from '../../src/api/route';
-import type { Role } from '../../src/domain/types';
+import { problemHandler } from '../../src/platform/http/errors';
+import { buildOpenApiDocument, json } from '../../src/platform/http/openapi';
+import { defineRoute, mountRoutes, type Route } from '../../src/platform/http/route';
+import type { Role } from '../../src/platform/domain/types';
 
 const seen: unknown[] = [];
 const routes: Route[] = [

@@ -1,6 +1,6 @@
 import { Agent, createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { drain } from '../../src/api/shutdown';
+import { drain } from '../../src/platform/http/shutdown';
 
 /** A real HTTP server whose `/slow` answers after `ms`, and whose `/never` never answers. */
 async function serve(ms: number): Promise<{ server: Server; port: number }> {

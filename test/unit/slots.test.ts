@@ -1,4 +1,4 @@
-import { NoSlotError, Slots } from '../../src/infra/slots';
+import { NoSlotError, Slots } from '../../src/platform/slots';
 
 /** A task that runs until released, recording when it started. */
 function held(log: string[], name: string) {

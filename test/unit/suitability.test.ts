@@ -1,5 +1,5 @@
-import { defaultPolicy } from '../../src/config/policy';
-import { assessSuitability, type SuitabilityInput } from '../../src/domain/suitability';
+import { defaultPolicy } from '../../src/platform/config/policy';
+import { assessSuitability, type SuitabilityInput } from '../../src/modules/lead/rules/suitability';
 import { policyWith } from './factories';
 
 const policy = defaultPolicy();

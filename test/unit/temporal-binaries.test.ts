@@ -1,7 +1,7 @@
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { temporalCliPath, temporalTestServerPath } from '../../src/infra/temporal-binaries';
+import { temporalCliPath, temporalTestServerPath } from '../../src/platform/temporal/binaries';
 
 describe('finding the Temporal binaries', () => {
   const saved = { ...process.env };

@@ -1,6 +1,6 @@
-import { defaultPolicy } from '../../src/config/policy';
-import type { StressTestResult } from '../../src/domain/dti';
-import { decideTier, type TierInput } from '../../src/domain/tiering';
+import { defaultPolicy } from '../../src/platform/config/policy';
+import type { StressTestResult } from '../../src/modules/lead/rules/dti';
+import { decideTier, type TierInput } from '../../src/modules/lead/rules/tiering';
 import { policyWith } from './factories';
 
 const policy = defaultPolicy();

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { decodeJwt, SignJWT, UnsecuredJWT } from 'jose';
-import { createAuthenticator, lifetimeSeconds, signToken, TokenLifetimeError } from '../../src/api/auth';
-import { loadConfig } from '../../src/config';
+import { createAuthenticator, lifetimeSeconds, signToken, TokenLifetimeError } from '../../src/platform/http/auth';
+import { loadConfig } from '../../src/platform/config';
 
 const cfg = loadConfig({ NODE_ENV: 'test' });
 const { verify } = createAuthenticator(cfg);
@@ -96,7 +96,7 @@ test('lifetimes are read in seconds, minutes, hours, days and years', () => {
 
 describe('npm run token', () => {
   const run = (...args: string[]) =>
-    spawnSync(process.execPath, [require.resolve('tsx/cli'), 'src/api/token-cli.ts', ...args], {
+    spawnSync(process.execPath, [require.resolve('tsx/cli'), 'src/cli/token.ts', ...args], {
       env: { ...process.env, NODE_ENV: 'test' },
       encoding: 'utf8',
       timeout: 60_000,

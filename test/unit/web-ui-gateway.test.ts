@@ -5,7 +5,7 @@ import {
   readOnlySettings,
   startWebUiGateway,
   type RunningWebUiGateway,
-} from '../../src/infra/web-ui-gateway';
+} from '../../src/platform/temporal/web-ui-gateway';
 
 /**
  * The gateway in front of the dev server's Web UI, against a stand-in UI server (records what

@@ -1,14 +1,14 @@
-import { stampActivityOutcomes } from '../../src/worker/activity-outcomes';
+import { stampActivityOutcomes } from '../../src/platform/worker/activity-outcomes';
 import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import type { AuditCheckpoint } from '../../src/db/audit';
+import type { AuditCheckpoint } from '../../src/platform/audit/log';
 import {
   auditAnchor,
   auditCheckpointsQuery,
   NEWEST_CHECKPOINT_MEMO,
   recordAuditCheckpointUpdate,
-} from '../../src/workflows/audit-anchor';
+} from '../../src/modules/audit/workflow';
 import { timeSkippingEnv } from './harness';
 
 let env: TestWorkflowEnvironment;

@@ -1,5 +1,5 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { channelReview } from '../../src/workflows/channel-review';
+import { channelReview } from '../../src/modules/channel/workflow';
 import { FakeActivities, timeSkippingEnv, withWorker } from './harness';
 
 let env: TestWorkflowEnvironment;

@@ -1,5 +1,5 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { ComplaintPriorityKey, ComplaintStateKey, SlaDueAtKey } from '../../src/temporal/search-attributes';
+import { ComplaintPriorityKey, ComplaintStateKey, SlaDueAtKey } from '../../src/platform/temporal/search-attributes';
 import {
   closeComplaintUpdate,
   complaintLegalHoldUpdate,
@@ -7,8 +7,8 @@ import {
   complaintStateQuery,
   escalateToGroupUpdate,
   firstResponseUpdate,
-} from '../../src/workflows/complaint-messages';
-import { contactAttemptUpdate, stateQuery } from '../../src/workflows/messages';
+} from '../../src/modules/complaint/messages';
+import { contactAttemptUpdate, stateQuery } from '../../src/modules/lead/messages';
 import {
   ComplaintFakes,
   complaintInput,

@@ -5,12 +5,12 @@ import type {
   ComplaintActivities,
   ComplaintEventInput,
   ComplaintNotificationInput,
-} from '../../src/activities/complaint-contract';
-import { defaultPolicy } from '../../src/config/policy';
-import { complaintWorkflowId } from '../../src/temporal/complaint-names';
-import { complaintCase } from '../../src/workflows/complaint-case';
-import type { ComplaintCaseInput, ComplaintFacts } from '../../src/workflows/complaint-messages';
-import { stateQuery } from '../../src/workflows/messages';
+} from '../../src/modules/complaint/contract';
+import { defaultPolicy } from '../../src/platform/config/policy';
+import { complaintWorkflowId } from '../../src/modules/complaint/names';
+import { complaintCase } from '../../src/modules/complaint/workflow';
+import type { ComplaintCaseInput, ComplaintFacts } from '../../src/modules/complaint/messages';
+import { stateQuery } from '../../src/modules/lead/messages';
 import { FakeActivities } from './harness';
 
 /**

@@ -11,8 +11,8 @@ import {
   reviewUpdate,
   stateQuery,
   withdrawConsentUpdate,
-} from '../../src/workflows/messages';
-import { LeadStageKey, RiskTierKey, ConsentStateKey } from '../../src/temporal/search-attributes';
+} from '../../src/modules/lead/messages';
+import { LeadStageKey, RiskTierKey, ConsentStateKey } from '../../src/platform/temporal/search-attributes';
 import {
   caseInput,
   DAY,

@@ -7,7 +7,7 @@ import {
   stateQuery,
   withdrawConsentUpdate,
   type LeadCaseState,
-} from '../../src/workflows/messages';
+} from '../../src/modules/lead/messages';
 import {
   caseInput,
   DAY,

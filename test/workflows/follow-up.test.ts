@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { brokerOffboarding } from '../../src/workflows/broker-offboarding';
+import { brokerOffboarding } from '../../src/modules/broker/workflow';
 import {
   assignmentUpdate,
   brokerLeavingSignal,
@@ -10,9 +10,9 @@ import {
   selectionUpdate,
   stateQuery,
   withdrawConsentUpdate,
-} from '../../src/workflows/messages';
-import { parsePolicy } from '../../src/config/policy';
-import { BrokerIdKey, SlaDueAtKey } from '../../src/temporal/search-attributes';
+} from '../../src/modules/lead/messages';
+import { parsePolicy } from '../../src/platform/config/policy';
+import { BrokerIdKey, SlaDueAtKey } from '../../src/platform/temporal/search-attributes';
 import {
   caseInput,
   DAY,

@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { OUTCOME_STAMP_KEY, stampResult } from '../../src/workflows/activity-outcome';
-import { stateQuery } from '../../src/workflows/messages';
+import { OUTCOME_STAMP_KEY, stampResult } from '../../src/platform/workflow/activity-outcome';
+import { stateQuery } from '../../src/modules/lead/messages';
 import {
   caseInput,
   FakeActivities,
@@ -16,7 +16,7 @@ import {
 /**
  * Someone with access to Temporal completes or fails a pending activity by its ID (`temporal
  * activity complete|fail`). The workflow takes only outcomes stamped by its worker for that very
- * call (src/workflows/activity-outcome.ts): anything else is refused and the activity runs again.
+ * call (src/platform/workflow/activity-outcome.ts): anything else is refused and the activity runs again.
  * (Here the test client has no codec; in the service a plaintext outcome reaches the workflow as
  * the codec's refused marker, which carries no stamp either.)
  */

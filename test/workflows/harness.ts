@@ -1,29 +1,29 @@
 import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { WorkflowUpdateFailedError, type WorkflowClientInterceptor, type WorkflowHandle } from '@temporalio/client';
-import { actorSeal, type Sealed, type VerifiedActor } from '../../src/workflows/verified';
-import { stampActivityOutcomes } from '../../src/worker/activity-outcomes';
+import { actorSeal, type Sealed, type VerifiedActor } from '../../src/platform/workflow/verified';
+import { stampActivityOutcomes } from '../../src/platform/worker/activity-outcomes';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import type {
   LeadActivities,
   MaintenanceActivities,
   NotificationInput,
   PrescreenResult,
-} from '../../src/activities/contract';
-import type { ChannelActivities, ReviewChannelInput } from '../../src/activities/channel-contract';
-import { defaultPolicy, type Policy } from '../../src/config/policy';
-import type { ConsentPurpose } from '../../src/domain/types';
-import { temporalTestServerPath } from '../../src/infra/temporal-binaries';
-import { leadCase } from '../../src/workflows/lead-case';
-import { stateQuery, type LeadCaseInput, type LeadCaseState, type ProductMatch } from '../../src/workflows/messages';
-import { leadWorkflowId } from '../../src/temporal/names';
-import { ALL_SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes';
+} from '../../src/modules/lead/activities/contract';
+import type { ChannelActivities, ReviewChannelInput } from '../../src/modules/channel/contract';
+import { defaultPolicy, type Policy } from '../../src/platform/config/policy';
+import type { ConsentPurpose } from '../../src/platform/domain/types';
+import { temporalTestServerPath } from '../../src/platform/temporal/binaries';
+import { leadCase } from '../../src/modules/lead/workflow';
+import { stateQuery, type LeadCaseInput, type LeadCaseState, type ProductMatch } from '../../src/modules/lead/messages';
+import { leadWorkflowId } from '../../src/platform/temporal/names';
+import { ALL_SEARCH_ATTRIBUTES } from '../../src/platform/temporal/search-attributes';
 import { temporal } from '@temporalio/proto';
 
 let runtimeInstalled = false;
 
 /**
- * The test client sends messages as the API does, with their verified sender (src/workflows/verified.ts).
+ * The test client sends messages as the API does, with their verified sender (src/platform/workflow/verified.ts).
  * A test names the sender in the fields the message carried before senders were verified (`by`,
  * `source`, `requestedBy` as `role:sub`; `reviewerId` of a risk officer; `brokerId` of the broker
  * acting, except on `assign`, where it names the new broker); the client moves it into `auth` and

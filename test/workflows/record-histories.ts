@@ -19,7 +19,7 @@ import {
   complaintOpenedUpdate,
   escalateToGroupUpdate,
   firstResponseUpdate,
-} from '../../src/workflows/complaint-messages';
+} from '../../src/modules/complaint/messages';
 import {
   consentDeadlineFrom,
   contactAttemptUpdate,
@@ -31,7 +31,7 @@ import {
   selectionUpdate,
   stateQuery,
   withdrawConsentUpdate,
-} from '../../src/workflows/messages';
+} from '../../src/modules/lead/messages';
 import { ensureWorkflowBundle } from '../support/workflow-bundle';
 import { ComplaintFakes, complaintInput, startComplaint, untilInFollowUp } from './complaint-fakes';
 import {

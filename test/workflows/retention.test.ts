@@ -1,7 +1,7 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { humanReviewUpdate, legalHoldUpdate, outcomeUpdate, stateQuery } from '../../src/workflows/messages';
-import { LeadStageKey } from '../../src/temporal/search-attributes';
+import { humanReviewUpdate, legalHoldUpdate, outcomeUpdate, stateQuery } from '../../src/modules/lead/messages';
+import { LeadStageKey } from '../../src/platform/temporal/search-attributes';
 import {
   caseInput,
   DAY,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { leadCase } from '../../src/workflows/lead-case';
+import { leadCase } from '../../src/modules/lead/workflow';
 import {
   brokerLeavingSignal,
   contactAttemptUpdate,
@@ -9,11 +9,11 @@ import {
   outcomeUpdate,
   stateQuery,
   withdrawConsentUpdate,
-} from '../../src/workflows/messages';
-import { leadWorkflowId } from '../../src/temporal/names';
-import { firstResponseUpdate } from '../../src/workflows/complaint-messages';
+} from '../../src/modules/lead/messages';
+import { leadWorkflowId } from '../../src/platform/temporal/names';
+import { firstResponseUpdate } from '../../src/modules/complaint/messages';
 import { ComplaintFakes, complaintInput, startComplaint } from './complaint-fakes';
-import { actorSeal, REFUSED_PAYLOAD_KEY } from '../../src/workflows/verified';
+import { actorSeal, REFUSED_PAYLOAD_KEY } from '../../src/platform/workflow/verified';
 import {
   caseInput,
   DAY,

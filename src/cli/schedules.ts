@@ -1,0 +1,19 @@
+import { config } from '../platform/config';
+import { connectClient } from '../platform/temporal/connection';
+import { ensureSchedules, SCHEDULES } from '../modules/maintenance/schedules';
+
+/** `npm run schedules`: creates the schedules, or updates those that differ (the worker also does this at start). */
+async function main() {
+  const cfg = config();
+  const client = await connectClient(cfg);
+  const { created, updated } = await ensureSchedules(client, cfg.TEMPORAL_MAINTENANCE_TASK_QUEUE);
+  for (const s of SCHEDULES) {
+    const what = created.includes(s.scheduleId) ? 'created ' : updated.includes(s.scheduleId) ? 'updated ' : 'exists  ';
+    console.log(`${what} ${s.scheduleId} (every ${s.every}, task queue ${cfg.TEMPORAL_MAINTENANCE_TASK_QUEUE})`);
+  }
+  await client.connection.close();
+}
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

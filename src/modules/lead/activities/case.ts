@@ -1,0 +1,143 @@
+import { ApplicationFailure } from '@temporalio/common';
+import type { DataSource } from 'typeorm';
+import type { Policy } from '../../../platform/config/policy';
+import { appendAudit } from '../../../platform/audit/log';
+import type { AssignInput, ConsentEventInput, DecisionInput, LeadActivities, NotificationInput } from './contract';
+import { erasureGroupCommitFor } from './erasure';
+import { caseMissing, loadCase, WORKFLOW_ACTOR } from './case-row';
+import { matchLead, prescreenLead } from './decisions';
+import { projectCase, recordContactAttempt } from './projection';
+
+export { INTAKE_COMMIT_GRACE_MS } from './case-row';
+export { holdEventKey } from './projection';
+
+export interface LeadActivityDeps {
+  db: DataSource;
+  policy: Policy;
+}
+
+const PG_UNIQUE_VIOLATION = '23505';
+const PG_FK_VIOLATION = '23503';
+
+/** Activities of one lead case, built around their dependencies. Every write is keyed by eventId. */
+export function createLeadActivities(deps: LeadActivityDeps): LeadActivities {
+  const { db } = deps;
+  return {
+    recordConsentEvent: (input) => recordConsentEvent(db, input),
+    projectCase: (input) => projectCase(db, input),
+    prescreenLead: (input) => prescreenLead(deps, input),
+    matchLead: (input) => matchLead(deps, input),
+    assignBroker: (input) => assignBroker(db, input),
+    recordDecision: (input) => recordDecision(db, input),
+    recordContactAttempt: (input) => recordContactAttempt(db, input),
+    notify: (input) => notify(db, input),
+    // Erasures arriving together share one transaction and one hold of the audit chain's lock.
+    eraseLeadData: async (input) => erasureGroupCommitFor(db).erase(input),
+  };
+}
+
+async function recordConsentEvent(db: DataSource, input: ConsentEventInput): Promise<void> {
+  try {
+    await db.transaction(async (m) => {
+      let recorded = 0;
+      for (const purpose of input.purposes) {
+        const rows = await m.query(
+          `INSERT INTO consents (event_id, case_id, purpose, action, notice_version, source, evidence, at)
+               VALUES ($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT (event_id, purpose) DO NOTHING RETURNING 1`,
+          [
+            input.eventId,
+            input.caseId,
+            purpose,
+            input.action,
+            input.noticeVersion,
+            input.source,
+            JSON.stringify({ eventId: input.eventId }),
+            input.at,
+          ],
+        );
+        recorded += rows.length;
+      }
+      // A retry of an event already recorded (its worker died before reporting success) writes nothing, the audit included.
+      // The verified sender, when the message carried one, is the actor of the audit row.
+      if (recorded > 0)
+        await appendAudit(m, {
+          ...(input.actor ? { actorSub: input.actor.sub, actorRole: input.actor.role } : WORKFLOW_ACTOR),
+          action: `consent.${input.action}`,
+          targetType: 'lead_case',
+          targetId: input.caseId,
+          details: {
+            purposes: input.purposes,
+            noticeVersion: input.noticeVersion,
+            source: input.source,
+            eventId: input.eventId,
+          },
+        });
+    });
+  } catch (err) {
+    if ((err as { code?: string }).code === PG_FK_VIOLATION) await consentTargetMissing(db, input);
+    throw err;
+  }
+}
+
+/** Only a missing notice is final; a case row not yet committed by its intake is worth a retry. */
+async function consentTargetMissing(db: DataSource, input: ConsentEventInput): Promise<never> {
+  const [notice] = input.noticeVersion
+    ? await db.query('SELECT 1 FROM consent_notices WHERE version = $1', [input.noticeVersion])
+    : [true];
+  if (!notice)
+    throw ApplicationFailure.nonRetryable(
+      `notice version ${input.noticeVersion} does not exist`,
+      'unknown_notice_version',
+    );
+  caseMissing(input.caseId, input.at);
+}
+
+/** The active broker with the fewest open cases, preferring the channel's team. */
+async function assignBroker(
+  db: DataSource,
+  { caseId, excludeBrokerIds }: AssignInput,
+): Promise<{ brokerId: string | null }> {
+  const c = await loadCase(db.manager, caseId);
+  const [pick] = await db.query(
+    `SELECT b.id FROM brokers b
+           LEFT JOIN channels ch ON ch.id = $1
+           LEFT JOIN lead_cases lc ON lc.broker_id = b.id AND lc.is_open AND lc.id <> $3
+          WHERE b.active AND NOT (b.id = ANY($2))
+          GROUP BY b.id, b.team, ch.team
+          ORDER BY (b.team IS NOT DISTINCT FROM ch.team) DESC, count(lc.id) ASC, b.id ASC
+          LIMIT 1`,
+    [c.channel_id, excludeBrokerIds, caseId],
+  );
+  return { brokerId: pick?.id ?? null };
+}
+
+async function recordDecision(db: DataSource, input: DecisionInput): Promise<void> {
+  await db.transaction(async (m) => {
+    const inserted = await m.query(
+      `INSERT INTO decisions (event_id, case_id, kind, tier, outcome, decided_by, decided_at)
+           VALUES ($1,$2,$3,$4,$5,$6,$7) ON CONFLICT (event_id) DO NOTHING RETURNING 1`,
+      [input.eventId, input.caseId, input.kind, input.tier, input.outcome, input.decidedBy, input.at],
+    );
+    const actor = input.actor
+      ? { actorSub: input.actor.sub, actorRole: input.actor.role }
+      : { actorSub: input.decidedBy, actorRole: 'workflow' };
+    if (inserted.length > 0)
+      await appendAudit(m, {
+        ...actor,
+        action: `decision.${input.kind}`,
+        targetType: 'lead_case',
+        targetId: input.caseId,
+        details: { outcome: input.outcome, eventId: input.eventId },
+      });
+  });
+}
+
+async function notify(db: DataSource, input: NotificationInput): Promise<void> {
+  await db.query(
+    `INSERT INTO notifications (event_id, kind, case_id, recipient_role, recipient_id, payload)
+         VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT (event_id) DO NOTHING`,
+    [input.eventId, input.kind, input.caseId, input.recipientRole, input.recipientId, JSON.stringify(input.payload)],
+  );
+}
+
+export { PG_UNIQUE_VIOLATION };

@@ -1,0 +1,227 @@
+import { ApplicationFailure } from '@temporalio/common';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { Policy } from '../../../platform/config/policy';
+import { appendAudit } from '../../../platform/audit/log';
+import { FRAUD_RULE_CODES } from '../../channel/rules';
+import { amountBand } from '../rules/deidentify';
+import { stressTest } from '../rules/dti';
+import { matchProducts, type ProductFacts } from '../rules/matching';
+import { decideTier } from '../rules/tiering';
+import type { RiskTier } from '../../../platform/domain/types';
+import type { MatchInput, MatchResult, PrescreenInput, PrescreenResult } from './contract';
+import { loadCase, WORKFLOW_ACTOR, type CaseRow } from './case-row';
+
+/** What the automated decisions need: the database and the policy they apply. */
+export interface DecisionDeps {
+  db: DataSource;
+  policy: Policy;
+}
+
+type StoredDecision = { tier: RiskTier; rules_fired: PrescreenResult['rulesFired']; result: Record<string, unknown> };
+
+async function existingDecision(m: EntityManager, eventId: string) {
+  const [row] = await m.query('SELECT tier, rules_fired, result FROM decisions WHERE event_id = $1', [eventId]);
+  return row as StoredDecision | undefined;
+}
+
+const prescreenResultOf = (d: StoredDecision): PrescreenResult => ({
+  tier: d.tier,
+  rulesFired: d.rules_fired,
+  requiredDocuments: (d.result.requiredDocuments as string[]) ?? [],
+});
+
+type FraudSignals = {
+  deviceLeads24h: number;
+  lenderApplications: number;
+  blacklisted: boolean;
+  regionMismatches: string[];
+};
+
+/** The fraud rules' inputs as of the case's time `at`: leads from its device, lenders applied to, the blacklist. */
+async function fraudSignals(db: DataSource, policy: Policy, c: CaseRow, at: string): Promise<FraudSignals> {
+  const [device] = c.device_index
+    ? await db.query(
+        `SELECT count(*)::int AS n FROM lead_cases WHERE device_index = $1 AND created_at > $2::timestamptz - interval '24 hours' AND created_at <= $2::timestamptz + interval '1 minute'`,
+        [c.device_index, at],
+      )
+    : [{ n: 0 }];
+  const [lenders] = c.id_index
+    ? await db.query(
+        `SELECT count(DISTINCT lender_id)::int AS n FROM lender_applications WHERE id_index = $1 AND applied_at > $2::timestamptz - make_interval(days => $3)`,
+        [c.id_index, at, policy.fraud.multiLenderWindowDays],
+      )
+    : [{ n: 0 }];
+  const [black] = await db.query('SELECT count(*)::int AS n FROM blacklist_entries WHERE blind_index = ANY($1)', [
+    [c.id_index, c.phone_index].filter(Boolean),
+  ]);
+  return {
+    deviceLeads24h: device.n,
+    lenderApplications: lenders.n,
+    blacklisted: black.n > 0,
+    regionMismatches: c.region_mismatches,
+  };
+}
+
+/** Pre-screens a case once per eventId: a retry returns the decision already stored. */
+export async function prescreenLead(
+  { db, policy }: DecisionDeps,
+  { caseId, eventId, at }: PrescreenInput,
+): Promise<PrescreenResult> {
+  const prior = await existingDecision(db.manager, eventId);
+  if (prior) return prescreenResultOf(prior);
+
+  const c = await loadCase(db.manager, caseId, at);
+  const [facts] = await db.query('SELECT monthly_income, monthly_debt FROM credit_facts WHERE case_id = $1', [caseId]);
+  if (!facts) throw ApplicationFailure.nonRetryable(`case ${caseId} has no credit facts`, 'credit_facts_missing');
+  const fraud = await fraudSignals(db, policy, c, at);
+
+  const stress = stressTest(
+    {
+      monthlyIncome: facts.monthly_income,
+      monthlyDebt: facts.monthly_debt,
+      amount: c.amount_cny,
+      termMonths: c.term_months,
+    },
+    policy,
+  );
+  const decision = decideTier({ stress, fraud, vulnerable: c.vulnerable, channelGrade: c.channel_grade }, policy);
+  await recordPrescreen(db, { caseId, eventId, at }, c, { stress, fraud, decision });
+  return prescreenResultOf((await existingDecision(db.manager, eventId))!);
+}
+
+interface Prescreen {
+  stress: ReturnType<typeof stressTest>;
+  fraud: FraudSignals;
+  decision: ReturnType<typeof decideTier>;
+}
+
+/** The decision, with what it was made from; a fraud rule flags the case; the audit row only on the first write. */
+async function recordPrescreen(
+  db: DataSource,
+  { caseId, eventId, at }: PrescreenInput,
+  c: CaseRow,
+  { stress, fraud, decision }: Prescreen,
+): Promise<void> {
+  await db.transaction(async (m) => {
+    const inserted = await m.query(
+      `INSERT INTO decisions (event_id, case_id, kind, tier, outcome, rules_fired, inputs, result, decided_by, decided_at)
+           VALUES ($1,$2,'prescreen',$3,$4,$5,$6,$7,'automated_prescreen',$8) ON CONFLICT (event_id) DO NOTHING RETURNING 1`,
+      [
+        eventId,
+        caseId,
+        decision.tier,
+        { A: 'auto_pass', B: 'manual_review', C: 'declined' }[decision.tier],
+        JSON.stringify(decision.rulesFired),
+        JSON.stringify({
+          dtiPct: stress.dtiPct,
+          stressedDtiPct: stress.stressedDtiPct,
+          amountBand: amountBand(c.amount_cny),
+          termMonths: c.term_months,
+          ...fraud,
+          vulnerable: c.vulnerable,
+          channelGrade: c.channel_grade,
+        }),
+        JSON.stringify({ requiredDocuments: decision.requiredDocuments }),
+        at,
+      ],
+    );
+    if (decision.rulesFired.some((r) => (FRAUD_RULE_CODES as readonly string[]).includes(r.code))) {
+      await m.query('UPDATE lead_cases SET fraud_flagged = true WHERE id = $1', [caseId]);
+    }
+    if (inserted.length > 0)
+      await appendAudit(m, {
+        ...WORKFLOW_ACTOR,
+        action: 'prescreen.decided',
+        targetType: 'lead_case',
+        targetId: caseId,
+        details: { tier: decision.tier, eventId },
+      });
+  });
+}
+
+function productFactsOf(r: Record<string, unknown>): ProductFacts {
+  return {
+    productId: r.id as string,
+    lenderId: r.lender_id as string,
+    lenderLicensed: r.lender_licensed as boolean,
+    lenderActive: r.lender_active as boolean,
+    active: r.active as boolean,
+    aprMinPct: Number(r.apr_min_pct),
+    aprMaxPct: Number(r.apr_max_pct),
+    amountMin: r.amount_min as number,
+    amountMax: r.amount_max as number,
+    termMinMonths: r.term_min_months as number,
+    termMaxMonths: r.term_max_months as number,
+    secured: r.secured as boolean,
+    disbursementDays: r.disbursement_days as number,
+    eligibleTiers: r.eligible_tiers as RiskTier[],
+    provinces: (r.provinces as string[] | null) ?? 'nationwide',
+    allowsNonLocal: r.allows_non_local as boolean,
+    ageMin: r.age_min as number,
+    ageMax: r.age_max as number,
+    commissionPct: Number(r.commission_pct),
+  };
+}
+
+/** Matches a case to products once per eventId: a retry returns the result already stored. */
+export async function matchLead(
+  { db, policy }: DecisionDeps,
+  { caseId, eventId, tier, at }: MatchInput,
+): Promise<MatchResult> {
+  const prior = await existingDecision(db.manager, eventId);
+  if (prior) return prior.result as unknown as MatchResult;
+
+  const c = await loadCase(db.manager, caseId, at);
+  const rows = await db.query(
+    `SELECT p.*, l.licensed AS lender_licensed, l.active AS lender_active FROM products p JOIN lenders l ON l.id = p.lender_id`,
+  );
+  const products: ProductFacts[] = rows.map(productFactsOf);
+  const age = c.age_at_intake ?? 0;
+  const result = matchProducts(
+    {
+      amount: c.amount_cny,
+      termMonths: c.term_months,
+      tier,
+      age,
+      provinceCode: c.province_code,
+      local: c.is_local,
+      channelGrade: c.channel_grade,
+    },
+    products,
+    policy,
+  );
+  const out: MatchResult = {
+    matches: result.matches.map((m) => ({
+      productId: m.productId,
+      lenderId: m.lenderId,
+      rank: m.rank,
+      reasons: [...m.reasons],
+    })),
+    excludedCount: result.excluded.length,
+  };
+  await db.transaction(async (m) => {
+    await m.query(
+      `INSERT INTO decisions (event_id, case_id, kind, tier, outcome, rules_fired, inputs, result, decided_by, decided_at)
+           VALUES ($1,$2,'match',$3,$4,$5,$6,$7,'automated_matching',$8) ON CONFLICT (event_id) DO NOTHING`,
+      [
+        eventId,
+        caseId,
+        tier,
+        out.matches.length > 0 ? 'matched' : 'no_eligible_product',
+        JSON.stringify(result.excluded),
+        JSON.stringify({
+          tier,
+          amountBand: amountBand(c.amount_cny),
+          termMonths: c.term_months,
+          ageBand: c.age_band,
+          provinceCode: c.province_code,
+          local: c.is_local,
+          channelGrade: c.channel_grade,
+        }),
+        JSON.stringify(out),
+        at,
+      ],
+    );
+  });
+  return out;
+}

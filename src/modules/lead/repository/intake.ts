@@ -1,0 +1,94 @@
+import type { EntityManager } from 'typeorm';
+import { DomainError } from '../../../platform/domain/errors';
+import type { ChannelGrade, LeadStage } from '../../../platform/domain/types';
+
+/** The reads and idempotency records of lead intake; the intake's story is in ./intake. */
+
+export type OpenCase = {
+  id: string;
+  workflow_id: string;
+  stage: LeadStage;
+  channel_id: string;
+  broker_id: string | null;
+  submitted_by: string;
+  matched_on: 'id_number' | 'phone';
+};
+export type StoredAnswer = { request_hash: string; response: unknown };
+
+/**
+ * What an intake reads before it writes, in one statement: the stored answer to an earlier request
+ * with the same Idempotency-Key, the channel, an open case of the same person (by blind index), and
+ * whether the consent notice exists. Each is null when there is none (or nothing was asked).
+ */
+export async function lookUpForIntake(
+  m: EntityManager,
+  q: {
+    scope: string;
+    idempotencyKey?: string;
+    channelId: string;
+    idIndex: string;
+    phoneIndex: string;
+    noticeVersion?: string;
+  },
+): Promise<{
+  replay: StoredAnswer | null;
+  channel: { grade: ChannelGrade; suspended: boolean } | null;
+  openCase: OpenCase | null;
+  noticeExists: boolean;
+}> {
+  const [row] = await m.query(
+    `SELECT
+       (SELECT json_build_object('request_hash', request_hash, 'response', response) FROM idempotency_keys WHERE scope = $1 AND key = $2) AS replay,
+       (SELECT json_build_object('grade', grade, 'suspended', suspended) FROM channels WHERE id = $3) AS channel,
+       (SELECT json_build_object('id', id, 'workflow_id', workflow_id, 'stage', stage, 'channel_id', channel_id, 'broker_id', broker_id,
+                                 'submitted_by', submitted_by, 'matched_on', CASE WHEN id_index = $4 THEN 'id_number' ELSE 'phone' END)
+          FROM lead_cases WHERE is_open AND (id_index = $4 OR phone_index = $5) ORDER BY created_at LIMIT 1) AS open_case,
+       EXISTS (SELECT 1 FROM consent_notices WHERE version = $6) AS notice_exists`,
+    [q.scope, q.idempotencyKey ?? null, q.channelId, q.idIndex, q.phoneIndex, q.noticeVersion ?? null],
+  );
+  return { replay: row.replay, channel: row.channel, openCase: row.open_case, noticeExists: row.notice_exists };
+}
+
+/** The stored answer, if this is the request it answered; a key reused for another request is refused. */
+export function replayOf(stored: StoredAnswer, requestHash: string): unknown {
+  if (stored.request_hash !== requestHash) {
+    throw new DomainError('idempotency_key_reused', 'this Idempotency-Key was already used for a different request');
+  }
+  return stored.response;
+}
+
+export async function findIdempotent(
+  m: EntityManager,
+  scope: string,
+  key: string,
+  requestHash: string,
+): Promise<unknown | null> {
+  const [row] = await m.query('SELECT request_hash, response FROM idempotency_keys WHERE scope = $1 AND key = $2', [
+    scope,
+    key,
+  ]);
+  return row ? replayOf(row as StoredAnswer, requestHash) : null;
+}
+
+export async function saveIdempotent(
+  m: EntityManager,
+  scope: string,
+  key: string,
+  requestHash: string,
+  status: number,
+  response: unknown,
+): Promise<void> {
+  await m.query(
+    `INSERT INTO idempotency_keys (scope, key, request_hash, status_code, response) VALUES ($1,$2,$3,$4,$5)`,
+    [scope, key, requestHash, status, JSON.stringify(response)],
+  );
+}
+
+export async function findOpenCaseOf(m: EntityManager, idIndex: string, phoneIndex: string) {
+  const [row] = await m.query(
+    `SELECT id, workflow_id, stage, channel_id, broker_id, submitted_by, CASE WHEN id_index = $1 THEN 'id_number' ELSE 'phone' END AS matched_on
+       FROM lead_cases WHERE is_open AND (id_index = $1 OR phone_index = $2) ORDER BY created_at LIMIT 1`,
+    [idIndex, phoneIndex],
+  );
+  return row as OpenCase | undefined;
+}

@@ -1,0 +1,264 @@
+import { createHash } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import { DomainError } from '../../../platform/domain/errors';
+import type { Actor } from '../../../platform/domain/actor';
+import { appendAudit } from '../../../platform/audit/log';
+import { normalizeMobile } from '../../../platform/domain/phone';
+import { blindIndex } from '../../../platform/crypto';
+
+/**
+ * Consent notices and the blacklist: the reference data that compliance and risk officers keep.
+ *
+ * A notice version is published once and never changes (a trigger refuses UPDATE and DELETE on
+ * `consent_notices`): every consent names the version it was given to, and the text must stay what
+ * the customer saw. The blacklist holds keyed blind indexes of ID numbers and phones, never the
+ * numbers, and a reason code; the pre-screen declines a lead whose index is listed.
+ */
+
+export interface NoticeSummary {
+  version: string;
+  contentHash: string;
+  publishedAt: string;
+}
+
+const iso = (v: unknown) => new Date(v as string).toISOString();
+
+export async function listNotices(db: DataSource): Promise<{ items: NoticeSummary[] }> {
+  const rows = await db.query(
+    'SELECT version, content_hash AS "contentHash", published_at AS "publishedAt" FROM consent_notices ORDER BY published_at DESC, version DESC',
+  );
+  return { items: rows.map((r: NoticeSummary) => ({ ...r, publishedAt: iso(r.publishedAt) })) };
+}
+
+export async function getNotice(db: DataSource, version: string): Promise<NoticeSummary & { text: string }> {
+  const [row] = await db.query(
+    'SELECT version, text, content_hash AS "contentHash", published_at AS "publishedAt" FROM consent_notices WHERE version = $1',
+    [version],
+  );
+  if (!row) throw new DomainError('notice_not_found', `consent notice version ${version} does not exist`);
+  return { ...row, publishedAt: iso(row.publishedAt) };
+}
+
+/** Refuses a consent given to a notice version that was never published. */
+export async function assertNoticePublished(db: DataSource, version: string): Promise<void> {
+  const [notice] = await db.query('SELECT 1 FROM consent_notices WHERE version = $1', [version]);
+  if (!notice) throw new DomainError('unknown_notice_version', `consent notice version ${version} does not exist`);
+}
+
+/**
+ * Publishes a notice version. The same version with the same text again is answered as the first
+ * (`created: false`); with another text it is refused: a published text is never replaced.
+ */
+export async function publishNotice(
+  db: DataSource,
+  actor: Actor,
+  input: { version: string; text: string },
+): Promise<{ created: boolean; notice: NoticeSummary }> {
+  const contentHash = createHash('sha256').update(input.text).digest('hex');
+  return db.transaction(async (m) => {
+    const inserted: NoticeSummary[] = await m.query(
+      `INSERT INTO consent_notices (version, text, content_hash) VALUES ($1, $2, $3) ON CONFLICT (version) DO NOTHING
+       RETURNING version, content_hash AS "contentHash", published_at AS "publishedAt"`,
+      [input.version, input.text, contentHash],
+    );
+    if (inserted.length === 0) {
+      const [existing] = await m.query(
+        'SELECT version, content_hash AS "contentHash", published_at AS "publishedAt" FROM consent_notices WHERE version = $1',
+        [input.version],
+      );
+      if (existing.contentHash !== contentHash) {
+        throw new DomainError(
+          'notice_version_exists',
+          `consent notice version ${input.version} is already published with another text; publish the new text as a new version`,
+        );
+      }
+      return { created: false, notice: { ...existing, publishedAt: iso(existing.publishedAt) } };
+    }
+    await appendAudit(m, {
+      actorSub: actor.sub,
+      actorRole: actor.role,
+      action: 'consent_notice.published',
+      targetType: 'consent_notice',
+      targetId: input.version,
+      details: { contentHash },
+    });
+    return { created: true, notice: { ...inserted[0], publishedAt: iso(inserted[0].publishedAt) } };
+  });
+}
+
+export interface BlacklistPerson {
+  idNumber?: string;
+  phone?: string;
+}
+
+type Kind = 'idNumber' | 'phone';
+
+/** The blind indexes of what was given, by kind: the same keyed hashes intake stores for each case. */
+function indexesOf(person: BlacklistPerson, blindIndexKey: string): { kind: Kind; index: string }[] {
+  const key = Buffer.from(blindIndexKey, 'base64');
+  const out: { kind: Kind; index: string }[] = [];
+  if (person.idNumber) out.push({ kind: 'idNumber', index: blindIndex('id', person.idNumber.toUpperCase(), key) });
+  if (person.phone) out.push({ kind: 'phone', index: blindIndex('phone', normalizeMobile(person.phone), key) });
+  return out;
+}
+
+/**
+ * How much a listing weighs: a stronger reason replaces a weaker one (a self-excluded person later
+ * found to commit fraud is listed for fraud), never the other way round.
+ */
+const LISTING_WEIGHT: Record<string, number> = {
+  customer_self_exclusion: 1,
+  fraud_confirmed: 2,
+  identity_misuse: 2,
+  forged_documents: 2,
+  court_order: 3,
+  regulator_list: 3,
+};
+
+/** Which listings a removal reason may lift: the end of a self-exclusion does not lift a fraud listing. */
+const LIFTS: Record<string, string[] | 'any'> = {
+  listed_in_error: 'any',
+  court_order: 'any',
+  appeal_upheld: ['fraud_confirmed', 'identity_misuse', 'forged_documents'],
+  self_exclusion_ended: ['customer_self_exclusion'],
+};
+
+/** Lists the person's ID number and phone. One already listed keeps its reason unless the new one weighs more. */
+export async function addToBlacklist(
+  db: DataSource,
+  blindIndexKey: string,
+  actor: Actor,
+  person: BlacklistPerson,
+  reason: string,
+) {
+  const entries = indexesOf(person, blindIndexKey);
+  return db.transaction(async (m) => {
+    const added: Kind[] = [];
+    const raised: Kind[] = [];
+    for (const e of entries) {
+      const inserted: unknown[] = await m.query(
+        'INSERT INTO blacklist_entries (blind_index, reason) VALUES ($1, $2) ON CONFLICT (blind_index) DO NOTHING RETURNING 1',
+        [e.index, reason],
+      );
+      if (inserted.length > 0) {
+        added.push(e.kind);
+        continue;
+      }
+      const [row] = await m.query('SELECT reason FROM blacklist_entries WHERE blind_index = $1 FOR UPDATE', [e.index]);
+      if (row && (LISTING_WEIGHT[reason] ?? 0) > (LISTING_WEIGHT[row.reason] ?? 0)) {
+        await m.query('UPDATE blacklist_entries SET reason = $2 WHERE blind_index = $1', [e.index, reason]);
+        raised.push(e.kind);
+      }
+    }
+    const alreadyListed = entries.map((e) => e.kind).filter((k) => !added.includes(k));
+    await appendAudit(m, {
+      actorSub: actor.sub,
+      actorRole: actor.role,
+      action: 'blacklist.added',
+      targetType: 'blacklist',
+      targetId: null,
+      details: { reason, added, alreadyListed, raised },
+    });
+    return { added, alreadyListed, raised };
+  });
+}
+
+/** Takes the person off the list where the removal reason covers the listing's; the rest stay (`kept`). */
+export async function removeFromBlacklist(
+  db: DataSource,
+  blindIndexKey: string,
+  actor: Actor,
+  person: BlacklistPerson,
+  reason: string,
+) {
+  const entries = indexesOf(person, blindIndexKey);
+  const lifts = LIFTS[reason];
+  return db.transaction(async (m) => {
+    const removed: Kind[] = [];
+    const kept: Kind[] = [];
+    for (const e of entries) {
+      const [row] = await m.query('SELECT reason FROM blacklist_entries WHERE blind_index = $1 FOR UPDATE', [e.index]);
+      if (!row) continue;
+      if (lifts === 'any' || (lifts ?? []).includes(row.reason)) {
+        await m.query('DELETE FROM blacklist_entries WHERE blind_index = $1', [e.index]);
+        removed.push(e.kind);
+      } else {
+        kept.push(e.kind);
+      }
+    }
+    const notListed = entries.map((e) => e.kind).filter((k) => !removed.includes(k) && !kept.includes(k));
+    await appendAudit(m, {
+      actorSub: actor.sub,
+      actorRole: actor.role,
+      action: 'blacklist.removed',
+      targetType: 'blacklist',
+      targetId: null,
+      details: { reason, removed, kept, notListed },
+    });
+    return { removed, kept, notListed };
+  });
+}
+
+/** Whether the person's ID number or phone is listed, and why. A lookup of personal data: audited. */
+export async function checkBlacklist(db: DataSource, blindIndexKey: string, actor: Actor, person: BlacklistPerson) {
+  const entries = indexesOf(person, blindIndexKey);
+  const rows: { blind_index: string; reason: string; added_at: Date }[] = await db.query(
+    'SELECT blind_index, reason, added_at FROM blacklist_entries WHERE blind_index = ANY($1)',
+    [entries.map((e) => e.index)],
+  );
+  const listed = entries.map((e) => {
+    const row = rows.find((r) => r.blind_index === e.index);
+    return {
+      kind: e.kind,
+      listed: row !== undefined,
+      reason: row?.reason ?? null,
+      addedAt: row ? iso(row.added_at) : null,
+    };
+  });
+  await appendAudit(db.manager, {
+    actorSub: actor.sub,
+    actorRole: actor.role,
+    action: 'blacklist.checked',
+    targetType: 'blacklist',
+    targetId: null,
+    details: { kinds: entries.map((e) => e.kind), listed: listed.some((l) => l.listed) },
+  });
+  return { listed: listed.some((l) => l.listed), entries: listed };
+}
+
+/**
+ * Records applications a person made at lenders, for the pre-screen's multi-lender rule (多头借贷):
+ * stored by the ID number's keyed blind index, never the number. A report sent again counts once.
+ */
+export async function recordLenderApplications(
+  db: DataSource,
+  blindIndexKey: string,
+  actor: Actor,
+  applications: { idNumber: string; lenderId: string; appliedAt: Date }[],
+): Promise<{ recorded: number; duplicates: number }> {
+  const key = Buffer.from(blindIndexKey, 'base64');
+  return db.transaction(async (m) => {
+    const [{ n: recorded }] = await m.query(
+      `WITH added AS (
+         INSERT INTO lender_applications (id_index, lender_id, applied_at)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[])
+         ON CONFLICT (id_index, lender_id, applied_at) DO NOTHING RETURNING 1)
+       SELECT count(*)::int AS n FROM added`,
+      [
+        applications.map((a) => blindIndex('id', a.idNumber.toUpperCase(), key)),
+        applications.map((a) => a.lenderId),
+        applications.map((a) => a.appliedAt.toISOString()),
+      ],
+    );
+    const lenders = [...new Set(applications.map((a) => a.lenderId))].sort();
+    await appendAudit(m, {
+      actorSub: actor.sub,
+      actorRole: actor.role,
+      action: 'lender_applications.recorded',
+      targetType: 'lender_applications',
+      targetId: null,
+      details: { received: applications.length, recorded, lenders: lenders.slice(0, 50) },
+    });
+    return { recorded, duplicates: applications.length - recorded };
+  });
+}
