@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { ChildStatus } from './child-protocol';
 import { addCpu, cpuBetween, cpuPerOperation, cpuSnapshot, type CpuSnapshot } from './cpu';
-import { fillOpenCases, intakeBatch, type Bench, type IntakeRun } from './context';
+import type { Bench } from './context';
+import { fillOpenCases, intakeBatch, type IntakeRun } from './workload';
 import { measureContactAttempts } from './figure-case-action';
 import { runPool, sleep, waitFor, type PoolRun } from './load';
 import { alternate, share } from './rounds';

@@ -24,6 +24,8 @@ import { complianceDataRoutes } from '../modules/reference/routes/compliance-dat
 import { healthRoutes } from '../platform/http/health-routes';
 import { legalHoldRoutes } from '../modules/lead/routes/legal-holds';
 import { leadRoutes } from '../modules/lead/routes/cases';
+import { caseActionRoutes } from '../modules/lead/routes/case-actions';
+import { reportRoutes } from '../modules/lead/routes/reports';
 import { postLoanRoutes } from '../modules/post-loan/routes';
 import { referenceRoutes } from '../modules/reference/routes/matrices';
 
@@ -47,6 +49,8 @@ export function createApp(deps: AppDeps): Express {
   const webUiSessionRoutes = sessionRoutes({ ...deps, sessions });
   const v1Routes = [
     ...leadRoutes({ ...deps, metrics }),
+    ...caseActionRoutes(deps),
+    ...reportRoutes(deps),
     ...legalHoldRoutes(deps),
     ...postLoanRoutes(deps),
     ...referenceRoutes(deps),

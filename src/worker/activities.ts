@@ -2,11 +2,11 @@ import type { DataSource } from 'typeorm';
 import type { Policy } from '../platform/config/policy';
 import { createLeadActivities } from '../modules/lead/activities/case';
 import { createMaintenanceActivities } from '../modules/maintenance/activities';
-import type { SweepOptions } from '../modules/maintenance/retention-sweep';
+import type { SweepOptions } from '../modules/maintenance/sweep-run';
 import { createComplaintActivities } from '../modules/complaint/activities';
 import { createChannelActivities } from '../modules/channel/activities';
 import { createAuditActivities } from '../modules/audit/activities';
-import type { AuditKeyring } from '../platform/audit/log';
+import type { AuditKeyring } from '../platform/audit/keyring';
 
 /** Every activity the worker registers, wired to its dependencies. */
 export function createActivities(deps: {

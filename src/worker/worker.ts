@@ -2,6 +2,7 @@ import type { Duration } from '@temporalio/common';
 import {
   bundleWorkflowCode,
   DefaultLogger,
+  Runtime,
   Worker,
   type NativeConnection,
   type WorkerOptions,
@@ -12,10 +13,10 @@ import { stampActivityOutcomes } from '../platform/worker/activity-outcomes';
 import { checkRunClaims } from '../platform/worker/run-claims';
 import { workflowBundleOptions } from './workflow-code';
 import { buildIdOf, deploymentOptions, makeBuildCurrent } from '../platform/worker/deployment';
-import { auditKeyring } from '../platform/audit/log';
+import { auditKeyring } from '../platform/audit/keyring';
 import type { Config } from '../platform/config';
 import { workerDataConverterFor } from '../platform/temporal/connection';
-import type { SweepOptions } from '../modules/maintenance/retention-sweep';
+import type { SweepOptions } from '../modules/maintenance/sweep-run';
 
 export interface LeadWorkerOptions {
   cfg: Config;
@@ -64,8 +65,26 @@ async function versioned(
   opts: Pick<LeadWorkerOptions, 'cfg' | 'connection' | 'workflowBundlePath' | 'workflowBundleCode'>,
 ) {
   const buildId = buildIdOf(opts.cfg, opts);
-  if (opts.cfg.TEMPORAL_MAKE_BUILD_CURRENT) await makeBuildCurrent(opts.connection, opts.cfg, buildId);
+  if (opts.cfg.TEMPORAL_MAKE_BUILD_CURRENT) await startMakingCurrent(opts.connection, opts.cfg, buildId);
   return deploymentOptions(opts.cfg, buildId);
+}
+
+/**
+ * Returns once the build is current, or once the server waits for this build to poll the task
+ * queues of the build it replaces: the worker is created and polls meanwhile, and the build
+ * becomes current in the background (an error in the worker's log if it never does).
+ */
+async function startMakingCurrent(connection: NativeConnection, cfg: Config, buildId: string): Promise<void> {
+  let signalWaiting = () => {};
+  const waiting = new Promise<void>((resolve) => (signalWaiting = resolve));
+  const made = makeBuildCurrent(connection, cfg, buildId, { onWaiting: signalWaiting });
+  await Promise.race([made, waiting]);
+  made.catch((err: unknown) =>
+    Runtime.instance().logger.error('the worker build could not be made current: it gets no new work', {
+      buildId,
+      error: String(err),
+    }),
+  );
 }
 
 /** The worker of the `lead-cases` task queue: every workflow type and every activity. */

@@ -1,6 +1,6 @@
 import type { IntakeRequest } from '../../src/modules/lead/schemas/leads';
 import { INTAKE_COMMIT_GRACE_MS } from '../../src/modules/lead/activities/case';
-import { verifyAuditChain } from '../../src/platform/audit/log';
+import { verifyAuditChain } from '../../src/platform/audit/verify';
 import { aBroker, aChannel, aLead, actors } from '../support/factories';
 import {
   auditEventsRecordedTwice,

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { verifyAuditChain } from '../../src/platform/audit/log';
+import { verifyAuditChain } from '../../src/platform/audit/verify';
 import { aBroker, aChannel, aLead, actors } from '../support/factories';
 import {
   auditEventsRecordedTwice,

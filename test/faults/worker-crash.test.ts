@@ -1,4 +1,4 @@
-import { verifyAuditChain } from '../../src/platform/audit/log';
+import { verifyAuditChain } from '../../src/platform/audit/verify';
 import { aBroker, aChannel, aLead, actors } from '../support/factories';
 import {
   auditEventsRecordedTwice,

@@ -1,4 +1,4 @@
-import { verifyAuditChain } from '../../src/platform/audit/log';
+import { verifyAuditChain } from '../../src/platform/audit/verify';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { createApp } from '../../src/api/app';

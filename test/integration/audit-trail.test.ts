@@ -1,14 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import {
-  appendAudit,
-  auditHash,
-  auditKeyring,
-  checkpointOverdue,
-  CHECKPOINT_OVERDUE_MS,
-  verifyAuditChain,
-  type AuditCheckpoint,
-} from '../../src/platform/audit/log';
+import type { AuditCheckpoint } from '../../src/platform/audit/checkpoint';
+import { auditHash } from '../../src/platform/audit/hash';
+import { auditKeyring } from '../../src/platform/audit/keyring';
+import { appendAudit } from '../../src/platform/audit/log';
+import { checkpointOverdue, CHECKPOINT_OVERDUE_MS, verifyAuditChain } from '../../src/platform/audit/verify';
 import { LOCAL_APP_ROLE, migrateDatabase, openDatabase, withRole } from '../../src/platform/db/data-source';
 import { seedDemoData } from '../../src/modules/reference/demo-seed';
 import { actors } from '../support/factories';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createLeadActivities } from '../../src/modules/lead/activities/case';
-import { verifyAuditChain } from '../../src/platform/audit/log';
+import { verifyAuditChain } from '../../src/platform/audit/verify';
 import { aBroker, aChannel, aLead, actors, anIdNumber } from '../support/factories';
 import { noQuietHours } from '../support/policy';
 import { eventually, serveVariant, startStack, type TestStack } from '../support/stack';

@@ -9,7 +9,10 @@ import {
   type CaseErasure,
 } from '../../src/modules/lead/activities/erasure';
 import { createLeadActivities } from '../../src/modules/lead/activities/case';
-import { appendAudit, appendAuditMany, auditKeyring, auditMac, verifyAuditChain } from '../../src/platform/audit/log';
+import { auditMac } from '../../src/platform/audit/hash';
+import { auditKeyring } from '../../src/platform/audit/keyring';
+import { appendAudit, appendAuditMany } from '../../src/platform/audit/log';
+import { verifyAuditChain } from '../../src/platform/audit/verify';
 import { amountBand } from '../../src/modules/lead/rules/deidentify';
 import { attachContactNote, attachDecisionReason } from '../../src/modules/lead/service/cases';
 import { aMissingCaseId, casesWithPersonalData } from '../support/erasable-cases';

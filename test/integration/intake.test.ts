@@ -6,7 +6,7 @@ import { createApp } from '../../src/api/app';
 import { signToken } from '../../src/platform/http/auth';
 import { createLogger } from '../../src/platform/logger';
 import { openDatabase } from '../../src/platform/db/data-source';
-import { intakeSlotsFor } from '../../src/modules/lead/service/intake';
+import { intakeSlotsFor } from '../../src/modules/lead/service/intake-slots';
 import { temporal } from '@temporalio/proto';
 import {
   LeadStageKey,

@@ -3,7 +3,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure, type Duration } from '@temporalio/common';
 import { NativeConnection } from '@temporalio/worker';
 import type { RetentionSweepResult } from '../../src/modules/lead/activities/contract';
-import type { SweepChunkEvent, SweepOptions } from '../../src/modules/maintenance/retention-sweep';
+import type { SweepChunkEvent, SweepOptions } from '../../src/modules/maintenance/sweep-run';
 import { createMaintenanceWorker } from '../../src/worker/worker';
 import { casesWithPersonalData } from '../support/erasable-cases';
 import { eventually, startStack, type TestStack } from '../support/stack';

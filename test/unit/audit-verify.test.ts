@@ -1,12 +1,7 @@
-import {
-  auditHash,
-  auditKeyring,
-  auditMac,
-  signAuditCheckpoint,
-  verifyAuditChain,
-  type AuditCheckpoint,
-  type AuditKeyring,
-} from '../../src/platform/audit/log';
+import { signAuditCheckpoint, type AuditCheckpoint } from '../../src/platform/audit/checkpoint';
+import { auditHash, auditMac } from '../../src/platform/audit/hash';
+import { auditKeyring, type AuditKeyring } from '../../src/platform/audit/keyring';
+import { verifyAuditChain } from '../../src/platform/audit/verify';
 
 type Row = {
   id: string;

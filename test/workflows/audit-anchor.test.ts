@@ -2,7 +2,7 @@ import { stampActivityOutcomes } from '../../src/platform/worker/activity-outcom
 import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import type { AuditCheckpoint } from '../../src/platform/audit/log';
+import type { AuditCheckpoint } from '../../src/platform/audit/checkpoint';
 import {
   auditAnchor,
   auditCheckpointsQuery,

@@ -2,7 +2,7 @@ import { Context, log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { DataSource } from 'typeorm';
 import { config } from '../../platform/config';
-import { auditKeyring, type AuditKeyring } from '../../platform/audit/log';
+import { auditKeyring, type AuditKeyring } from '../../platform/audit/keyring';
 import { AuditChainCutError, checkpointTheChain } from './service/checkpoints';
 import type { AuditActivities } from './contract';
 

@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
 import type { Config } from '../../platform/config';
-import { auditKeyring } from '../../platform/audit/log';
+import { auditKeyring } from '../../platform/audit/keyring';
 import { DomainError } from '../../platform/domain/errors';
 import {
   AuditChainCutError,

@@ -7,7 +7,8 @@ import type { Policy } from '../../platform/config/policy';
 import type { MaintenanceActivities, RetentionSweepResult } from '../lead/activities/contract';
 import { planCheckIns } from '../post-loan/service';
 import { actorSeal, SERVICE_ACTOR } from '../../platform/workflow/verified';
-import { retentionSweep, type SweepOptions } from './retention-sweep';
+import { retentionSweep } from './retention-sweep';
+import type { SweepOptions } from './sweep-run';
 
 /**
  * Days a lender application is kept past the multi-lender rule's window, so that a pre-screen

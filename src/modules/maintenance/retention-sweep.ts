@@ -1,12 +1,9 @@
-import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
-import type { DataSource, EntityManager } from 'typeorm';
-import type { Policy } from '../../platform/config/policy';
-import { appendAuditMany } from '../../platform/audit/log';
-import { retentionDueAt } from '../lead/rules/retention';
 import type { RetentionSweepResult } from '../lead/activities/contract';
-import { eraseCases, type CaseErasure } from '../lead/activities/erasure';
-import { statesOf, type WorkflowState } from './workflow-states';
+import { eraseCases } from '../lead/activities/erasure';
+import { dateNotRunning, erasedCaseIds, settleOrphans, type UndatedCase } from './retention-settle';
+import { listed, startSweep, type SweepDeps, type SweepRun } from './sweep-run';
+import { statesOf } from './workflow-states';
 
 /**
  * The daily retention sweep: the safety net under every case's own retention timer.
@@ -29,146 +26,10 @@ import { statesOf, type WorkflowState } from './workflow-states';
  * and it stops between chunks when cancelled (a worker shutting down): nothing is half done, and
  * the next attempt, on any worker, carries on.
  */
-
-/** Tuning and observation of the sweep. */
-export interface SweepOptions {
-  /** Cases per chunk: per transaction, and per heartbeat. */
-  chunkSize?: number;
-  /** Told after each chunk, before the next starts: progress logs, and the tests count chunks with it. */
-  onChunk?: (event: SweepChunkEvent) => void | Promise<void>;
-}
-
-export interface SweepChunkEvent {
-  phase: SweepPhase;
-  /** The activity's attempt (1, 2, …). */
-  attempt: number;
-  /** The cases the chunk looked at (for `find`, those among the listed workflows that hold data without a date). */
-  caseIds: string[];
-}
-
-export type SweepPhase = 'due' | 'find' | 'stale' | 'orphans' | 'purge';
-const PHASES: SweepPhase[] = ['due', 'find', 'stale', 'orphans', 'purge'];
-
-/** What the sweep has done so far: its heartbeat details, so the next attempt resumes from here. */
-interface SweepProgress {
-  phase: SweepPhase;
-  /**
-   * Keyset cursor of the phase: the last case done (`due` and `orphans`: by retention date, then ID;
-   * `stale`: by ID). The date is Postgres's own text of it, to the microsecond, so no row is seen twice.
-   */
-  after: { dueAt?: string; id: string } | null;
-  erased: number;
-  caseIds: string[];
-  notRunning: { dated: number; erased: number; withdrawn: number; caseIds: string[] };
-  chunks: number;
-}
-
-const DEFAULT_CHUNK = 100;
-/** Erased case IDs the result lists (the counts are complete); keeps heartbeats and the result small. */
-const MAX_LISTED_IDS = 1_000;
 const MS_PER_DAY = 86_400_000;
 
 /** Not-running statuses the visibility step looks for (`Completed` runs are the erased cases; the `stale` step checks those). */
 const CLOSED_NOT_COMPLETED = ['Failed', 'Terminated', 'TimedOut', 'Canceled'];
-
-export interface SweepDeps {
-  db: DataSource;
-  policy: Policy;
-  /** The task queue of the `leadCase` workflows (the visibility step looks there). */
-  leadTaskQueue?: string;
-  sweep?: SweepOptions;
-}
-
-const emptyProgress = (): SweepProgress => ({
-  phase: 'due',
-  after: null,
-  erased: 0,
-  caseIds: [],
-  notRunning: { dated: 0, erased: 0, withdrawn: 0, caseIds: [] },
-  chunks: 0,
-});
-
-function isProgress(v: unknown): v is SweepProgress {
-  const p = v as SweepProgress | null;
-  return (
-    !!p &&
-    typeof p === 'object' &&
-    PHASES.includes(p.phase) &&
-    typeof p.erased === 'number' &&
-    Array.isArray(p.caseIds) &&
-    typeof p.notRunning === 'object'
-  );
-}
-
-const listed = (ids: string[], more: string[]) =>
-  ids.length >= MAX_LISTED_IDS ? ids : [...ids, ...more].slice(0, MAX_LISTED_IDS);
-
-interface UndatedCase {
-  id: string;
-  workflow_id: string;
-  updated_at: Date;
-  outcome: string | null;
-}
-
-/** The activity's context; null when called outside an activity (a script or a test calling it directly). */
-function activityContext(): Context | null {
-  try {
-    return Context.current();
-  } catch {
-    return null;
-  }
-}
-
-/** One attempt of the sweep: what it works with, and where it stands. */
-interface SweepRun {
-  db: DataSource;
-  policy: Policy;
-  at: string;
-  /** Outside a worker there is no Temporal client: only the first step, which needs none, runs. */
-  client: Client | undefined;
-  leadTaskQueue: string | undefined;
-  chunkSize: number;
-  progress: SweepProgress;
-  /** After every chunk: record the progress, report it, and stop here if cancelled. */
-  chunkDone(phase: SweepPhase, caseIds: string[]): Promise<void>;
-  /** Moves on to `phase`, unless a resumed attempt is already there. */
-  enter(phase: SweepPhase): void;
-  /** Whether `phase` is still to do or under way (not already passed by an earlier attempt). */
-  reached(phase: SweepPhase): boolean;
-}
-
-/** The attempt's state: resumed from the last heartbeat when a previous attempt left one. */
-function startSweep(deps: SweepDeps, at: string): SweepRun {
-  const ctx = activityContext();
-  const client = ctx?.client;
-  const chunkSize = deps.sweep?.chunkSize ?? DEFAULT_CHUNK;
-  const attempt = ctx?.info.attempt ?? 1;
-  const resumed: unknown = ctx?.info.heartbeatDetails;
-  const progress: SweepProgress = isProgress(resumed) ? resumed : emptyProgress();
-  return {
-    db: deps.db,
-    policy: deps.policy,
-    at,
-    client,
-    leadTaskQueue: deps.leadTaskQueue,
-    chunkSize,
-    progress,
-    async chunkDone(phase, caseIds) {
-      progress.chunks += 1;
-      ctx?.heartbeat(progress);
-      await deps.sweep?.onChunk?.({ phase, attempt, caseIds });
-      if (ctx?.cancellationSignal.aborted) throw ctx.cancellationSignal.reason;
-    },
-    enter(phase) {
-      if (PHASES.indexOf(progress.phase) < PHASES.indexOf(phase)) {
-        progress.phase = phase;
-        progress.after = null;
-        ctx?.heartbeat(progress);
-      }
-    },
-    reached: (phase) => PHASES.indexOf(progress.phase) <= PHASES.indexOf(phase),
-  };
-}
 
 /** The steps in order, from where the last attempt stopped; steps 2 to 4 need a Temporal client. */
 export async function retentionSweep(deps: SweepDeps, { at }: { at: string }): Promise<RetentionSweepResult> {
@@ -186,15 +47,6 @@ export async function retentionSweep(deps: SweepDeps, { at }: { at: string }): P
     chunks: progress.chunks,
   };
 }
-
-/** The cases of a chunk that the erasure did erase (not already erased, not gone). */
-const erasedCaseIds = (chunk: { caseId: string }[], results: CaseErasure[]) =>
-  chunk
-    .filter((_, j) => {
-      const r = results[j];
-      return 'erased' in r && r.erased;
-    })
-    .map((c) => c.caseId);
 
 /** The latest run's state of each case's workflow. */
 const statesOfCases = (run: SweepRun, client: Client, rows: { workflow_id: string }[]) =>
@@ -292,51 +144,6 @@ async function dateUntouchedCases(run: SweepRun, client: Client): Promise<void> 
   }
 }
 
-/** Gives each case whose workflow is not running a retention date by the policy; returns the IDs dated. */
-async function dateNotRunning(
-  { db, policy, at }: SweepRun,
-  rows: UndatedCase[],
-  states: Map<string, WorkflowState | null>,
-): Promise<string[]> {
-  const toDate = rows
-    .map((r) => ({ r, state: states.get(r.workflow_id) }))
-    .filter((x): x is { r: UndatedCase; state: WorkflowState } => !!x.state && x.state !== 'running')
-    .map(({ r, state }) => {
-      const due = retentionDueAt({ closedAt: new Date(r.updated_at), converted: r.outcome === 'approved' }, policy);
-      return { id: r.id, state, dueAt: new Date(Math.max(due.getTime(), Date.parse(at))).toISOString() };
-    });
-  if (toDate.length === 0) return [];
-  return db.transaction(async (m) => {
-    // Only a case still without a date, not erased and not on hold, as it is now.
-    const dated: { id: string; retention_due_at: Date }[] = await m.query(
-      `WITH dated AS (
-           UPDATE lead_cases l SET retention_due_at = v.due_at, retention_basis = 'workflow_not_running'
-             FROM unnest($1::uuid[], $2::timestamptz[]) AS v(id, due_at)
-            WHERE l.id = v.id AND l.erased_at IS NULL AND l.retention_due_at IS NULL AND NOT l.legal_hold
-            RETURNING l.id::text AS id, l.retention_due_at)
-         SELECT * FROM dated ORDER BY id`,
-      [toDate.map((d) => d.id), toDate.map((d) => d.dueAt)],
-    );
-    const stateOf = new Map(toDate.map((d) => [d.id, d.state]));
-    await appendAuditMany(
-      m,
-      dated.map((d) => ({
-        actorSub: 'retention-sweep',
-        actorRole: 'system',
-        action: 'lead.retention_dated',
-        targetType: 'lead_case',
-        targetId: d.id,
-        details: {
-          reason: 'workflow_not_running',
-          workflowState: stateOf.get(d.id),
-          retentionDueAt: new Date(d.retention_due_at).toISOString(),
-        },
-      })),
-    );
-    return dated.map((d) => d.id);
-  });
-}
-
 /** 4. Cases the sweep dated, now due: erased, unless their workflow runs again. */
 async function eraseDueOrphans(run: SweepRun, client: Client): Promise<void> {
   run.enter('orphans');
@@ -372,59 +179,4 @@ async function eraseDueOrphans(run: SweepRun, client: Client): Promise<void> {
       rows.map((r) => r.id),
     );
   }
-}
-
-/**
- * In one transaction: the sweep's date withdrawn from the cases whose workflow runs again, and the
- * cases whose workflow has ended erased. Returns the IDs erased and how many dates were withdrawn.
- */
-async function settleOrphans(
-  m: EntityManager,
-  at: string,
-  running: string[],
-  ended: string[],
-): Promise<{ erased: string[]; withdrawn: number }> {
-  // A workflow running again owns its case: the sweep's date goes, and the workflow gives its own when it closes.
-  const cleared: { id: string }[] =
-    running.length === 0
-      ? []
-      : await m.query(
-          `WITH cleared AS (
-             UPDATE lead_cases SET retention_basis = NULL, retention_due_at = NULL
-              WHERE id = ANY($1::uuid[]) AND retention_basis = 'workflow_not_running' AND erased_at IS NULL RETURNING id::text AS id)
-           SELECT id FROM cleared ORDER BY id`,
-          [running],
-        );
-  // The checks of a retention sweep, made on the locked rows: still dated by the sweep, due, not on hold, not erased.
-  const locked: { id: string }[] = await m.query(
-    `SELECT id::text AS id FROM lead_cases
-            WHERE id = ANY($1::uuid[]) AND retention_basis = 'workflow_not_running' AND erased_at IS NULL AND NOT legal_hold AND retention_due_at <= $2
-            ORDER BY id FOR UPDATE`,
-    [ended, at],
-  );
-  const chunk = locked.map(({ id }) => ({
-    caseId: id,
-    eventId: `sweep:${id}`,
-    reason: 'workflow_not_running' as const,
-    at,
-  }));
-  // No workflow will project these cases again: their rows show the stage a workflow's erasure
-  // would. Set first, while the rows are locked: the erasure appends to the audit chain last.
-  if (chunk.length > 0)
-    await m.query(`UPDATE lead_cases SET stage = 'erased' WHERE id = ANY($1::uuid[])`, [locked.map((l) => l.id)]);
-  const results = chunk.length > 0 ? await eraseCases(m, chunk) : [];
-  const erased = erasedCaseIds(chunk, results);
-  // Audit rows last: the chain's lock is held until commit.
-  await appendAuditMany(
-    m,
-    cleared.map(({ id }) => ({
-      actorSub: 'retention-sweep',
-      actorRole: 'system',
-      action: 'lead.retention_withdrawn',
-      targetType: 'lead_case',
-      targetId: id,
-      details: { reason: 'workflow_running' },
-    })),
-  );
-  return { erased, withdrawn: cleared.length };
 }

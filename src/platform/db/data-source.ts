@@ -17,7 +17,7 @@ import {
   APP_GROUP_ROLE,
   LeastPrivilegeKeyedAudit1765450000000,
 } from './migrations/1765450000000-least-privilege-keyed-audit';
-import { auditConnectionOptions, auditKeyring } from '../audit/log';
+import { auditConnectionOptions, auditKeyring } from '../audit/keyring';
 import { allowsLocalDefaults, config, type Config } from '../config';
 import { RetentionBasis1765500000000 } from './migrations/1765500000000-retention-basis';
 import { WorkflowRunClaims1765600000000 } from './migrations/1765600000000-workflow-run-claims';

@@ -35,15 +35,37 @@ export function deploymentOptions(cfg: Config, buildId: string): Pick<WorkerOpti
 
 /**
  * Makes the build the deployment's current version, so new workflows (and auto-upgrading ones) run
- * on it. Until a version is current, versioned workers get no tasks at all. Allowed before the
- * build's workers poll, so a worker can do it as it starts.
+ * on it. Until a version is current, versioned workers get no tasks at all. With no current
+ * version yet, the server takes it before the build's workers poll. Once another build is current,
+ * it waits until this build polls every task queue that one serves, so that none is left without
+ * a current version; the worker polls as soon as it runs, so this is retried in the background
+ * (`whenPolled`) for up to `waitMs`.
  */
-export async function makeBuildCurrent(connection: NativeConnection, cfg: Config, buildId: string): Promise<void> {
-  await connection.workflowService.setWorkerDeploymentCurrentVersion({
-    namespace: cfg.TEMPORAL_NAMESPACE,
-    deploymentName: cfg.TEMPORAL_DEPLOYMENT_NAME,
-    buildId,
-    allowNoPollers: true,
-    identity: `lead-worker@${buildId}`,
-  });
+export async function makeBuildCurrent(
+  connection: NativeConnection,
+  cfg: Config,
+  buildId: string,
+  opts: { waitMs?: number; onWaiting?: () => void } = {},
+): Promise<void> {
+  const until = Date.now() + (opts.waitMs ?? 5 * 60_000);
+  for (let waiting = false; ; waiting = true) {
+    try {
+      await connection.workflowService.setWorkerDeploymentCurrentVersion({
+        namespace: cfg.TEMPORAL_NAMESPACE,
+        deploymentName: cfg.TEMPORAL_DEPLOYMENT_NAME,
+        buildId,
+        allowNoPollers: true,
+        identity: `lead-worker@${buildId}`,
+      });
+      return;
+    } catch (err) {
+      if (!awaitsPollers(err) || Date.now() >= until) throw err;
+      if (!waiting) opts.onWaiting?.();
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
 }
+
+/** The server's refusal while the new build has not yet polled the task queues of the current one. */
+export const awaitsPollers = (err: unknown): boolean =>
+  (err as { code?: number })?.code === 9 && /missing active task queues/i.test(String((err as Error)?.message));

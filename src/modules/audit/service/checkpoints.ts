@@ -2,12 +2,11 @@ import { WithStartWorkflowOperation, WorkflowNotFoundError, type Client } from '
 import type { DataSource } from 'typeorm';
 import {
   checkpointNoLongerReached,
-  checkpointOverdue,
   takeAuditCheckpoint,
-  verifyAuditChain,
   type AuditCheckpoint,
-  type AuditKeyring,
-} from '../../../platform/audit/log';
+} from '../../../platform/audit/checkpoint';
+import type { AuditKeyring } from '../../../platform/audit/keyring';
+import { checkpointOverdue, verifyAuditChain } from '../../../platform/audit/verify';
 import { NEWEST_CHECKPOINT_MEMO, recordAuditCheckpointUpdate } from '../workflow';
 
 /**

@@ -19,7 +19,7 @@ import {
   SlaDueAtKey,
 } from '../../../platform/temporal/search-attributes';
 import { complaintOpenedUpdate, type ComplaintCaseInput, type ComplaintFacts } from '../messages';
-import { assertMayRead, loadCaseRow } from '../../lead/service/cases';
+import { assertMayRead, loadCaseRow } from '../../lead/service/read-access';
 import {
   loadComplaintRow,
   OPEN_STATES,

@@ -1,5 +1,6 @@
 import type { Request } from 'express';
-import { assertMayRead, loadCaseRow, type CaseDeps } from '../service/cases';
+import type { CaseDeps } from '../service/cases';
+import { assertMayRead, loadCaseRow } from '../service/read-access';
 import { caseStateSchema } from '../schemas/leads';
 import { actorOf } from '../../../platform/http/auth';
 import { caseErrors, json } from '../../../platform/http/openapi';

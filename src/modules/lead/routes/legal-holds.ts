@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DomainError } from '../../../platform/domain/errors';
-import { actOnCase, getCase, holdEndedCase, listLegalHolds, recordLegalHold, type CaseDeps } from '../service/cases';
+import { actOnCase, getCase, type CaseDeps } from '../service/cases';
+import { holdEndedCase, listLegalHolds, recordLegalHold } from '../service/legal-holds';
 import { legalHoldUpdate } from '../messages';
 import { caseIdParams, caseStateSchema, caseViewSchema, legalHoldSchema } from '../schemas/leads';
 import { actorOf } from '../../../platform/http/auth';

@@ -1,7 +1,9 @@
 import type { Actor } from '../../../platform/domain/actor';
 import { DomainError } from '../../../platform/domain/errors';
 import { appendAudit } from '../../../platform/audit/log';
-import { loadCaseRow, loadIdentity, type CaseDeps } from './cases';
+import type { CaseDeps } from './cases';
+import { loadIdentity } from './identity';
+import { loadCaseRow } from './read-access';
 import { getComplaint } from '../../complaint/service/complaints';
 import { checkInsOfCase } from '../../post-loan/service';
 

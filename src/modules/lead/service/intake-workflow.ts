@@ -12,7 +12,7 @@ import {
 } from '../../../platform/temporal/search-attributes';
 import { intakeUnconfirmedSignal, type LeadCaseInput } from '../messages';
 import type { CommitOutcome } from './commit-outcome';
-import type { IntakeDeps } from './intake';
+import type { IntakeDeps } from './intake-checks';
 import { TEMPORAL_CALL_MS, verifiedSignalArg, withDeadline } from '../../../platform/temporal/calls';
 
 /** What lead intake asks of Temporal: start a case's workflow, and settle it when the intake fails. */

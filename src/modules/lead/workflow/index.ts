@@ -11,8 +11,18 @@
  * - changes.ts, writes.ts: committing a change; how the case's activities are called
  * - visibility.ts, deadlines.ts: pure rules for what the case shows and when its deadlines fall
  */
-import { allHandlersFinished, condition, continueAsNew, log, setHandler, workflowInfo } from '@temporalio/workflow';
-import type { LeadStage } from '../../../platform/domain/types';
+import {
+  allHandlersFinished,
+  condition,
+  log,
+  makeContinueAsNewFunc,
+  setHandler,
+  setWorkflowOptions,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { VersioningBehavior } from '@temporalio/common';
+import { isOpenStage, type LeadStage } from '../../../platform/domain/types';
+import { LeadStageKey } from '../../../platform/temporal/search-attributes';
 import { leadWorkflowId } from '../../../platform/temporal/names';
 import { stateQuery, type LeadCaseInput } from '../messages';
 import { isRefusedPayload } from '../../../platform/workflow/verified';
@@ -77,6 +87,19 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
   return { caseId, stage, closeReason, erasedAt };
 }
 
+/**
+ * A case follows its worker's default (pinned in production) until it closes; the years-long
+ * retention wait that follows moves to each new build instead (docs/versioning.md). A run learns
+ * which it is from the stage its search attributes carry over from the run before it.
+ */
+export function caseVersioningBehavior(stageAtStart: string | undefined): VersioningBehavior | undefined {
+  return stageAtStart !== undefined && !isOpenStage(stageAtStart as LeadStage) ? 'AUTO_UPGRADE' : undefined;
+}
+setWorkflowOptions(
+  () => ({ versioningBehavior: caseVersioningBehavior(workflowInfo().typedSearchAttributes.get(LeadStageKey)) }),
+  leadCase,
+);
+
 /** The stages, from wherever this run begins to the erasure; a core withdrawal ends any of them. */
 async function lifecycle(run: CaseRun): Promise<void> {
   try {
@@ -114,8 +137,8 @@ async function runStage(run: CaseRun): Promise<void> {
     case 'closed':
     case 'declined':
     case 'withdrawn':
-      // A long wait begins: start it on a fresh history, carrying only the state.
-      if (!run.resumedIntoRetention) await carryOn(run);
+      // A long wait begins: start it on a fresh history, carrying only the state, on the current build.
+      if (!run.resumedIntoRetention) await carryOn(run, 'AUTO_UPGRADE');
       await retention(run);
       break;
   }
@@ -125,11 +148,11 @@ async function runStage(run: CaseRun): Promise<void> {
  * Continues as new once no handler is running. A handler that waits for this loop does not hold
  * it: a core withdrawal is erased at once, and a human review reopens the case first.
  */
-async function carryOn(run: CaseRun): Promise<void> {
+async function carryOn(run: CaseRun, initialVersioningBehavior?: 'AUTO_UPGRADE'): Promise<void> {
   await condition(() => allHandlersFinished() || run.coreWithdrawn || run.state.humanReviewRequested);
   if (run.coreWithdrawn) throw new CaseWithdrawn();
   if (!allHandlersFinished()) return;
-  return continueAsNew<typeof leadCase>({
+  return makeContinueAsNewFunc<typeof leadCase>({ initialVersioningBehavior })({
     ...run.input,
     consentAtIntake: undefined,
     projectedAtIntake: undefined,

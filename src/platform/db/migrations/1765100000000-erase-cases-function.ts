@@ -18,7 +18,7 @@ const json = (sql: string) => `coalesce(to_json(${sql})::text, 'null')`;
  *    `[caseId, reason, at, facts]` as JSON.stringify writes it. The amount bands are those of
  *    `amountBand` (src/modules/lead/rules/deidentify.ts).
  * 3. Append the audit rows, last, because the chain's lock is then held until commit. Each row's
- *    canonical tail is the one `canonicalTail` (src/platform/audit/log.ts) writes for
+ *    canonical tail is the one `canonicalTail` (src/platform/audit/hash.ts) writes for
  *    `[at, "workflow", "system", "lead.erased", "lead_case", caseId, {evidenceHash, reason}]`, with
  *    `at` cut to milliseconds as a JavaScript Date holds it, so `verifyAuditChain` checks it.
  *

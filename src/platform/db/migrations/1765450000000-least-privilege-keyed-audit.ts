@@ -16,7 +16,7 @@ export const APPEND_ONLY_TABLES = [
  * The HMAC-SHA256 of a link, `["<prev>",` + canonical tail, under the audit key of this connection.
  * The key never rests in the database: the service sets it per connection at connect time
  * (lead_audit.pads, the key's HMAC inner and outer pads, hex; lead_audit.key_id, its ID; see
- * `auditConnectionOptions` in src/platform/audit/log.ts). A connection without it cannot append.
+ * `auditConnectionOptions` in src/platform/audit/keyring.ts). A connection without it cannot append.
  */
 const MAC = (pads: string, prev: string, tail: string) =>
   `encode(sha256(substring(${pads} from 65 for 64) || sha256(substring(${pads} from 1 for 64) || convert_to('["' || ${prev} || '",' || ${tail}, 'UTF8'))), 'hex')`;
