@@ -72,7 +72,7 @@ module.exports = {
     {
       name: 'routes-do-not-touch-the-database',
       comment:
-        'Routes call services; SQL lives in repositories and services (the readiness probe is one trivial query, the one exception).',
+        'Routes call services; SQL lives in repositories (the readiness probe is one trivial query, the one exception).',
       severity: 'error',
       from: {
         path: [role('routes'), '^src/platform/http/health-routes\\.ts$', '^src/platform/temporal/codec-routes\\.ts$'],

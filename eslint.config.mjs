@@ -126,7 +126,26 @@ export default tseslint.config(
         'error',
         {
           selector: 'CallExpression[callee.property.name=/^(query|transaction|createQueryBuilder)$/]',
-          message: 'routes call services; SQL lives in services and repositories',
+          message: 'routes call services; SQL lives in repository files',
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/modules/*/service/**/*.ts', 'src/modules/*/service.ts'],
+    // src/modules/reference is being changed by another hand and still runs SQL in these services;
+    // drop each from this list once its SQL has moved to src/modules/reference/repository.
+    ignores: [
+      'src/modules/reference/service/compliance-data.ts',
+      'src/modules/reference/service/matrices.ts',
+      'src/modules/reference/service/partner-listing.ts',
+    ],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'CallExpression[callee.property.name="query"]',
+          message: 'services call repositories; SQL lives in repository files',
         },
       ],
     },

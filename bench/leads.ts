@@ -23,6 +23,11 @@ const DISTRICTS = [
 ];
 const BIRTH_DAYS = 2_900; // about eight years of birthdays: everyone is 31 to 39, never a vulnerable age
 const SEQUENCES = 1_000;
+/**
+ * Number blocks (5 digits) that the phone-segment data places wholly in Beijing, so that the
+ * applicants stay local (test/unit/region-lookup.test.ts checks it): 10 million numbers.
+ */
+const BEIJING_PHONE_BLOCKS = ['13810', '13811', '13910', '13911', '15010', '15210', '15810', '18610', '18611', '18910'];
 const PEOPLE = DISTRICTS.length * BIRTH_DAYS * SEQUENCES;
 const DAY = 86_400_000;
 
@@ -34,7 +39,7 @@ const DAY = 86_400_000;
 export function leadGenerator(now = new Date()) {
   let next = randomInt(0, PEOPLE);
   const youngestBirth = Date.UTC(now.getUTCFullYear() - 31, now.getUTCMonth(), now.getUTCDate()) - 7 * DAY;
-  const phoneBase = randomInt(0, 1_000_000_000);
+  const phoneBase = randomInt(0, BEIJING_PHONE_BLOCKS.length * 1_000_000);
 
   return (channelId: string, withConsent: boolean): IntakeRequest => {
     const n = next++ % PEOPLE;
@@ -43,7 +48,8 @@ export function leadGenerator(now = new Date()) {
     const sequence = Math.floor(n / (DISTRICTS.length * BIRTH_DAYS));
     const birth = new Date(youngestBirth - day * DAY).toISOString().slice(0, 10).replaceAll('-', '');
     const first17 = `${district}${birth}${String(sequence).padStart(3, '0')}`;
-    const phone = `13${String((phoneBase + n) % 1_000_000_000).padStart(9, '0')}`;
+    const k = (phoneBase + n) % (BEIJING_PHONE_BLOCKS.length * 1_000_000);
+    const phone = `${BEIJING_PHONE_BLOCKS[Math.floor(k / 1_000_000)]}${String(k % 1_000_000).padStart(6, '0')}`;
     const lead: IntakeRequest = {
       channelId,
       applicant: {
@@ -56,7 +62,7 @@ export function leadGenerator(now = new Date()) {
         monthlyDebt: 1_000,
       },
       request: { amount: 100_000, termMonths: 24, purpose: 'consumption' },
-      context: { deviceId: `bench-device-${phoneBase}-${n}`, ip: '203.0.113.9' },
+      context: { deviceId: `bench-device-${phoneBase}-${n}`, ip: '202.106.0.20' },
     };
     if (withConsent) lead.consent = { noticeVersion: '2026-01', purposes: ['credit_assessment', 'lender_sharing'] };
     return lead;

@@ -6,7 +6,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { DataSource } from 'typeorm';
-import { countChannelCases } from '../src/modules/channel/repository';
+import { countChannelCases } from '../src/modules/channel/repository/counts';
 import { openDatabase } from '../src/platform/db/data-source';
 import { funnelReport, slaBreachReport } from '../src/modules/lead/service/reports';
 import { atMost, ratio, summarize, type FigureRow } from './stats';

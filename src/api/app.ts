@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import express, { type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
-import { rateLimit } from 'express-rate-limit';
+import { rateLimit, type Store } from 'express-rate-limit';
 import swaggerUi from 'swagger-ui-express';
 import { pinoHttp } from 'pino-http';
 import type { Client } from '@temporalio/client';
@@ -10,6 +10,7 @@ import type { Config } from '../platform/config';
 import type { Logger } from '../platform/logger';
 import { createAuthenticator } from '../platform/http/auth';
 import { authFailureLimit, ABUSE_WINDOW_MS, RefusalAudit } from '../platform/http/abuse-limits';
+import { PostgresRateLimitStore } from '../platform/http/rate-limit-store';
 import { AppError, problemHandler, unknownRoute } from '../platform/http/errors';
 import { idempotency } from '../platform/http/idempotency';
 import { createMetrics, type Metrics } from '../platform/http/metrics';
@@ -17,14 +18,18 @@ import { buildOpenApiDocument } from '../platform/http/openapi';
 import { mountRoutes } from '../platform/http/route';
 import { apiKeyRoutes } from '../modules/channel/routes/api-keys';
 import { auditRoutes } from '../modules/audit/routes';
+import { newestAuditCheckpoint } from '../modules/audit/service/checkpoints';
 import { channelRoutes } from '../modules/channel/routes/channels';
-import { codecRoutes, SESSION_COOKIE, sessionRoutes, WebUiSessions } from '../platform/temporal/codec-routes';
+import { codecRoutes } from '../platform/temporal/codec-routes';
+import { SESSION_COOKIE, WebUiSessions } from '../platform/temporal/web-ui-sessions';
+import { sessionRoutes } from '../platform/temporal/session-routes';
 import { complaintRoutes } from '../modules/complaint/routes';
 import { complianceDataRoutes } from '../modules/reference/routes/compliance-data';
 import { healthRoutes } from '../platform/http/health-routes';
 import { legalHoldRoutes } from '../modules/lead/routes/legal-holds';
 import { leadRoutes } from '../modules/lead/routes/cases';
 import { caseActionRoutes } from '../modules/lead/routes/case-actions';
+import { lenderSharingRoutes } from '../modules/lead/routes/lender-sharing';
 import { reportRoutes } from '../modules/lead/routes/reports';
 import { postLoanRoutes } from '../modules/post-loan/routes';
 import { referenceRoutes } from '../modules/reference/routes/matrices';
@@ -42,7 +47,13 @@ export interface AppDeps {
  */
 export function createApp(deps: AppDeps): Express {
   const app = express();
-  const metrics = createMetrics();
+  const metrics = createMetrics({
+    db: deps.db,
+    newestCheckpointAt: async () => {
+      const newest = await newestAuditCheckpoint(deps.temporal, deps.cfg.TEMPORAL_TASK_QUEUE);
+      return newest ? new Date(newest.at) : null;
+    },
+  });
   const sessions = new WebUiSessions(); // shared: the codec accepts the sessions /v1/session opens
   const opsRoutes = healthRoutes({ ...deps, metrics });
   const codec = codecRoutes({ ...deps, sessions });
@@ -50,6 +61,7 @@ export function createApp(deps: AppDeps): Express {
   const v1Routes = [
     ...leadRoutes({ ...deps, metrics }),
     ...caseActionRoutes(deps),
+    ...lenderSharingRoutes(deps),
     ...reportRoutes(deps),
     ...legalHoldRoutes(deps),
     ...postLoanRoutes(deps),
@@ -82,11 +94,16 @@ export function createApp(deps: AppDeps): Express {
   );
 
   // Failed authentication is limited per client address; refusals are audited, bounded, per actor.
-  const authFailures = authFailureLimit(deps.cfg.AUTH_FAILURES_PER_MINUTE);
+  // Their counters are shared by every replica through Postgres (RATE_LIMIT_SCOPE keeps deployments apart).
+  const authFailures = authFailureLimit(
+    deps.cfg.AUTH_FAILURES_PER_MINUTE,
+    new PostgresRateLimitStore(deps.db, deps.cfg.RATE_LIMIT_SCOPE, 'auth-failures'),
+  );
   const refusals = new RefusalAudit(deps.db, deps.logger, {
     limit: deps.cfg.REFUSALS_PER_MINUTE,
     immediate: 5,
     windowMs: ABUSE_WINDOW_MS,
+    store: new PostgresRateLimitStore(deps.db, deps.cfg.RATE_LIMIT_SCOPE, 'refusals'),
   });
   app.locals.refusalAudit = refusals;
   app.use('/v1', authFailures.gate);
@@ -98,6 +115,7 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(unknownRoute);
   app.use(authFailures.count);
+  app.use(refusals.count);
   app.use(problemHandler(logProblem(deps.logger, metrics, refusals)));
   return app;
 }
@@ -134,7 +152,12 @@ function v1Router(
   const { authenticate } = createAuthenticator(deps.cfg, deps.db);
   v1.use(authFailures.pending, authenticate, authFailures.passed);
   v1.use(refusals.gate);
-  v1.use(credentialRateLimit(deps.cfg.RATE_LIMIT_PER_MINUTE));
+  v1.use(
+    credentialRateLimit(
+      deps.cfg.RATE_LIMIT_PER_MINUTE,
+      new PostgresRateLimitStore(deps.db, deps.cfg.RATE_LIMIT_SCOPE, 'credential'),
+    ),
+  );
   v1.use(idempotency(deps.db));
   v1.use(mountRoutes(express.Router(), routes, '/v1'));
   v1.use(refusals.noteRoute);
@@ -153,10 +176,13 @@ const requireJsonBody: RequestHandler = (req, _res, next) => {
   next();
 };
 
-function credentialRateLimit(perMinute: number) {
+/** Requests per minute per credential, counted in `store` (shared by the replicas); a failing store lets requests pass. */
+function credentialRateLimit(perMinute: number, store: Store) {
   return rateLimit({
     windowMs: 60_000,
     limit: perMinute,
+    store,
+    passOnStoreError: true,
     standardHeaders: 'draft-8',
     legacyHeaders: false,
     keyGenerator: (req) => req.actor?.sub ?? 'anonymous',

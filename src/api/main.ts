@@ -1,16 +1,21 @@
 import { createServer } from 'node:http';
 import { config } from '../platform/config';
+import { warnIfCalendarEnds } from '../platform/config/official-calendar';
 import { openDatabase } from '../platform/db/data-source';
 import { createLogger } from '../platform/logger';
 import { connectClient } from '../platform/temporal/connection';
 import { ACTION_ANSWER_MS } from '../platform/temporal/calls';
 import { createApp, flushRefusalAudit } from './app';
 import { drain } from '../platform/http/shutdown';
+import { warmRegionLookups } from '../platform/geo';
 
 /** API process: serves until SIGINT/SIGTERM, then stops taking requests and answers those in flight. */
 async function main(): Promise<void> {
   const cfg = config();
   const logger = createLogger('api', cfg.LOG_LEVEL, cfg.LOG_PRETTY === '1');
+  warnIfCalendarEnds(cfg, logger);
+  // The phone-segment and IP data (about 0.2 s and 40 MB), loaded now rather than by the first intake.
+  warmRegionLookups();
   const db = await openDatabase(cfg.DATABASE_URL, { poolMax: cfg.DATABASE_POOL_MAX });
   const temporal = await connectClient(cfg);
   const app = createApp({ cfg, db, temporal, logger });

@@ -2,7 +2,11 @@ import { config } from '../platform/config';
 import { connectClient } from '../platform/temporal/connection';
 import { ensureSchedules, SCHEDULES } from '../modules/maintenance/schedules';
 
-/** `npm run schedules`: creates the schedules, or updates those that differ (the worker also does this at start). */
+/**
+ * `npm run schedules`, and in production the schedules job (`node dist/cli/schedules.js`, once per
+ * release after the migrations): creates the schedules, or updates those that differ. Workers do it
+ * at start only with TEMPORAL_CREATE_SCHEDULES=true (the default in development and test).
+ */
 async function main() {
   const cfg = config();
   const client = await connectClient(cfg);

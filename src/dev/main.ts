@@ -56,6 +56,8 @@ async function main() {
     DATABASE_URL: databaseUrl,
     LOG_PRETTY: '1',
     FORCE_COLOR: '1',
+    // The one local worker creates the schedules as it starts (production leaves it to a job).
+    TEMPORAL_CREATE_SCHEDULES: process.env.TEMPORAL_CREATE_SCHEDULES || 'true',
   };
   delete childEnv.DATABASE_MIGRATION_URL;
   runChild('worker', 'src/worker/main.ts', childEnv);

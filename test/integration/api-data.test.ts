@@ -1,6 +1,7 @@
 import { aBroker, aChannel, aLead, actors } from '../support/factories';
 import { noQuietHours } from '../support/policy';
 import { eventually, startStack, type TestStack } from '../support/stack';
+import { readyToSubmit } from '../support/lender-sharing';
 
 let stack: TestStack;
 beforeAll(async () => {
@@ -60,10 +61,10 @@ describe('funnel report', () => {
     const a = await followUp(ch.id);
     await followUp(ch.id);
     await stack.api(actors.channel(ch.id), 'POST', '/v1/leads', aLead({ channelId: ch.id, consent: null }));
-    await stack.api(actors.broker(a.brokerId), 'POST', `/v1/leads/${a.caseId}/selection`, {
-      productId: (await stack.api(actors.compliance(), 'GET', `/v1/leads/${a.caseId}/decision`)).body.decisions[1]
-        .matches[0].productId,
-    });
+    const chosen = (await stack.api(actors.compliance(), 'GET', `/v1/leads/${a.caseId}/decision`)).body.decisions[1]
+      .matches[0].productId;
+    await stack.api(actors.broker(a.brokerId), 'POST', `/v1/leads/${a.caseId}/selection`, { productId: chosen });
+    await readyToSubmit(stack, actors.broker(a.brokerId), a.caseId, chosen);
     await stack.api(actors.broker(a.brokerId), 'POST', `/v1/leads/${a.caseId}/outcome`, { outcome: 'submitted' });
     await stack.api(actors.broker(a.brokerId), 'POST', `/v1/leads/${a.caseId}/outcome`, { outcome: 'approved' });
     await eventually(
@@ -92,36 +93,57 @@ describe('funnel report', () => {
 });
 
 describe('the matrices', () => {
-  test('an admin adds a product; a product above the APR cap is stored but never matched', async () => {
+  const listedLender = (id: string) => ({
+    id,
+    name: 'Test bank',
+    licenceNo: 'T-1',
+    licensed: true,
+    type: 'bank',
+    partnerListing: { listed: true, since: '2025-10-01', until: null, reference: 'TEST-名单-1' },
+  });
+  const aMatrixProduct = (id: string, lenderId: string) => ({
+    id,
+    lenderId,
+    name: 'cheap',
+    repayment: 'equal_instalment',
+    nominalAprPct: 4,
+    fees: [],
+    amountMin: 1000,
+    amountMax: 500000,
+    termMinMonths: 1,
+    termMaxMonths: 60,
+    secured: false,
+    disbursementDays: 1,
+    eligibleTiers: ['A'],
+    provinces: null,
+    allowsNonLocal: true,
+    ageMin: 18,
+    ageMax: 70,
+  });
+
+  test('an admin adds a product; one whose fees put the all-in cost above the cap is stored but never matched', async () => {
     const ch = await aChannel(stack.db, { grade: 'premium' });
     await aBroker(stack.db, ch.team);
-    const lender = { id: `lender-${Date.now()}`, name: 'Test bank', licenceNo: 'T-1', licensed: true };
+    const lender = listedLender(`lender-${Date.now()}`);
     expect((await stack.api(actors.admin(), 'POST', '/v1/lenders', lender)).status).toBe(201);
     expect(
       (await stack.api(actors.admin(), 'POST', '/v1/lenders', { ...lender, name: 'Test bank (renamed)' })).status,
     ).toBe(200);
-    const product = {
-      id: `prod-${Date.now()}`,
-      lenderId: lender.id,
-      name: 'cheap',
-      aprMinPct: 3,
-      aprMaxPct: 4,
-      amountMin: 1000,
-      amountMax: 500000,
-      termMinMonths: 1,
-      termMaxMonths: 60,
-      secured: false,
-      disbursementDays: 1,
-      eligibleTiers: ['A'],
-      provinces: null,
-      allowsNonLocal: true,
-      ageMin: 18,
-      ageMax: 70,
+    const product = aMatrixProduct(`prod-${Date.now()}`, lender.id);
+    // Nominal 18 %, under the cap; a 1 % monthly guarantee fee takes the all-in cost far above it.
+    const overCap = {
+      ...product,
+      id: `${product.id}-x`,
+      nominalAprPct: 18,
+      fees: [{ name: '担保费', payee: 'guarantor', basis: 'monthly_pct_of_principal', value: 1 }],
     };
-    const overCap = { ...product, id: `${product.id}-x`, aprMinPct: 20, aprMaxPct: 30 };
     expect((await stack.api(actors.admin(), 'POST', '/v1/products', product)).status).toBe(201);
     expect((await stack.api(actors.admin(), 'POST', '/v1/products', overCap)).status).toBe(201);
-    const invalid = await stack.api(actors.admin(), 'POST', '/v1/products', { ...product, aprMinPct: 9, aprMaxPct: 4 });
+    const invalid = await stack.api(actors.admin(), 'POST', '/v1/products', {
+      ...product,
+      amountMin: 9000,
+      amountMax: 4,
+    });
     expect(invalid.status).toBe(422);
     const orphan = await stack.api(actors.admin(), 'POST', '/v1/products', {
       ...product,
@@ -129,12 +151,101 @@ describe('the matrices', () => {
       lenderId: 'no-such-lender',
     });
     expect([orphan.status, orphan.body.code]).toEqual([422, 'unknown_lender']);
+    const listed = (await stack.api(actors.admin(), 'GET', '/v1/products')).body.items.find(
+      (p: any) => p.id === overCap.id,
+    );
+    expect(listed).toMatchObject({ repayment: 'equal_instalment', nominalAprPct: 18, fees: overCap.fees });
 
     const { caseId } = await followUp(ch.id);
     const decision = await stack.api(actors.compliance(), 'GET', `/v1/leads/${caseId}/decision`);
-    const matched = decision.body.decisions[1].matches.map((m: any) => m.productId);
-    expect(matched[0]).toBe(product.id); // the lowest APR for a tier-A case ranks first
+    const match = decision.body.decisions.find((d: any) => d.kind === 'match');
+    const matched = match.matches.map((m: any) => m.productId);
+    expect(matched[0]).toBe(product.id); // the lowest all-in cost for a tier-A case ranks first
+    expect(match.matches[0]).toMatchObject({ allInAprPct: 4, costDisclosure: { allInAprPct: 4, nominalAprPct: 4 } });
+    expect(match.matches[0].costDisclosure.disclosureHash).toMatch(/^[0-9a-f]{64}$/);
     expect(matched).not.toContain(overCap.id);
+    const excluded = match.excludedProducts.find((e: any) => e.productId === overCap.id);
+    expect(excluded.reasons).toEqual(['all_in_cost_above_cap']);
+    expect(excluded.allInAprPct).toBeGreaterThan(24);
+  });
+
+  test('a lender that does not list us, or whose listing lapsed, is never matched; a lapse after matching stops the choice and the submission', async () => {
+    const ch = await aChannel(stack.db, { grade: 'premium' });
+    await aBroker(stack.db, ch.team);
+    const stamp = Date.now();
+    const unlisted = { ...listedLender(`lender-unl-${stamp}`), partnerListing: { listed: false } };
+    const lapsed = {
+      ...listedLender(`lender-lap-${stamp}`),
+      partnerListing: { listed: true, since: '2025-10-01', until: '2026-01-31', reference: 'TEST-名单-2' },
+    };
+    const listed = listedLender(`lender-ok-${stamp}`);
+    for (const l of [unlisted, lapsed, listed]) {
+      expect((await stack.api(actors.admin(), 'POST', '/v1/lenders', l)).status).toBe(201);
+    }
+    const products = [unlisted, lapsed, listed].map((l) => aMatrixProduct(`prod-${l.id}`, l.id));
+    for (const p of products) expect((await stack.api(actors.admin(), 'POST', '/v1/products', p)).status).toBe(201);
+
+    const { caseId, brokerId } = await followUp(ch.id);
+    const decision = await stack.api(actors.compliance(), 'GET', `/v1/leads/${caseId}/decision`);
+    const match = decision.body.decisions.find((d: any) => d.kind === 'match');
+    const excluded = Object.fromEntries(match.excludedProducts.map((e: any) => [e.productId, e.reasons]));
+    expect(excluded[products[0]!.id]).toEqual(['not_on_partner_list']);
+    expect(excluded[products[1]!.id]).toEqual(['not_on_partner_list']);
+    expect(match.matches.map((m: any) => m.productId)).toContain(products[2]!.id);
+
+    // The lender takes us off its list after the match: the broker can neither choose it nor submit to it.
+    const broker = actors.broker(brokerId);
+    const choose = () => stack.api(broker, 'POST', `/v1/leads/${caseId}/selection`, { productId: products[2]!.id });
+    expect((await choose()).status).toBe(200);
+    const delisted = { ...listed, partnerListing: { ...listed.partnerListing, until: '2026-01-31' } };
+    expect((await stack.api(actors.admin(), 'POST', '/v1/lenders', delisted)).status).toBe(200);
+    const submit = await stack.api(broker, 'POST', `/v1/leads/${caseId}/outcome`, { outcome: 'submitted' });
+    expect([submit.status, submit.body.code]).toEqual([422, 'lender_not_on_partner_list']);
+    expect([(await choose()).status, (await choose()).body.code]).toEqual([422, 'lender_not_on_partner_list']);
+    const [row] = await stack.db.query('SELECT stage FROM lead_cases WHERE id = $1', [caseId]);
+    expect(row.stage).toBe('follow_up');
+  });
+
+  test('bad lenders and products get a clear 422 and change nothing', async () => {
+    const stamp = Date.now();
+    const lender = listedLender(`lender-bad-${stamp}`);
+    const backwards = {
+      ...lender,
+      partnerListing: { ...lender.partnerListing, since: '2026-06-01', until: '2026-01-01' },
+    };
+    const res = await stack.api(actors.admin(), 'POST', '/v1/lenders', backwards);
+    expect([res.status, res.body.errors?.[0]?.path]).toEqual([422, 'partnerListing.until']);
+    const noStart = { ...lender, partnerListing: { listed: true } };
+    expect((await stack.api(actors.admin(), 'POST', '/v1/lenders', noStart)).status).toBe(422);
+    const badType = { ...lender, type: 'pawnshop' };
+    expect((await stack.api(actors.admin(), 'POST', '/v1/lenders', badType)).status).toBe(422);
+    expect(await stack.db.query('SELECT 1 FROM lenders WHERE id = $1', [lender.id])).toEqual([]);
+
+    expect((await stack.api(actors.admin(), 'POST', '/v1/lenders', lender)).status).toBe(201);
+    const product = aMatrixProduct(`prod-bad-${stamp}`, lender.id);
+    const fee = { name: '服务费', basis: 'upfront_pct_of_principal', value: 1 };
+    const toUs = await stack.api(actors.admin(), 'POST', '/v1/products', {
+      ...product,
+      fees: [{ ...fee, payee: 'platform' }],
+    });
+    expect([toUs.status, toUs.body.code]).toEqual([422, 'borrower_fee_to_platform']);
+    const unknownPayee = await stack.api(actors.admin(), 'POST', '/v1/products', {
+      ...product,
+      fees: [{ ...fee, payee: 'consultant' }],
+    });
+    expect([unknownPayee.status, unknownPayee.body.errors?.[0]?.path]).toEqual([422, 'fees.0.payee']);
+    // A 2,000 CNY upfront fee on a 1,000 CNY loan leaves nothing received: no IRR exists.
+    const undefinedCost = await stack.api(actors.admin(), 'POST', '/v1/products', {
+      ...product,
+      fees: [{ name: '服务费', payee: 'lender', basis: 'flat_upfront', value: 2000 }],
+    });
+    expect([undefinedCost.status, undefinedCost.body.code]).toEqual([422, 'all_in_cost_undefined']);
+    expect(await stack.db.query('SELECT 1 FROM products WHERE id = $1', [product.id])).toEqual([]);
+    const audited = await stack.db.query(
+      `SELECT 1 FROM audit_events WHERE target_type = 'product' AND target_id = $1`,
+      [product.id],
+    );
+    expect(audited).toEqual([]);
   });
 });
 

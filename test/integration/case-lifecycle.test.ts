@@ -3,6 +3,7 @@ import { createLeadActivities } from '../../src/modules/lead/activities/case';
 import { verifyAuditChain } from '../../src/platform/audit/verify';
 import { aBroker, aChannel, aLead, actors, anIdNumber } from '../support/factories';
 import { noQuietHours } from '../support/policy';
+import { readyToSubmit } from '../support/lender-sharing';
 import { eventually, serveVariant, startStack, type TestStack } from '../support/stack';
 import { stateQuery } from '../../src/modules/lead/messages';
 import { leadWorkflowId } from '../../src/platform/temporal/names';
@@ -51,8 +52,12 @@ describe('a tier-A case through the API, with the real activities on Postgres', 
     expect(matched).not.toContain('prod-trust-c-high'); // 35.9 % APR: above the 24 % cap
     expect(matched).not.toContain('prod-unlicensed-x');
     const excluded = Object.fromEntries(match.excludedProducts.map((e: any) => [e.productId, e.reasons]));
-    expect(excluded['prod-trust-c-high']).toContain('apr_above_cap');
+    expect(excluded['prod-trust-c-high']).toContain('all_in_cost_above_cap');
     expect(excluded['prod-unlicensed-x']).toContain('lender_unlicensed');
+    // Nominal 18 %, but its guarantee and insurance fees take this case's all-in cost above 24 %.
+    expect(excluded['prod-cfc-b-guaranteed']).toEqual(['all_in_cost_above_cap']);
+    expect(excluded['prod-bank-d-offlist']).toEqual(['not_on_partner_list']);
+    for (const m of match.matches) expect(m.allInAprPct).toBeLessThanOrEqual(24);
 
     const contact = await stack.api(broker, 'POST', `/v1/leads/${caseId}/contact-attempts`, {
       channel: 'phone',
@@ -73,6 +78,11 @@ describe('a tier-A case through the API, with the real activities on Postgres', 
     expect((await stack.api(broker, 'POST', `/v1/leads/${caseId}/selection`, { productId: matched[0] })).status).toBe(
       200,
     );
+    // Before it goes to the lender: the customer's acknowledgement of the product's cost disclosure,
+    // and consent to share with that lender (test/integration/lender-sharing.test.ts for the refusals).
+    const unready = await stack.api(broker, 'POST', `/v1/leads/${caseId}/outcome`, { outcome: 'submitted' });
+    expect([unready.status, unready.body.code]).toEqual([422, 'cost_disclosure_not_acknowledged']);
+    await readyToSubmit(stack, broker, caseId, matched[0]);
     expect((await stack.api(broker, 'POST', `/v1/leads/${caseId}/outcome`, { outcome: 'submitted' })).body.stage).toBe(
       'submitted',
     );

@@ -284,6 +284,16 @@ describe('the codec routes for the Web UI', () => {
     }
   });
 
+  test('a body without payloads, as the Temporal CLI sends for an empty list, is no payloads on both routes; a malformed list is still refused', async () => {
+    const manager = { authorization: `Bearer ${await signToken(stack.cfg, actors.manager())}` };
+    for (const route of ['/v1/codec/decode', '/v1/codec/encode']) {
+      const res = await call(route, manager, {});
+      expect([route, res.status, await res.json()]).toEqual([route, 200, { payloads: [] }]);
+    }
+    const bad = await call('/v1/codec/decode', manager, { payloads: 'x' });
+    expect([bad.status, ((await bad.json()) as { code: string }).code]).toEqual([422, 'validation_failed']);
+  });
+
   test("what the Web UI encodes reads back through decode, but the worker's codec refuses it", async () => {
     const manager = { authorization: `Bearer ${await signToken(stack.cfg, actors.manager())}` };
     const plain = {

@@ -20,10 +20,11 @@ const startedAt = new Date(Date.now() - 1_000);
 beforeAll(async () => {
   const sink = new Writable({ write: (chunk, _enc, done) => (logLines.push(chunk.toString()), done()) });
   // No quiet hours (contact at any wall-clock time), and a low-priority first response due within
-  // seconds, so that a late first response happens while the test watches.
+  // seconds on the clock (not in working time), so that a late first response happens while the test watches.
   const policy = policyFile({
     contact: { quietHoursStart: '00:00', quietHoursEnd: '00:00' },
     complaints: { firstResponseHours: { low: 0.001 } },
+    businessHours: { deadlines: ['first_contact', 'review'] },
   });
   stack = await startStack({ POLICY_FILE: policy }, { logger: pino({ level: 'debug' }, sink) });
 });

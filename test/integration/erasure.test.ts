@@ -140,7 +140,18 @@ describe('eraseLeadData on Postgres', () => {
   test('with two lanes, two batches run at once on two connections and every case is still erased exactly once', async () => {
     const ids = await casesWithPersonalData(stack.db, 80);
     const at = new Date().toISOString();
-    const twoLanes = new ErasureGroupCommit((inputs) => eraseCases(stack.db, inputs), { lanes: 2, splitAt: 20 });
+    // Each batch waits (at most 5 s) for the other to start: on busy cores the first could otherwise end before the second begins.
+    let started = 0;
+    let bothStarted!: () => void;
+    const together = new Promise<void>((resolve) => (bothStarted = resolve));
+    const twoLanes = new ErasureGroupCommit(
+      async (inputs) => {
+        if (++started === 2) bothStarted();
+        await Promise.race([together, new Promise((resolve) => setTimeout(resolve, 5_000))]);
+        return eraseCases(stack.db, inputs);
+      },
+      { lanes: 2, splitAt: 20 },
+    );
     const results = await Promise.all([...ids, ...ids].map((id) => twoLanes.erase(erasure(id, at))));
     expect(twoLanes.stats().peakInFlight).toBe(2);
     ids.forEach((id, i) => expect([results[i].erased, results[i + ids.length].erased].sort()).toEqual([false, true]));

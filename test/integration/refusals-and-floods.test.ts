@@ -291,4 +291,26 @@ describe('the marketing-text check at the edge', () => {
     );
     expect([huge.status, huge.body.code]).toEqual([413, 'body_too_large']);
   });
+
+  test('a text promoting a product is checked for 年化利率 and each lender named, and the answer reports both', async () => {
+    const check = (text: string, lenderNames?: string[]) =>
+      stack.api(actors.manager(), 'POST', '/v1/marketing-texts/check', { text, lenderNames });
+    const good = await check('示例银行「快贷」，年化利率（单利）7.2%-18%。贷款有风险，借款需谨慎。', ['示例银行']);
+    expect([good.status, good.body]).toEqual([
+      200,
+      {
+        ok: true,
+        violations: [],
+        promotion: { annualisedRateShown: true, lendersNamed: ['示例银行'], lendersMissing: [] },
+      },
+    ]);
+    const bad = await check('「快贷」APR 18%。贷款有风险，借款需谨慎。', ['示例银行']);
+    expect(bad.body.violations.map((v: { code: string }) => v.code)).toEqual([
+      'annualised_rate_not_labelled',
+      'lender_not_named',
+    ]);
+    expect(bad.body.promotion).toEqual({ annualisedRateShown: false, lendersNamed: [], lendersMissing: ['示例银行'] });
+    const empty = await check('x', []);
+    expect([empty.status, empty.body.code]).toEqual([422, 'validation_failed']);
+  });
 });

@@ -65,10 +65,10 @@ afterAll(async () => {
 
 /** A browser context signed in at /v1/session with the actor's token, the way a manager does it. */
 async function signedIn(actor = actors.manager()): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 720 }, locale: 'zh-CN' });
   const page = await context.newPage();
   await page.goto(`${apiUrl}/v1/session`);
-  await page.fill('input[name=token]', await signToken(stack.cfg, actor));
+  await page.fill('textarea[name=token]', await signToken(stack.cfg, actor));
   await Promise.all([
     page.waitForURL(`http://localhost:${uiPort}/**`, { waitUntil: 'commit' }),
     page.click('button[type=submit]'),
@@ -148,15 +148,36 @@ test('without signing in, the browser is sent to the sign-in page and sees nothi
     await page.goto(`http://localhost:${uiPort}/namespaces/default/workflows/${workflowId}`);
     expect(page.url().startsWith(`${apiUrl}/v1/session?next=`)).toBe(true);
     const text = await page.locator('body').innerText();
-    expect(text).toContain('Paste a manager or compliance token');
+    // This browser prefers English (Playwright's default en-US).
+    expect(text).toContain('paste the access token an administrator issued you');
     expect(text).not.toContain('"channelGrade"');
-    expect(text).not.toContain('Lead case');
+    expect(text).not.toContain('线索案件');
     await expectNoPersonalData(page, lead);
     const api = await page.request.get(`http://localhost:${uiPort}/api/v1/namespaces/default/workflows/${workflowId}`);
     expect(api.status()).toBe(401);
     expect(await api.text()).not.toContain(workflowId);
   } finally {
     await page.close();
+  }
+});
+
+test('the sign-in page speaks Chinese to a Chinese browser and shows a refused token on the page, not as JSON', async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 720 }, locale: 'zh-CN' });
+  const page = await context.newPage();
+  try {
+    await page.goto(`${apiUrl}/v1/session`);
+    expect(await page.locator('h1').innerText()).toBe('登录 Temporal 管理界面');
+    await page.fill('textarea[name=token]', 'not-a-token');
+    await page.click('button[type=submit]');
+    await page.locator('.error').waitFor();
+    expect(await page.locator('.error').innerText()).toBe('令牌无效：请检查是否完整粘贴。');
+    expect(await page.locator('body').innerText()).not.toContain('"code"');
+    // A risk officer's valid token is refused in words too.
+    await page.fill('textarea[name=token]', await signToken(stack.cfg, actors.risk()));
+    await page.click('button[type=submit]');
+    await page.locator('.error').filter({ hasText: '只有经理和合规人员' }).waitFor();
+  } finally {
+    await context.close();
   }
 });
 
@@ -175,13 +196,14 @@ test('a manager who signed in at /v1/session sees the decoded case input, summar
 
     // The User Metadata tab: what the case is, and what it waits for, in words.
     const meta = await userMetadata(page, (m) => m.summary !== '' && m.current !== '');
+    // In Chinese, with the due time in Beijing time and the province by name.
     expect(meta.summary).toContain(
-      `Lead case · ch-partner-ref · ${lead.request.amount} CNY over ${lead.request.termMonths} months · consumption`,
+      `线索案件 · ch-partner-ref · ${lead.request.amount} 元 / ${lead.request.termMonths} 个月 · 消费 · 北京市`,
     );
-    expect(meta.details).toMatch(/Age band \d+-\d+, province \d{2}, local\. Channel grade premium\./);
-    expect(meta.current).toContain('Stage: awaiting_consent');
-    expect(meta.current).toMatch(/Waiting for: the customer.s credit-assessment consent \(due \d{4}-\d{2}-\d{2}T/);
-    expect(meta.current).toContain('Broker: none');
+    expect(meta.details).toMatch(/年龄段 \d+-\d+ · 北京市 · 本地 · 渠道等级 优质/);
+    expect(meta.current).toContain('阶段： 待同意');
+    expect(meta.current).toMatch(/等待： 客户授权征信评估（期限 \d{4}-\d{2}-\d{2} \d{2}:\d{2} 北京时间）/);
+    expect(meta.current).toContain('经纪人： 无');
     await expectNoPersonalData(page, lead);
   } finally {
     await context.close();
@@ -256,7 +278,7 @@ test('sign-out at /v1/session ends the Web UI session: the next page load goes b
     await page.goto(`${apiUrl}/v1/session`);
     await Promise.all([
       page.waitForURL(`${apiUrl}/v1/session`),
-      page.getByRole('button', { name: 'Sign out' }).click(),
+      page.getByRole('button', { name: '退出登录' }).click(),
     ]);
     await page.waitForTimeout(2_500); // the gateway trusts a confirmed session for 2 s
     await page.goto(`http://localhost:${uiPort}/namespaces/default/workflows`);

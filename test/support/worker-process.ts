@@ -19,6 +19,9 @@ export function spawnWorker(
       POLICY_FILE: cfg.POLICY_FILE ?? '',
       LOG_LEVEL: 'info',
       NODE_ENV: 'test',
+      // Several workers share this host: no fixed metrics or health ports unless a test asks for them.
+      WORKER_METRICS_ADDRESS: '',
+      WORKER_HEALTH_PORT: '0',
       ...extraEnv,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -83,9 +83,10 @@ describe('addWorkingTime', () => {
 });
 
 describe('policy.businessHours', () => {
-  test('off by default: no deadline counts working time', () => {
+  test('by default first contact, review and a complaint first response count working time, on the official calendar', () => {
     expect(parsePolicy({}).businessHours).toMatchObject({
-      deadlines: [],
+      deadlines: ['first_contact', 'review', 'complaint_first_response'],
+      calendar: 'cn_official',
       start: '09:00',
       end: '18:00',
       weekdays: [1, 2, 3, 4, 5],

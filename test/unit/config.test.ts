@@ -32,7 +32,9 @@ describe('configuration', () => {
     expect(p.contact).toMatchObject({ maxAttemptsPerDay: 3, quietHoursStart: '21:00', quietHoursEnd: '08:00' });
     expect(p.complaints.firstResponseHours).toEqual({ high: 2, normal: 24, low: 72 });
     expect(p.complaints.resolutionDays).toBe(15);
-    expect(p.pricing.aprCapPct).toBe(24);
+    expect(p.pricing.allInCapSchedule).toEqual([
+      { from: '2025-10-01', caps: { bank: 24, consumer_finance: 24, microlender: 24, trust: 24, other: 24 } },
+    ]);
     expect(p.age).toEqual({ minimum: 18, studentVulnerableUnder: 22, elderlyFrom: 60 });
     expect(p.dti).toMatchObject({ incomeShockPct: 20, rateShockPp: 3, tierAMaxPct: 40, tierBMaxPct: 55 });
     expect(p.retention).toEqual({ unconvertedDays: 90, convertedYears: 5 });
@@ -155,11 +157,20 @@ describe('configuration', () => {
     ).not.toThrow();
   });
 
+  const lowerMicrolenderCap = {
+    from: '2027-01-01',
+    caps: { bank: 24, consumer_finance: 24, microlender: 20, trust: 24, other: 24 },
+  };
+
   test('POLICY_FILE overrides part of the policy and keeps the rest', () => {
     const cfg = loadConfig(
-      dev({ POLICY_FILE: file(JSON.stringify({ pricing: { aprCapPct: 18 }, consent: { waitHours: 24 } })) }),
+      dev({
+        POLICY_FILE: file(
+          JSON.stringify({ pricing: { allInCapSchedule: [lowerMicrolenderCap] }, consent: { waitHours: 24 } }),
+        ),
+      }),
     );
-    expect(cfg.policy.pricing.aprCapPct).toBe(18);
+    expect(cfg.policy.pricing.allInCapSchedule).toEqual([lowerMicrolenderCap]);
     expect(cfg.policy.consent.waitHours).toBe(24);
     expect(cfg.policy.retention).toEqual(defaultPolicy().retention);
   });
@@ -168,6 +179,23 @@ describe('configuration', () => {
     expect(messageOf(dev({ POLICY_FILE: file(JSON.stringify({ pricing: { aprCapPercent: 18 } })) }))).toContain(
       'policy.pricing',
     );
+    const caps = lowerMicrolenderCap.caps;
+    const unordered = [
+      { from: '2027-01-01', caps },
+      { from: '2026-01-01', caps },
+    ];
+    expect(
+      messageOf(dev({ POLICY_FILE: file(JSON.stringify({ pricing: { allInCapSchedule: unordered } })) })),
+    ).toContain('policy.pricing.allInCapSchedule');
+    expect(
+      messageOf(
+        dev({
+          POLICY_FILE: file(
+            JSON.stringify({ pricing: { allInCapSchedule: [{ from: '2027-01-01', caps: { bank: 24 } }] } }),
+          ),
+        }),
+      ),
+    ).toContain('policy.pricing.allInCapSchedule');
     expect(messageOf(dev({ POLICY_FILE: file(JSON.stringify({ dti: { tierAMaxPct: 60 } })) }))).toContain(
       'policy.dti.tierAMaxPct',
     );
@@ -181,6 +209,17 @@ describe('configuration', () => {
     const unreadable = file('{}');
     chmodSync(unreadable, 0o000);
     if (process.getuid?.() !== 0) expect(messageOf(dev({ POLICY_FILE: unreadable }))).toContain('POLICY_FILE');
+  });
+
+  test('reads a secret from the file named by X_FILE, as compose and Kubernetes mount them', () => {
+    const key = randomBytes(32).toString('base64');
+    const url = 'postgres://lead_api:s3cret@db:5432/leads';
+    const c = loadConfig(dev({ MASTER_KEY_FILE: file(`${key}\n`), DATABASE_URL_FILE: file(url) }));
+    expect(c.MASTER_KEY).toBe(key);
+    expect(c.DATABASE_URL).toBe(url);
+    expect(messageOf(dev({ MASTER_KEY: key, MASTER_KEY_FILE: file(key) }))).toContain('not both');
+    expect(messageOf(dev({ AUDIT_KEY_FILE: '/nonexistent/audit_key' }))).toContain('AUDIT_KEY_FILE');
+    for (const name of SECRET_NAMES) expect(ENV_NAMES).toContain(`${name}_FILE`);
   });
 
   test('every variable read is listed for deployment checks', () => {

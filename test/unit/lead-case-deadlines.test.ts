@@ -18,13 +18,13 @@ const DAY = 24 * HOUR;
 const at = (local: string) => beijing(local).getTime();
 const iso = (local: string) => beijing(local).toISOString();
 
-/** Deadlines on the clock (the default policy). */
-const onTheClock = policyWith({});
+/** Deadlines on the clock (a policy that names none in businessHours.deadlines). */
+const onTheClock = policyWith({ businessHours: { deadlines: [] } });
 /** First contact and follow-up count working time: 09:00–18:00 Beijing, Monday to Friday. */
 const workingHours = policyWith({ businessHours: { deadlines: ['first_contact', 'follow_up'] } });
 
 describe('which deadlines count working time', () => {
-  test('by default every deadline runs on the clock', () => {
+  test('with no deadline named, every deadline runs on the clock', () => {
     expect(workingCalendarFor('first_contact', onTheClock)).toBeNull();
     expect(workingCalendarFor('review', onTheClock)).toBeNull();
   });

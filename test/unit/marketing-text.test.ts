@@ -127,6 +127,53 @@ describe('missing disclosures', () => {
   });
 });
 
+describe('a text that promotes a product (PBoC announcement [2021] No. 3)', () => {
+  const LENDER = '示例消费金融';
+  const PROMOTION = `${LENDER}「随心贷」，年化利率（单利，含全部费用）7.2%-18%。贷款有风险，借款需谨慎。`;
+
+  it('shows 年化利率 with a percentage and names the lender: it passes, and the result says both', () => {
+    expect(checkMarketingText(PROMOTION, { lenderNames: [LENDER] })).toEqual({
+      ok: true,
+      violations: [],
+      promotion: { annualisedRateShown: true, lendersNamed: [LENDER], lendersMissing: [] },
+    });
+  });
+
+  it('a rate shown only as APR or 年化 … % is not shown as 年化利率', () => {
+    const text = `${LENDER} APR 18%，年化 18%。贷款有风险，借款需谨慎。`;
+    const result = checkMarketingText(text, { lenderNames: [LENDER] });
+    expect(result.violations).toEqual([
+      {
+        code: 'annualised_rate_not_labelled',
+        message: expect.stringContaining('年化利率'),
+        start: text.length,
+        end: text.length,
+      },
+    ]);
+    expect(result.promotion).toEqual({ annualisedRateShown: false, lendersNamed: [LENDER], lendersMissing: [] });
+  });
+
+  it('a lender not named is reported by name; both failures are reported together', () => {
+    const text = '随心贷，月利率1.5%。贷款有风险，借款需谨慎。';
+    const result = checkMarketingText(text, { lenderNames: [LENDER, '示例银行'] });
+    expect(result.violations.map((v) => [v.code, v.message.includes('示例') ? 'named' : '-'])).toEqual([
+      ['apr_not_disclosed', '-'],
+      ['annualised_rate_not_labelled', '-'],
+      ['lender_not_named', 'named'],
+      ['lender_not_named', 'named'],
+    ]);
+    expect(result.promotion).toEqual({
+      annualisedRateShown: false,
+      lendersNamed: [],
+      lendersMissing: [LENDER, '示例银行'],
+    });
+  });
+
+  it('a text that names no product is not held to these two rules, and carries no promotion result', () => {
+    expect(checkMarketingText(`APR 18% 贷款有风险，借款需谨慎`)).toEqual({ ok: true, violations: [] });
+  });
+});
+
 /**
  * The check as it was first written, with regular expressions: the meaning the scan must keep.
  * Small texts only; it backtracks quadratically over long runs of digits.

@@ -124,3 +124,64 @@ describe('local operation (属地经营)', () => {
     expect(result.mismatches).toEqual(['residence_unknown']);
   });
 });
+
+describe('local operation from looked-up regions', () => {
+  const fromData = (overrides: Partial<SuitabilityInput> = {}): SuitabilityInput =>
+    aLocalAdult({ phoneRegionCode: undefined, ipRegionCode: undefined, ...overrides });
+  const found = (regionCode: string) => ({ status: 'found' as const, regionCode });
+
+  it('when the channel sends nothing, the looked-up phone and IP regions are compared', () => {
+    const local = assessSuitability(fromData({ phoneLookup: found('110000'), ipLookup: found('110000') }), policy);
+    expect(local).toMatchObject({ local: true, mismatches: [], notes: [] });
+    expect(local.locality).toEqual({ id: '11', residence: '11', phone: '11', ip: '11' });
+    const away = assessSuitability(fromData({ phoneLookup: found('320700'), ipLookup: found('440300') }), policy);
+    expect(away.mismatches).toEqual(['phone_vs_residence', 'ip_vs_residence']);
+    expect(away.locality).toMatchObject({ phone: '32', ip: '44' });
+  });
+
+  it("a channel's region that agrees with the looked-up one is no mismatch", () => {
+    const result = assessSuitability(aLocalAdult({ phoneLookup: found('110000'), ipLookup: found('110000') }), policy);
+    expect(result).toMatchObject({ local: true, mismatches: [], notes: [] });
+  });
+
+  it("a channel's region that disagrees with the looked-up one is a mismatch, and the channel's is still compared", () => {
+    const result = assessSuitability(aLocalAdult({ phoneLookup: found('440100'), ipLookup: found('310000') }), policy);
+    expect(result.local).toBe(false);
+    expect(result.mismatches).toEqual(['phone_channel_vs_lookup', 'ip_channel_vs_lookup']);
+    expect(result.locality).toMatchObject({ phone: '11', ip: '11' });
+  });
+
+  it("a channel's mainland IP region for an address abroad disagrees with the lookup", () => {
+    const result = assessSuitability(aLocalAdult({ ipLookup: { status: 'outside_mainland' } }), policy);
+    expect(result.mismatches).toEqual(['ip_channel_vs_lookup']);
+    expect(result.notes).toEqual(['ip_outside_mainland']);
+  });
+
+  it('an unknown segment, a foreign IP and a private IP are stated as notes, not guessed and not mismatches', () => {
+    const unknown = assessSuitability(
+      fromData({ phoneLookup: { status: 'unknown' }, ipLookup: { status: 'unknown' } }),
+      policy,
+    );
+    expect(unknown).toMatchObject({
+      local: true,
+      mismatches: [],
+      notes: ['phone_region_unknown', 'ip_region_unknown'],
+    });
+    expect(unknown.locality).toMatchObject({ phone: 'unknown', ip: 'unknown' });
+    const abroad = assessSuitability(fromData({ ipLookup: { status: 'outside_mainland' } }), policy);
+    expect(abroad).toMatchObject({ local: true, mismatches: [], notes: ['ip_outside_mainland'] });
+    const privateIp = assessSuitability(fromData({ ipLookup: { status: 'not_public' } }), policy);
+    expect(privateIp.notes).toEqual(['ip_not_public']);
+    const noIp = assessSuitability(fromData({ ipLookup: { status: 'not_given' } }), policy);
+    expect(noIp.notes).toEqual([]);
+  });
+
+  it("when the lookup finds nothing, the channel's region is used", () => {
+    const result = assessSuitability(
+      aLocalAdult({ phoneRegionCode: '440300', phoneLookup: { status: 'unknown' } }),
+      policy,
+    );
+    expect(result.mismatches).toEqual(['phone_vs_residence']);
+    expect(result.notes).toEqual(['phone_region_unknown']);
+  });
+});

@@ -180,4 +180,32 @@ describe('explanation', () => {
       expect(rule.detail).not.toMatch(/\d{7,}/);
     }
   });
+
+  it("a channel's region that disagrees with the looked-up one is its own review rule", () => {
+    const decision = decideTier(
+      withFraud({ regionMismatches: ['phone_channel_vs_lookup', 'ip_channel_vs_lookup'] }),
+      policy,
+    );
+    expect(decision.tier).toBe('B');
+    expect(decision.rulesFired.map((r) => [r.code, r.effect])).toEqual([
+      ['phone_region_channel_mismatch', 'review'],
+      ['ip_region_channel_mismatch', 'review'],
+    ]);
+    expect(decision.requiredDocuments).toContain('residence_proof');
+  });
+
+  it('an unknown phone segment or a foreign or private IP is stated as information and leaves tier A', () => {
+    const notes = ['phone_region_unknown', 'ip_outside_mainland'];
+    const decision = decideTier(withFraud({ regionMismatches: notes }), policy);
+    expect(decision.tier).toBe('A');
+    expect(decision.rulesFired.map((r) => [r.code, r.effect])).toEqual([
+      ['phone_region_unknown', 'info'],
+      ['ip_outside_mainland', 'info'],
+    ]);
+    const mixed = decideTier(withFraud({ regionMismatches: ['phone_vs_residence', 'ip_not_public'] }), policy);
+    expect(mixed.rulesFired).toEqual([
+      { code: 'region_mismatch', effect: 'review', detail: 'mismatches=phone_vs_residence' },
+      { code: 'ip_not_public', effect: 'info', detail: expect.stringContaining('private') },
+    ]);
+  });
 });

@@ -9,6 +9,7 @@ import {
   firstResponseUpdate,
 } from '../../src/modules/complaint/messages';
 import { contactAttemptUpdate, stateQuery } from '../../src/modules/lead/messages';
+import { parsePolicy } from '../../src/platform/config/policy';
 import {
   ComplaintFakes,
   complaintInput,
@@ -63,6 +64,41 @@ describe('first-response deadline', () => {
       });
     },
   );
+
+  test('in working time, the first response and its reminder skip the hours outside the working day', async () => {
+    const fakes = new ComplaintFakes();
+    // Every day a short working day, 09:00-10:20 Shanghai; filed at about 10:00, so 20 minutes are left today.
+    const policy = parsePolicy({
+      businessHours: {
+        deadlines: ['complaint_first_response'],
+        start: '09:00',
+        end: '10:20',
+        weekdays: [1, 2, 3, 4, 5, 6, 7],
+      },
+    });
+    await withWorker(env, fakes, async (tq) => {
+      const input = await complaintInput(env, { priority: 'high' }, { policy });
+      const handle = await startComplaint(env, tq, input);
+      const { state } = await handle.executeUpdate(complaintOpenedUpdate);
+      const filed = Date.parse(input.filedAt);
+      const shanghaiMidnight = Math.floor((filed + 8 * HOUR) / DAY) * DAY - 8 * HOUR;
+      const left = shanghaiMidnight + 10 * HOUR + 20 * MINUTE - filed;
+      // 2 working hours: what is left today, 80 minutes tomorrow, the rest the day after.
+      const due = shanghaiMidnight + 2 * DAY + 9 * HOUR + (2 * HOUR - left - 80 * MINUTE);
+      expect(state.firstResponseDueAt).toBe(new Date(due).toISOString());
+      expect(state.firstResponseClock).toMatchObject({ workingMs: 2 * HOUR });
+      expect(Date.parse(state.resolutionDueAt) - filed).toBe(15 * DAY);
+      // The reminder at half (1 working hour) comes tomorrow morning, not an hour after filing.
+      const reminder = shanghaiMidnight + DAY + 9 * HOUR + (HOUR - left);
+      await env.sleep(reminder - MINUTE - (await env.currentTimeMs()));
+      expect(fakes.complaintNotifications('complaint_first_response_reminder')).toHaveLength(0);
+      await env.sleep(2 * MINUTE);
+      expect(fakes.complaintNotifications('complaint_first_response_reminder')).toHaveLength(1);
+      expect(fakes.complaintNotifications('complaint_first_response_late')).toHaveLength(0);
+      await env.sleep(due + MINUTE - (await env.currentTimeMs()));
+      expect(fakes.complaintNotifications('complaint_first_response_late')).toHaveLength(1);
+    });
+  });
 
   test('a high-priority complaint: the broker is reminded at 1 h, compliance told at 2 h, and the Web UI shows it late', async () => {
     const fakes = new ComplaintFakes();

@@ -13,8 +13,11 @@ import {
   withdrawConsentUpdate,
 } from '../../src/modules/lead/messages';
 import { LeadStageKey, RiskTierKey, ConsentStateKey } from '../../src/platform/temporal/search-attributes';
+import { parsePolicy } from '../../src/platform/config/policy';
+import { addWorkingTime } from '../../src/platform/domain/business-hours';
 import {
   caseInput,
+  everyDayWorked,
   DAY,
   sent,
   FakeActivities,
@@ -242,8 +245,12 @@ describe('pre-screen', () => {
       await settled(env, handle);
       const state = await handle.query(stateQuery);
       expect(state).toMatchObject({ stage: 'follow_up', tier: 'A', brokerId: 'b-1' });
-      expect(state.deadline).toMatchObject({ kind: 'first_contact' });
-      expect(Date.parse(state.deadline!.dueAt) - Date.parse(state.deadline!.startedAt)).toBe(30 * 60_000);
+      // 30 minutes of working time (the default policy: 09:00-18:00 Shanghai).
+      expect(state.deadline).toMatchObject({ kind: 'first_contact', workingMs: 30 * 60_000 });
+      const { businessHours } = everyDayWorked();
+      expect(state.deadline!.dueAt).toBe(
+        new Date(addWorkingTime(Date.parse(state.deadline!.startedAt), 30 * 60_000, businessHours)).toISOString(),
+      );
       const sa = (await handle.describe()).typedSearchAttributes;
       expect(sa.get(RiskTierKey)).toBe('A');
       expect(sa.get(LeadStageKey)).toBe('follow_up');
@@ -283,15 +290,17 @@ describe('pre-screen', () => {
     });
   });
 
-  test('a tier-B case waits for review, escalates after 24 h, and keeps waiting for the decision', async () => {
+  test('a tier-B case waits for review, escalates after 24 h on the clock, and keeps waiting for the decision', async () => {
     const fakes = new FakeActivities();
     fakes.prescreen = {
       tier: 'B',
       rulesFired: [{ code: 'region_mismatch', effect: 'review', detail: 'ip' }],
       requiredDocuments: ['id_card_copy', 'income_proof'],
     };
+    // The review on the clock (by default it counts working time).
+    const policy = parsePolicy({ businessHours: { deadlines: ['first_contact'] } });
     await withWorker(env, fakes, async (tq) => {
-      const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
+      const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent(), policy }));
       await settled(env, handle);
       expect((await handle.query(stateQuery)).stage).toBe('manual_review');
       expect(fakes.notifications('review_requested')).toHaveLength(1);
@@ -388,14 +397,15 @@ describe('what managers see', () => {
       await settled(env, handle);
       const details = async () =>
         (await handle.query<{ currentDetails: string }>('__temporal_workflow_metadata')).currentDetails;
-      expect(await details()).toContain('**Stage:** awaiting_consent');
-      expect(await details()).toContain("**Waiting for:** the customer's credit-assessment consent (due ");
+      expect(await details()).toContain('**阶段：** 待同意');
+      expect(await details()).toMatch(/\*\*等待：\*\* 客户授权征信评估（期限 \d{4}-\d{2}-\d{2} \d{2}:\d{2} 北京时间）/);
+      expect(await details()).toContain('**时限：** 正常');
 
       await handle.executeUpdate(grantConsentUpdate, { args: [sent({ ...withConsent(), source: 'channel:x' })] });
       await settled(env, handle);
-      expect(await details()).toContain('**Stage:** manual_review');
-      expect(await details()).toContain("**Waiting for:** a risk officer's review (due ");
-      expect(await details()).toContain('**Tier:** B');
+      expect(await details()).toContain('**阶段：** 人工审核');
+      expect(await details()).toContain('**等待：** 风控人员审核（期限 ');
+      expect(await details()).toContain('**风险等级：** B');
     });
   });
 });

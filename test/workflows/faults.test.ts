@@ -191,9 +191,9 @@ describe('faults that must not leave personal data behind', () => {
       await handle.executeUpdate(outcomeUpdate, { args: [sent({ brokerId: 'b-1', outcome: 'lost' })] });
       const latest = await nextRun(handle, handle.firstExecutionRunId);
       const metadata = await latest.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
-      expect(metadata.currentDetails).toContain('**Lead case** · ch-test · 100000 CNY over 24 months');
-      expect(metadata.currentDetails).toContain('**Stage:** closed (lost)');
-      expect(metadata.currentDetails).toContain('**Waiting for:** the end of retention on ');
+      expect(metadata.currentDetails).toContain('线索案件 · ch-test · 100000 元 / 24 个月');
+      expect(metadata.currentDetails).toContain('**阶段：** 已结案（未成交）');
+      expect(metadata.currentDetails).toMatch(/\*\*等待：\*\* 保留期届满（\d{4}-\d{2}-\d{2} \d{2}:\d{2} 北京时间）/);
     });
   });
 

@@ -5,7 +5,9 @@ import {
   assignmentUpdate,
   brokerLeavingSignal,
   contactAttemptUpdate,
+  costAcknowledgementUpdate,
   doNotContactUpdate,
+  grantConsentUpdate,
   outcomeUpdate,
   selectionUpdate,
   stateQuery,
@@ -20,6 +22,7 @@ import {
   FakeActivities,
   HOUR,
   MINUTE,
+  readyToSubmit,
   realTimeUntil,
   refusal,
   settled,
@@ -31,6 +34,23 @@ import {
 } from './harness';
 
 let env: TestWorkflowEnvironment;
+
+type Handle = Awaited<ReturnType<typeof startCase>>;
+/** The customer's acknowledgement of a fake match's disclosure (`fake-<apr>`), recorded by a broker. */
+const acknowledge = (handle: Handle, productId: string, disclosureHash?: string, brokerId = 'b-1') =>
+  handle.executeUpdate(costAcknowledgementUpdate, {
+    args: [
+      sent({
+        productId,
+        disclosureHash: disclosureHash ?? (productId === 'p-1' ? 'fake-12' : 'fake-18'),
+        by: `broker:${brokerId}`,
+      }),
+    ],
+  });
+const grantLenders = (handle: Handle, lenderIds: string[]) =>
+  handle.executeUpdate(grantConsentUpdate, {
+    args: [sent({ noticeVersion: '2026-12', purposes: ['lender_sharing'], lenderIds })],
+  });
 beforeEach(async () => {
   env = await timeSkippingEnv();
   // Contact rules read the clock: start every test at 10:00 in Shanghai, outside quiet hours.
@@ -327,6 +347,7 @@ describe('selection, outcome and reassignment', () => {
       expect(before).toMatchObject({ stage: 'follow_up', selectedProductId: null, outcome: null });
 
       await handle.executeUpdate(selectionUpdate, { args: [sent({ brokerId: 'b-1', productId: 'p-2' })] });
+      await readyToSubmit(handle, 'p-2');
       const { state: submitted } = await handle.executeUpdate(outcomeUpdate, {
         args: [sent({ brokerId: 'b-1', outcome: 'submitted' })],
       });
@@ -346,9 +367,97 @@ describe('selection, outcome and reassignment', () => {
       const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent(['credit_assessment']) }));
       await settled(env, handle);
       await handle.executeUpdate(selectionUpdate, { args: [sent({ brokerId: 'b-1', productId: 'p-1' })] });
+      await acknowledge(handle, 'p-1');
       expect(
         await refusal(handle.executeUpdate(outcomeUpdate, { args: [sent({ brokerId: 'b-1', outcome: 'submitted' })] })),
-      ).toBe('lender_sharing_consent_missing');
+      ).toBe('lender_consent_required');
+    });
+  });
+
+  test('submission needs the cost disclosure acknowledged, and a lender_sharing consent naming that lender', async () => {
+    const fakes = new FakeActivities();
+    await withWorker(env, fakes, async (tq) => {
+      // lender_sharing at intake names no lender: it lets nothing go to a lender.
+      const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
+      await settled(env, handle);
+      const submit = () =>
+        refusal(handle.executeUpdate(outcomeUpdate, { args: [sent({ brokerId: 'b-1', outcome: 'submitted' })] }));
+      await handle.executeUpdate(selectionUpdate, { args: [sent({ brokerId: 'b-1', productId: 'p-1' })] });
+      expect(await submit()).toBe('cost_disclosure_not_acknowledged');
+
+      // A stale hash, a product not matched, and another broker are refused, and record nothing.
+      expect(await refusal(acknowledge(handle, 'p-1', 'an-old-hash'))).toBe('cost_disclosure_stale');
+      expect(await refusal(acknowledge(handle, 'p-9', 'fake-12'))).toBe('product_not_matched');
+      expect(await refusal(acknowledge(handle, 'p-1', 'fake-12', 'b-2'))).toBe('not_assigned_broker');
+      expect(fakes.named('recordCostAcknowledgement')).toEqual([]);
+      // Acknowledging another product's disclosure does not cover the one chosen.
+      await acknowledge(handle, 'p-2');
+      expect(await submit()).toBe('cost_disclosure_not_acknowledged');
+
+      const { state } = await acknowledge(handle, 'p-1');
+      expect(state.costAcknowledgements['p-1']).toMatchObject({
+        lenderId: 'l-1',
+        disclosureHash: 'fake-12',
+        allInAprPct: 12,
+        source: 'broker:b-1',
+      });
+      expect(fakes.named('recordCostAcknowledgement').at(-1)).toMatchObject({
+        productId: 'p-1',
+        lenderId: 'l-1',
+        disclosureHash: 'fake-12',
+        actor: { role: 'broker', sub: 'b-1' },
+      });
+      expect(await submit()).toBe('lender_consent_required');
+
+      // Consent naming another lender does not do; naming this one does.
+      await grantLenders(handle, ['l-2']);
+      expect(await submit()).toBe('lender_consent_required');
+      const { state: granted } = await grantLenders(handle, ['l-1']);
+      expect(granted.lenderConsents['l-1']).toMatchObject({ granted: true, noticeVersion: '2026-12' });
+      expect(fakes.named('recordConsentEvent').at(-1)).toMatchObject({
+        action: 'grant',
+        purposes: ['lender_sharing'],
+        lenderIds: ['l-1'],
+      });
+      expect(await submit()).toBe('accepted');
+    });
+  });
+
+  test('withdrawing one lender’s consent stops sharing with that lender only', async () => {
+    const fakes = new FakeActivities();
+    await withWorker(env, fakes, async (tq) => {
+      const handle = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
+      await settled(env, handle);
+      await grantLenders(handle, ['l-1', 'l-2']);
+      await acknowledge(handle, 'p-1');
+      await acknowledge(handle, 'p-2');
+
+      const withdraw = (lenderIds?: string[]) =>
+        handle.executeUpdate(withdrawConsentUpdate, {
+          args: [sent({ purposes: ['lender_sharing'], ...(lenderIds ? { lenderIds } : {}) })],
+        });
+      expect(await refusal(withdraw(['l-9']))).toBe('consent_not_granted');
+      const { state } = await withdraw(['l-1']);
+      expect(state.lenderConsents['l-1'].granted).toBe(false);
+      expect(state.lenderConsents['l-2'].granted).toBe(true);
+      expect(state.consent.lender_sharing.granted).toBe(true);
+      expect(fakes.named('recordConsentEvent').at(-1)).toMatchObject({ action: 'withdraw', lenderIds: ['l-1'] });
+      expect(await refusal(withdraw(['l-1']))).toBe('consent_not_granted');
+
+      await handle.executeUpdate(selectionUpdate, { args: [sent({ brokerId: 'b-1', productId: 'p-1' })] });
+      expect(
+        await refusal(handle.executeUpdate(outcomeUpdate, { args: [sent({ brokerId: 'b-1', outcome: 'submitted' })] })),
+      ).toBe('lender_consent_required');
+      await handle.executeUpdate(selectionUpdate, { args: [sent({ brokerId: 'b-1', productId: 'p-2' })] });
+      expect(
+        await refusal(handle.executeUpdate(outcomeUpdate, { args: [sent({ brokerId: 'b-1', outcome: 'submitted' })] })),
+      ).toBe('accepted');
+
+      // Withdrawing lender_sharing without lenders withdraws it for every lender it named.
+      const { state: none } = await withdraw();
+      expect(none.lenderConsents['l-2'].granted).toBe(false);
+      expect(none.consent.lender_sharing.granted).toBe(false);
+      expect(fakes.named('recordConsentEvent').at(-1)).toMatchObject({ action: 'withdraw', lenderIds: ['l-2'] });
     });
   });
 

@@ -15,7 +15,14 @@ import { defaultPolicy, type Policy } from '../../src/platform/config/policy';
 import type { ConsentPurpose } from '../../src/platform/domain/types';
 import { temporalTestServerPath } from '../../src/platform/temporal/binaries';
 import { leadCase } from '../../src/modules/lead/workflow';
-import { stateQuery, type LeadCaseInput, type LeadCaseState, type ProductMatch } from '../../src/modules/lead/messages';
+import {
+  costAcknowledgementUpdate,
+  grantConsentUpdate,
+  stateQuery,
+  type LeadCaseInput,
+  type LeadCaseState,
+  type ProductMatch,
+} from '../../src/modules/lead/messages';
 import { leadWorkflowId } from '../../src/platform/temporal/names';
 import { ALL_SEARCH_ATTRIBUTES } from '../../src/platform/temporal/search-attributes';
 import { temporal } from '@temporalio/proto';
@@ -31,6 +38,7 @@ let runtimeInstalled = false;
  */
 const DEFAULT_SENDER: Record<string, VerifiedActor> = {
   grantConsent: { sub: 'test', role: 'channel' },
+  acknowledgeCostDisclosure: { sub: 'test', role: 'channel' },
   withdrawConsent: { sub: 'test', role: 'channel' },
   review: { sub: 'r1', role: 'risk_officer' },
   requestHumanReview: { sub: 'c1', role: 'compliance' },
@@ -110,6 +118,18 @@ export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   return env;
 }
 
+/** A match's cost fields as matching fills them (a 10,000 CNY, 12-month loan with no fees). */
+function fakeCost(aprPct: number): Pick<ProductMatch, 'allInAprPct' | 'costDisclosure'> {
+  return {
+    allInAprPct: aprPct,
+    costDisclosure: {
+      ...{ principal: 10_000, termMonths: 12, repayment: 'equal_instalment', nominalAprPct: aprPct, received: 10_000 },
+      ...{ fees: [], feesTotal: 0, allInAprPct: aprPct, compoundAprPct: aprPct, firstRepayment: 0, totalRepayment: 0 },
+      ...{ method: 'irr_monthly_x12', disclosureHash: `fake-${aprPct}` },
+    },
+  };
+}
+
 /**
  * Activities that record what the workflow asked for and answer as a test sets them up.
  * Workflow tests isolate the workflow; the real activities are tested against Postgres elsewhere.
@@ -118,8 +138,8 @@ export class FakeActivities {
   calls: { name: string; input: any }[] = [];
   prescreen: PrescreenResult = { tier: 'A', rulesFired: [], requiredDocuments: ['id_card_copy'] };
   matches: ProductMatch[] = [
-    { productId: 'p-1', lenderId: 'l-1', rank: 1, reasons: ['apr_within_cap'] },
-    { productId: 'p-2', lenderId: 'l-2', rank: 2, reasons: [] },
+    { productId: 'p-1', lenderId: 'l-1', rank: 1, reasons: ['all_in_cost_within_cap'], ...fakeCost(12) },
+    { productId: 'p-2', lenderId: 'l-2', rank: 2, reasons: [], ...fakeCost(18) },
   ];
   brokers: string[] = ['b-1', 'b-2', 'b-3'];
   /** Channels the review finds; those in `suspend` come out suspended risk channels, the rest premium. */
@@ -154,6 +174,7 @@ export class FakeActivities {
       recordConsentEvent: rec('recordConsentEvent', () => {
         if (this.recordConsentEventFails) throw this.recordConsentEventFails;
       }),
+      recordCostAcknowledgement: rec('recordCostAcknowledgement', () => undefined),
       projectCase: rec('projectCase', () => {
         if (this.projectCaseFails) throw this.projectCaseFails;
       }),
@@ -206,6 +227,15 @@ export class FakeActivities {
   }
 }
 
+/**
+ * The default policy (first contact and review in working time, 09:00-18:00 Shanghai), with every
+ * day of the week worked: a test run on a Saturday then behaves as on a Monday.
+ */
+export const everyDayWorked = (): Policy => {
+  const policy = defaultPolicy();
+  return { ...policy, businessHours: { ...policy.businessHours, weekdays: [1, 2, 3, 4, 5, 6, 7] } };
+};
+
 export function caseInput(o: Partial<LeadCaseInput> & { policy?: Policy } = {}): LeadCaseInput {
   return {
     caseId: randomUUID(),
@@ -221,7 +251,7 @@ export function caseInput(o: Partial<LeadCaseInput> & { policy?: Policy } = {}):
       local: true,
     },
     submittedBy: 'channel:test',
-    policy: defaultPolicy(),
+    policy: everyDayWorked(),
     ...o,
   };
 }
@@ -230,6 +260,20 @@ export const withConsent = (purposes: ConsentPurpose[] = ['credit_assessment', '
   noticeVersion: '2026-01',
   purposes,
 });
+
+/**
+ * What a submission needs on record for a product of the fake matches: the customer's consent to
+ * share with its lender, and their acknowledgement of its cost disclosure (by the broker `b-1`).
+ */
+export async function readyToSubmit(handle: WorkflowHandle, productId = 'p-1', brokerId = 'b-1'): Promise<void> {
+  const match = (await handle.query(stateQuery)).matches.find((m) => m.productId === productId)!;
+  await handle.executeUpdate(grantConsentUpdate, {
+    args: [sent({ noticeVersion: '2026-12', purposes: ['lender_sharing'], lenderIds: [match.lenderId] })],
+  });
+  await handle.executeUpdate(costAcknowledgementUpdate, {
+    args: [sent({ productId, disclosureHash: match.costDisclosure.disclosureHash, by: `broker:${brokerId}` })],
+  });
+}
 
 /** Runs `fn` with a worker (fake activities) on a fresh task queue of the test environment. */
 export async function withWorker<T>(

@@ -45,6 +45,7 @@ import {
   timeSkippingEnv,
   untilShanghaiMorning,
   untilWriteWaitsOnBackoff,
+  readyToSubmit,
   withConsent,
   withWorker,
   type FakeActivities,
@@ -180,6 +181,7 @@ const scenarios: Record<string, { setup?: (f: FakeActivities) => void; run: Scen
         args: [sent({ brokerId: 'b-1', channel: 'phone', purpose: 'service', outcome: 'reached' })],
       });
       await h.executeUpdate(selectionUpdate, { args: [sent({ brokerId: 'b-1', productId: 'p-1' })] });
+      await readyToSubmit(h, 'p-1');
       await h.executeUpdate(outcomeUpdate, { args: [sent({ brokerId: 'b-1', outcome: 'submitted' })] });
       await h.executeUpdate(outcomeUpdate, { args: [sent({ brokerId: 'b-1', outcome: 'approved' })] });
       await env.sleep(DAY);

@@ -7,10 +7,11 @@ import type { CaseDeps } from '../lead/service/cases';
 import type { z } from 'zod';
 import type { brokerSchema } from '../reference/schemas';
 import { TEMPORAL_CALL_MS, withDeadline } from '../../platform/temporal/calls';
+import { countOpenCasesOf, deactivateBroker, findBrokerActive, lockBrokerActive, upsertBroker } from './repository';
 
 /** Refuses to assign cases to a broker who does not exist or is no longer active. */
 export async function assertBrokerAssignable(db: CaseDeps['db'], brokerId: string): Promise<void> {
-  const [broker] = await db.query('SELECT active FROM brokers WHERE id = $1', [brokerId]);
+  const broker = await findBrokerActive(db, brokerId);
   if (!broker) throw new DomainError('unknown_broker', `broker ${brokerId} does not exist`);
   if (!broker.active) throw new DomainError('broker_inactive', `broker ${brokerId} is not active`);
 }
@@ -18,14 +19,9 @@ export async function assertBrokerAssignable(db: CaseDeps['db'], brokerId: strin
 /** Deactivates a leaving broker and starts (or joins, if already running) the hand-over of every open case of theirs. */
 export async function startBrokerOffboarding(deps: CaseDeps, actor: Actor, brokerId: string) {
   // Inactive at once, not when the workflow gets to it: every request checks this, so access ends now.
-  const [broker] = await deps.db.query(
-    'WITH u AS (UPDATE brokers SET active = false WHERE id = $1 RETURNING id) SELECT id FROM u',
-    [brokerId],
-  );
-  if (!broker) throw new DomainError('broker_not_found', `broker ${brokerId} was not found`);
-  const [{ n }] = await deps.db.query('SELECT count(*)::int AS n FROM lead_cases WHERE broker_id = $1 AND is_open', [
-    brokerId,
-  ]);
+  if (!(await deactivateBroker(deps.db, brokerId)))
+    throw new DomainError('broker_not_found', `broker ${brokerId} was not found`);
+  const n = await countOpenCasesOf(deps.db, brokerId);
   const workflowId = offboardingWorkflowId(brokerId);
   try {
     await withDeadline(deps.temporal, TEMPORAL_CALL_MS, () =>
@@ -71,12 +67,8 @@ export async function saveBroker(deps: CaseDeps, actor: Actor, body: z.infer<typ
     );
   }
   const { created, wasActive } = await deps.db.transaction(async (m) => {
-    const [before] = await m.query('SELECT active FROM brokers WHERE id = $1 FOR UPDATE', [body.id]);
-    await m.query(
-      `INSERT INTO brokers (id, display_name, team, active) VALUES ($1,$2,$3,$4)
-       ON CONFLICT (id) DO UPDATE SET display_name = EXCLUDED.display_name, team = EXCLUDED.team, active = EXCLUDED.active`,
-      [body.id, body.displayName, body.team, body.active],
-    );
+    const before = await lockBrokerActive(m, body.id);
+    await upsertBroker(m, body);
     const deactivated = before?.active === true && !body.active;
     await appendAudit(m, {
       actorSub: actor.sub,
@@ -90,9 +82,7 @@ export async function saveBroker(deps: CaseDeps, actor: Actor, body: z.infer<typ
   });
   let handOver: { workflowId: string; openCases: number } | null = null;
   if (!body.active) {
-    const [{ n }] = await deps.db.query('SELECT count(*)::int AS n FROM lead_cases WHERE broker_id = $1 AND is_open', [
-      body.id,
-    ]);
+    const n = await countOpenCasesOf(deps.db, body.id);
     // A broker who was active may have a case being assigned right now: hand over even when none shows yet.
     if (n > 0 || wasActive) {
       const started = await startBrokerOffboarding(deps, actor, body.id);
@@ -104,7 +94,7 @@ export async function saveBroker(deps: CaseDeps, actor: Actor, body: z.infer<typ
 
 /** Whether a broker's offboarding workflow is running (only asked of a broker who is inactive now). */
 async function offboardingRunning(deps: CaseDeps, brokerId: string): Promise<boolean> {
-  const [row] = await deps.db.query('SELECT active FROM brokers WHERE id = $1', [brokerId]);
+  const row = await findBrokerActive(deps.db, brokerId);
   if (!row || row.active) return false;
   try {
     const d = await withDeadline(deps.temporal, TEMPORAL_CALL_MS, () =>

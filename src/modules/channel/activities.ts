@@ -1,7 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Policy } from '../../platform/config/policy';
 import { appendAudit } from '../../platform/audit/log';
-import { countChannelCases, NO_CASES } from './repository';
+import { countChannelCases, NO_CASES } from './repository/counts';
 import { channelFigures, gradeChannel, standingAfterReview, type ChannelStanding } from './rules';
 import type { ChannelGrade } from '../../platform/domain/types';
 import type { ChannelActivities, ChannelReviewOutcome, ReviewChannelInput } from './contract';

@@ -4,6 +4,7 @@
  * leads to, and when the case goes on do-not-contact. Pure: the caller passes the time in.
  */
 import type { Policy } from '../../platform/config/policy';
+import { addWorkingTime, type WorkingCalendar } from '../../platform/domain/business-hours';
 
 export const COMPLAINT_CATEGORIES = [
   'rate_dispute',
@@ -93,14 +94,42 @@ export const defaultAboutContact = (category: ComplaintCategory): boolean => cat
 
 export interface ComplaintDeadlines {
   firstResponseDueAt: Date;
+  /** Set when the first response counts working time only: how much of it. */
+  firstResponseWorkingMs?: number;
   resolutionDueAt: Date;
 }
 
-/** First response within 2 h / 24 h / 72 h by priority, resolution within 15 days, both counted from filing. */
+/**
+ * The working calendar when the first response counts working time (`complaint_first_response` in
+ * policy.businessHours.deadlines, the default). Complaints filed under a policy without
+ * `businessHours` keep running on the clock.
+ */
+export function firstResponseCalendar(policy: Policy): WorkingCalendar | null {
+  const hours = (policy as Partial<Policy>).businessHours;
+  return hours && (hours.deadlines as string[]).includes('complaint_first_response') ? hours : null;
+}
+
+/** Working time added to `startMs`; on a calendar too thin to hold it, clock time. */
+export function afterWorkingTimeOrClock(startMs: number, workMs: number, calendar: WorkingCalendar): number {
+  try {
+    return addWorkingTime(startMs, workMs, calendar);
+  } catch {
+    return startMs + workMs;
+  }
+}
+
+/**
+ * First response within 2 h / 24 h / 72 h by priority, in working time by default (a high-priority
+ * complaint filed at 17:30 on the eve of a holiday is due 1.5 h into the first working day after it);
+ * resolution within 15 days on the clock. Both count from filing.
+ */
 export function complaintDeadlines(priority: ComplaintPriority, filedAt: Date, policy: Policy): ComplaintDeadlines {
-  const { firstResponseHours } = policy.complaints;
+  const responseMs = policy.complaints.firstResponseHours[priority] * HOUR_MS;
+  const calendar = firstResponseCalendar(policy);
+  const start = filedAt.getTime();
   return {
-    firstResponseDueAt: new Date(filedAt.getTime() + firstResponseHours[priority] * HOUR_MS),
+    firstResponseDueAt: new Date(calendar ? afterWorkingTimeOrClock(start, responseMs, calendar) : start + responseMs),
+    ...(calendar ? { firstResponseWorkingMs: responseMs } : {}),
     resolutionDueAt: resolutionDueFrom(filedAt, policy),
   };
 }
@@ -117,6 +146,8 @@ export interface ComplaintClock {
   reminded: boolean;
   /** Compliance has been told it is late (at the due time). */
   escalated: boolean;
+  /** Set when the clock counts working time only: how much. Its reminder then falls in working time too. */
+  workingMs?: number;
 }
 
 export type ComplaintMarkKind =
@@ -131,13 +162,18 @@ export type ComplaintMarkKind =
 export function nextComplaintMark(
   clocks: { firstResponse: ComplaintClock | null; resolution: ComplaintClock | null },
   reminderAt: number,
+  calendar: WorkingCalendar | null = null,
 ): { kind: ComplaintMarkKind; at: number } | null {
   const marks: { kind: ComplaintMarkKind; at: number }[] = [];
+  const reminderOf = (c: ComplaintClock, start: number, due: number) =>
+    c.workingMs !== undefined && calendar
+      ? afterWorkingTimeOrClock(start, c.workingMs * reminderAt, calendar)
+      : start + (due - start) * reminderAt;
   const plan = (c: ComplaintClock | null, reminder: ComplaintMarkKind, late: ComplaintMarkKind) => {
     if (!c) return;
     const start = Date.parse(c.startedAt);
     const due = Date.parse(c.dueAt);
-    if (!c.reminded) marks.push({ kind: reminder, at: start + (due - start) * reminderAt });
+    if (!c.reminded) marks.push({ kind: reminder, at: reminderOf(c, start, due) });
     else if (!c.escalated) marks.push({ kind: late, at: due });
   };
   plan(clocks.firstResponse, 'first_response_reminder', 'first_response_late');

@@ -13,6 +13,7 @@ import type {
   RiskTier,
 } from '../../platform/domain/types';
 import type { Sealed, VerifiedActor } from '../../platform/workflow/verified';
+import type { CostDisclosure } from './rules/cost';
 
 /**
  * The leadCase workflow's contract: its input, its state and its messages. Everything here crosses
@@ -34,6 +35,12 @@ export interface CaseFacts {
 export interface ConsentGrant {
   noticeVersion: string;
   purposes: ConsentPurpose[];
+  /**
+   * The lenders a `lender_sharing` grant names (PIPL art. 23, 29: a separate consent per recipient,
+   * each named with its contact, purpose, method and data categories by the notice version). The API
+   * requires them; a grant without them (an intake's) names no lender, so nothing can be submitted.
+   */
+  lenderIds?: string[];
 }
 
 export interface LeadCaseInput {
@@ -86,11 +93,34 @@ export interface PurposeConsent {
   at: string | null;
 }
 
+/** The customer's `lender_sharing` consent for one lender, under the notice version that named it. */
+export interface LenderConsent {
+  granted: boolean;
+  noticeVersion: string | null;
+  at: string;
+}
+
+/** The customer's acknowledgement of a matched product's cost disclosure: which one (its hash), when, through whom. */
+export interface CostAcknowledgement {
+  productId: string;
+  lenderId: string;
+  disclosureHash: string;
+  allInAprPct: number;
+  source: string;
+  at: string;
+}
+
+/** What the customer is shown for a matched product, with the SHA-256 of its canonical JSON (what they acknowledge). */
+export type HashedCostDisclosure = CostDisclosure & { disclosureHash: string };
+
 export interface ProductMatch {
   productId: string;
   lenderId: string;
   rank: number;
   reasons: string[];
+  /** The all-in annualised cost for this case's amount and term (IRR × 12, every fee included). */
+  allInAprPct: number;
+  costDisclosure: HashedCostDisclosure;
 }
 
 export interface LeadCaseState {
@@ -114,6 +144,10 @@ export interface LeadCaseState {
   deadline: Deadline | null;
   matches: ProductMatch[];
   selectedProductId: string | null;
+  /** `lender_sharing` consent per named lender, by lender ID: sharing with a lender needs its own. */
+  lenderConsents: Record<string, LenderConsent>;
+  /** The latest acknowledgement of each matched product's cost disclosure, by product ID. */
+  costAcknowledgements: Record<string, CostAcknowledgement>;
   doNotContact: boolean;
   contactDay: { day: string; count: number } | null;
   contactAttempts: number;
@@ -131,7 +165,10 @@ export interface LeadCaseState {
 /** Who acted, as the API authenticated them: a subject and a role, never a name. */
 export type ActingAs = VerifiedActor;
 export type ConsentUpdate = Sealed<ConsentGrant>;
-export type WithdrawalUpdate = Sealed<{ purposes: ConsentPurpose[] }>;
+/** `lenderIds` (with `lender_sharing` only) withdraws the consent for those lenders only. */
+export type WithdrawalUpdate = Sealed<{ purposes: ConsentPurpose[]; lenderIds?: string[] }>;
+/** The customer acknowledges a matched product's cost disclosure, naming the hash they were shown. */
+export type CostAcknowledgementUpdate = Sealed<{ productId: string; disclosureHash: string }>;
 export type ReviewUpdate = Sealed<{ decision: 'approve' | 'decline' }>;
 export type HumanReviewUpdate = Sealed;
 /** Logged for the sending broker, who must be the case's assigned one. */
@@ -167,6 +204,9 @@ export const reviewUpdate = defineUpdate<UpdateResult, [ReviewUpdate]>('review')
 export const humanReviewUpdate = defineUpdate<UpdateResult, [HumanReviewUpdate]>('requestHumanReview');
 export const contactAttemptUpdate = defineUpdate<UpdateResult, [ContactAttemptUpdate]>('logContactAttempt');
 export const doNotContactUpdate = defineUpdate<UpdateResult, [DoNotContactUpdate]>('doNotContact');
+export const costAcknowledgementUpdate = defineUpdate<UpdateResult, [CostAcknowledgementUpdate]>(
+  'acknowledgeCostDisclosure',
+);
 export const selectionUpdate = defineUpdate<UpdateResult, [SelectionUpdate]>('selectProduct');
 export const outcomeUpdate = defineUpdate<UpdateResult, [OutcomeUpdate]>('recordOutcome');
 export const assignmentUpdate = defineUpdate<UpdateResult, [AssignmentUpdate]>('assign');

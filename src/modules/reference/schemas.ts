@@ -1,6 +1,15 @@
 import { z } from 'zod';
 import { isMainlandMobile } from '../../platform/domain/phone';
-import { CHANNEL_GRADES, CHANNEL_TYPES, RISK_TIERS } from '../../platform/domain/types';
+import {
+  CHANNEL_GRADES,
+  CHANNEL_TYPES,
+  FEE_BASES,
+  FEE_PAYEES,
+  LENDER_DATA_CATEGORIES,
+  LENDER_TYPES,
+  REPAYMENT_METHODS,
+  RISK_TIERS,
+} from '../../platform/domain/types';
 import { idNumber } from '../lead/schemas/id-number';
 
 /**
@@ -17,6 +26,28 @@ export const noticePublishSchema = z.strictObject({
   version: noticeVersionParams.shape.version,
   /** What is collected, why, how it is processed, and what refusing means: the text as the customer sees it. */
   text: z.string().trim().min(20, 'a notice says what is collected, why, how, and what refusing means').max(50_000),
+  /**
+   * The lenders this version asks consent to share with (PIPL art. 23, 29): each named with its
+   * contact, the purpose, the method and the categories of data. The text must name each lender and
+   * its contact; a lender_sharing consent may name only lenders listed here.
+   */
+  recipients: z
+    .array(
+      z.strictObject({
+        lenderId: z.string().min(1).max(64),
+        lenderName: z.string().trim().min(1).max(200),
+        contact: z.string().trim().min(1).max(200),
+        purpose: z.string().trim().min(1).max(500),
+        method: z.string().trim().min(1).max(500),
+        dataCategories: z
+          .array(z.enum(LENDER_DATA_CATEGORIES))
+          .min(1)
+          .transform((c) => [...new Set(c)]),
+      }),
+    )
+    .max(100)
+    .refine((r) => new Set(r.map((x) => x.lenderId)).size === r.length, 'each lender once')
+    .optional(),
 });
 
 /** The person a blacklist entry is about: an ID number, a phone, or both. Only their blind indexes are stored. */
@@ -75,13 +106,34 @@ export const lenderApplicationsSchema = z.strictObject({
 });
 
 const tiers = z.array(z.enum(RISK_TIERS)).min(1);
+const day = z.iso.date().describe('YYYY-MM-DD, a Beijing calendar day');
+
+/** One fee the borrower pays, whoever collects it: every fee counts in the all-in cost (金规〔2025〕9号). */
+export const feeSchema = z.strictObject({
+  name: z.string().trim().min(1).max(60).describe('as the contract names it, e.g. 担保费'),
+  payee: z
+    .enum(FEE_PAYEES)
+    .describe('who collects it; `platform` (our firm) is refused: the platform may charge the borrower nothing'),
+  basis: z.enum(FEE_BASES),
+  value: z
+    .number()
+    .min(0)
+    .max(1_000_000)
+    .describe('a percentage of the principal for the *_pct_of_principal bases, CNY for the flat ones'),
+});
+
 export const productSchema = z
   .strictObject({
     id: z.string().regex(/^[a-z0-9-]{3,64}$/, 'lowercase letters, digits and dashes'),
     lenderId: z.string().min(1).max(64),
     name: z.string().trim().min(1).max(100),
-    aprMinPct: z.number().min(0).max(100),
-    aprMaxPct: z.number().min(0).max(100).describe('all fees included; the APR cap is checked against this'),
+    repayment: z.enum(REPAYMENT_METHODS),
+    nominalAprPct: z.number().min(0).max(100).describe('the contract rate, fees aside'),
+    fees: z
+      .array(feeSchema)
+      .max(20)
+      .default([])
+      .describe('every fee; the all-in cost for a case (IRR × 12) is computed from these and checked against the cap'),
     amountMin: z.number().int().min(1).max(100_000_000),
     amountMax: z.number().int().min(1).max(100_000_000),
     termMinMonths: z.number().int().min(1).max(360),
@@ -99,22 +151,39 @@ export const productSchema = z
     commissionPct: z.number().min(0).max(100).default(0),
     active: z.boolean().default(true),
   })
-  .refine(
-    (p) =>
-      p.aprMinPct <= p.aprMaxPct &&
-      p.amountMin <= p.amountMax &&
-      p.termMinMonths <= p.termMaxMonths &&
-      p.ageMin <= p.ageMax,
-    {
-      message: 'each minimum must not exceed its maximum',
-    },
-  );
+  .refine((p) => p.amountMin <= p.amountMax && p.termMinMonths <= p.termMaxMonths && p.ageMin <= p.ageMax, {
+    message: 'each minimum must not exceed its maximum',
+  });
+
+/** Our firm on the lender's published partner list (名单制, 金规〔2025〕9号): a lender that does not list us is never matched. */
+export const partnerListingSchema = z
+  .strictObject({
+    listed: z.boolean(),
+    since: day.nullable().default(null).describe('the first day we are on the list; required when listed'),
+    until: day.nullable().default(null).describe('the last day (inclusive); null: open-ended'),
+    reference: z
+      .string()
+      .trim()
+      .min(1)
+      .max(200)
+      .nullable()
+      .default(null)
+      .describe('where the list is published, or its document number'),
+  })
+  .refine((l) => !l.listed || l.since !== null, { message: 'a listing needs the day it starts', path: ['since'] })
+  .refine((l) => l.since === null || l.until === null || l.until >= l.since, {
+    message: 'until must not be before since',
+    path: ['until'],
+  });
+
 export const lenderSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9-]{3,64}$/, 'lowercase letters, digits and dashes'),
   name: z.string().trim().min(1).max(100),
   licenceNo: z.string().trim().min(1).max(64),
   licensed: z.boolean(),
   active: z.boolean().default(true),
+  type: z.enum(LENDER_TYPES).describe('the all-in cost cap depends on it (policy.pricing.allInCapSchedule)'),
+  partnerListing: partnerListingSchema,
 });
 export const channelSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9-]{3,64}$/, 'lowercase letters, digits and dashes'),

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { parsePolicy, type Policy } from './policy';
+import { withWorkingCalendar, type OfficialCalendar } from './official-calendar';
 
 /**
  * The service's whole configuration: every environment variable it reads and the business policy,
@@ -32,6 +34,10 @@ const httpsOrLoopback = (value: string): boolean => {
   );
 };
 
+/** An IP literal and a port, as the SDK's metrics exporter binds them (no host names). */
+const socketAddress = (v: string, m = /^(?:\[([0-9A-Fa-f:.]+)\]|([\d.]+)):(\d{1,5})$/.exec(v)): boolean =>
+  !!m && isIP(m[1] ?? m[2]) !== 0 && Number(m[3]) >= 1 && Number(m[3]) <= 65535;
+
 export const envSchema = z
   .object({
     /** `development` or `test` allow the local default secrets; anything else (or unset) requires real ones. */
@@ -62,6 +68,8 @@ export const envSchema = z
     AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).default(30),
     /** Refused (403) requests per minute per credential; then 429 until the minute ends. */
     REFUSALS_PER_MINUTE: z.coerce.number().int().min(1).default(60),
+    /** The rate-limit counters' namespace in Postgres: replicas of one API share it; another deployment on the same database sets its own. */
+    RATE_LIMIT_SCOPE: z.string().min(1).max(200).default('lead-api'),
 
     TEMPORAL_ADDRESS: z.string().default('localhost:7233'),
     TEMPORAL_NAMESPACE: z.string().default('default'),
@@ -89,6 +97,15 @@ export const envSchema = z
       .enum(['true', 'false'])
       .default('true')
       .transform((v) => v === 'true'),
+    /** Worker creates/updates the schedules at start (default only in development and test); else the schedules job does. */
+    TEMPORAL_CREATE_SCHEDULES: optionalString.pipe(z.enum(['true', 'false']).optional()),
+    /** The worker's Temporal SDK metrics for Prometheus (`/metrics` at IP:port); empty: none. */
+    WORKER_METRICS_ADDRESS: z
+      .string()
+      .default('0.0.0.0:9464')
+      .refine((v) => v === '' || socketAddress(v), 'must be IP:port (e.g. 0.0.0.0:9464, [::]:9464) or empty'),
+    /** The worker's health endpoint (GET /healthz: 200 while its workers run); 0: none. */
+    WORKER_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(9465),
     /** A workflow bundle prebuilt by `npm run build` (dist/workflow-bundle.js); unset: bundle at worker start. */
     WORKFLOW_BUNDLE_PATH: optionalString,
 
@@ -227,6 +244,8 @@ export const envSchema = z
     return {
       ...env,
       API_HOST: env.API_HOST ?? (local ? '127.0.0.1' : '0.0.0.0'),
+      TEMPORAL_CREATE_SCHEDULES:
+        env.TEMPORAL_CREATE_SCHEDULES === undefined ? local : env.TEMPORAL_CREATE_SCHEDULES === 'true',
       JWT_SECRET: secret('JWT_SECRET'),
       MASTER_KEY: secret('MASTER_KEY'),
       BLIND_INDEX_KEY: secret('BLIND_INDEX_KEY'),
@@ -273,6 +292,8 @@ function weakSecret(name: SecretName, value: string): string | undefined {
 export type Env = z.output<typeof envSchema>;
 export interface Config extends Env {
   policy: Policy;
+  /** The official working calendar merged into `policy.businessHours` (its source and last year), when the policy uses it. */
+  officialCalendar?: Pick<OfficialCalendar, 'source' | 'lastYear'>;
 }
 
 export class ConfigError extends Error {
@@ -281,7 +302,7 @@ export class ConfigError extends Error {
 
 /** Parses an environment (process.env by default) into the configuration, or throws ConfigError naming each bad value. */
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = envSchema.safeParse(source);
+  const parsed = envSchema.safeParse(withSecretFiles(source));
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
@@ -295,7 +316,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     }
   }
   try {
-    return { ...parsed.data, policy: parsePolicy(overrides) };
+    return { ...parsed.data, ...withWorkingCalendar(parsePolicy(overrides)) };
   } catch (err) {
     if (err instanceof z.ZodError) {
       const lines = err.issues.map((i) => `  policy.${i.path.join('.')}: ${i.message}`);
@@ -322,5 +343,39 @@ export function config(): Config {
   return cached;
 }
 
+/**
+ * Variables that may instead be read from a file: `X_FILE=/run/secrets/x` sets X to the file's content
+ * (one trailing newline dropped), as compose and Kubernetes mount secrets. Setting both is an error.
+ */
+export const FILE_VARIABLE_NAMES = [
+  ...SECRET_NAMES,
+  'MASTER_OLD_KEYS',
+  'CODEC_OLD_KEYS',
+  'AUDIT_OLD_KEYS',
+  'DATABASE_URL',
+  'DATABASE_MIGRATION_URL',
+  'TEMPORAL_API_KEY',
+  'NOTIFY_WEBHOOK_SECRET',
+] as const;
+
+function withSecretFiles(source: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const out = { ...source };
+  for (const name of FILE_VARIABLE_NAMES) {
+    const file = source[`${name}_FILE`];
+    delete out[`${name}_FILE`];
+    if (!file) continue;
+    if (source[name]) throw new ConfigError(`Invalid configuration:\n  ${name}: set ${name} or ${name}_FILE, not both`);
+    try {
+      out[name] = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+    } catch (err) {
+      throw new ConfigError(`Invalid configuration:\n  ${name}_FILE: cannot read ${file} (${(err as Error).message})`);
+    }
+  }
+  return out;
+}
+
 /** Every environment variable name the service reads (docker-compose.yml is checked against this). */
-export const ENV_NAMES: readonly string[] = Object.keys(envSchema.in.shape);
+export const ENV_NAMES: readonly string[] = [
+  ...Object.keys(envSchema.in.shape),
+  ...FILE_VARIABLE_NAMES.map((name) => `${name}_FILE`),
+];

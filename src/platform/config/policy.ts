@@ -14,8 +14,17 @@ const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM (24 
 const minutesOf = (clock: string) => Number(clock.slice(0, 2)) * 60 + Number(clock.slice(3, 5));
 const isoDate = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'expected YYYY-MM-DD');
 
+/** The deadlines that may count working time (policy.businessHours.deadlines). */
+export const WORKING_TIME_DEADLINES = ['first_contact', 'follow_up', 'review', 'complaint_first_response'] as const;
+export type WorkingTimeDeadline = (typeof WORKING_TIME_DEADLINES)[number];
+
 export const policySchema = z
   .strictObject({
+    /** What people read (case summaries in the Web UI): its language, and the zone due times are shown in. */
+    display: z.strictObject({
+      locale: z.enum(['zh-CN', 'en']).default('zh-CN'),
+      timeZone: z.string().default('Asia/Shanghai'),
+    }),
     consent: z.strictObject({
       /** A case that never gets credit_assessment consent is erased after this wait. */
       waitHours: hours.default(72),
@@ -41,11 +50,20 @@ export const policySchema = z
     }),
     /**
      * Working hours, for the deadlines named in `deadlines`, which then count working time only
-     * (a 4 h first contact given at 17:00 on a Friday is due at 12:00 on Monday). Empty: every
-     * deadline runs on the clock, nights and weekends included.
+     * (a 4 h first contact given at 17:00 on a Friday is due at 12:00 on Monday). By default the
+     * first contact, the manual review and a complaint's first response do; a deadline left out of
+     * the list runs on the clock, nights, weekends and holidays included.
+     *
+     * `calendar: 'cn_official'` adds the State Council's holidays and make-up working days (调休),
+     * from the `chinese-days` package, when the configuration is loaded (src/platform/config/
+     * official-calendar.ts); `holidays` and `workdays` are the firm's own, and win over the
+     * official days. Workflows get the merged lists with the policy: they never read the package.
      */
     businessHours: z.strictObject({
-      deadlines: z.array(z.enum(['first_contact', 'follow_up', 'review'])).default([]),
+      deadlines: z
+        .array(z.enum(WORKING_TIME_DEADLINES))
+        .default(['first_contact', 'review', 'complaint_first_response']),
+      calendar: z.enum(['cn_official', 'none']).default('cn_official'),
       timeZone: z.string().default('Asia/Shanghai'),
       start: clock.default('09:00'),
       end: clock.default('18:00'),
@@ -57,7 +75,25 @@ export const policySchema = z
       firstResponseHours: z.strictObject({ high: hours.default(2), normal: hours.default(24), low: hours.default(72) }),
       resolutionDays: z.number().positive().default(15),
     }),
-    pricing: z.strictObject({ aprCapPct: pct.default(24) }),
+    pricing: z.strictObject({
+      /**
+       * The all-in financing cost cap (综合融资成本: the IRR of the borrower's cash flows, every fee
+       * included, ×12), by lender type, from a date on (Beijing time). The entry whose `from` is the
+       * latest on or before the matching time applies; 24 % for every type by default
+       * (金规〔2025〕9号; 小额贷款公司综合融资成本管理工作指引).
+       */
+      allInCapSchedule: z
+        .array(
+          z.strictObject({
+            from: isoDate,
+            caps: z.strictObject({ bank: pct, consumer_finance: pct, microlender: pct, trust: pct, other: pct }),
+          }),
+        )
+        .min(1)
+        .default([
+          { from: '2025-10-01', caps: { bank: 24, consumer_finance: 24, microlender: 24, trust: 24, other: 24 } },
+        ]),
+    }),
     age: z.strictObject({
       minimum: z.number().int().positive().default(18),
       studentVulnerableUnder: z.number().int().positive().default(22),
@@ -147,10 +183,23 @@ export const policySchema = z
         message: 'a working day must last at least one hour',
       });
     }
-    try {
-      new Intl.DateTimeFormat('en-US', { timeZone: p.businessHours.timeZone });
-    } catch {
-      ctx.addIssue({ code: 'custom', path: ['businessHours', 'timeZone'], message: 'not a known IANA time zone' });
+    const both = p.businessHours.holidays.find((d) => p.businessHours.workdays.includes(d));
+    if (both) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['businessHours', 'workdays'],
+        message: `${both} is listed both as a holiday and as a working day`,
+      });
+    }
+    for (const path of [
+      ['businessHours', 'timeZone'],
+      ['display', 'timeZone'],
+    ] as const) {
+      try {
+        new Intl.DateTimeFormat('en-US', { timeZone: p[path[0]][path[1]] });
+      } catch {
+        ctx.addIssue({ code: 'custom', path: [...path], message: 'not a known IANA time zone' });
+      }
     }
     const days = p.postLoan.checkInDays;
     if (days.some((d, i) => i > 0 && d <= days[i - 1])) {
@@ -158,6 +207,14 @@ export const policySchema = z
         code: 'custom',
         path: ['postLoan', 'checkInDays'],
         message: 'days must rise strictly, e.g. [7, 30]',
+      });
+    }
+    const schedule = p.pricing.allInCapSchedule;
+    if (schedule.some((e, i) => i > 0 && e.from <= schedule[i - 1]!.from)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['pricing', 'allInCapSchedule'],
+        message: 'entries must be in strictly rising `from` order',
       });
     }
     const f = p.followUp;
@@ -176,6 +233,7 @@ export function defaultPolicy(): Policy {
 /** Parses an override object (possibly partial at any depth) into a full policy. */
 export function parsePolicy(overrides: unknown): Policy {
   const skeleton = {
+    display: {},
     consent: {},
     followUp: { firstContactMinutes: {} },
     review: {},

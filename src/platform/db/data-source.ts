@@ -21,6 +21,10 @@ import { auditConnectionOptions, auditKeyring } from '../audit/keyring';
 import { allowsLocalDefaults, config, type Config } from '../config';
 import { RetentionBasis1765500000000 } from './migrations/1765500000000-retention-basis';
 import { WorkflowRunClaims1765600000000 } from './migrations/1765600000000-workflow-run-claims';
+import { LenderListingProductPricing1765700000000 } from './migrations/1765700000000-lender-listing-product-pricing';
+import { SharedRateLimits1765730000000 } from './migrations/1765730000000-shared-rate-limits';
+import { UndeliveredNotificationsIndex1765730000001 } from './migrations/1765730000001-undelivered-notifications-index';
+import { LenderConsentCostAcknowledgements1765740000000 } from './migrations/1765740000000-lender-consent-cost-acknowledgements';
 import { Complaints1764200000000 } from './migrations/1764200000000-complaints';
 import { ChannelReviews1764100000000 } from './migrations/1764100000000-channel-reviews';
 
@@ -44,7 +48,35 @@ export const migrations = [
   LeastPrivilegeKeyedAudit1765450000000,
   RetentionBasis1765500000000,
   WorkflowRunClaims1765600000000,
+  LenderListingProductPricing1765700000000,
+  SharedRateLimits1765730000000,
+  UndeliveredNotificationsIndex1765730000001,
+  LenderConsentCostAcknowledgements1765740000000,
 ];
+
+/** The session advisory lock every migration run holds (an arbitrary constant of this service). */
+export const MIGRATION_LOCK_KEY = '7316203001';
+
+/**
+ * Runs `run` (the migrations) holding the migration lock, a session-level advisory lock on a
+ * connection of its own: a second `migrate` started at the same time waits here until the first
+ * is done, then finds nothing pending, so each migration is applied once. The pool needs room for
+ * one more connection than `run` uses. The lock goes with the session if the process dies.
+ */
+export async function withMigrationLock<T>(db: DataSource, run: () => Promise<T>): Promise<T> {
+  const holder = db.createQueryRunner();
+  await holder.connect();
+  try {
+    await holder.query('SELECT pg_advisory_lock($1::bigint)', [MIGRATION_LOCK_KEY]);
+    try {
+      return await run();
+    } finally {
+      await holder.query('SELECT pg_advisory_unlock($1::bigint)', [MIGRATION_LOCK_KEY]);
+    }
+  } finally {
+    await holder.release();
+  }
+}
 
 /** The audit key settings a connection needs to append to the audit chain. */
 export type AuditKeyConfig = Pick<Config, 'AUDIT_KEY' | 'AUDIT_KEY_ID' | 'AUDIT_OLD_KEYS'>;
@@ -83,7 +115,7 @@ export async function openDatabase(
 ): Promise<DataSource> {
   const ds = createDataSource(url, opts.poolMax, opts.audit);
   await ds.initialize();
-  if (opts.migrate) await ds.runMigrations();
+  if (opts.migrate) await withMigrationLock(ds, () => ds.runMigrations());
   if (!opts.migrate && opts.audit !== null && !allowsLocalDefaults(process.env.NODE_ENV)) {
     const problem = await privilegeProblem(ds);
     if (problem) {
@@ -117,7 +149,7 @@ async function privilegeProblem(db: DataSource): Promise<string | null> {
 }
 
 /**
- * Applies pending migrations as the owner role (`ownerUrl`), then lets the application's login role
+ * Applies pending migrations as the owner role (`ownerUrl`), under the migration lock, then lets the application's login role
  * (the user of `appUrl`) in as a member of the DML-only group role: created with the URL's password
  * when missing (the owner needs CREATEROLE; on a managed Postgres a DBA may create it instead), and
  * refused if it is a superuser or owns anything. When both URLs name the same role (no
@@ -127,9 +159,10 @@ export async function migrateDatabase(
   ownerUrl: string,
   appUrl?: string,
 ): Promise<{ applied: string[]; appRole: string | null }> {
-  const db = await openDatabase(ownerUrl, { audit: null, poolMax: 1 });
+  // Two connections: one holds the migration lock, the other applies the migrations.
+  const db = await openDatabase(ownerUrl, { audit: null, poolMax: 2 });
   try {
-    const applied = (await db.runMigrations()).map((m) => m.name);
+    const applied = (await withMigrationLock(db, () => db.runMigrations())).map((m) => m.name);
     const app = appUrl ? new URL(appUrl) : null;
     const user = app ? decodeURIComponent(app.username) : '';
     const [{ owner }] = await db.query('SELECT current_user AS owner');

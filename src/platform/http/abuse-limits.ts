@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
-import { ipKeyGenerator, rateLimit, type AugmentedRequest } from 'express-rate-limit';
+import { ipKeyGenerator, rateLimit, type AugmentedRequest, type Store } from 'express-rate-limit';
 import type { DataSource } from 'typeorm';
 import { appendAudit } from '../audit/log';
 import type { Logger } from '../logger';
@@ -21,8 +21,11 @@ const secondsUntil = (at: number) => Math.max(1, Math.ceil((at - Date.now()) / 1
  * `gate` goes before authentication; `pending` marks the start of authentication and `passed` its
  * success, so that a 403 raised by authentication itself counts and a later role refusal does not;
  * `count` is an error handler that counts a failure and answers the one past the limit with 429.
+ *
+ * The counts live in `store` (the API's is shared by every replica through Postgres; without one,
+ * in this process). Should the store fail, requests pass: the limit never makes an outage worse.
  */
-export function authFailureLimit(limit: number) {
+export function authFailureLimit(limit: number, store?: Store) {
   const keyOf = (req: Request) => ipKeyGenerator(req.ip ?? req.socket.remoteAddress ?? 'unknown');
   const refusal = (res: Response, resetAt: number) => {
     res.setHeader('Retry-After', String(secondsUntil(resetAt)));
@@ -38,16 +41,21 @@ export function authFailureLimit(limit: number) {
     standardHeaders: false,
     legacyHeaders: false,
     keyGenerator: keyOf,
+    ...(store ? { store } : {}),
+    passOnStoreError: true,
     handler: (req, res, next) =>
       next(refusal(res, (req as AugmentedRequest).rateLimit?.resetTime?.getTime() ?? Date.now() + ABUSE_WINDOW_MS)),
   });
 
   const gate: RequestHandler = (req, res, next) => {
-    Promise.resolve(counter.getKey(keyOf(req))).then((seen) => {
-      const resetAt = seen?.resetTime?.getTime() ?? 0;
-      if (seen && seen.totalHits >= limit && resetAt > Date.now()) return next(refusal(res, resetAt));
-      next();
-    }, next);
+    Promise.resolve(counter.getKey(keyOf(req))).then(
+      (seen) => {
+        const resetAt = seen?.resetTime?.getTime() ?? 0;
+        if (seen && seen.totalHits >= limit && resetAt > Date.now()) return next(refusal(res, resetAt));
+        next();
+      },
+      () => next(),
+    );
   };
   const pending: RequestHandler = (_req, res, next) => {
     res.locals.authenticating = true;
@@ -90,8 +98,11 @@ const SUMMARY_ROUTES = 20;
  * towards a limit: past `limit` in a window the actor is answered 429 `too_many_refusals` until the
  * window ends, and those attempts are counted in the summary too.
  *
- * The counts live in this process until the window closes (at most a minute); `flush` writes them
- * at once (on shutdown). With several API processes each keeps its own windows.
+ * The audit's counts live in this process until the window closes (at most a minute); `flush`
+ * writes them at once (on shutdown). With several API processes each keeps its own windows for the
+ * audit rows, while the limit is counted in `store` when one is given (the API's is shared by every
+ * replica through Postgres, so the limit holds across them; `count` adds each refusal to it before
+ * the answer goes out). Should the store fail, requests pass.
  */
 export class RefusalAudit {
   private readonly windows = new Map<string, ActorWindow>();
@@ -99,8 +110,10 @@ export class RefusalAudit {
   constructor(
     private readonly db: DataSource,
     private readonly logger: Logger,
-    private readonly opts: { limit: number; immediate: number; windowMs: number },
-  ) {}
+    private readonly opts: { limit: number; immediate: number; windowMs: number; store?: Store },
+  ) {
+    void opts.store?.init?.({ windowMs: opts.windowMs } as Parameters<NonNullable<Store['init']>>[0]);
+  }
 
   /** Records a refusal of `actor` at `route` with `code`. */
   record(actor: Actor, route: string, code: string): void {
@@ -139,18 +152,46 @@ export class RefusalAudit {
 
   /** Before the routes: an actor past the limit is refused (and counted) until its window ends. */
   readonly gate: RequestHandler = (req, res, next) => {
-    const w = req.actor ? this.windows.get(keyOf(req.actor)) : undefined;
-    if (!w || w.refused < this.opts.limit || Date.now() >= w.start + this.opts.windowMs) return next();
-    w.blocked++;
-    res.setHeader('Retry-After', String(secondsUntil(w.start + this.opts.windowMs)));
-    next(
-      new AppError(
-        429,
-        'too_many_refusals',
-        'too many refused requests from this credential; wait before trying again',
-      ),
+    const actor = req.actor;
+    if (!actor) return next();
+    this.resetAtIfOver(actor).then(
+      (resetAt) => {
+        if (resetAt === null) return next();
+        this.windowOf(actor).blocked++;
+        res.setHeader('Retry-After', String(secondsUntil(resetAt)));
+        next(
+          new AppError(
+            429,
+            'too_many_refusals',
+            'too many refused requests from this credential; wait before trying again',
+          ),
+        );
+      },
+      () => next(),
     );
   };
+
+  /** An error handler before the problem handler: adds a signed-in caller's refusal to the shared count. */
+  readonly count: ErrorRequestHandler = (err, req, _res, next) => {
+    const store = this.opts.store;
+    if (!store || !req.actor || !(err instanceof AppError) || err.status !== 403) return next(err);
+    Promise.resolve(store.increment(keyOf(req.actor))).then(
+      () => next(err),
+      () => next(err),
+    );
+  };
+
+  /** When the actor's window ends if it is past the limit, else null. */
+  private async resetAtIfOver(actor: Actor): Promise<number | null> {
+    if (this.opts.store) {
+      const seen = await this.opts.store.get?.(keyOf(actor));
+      const resetAt = seen?.resetTime?.getTime() ?? 0;
+      return seen && seen.totalHits >= this.opts.limit && resetAt > Date.now() ? resetAt : null;
+    }
+    const w = this.windows.get(keyOf(actor));
+    const end = w ? w.start + this.opts.windowMs : 0;
+    return w && w.refused >= this.opts.limit && Date.now() < end ? end : null;
+  }
 
   /** Writes the summary of every open window now. */
   async flush(): Promise<void> {

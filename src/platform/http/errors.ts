@@ -2,6 +2,8 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { QueryRunnerAlreadyReleasedError, QueryRunnerProviderAlreadyReleasedError } from 'typeorm';
 import { ZodError } from 'zod';
 import { DomainError } from '../domain/errors';
+import { fieldMessage, languageOf, problemDetail, problemTitle, type Language } from './language';
+import { en } from './messages/en';
 
 /**
  * An error of the HTTP edge itself (authentication, headers, media type, rate limits, an unknown
@@ -68,6 +70,7 @@ const STATUS_OF_CODES: Record<number, readonly string[]> = {
     'wrong_stage',
     'not_in_review',
     'already_submitted',
+    'cost_disclosure_stale',
     'not_submitted',
     'already_assigned',
     'already_on_hold',
@@ -91,28 +94,21 @@ const DOMAIN_STATUS = new Map(
 
 const domainStatus = (code: string): number => DOMAIN_STATUS.get(code) ?? 422;
 
-const TITLES: Record<number, string> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  409: 'Conflict',
-  413: 'Payload Too Large',
-  415: 'Unsupported Media Type',
-  422: 'Unprocessable Content',
-  429: 'Too Many Requests',
-  500: 'Internal Server Error',
-  503: 'Service Unavailable',
-};
-
 export interface FieldError {
   path: string;
   message: string;
 }
 
-/** Field errors of a zod failure, with paths like `applicant.idNumber`; messages never echo the input. */
-export function fieldErrors(err: ZodError): FieldError[] {
-  return err.issues.map((i) => ({ path: i.path.map(String).join('.') || '(body)', message: i.message }));
+/**
+ * Field errors of a zod failure, with paths like `applicant.idNumber`; messages never echo the input.
+ * Zod's own messages are already in the caller's language (the route parsed with zodErrorMap); the
+ * schemas' own messages are translated here.
+ */
+export function fieldErrors(err: ZodError, lang: Language = 'en'): FieldError[] {
+  return err.issues.map((i) => ({
+    path: i.path.map(String).join('.') || '(body)',
+    message: fieldMessage(i.message, lang),
+  }));
 }
 
 interface Problem {
@@ -127,40 +123,27 @@ interface LowLevelError {
   message?: string;
 }
 
-const INVALID_VALUE: Problem = {
-  status: 422,
-  body: { code: 'invalid_value', detail: 'a value is out of range or contains characters that cannot be stored' },
-};
-const DATABASE_UNAVAILABLE: Problem = {
-  status: 503,
-  body: {
-    code: 'database_unavailable',
-    detail: 'the database is unreachable; nothing was stored, retry later',
-    retryable: true,
-  },
-};
-const INTERNAL_ERROR: Problem = {
-  status: 500,
-  body: { code: 'internal_error', detail: 'something went wrong on our side; the request ID helps us find it' },
-};
+/** A problem of the HTTP edge itself, with its English detail from the catalogue. */
+const edgeProblem = (status: number, code: keyof typeof en.codes, extra: Record<string, unknown> = {}): Problem => ({
+  status,
+  body: { code, detail: en.codes[code], ...extra },
+});
+
+const INVALID_VALUE = edgeProblem(422, 'invalid_value');
+const DATABASE_UNAVAILABLE = edgeProblem(503, 'database_unavailable', { retryable: true });
+const INTERNAL_ERROR = edgeProblem(500, 'internal_error');
 
 // Errors raised by express.json() and friends, by their `type`.
-const UNSUPPORTED_ENCODING: Problem = {
-  status: 415,
-  body: { code: 'unsupported_encoding', detail: 'send UTF-8 JSON' },
-};
+const UNSUPPORTED_ENCODING = edgeProblem(415, 'unsupported_encoding');
 const BODY_PARSER_PROBLEMS = new Map<string, Problem>([
-  ['entity.parse.failed', { status: 400, body: { code: 'malformed_json', detail: 'the body is not valid JSON' } }],
-  [
-    'entity.too.large',
-    { status: 413, body: { code: 'body_too_large', detail: 'the body is larger than the API accepts' } },
-  ],
+  ['entity.parse.failed', edgeProblem(400, 'malformed_json')],
+  ['entity.too.large', edgeProblem(413, 'body_too_large')],
   ['encoding.unsupported', UNSUPPORTED_ENCODING],
   ['charset.unsupported', UNSUPPORTED_ENCODING],
 ]);
 
 /** Errors this codebase raises on purpose, each with its own code. */
-function knownProblem(err: unknown): Problem | undefined {
+function knownProblem(err: unknown, lang: Language): Problem | undefined {
   if (err instanceof DomainError) {
     return { status: domainStatus(err.code), body: { code: err.code, detail: err.message, ...err.details } };
   }
@@ -170,7 +153,7 @@ function knownProblem(err: unknown): Problem | undefined {
   if (err instanceof ZodError) {
     return {
       status: 422,
-      body: { code: 'validation_failed', detail: 'the request has invalid fields', errors: fieldErrors(err) },
+      body: { code: 'validation_failed', detail: en.codes.validation_failed, errors: fieldErrors(err, lang) },
     };
   }
   return undefined;
@@ -202,23 +185,31 @@ function lowLevelProblem(err: unknown): Problem | undefined {
   return BODY_PARSER_PROBLEMS.get((err as LowLevelError | undefined)?.type ?? '');
 }
 
-function problemOf(err: unknown): Problem {
-  return knownProblem(err) ?? lowLevelProblem(err) ?? INTERNAL_ERROR;
+/** The problem of an error, in `lang`: the detail by its code from the catalogue, else as raised (English). */
+function problemOf(err: unknown, lang: Language): Problem {
+  const { status, body } = knownProblem(err, lang) ?? lowLevelProblem(err) ?? INTERNAL_ERROR;
+  return { status, body: { ...body, detail: problemDetail(String(body.code), String(body.detail), lang, body) } };
 }
 
-/** Maps every error to application/problem+json (RFC 9457) with a stable `code`. */
+/**
+ * Maps every error to application/problem+json (RFC 9457) with a stable `code`; `title`, `detail`
+ * and the field messages are in the caller's language (src/platform/http/language.ts).
+ */
 export function problemHandler(
   log: (err: unknown, status: number, code: string, req: Parameters<ErrorRequestHandler>[1]) => void,
 ): ErrorRequestHandler {
   return (err, req, res, _next) => {
-    const { status, body } = problemOf(err);
+    const lang = languageOf(req);
+    const { status, body } = problemOf(err, lang);
     log(err, status, String(body.code), req);
     res
       .status(status)
+      .vary('Accept-Language')
+      .set('Content-Language', lang)
       .type('application/problem+json')
       .json({
         type: `about:blank`,
-        title: TITLES[status] ?? 'Error',
+        title: problemTitle(status, lang),
         status,
         ...body,
         instance: req.originalUrl.split('?')[0],

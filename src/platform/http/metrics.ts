@@ -1,8 +1,12 @@
 import type { RequestHandler } from 'express';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { registerServiceGauges, type ServiceGaugeSources } from './service-gauges';
 
-/** Prometheus metrics of one API process: HTTP latency, intakes by result, refusals by code. */
-export function createMetrics() {
+/**
+ * Prometheus metrics of one API process: HTTP latency, intakes by result, refusals by code; with
+ * `service`, the service's own gauges for alerts (src/platform/http/service-gauges.ts).
+ */
+export function createMetrics(service?: ServiceGaugeSources) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const httpDuration = new Histogram({
@@ -24,6 +28,8 @@ export function createMetrics() {
     labelNames: ['status', 'code'],
     registers: [registry],
   });
+
+  if (service) registerServiceGauges(registry, service);
 
   /** Times every request; the route label is the matched pattern (never the path, which holds IDs). */
   const middleware: RequestHandler = (req, res, next) => {

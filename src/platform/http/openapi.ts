@@ -19,13 +19,15 @@ extendZodWithOpenApi(z);
 export const problemSchema = z
   .object({
     type: z.string(),
-    title: z.string(),
+    title: z.string().describe('in the caller’s language: Chinese when Accept-Language prefers zh, else English'),
     status: z.number().int(),
-    code: z.string().describe('stable, machine-readable reason'),
-    detail: z.string(),
+    code: z.string().describe('stable, machine-readable reason; the same in every language'),
+    detail: z.string().describe('fit to show a person, in the caller’s language (as title)'),
     instance: z.string(),
     requestId: z.string().optional(),
-    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+    errors: z
+      .array(z.object({ path: z.string(), message: z.string().describe('in the caller’s language (as title)') }))
+      .optional(),
   })
   .passthrough();
 

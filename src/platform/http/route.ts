@@ -3,6 +3,7 @@ import type { Request, RequestHandler, Response, Router } from 'express';
 import type { z } from 'zod';
 import type { Role } from '../domain/types';
 import { requireRole } from './auth';
+import { languageOf, zodErrorMap } from './language';
 
 type Part = z.ZodType | undefined;
 type PathPart = z.ZodObject | undefined;
@@ -71,10 +72,12 @@ export function mountRoutes(
     const roleCheck = typeof route.roles === 'string' || route.checksRolesItself ? [] : [guard(...route.roles)];
     router[route.method](expressPath(route.path, prefix), ...roleCheck, ...(route.before ?? []), async (req, res) => {
       const { params, query, body } = route.request ?? {};
+      // zod's messages in the caller's language, chosen per parse (requests run concurrently).
+      const options = { error: zodErrorMap(languageOf(req)) };
       const input = {
-        body: body?.parse(req.body ?? {}),
-        query: query?.parse(req.query ?? {}),
-        params: params?.parse(req.params),
+        body: body?.parse(req.body ?? {}, options),
+        query: query?.parse(req.query ?? {}, options),
+        params: params?.parse(req.params, options),
       };
       await route.handler(input, req, res);
     });

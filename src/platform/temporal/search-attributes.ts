@@ -9,6 +9,14 @@ export const ConsentStateKey = defineSearchAttributeKey('ConsentState', SearchAt
 export const SlaDueAtKey = defineSearchAttributeKey('SlaDueAt', SearchAttributeType.DATETIME);
 export const VulnerableKey = defineSearchAttributeKey('Vulnerable', SearchAttributeType.BOOL);
 export const AmountCnyKey = defineSearchAttributeKey('AmountCny', SearchAttributeType.INT);
+/** Where a case or complaint stands against its running deadline: on_time, due_soon, overdue; empty when none runs. */
+export const SlaStateKey = defineSearchAttributeKey('SlaState', SearchAttributeType.KEYWORD);
+/** Why a closed case or complaint closed (approved, lost, consent_timeout, …). */
+export const CloseReasonKey = defineSearchAttributeKey('CloseReason', SearchAttributeType.KEYWORD);
+/** A legal hold keeps the personal data past retention until it is released. */
+export const LegalHoldKey = defineSearchAttributeKey('LegalHold', SearchAttributeType.BOOL);
+/** When a closed case's (or a complaint's own) personal data is due for erasure. */
+export const RetentionDueAtKey = defineSearchAttributeKey('RetentionDueAt', SearchAttributeType.DATETIME);
 /** Complaints (`complaintCase`): their priority and state; `SlaDueAt` holds their next due time. */
 export const ComplaintPriorityKey = defineSearchAttributeKey('ComplaintPriority', SearchAttributeType.KEYWORD);
 export const ComplaintStateKey = defineSearchAttributeKey('ComplaintState', SearchAttributeType.KEYWORD);
@@ -22,6 +30,10 @@ export const ALL_SEARCH_ATTRIBUTES = [
   SlaDueAtKey,
   VulnerableKey,
   AmountCnyKey,
+  SlaStateKey,
+  CloseReasonKey,
+  LegalHoldKey,
+  RetentionDueAtKey,
   ComplaintPriorityKey,
   ComplaintStateKey,
 ];

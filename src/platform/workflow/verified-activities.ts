@@ -28,10 +28,15 @@ const MAX_REFUSED_BACKOFF_MS = 60 * 60 * 1000;
  * never be stamped does not flood the history). The activities are keyed, so running one again
  * changes nothing the first run did.
  */
-export function verifiedActivities<A extends object>(options: ActivityOptions): A {
+export function verifiedActivities<A extends object>(
+  options: ActivityOptions,
+  summaryOf: (activityType: string) => string | undefined = () => undefined,
+): A {
   return new Proxy({} as A, {
     get: (_target, name) =>
-      typeof name === 'string' ? (...args: unknown[]) => callVerified(name, options, args) : undefined,
+      typeof name === 'string'
+        ? (...args: unknown[]) => callVerified(name, { ...options, summary: summaryOf(name) }, args)
+        : undefined,
   });
 }
 

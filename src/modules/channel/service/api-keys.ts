@@ -3,6 +3,16 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { appendAudit } from '../../../platform/audit/log';
 import type { Actor } from '../../../platform/domain/actor';
 import { DomainError } from '../../../platform/domain/errors';
+import {
+  channelExists,
+  findApiKey,
+  findApiKeys,
+  insertApiKey,
+  lockApiKey,
+  revocationTime,
+  revokeApiKeyAt,
+  revokeReplacedApiKey,
+} from '../repository/api-keys';
 
 /**
  * Channel partners' API keys: issued (the secret is shown once and only its hash is kept), listed,
@@ -33,11 +43,6 @@ export interface IssuedApiKey {
   note: string;
 }
 
-const VIEW = `key_id AS "keyId", channel_id AS "channelId", label,
-  CASE WHEN revoked_at IS NULL THEN 'active' WHEN revoked_at > now() THEN 'expiring' ELSE 'revoked' END AS state,
-  created_at AS "createdAt", created_by AS "createdBy", revoked_at AS "revokedAt", revoked_by AS "revokedBy",
-  revoke_reason AS reason, replaced_by AS "replacedBy"`;
-
 const asView = (row: Record<string, unknown>): ApiKeyView => ({
   ...(row as unknown as ApiKeyView),
   createdAt: new Date(row.createdAt as string).toISOString(),
@@ -52,8 +57,8 @@ function newApiKey(): { keyId: string; key: string; secretHash: string } {
 }
 
 async function assertChannel(m: EntityManager, channelId: string): Promise<void> {
-  const [channel] = await m.query('SELECT 1 FROM channels WHERE id = $1', [channelId]);
-  if (!channel) throw new DomainError('channel_not_found', `channel ${channelId} was not found`);
+  if (!(await channelExists(m, channelId)))
+    throw new DomainError('channel_not_found', `channel ${channelId} was not found`);
 }
 
 async function insertKey(
@@ -64,10 +69,7 @@ async function insertKey(
   replaces?: string,
 ): Promise<IssuedApiKey> {
   const key = newApiKey();
-  await m.query(
-    'INSERT INTO channel_api_keys (key_id, channel_id, label, secret_hash, created_by) VALUES ($1,$2,$3,$4,$5)',
-    [key.keyId, channelId, label, key.secretHash, actor.sub],
-  );
+  await insertApiKey(m, { keyId: key.keyId, channelId, label, secretHash: key.secretHash, createdBy: actor.sub });
   await appendAudit(m, {
     actorSub: actor.sub,
     actorRole: actor.role,
@@ -93,27 +95,20 @@ export async function issueApiKey(
 
 export async function listApiKeys(db: DataSource, channelId: string): Promise<{ items: ApiKeyView[] }> {
   await assertChannel(db.manager, channelId);
-  const rows = await db.query(
-    `SELECT ${VIEW} FROM channel_api_keys WHERE channel_id = $1 ORDER BY created_at, key_id`,
-    [channelId],
-  );
+  const rows = await findApiKeys(db, channelId);
   return { items: rows.map(asView) };
 }
 
 /** The key, locked for the rest of the transaction; `api_key_not_found` unless it belongs to this channel. */
 async function lockKey(m: EntityManager, channelId: string, keyId: string): Promise<ApiKeyView> {
   await assertChannel(m, channelId);
-  const [row] = await m.query(`SELECT ${VIEW} FROM channel_api_keys WHERE key_id = $1 AND channel_id = $2 FOR UPDATE`, [
-    keyId,
-    channelId,
-  ]);
+  const row = await lockApiKey(m, channelId, keyId);
   if (!row) throw new DomainError('api_key_not_found', `channel ${channelId} has no API key ${keyId}`);
   return asView(row);
 }
 
 async function keyView(m: EntityManager, keyId: string): Promise<ApiKeyView> {
-  const [row] = await m.query(`SELECT ${VIEW} FROM channel_api_keys WHERE key_id = $1`, [keyId]);
-  return asView(row);
+  return asView(await findApiKey(m, keyId));
 }
 
 /**
@@ -130,20 +125,14 @@ export async function revokeApiKey(
   return db.transaction(async (m) => {
     const key = await lockKey(m, channelId, keyId);
     if (key.state === 'revoked') throw new DomainError('api_key_revoked', `API key ${keyId} is already revoked`);
-    const [{ revokedAt, later }] = await m.query(
-      `SELECT GREATEST(now(), $1::timestamptz) AS "revokedAt", GREATEST(now(), $1::timestamptz) > $2::timestamptz AS later`,
-      [input.at ?? null, key.revokedAt],
-    );
+    const { revokedAt, later } = await revocationTime(m, input.at ?? null, key.revokedAt);
     if (later === true) {
       throw new DomainError(
         'revocation_would_extend',
         `API key ${keyId} is already revoked from ${key.revokedAt}; a revocation can be brought forward, not put off`,
       );
     }
-    await m.query(
-      'UPDATE channel_api_keys SET revoked_at = $2, revoked_by = $3, revoke_reason = $4 WHERE key_id = $1',
-      [keyId, revokedAt, actor.sub, input.reason],
-    );
+    await revokeApiKeyAt(m, { keyId, revokedAt, revokedBy: actor.sub, reason: input.reason });
     await appendAudit(m, {
       actorSub: actor.sub,
       actorRole: actor.role,
@@ -172,10 +161,13 @@ export async function rotateApiKey(
         `API key ${keyId} is ${old.state === 'expiring' ? 'already being replaced' : 'revoked'}; rotate an active key`,
       );
     const issued = await insertKey(m, actor, channelId, input.label ?? old.label, keyId);
-    await m.query(
-      `UPDATE channel_api_keys SET revoked_at = now() + make_interval(hours => $2), revoked_by = $3, revoke_reason = $4, replaced_by = $5 WHERE key_id = $1`,
-      [keyId, input.overlapHours, actor.sub, input.reason, issued.keyId],
-    );
+    await revokeReplacedApiKey(m, {
+      keyId,
+      overlapHours: input.overlapHours,
+      revokedBy: actor.sub,
+      reason: input.reason,
+      replacedBy: issued.keyId,
+    });
     const replaced = await keyView(m, keyId);
     await appendAudit(m, {
       actorSub: actor.sub,

@@ -3,7 +3,21 @@ import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { Actor } from '../../../platform/domain/actor';
 import { DomainError } from '../../../platform/domain/errors';
 import { appendAudit } from '../../../platform/audit/log';
-import { countChannelCases, NO_CASES, type Period } from '../repository';
+import { countChannelCases, NO_CASES, type Period } from '../repository/counts';
+import {
+  clearOverride,
+  findChannels,
+  findChannelView,
+  findGradings,
+  findKnownChannelIds,
+  findLastGrading,
+  insertOverrideClearedGrading,
+  insertOverrideGrading,
+  lockChannelForClear,
+  lockChannelForOverride,
+  updateChannelOverride,
+} from '../repository/channels';
+import { findCaseOutcome, lenderExists, upsertLoanPerformance } from '../repository/loan-performance';
 import { channelFigures } from '../rules';
 import type { ChannelGrade } from '../../../platform/domain/types';
 import type { ChannelReviewSummary } from '../workflow';
@@ -17,28 +31,16 @@ function assertMayReadChannel(actor: Actor, channelId: string): void {
   }
 }
 
-const CHANNEL_VIEW = `
-  SELECT id, name, type, partner, grade, suspended, suspended_by AS "suspendedBy", suspension_reason AS "suspensionReason",
-         cac_cny AS "cacCny", team, graded_at AS "gradedAt",
-         CASE WHEN override_at IS NULL THEN NULL ELSE jsonb_build_object(
-           'grade', override_grade, 'suspended', override_suspended, 'reason', override_reason, 'by', override_by,
-           'at', override_at, 'until', override_until) END AS override
-    FROM channels WHERE id = $1`;
-
 async function channelView(deps: CaseDeps, channelId: string) {
-  const [row] = await deps.db.query(CHANNEL_VIEW, [channelId]);
+  const row = await findChannelView(deps.db, channelId);
   if (!row) throw new DomainError('channel_not_found', `channel ${channelId} was not found`);
-  return row as Record<string, unknown> & { grade: ChannelGrade; suspended: boolean; cacCny: number };
+  return row;
 }
 
 export async function getChannel(deps: CaseDeps, actor: Actor, channelId: string) {
   assertMayReadChannel(actor, channelId);
   const channel = await channelView(deps, channelId);
-  const [last] = await deps.db.query(
-    `SELECT review_id AS "reviewId", source, at, computed_grade AS "computedGrade", grade_after AS "grade", suspended_after AS "suspended", reasons
-       FROM channel_gradings WHERE channel_id = $1 ORDER BY at DESC, id DESC LIMIT 1`,
-    [channelId],
-  );
+  const last = await findLastGrading(deps.db, channelId);
   return { ...channel, lastGrading: last ?? null };
 }
 
@@ -80,27 +82,13 @@ export async function channelFiguresOverTime(deps: CaseDeps, actor: Actor, chann
 export async function channelGradings(deps: CaseDeps, actor: Actor, channelId: string, limit: number) {
   assertMayReadChannel(actor, channelId);
   await channelView(deps, channelId);
-  const items = await deps.db.query(
-    `SELECT id::text, review_id AS "reviewId", source, at, window_from AS "windowFrom", window_to AS "windowTo",
-            computed_grade AS "computedGrade", computed_suspend AS "computedSuspend", judged,
-            grade_before AS "gradeBefore", suspended_before AS "suspendedBefore", grade_after AS "gradeAfter", suspended_after AS "suspendedAfter",
-            figures, reasons, decided_by AS "decidedBy"
-       FROM channel_gradings WHERE channel_id = $1 ORDER BY at DESC, id DESC LIMIT $2`,
-    [channelId, limit],
-  );
+  const items = await findGradings(deps.db, channelId, limit);
   return { channelId, items };
 }
 
 /** Every channel's figures for a period beside its current standing: the managers' channel report. */
 export async function channelsReport(deps: CaseDeps, q: { from: Date; to: Date }) {
-  const channels: {
-    id: string;
-    name: string;
-    type: string;
-    grade: ChannelGrade;
-    suspended: boolean;
-    cac_cny: number;
-  }[] = await deps.db.query('SELECT id, name, type, grade, suspended, cac_cny FROM channels ORDER BY id');
+  const channels = await findChannels(deps.db);
   const counts = new Map((await countChannelCases(deps.db.manager, q)).map((c) => [c.channelId, c]));
   return {
     from: q.from.toISOString(),
@@ -135,46 +123,34 @@ export interface OverrideInput {
 export async function overrideChannel(deps: CaseDeps, actor: Actor, channelId: string, o: OverrideInput) {
   const at = new Date();
   await deps.db.transaction(async (m) => {
-    const [ch] = await m.query('SELECT grade, suspended, suspended_by FROM channels WHERE id = $1 FOR UPDATE', [
-      channelId,
-    ]);
+    const ch = await lockChannelForOverride(m, channelId);
     if (!ch) throw new DomainError('channel_not_found', `channel ${channelId} was not found`);
     const grade = o.grade ?? ch.grade;
     const suspended = o.suspended ?? ch.suspended;
     const suspendedBy = o.suspended === undefined ? ch.suspended_by : o.suspended ? 'override' : null;
-    await m.query(
-      `UPDATE channels SET grade = $2, suspended = $3, suspended_by = $4,
-              suspension_reason = CASE WHEN $3 AND $4::text = 'override' THEN $5 WHEN NOT $3 THEN NULL ELSE suspension_reason END,
-              override_grade = $6, override_suspended = $7, override_reason = $5, override_by = $8, override_at = $9, override_until = $10
-        WHERE id = $1`,
-      [
-        channelId,
-        grade,
-        suspended,
-        suspendedBy,
-        o.reason,
-        o.grade ?? null,
-        o.suspended ?? null,
-        actor.sub,
-        at,
-        o.until ?? null,
-      ],
-    );
-    await m.query(
-      `INSERT INTO channel_gradings (review_id, channel_id, source, at, grade_before, suspended_before, grade_after, suspended_after, reasons, decided_by)
-       VALUES ($1,$2,'override',$3,$4,$5,$6,$7,$8,$9)`,
-      [
-        `override-${randomUUID()}`,
-        channelId,
-        at,
-        ch.grade,
-        ch.suspended,
-        grade,
-        suspended,
-        JSON.stringify([`override: ${o.reason}`]),
-        `${actor.role}:${actor.sub}`,
-      ],
-    );
+    await updateChannelOverride(m, {
+      channelId,
+      grade,
+      suspended,
+      suspendedBy,
+      reason: o.reason,
+      overrideGrade: o.grade ?? null,
+      overrideSuspended: o.suspended ?? null,
+      by: actor.sub,
+      at,
+      until: o.until ?? null,
+    });
+    await insertOverrideGrading(m, {
+      reviewId: `override-${randomUUID()}`,
+      channelId,
+      at,
+      gradeBefore: ch.grade,
+      suspendedBefore: ch.suspended,
+      gradeAfter: grade,
+      suspendedAfter: suspended,
+      reasons: [`override: ${o.reason}`],
+      decidedBy: `${actor.role}:${actor.sub}`,
+    });
     await appendAudit(m, {
       actorSub: actor.sub,
       actorRole: actor.role,
@@ -198,30 +174,19 @@ export async function overrideChannel(deps: CaseDeps, actor: Actor, channelId: s
 export async function clearChannelOverride(deps: CaseDeps, actor: Actor, channelId: string, reason: string) {
   const at = new Date();
   await deps.db.transaction(async (m) => {
-    const [ch] = await m.query('SELECT grade, suspended, override_at FROM channels WHERE id = $1 FOR UPDATE', [
-      channelId,
-    ]);
+    const ch = await lockChannelForClear(m, channelId);
     if (!ch) throw new DomainError('channel_not_found', `channel ${channelId} was not found`);
     if (!ch.override_at) throw new DomainError('no_override', `channel ${channelId} has no override to clear`);
-    await m.query(
-      `UPDATE channels SET override_grade = NULL, override_suspended = NULL, override_reason = NULL, override_by = NULL, override_at = NULL, override_until = NULL,
-              suspended_by = CASE WHEN suspended_by = 'override' THEN 'review' ELSE suspended_by END
-        WHERE id = $1`,
-      [channelId],
-    );
-    await m.query(
-      `INSERT INTO channel_gradings (review_id, channel_id, source, at, grade_before, suspended_before, grade_after, suspended_after, reasons, decided_by)
-       VALUES ($1,$2,'override_cleared',$3,$4,$5,$4,$5,$6,$7)`,
-      [
-        `override-cleared-${randomUUID()}`,
-        channelId,
-        at,
-        ch.grade,
-        ch.suspended,
-        JSON.stringify([`override cleared: ${reason}`]),
-        `${actor.role}:${actor.sub}`,
-      ],
-    );
+    await clearOverride(m, channelId);
+    await insertOverrideClearedGrading(m, {
+      reviewId: `override-cleared-${randomUUID()}`,
+      channelId,
+      at,
+      gradeBefore: ch.grade,
+      suspendedBefore: ch.suspended,
+      reasons: [`override cleared: ${reason}`],
+      decidedBy: `${actor.role}:${actor.sub}`,
+    });
     await appendAudit(m, {
       actorSub: actor.sub,
       actorRole: actor.role,
@@ -244,7 +209,7 @@ export async function runChannelReview(
   channelIds?: string[],
 ): Promise<{ status: 200; body: ChannelReviewSummary } | { status: 202; body: { reviewId: string; running: true } }> {
   if (channelIds) {
-    const known: { id: string }[] = await deps.db.query('SELECT id FROM channels WHERE id = ANY($1)', [channelIds]);
+    const known = await findKnownChannelIds(deps.db, channelIds);
     const unknown = channelIds.filter((id) => !known.some((k) => k.id === id));
     if (unknown.length > 0)
       throw new DomainError('unknown_channel', `no such channel: ${unknown.slice(0, 5).join(', ')}`);
@@ -307,18 +272,13 @@ export async function recordLoanPerformance(
   r: { lenderId: string; status: LoanStatus; asOf: string },
 ) {
   await deps.db.transaction(async (m) => {
-    const [c] = await m.query('SELECT outcome FROM lead_cases WHERE id = $1', [caseId]);
+    const c = await findCaseOutcome(m, caseId);
     if (!c) throw new DomainError('case_not_found', `case ${caseId} was not found`);
     if (c.outcome !== 'approved')
       throw new DomainError('no_loan', 'only a case a lender approved has a loan to report on');
-    const [lender] = await m.query('SELECT 1 FROM lenders WHERE id = $1', [r.lenderId]);
-    if (!lender) throw new DomainError('unknown_lender', `lender ${r.lenderId} does not exist`);
-    await m.query(
-      `INSERT INTO loan_performance (case_id, lender_id, status, as_of, reported_by) VALUES ($1,$2,$3,$4,$5)
-       ON CONFLICT (case_id) DO UPDATE SET lender_id = EXCLUDED.lender_id, status = EXCLUDED.status, as_of = EXCLUDED.as_of,
-         reported_by = EXCLUDED.reported_by, updated_at = now()`,
-      [caseId, r.lenderId, r.status, r.asOf, `${actor.role}:${actor.sub}`],
-    );
+    if (!(await lenderExists(m, r.lenderId)))
+      throw new DomainError('unknown_lender', `lender ${r.lenderId} does not exist`);
+    await upsertLoanPerformance(m, { caseId, ...r, reportedBy: `${actor.role}:${actor.sub}` });
     await appendAudit(m, {
       actorSub: actor.sub,
       actorRole: actor.role,

@@ -21,6 +21,17 @@ import { openComplaintValue, sealComplaintValue, unwrapCaseDataKey, unwrapCompla
 import { keyringFrom } from '../../../platform/crypto';
 import { complaintWorkflowId } from '../names';
 import { type ComplaintCaseState, type ComplaintUpdateResult } from '../messages';
+import {
+  findCaseDataKey,
+  findComplaintDataKey,
+  findComplaintEvents,
+  findComplaintPage,
+  findComplaintRow,
+  findSealedFiling,
+  setEventNote,
+  type ComplaintFence,
+  type ComplaintRow,
+} from '../repository/complaints';
 
 // Filing lives in its own module; its entry point is part of this service's surface.
 export { fileComplaint } from './filing';
@@ -43,23 +54,6 @@ export const OPEN_STATES = OPEN_COMPLAINT_STATES as string[];
 const TEXT_READERS: Role[] = ['compliance', 'manager', 'broker'];
 
 // ---------------------------------------------------------------- reading
-const COMPLAINT_COLUMNS = `c.id, c.workflow_id, c.case_id, c.channel_id, c.broker_id, c.category, c.requested_priority, c.priority, c.priority_raised_by,
-  c.about_contact, c.do_not_contact, c.state, c.filed_by, c.filed_at, c.key_scope, c.first_response_due_at, c.first_responded_at,
-  c.late_first_response, c.resolution_due_at, c.late_resolution, c.next_due_at, c.escalated_teams, c.escalated_at, c.times_reopened,
-  c.resolution, c.satisfaction, c.closed_at, c.retention_due_at, c.erased_at, c.legal_hold,
-  lc.broker_id AS case_broker_id, lc.submitted_by AS case_submitted_by`;
-
-type ComplaintRow = Record<string, unknown> & {
-  id: string;
-  case_id: string | null;
-  channel_id: string | null;
-  filed_by: string;
-  filed_at: Date;
-  key_scope: 'case' | 'complaint';
-  case_broker_id: string | null;
-  case_submitted_by: string | null;
-};
-
 const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : ((v as string | null) ?? null));
 
 export function viewOf(r: ComplaintRow) {
@@ -137,10 +131,7 @@ export function stateView(s: ComplaintCaseState) {
 }
 
 export async function loadComplaintRow(db: Pick<DataSource, 'query'>, complaintId: string): Promise<ComplaintRow> {
-  const [row] = await db.query(
-    `SELECT ${COMPLAINT_COLUMNS} FROM complaints c LEFT JOIN lead_cases lc ON lc.id = c.case_id WHERE c.id = $1`,
-    [complaintId],
-  );
+  const row = await findComplaintRow(db, complaintId);
   if (!row) throw new DomainError('complaint_not_found', `complaint ${complaintId} was not found`);
   return row;
 }
@@ -178,41 +169,26 @@ async function dataKeyOf(
 ): Promise<Buffer | null> {
   const ring = ringOf(deps.cfg);
   if (r.key_scope === 'case') {
-    const [k] = await deps.db.query('SELECT master_key_id, wrapped_key FROM lead_data_keys WHERE case_id = $1', [
-      r.case_id,
-    ]);
+    const k = await findCaseDataKey(deps.db, r.case_id);
     return k ? unwrapCaseDataKey(r.case_id!, k.wrapped_key, k.master_key_id, ring) : null;
   }
-  const [k] = await deps.db.query(
-    'SELECT master_key_id, wrapped_key FROM complaint_data_keys WHERE complaint_id = $1',
-    [r.id],
-  );
+  const k = await findComplaintDataKey(deps.db, r.id);
   return k ? unwrapComplaintDataKey(r.id, k.wrapped_key, k.master_key_id, ring) : null;
 }
 
 /** One complaint. Compliance, managers and the case's broker also get its text; each such read is audited. */
 export async function getComplaint(deps: Pick<ComplaintDeps, 'db' | 'cfg'>, actor: Actor, complaintId: string) {
   const row = await complaintFor(deps, actor, complaintId);
-  const events: {
-    event_id: string;
-    kind: string;
-    actor: string;
-    at: Date;
-    details: Record<string, unknown>;
-    note_sealed: Buffer | null;
-  }[] = await deps.db.query(
-    'SELECT event_id, kind, actor, at, details, note_sealed FROM complaint_events WHERE complaint_id = $1 ORDER BY id',
-    [complaintId],
-  );
+  const events = await findComplaintEvents(deps.db, complaintId);
   const view = {
     ...viewOf(row),
     events: events.map((e) => ({ kind: e.kind, actor: e.actor, at: e.at.toISOString(), details: e.details })),
   };
   if (!TEXT_READERS.includes(actor.role)) return view;
 
-  const [{ sealed }] = await deps.db.query('SELECT sealed FROM complaints WHERE id = $1', [complaintId]);
+  const { sealed } = await findSealedFiling(deps.db, complaintId);
   const key = sealed ? await dataKeyOf(deps, row) : null;
-  const text = key ? openComplaintValue<FilingText>(complaintId, 'filing', sealed, key) : null;
+  const text = key && sealed ? openComplaintValue<FilingText>(complaintId, 'filing', sealed, key) : null;
   await appendAudit(deps.db.manager, {
     actorSub: actor.sub,
     actorRole: actor.role,
@@ -241,36 +217,14 @@ export async function getComplaint(deps: Pick<ComplaintDeps, 'db' | 'cfg'>, acto
 
 /** Newest first, keyset-paginated on (filed_at, id); brokers and channels are fenced to their own. */
 export async function listComplaints(deps: Pick<ComplaintDeps, 'db'>, actor: Actor, q: ComplaintListQuery) {
-  const where: string[] = [];
-  const params: unknown[] = [];
-  const param = (value: unknown) => {
-    params.push(value);
-    return `$${params.length}`;
-  };
-  if (actor.role === 'broker') {
-    const sub = param(actor.sub);
-    where.push(
-      `(CASE WHEN c.case_id IS NULL THEN c.filed_by = 'broker:' || ${sub} ELSE (lc.broker_id = ${sub} OR lc.submitted_by = 'broker:' || ${sub}) END)`,
-    );
-  }
-  if (actor.role === 'channel') where.push(`c.channel_id = ${param(actor.channelId)}`);
-  if (q.state) where.push(`c.state = ${param(q.state)}`);
-  if (q.priority) where.push(`c.priority = ${param(q.priority)}`);
-  if (q.category) where.push(`c.category = ${param(q.category)}`);
-  if (q.caseId) where.push(`c.case_id = ${param(q.caseId)}`);
-  if (q.overdue !== undefined) {
-    const overdue = `(c.state = ANY(${param(OPEN_STATES)}) AND c.next_due_at < now())`;
-    where.push(q.overdue ? overdue : `NOT ${overdue}`);
-  }
-  if (q.cursor) {
-    const [at, id] = decodeCursor(q.cursor);
-    where.push(`(c.filed_at, c.id) < (${param(at)}::timestamptz, ${param(id)}::uuid)`);
-  }
-  const rows: ComplaintRow[] = await deps.db.query(
-    `SELECT ${COMPLAINT_COLUMNS} FROM complaints c LEFT JOIN lead_cases lc ON lc.id = c.case_id
-      ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY c.filed_at DESC, c.id DESC LIMIT ${param(q.limit + 1)}`,
-    params,
-  );
+  const fence: ComplaintFence =
+    actor.role === 'broker' ? { broker: actor.sub } : actor.role === 'channel' ? { channelId: actor.channelId } : null;
+  const rows = await findComplaintPage(deps.db, {
+    ...q,
+    fence,
+    after: q.cursor ? decodeCursor(q.cursor) : undefined,
+    limit: q.limit + 1,
+  });
   const page = rows.slice(0, q.limit);
   const last = page[page.length - 1];
   return {
@@ -344,10 +298,11 @@ export async function actOnComplaint<A extends object>(
     throw err;
   }
   if (action.note && key) {
-    await deps.db.query('UPDATE complaint_events SET note_sealed = $2 WHERE event_id = $1', [
+    await setEventNote(
+      deps.db,
       result.eventId,
       sealComplaintValue(row.id, `event:${result.eventId}`, action.note, key),
-    ]);
+    );
   }
   const reopened = result.eventId.endsWith(':reopened');
   await appendAudit(deps.db.manager, {

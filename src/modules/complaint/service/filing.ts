@@ -20,6 +20,14 @@ import {
 } from '../../../platform/temporal/search-attributes';
 import { complaintOpenedUpdate, type ComplaintCaseInput, type ComplaintFacts } from '../messages';
 import { assertMayRead, loadCaseRow } from '../../lead/service/read-access';
+import { findCaseDataKey } from '../repository/complaints';
+import {
+  countComplaintsOnCase,
+  insertComplaintDataKey,
+  insertComplaintRow,
+  insertFiledEvent,
+  storeIdempotentAnswer,
+} from '../repository/filing';
 import {
   loadComplaintRow,
   OPEN_STATES,
@@ -75,12 +83,7 @@ async function prepareFiling(
   req: ComplaintFilingRequest,
   theCase: CaseRow | null,
 ): Promise<Filing> {
-  const [{ n: openOnCase }] = theCase
-    ? await deps.db.query('SELECT count(*)::int AS n FROM complaints WHERE case_id = $1 AND state = ANY($2)', [
-        theCase.id,
-        OPEN_STATES,
-      ])
-    : [{ n: 0 }];
+  const openOnCase = theCase ? await countComplaintsOnCase(deps.db, theCase.id, OPEN_STATES) : 0;
   const priority = decideComplaintPriority({
     category: req.category,
     requested: req.priority,
@@ -164,10 +167,7 @@ async function storeComplaintAndStart(
   // before answering (it waits for the workflow's opening steps), a repeat gets the complaint,
   // and a key left unanswered means nothing was filed (see TAKEOVER_SAFE in api/idempotency.ts).
   if (idempotency) {
-    await m.query(
-      'UPDATE idempotency_keys SET status_code = 201, response = $3 WHERE scope = $1 AND key = $2 AND status_code = 0',
-      [idempotency.scope, idempotency.key, JSON.stringify(viewOf(await loadComplaintRow(m, complaintId)))],
-    );
+    await storeIdempotentAnswer(m, idempotency, viewOf(await loadComplaintRow(m, complaintId)));
   }
 }
 
@@ -179,52 +179,40 @@ async function insertComplaint(
   key: Awaited<ReturnType<typeof keyForNewComplaint>>,
 ): Promise<void> {
   const { complaintId, workflowId, facts, priority, filedBy, filedAt, due } = filing;
-  await m.query(
-    `INSERT INTO complaints (id, workflow_id, case_id, channel_id, broker_id, category, requested_priority, priority, priority_raised_by,
-       about_contact, do_not_contact, state, filed_by, filed_at, key_scope, sealed, first_response_due_at, resolution_due_at, next_due_at)
-     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,'awaiting_response',$12,$13,$14,$15,$16,$17,$16)`,
-    [
-      complaintId,
-      workflowId,
-      facts.caseId,
-      facts.channelId,
-      facts.brokerId,
-      req.category,
-      req.priority,
-      priority.priority,
-      priority.raisedBy,
-      filing.aboutContact,
-      facts.doNotContact ? 'requested' : 'not_needed',
-      filedBy,
-      filedAt,
-      key.scope,
-      sealComplaintValue(complaintId, 'filing', filing.text, key.dataKey),
-      due.firstResponseDueAt,
-      due.resolutionDueAt,
-    ],
-  );
+  await insertComplaintRow(m, {
+    complaintId,
+    workflowId,
+    caseId: facts.caseId,
+    channelId: facts.channelId,
+    brokerId: facts.brokerId,
+    category: req.category,
+    requestedPriority: req.priority,
+    priority: priority.priority,
+    priorityRaisedBy: priority.raisedBy,
+    aboutContact: filing.aboutContact,
+    doNotContact: facts.doNotContact ? 'requested' : 'not_needed',
+    filedBy,
+    filedAt,
+    keyScope: key.scope,
+    sealed: sealComplaintValue(complaintId, 'filing', filing.text, key.dataKey),
+    firstResponseDueAt: due.firstResponseDueAt,
+    resolutionDueAt: due.resolutionDueAt,
+  });
   if (key.wrapped) {
-    await m.query('INSERT INTO complaint_data_keys (complaint_id, master_key_id, wrapped_key) VALUES ($1,$2,$3)', [
-      complaintId,
-      key.wrapped.masterKeyId,
-      key.wrapped.wrappedKey,
-    ]);
+    await insertComplaintDataKey(m, complaintId, key.wrapped.masterKeyId, key.wrapped.wrappedKey);
   }
-  await m.query(
-    `INSERT INTO complaint_events (event_id, complaint_id, kind, actor, at, details) VALUES ($1,$2,'filed',$3,$4,$5)`,
-    [
-      `${complaintId}:0:filed`,
-      complaintId,
-      filedBy,
-      filedAt,
-      JSON.stringify({
-        category: req.category,
-        requestedPriority: req.priority,
-        priority: priority.priority,
-        raisedBy: priority.raisedBy,
-      }),
-    ],
-  );
+  await insertFiledEvent(m, {
+    eventId: `${complaintId}:0:filed`,
+    complaintId,
+    actor: filedBy,
+    at: filedAt,
+    details: {
+      category: req.category,
+      requestedPriority: req.priority,
+      priority: priority.priority,
+      raisedBy: priority.raisedBy,
+    },
+  });
 }
 
 /**
@@ -262,7 +250,7 @@ async function openedView(deps: ComplaintDeps, filing: Filing) {
 async function keyForNewComplaint(m: EntityManager, cfg: Config, complaintId: string, caseId: string | null) {
   const ring = ringOf(cfg);
   if (caseId) {
-    const [row] = await m.query('SELECT master_key_id, wrapped_key FROM lead_data_keys WHERE case_id = $1', [caseId]);
+    const row = await findCaseDataKey(m, caseId);
     if (row)
       return {
         scope: 'case' as const,

@@ -1,13 +1,24 @@
 import type { ComplaintActivities, ComplaintEventInput, ComplaintNotificationInput } from '../contract';
 import { verifiedActivities } from '../../../platform/workflow/verified-activities';
+import type { Locale } from '../../../platform/domain/text';
+import { complaintActivitySummary } from './text';
 import { now, nextEventId, type ComplaintRun } from './state';
 import { notificationPayload } from './view';
 
 // Each activity is one or two queries: a short timeout lets a crashed worker's task move on quickly.
-export const activities = verifiedActivities<ComplaintActivities>({
-  startToCloseTimeout: '10 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
+export const activities = verifiedActivities<ComplaintActivities>(
+  {
+    startToCloseTimeout: '10 seconds',
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+  },
+  (type) => complaintActivitySummary(type, summaryLocale),
+);
+
+/** The language of the history's activity summaries: the complaint's (set once as its run starts). */
+let summaryLocale: Locale = 'zh-CN';
+export function useSummaryLocale(locale: Locale): void {
+  summaryLocale = locale;
+}
 
 export type Recipient = Pick<ComplaintNotificationInput, 'recipientRole' | 'recipientId'>;
 export const COMPLIANCE: Recipient = { recipientRole: 'compliance', recipientId: null };

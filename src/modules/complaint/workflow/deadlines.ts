@@ -3,7 +3,13 @@
  * when retention ends around a legal hold. Pure: the workflow passes its time in.
  */
 import type { Policy } from '../../../platform/config/policy';
-import { nextComplaintMark, resolutionDueFrom, type ComplaintClock, type ComplaintMarkKind } from '../rules';
+import {
+  firstResponseCalendar,
+  nextComplaintMark,
+  resolutionDueFrom,
+  type ComplaintClock,
+  type ComplaintMarkKind,
+} from '../rules';
 import type { ComplaintCaseState } from '../messages';
 
 const DAY_MS = 86_400_000;
@@ -17,7 +23,7 @@ export interface ComplaintMark {
 /** The next reminder or late notice of the clocks still running, or null when none runs. */
 export function nextMark(complaint: ComplaintCaseState, policy: Policy): ComplaintMark | null {
   const clocks = { firstResponse: complaint.firstResponseClock, resolution: complaint.resolutionClock };
-  return nextComplaintMark(clocks, policy.followUp.reminderAt);
+  return nextComplaintMark(clocks, policy.followUp.reminderAt, firstResponseCalendar(policy));
 }
 
 /** A timer's length until `at`: at least 1 ms, so a mark already past still fires through a timer. */

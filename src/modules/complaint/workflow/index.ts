@@ -11,6 +11,7 @@ import {
   type ComplaintCaseResult,
 } from '../messages';
 import { isRefusedPayload } from '../../../platform/workflow/verified';
+import { useSummaryLocale } from './activity-calls';
 import { oneAtATime } from './checks';
 import { checkClose, closeOrReopen } from './close';
 import { checkEscalation, escalateToGroup } from './escalation';
@@ -36,6 +37,7 @@ export async function complaintCase(input: ComplaintCaseInput): Promise<Complain
     return { complaintId: '', state: 'awaiting_response', closedAt: null, erasedAt: null };
   }
   const run = startRun(input);
+  useSummaryLocale(run.policy.display.locale);
   registerHandlers(run);
   await openComplaint(run);
   await watchDeadlines(run);

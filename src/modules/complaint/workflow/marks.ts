@@ -3,6 +3,7 @@ import type { ComplaintMarkKind } from '../rules';
 import { COMPLIANCE, notify, recordEvent, type Recipient } from './activity-calls';
 import { leftToAction, msUntil, nextMark } from './deadlines';
 import { isClosed, type ComplaintRun } from './state';
+import { complaintTimerSummary } from './text';
 import { commit } from './visibility';
 
 /**
@@ -17,7 +18,9 @@ export async function watchDeadlines(run: ComplaintRun): Promise<void> {
       await condition(() => run.version !== seen);
       continue;
     }
-    const acted = await condition(() => run.version !== seen, msUntil(mark.at, Date.now()));
+    const acted = await condition(() => run.version !== seen, msUntil(mark.at, Date.now()), {
+      summary: complaintTimerSummary(mark.kind, run.policy.display.locale),
+    });
     if (acted) continue;
     if (leftToAction(run, mark.at)) {
       await condition(() => !run.acting);

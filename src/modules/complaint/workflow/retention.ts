@@ -1,6 +1,7 @@
 import { condition } from '@temporalio/workflow';
 import { activities } from './activity-calls';
 import { msUntil } from './deadlines';
+import { complaintTimerSummary } from './text';
 import { nextEventId, now, type ComplaintRun } from './state';
 import { commit } from './visibility';
 
@@ -29,7 +30,9 @@ async function untilRetentionEnds(run: ComplaintRun): Promise<void> {
       continue;
     }
     const dueAt = Date.parse(complaint.retentionDueAt!);
-    const held = await condition(() => complaint.legalHold !== null, msUntil(dueAt, Date.now()));
+    const held = await condition(() => complaint.legalHold !== null, msUntil(dueAt, Date.now()), {
+      summary: complaintTimerSummary('retention', run.policy.display.locale),
+    });
     if (!held) return;
   }
 }

@@ -6,7 +6,7 @@ import { currentDetails, projection, searchAttributes } from './view';
 /** Shows the state in the Web UI: search attributes and current details. */
 export function publishVisibility(run: ComplaintRun): void {
   upsertSearchAttributes(searchAttributes(run.complaint));
-  setCurrentDetails(currentDetails(run.complaint));
+  setCurrentDetails(currentDetails(run.complaint, run.policy.display));
 }
 
 /** Publishes a state change: search attributes, details, and the Postgres projection (ordered by `seq`). */

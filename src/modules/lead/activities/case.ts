@@ -7,6 +7,7 @@ import { erasureGroupCommitFor } from './erasure';
 import { caseMissing, loadCase, WORKFLOW_ACTOR } from './case-row';
 import { matchLead, prescreenLead } from './decisions';
 import { projectCase, recordContactAttempt } from './projection';
+import { recordCostAcknowledgement } from './lender-sharing';
 
 export { INTAKE_COMMIT_GRACE_MS } from './case-row';
 export { holdEventKey } from './projection';
@@ -24,6 +25,7 @@ export function createLeadActivities(deps: LeadActivityDeps): LeadActivities {
   const { db } = deps;
   return {
     recordConsentEvent: (input) => recordConsentEvent(db, input),
+    recordCostAcknowledgement: (input) => recordCostAcknowledgement(db, input),
     projectCase: (input) => projectCase(db, input),
     prescreenLead: (input) => prescreenLead(deps, input),
     matchLead: (input) => matchLead(deps, input),
@@ -40,10 +42,16 @@ async function recordConsentEvent(db: DataSource, input: ConsentEventInput): Pro
   try {
     await db.transaction(async (m) => {
       let recorded = 0;
-      for (const purpose of input.purposes) {
+      // One row per purpose; lender_sharing naming lenders, one row per lender.
+      const rowsToWrite = input.purposes.flatMap((purpose) =>
+        purpose === 'lender_sharing' && input.lenderIds?.length
+          ? input.lenderIds.map((lenderId) => ({ purpose, lenderId }))
+          : [{ purpose, lenderId: null as string | null }],
+      );
+      for (const { purpose, lenderId } of rowsToWrite) {
         const rows = await m.query(
-          `INSERT INTO consents (event_id, case_id, purpose, action, notice_version, source, evidence, at)
-               VALUES ($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT (event_id, purpose) DO NOTHING RETURNING 1`,
+          `INSERT INTO consents (event_id, case_id, purpose, action, notice_version, source, evidence, at, lender_id)
+               VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) ON CONFLICT DO NOTHING RETURNING 1`,
           [
             input.eventId,
             input.caseId,
@@ -53,6 +61,7 @@ async function recordConsentEvent(db: DataSource, input: ConsentEventInput): Pro
             input.source,
             JSON.stringify({ eventId: input.eventId }),
             input.at,
+            lenderId,
           ],
         );
         recorded += rows.length;
@@ -67,6 +76,7 @@ async function recordConsentEvent(db: DataSource, input: ConsentEventInput): Pro
           targetId: input.caseId,
           details: {
             purposes: input.purposes,
+            ...(input.lenderIds?.length ? { lenderIds: input.lenderIds } : {}),
             noticeVersion: input.noticeVersion,
             source: input.source,
             eventId: input.eventId,

@@ -21,10 +21,25 @@ export interface ConsentEventInput {
   action: 'grant' | 'withdraw';
   purposes: ConsentPurpose[];
   noticeVersion: string | null;
+  /** With `lender_sharing`: the lenders granted or withdrawn, one ledger row each. */
+  lenderIds?: string[];
   source: string;
   at: string;
   /** The verified sender of the grant or withdrawal: its audit row names them (the workflow when absent). */
   actor?: ActingAs;
+}
+
+/** The customer's acknowledgement of a product's cost disclosure, with its hash and the all-in rate it showed. */
+export interface CostAcknowledgementInput {
+  caseId: string;
+  eventId: string;
+  productId: string;
+  lenderId: string;
+  disclosureHash: string;
+  allInAprPct: number;
+  source: string;
+  at: string;
+  actor: ActingAs;
 }
 
 export interface CaseProjection {
@@ -135,6 +150,7 @@ export interface EraseInput {
 
 export interface LeadActivities {
   recordConsentEvent(input: ConsentEventInput): Promise<void>;
+  recordCostAcknowledgement(input: CostAcknowledgementInput): Promise<void>;
   projectCase(input: CaseProjectionInput): Promise<void>;
   prescreenLead(input: PrescreenInput): Promise<PrescreenResult>;
   matchLead(input: MatchInput): Promise<MatchResult>;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Policy } from '../../../platform/config/policy';
@@ -5,6 +6,7 @@ import { appendAudit } from '../../../platform/audit/log';
 import { FRAUD_RULE_CODES } from '../../channel/rules';
 import { amountBand } from '../rules/deidentify';
 import { stressTest } from '../rules/dti';
+import type { CostDisclosure } from '../rules/cost';
 import { matchProducts, type ProductFacts } from '../rules/matching';
 import { decideTier } from '../rules/tiering';
 import type { RiskTier } from '../../../platform/domain/types';
@@ -145,9 +147,16 @@ function productFactsOf(r: Record<string, unknown>): ProductFacts {
     lenderId: r.lender_id as string,
     lenderLicensed: r.lender_licensed as boolean,
     lenderActive: r.lender_active as boolean,
+    lenderType: r.lender_type as ProductFacts['lenderType'],
+    partnerListing: {
+      listed: r.partner_listed as boolean,
+      since: (r.partner_listed_since as string | null) ?? null,
+      until: (r.partner_listed_until as string | null) ?? null,
+    },
     active: r.active as boolean,
-    aprMinPct: Number(r.apr_min_pct),
-    aprMaxPct: Number(r.apr_max_pct),
+    repayment: r.repayment as ProductFacts['repayment'],
+    nominalAprPct: Number(r.nominal_apr_pct),
+    fees: r.fees as ProductFacts['fees'],
     amountMin: r.amount_min as number,
     amountMax: r.amount_max as number,
     termMinMonths: r.term_min_months as number,
@@ -163,6 +172,22 @@ function productFactsOf(r: Record<string, unknown>): ProductFacts {
   };
 }
 
+/** JSON with object keys sorted at every depth, so the hash does not depend on key order (jsonb keeps none). */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value ?? null);
+}
+
+/** SHA-256 (hex) over the disclosure's canonical JSON: what the customer's acknowledgement names. */
+export const disclosureHash = (disclosure: CostDisclosure): string =>
+  createHash('sha256').update(canonicalJson(disclosure)).digest('hex');
+
 /** Matches a case to products once per eventId: a retry returns the result already stored. */
 export async function matchLead(
   { db, policy }: DecisionDeps,
@@ -173,7 +198,10 @@ export async function matchLead(
 
   const c = await loadCase(db.manager, caseId, at);
   const rows = await db.query(
-    `SELECT p.*, l.licensed AS lender_licensed, l.active AS lender_active FROM products p JOIN lenders l ON l.id = p.lender_id`,
+    `SELECT p.*, l.licensed AS lender_licensed, l.active AS lender_active, l.type AS lender_type, l.partner_listed,
+            to_char(l.partner_listed_since, 'YYYY-MM-DD') AS partner_listed_since,
+            to_char(l.partner_listed_until, 'YYYY-MM-DD') AS partner_listed_until
+       FROM products p JOIN lenders l ON l.id = p.lender_id`,
   );
   const products: ProductFacts[] = rows.map(productFactsOf);
   const age = c.age_at_intake ?? 0;
@@ -186,6 +214,7 @@ export async function matchLead(
       provinceCode: c.province_code,
       local: c.is_local,
       channelGrade: c.channel_grade,
+      at,
     },
     products,
     policy,
@@ -196,6 +225,8 @@ export async function matchLead(
       lenderId: m.lenderId,
       rank: m.rank,
       reasons: [...m.reasons],
+      allInAprPct: m.allInAprPct,
+      costDisclosure: { ...m.costDisclosure, disclosureHash: disclosureHash(m.costDisclosure) },
     })),
     excludedCount: result.excluded.length,
   };

@@ -3,6 +3,8 @@ import { checkMarketingText } from '../rules/marketing-text';
 import { assertBrokerAssignable, startBrokerOffboarding } from '../../broker/service';
 import { actOnCase, attachContactNote, attachDecisionReason, auditAction, type CaseDeps } from '../service/cases';
 import { getDecision } from '../service/decisions';
+import { assertLenderListsUs } from '../service/submission';
+import { assertLendersConsentable } from '../service/lender-sharing';
 import { assertNoticePublished } from '../../reference/service/compliance-data';
 import {
   assignmentUpdate,
@@ -24,7 +26,6 @@ import {
   brokerIdParams,
   caseIdParams,
   caseStateSchema,
-  consentGrantSchema,
   contactAttemptSchema,
   decisionViewSchema,
   emptySchema,
@@ -32,8 +33,8 @@ import {
   outcomeSchema,
   reviewSchema,
   selectionSchema,
-  withdrawSchema,
 } from '../schemas/leads';
+import { lenderConsentGrantSchema, lenderWithdrawSchema } from '../schemas/lender-sharing';
 
 /** The actions on a case, by area, in the order they are matched. Each handler: call one function, answer. */
 export function caseActionRoutes(deps: CaseDeps): Route[] {
@@ -53,14 +54,15 @@ function consentRoutes(deps: CaseDeps): Route[] {
     defineRoute({
       method: 'post',
       path: '/v1/leads/{id}/consents',
-      summary: 'Grant consent for purposes, to a notice version',
+      summary: 'Grant consent for purposes, to a notice version; lender_sharing names its lenders (lenderIds)',
       roles: ['channel', 'broker'],
       own: ['channel', 'broker'],
-      request: { params: caseIdParams, body: consentGrantSchema },
+      request: { params: caseIdParams, body: lenderConsentGrantSchema },
       responses: afterAction,
       handler: async ({ params, body }, req, res) => {
         const id = await caseOf(req, params.id);
         await assertNoticePublished(deps.db, body.noticeVersion);
+        await assertLendersConsentable(deps, body.noticeVersion, body.lenderIds);
         const result = await actOnCase(deps, id, grantConsentUpdate, body, actorOf(req), req.idempotency?.updateId);
         // The workflow audits the grant with its consent rows, naming the verified actor.
         res.json(result.state);
@@ -70,10 +72,10 @@ function consentRoutes(deps: CaseDeps): Route[] {
     defineRoute({
       method: 'post',
       path: '/v1/leads/{id}/consents/withdraw',
-      summary: 'Withdraw consent; credit_assessment ends the case and erases its data',
+      summary: 'Withdraw consent; credit_assessment ends the case and erases its data; lenderIds, those lenders only',
       roles: ['channel', 'broker', 'compliance'],
       own: ['channel', 'broker'],
-      request: { params: caseIdParams, body: withdrawSchema },
+      request: { params: caseIdParams, body: lenderWithdrawSchema },
       responses: afterAction,
       handler: async ({ params, body }, req, res) => {
         const id = await caseOf(req, params.id);
@@ -212,6 +214,7 @@ function outcomeRoutes(deps: CaseDeps): Route[] {
       responses: afterAction,
       handler: async ({ params, body }, req, res) => {
         const id = await caseOf(req, params.id);
+        await assertLenderListsUs(deps, id, body.productId);
         const actor = actorOf(req);
         const result = await actOnCase(
           deps,
@@ -236,6 +239,7 @@ function outcomeRoutes(deps: CaseDeps): Route[] {
       responses: afterAction,
       handler: async ({ params, body }, req, res) => {
         const id = await caseOf(req, params.id);
+        if (body.outcome === 'submitted') await assertLenderListsUs(deps, id);
         const actor = actorOf(req);
         const result = await actOnCase(
           deps,

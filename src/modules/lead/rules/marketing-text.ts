@@ -1,10 +1,19 @@
 /**
  * Compliance check of marketing text that brokers or channels send (广告合规): no promise of approval,
  * no "low rate"/"free" lure the contract does not back, an annualised rate shown, and the risk warning.
+ * A text that promotes a product (the caller names the product's lenders) must also show the rate as
+ * 年化利率 (the all-in annualised rate, every fee included) and name each lender: PBoC announcement
+ * [2021] No. 3.
  */
 
 export type MarketingViolationCode =
-  'promise_of_approval' | 'unbacked_low_rate' | 'unbacked_free' | 'apr_not_disclosed' | 'risk_warning_missing';
+  | 'promise_of_approval'
+  | 'unbacked_low_rate'
+  | 'unbacked_free'
+  | 'apr_not_disclosed'
+  | 'risk_warning_missing'
+  | 'annualised_rate_not_labelled'
+  | 'lender_not_named';
 
 export interface MarketingViolation {
   code: MarketingViolationCode;
@@ -19,11 +28,25 @@ export interface MarketingTextOptions {
   contractBacksLowRate?: boolean;
   /** The contract really is free of charge / interest (免费, 免息). */
   contractBacksFree?: boolean;
+  /**
+   * The text promotes a product of these lenders (as the text must name them, e.g. 招商银行): it must
+   * then show the rate as 年化利率 … % and name every one of them.
+   */
+  lenderNames?: readonly string[];
+}
+
+/** What a product's promotion discloses: present when the caller named the lenders. */
+export interface PromotionDisclosure {
+  /** 年化利率 is shown with a percentage within reach (the all-in annualised rate, every fee included). */
+  annualisedRateShown: boolean;
+  lendersNamed: string[];
+  lendersMissing: string[];
 }
 
 export interface MarketingTextResult {
   ok: boolean;
   violations: MarketingViolation[];
+  promotion?: PromotionDisclosure;
 }
 
 // Whitespace is tolerated inside "100 % 通过" so a space cannot smuggle the promise through.
@@ -76,7 +99,34 @@ export function checkMarketingText(
   REQUIRED.forEach((rule, k) => {
     if (!shown[k]) violations.push(missing(text, rule.code, rule.message));
   });
-  return { ok: violations.length === 0, violations };
+  if (!opts.lenderNames) return { ok: violations.length === 0, violations };
+  const promotion = promotionDisclosure(scan, opts.lenderNames);
+  if (!promotion.annualisedRateShown) {
+    violations.push(missing(text, 'annualised_rate_not_labelled', ANNUALISED_RATE_MESSAGE));
+  }
+  for (const name of promotion.lendersMissing) {
+    violations.push(missing(text, 'lender_not_named', `the lender whose product it promotes is not named: ${name}`));
+  }
+  return { ok: violations.length === 0, violations, promotion };
+}
+
+const ANNUAL_RATE_LABEL = '年化利率';
+const ANNUALISED_RATE_MESSAGE =
+  'the rate is not shown as 年化利率 … % (the annualised rate with every fee included, PBoC announcement [2021] No. 3)';
+
+/** Whether 年化利率 comes with a percentage, and which lenders the text names; linear in the text. */
+function promotionDisclosure(scan: Scan, lenderNames: readonly string[]): PromotionDisclosure {
+  let annualisedRateShown = false;
+  for (let i = 0; i < scan.n && !annualisedRateShown; i++) {
+    annualisedRateShown = has(scan, i, ANNUAL_RATE_LABEL) && percentageWithin(scan, i + ANNUAL_RATE_LABEL.length);
+  }
+  const names = [...new Set(lenderNames.map((name) => name.trim()).filter((name) => name.length > 0))];
+  const named = (name: string) => scan.text.includes(name);
+  return {
+    annualisedRateShown,
+    lendersNamed: names.filter(named),
+    lendersMissing: names.filter((name) => !named(name)),
+  };
 }
 
 type PhraseKind = 'promise_of_approval' | 'unbacked_low_rate' | 'unbacked_free';

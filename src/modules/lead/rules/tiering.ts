@@ -6,6 +6,7 @@
 import type { Policy } from '../../../platform/config/policy';
 import type { ChannelGrade, RiskTier } from '../../../platform/domain/types';
 import type { StressTestResult } from './dti';
+import { CHANNEL_DISAGREEMENTS, LOCALITY_NOTES } from './suitability';
 
 export interface FraudSignals {
   /** Leads seen from this device fingerprint in the last 24 h, this lead included. */
@@ -13,7 +14,10 @@ export interface FraudSignals {
   /** Lenders applied to recently (多头借贷). */
   lenderApplications: number;
   blacklisted: boolean;
-  /** Region mismatch codes from the suitability check; empty when the case is local. */
+  /**
+   * The suitability check's region codes: its mismatches (none when the case is local), then its
+   * notes on lookups that found no mainland province (LOCALITY_NOTES).
+   */
   regionMismatches: string[];
 }
 
@@ -80,8 +84,7 @@ export function decideTier(input: TierInput, policy: Policy): TierDecision {
       `lenderApplications=${fraud.lenderApplications} > multiLenderApplications=${policy.fraud.multiLenderApplications}`,
     );
   }
-  const regionMismatchFired = fraud.regionMismatches.length > 0;
-  if (regionMismatchFired) fire('region_mismatch', 'review', `mismatches=${fraud.regionMismatches.join(',')}`);
+  const regionMismatchFired = fireRegionRules(fire, fraud.regionMismatches);
 
   if (input.vulnerable) fire('vulnerable_customer', 'review', 'vulnerable customer: never auto-passed');
 
@@ -100,6 +103,38 @@ export function decideTier(input: TierInput, policy: Policy): TierDecision {
   }
 
   return { tier, rulesFired, requiredDocuments: documentsFor(tier, regionMismatchFired) };
+}
+
+const CHANNEL_RULES: Record<string, { code: string; detail: string }> = {
+  phone_channel_vs_lookup: {
+    code: 'phone_region_channel_mismatch',
+    detail: "the channel's phone region is not the number segment's",
+  },
+  ip_channel_vs_lookup: {
+    code: 'ip_region_channel_mismatch',
+    detail: "the channel's IP region is not the IP database's",
+  },
+};
+const NOTE_DETAILS: Record<string, string> = {
+  phone_region_unknown: 'the number segment is not in the numbering data: phone region unknown',
+  ip_region_unknown: 'the IP database names no mainland province for the address: IP region unknown',
+  ip_outside_mainland: 'the IP database places the address outside the mainland',
+  ip_not_public: 'a private, loopback or reserved address: it tells no region',
+};
+
+/**
+ * 属地经营: a region that disagrees with the residence (review, with residence proof), a channel's
+ * region that disagrees with the looked-up one (review), a lookup that found nothing (info).
+ * Returns whether a mismatch fired.
+ */
+function fireRegionRules(fire: (code: string, effect: RuleEffect, detail: string) => void, codes: string[]): boolean {
+  const notes = codes.filter((c) => (LOCALITY_NOTES as readonly string[]).includes(c));
+  const disagreements = codes.filter((c) => (CHANNEL_DISAGREEMENTS as readonly string[]).includes(c));
+  const residence = codes.filter((c) => !notes.includes(c) && !disagreements.includes(c));
+  if (residence.length > 0) fire('region_mismatch', 'review', `mismatches=${residence.join(',')}`);
+  for (const c of disagreements) fire(CHANNEL_RULES[c].code, 'review', CHANNEL_RULES[c].detail);
+  for (const c of notes) fire(c, 'info', NOTE_DETAILS[c]);
+  return residence.length + disagreements.length > 0;
 }
 
 function documentsFor(tier: RiskTier, regionMismatchFired: boolean): string[] {

@@ -1,17 +1,14 @@
 import { z } from 'zod';
 import { isMainlandMobile } from '../../../platform/domain/phone';
 import {
-  CASE_OUTCOMES,
-  CONSENT_PURPOSES,
   CONTACT_CHANNELS,
   CONTACT_OUTCOMES,
   CONTACT_PURPOSES,
-  LEAD_STAGES,
   LOAN_PURPOSES,
   OCCUPATIONS,
-  RISK_TIERS,
 } from '../../../platform/domain/types';
-import { idNumber } from './id-number';
+import { idNumber, toHalfWidth } from './id-number';
+import { caseOutcomeEnum, consentPurposeEnum, riskTierEnum, stageEnum } from './labels';
 
 /**
  * The contract of lead cases: the requests the API parses and the services take, and the answers it
@@ -19,13 +16,35 @@ import { idNumber } from './id-number';
  * API keys and the audit trail in admin.ts.
  */
 
-const regionCode = z.string().regex(/^\d{6}$/, 'must be a 6-digit administrative region code');
-const yuan = z.number().int('must be whole yuan').min(0);
+/** A 6-digit region code; full-width digits are read as half-width, as in an ID number. */
+const regionCode = z
+  .string()
+  .overwrite(toHalfWidth)
+  .regex(/^\d{6}$/, 'must be a 6-digit administrative region code');
+
+/**
+ * An amount in whole yuan: a JSON number, or a string of digits as an input method may type it
+ * (full-width `１０００００` included), read as that number.
+ */
+const wholeYuan = (min: number, max: number) =>
+  z
+    .preprocess(
+      (v) => (typeof v === 'string' && /^[0-9０-９]+$/.test(v) ? Number(toHalfWidth(v)) : v),
+      z.number().int('must be whole yuan').min(min).max(max),
+    )
+    .describe('whole yuan; a string of digits, full-width (１２３) included, is read as that number');
+
+/** A mainland mobile number, full-width digits made half-width. */
+const mobile = z
+  .string()
+  .overwrite(toHalfWidth)
+  .refine(isMainlandMobile, 'must be a mainland mobile number (11 digits starting 13-19)')
+  .describe('11 digits starting 13-19; full-width digits are read as half-width');
 
 export const consentGrantSchema = z.strictObject({
   noticeVersion: z.string().min(1).max(40),
   purposes: z
-    .array(z.enum(CONSENT_PURPOSES))
+    .array(consentPurposeEnum)
     .min(1)
     .max(3)
     .transform((p) => [...new Set(p)]),
@@ -35,15 +54,17 @@ export const intakeSchema = z.strictObject({
   channelId: z.string().min(1).max(64),
   applicant: z.strictObject({
     name: z.string().trim().min(1).max(50),
-    idNumber,
-    phone: z.string().refine(isMainlandMobile, 'must be a mainland mobile number (11 digits starting 13-19)'),
+    idNumber: idNumber.describe(
+      '18 characters: 17 digits and a check digit; full-width digits and Ｘ are read as half-width',
+    ),
+    phone: mobile,
     residenceRegion: regionCode,
     occupation: z.enum(OCCUPATIONS),
-    monthlyIncome: yuan.max(100_000_000),
-    monthlyDebt: yuan.max(100_000_000),
+    monthlyIncome: wholeYuan(0, 100_000_000),
+    monthlyDebt: wholeYuan(0, 100_000_000),
   }),
   request: z.strictObject({
-    amount: z.number().int('must be whole yuan').min(1_000).max(5_000_000),
+    amount: wholeYuan(1_000, 5_000_000),
     termMonths: z.number().int().min(1).max(360),
     purpose: z.enum(LOAN_PURPOSES),
   }),
@@ -51,7 +72,11 @@ export const intakeSchema = z.strictObject({
     .strictObject({
       deviceId: z.string().min(1).max(128).optional(),
       ip: z.union([z.ipv4(), z.ipv6()]).optional(),
-      /** Region codes the channel resolved itself (we have no phone-segment or IP table of our own). */
+      /**
+       * Region codes the channel resolved itself. The service looks both up from the phone's number
+       * segment and the IP database; these are used when that finds nothing, and one that disagrees
+       * with the looked-up region is recorded as a mismatch.
+       */
       phoneRegion: regionCode.optional(),
       ipRegion: regionCode.optional(),
     })
@@ -62,7 +87,7 @@ export type IntakeRequest = z.infer<typeof intakeSchema>;
 
 export const withdrawSchema = z.strictObject({
   purposes: z
-    .array(z.enum(CONSENT_PURPOSES))
+    .array(consentPurposeEnum)
     .min(1)
     .max(3)
     .transform((p) => [...new Set(p)]),
@@ -82,7 +107,7 @@ export const contactAttemptSchema = z.strictObject({
 });
 
 export const selectionSchema = z.strictObject({ productId: z.string().min(1).max(64) });
-export const outcomeSchema = z.strictObject({ outcome: z.enum(CASE_OUTCOMES) });
+export const outcomeSchema = z.strictObject({ outcome: caseOutcomeEnum });
 export const assignmentSchema = z.strictObject({ brokerId: z.string().min(1).max(64).nullable() });
 export const legalHoldSchema = z.strictObject({ hold: z.boolean(), reason: z.string().trim().min(1).max(2000) });
 export const humanReviewSchema = z.strictObject({ reason: z.string().trim().max(2000).optional() });
@@ -92,8 +117,8 @@ export const caseIdParams = z.object({ id: z.uuid('must be a case ID (UUID)') })
 export const brokerIdParams = z.object({ id: z.string() });
 
 export const listQuerySchema = z.strictObject({
-  stage: z.enum(LEAD_STAGES).optional(),
-  tier: z.enum(RISK_TIERS).optional(),
+  stage: stageEnum.optional(),
+  tier: riskTierEnum.optional(),
   brokerId: z.string().max(64).optional(),
   channelId: z.string().max(64).optional(),
   breached: z
@@ -118,6 +143,8 @@ export const marketingTextSchema = z.strictObject({
   text: z.string().min(1).max(10_000),
   contractBacksLowRate: z.boolean().optional(),
   contractBacksFree: z.boolean().optional(),
+  /** The text promotes a product of these lenders: it must name each and show 年化利率 (PBoC announcement [2021] No. 3). */
+  lenderNames: z.array(z.string().trim().min(1).max(100)).min(1).max(20).optional(),
 });
 
 export const funnelQuerySchema = z
@@ -177,7 +204,7 @@ export const intakeResultSchema = z.object({
     .nullable()
     .describe('null on a duplicate of a case the caller may not read (another channel’s, another broker’s)'),
   workflowId: z.string().nullable(),
-  stage: z.enum(LEAD_STAGES).nullable(),
+  stage: stageEnum.nullable(),
   duplicate: z.boolean(),
   replayed: z.boolean().optional(),
 });
@@ -185,23 +212,61 @@ export const intakeResultSchema = z.object({
 const deadlineSchema = z
   .object({ kind: z.string(), startedAt: z.string(), dueAt: z.string(), reminded: z.boolean(), escalated: z.boolean() })
   .nullable();
+/** What the customer is shown for a matched product before submission; `disclosureHash` is what they acknowledge. */
+export const costDisclosureSchema = z
+  .object({
+    principal: z.number(),
+    termMonths: z.number(),
+    repayment: z.string(),
+    nominalAprPct: z.number(),
+    received: z.number().describe('the principal less upfront fees'),
+    fees: z.array(
+      z.object({
+        name: z.string(),
+        payee: z.string(),
+        basis: z.string(),
+        value: z.number(),
+        amount: z.number().describe('CNY over the whole loan'),
+        annualisedPct: z.number().describe('what this fee alone adds to the annualised cost'),
+      }),
+    ),
+    feesTotal: z.number(),
+    allInAprPct: z.number().describe('IRR × 12 (单利), every fee included; the cap is checked against it'),
+    compoundAprPct: z.number().describe('(1 + IRR)^12 − 1, a compound figure'),
+    firstRepayment: z.number(),
+    totalRepayment: z.number(),
+    method: z.literal('irr_monthly_x12'),
+    disclosureHash: z.string().describe('SHA-256 (hex) of the canonical JSON of the other fields'),
+  })
+  .describe('the all-in cost disclosure (综合融资成本) for this case');
+
 export const caseStateSchema = z
   .object({
     caseId: z.uuid(),
-    stage: z.enum(LEAD_STAGES),
-    tier: z.enum(RISK_TIERS).nullable(),
+    stage: stageEnum,
+    tier: riskTierEnum.nullable(),
     consentState: z.string(),
     consent: z.record(
-      z.enum(CONSENT_PURPOSES),
+      consentPurposeEnum,
       z.object({ granted: z.boolean(), noticeVersion: z.string().nullable(), at: z.string().nullable() }),
     ),
     brokerId: z.string().nullable(),
     deadline: deadlineSchema,
     matches: z.array(
-      z.object({ productId: z.string(), lenderId: z.string(), rank: z.number(), reasons: z.array(z.string()) }),
+      z.object({
+        productId: z.string(),
+        lenderId: z.string(),
+        rank: z.number(),
+        reasons: z.array(z.string()),
+        allInAprPct: z
+          .number()
+          .optional()
+          .describe("the all-in annualised cost for this case's amount and term: IRR × 12, every fee included"),
+        costDisclosure: costDisclosureSchema.optional(),
+      }),
     ),
     selectedProductId: z.string().nullable(),
-    outcome: z.enum(CASE_OUTCOMES).nullable(),
+    outcome: caseOutcomeEnum.nullable(),
     doNotContact: z.boolean(),
     retentionDueAt: z.string().nullable(),
   })
@@ -213,8 +278,8 @@ export const caseViewSchema = z
     caseId: z.uuid(),
     workflowId: z.string(),
     channelId: z.string(),
-    stage: z.enum(LEAD_STAGES),
-    riskTier: z.enum(RISK_TIERS).nullable(),
+    stage: stageEnum,
+    riskTier: riskTierEnum.nullable(),
     brokerId: z.string().nullable(),
     consentState: z.string(),
     vulnerable: z.boolean(),
@@ -256,6 +321,14 @@ export const decisionViewSchema = z
         .passthrough(),
     ),
     humanReview: z.object({ available: z.boolean(), how: z.string() }),
+    lenderConsents: z
+      .array(z.unknown())
+      .optional()
+      .describe('per lender: granted or withdrawn, the notice version and hash, what it named, source and time'),
+    costDisclosureAcknowledgements: z
+      .array(z.unknown())
+      .optional()
+      .describe('each acknowledgement: product, lender, disclosureHash, all-in rate, source and time'),
   })
   .passthrough()
   .describe(

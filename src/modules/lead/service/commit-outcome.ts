@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { rowExists } from '../repository/commit-outcome';
 
 export type CommitOutcome = 'committed' | 'rolled_back' | 'unknown';
 
@@ -14,8 +15,7 @@ export async function commitOutcome(
 ): Promise<CommitOutcome> {
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      const rows: unknown[] = await db.query(`SELECT 1 FROM ${table} WHERE id = $1`, [id]);
-      return rows.length > 0 ? 'committed' : 'rolled_back';
+      return (await rowExists(db, table, id)) ? 'committed' : 'rolled_back';
     } catch {
       await new Promise((r) => setTimeout(r, 500 * (attempt + 1)));
     }

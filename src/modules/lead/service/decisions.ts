@@ -2,19 +2,10 @@ import { DomainError } from '../../../platform/domain/errors';
 import type { Actor } from '../../../platform/domain/actor';
 import { FRAUD_RULE_CODES } from '../../channel/rules';
 import { auditAction, type CaseDeps } from './cases';
+import { findCaseStage, findDecisions, type DecisionRow } from '../repository/decisions';
+import { lenderSharingRecord } from './lender-sharing';
 
 export type ExplanationLanguage = 'zh-CN' | 'en';
-
-interface DecisionRow {
-  kind: string;
-  tier: string | null;
-  outcome: string | null;
-  rules_fired: unknown[];
-  inputs: Record<string, unknown>;
-  result: Record<string, unknown>;
-  decided_by: string;
-  decided_at: Date;
-}
 
 type Words = Record<ExplanationLanguage, string>;
 
@@ -152,6 +143,8 @@ function channelRules(row: DecisionRow, lang: ExplanationLanguage): { code: stri
  * it means, and how to ask a person to look again. Risk, compliance and managers see the
  * de-identified inputs the rules read; a channel sees what the customer is owed (outcomes, rule
  * codes, sentences a customer can read, documents to provide), never a fraud or credit input.
+ * Both show the customer's consents to share with each lender and their acknowledgements of cost
+ * disclosures (`lenderConsents`, `costDisclosureAcknowledgements`).
  * Every read is audited as a read of the case, before the answer leaves.
  */
 export async function getDecision(
@@ -160,18 +153,17 @@ export async function getDecision(
   caseId: string,
   lang: ExplanationLanguage = 'zh-CN',
 ) {
-  const rows: DecisionRow[] = await deps.db.query(
-    'SELECT kind, tier, outcome, rules_fired, inputs, result, decided_by, decided_at FROM decisions WHERE case_id = $1 ORDER BY decided_at, id',
-    [caseId],
-  );
+  const rows = await findDecisions(deps.db, caseId);
   if (rows.length === 0) throw new DomainError('no_decision', 'no decision has been made on this case yet');
-  const [c] = await deps.db.query('SELECT stage FROM lead_cases WHERE id = $1', [caseId]);
+  const c = await findCaseStage(deps.db, caseId);
   const prescreen = [...rows].reverse().find((r) => r.kind === 'prescreen');
   const humanReview = {
     available: c?.stage === 'declined' && prescreen?.tier === 'C',
     how: `POST /v1/leads/${caseId}/human-review asks a risk officer to decide the case again`,
   };
   const channelView = actor.role === 'channel';
+  // What the customer agreed to before a submission: both views show it, with no credit input in it.
+  const sharing = await lenderSharingRecord(deps, caseId);
   const answer = channelView
     ? {
         caseId,
@@ -187,6 +179,7 @@ export async function getDecision(
           decidedAt: r.decided_at,
         })),
         humanReview,
+        ...sharing,
       }
     : {
         caseId,
@@ -204,6 +197,7 @@ export async function getDecision(
           decidedAt: r.decided_at,
         })),
         humanReview,
+        ...sharing,
       };
   await auditAction(deps, actor, 'decision.read', caseId, { view: channelView ? 'channel' : 'full' });
   return answer;

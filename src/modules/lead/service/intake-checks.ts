@@ -8,8 +8,9 @@ import type { Config } from '../../../platform/config';
 import { ageBand } from '../rules/deidentify';
 import { ageOn, parseIdNumber } from '../rules/id-number';
 import { normalizeMobile } from '../../../platform/domain/phone';
+import { ipRegion, phoneRegion } from '../../../platform/geo';
 import { assessSuitability } from '../rules/suitability';
-import type { ChannelGrade, LeadStage } from '../../../platform/domain/types';
+import type { ChannelGrade, LeadStage, RegionLookup } from '../../../platform/domain/types';
 import { blindIndex } from '../../../platform/crypto';
 import { consentDeadlineFrom, type LeadCaseInput } from '../messages';
 import { leadWorkflowId } from '../../../platform/temporal/names';
@@ -107,6 +108,11 @@ export function admitChannel(
   return grade;
 }
 
+/**
+ * The applicant as the rules see them. The phone's and the IP's regions are looked up here, in the
+ * API (the data is loaded once per process), and only their region codes go on: never the phone or
+ * the address itself. An address that is not one is refused before anything is stored.
+ */
 export function assessApplicant(cfg: Config, req: IntakeRequest, now: Date): AssessedApplicant {
   const id = parseIdNumber(req.applicant.idNumber);
   const age = ageOn(id.birthDate, now, cfg.policy.contact.timeZone);
@@ -118,6 +124,8 @@ export function assessApplicant(cfg: Config, req: IntakeRequest, now: Date): Ass
       residenceRegionCode: req.applicant.residenceRegion,
       phoneRegionCode: req.context.phoneRegion ?? null,
       ipRegionCode: req.context.ipRegion ?? null,
+      phoneLookup: phoneRegion(normalizeMobile(req.applicant.phone)),
+      ipLookup: req.context.ip ? lookUpIp(req.context.ip) : { status: 'not_given' },
     },
     cfg.policy,
   );
@@ -126,6 +134,15 @@ export function assessApplicant(cfg: Config, req: IntakeRequest, now: Date): Ass
     throw new DomainError('applicant_minor', `applicants under ${cfg.policy.age.minimum} are refused`);
   }
   return { age, provinceCode: id.provinceCode, suitability };
+}
+
+function lookUpIp(ip: string): RegionLookup {
+  try {
+    return ipRegion(ip);
+  } catch {
+    // The schema admits IP addresses only; this is the last guard. The message never echoes the value.
+    throw new DomainError('invalid_ip_address', 'context.ip is not an IP address');
+  }
 }
 
 export function newLead(

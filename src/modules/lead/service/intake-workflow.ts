@@ -1,3 +1,4 @@
+import { caseStaticDetails, caseSummary } from '../rules/case-text';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import type { Actor } from '../../../platform/domain/actor';
 import { DomainError } from '../../../platform/domain/errors';
@@ -8,6 +9,7 @@ import {
   ConsentStateKey,
   LeadStageKey,
   SlaDueAtKey,
+  SlaStateKey,
   VulnerableKey,
 } from '../../../platform/temporal/search-attributes';
 import { intakeUnconfirmedSignal, type LeadCaseInput } from '../messages';
@@ -39,11 +41,14 @@ export async function startCaseWorkflow(deps: IntakeDeps, input: LeadCaseInput):
           { key: VulnerableKey, value: f.vulnerable },
           { key: AmountCnyKey, value: f.amountCny },
           ...(input.projectedAtIntake
-            ? [{ key: SlaDueAtKey, value: new Date(input.projectedAtIntake.consentDeadline.dueAt) }]
+            ? [
+                { key: SlaDueAtKey, value: new Date(input.projectedAtIntake.consentDeadline.dueAt) },
+                { key: SlaStateKey, value: 'on_time' },
+              ]
             : []),
         ],
-        staticSummary: `Lead case · ${f.channelId} · ${f.amountCny} CNY over ${f.termMonths} months · ${f.loanPurpose}`,
-        staticDetails: `Age band ${f.ageBand}, province ${f.provinceCode}, ${f.local ? 'local' : 'non-local'}${f.vulnerable ? ', vulnerable (no marketing, review path B)' : ''}. Channel grade ${f.channelGrade}.`,
+        staticSummary: caseSummary(f, deps.cfg.policy.display),
+        staticDetails: caseStaticDetails(f, deps.cfg.policy.display),
       }),
     );
   } catch {

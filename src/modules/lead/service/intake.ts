@@ -157,7 +157,8 @@ async function storeCase({ deps: { cfg }, actor, req, keys }: Intake, m: EntityM
     provinceCode,
     regionPrefix: regionPrefix(req.applicant.residenceRegion),
     ageAtIntake: age,
-    regionMismatches: suitability.mismatches,
+    // The mismatches, then the notes on lookups that found nothing: codes only, never the phone or the IP.
+    regionMismatches: [...suitability.mismatches, ...suitability.notes],
     idIndex: keys.idIndex,
     phoneIndex: keys.phoneIndex,
     deviceIndex: keys.deviceIndex,

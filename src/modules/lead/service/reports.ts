@@ -1,47 +1,15 @@
 import type { DataSource } from 'typeorm';
+import { funnelRows, overdueByBroker, slaMarksByBroker, stageCounts, type FunnelQuery } from '../repository/reports';
 
-export interface FunnelQuery {
-  from: Date;
-  to: Date;
-  groupBy: 'channel' | 'broker' | 'none';
-  /** Also split each group by the period the case was opened in (read in `timeZone`). */
-  period?: 'day' | 'week' | 'month';
-  timeZone?: string;
-}
+export type { FunnelQuery };
 
 /**
  * The funnel: cases opened in the period, by stage reached and outcome, with conversion, grouped
  * by channel or broker. Computed from the projection in Postgres.
  */
 export async function funnelReport(db: DataSource, q: FunnelQuery) {
-  const group =
-    q.groupBy === 'channel' ? 'channel_id' : q.groupBy === 'broker' ? "coalesce(broker_id, 'pool')" : "'all'";
-  const params: unknown[] = [q.from, q.to];
-  let period = 'NULL::text';
-  if (q.period) {
-    params.push(q.period, q.timeZone ?? 'UTC');
-    period = `to_char(date_trunc($3, created_at AT TIME ZONE $4), 'YYYY-MM-DD')`;
-  }
-  const rows: Record<string, number | string>[] = await db.query(
-    `SELECT ${group} AS key, ${period} AS period_start,
-            count(*)::int AS leads,
-            count(*) FILTER (WHERE consent_state IN ('granted','partial') OR risk_tier IS NOT NULL)::int AS consented,
-            count(*) FILTER (WHERE risk_tier = 'A')::int AS tier_a,
-            count(*) FILTER (WHERE risk_tier = 'B')::int AS tier_b,
-            count(*) FILTER (WHERE risk_tier = 'C')::int AS tier_c,
-            count(*) FILTER (WHERE broker_id IS NOT NULL)::int AS assigned,
-            count(*) FILTER (WHERE outcome IN ('submitted','approved','lender_declined'))::int AS submitted,
-            count(*) FILTER (WHERE outcome = 'approved')::int AS approved,
-            count(*) FILTER (WHERE is_open AND sla_due_at < now())::int AS sla_breached,
-            count(*) FILTER (WHERE stage = 'erased')::int AS erased
-       FROM lead_cases WHERE created_at >= $1 AND created_at < $2
-      GROUP BY 1, 2 ORDER BY ${q.period ? 'period_start, ' : ''}leads DESC, key`,
-    params,
-  );
-  const stages: { stage: string; n: number }[] = await db.query(
-    `SELECT stage, count(*)::int AS n FROM lead_cases WHERE created_at >= $1 AND created_at < $2 GROUP BY stage ORDER BY stage`,
-    [q.from, q.to],
-  );
+  const rows = await funnelRows(db, q);
+  const stages = await stageCounts(db, q);
   const pct = (a: number, b: number) => (b === 0 ? null : Math.round((a / b) * 1000) / 10);
   return {
     from: q.from.toISOString(),
@@ -76,26 +44,8 @@ export interface SlaBreachQuery {
  * broker's cases overdue right now. Served by notifications (kind, created_at).
  */
 export async function slaBreachReport(db: DataSource, q: SlaBreachQuery) {
-  const marks: {
-    broker_id: string | null;
-    breached: number;
-    first_contact: number;
-    follow_up: number;
-    reassigned: number;
-  }[] = await db.query(
-    `SELECT payload->>'brokerId' AS broker_id,
-            count(*) FILTER (WHERE kind = 'sla_breached')::int AS breached,
-            count(*) FILTER (WHERE kind = 'sla_breached' AND payload->>'deadline' = 'first_contact')::int AS first_contact,
-            count(*) FILTER (WHERE kind = 'sla_breached' AND payload->>'deadline' = 'follow_up')::int AS follow_up,
-            count(*) FILTER (WHERE kind = 'case_reassigned')::int AS reassigned
-       FROM notifications
-      WHERE kind IN ('sla_breached','case_reassigned') AND created_at >= $1 AND created_at < $2
-      GROUP BY 1`,
-    [q.from, q.to],
-  );
-  const overdue: { broker_id: string | null; n: number; oldest: Date }[] = await db.query(
-    `SELECT broker_id, count(*)::int AS n, min(sla_due_at) AS oldest FROM lead_cases WHERE is_open AND sla_due_at < now() GROUP BY 1`,
-  );
+  const marks = await slaMarksByBroker(db, q);
+  const overdue = await overdueByBroker(db);
   const keyOf = (id: string | null) => id ?? 'pool';
   const byBroker = new Map<
     string,

@@ -5,7 +5,8 @@
 import { condition, log, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import type { CaseProjectionInput } from '../activities/contract';
 import { retentionDueAt } from '../rules/retention';
-import type { DeadlineKind } from '../messages';
+import type { Deadline, DeadlineKind } from '../messages';
+import { deadlineTimerSummary } from '../rules/case-text';
 import { deadlineFrom, type OnClockInstead } from './deadlines';
 import { CaseWithdrawn, type CaseRun } from './state';
 import { caseDetails, consentStateOf, projectionOf, searchAttributesOf } from './visibility';
@@ -13,7 +14,7 @@ import { localWrites, terminalFailureType } from './writes';
 
 /** The case summary in the Web UI (no history event). */
 export function publishDetails(run: CaseRun): void {
-  setCurrentDetails(caseDetails(run.state, Boolean(run.input.resumeFrom)));
+  setCurrentDetails(caseDetails(run.state, Boolean(run.input.resumeFrom), run.policy.display, Date.now()));
 }
 
 export function publishVisibility(run: CaseRun): void {
@@ -61,6 +62,12 @@ export function onClockInstead(run: CaseRun): OnClockInstead {
     });
 }
 
+/** The summary of a deadline's timer, in the case's language: "首次联系期限（30 分钟）：提醒经纪人". */
+export function deadlineSummary(run: CaseRun, d: Deadline, mark: string): string {
+  const span = d.workingMs ?? Date.parse(d.dueAt) - Date.parse(d.startedAt);
+  return deadlineTimerSummary(d.kind, span, mark, run.policy.display.locale);
+}
+
 /** Closes the case; its retention period starts now. */
 export function close(run: CaseRun, stage: 'closed' | 'declined', reason: string): void {
   const { state } = run;
@@ -74,11 +81,21 @@ export function close(run: CaseRun, stage: 'closed' | 'declined', reason: string
   ).toISOString();
 }
 
-/** Waits for `until` or the time `dueAtMs`; a withdrawal of core consent interrupts any wait. */
-export async function waitFor(run: CaseRun, until: () => boolean, dueAtMs?: number): Promise<boolean> {
+/**
+ * Waits for `until` or the time `dueAtMs`; a withdrawal of core consent interrupts any wait. The
+ * timer's `summary` is what the event history shows for it.
+ */
+export async function waitFor(
+  run: CaseRun,
+  until: () => boolean,
+  dueAtMs?: number,
+  summary?: string,
+): Promise<boolean> {
   const stop = () => until() || run.coreWithdrawn;
   const met =
-    dueAtMs === undefined ? (await condition(stop), true) : await condition(stop, Math.max(1, dueAtMs - Date.now()));
+    dueAtMs === undefined
+      ? (await condition(stop), true)
+      : await condition(stop, Math.max(1, dueAtMs - Date.now()), { summary });
   if (run.coreWithdrawn) throw new CaseWithdrawn();
   return met;
 }

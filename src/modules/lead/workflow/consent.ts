@@ -1,6 +1,7 @@
 import { allHandlersFinished, condition } from '@temporalio/workflow';
 import { isOpenStage, type ConsentPurpose } from '../../../platform/domain/types';
 import {
+  type ConsentGrant,
   grantConsentUpdate,
   withdrawConsentUpdate,
   type ConsentUpdate,
@@ -8,7 +9,7 @@ import {
   type WithdrawalUpdate,
 } from '../messages';
 import { actorLabel, type VerifiedActor } from '../../../platform/workflow/verified';
-import { commit, setDeadline, waitFor } from './changes';
+import { commit, deadlineSummary, setDeadline, waitFor } from './changes';
 import { HOUR } from './deadlines';
 import { erase } from './erasure';
 import { CaseWithdrawn, type CaseRun } from './state';
@@ -31,23 +32,32 @@ export function registerConsentHandlers(run: CaseRun): void {
   );
 }
 
-function validateGrant(run: CaseRun, { purposes }: ConsentUpdate): void {
+function validateGrant(run: CaseRun, { purposes, lenderIds }: ConsentUpdate): void {
   const { stage } = run.state;
   if (!isOpenStage(stage) || run.coreWithdrawn)
     refuse('case_closed', `consent cannot be granted to a case in stage ${stage}`);
   if (run.consentLapsed || run.erasing)
     refuse('case_closed', 'the consent deadline has passed: the case is being erased');
   if (purposes.length === 0) refuse('no_purposes', 'name at least one purpose');
+  validateLenderIds(purposes, lenderIds);
+}
+
+/** Lenders are named only with `lender_sharing`, and then at least one. */
+function validateLenderIds(purposes: ConsentPurpose[], lenderIds: string[] | undefined): void {
+  if (lenderIds === undefined) return;
+  if (!purposes.includes('lender_sharing'))
+    refuse('lender_ids_without_lender_sharing', 'lenderIds name the recipients of lender_sharing only');
+  if (lenderIds.length === 0) refuse('no_lenders', 'name at least one lender');
 }
 
 async function grantConsent(
   run: CaseRun,
-  { noticeVersion, purposes }: ConsentUpdate,
+  { noticeVersion, purposes, lenderIds }: ConsentUpdate,
   actor: VerifiedActor,
 ): Promise<UpdateResult> {
   run.grantsInFlight++;
   try {
-    const eventId = await recordGrant(run, noticeVersion, purposes, actorLabel(actor), actor);
+    const eventId = await recordGrant(run, { noticeVersion, purposes, lenderIds }, actorLabel(actor), actor);
     await commit(run);
     return { eventId, state: run.state };
   } finally {
@@ -55,25 +65,39 @@ async function grantConsent(
   }
 }
 
-function validateWithdrawal(run: CaseRun, { purposes }: WithdrawalUpdate): void {
+function validateWithdrawal(run: CaseRun, { purposes, lenderIds }: WithdrawalUpdate): void {
   if (run.state.stage === 'erased' || run.coreWithdrawn)
     refuse('case_closed', 'consent was already withdrawn or the data erased');
   if (purposes.length === 0) refuse('no_purposes', 'name at least one purpose');
+  validateLenderIds(purposes, lenderIds);
+  if (lenderIds !== undefined && purposes.length > 1)
+    refuse('lender_ids_without_lender_sharing', 'withdraw named lenders with lender_sharing alone');
   const notGranted = purposes.filter((p) => p !== 'credit_assessment' && !run.consented(p));
   if (notGranted.length > 0)
     refuse('consent_not_granted', `not granted, so nothing to withdraw: ${notGranted.join(', ')}`);
+  const notNamed = (lenderIds ?? []).filter((l) => !run.lenderConsented(l));
+  if (notNamed.length > 0)
+    refuse('consent_not_granted', `no lender_sharing consent to withdraw for: ${notNamed.join(', ')}`);
 }
 
+/**
+ * Named lenders only: sharing with them stops, the consent for the others stands. Without lenders,
+ * each purpose is withdrawn, `lender_sharing` with every lender it named.
+ */
 async function withdrawConsent(
   run: CaseRun,
-  { purposes }: WithdrawalUpdate,
+  { purposes, lenderIds }: WithdrawalUpdate,
   actor: VerifiedActor,
 ): Promise<UpdateResult> {
   const { state } = run;
   const eventId = run.nextEventId('withdraw');
   const at = run.now().toISOString();
   const source = actorLabel(actor);
-  for (const p of purposes) run.withdrawing.add(p);
+  const lendersOnly = lenderIds !== undefined;
+  const lenders = lenderIds ?? (purposes.includes('lender_sharing') ? grantedLenders(run) : []);
+  const whole = lendersOnly ? [] : purposes;
+  for (const p of whole) run.withdrawing.add(p);
+  for (const l of lenders) run.withdrawingLenders.add(l);
   try {
     await localWrites.recordConsentEvent({
       caseId: state.caseId,
@@ -81,13 +105,17 @@ async function withdrawConsent(
       action: 'withdraw',
       purposes,
       noticeVersion: null,
+      ...(lenders.length > 0 ? { lenderIds: lenders } : {}),
       source,
       at,
       actor,
     });
-    for (const p of purposes) state.consent[p] = { granted: false, noticeVersion: state.consent[p].noticeVersion, at };
+    for (const p of whole) state.consent[p] = { granted: false, noticeVersion: state.consent[p].noticeVersion, at };
+    for (const l of lenders)
+      state.lenderConsents[l] = { granted: false, noticeVersion: state.lenderConsents[l]?.noticeVersion ?? null, at };
   } finally {
-    for (const p of purposes) run.withdrawing.delete(p);
+    for (const p of whole) run.withdrawing.delete(p);
+    for (const l of lenders) run.withdrawingLenders.delete(l);
   }
   if (purposes.includes('credit_assessment')) {
     run.coreWithdrawn = true;
@@ -99,27 +127,32 @@ async function withdrawConsent(
   return { eventId, state };
 }
 
+const grantedLenders = (run: CaseRun): string[] =>
+  Object.keys(run.state.lenderConsents).filter((l) => run.state.lenderConsents[l].granted);
+
 async function recordGrant(
   run: CaseRun,
-  noticeVersion: string,
-  purposes: ConsentPurpose[],
+  { noticeVersion, purposes, lenderIds }: ConsentGrant,
   source: string,
   actor?: VerifiedActor,
 ): Promise<string> {
   const { state } = run;
   const eventId = run.nextEventId('consent');
   const at = run.now().toISOString();
+  const lenders = purposes.includes('lender_sharing') ? (lenderIds ?? []) : [];
   await localWrites.recordConsentEvent({
     caseId: state.caseId,
     eventId,
     action: 'grant',
     purposes,
     noticeVersion,
+    ...(lenders.length > 0 ? { lenderIds: lenders } : {}),
     source,
     at,
     actor,
   });
   for (const p of purposes) state.consent[p] = { granted: true, noticeVersion, at };
+  for (const l of lenders) state.lenderConsents[l] = { granted: true, noticeVersion, at };
   return eventId;
 }
 
@@ -128,13 +161,18 @@ export async function awaitConsent(run: CaseRun): Promise<void> {
   const { input, state } = run;
   if (input.consentAtIntake && !input.resumeFrom && !state.consent.credit_assessment.granted) {
     // The submitter named in the sealed start input is the actor of the grant's audit row.
-    const { noticeVersion, purposes } = input.consentAtIntake;
-    await recordGrant(run, noticeVersion, purposes, input.submittedBy, submitterOf(input.submittedBy));
+    await recordGrant(run, input.consentAtIntake, input.submittedBy, submitterOf(input.submittedBy));
   }
   if (!state.consent.credit_assessment.granted) {
     if (!state.deadline) setDeadline(run, 'consent', run.policy.consent.waitHours * HOUR);
     if (!stillAsProjectedAtIntake(state, run.intakeDeadline, run.coreWithdrawn)) await commit(run);
-    let granted = await waitFor(run, () => state.consent.credit_assessment.granted, Date.parse(state.deadline!.dueAt));
+    const d = state.deadline!;
+    let granted = await waitFor(
+      run,
+      () => state.consent.credit_assessment.granted,
+      Date.parse(d.dueAt),
+      deadlineSummary(run, d, 'due'),
+    );
     if (!granted && run.grantsInFlight > 0) {
       // Accepted in time: what it grants decides.
       await waitFor(run, () => run.grantsInFlight === 0);

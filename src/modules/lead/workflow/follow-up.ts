@@ -14,8 +14,9 @@ import {
 } from '../messages';
 import { actorLabel, type VerifiedActor } from '../../../platform/workflow/verified';
 import { handOver, notWhileReassigning } from './assignment';
-import { close, commit, nextProjection, onClockInstead, setDeadline, waitFor } from './changes';
+import { close, commit, deadlineSummary, nextProjection, onClockInstead, setDeadline, waitFor } from './changes';
 import { firstContactMs, HOUR, nextMark, type DeadlineMark } from './deadlines';
+import { submissionRefusal } from './lender-sharing';
 import type { CaseRun } from './state';
 import { onUpdate, refuse, signalSender } from './verified-messages';
 import { activities, localWrites } from './writes';
@@ -144,8 +145,8 @@ function validateOutcome(run: CaseRun, { outcome }: OutcomeUpdate, actor: Verifi
   if (outcome === 'submitted') {
     if (state.stage !== 'follow_up') refuse('already_submitted', 'the case was already submitted to a lender');
     if (!state.selectedProductId) refuse('no_selection', "record the customer's product choice before submitting");
-    if (!run.consented('lender_sharing'))
-      refuse('lender_sharing_consent_missing', 'the customer has not agreed to share data with a lender');
+    const refusal = submissionRefusal(run);
+    if (refusal) refuse(refusal.code, refusal.message);
   }
   if ((outcome === 'approved' || outcome === 'lender_declined') && state.stage !== 'submitted') {
     refuse('not_submitted', `a lender's decision needs a submission first; this case is ${state.stage}`);
@@ -197,7 +198,8 @@ export async function followUp(run: CaseRun): Promise<void> {
     }
     const mark = nextMark(d, run.policy, onClockInstead(run));
     const version = run.deadlineVersion;
-    const changed = await waitFor(run, () => interrupted() || run.deadlineVersion !== version, mark.at);
+    const summary = deadlineSummary(run, d, mark.kind);
+    const changed = await waitFor(run, () => interrupted() || run.deadlineVersion !== version, mark.at, summary);
     if (!changed) await onDeadlineMark(run, d, mark.kind);
     if (workflowInfo().continueAsNewSuggested) return;
   }

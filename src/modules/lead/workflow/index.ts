@@ -5,6 +5,7 @@
  * - consent.ts: grants, withdrawals and the wait for consent
  * - review.ts: the automated pre-screen and the risk officer's (or human) review
  * - follow-up.ts, assignment.ts: the broker's actions, deadlines and reassignment
+ * - lender-sharing.ts: cost-disclosure acknowledgements, and what a submission needs on record
  * - retention.ts, erasure.ts: legal hold, the retention wait, the erasure
  * - intake.ts: signals from the intake
  * - verified-messages.ts: who sent an Update or Signal, its nonce and its remembered answer
@@ -32,11 +33,12 @@ import { awaitConsent, registerConsentHandlers } from './consent';
 import { eraseWithdrawnCase } from './erasure';
 import { followUp, registerFollowUpHandlers } from './follow-up';
 import { registerIntakeSignals } from './intake';
+import { registerLenderSharingHandlers } from './lender-sharing';
 import { closeOnTerminalFailure, registerLegalHold, retention } from './retention';
 import { manualReview, prescreen, registerReviewHandlers } from './review';
 import { CaseRun, CaseWithdrawn } from './state';
 import { carriedMessages } from './verified-messages';
-import { terminalFailureType } from './writes';
+import { terminalFailureType, useSummaryLocale } from './writes';
 
 export { LOCAL_WRITE_ATTEMPTS } from './writes';
 
@@ -59,10 +61,12 @@ export async function leadCase(input: LeadCaseInput): Promise<LeadCaseResult> {
     return { caseId: '', stage: 'awaiting_consent', closeReason: 'refused_start', erasedAt: null };
   }
   const run = new CaseRun(input);
+  useSummaryLocale(run.policy.display.locale);
   // In this order: a message delivered before its handler exists is handed over as the handler registers.
   registerConsentHandlers(run);
   registerReviewHandlers(run);
   registerFollowUpHandlers(run);
+  registerLenderSharingHandlers(run);
   registerAssignmentHandlers(run);
   registerIntakeSignals(run);
   registerLegalHold(run);

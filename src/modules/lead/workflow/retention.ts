@@ -4,6 +4,7 @@ import { legalHoldUpdate, type LegalHoldUpdate, type UpdateResult } from '../mes
 import type { VerifiedActor } from '../../../platform/workflow/verified';
 import { close, commit, commitUnlessGone, setDeadline, waitFor } from './changes';
 import { HOUR, legalHoldAt, retentionDueAfterRelease } from './deadlines';
+import { retentionTimerSummary } from '../rules/case-text';
 import { endFailedErasure, erase } from './erasure';
 import { requestReview } from './review';
 import type { CaseRun } from './state';
@@ -60,7 +61,8 @@ export async function retention(run: CaseRun): Promise<'erased' | 'reopened'> {
       continue;
     }
     const due = Date.parse(state.retentionDueAt!);
-    let interrupted = await waitFor(run, () => state.legalHold !== null || state.humanReviewRequested, due);
+    const summary = retentionTimerSummary(run.policy.display.locale);
+    let interrupted = await waitFor(run, () => state.legalHold !== null || state.humanReviewRequested, due, summary);
     if (!interrupted && run.humanReviewsInFlight > 0) {
       // Asked for in time: the request, once written, reopens the case.
       await waitFor(run, () => run.humanReviewsInFlight === 0);

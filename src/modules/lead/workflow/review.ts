@@ -1,7 +1,7 @@
 import { condition } from '@temporalio/workflow';
 import { humanReviewUpdate, reviewUpdate, type ReviewUpdate, type UpdateResult } from '../messages';
 import { actorLabel, type VerifiedActor } from '../../../platform/workflow/verified';
-import { close, commit, setDeadline, waitFor } from './changes';
+import { close, commit, deadlineSummary, setDeadline, waitFor } from './changes';
 import { HOUR } from './deadlines';
 import { CaseWithdrawn, type CaseRun } from './state';
 import { onUpdate, refuse } from './verified-messages';
@@ -136,7 +136,8 @@ export async function manualReview(run: CaseRun): Promise<void> {
   const { state } = run;
   while (run.reviewDecision === null) {
     const due = state.deadline && !state.deadline.escalated ? Date.parse(state.deadline.dueAt) : undefined;
-    const decided = await waitFor(run, () => run.reviewDecision !== null, due);
+    const summary = state.deadline ? deadlineSummary(run, state.deadline, 'escalate') : undefined;
+    const decided = await waitFor(run, () => run.reviewDecision !== null, due, summary);
     if (!decided && run.reviewInFlight && due !== undefined && run.reviewAcceptedAt <= due) {
       // Decided in time and still being written: that decision moves the case on.
       await waitFor(run, () => !run.reviewInFlight);

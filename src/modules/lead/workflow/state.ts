@@ -28,6 +28,8 @@ export class CaseRun {
   consentLapsed = false;
   /** Purposes whose withdrawal is accepted and still being written: validators treat them as withdrawn already. */
   readonly withdrawing = new Set<ConsentPurpose>();
+  /** Lenders whose `lender_sharing` withdrawal is accepted and still being written. */
+  readonly withdrawingLenders = new Set<string>();
   /** Human-review requests and manual reviews accepted and still being written. */
   humanReviewsInFlight = 0;
   reviewInFlight = false;
@@ -49,6 +51,9 @@ export class CaseRun {
     this.input = input;
     this.policy = input.policy;
     this.state = input.resumeFrom ?? initialState(input);
+    // A state carried from a run before per-lender consent existed has none yet.
+    this.state.lenderConsents ??= {};
+    this.state.costAcknowledgements ??= {};
     this.projectedAtIntake = input.projectedAtIntake !== undefined && input.resumeFrom === undefined;
     this.resumedIntoRetention = input.resumeFrom !== undefined && !isOpenStage(input.resumeFrom.stage);
     this.workflowId = leadWorkflowId(this.state.caseId);
@@ -64,6 +69,15 @@ export class CaseRun {
   /** Granted, and no withdrawal of it being written. */
   consented(purpose: ConsentPurpose): boolean {
     return this.state.consent[purpose].granted && !this.withdrawing.has(purpose);
+  }
+
+  /** Sharing with this lender is agreed: a `lender_sharing` consent naming it, granted, and no withdrawal being written. */
+  lenderConsented(lenderId: string): boolean {
+    return (
+      this.consented('lender_sharing') &&
+      this.state.lenderConsents[lenderId]?.granted === true &&
+      !this.withdrawingLenders.has(lenderId)
+    );
   }
 
   /** A fresh key for a write: the case, its next sequence number and what the write is. */
@@ -112,6 +126,8 @@ function initialState(input: LeadCaseInput): LeadCaseState {
     deadline: input.projectedAtIntake?.consentDeadline ?? null,
     matches: [],
     selectedProductId: null,
+    lenderConsents: {},
+    costAcknowledgements: {},
     doNotContact: false,
     contactDay: null,
     contactAttempts: 0,

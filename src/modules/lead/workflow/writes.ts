@@ -5,11 +5,13 @@ import {
   log,
   proxyLocalActivities,
   TimeoutFailure,
+  type LocalActivityOptions,
 } from '@temporalio/workflow';
 import { RetryState } from '@temporalio/common';
 import type { LeadActivities } from '../activities/contract';
 import { NOT_THE_CASE_RUN } from '../../../platform/workflow/run-chain';
 import { verifiedActivities } from '../../../platform/workflow/verified-activities';
+import { activitySummary, type Locale } from '../rules/case-text';
 
 /**
  * How many times a case write is tried inside the worker before the server takes its retries over:
@@ -22,10 +24,19 @@ export const LOCAL_WRITE_ATTEMPTS = 12;
  * The pre-screen, matching, assignment and erasure. Each activity is a few queries: a short
  * timeout lets a crashed worker's task move on quickly.
  */
-export const activities = verifiedActivities<LeadActivities>({
-  startToCloseTimeout: '10 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
+export const activities = verifiedActivities<LeadActivities>(
+  {
+    startToCloseTimeout: '10 seconds',
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+  },
+  (type) => activitySummary(type, summaryLocale),
+);
+
+/** The language of the history's activity summaries: the case's (set once as its run starts). */
+let summaryLocale: Locale = 'zh-CN';
+export function useSummaryLocale(locale: Locale): void {
+  summaryLocale = locale;
+}
 
 /**
  * The case's own small writes (projection, consent, decisions, contact log, notifications) run as
@@ -34,7 +45,8 @@ export const activities = verifiedActivities<LeadActivities>({
  * changes nothing. A back-off longer than the threshold waits on a server timer instead of holding
  * the workflow task.
  */
-const tryLocally = proxyLocalActivities<LeadActivities>({
+const tryLocally = (summary: string | undefined) => proxyLocalActivities<LeadActivities>({ ...LOCAL_OPTIONS, summary });
+const LOCAL_OPTIONS: LocalActivityOptions = {
   startToCloseTimeout: '10 seconds',
   localRetryThreshold: '10 seconds',
   // Past the threshold every retry of a local activity adds events to the history; unbounded, a
@@ -45,7 +57,7 @@ const tryLocally = proxyLocalActivities<LeadActivities>({
     maximumInterval: '1 minute',
     maximumAttempts: LOCAL_WRITE_ATTEMPTS,
   },
-});
+};
 
 /**
  * A write that is still failing when its local bound runs out goes on as an ordinary activity: the
@@ -59,7 +71,7 @@ export const localWrites = new Proxy({} as LeadActivities, {
     async (...args: unknown[]) => {
       const call = <F>(proxy: LeadActivities) => (proxy[name] as (...a: unknown[]) => Promise<F>)(...args);
       try {
-        return await call(tryLocally);
+        return await call(tryLocally(activitySummary(name, summaryLocale)));
       } catch (err) {
         // A local activity's refusal comes unwrapped; wrapped, it reads as any activity's does.
         if (err instanceof ApplicationFailure && err.nonRetryable) {

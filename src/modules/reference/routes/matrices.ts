@@ -100,6 +100,7 @@ export function referenceRoutes(deps: CaseDeps): Route[] {
           checkMarketingText(body.text, {
             contractBacksLowRate: body.contractBacksLowRate,
             contractBacksFree: body.contractBacksFree,
+            lenderNames: body.lenderNames,
           }),
         );
       },

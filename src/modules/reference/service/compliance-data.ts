@@ -5,6 +5,7 @@ import type { Actor } from '../../../platform/domain/actor';
 import { appendAudit } from '../../../platform/audit/log';
 import { normalizeMobile } from '../../../platform/domain/phone';
 import { blindIndex } from '../../../platform/crypto';
+import type { LenderDataCategory } from '../../../platform/domain/types';
 
 /**
  * Consent notices and the blacklist: the reference data that compliance and risk officers keep.
@@ -30,9 +31,12 @@ export async function listNotices(db: DataSource): Promise<{ items: NoticeSummar
   return { items: rows.map((r: NoticeSummary) => ({ ...r, publishedAt: iso(r.publishedAt) })) };
 }
 
-export async function getNotice(db: DataSource, version: string): Promise<NoticeSummary & { text: string }> {
+export async function getNotice(
+  db: DataSource,
+  version: string,
+): Promise<NoticeSummary & { text: string; recipients: NoticeRecipient[] }> {
   const [row] = await db.query(
-    'SELECT version, text, content_hash AS "contentHash", published_at AS "publishedAt" FROM consent_notices WHERE version = $1',
+    'SELECT version, text, recipients, content_hash AS "contentHash", published_at AS "publishedAt" FROM consent_notices WHERE version = $1',
     [version],
   );
   if (!row) throw new DomainError('notice_not_found', `consent notice version ${version} does not exist`);
@@ -52,14 +56,16 @@ export async function assertNoticePublished(db: DataSource, version: string): Pr
 export async function publishNotice(
   db: DataSource,
   actor: Actor,
-  input: { version: string; text: string },
+  input: { version: string; text: string; recipients?: NoticeRecipient[] },
 ): Promise<{ created: boolean; notice: NoticeSummary }> {
-  const contentHash = createHash('sha256').update(input.text).digest('hex');
+  const recipients = input.recipients ?? [];
+  await assertRecipientsNamed(db, input.text, recipients);
+  const contentHash = noticeContentHash(input.text, recipients);
   return db.transaction(async (m) => {
     const inserted: NoticeSummary[] = await m.query(
-      `INSERT INTO consent_notices (version, text, content_hash) VALUES ($1, $2, $3) ON CONFLICT (version) DO NOTHING
+      `INSERT INTO consent_notices (version, text, content_hash, recipients) VALUES ($1, $2, $3, $4) ON CONFLICT (version) DO NOTHING
        RETURNING version, content_hash AS "contentHash", published_at AS "publishedAt"`,
-      [input.version, input.text, contentHash],
+      [input.version, input.text, contentHash, JSON.stringify(recipients)],
     );
     if (inserted.length === 0) {
       const [existing] = await m.query(
@@ -84,6 +90,39 @@ export async function publishNotice(
     });
     return { created: true, notice: { ...inserted[0], publishedAt: iso(inserted[0].publishedAt) } };
   });
+}
+
+/** A lender a notice version asks consent to share with, as the notice names it (PIPL art. 23, 29). */
+export interface NoticeRecipient {
+  lenderId: string;
+  lenderName: string;
+  contact: string;
+  purpose: string;
+  method: string;
+  dataCategories: LenderDataCategory[];
+}
+
+/** The text's SHA-256; with recipients, over the text and their canonical JSON, so the hash covers both. */
+export function noticeContentHash(text: string, recipients: NoticeRecipient[] = []): string {
+  const hash = createHash('sha256').update(text);
+  if (recipients.length > 0) hash.update('\n').update(JSON.stringify(recipients));
+  return hash.digest('hex');
+}
+
+/** Each recipient is a lender we know, and the text itself names it and its contact. */
+async function assertRecipientsNamed(db: DataSource, text: string, recipients: NoticeRecipient[]): Promise<void> {
+  if (recipients.length === 0) return;
+  const ids = recipients.map((r) => r.lenderId);
+  const known: { id: string }[] = await db.query('SELECT id FROM lenders WHERE id = ANY($1)', [ids]);
+  const unknown = ids.filter((id) => !known.some((k) => k.id === id));
+  if (unknown.length > 0)
+    throw new DomainError('unknown_lender', `no such lender: ${unknown.join(', ')}`, { lenderIds: unknown });
+  const unnamed = recipients.filter((r) => !text.includes(r.lenderName) || !text.includes(r.contact));
+  if (unnamed.length > 0)
+    throw new DomainError(
+      'notice_recipient_not_named',
+      `the notice text must name each recipient and its contact: ${unnamed.map((r) => r.lenderId).join(', ')}`,
+    );
 }
 
 export interface BlacklistPerson {

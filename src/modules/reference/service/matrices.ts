@@ -4,17 +4,24 @@ import type { channelSchema, lenderSchema, productSchema } from '../schemas';
 import type { Actor } from '../../../platform/domain/actor';
 import { DomainError } from '../../../platform/domain/errors';
 import { appendAudit } from '../../../platform/audit/log';
+import { undefinedCostCorner } from '../../lead/rules/cost';
 
 /** The matrices the rules read (lenders, products, channels, brokers): listed and saved, every change audited. */
 
 const FOREIGN_KEY_VIOLATION = '23503';
 
 export const listLenders = (db: DataSource) =>
-  db.query('SELECT id, name, licence_no AS "licenceNo", licensed, active, demo FROM lenders ORDER BY id');
+  db.query(
+    `SELECT id, name, licence_no AS "licenceNo", licensed, active, type,
+            json_build_object('listed', partner_listed, 'since', to_char(partner_listed_since, 'YYYY-MM-DD'),
+              'until', to_char(partner_listed_until, 'YYYY-MM-DD'), 'reference', partner_listing_reference) AS "partnerListing",
+            demo
+       FROM lenders ORDER BY id`,
+  );
 
 export const listProducts = (db: DataSource) =>
   db.query(
-    `SELECT id, lender_id AS "lenderId", name, apr_min_pct::float AS "aprMinPct", apr_max_pct::float AS "aprMaxPct", amount_min AS "amountMin",
+    `SELECT id, lender_id AS "lenderId", name, repayment, nominal_apr_pct::float AS "nominalAprPct", fees, amount_min AS "amountMin",
             amount_max AS "amountMax", term_min_months AS "termMinMonths", term_max_months AS "termMaxMonths", secured,
             disbursement_days AS "disbursementDays", eligible_tiers AS "eligibleTiers", provinces, allows_non_local AS "allowsNonLocal",
             age_min AS "ageMin", age_max AS "ageMax", active, demo FROM products ORDER BY id`,
@@ -66,10 +73,25 @@ export const saveLender = (db: DataSource, actor: Actor, l: LenderInput) =>
     actor,
     'lender',
     String(l.id),
-    `INSERT INTO lenders (id, name, licence_no, licensed, active) VALUES ($1,$2,$3,$4,$5)
-     ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, licence_no = EXCLUDED.licence_no, licensed = EXCLUDED.licensed, active = EXCLUDED.active
+    `INSERT INTO lenders (id, name, licence_no, licensed, active, type, partner_listed, partner_listed_since, partner_listed_until,
+       partner_listing_reference) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)
+     ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, licence_no = EXCLUDED.licence_no, licensed = EXCLUDED.licensed, active = EXCLUDED.active,
+       type = EXCLUDED.type, partner_listed = EXCLUDED.partner_listed, partner_listed_since = EXCLUDED.partner_listed_since,
+       partner_listed_until = EXCLUDED.partner_listed_until, partner_listing_reference = EXCLUDED.partner_listing_reference
      RETURNING (xmax = 0) AS inserted`,
-    [l.id, l.name, l.licenceNo ?? null, l.licensed ?? null, l.active ?? null],
+    [
+      l.id,
+      l.name,
+      l.licenceNo ?? null,
+      l.licensed ?? null,
+      l.active ?? null,
+      l.type,
+      l.partnerListing.listed,
+      l.partnerListing.since,
+      l.partnerListing.until,
+      l.partnerListing.reference,
+    ],
+    { type: l.type, partnerListing: l.partnerListing },
   );
 
 export type ChannelInput = z.infer<typeof channelSchema>;
@@ -102,30 +124,57 @@ export const saveChannel = (db: DataSource, actor: Actor, c: ChannelInput) =>
 
 export type ProductInput = z.infer<typeof productSchema>;
 
+/**
+ * Refuses, before anything is written, a product that charges the borrower a fee payable to us
+ * (金规〔2025〕9号: the platform may charge the borrower nothing) or whose all-in cost is undefined
+ * somewhere in its amount and term range (upfront fees that take the whole principal).
+ */
+function assertPricingAcceptable(p: ProductInput): void {
+  const toUs = p.fees.filter((f) => f.payee === 'platform').map((f) => f.name);
+  if (toUs.length > 0)
+    throw new DomainError(
+      'borrower_fee_to_platform',
+      'a fee the borrower pays to the platform (our firm) is not allowed: the platform may charge the borrower nothing',
+      { fees: toUs },
+    );
+  const corner = undefinedCostCorner(p, p);
+  if (corner)
+    throw new DomainError(
+      'all_in_cost_undefined',
+      `${corner.message} (amount ${corner.principal}, ${corner.termMonths} months)`,
+      {
+        amount: corner.principal,
+        termMonths: corner.termMonths,
+      },
+    );
+}
+
 /** Creates or replaces a product by ID; a product of a lender that does not exist is refused. */
 export async function saveProduct(db: DataSource, actor: Actor, p: ProductInput): Promise<{ created: boolean }> {
+  assertPricingAcceptable(p);
   try {
     return await upsertAudited(
       db,
       actor,
       'product',
       p.id,
-      `INSERT INTO products (id, lender_id, name, apr_min_pct, apr_max_pct, amount_min, amount_max, term_min_months, term_max_months, secured,
-         disbursement_days, eligible_tiers, provinces, allows_non_local, age_min, age_max, commission_pct, active)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18)
-       ON CONFLICT (id) DO UPDATE SET lender_id = EXCLUDED.lender_id, name = EXCLUDED.name, apr_min_pct = EXCLUDED.apr_min_pct,
-         apr_max_pct = EXCLUDED.apr_max_pct, amount_min = EXCLUDED.amount_min, amount_max = EXCLUDED.amount_max,
-         term_min_months = EXCLUDED.term_min_months, term_max_months = EXCLUDED.term_max_months, secured = EXCLUDED.secured,
-         disbursement_days = EXCLUDED.disbursement_days, eligible_tiers = EXCLUDED.eligible_tiers, provinces = EXCLUDED.provinces,
-         allows_non_local = EXCLUDED.allows_non_local, age_min = EXCLUDED.age_min, age_max = EXCLUDED.age_max,
-         commission_pct = EXCLUDED.commission_pct, active = EXCLUDED.active
+      `INSERT INTO products (id, lender_id, name, repayment, nominal_apr_pct, fees, amount_min, amount_max, term_min_months, term_max_months,
+         secured, disbursement_days, eligible_tiers, provinces, allows_non_local, age_min, age_max, commission_pct, active)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19)
+       ON CONFLICT (id) DO UPDATE SET lender_id = EXCLUDED.lender_id, name = EXCLUDED.name, repayment = EXCLUDED.repayment,
+         nominal_apr_pct = EXCLUDED.nominal_apr_pct, fees = EXCLUDED.fees, amount_min = EXCLUDED.amount_min,
+         amount_max = EXCLUDED.amount_max, term_min_months = EXCLUDED.term_min_months, term_max_months = EXCLUDED.term_max_months,
+         secured = EXCLUDED.secured, disbursement_days = EXCLUDED.disbursement_days, eligible_tiers = EXCLUDED.eligible_tiers,
+         provinces = EXCLUDED.provinces, allows_non_local = EXCLUDED.allows_non_local, age_min = EXCLUDED.age_min,
+         age_max = EXCLUDED.age_max, commission_pct = EXCLUDED.commission_pct, active = EXCLUDED.active
        RETURNING (xmax = 0) AS inserted`,
       [
         p.id,
         p.lenderId,
         p.name,
-        p.aprMinPct,
-        p.aprMaxPct,
+        p.repayment,
+        p.nominalAprPct,
+        JSON.stringify(p.fees),
         p.amountMin,
         p.amountMax,
         p.termMinMonths,
@@ -140,7 +189,7 @@ export async function saveProduct(db: DataSource, actor: Actor, p: ProductInput)
         p.commissionPct,
         p.active,
       ],
-      { aprMaxPct: p.aprMaxPct },
+      { repayment: p.repayment, nominalAprPct: p.nominalAprPct, fees: p.fees },
     );
   } catch (err) {
     if ((err as { code?: string }).code === FOREIGN_KEY_VIOLATION)

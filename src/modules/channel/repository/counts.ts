@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import type { ChannelCounts } from './rules';
+import type { ChannelCounts } from '../rules';
 
 export type Period = 'day' | 'week' | 'month';
 
