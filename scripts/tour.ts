@@ -67,7 +67,6 @@ async function main(): Promise<number> {
     DEV_POSTGRES_PORT: String(postgres),
     DEV_DATA_DIR: dataDir,
     POLICY_FILE: policyFile,
-    TEMPORAL_ADDRESS: `localhost:${temporal}`,
     WORKER_METRICS_ADDRESS: '',
     WORKER_HEALTH_PORT: '0',
   };
@@ -81,7 +80,9 @@ async function main(): Promise<number> {
       'http://localhost:3000',
       `http://localhost:${api}`,
     );
-    const run = spawnSync('bash', ['-euo', 'pipefail', '-c', script], { cwd: root, env, encoding: 'utf8' });
+    // The tour's own commands (npm run temporal) reach the dev server's Temporal on its port.
+    const tourEnv = { ...env, TEMPORAL_ADDRESS: `localhost:${temporal}` };
+    const run = spawnSync('bash', ['-euo', 'pipefail', '-c', script], { cwd: root, env: tourEnv, encoding: 'utf8' });
     process.stdout.write(run.stdout);
     process.stderr.write(run.stderr);
     const missing = PROMISED.filter((p) => !p.test(run.stdout));
@@ -98,11 +99,20 @@ async function main(): Promise<number> {
     return 1;
   } finally {
     // npm run dev stops its Temporal server, worker, API and Postgres on SIGINT.
-    if (dev.pid) process.kill(-dev.pid, 'SIGINT');
-    await new Promise((resolve) => {
-      const killer = setTimeout(() => dev.pid && process.kill(-dev.pid, 'SIGKILL'), 60_000);
-      dev.once('exit', () => resolve(clearTimeout(killer)));
-    });
+    const signal = (sig: NodeJS.Signals) => {
+      try {
+        if (dev.pid) process.kill(-dev.pid, sig);
+      } catch {
+        // already gone
+      }
+    };
+    if (dev.exitCode === null) {
+      signal('SIGINT');
+      await new Promise((resolve) => {
+        const killer = setTimeout(() => signal('SIGKILL'), 60_000);
+        dev.once('exit', () => resolve(clearTimeout(killer)));
+      });
+    }
     rmSync(dataDir, { recursive: true, force: true });
   }
 }

@@ -155,7 +155,7 @@ function v1Router(
   v1.use(
     credentialRateLimit(
       deps.cfg.RATE_LIMIT_PER_MINUTE,
-      new PostgresRateLimitStore(deps.db, deps.cfg.RATE_LIMIT_SCOPE, 'credential'),
+      new PostgresRateLimitStore(deps.db, deps.cfg.RATE_LIMIT_SCOPE, 'credential', CREDENTIAL_BATCH_MS),
     ),
   );
   v1.use(idempotency(deps.db));
@@ -175,6 +175,9 @@ const requireJsonBody: RequestHandler = (req, _res, next) => {
   }
   next();
 };
+
+/** How long a process may count a credential's requests in memory before writing them (far below its limit). */
+const CREDENTIAL_BATCH_MS = 1_000;
 
 /** Requests per minute per credential, counted in `store` (shared by the replicas); a failing store lets requests pass. */
 function credentialRateLimit(perMinute: number, store: Store) {

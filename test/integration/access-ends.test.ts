@@ -147,8 +147,10 @@ describe('reading a case as its submitter', () => {
     // Before any broker is assigned, the submitter reads the case and records the customer's consent.
     expect((await stack.api(actors.broker(submitter), 'GET', `/v1/leads/${caseId}`)).status).toBe(200);
     const consent = await stack.api(actors.broker(submitter), 'POST', `/v1/leads/${caseId}/consents`, {
-      noticeVersion: '2026-01',
+      // lender_sharing names its lenders, under a notice version that names them (PIPL art. 23, 29).
+      noticeVersion: '2026-12',
       purposes: ['credit_assessment', 'lender_sharing'],
+      lenderIds: ['lender-bank-a'],
     });
     expect(consent.status).toBe(200);
     expect((await inFollowUp(caseId)).broker_id).toBe(assignee);

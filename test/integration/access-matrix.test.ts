@@ -62,6 +62,10 @@ const BODIES: Record<string, (w: World, which: Which) => unknown> = {
   'post /v1/leads/{id}/consents/withdraw': () => ({ purposes: ['marketing'] }),
   'post /v1/leads/{id}/contact-attempts': () => ({ channel: 'phone', purpose: 'service', outcome: 'no_answer' }),
   'post /v1/leads/{id}/selection': () => ({ productId: 'no-such-product' }),
+  'post /v1/leads/{id}/cost-disclosure-acknowledgements': () => ({
+    productId: 'no-such-product',
+    disclosureHash: '0'.repeat(64),
+  }),
   'post /v1/leads/{id}/outcome': () => ({ outcome: 'approved' }), // refused: nothing was submitted
   'post /v1/leads/{id}/assignment': () => ({ brokerId: 'no-such-broker' }),
   'post /v1/leads/{id}/human-review': () => ({}),
@@ -77,6 +81,7 @@ const BODIES: Record<string, (w: World, which: Which) => unknown> = {
 };
 const QUERIES: Record<string, string> = {
   'get /v1/leads/{id}/pii': '?purpose=customer_service',
+  'get /v1/leads/{id}/lender-package': '?lenderId=no-such-lender',
   'get /v1/channels/{id}/figures': '?from=2026-01-01T00:00:00Z&to=2026-02-01T00:00:00Z',
   'get /v1/reports/funnel': '?from=2026-01-01T00:00:00Z&to=2026-02-01T00:00:00Z',
 };

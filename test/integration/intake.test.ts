@@ -104,8 +104,10 @@ describe('POST /v1/leads', () => {
 
     // The next projection follows it: granting consent moves the case on from seq 1.
     const granted = await stack.api(actors.channel(ch.id), 'POST', `/v1/leads/${res.body.caseId}/consents`, {
-      noticeVersion: '2026-01',
+      // lender_sharing names its lenders, under a notice version that names them (PIPL art. 23, 29).
+      noticeVersion: '2026-12',
       purposes: ['credit_assessment', 'lender_sharing'],
+      lenderIds: ['lender-bank-a'],
     });
     expect(granted.status).toBe(200);
     const moved = await eventually(async () => {

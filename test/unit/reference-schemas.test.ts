@@ -1,5 +1,6 @@
 import { lenderSchema, productSchema } from '../../src/modules/reference/schemas';
-import { canonicalJson, disclosureHash } from '../../src/modules/lead/activities/decisions';
+import { disclosureHash } from '../../src/modules/lead/activities/decisions';
+import { canonicalJson } from '../../src/platform/domain/canonical-json';
 import { costDisclosure } from '../../src/modules/lead/rules/cost';
 
 const lender = {

@@ -7,6 +7,7 @@
  * `-- --tag <name> …` writes `<fixture>@<name>.runN.json` beside the older fixtures, keeping both:
  * after a `patched()` change (from launch on), the histories from before the patch and with it must both replay.
  */
+import { parsePolicy } from '../../src/platform/config/policy';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
@@ -196,7 +197,9 @@ const scenarios: Record<string, { setup?: (f: FakeActivities) => void; run: Scen
         requiredDocuments: [],
       }),
     run: async (env, _f, tq) => {
-      const h = await startCase(env, tq, caseInput({ consentAtIntake: withConsent() }));
+      // On the clock, so that 9 hours are past 200 % of the 4 h first contact whatever the hour.
+      const policy = parsePolicy({ businessHours: { deadlines: [] } });
+      const h = await startCase(env, tq, caseInput({ consentAtIntake: withConsent(), policy }));
       await env.sleep(25 * HOUR);
       await h.executeUpdate(reviewUpdate, { args: [sent({ decision: 'approve', reviewerId: 'r1' })] });
       await env.sleep(9 * HOUR); // past 200 % of the 4 h first-contact deadline: reminded, escalated, reassigned

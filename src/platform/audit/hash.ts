@@ -1,19 +1,8 @@
 import { createHash, createHmac } from 'node:crypto';
+import { canonicalJson } from '../domain/canonical-json';
 
 /** The previous hash of the chain's first row. */
 export const GENESIS = 'genesis';
-
-/** JSON with object keys sorted at every depth: jsonb does not keep key order, the hash must not care. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value ?? null);
-}
 
 export type ChainedFields = {
   at: string;

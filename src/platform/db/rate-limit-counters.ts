@@ -20,15 +20,20 @@ const toState = (row: { hits: number; resets_at: Date } | undefined): CounterSta
  * concurrent hits from any number of processes count each once. Times are the database's clock,
  * the same for every process.
  */
-export async function incrementCounter(db: DataSource, keyHash: string, windowMs: number): Promise<CounterState> {
+export async function incrementCounter(
+  db: DataSource,
+  keyHash: string,
+  windowMs: number,
+  hits = 1,
+): Promise<CounterState> {
   const [row] = await db.query(
     `INSERT INTO rate_limit_counters AS c (key_hash, hits, resets_at)
-     VALUES ($1, 1, now() + $2 * interval '1 millisecond')
+     VALUES ($1, $3, now() + $2 * interval '1 millisecond')
      ON CONFLICT (key_hash) DO UPDATE
-       SET hits = CASE WHEN c.resets_at <= now() THEN 1 ELSE c.hits + 1 END,
+       SET hits = CASE WHEN c.resets_at <= now() THEN $3 ELSE c.hits + $3 END,
            resets_at = CASE WHEN c.resets_at <= now() THEN EXCLUDED.resets_at ELSE c.resets_at END
      RETURNING hits, resets_at`,
-    [keyHash, windowMs],
+    [keyHash, windowMs, hits],
   );
   return toState(row)!;
 }

@@ -1,3 +1,4 @@
+import { canonicalJson } from '../../../platform/domain/canonical-json';
 import { createHash } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import type { DataSource, EntityManager } from 'typeorm';
@@ -170,18 +171,6 @@ function productFactsOf(r: Record<string, unknown>): ProductFacts {
     ageMax: r.age_max as number,
     commissionPct: Number(r.commission_pct),
   };
-}
-
-/** JSON with object keys sorted at every depth, so the hash does not depend on key order (jsonb keeps none). */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value ?? null);
 }
 
 /** SHA-256 (hex) over the disclosure's canonical JSON: what the customer's acknowledgement names. */

@@ -1,22 +1,12 @@
 import { z } from 'zod';
 import { CASE_OUTCOMES, CONSENT_PURPOSES, LEAD_STAGES, RISK_TIERS } from '../../../platform/domain/types';
+import { STAGE_LABELS as CASE_TEXT_STAGES } from '../rules/case-text';
 
 /**
  * The main enums of lead cases with their Chinese labels, for the OpenAPI descriptions and the
  * glossary in docs/api.md. The API sends and takes the English values only; a label is for people.
  */
-export const STAGE_LABELS: Readonly<Record<(typeof LEAD_STAGES)[number], string>> = {
-  awaiting_consent: '待同意',
-  prescreening: '初审中',
-  manual_review: '人工审核',
-  matching: '匹配中',
-  follow_up: '跟进中',
-  submitted: '已提交',
-  closed: '已结案',
-  declined: '已拒绝',
-  withdrawn: '已撤回',
-  erased: '已删除',
-};
+export const STAGE_LABELS: Readonly<Record<(typeof LEAD_STAGES)[number], string>> = CASE_TEXT_STAGES['zh-CN'];
 
 export const CONSENT_PURPOSE_LABELS: Readonly<Record<(typeof CONSENT_PURPOSES)[number], string>> = {
   credit_assessment: '信用评估',

@@ -266,6 +266,24 @@ export const caseStateSchema = z
       }),
     ),
     selectedProductId: z.string().nullable(),
+    lenderConsents: z
+      .record(z.string(), z.object({ granted: z.boolean(), noticeVersion: z.string().nullable(), at: z.string() }))
+      .optional()
+      .describe('lender_sharing consent per named lender, by lender ID: a submission needs its lender’s'),
+    costAcknowledgements: z
+      .record(
+        z.string(),
+        z.object({
+          productId: z.string(),
+          lenderId: z.string(),
+          disclosureHash: z.string(),
+          allInAprPct: z.number(),
+          source: z.string(),
+          at: z.string(),
+        }),
+      )
+      .optional()
+      .describe('the customer’s latest acknowledgement of each product’s cost disclosure, by product ID'),
     outcome: caseOutcomeEnum.nullable(),
     doNotContact: z.boolean(),
     retentionDueAt: z.string().nullable(),

@@ -34,13 +34,15 @@ export async function listNotices(db: DataSource): Promise<{ items: NoticeSummar
 export async function getNotice(
   db: DataSource,
   version: string,
-): Promise<NoticeSummary & { text: string; recipients: NoticeRecipient[] }> {
+): Promise<NoticeSummary & { text: string; recipients?: NoticeRecipient[] }> {
   const [row] = await db.query(
     'SELECT version, text, recipients, content_hash AS "contentHash", published_at AS "publishedAt" FROM consent_notices WHERE version = $1',
     [version],
   );
   if (!row) throw new DomainError('notice_not_found', `consent notice version ${version} does not exist`);
-  return { ...row, publishedAt: iso(row.publishedAt) };
+  // `recipients` only on a version that names lenders (PIPL art. 23, 29).
+  const { recipients, ...notice } = row;
+  return { ...notice, ...(recipients?.length ? { recipients } : {}), publishedAt: iso(row.publishedAt) };
 }
 
 /** Refuses a consent given to a notice version that was never published. */
