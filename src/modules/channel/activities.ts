@@ -3,7 +3,15 @@ import type { Policy } from '../../platform/config/policy';
 import { appendAudit } from '../../platform/audit/log';
 import { countChannelCases, NO_CASES } from './repository/counts';
 import { channelFigures, gradeChannel, standingAfterReview, type ChannelStanding } from './rules';
-import type { ChannelGrade } from '../../platform/domain/types';
+import {
+  findChannelIdsForReview,
+  findReviewGrading,
+  insertManagerNotification,
+  insertReviewGrading,
+  lockChannelForReview,
+  updateChannelStanding,
+  type ChannelRow,
+} from './repository/review';
 import type { ChannelActivities, ChannelReviewOutcome, ReviewChannelInput } from './contract';
 
 const REVIEW_ACTOR = { actorSub: 'channel-review', actorRole: 'system' };
@@ -11,24 +19,11 @@ const DAY_MS = 86_400_000;
 const OVERRIDE_IN_FORCE =
   'override_in_force: a manager override was applied instead where it fixes grade or suspension';
 
-interface ChannelRow {
-  grade: ChannelGrade;
-  suspended: boolean;
-  suspended_by: ChannelStanding['suspendedBy'];
-  cac_cny: number;
-  override_grade: ChannelGrade | null;
-  override_suspended: boolean | null;
-  override_at: Date | null;
-  override_until: Date | null;
-}
-
 /** The scheduled channel review (渠道把关): count, grade, record, apply. */
 export function createChannelActivities({ db, policy }: { db: DataSource; policy: Policy }): ChannelActivities {
   return {
     async listChannelsForReview({ channelIds }) {
-      const rows: { id: string }[] = channelIds
-        ? await db.query('SELECT id FROM channels WHERE id = ANY($1) ORDER BY id', [channelIds])
-        : await db.query('SELECT id FROM channels ORDER BY id');
+      const rows = await findChannelIdsForReview(db, channelIds);
       return rows.map((r) => r.id);
     },
 
@@ -108,11 +103,7 @@ async function reviewOne(
 
 // The row lock orders this review against a manager's override of the same channel.
 async function lockChannel(m: EntityManager, channelId: string): Promise<ChannelRow> {
-  const [ch]: ChannelRow[] = await m.query(
-    `SELECT grade, suspended, suspended_by, cac_cny, override_grade, override_suspended, override_at, override_until
-       FROM channels WHERE id = $1 FOR UPDATE`,
-    [channelId],
-  );
+  const ch = await lockChannelForReview(m, channelId);
   if (!ch) throw new Error(`channel ${channelId} was not found`);
   return ch;
 }
@@ -123,43 +114,35 @@ async function applyStanding(m: EntityManager, { channelId, to, decision, after 
     after.suspended && after.suspendedBy === 'review'
       ? decision.reasons.filter((r) => r.includes('suspension_line')).join('; ')
       : null;
-  await m.query(
-    `UPDATE channels SET grade = $2, suspended = $3, suspended_by = $4, graded_at = $5,
-            suspension_reason = CASE WHEN $4::text = 'review' THEN $6 WHEN NOT $3 THEN NULL ELSE suspension_reason END,
-            override_grade = CASE WHEN $7 THEN NULL ELSE override_grade END,
-            override_suspended = CASE WHEN $7 THEN NULL ELSE override_suspended END,
-            override_reason = CASE WHEN $7 THEN NULL ELSE override_reason END,
-            override_by = CASE WHEN $7 THEN NULL ELSE override_by END,
-            override_at = CASE WHEN $7 THEN NULL ELSE override_at END,
-            override_until = CASE WHEN $7 THEN NULL ELSE override_until END
-      WHERE id = $1`,
-    [channelId, after.grade, after.suspended, after.suspendedBy, to, suspensionReason, after.overrideExpired],
-  );
+  await updateChannelStanding(m, {
+    channelId,
+    grade: after.grade,
+    suspended: after.suspended,
+    suspendedBy: after.suspendedBy,
+    at: to,
+    suspensionReason,
+    overrideExpired: after.overrideExpired,
+  });
 }
 
 /** The grading row; keyed by review and channel, it is what makes a retried review a no-op. */
 async function recordGrading(m: EntityManager, review: ChannelReview): Promise<void> {
   const { reviewId, channelId, from, to, before, figures, decision, after, reasons } = review;
-  await m.query(
-    `INSERT INTO channel_gradings (review_id, channel_id, source, at, window_from, window_to, computed_grade, computed_suspend, judged,
-                                   grade_before, suspended_before, grade_after, suspended_after, figures, reasons, decided_by)
-     VALUES ($1,$2,'review',$3,$4,$3,$5,$6,$7,$8,$9,$10,$11,$12,$13,'channel-review')`,
-    [
-      reviewId,
-      channelId,
-      to,
-      from,
-      decision.grade,
-      decision.suspend,
-      decision.judged,
-      before.grade,
-      before.suspended,
-      after.grade,
-      after.suspended,
-      JSON.stringify(figures),
-      JSON.stringify(reasons),
-    ],
-  );
+  await insertReviewGrading(m, [
+    reviewId,
+    channelId,
+    to,
+    from,
+    decision.grade,
+    decision.suspend,
+    decision.judged,
+    before.grade,
+    before.suspended,
+    after.grade,
+    after.suspended,
+    JSON.stringify(figures),
+    JSON.stringify(reasons),
+  ]);
 }
 
 async function auditGrading(m: EntityManager, { reviewId, channelId, before, after }: ChannelReview): Promise<void> {
@@ -183,20 +166,17 @@ async function notifyManagers(
   m: EntityManager,
   { reviewId, channelId, before, decision, after }: ChannelReview,
 ): Promise<void> {
-  await m.query(
-    `INSERT INTO notifications (event_id, kind, case_id, recipient_role, recipient_id, payload)
-     VALUES ($1,$2,NULL,'manager',NULL,$3) ON CONFLICT (event_id) DO NOTHING`,
-    [
-      `${reviewId}:${channelId}:graded`,
-      after.suspended && !before.suspended ? 'channel_suspended' : 'channel_regraded',
-      JSON.stringify({
-        channelId,
-        gradeBefore: before.grade,
-        gradeAfter: after.grade,
-        suspended: after.suspended,
-        reasons: decision.reasons,
-      }),
-    ],
+  await insertManagerNotification(
+    m,
+    `${reviewId}:${channelId}:graded`,
+    after.suspended && !before.suspended ? 'channel_suspended' : 'channel_regraded',
+    JSON.stringify({
+      channelId,
+      gradeBefore: before.grade,
+      gradeAfter: after.grade,
+      suspended: after.suspended,
+      reasons: decision.reasons,
+    }),
   );
 }
 
@@ -205,10 +185,7 @@ async function priorGrading(
   reviewId: string,
   channelId: string,
 ): Promise<ChannelReviewOutcome | null> {
-  const [g] = await m.query(
-    `SELECT grade_before, grade_after, suspended_before, suspended_after, judged, reasons FROM channel_gradings WHERE review_id = $1 AND channel_id = $2`,
-    [reviewId, channelId],
-  );
+  const g = await findReviewGrading(m, reviewId, channelId);
   if (!g) return null;
   return {
     channelId,

@@ -9,6 +9,16 @@ import { planCheckIns } from '../post-loan/service';
 import { actorSeal, SERVICE_ACTOR } from '../../platform/workflow/verified';
 import { retentionSweep } from './retention-sweep';
 import type { SweepOptions } from './sweep-run';
+import {
+  countBreachedByBroker,
+  findCasesWithoutDeadline,
+  findCaseWorkflowIds,
+  findOpenCaseIdsOfBroker,
+  insertManagerDigest,
+  purgeIdempotencyKeys,
+  purgeLenderApplications,
+  updateBrokerActive,
+} from './repository/housekeeping';
 
 /**
  * Days a lender application is kept past the multi-lender rule's window, so that a pre-screen
@@ -34,15 +44,12 @@ export function createMaintenanceActivities(deps: MaintenanceDeps): MaintenanceA
   const { db, policy } = deps;
   return {
     async listOpenCasesOfBroker({ brokerId }) {
-      const rows: { id: string }[] = await db.query(
-        'SELECT id FROM lead_cases WHERE broker_id = $1 AND is_open ORDER BY created_at',
-        [brokerId],
-      );
+      const rows = await findOpenCaseIdsOfBroker(db, brokerId);
       return rows.map((r) => r.id);
     },
 
     async setBrokerActive({ brokerId, active }) {
-      await db.query('UPDATE brokers SET active = $2 WHERE id = $1', [brokerId, active]);
+      await updateBrokerActive(db, brokerId, active);
     },
 
     followUpDigest: (input) => followUpDigest(db, input),
@@ -58,24 +65,17 @@ async function followUpDigest(
   db: DataSource,
   { at, eventId }: { at: string; eventId: string },
 ): Promise<{ breached: number }> {
-  const rows: { broker_id: string | null; n: number; oldest: Date }[] = await db.query(
-    `SELECT broker_id, count(*)::int AS n, min(sla_due_at) AS oldest FROM lead_cases
-          WHERE is_open AND sla_due_at < $1 GROUP BY broker_id ORDER BY n DESC`,
-    [at],
-  );
+  const rows = await countBreachedByBroker(db, at);
   const breached = rows.reduce((sum, r) => sum + r.n, 0);
   if (breached > 0) {
-    await db.query(
-      `INSERT INTO notifications (event_id, kind, case_id, recipient_role, recipient_id, payload)
-           VALUES ($1,'digest',NULL,'manager',NULL,$2) ON CONFLICT (event_id) DO NOTHING`,
-      [
-        eventId,
-        JSON.stringify({
-          at,
-          breached,
-          byBroker: rows.map((r) => ({ brokerId: r.broker_id ?? 'pool', breached: r.n, oldestDueAt: r.oldest })),
-        }),
-      ],
+    await insertManagerDigest(
+      db,
+      eventId,
+      JSON.stringify({
+        at,
+        breached,
+        byBroker: rows.map((r) => ({ brokerId: r.broker_id ?? 'pool', breached: r.n, oldestDueAt: r.oldest })),
+      }),
     );
   }
   return { breached };
@@ -87,14 +87,12 @@ async function retentionSweepAndPurge(deps: MaintenanceDeps, input: { at: string
   const { at } = input;
   const { db, policy } = deps;
   // Stored answers to Idempotency-Keys are for retries, not for ever: a week is plenty.
-  const [{ n: idempotencyKeysPurged }] = await db.query(
-    `WITH gone AS (DELETE FROM idempotency_keys WHERE created_at < $1::timestamptz - make_interval(days => $2) RETURNING 1) SELECT count(*)::int AS n FROM gone`,
-    [at, IDEMPOTENCY_KEY_DAYS],
-  );
+  const idempotencyKeysPurged = await purgeIdempotencyKeys(db, at, IDEMPOTENCY_KEY_DAYS);
   // A person's applications at lenders are kept only as long as the multi-lender rule looks back, and a grace.
-  const [{ n: lenderApplicationsPurged }] = await db.query(
-    `WITH gone AS (DELETE FROM lender_applications WHERE applied_at <= $1::timestamptz - make_interval(days => $2) RETURNING 1) SELECT count(*)::int AS n FROM gone`,
-    [at, policy.fraud.multiLenderWindowDays + LENDER_APPLICATION_GRACE_DAYS],
+  const lenderApplicationsPurged = await purgeLenderApplications(
+    db,
+    at,
+    policy.fraud.multiLenderWindowDays + LENDER_APPLICATION_GRACE_DAYS,
   );
   return { ...swept, idempotencyKeysPurged, lenderApplicationsPurged };
 }
@@ -104,18 +102,12 @@ async function casesWithoutDeadline(
   db: DataSource,
   { at, eventId }: { at: string; eventId: string },
 ): Promise<{ count: number }> {
-  const rows: { id: string; stage: string }[] = await db.query(
-    `SELECT id, stage FROM lead_cases WHERE is_open AND (
-            (stage IN ('awaiting_consent','manual_review','follow_up') AND sla_due_at IS NULL)
-         OR (stage IN ('prescreening','matching') AND updated_at < $1::timestamptz - interval '1 hour'))
-         ORDER BY created_at LIMIT 1000`,
-    [at],
-  );
+  const rows = await findCasesWithoutDeadline(db, at);
   if (rows.length > 0) {
-    await db.query(
-      `INSERT INTO notifications (event_id, kind, case_id, recipient_role, recipient_id, payload)
-           VALUES ($1,'digest',NULL,'manager',NULL,$2) ON CONFLICT (event_id) DO NOTHING`,
-      [eventId, JSON.stringify({ at, casesWithoutDeadline: rows.map((r) => ({ caseId: r.id, stage: r.stage })) })],
+    await insertManagerDigest(
+      db,
+      eventId,
+      JSON.stringify({ at, casesWithoutDeadline: rows.map((r) => ({ caseId: r.id, stage: r.stage })) }),
     );
   }
   return { count: rows.length };
@@ -159,10 +151,7 @@ async function signalOrphanedIntakes(
 
 /** Signals `intakeUnconfirmed` to each workflow whose case row does not exist; returns their case IDs. */
 async function signalThoseWithoutCase(db: DataSource, ctx: Context, workflowIds: string[]): Promise<string[]> {
-  const rows: { workflow_id: string }[] = await db.query(
-    'SELECT workflow_id FROM lead_cases WHERE workflow_id = ANY($1::text[])',
-    [workflowIds],
-  );
+  const rows = await findCaseWorkflowIds(db, workflowIds);
   const known = new Set(rows.map((r) => r.workflow_id));
   const signalled: string[] = [];
   for (const workflowId of workflowIds.filter((id) => !known.has(id))) {

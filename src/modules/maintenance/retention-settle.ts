@@ -4,16 +4,17 @@ import { retentionDueAt } from '../lead/rules/retention';
 import { eraseCases, type CaseErasure } from '../lead/activities/erasure';
 import type { SweepRun } from './sweep-run';
 import type { WorkflowState } from './workflow-states';
+import {
+  dateCasesNotRunning,
+  lockDueOrphans,
+  markCasesErased,
+  withdrawSweepDates,
+  type UndatedCase,
+} from './repository/retention';
+
+export type { UndatedCase } from './repository/retention';
 
 // The retention sweep's per-chunk transactions (retention-sweep.ts): dating, withdrawing and erasing.
-
-/** A case without a retention date, with what the policy dates it by. */
-export interface UndatedCase {
-  id: string;
-  workflow_id: string;
-  updated_at: Date;
-  outcome: string | null;
-}
 
 /** The cases of a chunk that the erasure did erase (not already erased, not gone). */
 export const erasedCaseIds = (chunk: { caseId: string }[], results: CaseErasure[]) =>
@@ -40,14 +41,10 @@ export async function dateNotRunning(
   if (toDate.length === 0) return [];
   return db.transaction(async (m) => {
     // Only a case still without a date, not erased and not on hold, as it is now.
-    const dated: { id: string; retention_due_at: Date }[] = await m.query(
-      `WITH dated AS (
-           UPDATE lead_cases l SET retention_due_at = v.due_at, retention_basis = 'workflow_not_running'
-             FROM unnest($1::uuid[], $2::timestamptz[]) AS v(id, due_at)
-            WHERE l.id = v.id AND l.erased_at IS NULL AND l.retention_due_at IS NULL AND NOT l.legal_hold
-            RETURNING l.id::text AS id, l.retention_due_at)
-         SELECT * FROM dated ORDER BY id`,
-      [toDate.map((d) => d.id), toDate.map((d) => d.dueAt)],
+    const dated = await dateCasesNotRunning(
+      m,
+      toDate.map((d) => d.id),
+      toDate.map((d) => d.dueAt),
     );
     const stateOf = new Map(toDate.map((d) => [d.id, d.state]));
     await appendAuditMany(
@@ -80,23 +77,9 @@ export async function settleOrphans(
   ended: string[],
 ): Promise<{ erased: string[]; withdrawn: number }> {
   // A workflow running again owns its case: the sweep's date goes, and the workflow gives its own when it closes.
-  const cleared: { id: string }[] =
-    running.length === 0
-      ? []
-      : await m.query(
-          `WITH cleared AS (
-             UPDATE lead_cases SET retention_basis = NULL, retention_due_at = NULL
-              WHERE id = ANY($1::uuid[]) AND retention_basis = 'workflow_not_running' AND erased_at IS NULL RETURNING id::text AS id)
-           SELECT id FROM cleared ORDER BY id`,
-          [running],
-        );
+  const cleared: { id: string }[] = running.length === 0 ? [] : await withdrawSweepDates(m, running);
   // The checks of a retention sweep, made on the locked rows: still dated by the sweep, due, not on hold, not erased.
-  const locked: { id: string }[] = await m.query(
-    `SELECT id::text AS id FROM lead_cases
-            WHERE id = ANY($1::uuid[]) AND retention_basis = 'workflow_not_running' AND erased_at IS NULL AND NOT legal_hold AND retention_due_at <= $2
-            ORDER BY id FOR UPDATE`,
-    [ended, at],
-  );
+  const locked = await lockDueOrphans(m, ended, at);
   const chunk = locked.map(({ id }) => ({
     caseId: id,
     eventId: `sweep:${id}`,
@@ -106,7 +89,10 @@ export async function settleOrphans(
   // No workflow will project these cases again: their rows show the stage a workflow's erasure
   // would. Set first, while the rows are locked: the erasure appends to the audit chain last.
   if (chunk.length > 0)
-    await m.query(`UPDATE lead_cases SET stage = 'erased' WHERE id = ANY($1::uuid[])`, [locked.map((l) => l.id)]);
+    await markCasesErased(
+      m,
+      locked.map((l) => l.id),
+    );
   const results = chunk.length > 0 ? await eraseCases(m, chunk) : [];
   const erased = erasedCaseIds(chunk, results);
   // Audit rows last: the chain's lock is held until commit.

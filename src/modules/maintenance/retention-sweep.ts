@@ -1,9 +1,15 @@
 import type { Client } from '@temporalio/client';
 import type { RetentionSweepResult } from '../lead/activities/contract';
 import { eraseCases } from '../lead/activities/erasure';
-import { dateNotRunning, erasedCaseIds, settleOrphans, type UndatedCase } from './retention-settle';
+import { dateNotRunning, erasedCaseIds, settleOrphans } from './retention-settle';
 import { listed, startSweep, type SweepDeps, type SweepRun } from './sweep-run';
 import { statesOf } from './workflow-states';
+import {
+  findDueCases,
+  findDueOrphans,
+  findUndatedCasesOfWorkflows,
+  findUntouchedUndatedCases,
+} from './repository/retention';
 
 /**
  * The daily retention sweep: the safety net under every case's own retention timer.
@@ -62,13 +68,7 @@ async function eraseDueCases(run: SweepRun): Promise<void> {
   const { db, at, chunkSize, progress } = run;
   for (;;) {
     const after = progress.phase === 'due' ? progress.after : null;
-    const rows: { id: string; due: string }[] = await db.query(
-      `SELECT id::text AS id, retention_due_at::text AS due FROM lead_cases
-          WHERE erased_at IS NULL AND NOT legal_hold AND retention_basis IS NULL AND retention_due_at IS NOT NULL AND retention_due_at <= $1
-            AND ($2::timestamptz IS NULL OR (retention_due_at, id) > ($2::timestamptz, $3::uuid))
-          ORDER BY retention_due_at, id LIMIT $4`,
-      [at, after?.dueAt ?? null, after?.id ?? null, chunkSize],
-    );
+    const rows = await findDueCases(db, at, after, chunkSize);
     if (rows.length === 0) break;
     const chunk = rows.map(({ id }) => ({
       caseId: id,
@@ -94,11 +94,7 @@ async function dateListedNotRunning(run: SweepRun, client: Client, leadTaskQueue
   if (!/^[\w.:/-]+$/.test(leadTaskQueue)) throw new Error('the task queue name cannot be put in a visibility query');
   const query = `WorkflowType = 'leadCase' AND TaskQueue = '${leadTaskQueue}' AND (${CLOSED_NOT_COMPLETED.map((s) => `ExecutionStatus = '${s}'`).join(' OR ')})`;
   const settle = async (workflowIds: string[]) => {
-    const rows: UndatedCase[] = await run.db.query(
-      `SELECT id::text AS id, workflow_id, updated_at, outcome FROM lead_cases
-          WHERE workflow_id = ANY($1::text[]) AND erased_at IS NULL AND retention_due_at IS NULL AND NOT legal_hold ORDER BY id`,
-      [workflowIds],
-    );
+    const rows = await findUndatedCasesOfWorkflows(run.db, workflowIds);
     // The list may name an older run: only the latest run's state counts.
     const dated = await dateNotRunning(run, rows, await statesOfCases(run, client, rows));
     run.progress.notRunning.dated += dated.length;
@@ -126,13 +122,7 @@ async function dateUntouchedCases(run: SweepRun, client: Client): Promise<void> 
   const untouchedSince = new Date(Date.parse(at) - shortestDays * MS_PER_DAY).toISOString();
   for (;;) {
     const afterId = progress.phase === 'stale' ? (progress.after?.id ?? null) : null;
-    const rows: UndatedCase[] = await db.query(
-      `SELECT id::text AS id, workflow_id, updated_at, outcome FROM lead_cases
-          WHERE erased_at IS NULL AND retention_due_at IS NULL AND NOT legal_hold AND updated_at <= $1
-            AND ($2::uuid IS NULL OR id > $2::uuid)
-          ORDER BY id LIMIT $3`,
-      [untouchedSince, afterId, chunkSize],
-    );
+    const rows = await findUntouchedUndatedCases(db, untouchedSince, afterId, chunkSize);
     if (rows.length === 0) break;
     const dated = await dateNotRunning(run, rows, await statesOfCases(run, client, rows));
     progress.notRunning.dated += dated.length;
@@ -150,13 +140,7 @@ async function eraseDueOrphans(run: SweepRun, client: Client): Promise<void> {
   const { db, at, chunkSize, progress } = run;
   for (;;) {
     const after = progress.phase === 'orphans' ? progress.after : null;
-    const rows: { id: string; workflow_id: string; due: string }[] = await db.query(
-      `SELECT id::text AS id, workflow_id, retention_due_at::text AS due FROM lead_cases
-          WHERE retention_basis = 'workflow_not_running' AND erased_at IS NULL AND NOT legal_hold AND retention_due_at <= $1
-            AND ($2::timestamptz IS NULL OR (retention_due_at, id) > ($2::timestamptz, $3::uuid))
-          ORDER BY retention_due_at, id LIMIT $4`,
-      [at, after?.dueAt ?? null, after?.id ?? null, chunkSize],
-    );
+    const rows = await findDueOrphans(db, at, after, chunkSize);
     if (rows.length === 0) break;
     const states = await statesOfCases(run, client, rows);
     const running = rows.filter((r) => states.get(r.workflow_id) === 'running').map((r) => r.id);

@@ -2,6 +2,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { EntityManager } from 'typeorm';
 import type { ChannelGrade, RiskTier } from '../../../platform/domain/types';
+import { findCaseRowById } from '../repository/case-writes';
 
 /** The audit actor of what a case's workflow does on its own. */
 export const WORKFLOW_ACTOR = { actorSub: 'workflow', actorRole: 'system' };
@@ -61,7 +62,7 @@ export function caseMissing(caseId: string, askedAt?: string): never {
 
 /** The case row; a retryable failure while the intake transaction that wrote it is not yet visible. */
 export async function loadCase(m: EntityManager, caseId: string, askedAt?: string): Promise<CaseRow> {
-  const [row] = await m.query('SELECT * FROM lead_cases WHERE id = $1', [caseId]);
+  const row = await findCaseRowById(m, caseId);
   if (!row) caseMissing(caseId, askedAt);
   return row as CaseRow;
 }

@@ -8,6 +8,13 @@ import { caseMissing, loadCase, WORKFLOW_ACTOR } from './case-row';
 import { matchLead, prescreenLead } from './decisions';
 import { projectCase, recordContactAttempt } from './projection';
 import { recordCostAcknowledgement } from './lender-sharing';
+import {
+  consentNoticeExists,
+  insertConsent,
+  insertDecision,
+  insertNotification,
+  pickBroker,
+} from '../repository/case-writes';
 
 export { INTAKE_COMMIT_GRACE_MS } from './case-row';
 export { holdEventKey } from './projection';
@@ -49,22 +56,17 @@ async function recordConsentEvent(db: DataSource, input: ConsentEventInput): Pro
           : [{ purpose, lenderId: null as string | null }],
       );
       for (const { purpose, lenderId } of rowsToWrite) {
-        const rows = await m.query(
-          `INSERT INTO consents (event_id, case_id, purpose, action, notice_version, source, evidence, at, lender_id)
-               VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) ON CONFLICT DO NOTHING RETURNING 1`,
-          [
-            input.eventId,
-            input.caseId,
-            purpose,
-            input.action,
-            input.noticeVersion,
-            input.source,
-            JSON.stringify({ eventId: input.eventId }),
-            input.at,
-            lenderId,
-          ],
-        );
-        recorded += rows.length;
+        recorded += await insertConsent(m, {
+          eventId: input.eventId,
+          caseId: input.caseId,
+          purpose,
+          action: input.action,
+          noticeVersion: input.noticeVersion,
+          source: input.source,
+          evidence: JSON.stringify({ eventId: input.eventId }),
+          at: input.at,
+          lenderId,
+        });
       }
       // A retry of an event already recorded (its worker died before reporting success) writes nothing, the audit included.
       // The verified sender, when the message carried one, is the actor of the audit row.
@@ -91,9 +93,7 @@ async function recordConsentEvent(db: DataSource, input: ConsentEventInput): Pro
 
 /** Only a missing notice is final; a case row not yet committed by its intake is worth a retry. */
 async function consentTargetMissing(db: DataSource, input: ConsentEventInput): Promise<never> {
-  const [notice] = input.noticeVersion
-    ? await db.query('SELECT 1 FROM consent_notices WHERE version = $1', [input.noticeVersion])
-    : [true];
+  const [notice] = input.noticeVersion ? [await consentNoticeExists(db, input.noticeVersion)] : [true];
   if (!notice)
     throw ApplicationFailure.nonRetryable(
       `notice version ${input.noticeVersion} does not exist`,
@@ -108,30 +108,17 @@ async function assignBroker(
   { caseId, excludeBrokerIds }: AssignInput,
 ): Promise<{ brokerId: string | null }> {
   const c = await loadCase(db.manager, caseId);
-  const [pick] = await db.query(
-    `SELECT b.id FROM brokers b
-           LEFT JOIN channels ch ON ch.id = $1
-           LEFT JOIN lead_cases lc ON lc.broker_id = b.id AND lc.is_open AND lc.id <> $3
-          WHERE b.active AND NOT (b.id = ANY($2))
-          GROUP BY b.id, b.team, ch.team
-          ORDER BY (b.team IS NOT DISTINCT FROM ch.team) DESC, count(lc.id) ASC, b.id ASC
-          LIMIT 1`,
-    [c.channel_id, excludeBrokerIds, caseId],
-  );
+  const pick = await pickBroker(db, c.channel_id, excludeBrokerIds, caseId);
   return { brokerId: pick?.id ?? null };
 }
 
 async function recordDecision(db: DataSource, input: DecisionInput): Promise<void> {
   await db.transaction(async (m) => {
-    const inserted = await m.query(
-      `INSERT INTO decisions (event_id, case_id, kind, tier, outcome, decided_by, decided_at)
-           VALUES ($1,$2,$3,$4,$5,$6,$7) ON CONFLICT (event_id) DO NOTHING RETURNING 1`,
-      [input.eventId, input.caseId, input.kind, input.tier, input.outcome, input.decidedBy, input.at],
-    );
+    const inserted = await insertDecision(m, input);
     const actor = input.actor
       ? { actorSub: input.actor.sub, actorRole: input.actor.role }
       : { actorSub: input.decidedBy, actorRole: 'workflow' };
-    if (inserted.length > 0)
+    if (inserted)
       await appendAudit(m, {
         ...actor,
         action: `decision.${input.kind}`,
@@ -143,11 +130,7 @@ async function recordDecision(db: DataSource, input: DecisionInput): Promise<voi
 }
 
 async function notify(db: DataSource, input: NotificationInput): Promise<void> {
-  await db.query(
-    `INSERT INTO notifications (event_id, kind, case_id, recipient_role, recipient_id, payload)
-         VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT (event_id) DO NOTHING`,
-    [input.eventId, input.kind, input.caseId, input.recipientRole, input.recipientId, JSON.stringify(input.payload)],
-  );
+  await insertNotification(db, input);
 }
 
 export { PG_UNIQUE_VIOLATION };

@@ -13,6 +13,17 @@ import { decideTier } from '../rules/tiering';
 import type { RiskTier } from '../../../platform/domain/types';
 import type { MatchInput, MatchResult, PrescreenInput, PrescreenResult } from './contract';
 import { loadCase, WORKFLOW_ACTOR, type CaseRow } from './case-row';
+import {
+  countBlacklisted,
+  countDeviceLeads,
+  countLendersAppliedTo,
+  findCreditFacts,
+  findDecisionByEvent,
+  findProductsWithLenders,
+  flagCaseFraud,
+  insertMatchDecision,
+  insertPrescreenDecision,
+} from '../repository/automated-decisions';
 
 /** What the automated decisions need: the database and the policy they apply. */
 export interface DecisionDeps {
@@ -23,7 +34,7 @@ export interface DecisionDeps {
 type StoredDecision = { tier: RiskTier; rules_fired: PrescreenResult['rulesFired']; result: Record<string, unknown> };
 
 async function existingDecision(m: EntityManager, eventId: string) {
-  const [row] = await m.query('SELECT tier, rules_fired, result FROM decisions WHERE event_id = $1', [eventId]);
+  const row = await findDecisionByEvent(m, eventId);
   return row as StoredDecision | undefined;
 }
 
@@ -42,21 +53,11 @@ type FraudSignals = {
 
 /** The fraud rules' inputs as of the case's time `at`: leads from its device, lenders applied to, the blacklist. */
 async function fraudSignals(db: DataSource, policy: Policy, c: CaseRow, at: string): Promise<FraudSignals> {
-  const [device] = c.device_index
-    ? await db.query(
-        `SELECT count(*)::int AS n FROM lead_cases WHERE device_index = $1 AND created_at > $2::timestamptz - interval '24 hours' AND created_at <= $2::timestamptz + interval '1 minute'`,
-        [c.device_index, at],
-      )
-    : [{ n: 0 }];
-  const [lenders] = c.id_index
-    ? await db.query(
-        `SELECT count(DISTINCT lender_id)::int AS n FROM lender_applications WHERE id_index = $1 AND applied_at > $2::timestamptz - make_interval(days => $3)`,
-        [c.id_index, at, policy.fraud.multiLenderWindowDays],
-      )
-    : [{ n: 0 }];
-  const [black] = await db.query('SELECT count(*)::int AS n FROM blacklist_entries WHERE blind_index = ANY($1)', [
-    [c.id_index, c.phone_index].filter(Boolean),
-  ]);
+  const device = c.device_index ? await countDeviceLeads(db, c.device_index, at) : { n: 0 };
+  const lenders = c.id_index
+    ? await countLendersAppliedTo(db, c.id_index, at, policy.fraud.multiLenderWindowDays)
+    : { n: 0 };
+  const black = await countBlacklisted(db, [c.id_index, c.phone_index].filter(Boolean));
   return {
     deviceLeads24h: device.n,
     lenderApplications: lenders.n,
@@ -74,7 +75,7 @@ export async function prescreenLead(
   if (prior) return prescreenResultOf(prior);
 
   const c = await loadCase(db.manager, caseId, at);
-  const [facts] = await db.query('SELECT monthly_income, monthly_debt FROM credit_facts WHERE case_id = $1', [caseId]);
+  const facts = await findCreditFacts(db, caseId);
   if (!facts) throw ApplicationFailure.nonRetryable(`case ${caseId} has no credit facts`, 'credit_facts_missing');
   const fraud = await fraudSignals(db, policy, c, at);
 
@@ -106,32 +107,28 @@ async function recordPrescreen(
   { stress, fraud, decision }: Prescreen,
 ): Promise<void> {
   await db.transaction(async (m) => {
-    const inserted = await m.query(
-      `INSERT INTO decisions (event_id, case_id, kind, tier, outcome, rules_fired, inputs, result, decided_by, decided_at)
-           VALUES ($1,$2,'prescreen',$3,$4,$5,$6,$7,'automated_prescreen',$8) ON CONFLICT (event_id) DO NOTHING RETURNING 1`,
-      [
-        eventId,
-        caseId,
-        decision.tier,
-        { A: 'auto_pass', B: 'manual_review', C: 'declined' }[decision.tier],
-        JSON.stringify(decision.rulesFired),
-        JSON.stringify({
-          dtiPct: stress.dtiPct,
-          stressedDtiPct: stress.stressedDtiPct,
-          amountBand: amountBand(c.amount_cny),
-          termMonths: c.term_months,
-          ...fraud,
-          vulnerable: c.vulnerable,
-          channelGrade: c.channel_grade,
-        }),
-        JSON.stringify({ requiredDocuments: decision.requiredDocuments }),
-        at,
-      ],
-    );
+    const inserted = await insertPrescreenDecision(m, [
+      eventId,
+      caseId,
+      decision.tier,
+      { A: 'auto_pass', B: 'manual_review', C: 'declined' }[decision.tier],
+      JSON.stringify(decision.rulesFired),
+      JSON.stringify({
+        dtiPct: stress.dtiPct,
+        stressedDtiPct: stress.stressedDtiPct,
+        amountBand: amountBand(c.amount_cny),
+        termMonths: c.term_months,
+        ...fraud,
+        vulnerable: c.vulnerable,
+        channelGrade: c.channel_grade,
+      }),
+      JSON.stringify({ requiredDocuments: decision.requiredDocuments }),
+      at,
+    ]);
     if (decision.rulesFired.some((r) => (FRAUD_RULE_CODES as readonly string[]).includes(r.code))) {
-      await m.query('UPDATE lead_cases SET fraud_flagged = true WHERE id = $1', [caseId]);
+      await flagCaseFraud(m, caseId);
     }
-    if (inserted.length > 0)
+    if (inserted)
       await appendAudit(m, {
         ...WORKFLOW_ACTOR,
         action: 'prescreen.decided',
@@ -186,12 +183,7 @@ export async function matchLead(
   if (prior) return prior.result as unknown as MatchResult;
 
   const c = await loadCase(db.manager, caseId, at);
-  const rows = await db.query(
-    `SELECT p.*, l.licensed AS lender_licensed, l.active AS lender_active, l.type AS lender_type, l.partner_listed,
-            to_char(l.partner_listed_since, 'YYYY-MM-DD') AS partner_listed_since,
-            to_char(l.partner_listed_until, 'YYYY-MM-DD') AS partner_listed_until
-       FROM products p JOIN lenders l ON l.id = p.lender_id`,
-  );
+  const rows = await findProductsWithLenders(db);
   const products: ProductFacts[] = rows.map(productFactsOf);
   const age = c.age_at_intake ?? 0;
   const result = matchProducts(
@@ -220,28 +212,24 @@ export async function matchLead(
     excludedCount: result.excluded.length,
   };
   await db.transaction(async (m) => {
-    await m.query(
-      `INSERT INTO decisions (event_id, case_id, kind, tier, outcome, rules_fired, inputs, result, decided_by, decided_at)
-           VALUES ($1,$2,'match',$3,$4,$5,$6,$7,'automated_matching',$8) ON CONFLICT (event_id) DO NOTHING`,
-      [
-        eventId,
-        caseId,
+    await insertMatchDecision(m, [
+      eventId,
+      caseId,
+      tier,
+      out.matches.length > 0 ? 'matched' : 'no_eligible_product',
+      JSON.stringify(result.excluded),
+      JSON.stringify({
         tier,
-        out.matches.length > 0 ? 'matched' : 'no_eligible_product',
-        JSON.stringify(result.excluded),
-        JSON.stringify({
-          tier,
-          amountBand: amountBand(c.amount_cny),
-          termMonths: c.term_months,
-          ageBand: c.age_band,
-          provinceCode: c.province_code,
-          local: c.is_local,
-          channelGrade: c.channel_grade,
-        }),
-        JSON.stringify(out),
-        at,
-      ],
-    );
+        amountBand: amountBand(c.amount_cny),
+        termMonths: c.term_months,
+        ageBand: c.age_band,
+        provinceCode: c.province_code,
+        local: c.is_local,
+        channelGrade: c.channel_grade,
+      }),
+      JSON.stringify(out),
+      at,
+    ]);
   });
   return out;
 }

@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { DataSource } from 'typeorm';
 import type { EraseInput } from './contract';
+import { callEraseCases } from '../repository/erasure';
 
 /**
  * Erasure of a lead's personal data: the identity, its data key (so any backup copy is unreadable),
@@ -49,17 +50,12 @@ export async function eraseCases(db: Queryable, inputs: ErasureRequest[]): Promi
   if (valid.length === 0) return inputs.map(() => ({ notFound: true }));
 
   // erase_cases (migration 1765100000000): lock, erase, then append to the audit chain, in one call.
-  // Not a named prepared statement: the call is trivial to plan, the function caches its own plans,
-  // and a named one would outlive a later migration that changes the function's result.
-  const rows = (await db.query(
-    'SELECT erased_case::text AS id, erased_by FROM erase_cases($1::uuid[], $2::text[], $3::text[], $4::text[])',
-    [
-      valid.map((v) => v.input.caseId),
-      valid.map((v) => v.input.caseId),
-      valid.map((v) => v.input.at),
-      valid.map((v) => v.input.reason),
-    ],
-  )) as { id: string; erased_by: string | null }[];
+  const rows = await callEraseCases(
+    db,
+    valid.map((v) => v.input.caseId),
+    valid.map((v) => v.input.at),
+    valid.map((v) => v.input.reason),
+  );
   const found = new Set(rows.map((r) => r.id));
   const erasedNow = new Set(rows.filter((r) => r.erased_by !== null).map((r) => valid[Number(r.erased_by) - 1].i));
   return inputs.map((input, i): CaseErasure => {

@@ -2,6 +2,7 @@ import type { DataSource } from 'typeorm';
 import { appendAudit } from '../../../platform/audit/log';
 import { caseMissing } from './case-row';
 import type { CostAcknowledgementInput } from './contract';
+import { insertCostAcknowledgement } from '../repository/lender-sharing';
 
 const PG_FK_VIOLATION = '23503';
 
@@ -13,22 +14,7 @@ const PG_FK_VIOLATION = '23503';
 export async function recordCostAcknowledgement(db: DataSource, input: CostAcknowledgementInput): Promise<void> {
   try {
     await db.transaction(async (m) => {
-      const inserted = await m.query(
-        `INSERT INTO cost_disclosure_acknowledgements
-           (event_id, case_id, product_id, lender_id, disclosure_hash, all_in_apr_pct, source, at)
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT (event_id) DO NOTHING RETURNING 1`,
-        [
-          input.eventId,
-          input.caseId,
-          input.productId,
-          input.lenderId,
-          input.disclosureHash,
-          input.allInAprPct,
-          input.source,
-          input.at,
-        ],
-      );
-      if (inserted.length > 0)
+      if (await insertCostAcknowledgement(m, input))
         await appendAudit(m, {
           actorSub: input.actor.sub,
           actorRole: input.actor.role,

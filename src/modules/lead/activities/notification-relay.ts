@@ -1,25 +1,17 @@
 import { createHmac } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
+import {
+  claimDueNotifications,
+  markNotificationSent,
+  recordNotificationFailure,
+  type OutboxRow,
+} from '../repository/notification-outbox';
 
 /** Tries before a notification is given up: with the back-off below, a receiver down for about a day. */
 export const MAX_ATTEMPTS = 40;
 /** The back-off doubles from 1 s after each failed try, up to this. */
 const MAX_BACKOFF_SECONDS = 3_600;
-/** Rows claimed at once; each is leased for LEASE while the batch is delivered (5 s per row at most). */
-const BATCH = 20;
-const LEASE = '5 minutes';
-
-interface OutboxRow {
-  id: string;
-  event_id: string;
-  kind: string;
-  case_id: string | null;
-  recipient_role: string;
-  recipient_id: string | null;
-  payload: unknown;
-}
-
 interface RelayOptions {
   db: DataSource;
   url: string;
@@ -64,10 +56,7 @@ async function deliverBatch(opts: RelayOptions): Promise<number> {
   const rows = await claim(opts.db);
   for (const row of rows) {
     if (await deliver(opts, row)) {
-      await opts.db.query(
-        `UPDATE notifications SET status = 'sent', attempts = attempts + 1, sent_at = now() WHERE id = $1`,
-        [row.id],
-      );
+      await markNotificationSent(opts.db, row.id);
       continue;
     }
     await recordFailedTry(opts, row);
@@ -76,16 +65,7 @@ async function deliverBatch(opts: RelayOptions): Promise<number> {
 }
 
 async function claim(db: DataSource): Promise<OutboxRow[]> {
-  // (Each UPDATE … RETURNING here is wrapped in a SELECT: TypeORM answers a bare UPDATE with [rows, count].)
-  const rows: OutboxRow[] = await db.query(
-    `WITH claimed AS (
-       UPDATE notifications n SET next_attempt_at = now() + interval '${LEASE}'
-         FROM (SELECT id FROM notifications WHERE status = 'pending' AND next_attempt_at <= now()
-               ORDER BY next_attempt_at, id LIMIT ${BATCH} FOR UPDATE SKIP LOCKED) due
-        WHERE n.id = due.id
-        RETURNING n.id, n.event_id, n.kind, n.case_id, n.recipient_role, n.recipient_id, n.payload)
-     SELECT * FROM claimed`,
-  );
+  const rows = await claimDueNotifications(db);
   return rows.sort((a, b) => Number(a.id) - Number(b.id));
 }
 
@@ -120,16 +100,7 @@ async function deliver({ url, secret }: RelayOptions, row: OutboxRow): Promise<b
 
 /** Counts the failed try and schedules the next after the back-off, or gives up after the last. */
 async function recordFailedTry({ db, logger }: RelayOptions, row: OutboxRow): Promise<void> {
-  const [after]: { attempts: number; status: string }[] = await db.query(
-    `WITH tried AS (
-       UPDATE notifications
-          SET attempts = attempts + 1,
-              status = CASE WHEN attempts + 1 >= $2 THEN 'failed' ELSE 'pending' END,
-              next_attempt_at = now() + interval '1 second' * least(power(2, attempts), $3)
-        WHERE id = $1 RETURNING attempts, status)
-     SELECT * FROM tried`,
-    [row.id, MAX_ATTEMPTS, MAX_BACKOFF_SECONDS],
-  );
+  const after = await recordNotificationFailure(db, row.id, MAX_ATTEMPTS, MAX_BACKOFF_SECONDS);
   if (after?.status === 'failed')
     logger.error({ notificationId: row.id, attempts: after.attempts }, 'notification given up after its last attempt');
   else logger.warn({ notificationId: row.id, attempts: after?.attempts }, 'notification delivery failed; will retry');

@@ -1,57 +1,9 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { DataSource } from 'typeorm';
 import { auditAppendArgs } from '../../../platform/audit/log';
-import type { CaseProjectionInput, ContactLogInput, LeadActivities } from './contract';
+import type { CaseProjectionInput, LeadActivities } from './contract';
 import { caseMissing } from './case-row';
-
-/** The projection of a case, written only over an older one. */
-const PROJECT_CASE_SQL = `UPDATE lead_cases SET stage=$3, is_open=$4, risk_tier=$5, broker_id=$6, consent_state=$7, sla_due_at=$8, sla_kind=$9,
-   do_not_contact=$10, selected_product_id=$11, outcome=$12, closed_at=$13, retention_due_at=$14, legal_hold=$15,
-   projection_seq=$2, updated_at=now()
- WHERE id=$1 AND projection_seq < $2 RETURNING 1`;
-/**
- * What became of a projection (the CTE \`projected\`), seen in the statement's own snapshot: whether
- * it was written, and else the row's sequence, or none when the row is not there. Asking in a later
- * statement would race the intake: its commit could land in between, and a projection that was
- * not written would pass for one a newer projection had overtaken.
- */
-const PROJECTION_OUTCOME_SQL = `SELECT (SELECT count(*) FROM projected)::int AS written,
-   (SELECT projection_seq FROM lead_cases WHERE id = $1) AS current_seq`;
-const PROJECTION_PARAMS = 15;
-
-function projectionParams({ caseId, seq, projection: p }: CaseProjectionInput): unknown[] {
-  return [
-    caseId,
-    seq,
-    p.stage,
-    p.isOpen,
-    p.riskTier,
-    p.brokerId,
-    p.consentState,
-    p.slaDueAt,
-    p.slaKind,
-    p.doNotContact,
-    p.selectedProductId,
-    p.outcome,
-    p.closedAt,
-    p.retentionDueAt,
-    p.legalHold,
-  ];
-}
-
-const INSERT_CONTACT_SQL = `INSERT INTO contact_log (event_id, case_id, broker_id, channel, purpose, outcome, local_day, at)
- VALUES ($1,$2,$3,$4,$5,$6,$7,$8)`;
-
-const CONTACT_PARAMS = 8;
-/** audit_append's eight parameters, numbered from 1 (see `auditAppendArgs`). */
-const AUDIT_APPEND_CALL = '$1::timestamptz,$2,$3,$4,$5,$6,$7::jsonb,$8';
-
-function contactParams(c: ContactLogInput): unknown[] {
-  return [c.eventId, c.caseId, c.brokerId, c.channel, c.purpose, c.outcome, c.localDay, c.at];
-}
-
-/** Renumbers a statement's parameters `$n` to `$(n + by)`, so it can follow others in one statement. */
-const shiftParams = (sql: string, by: number) => sql.replace(/\$(\d+)/g, (_, n) => `$${Number(n) + by}`);
+import { writeContactAttempt, writeProjection, writeProjectionWithHold } from '../repository/projection';
 
 /** The `request_key` of the legal-hold event a case's workflow wrote for its event `eventId`. */
 export const holdEventKey = (eventId: string) => `workflow:${eventId}`;
@@ -75,10 +27,7 @@ function settleProjection(
 
 export async function projectCase(db: DataSource, input: CaseProjectionInput): Promise<void> {
   if (!input.holdEvent) {
-    const [outcome] = await db.query(
-      `WITH projected AS (${PROJECT_CASE_SQL}) ${PROJECTION_OUTCOME_SQL}`,
-      projectionParams(input),
-    );
+    const outcome = await writeProjection(db, input);
     settleProjection(input.caseId, input.seq, input.at, outcome);
     return;
   }
@@ -95,8 +44,6 @@ async function projectCaseWithHold(
   input: CaseProjectionInput,
   { eventId, hold, actor }: NonNullable<CaseProjectionInput['holdEvent']>,
 ): Promise<void> {
-  const holdAt = PROJECTION_PARAMS;
-  const auditAt = holdAt + 3;
   const audit = auditAppendArgs(
     {
       actorSub: actor.sub,
@@ -108,13 +55,11 @@ async function projectCaseWithHold(
     },
     new Date(),
   );
-  const [outcome] = await db.query(
-    `WITH held AS (INSERT INTO legal_hold_events (case_id, hold, reason, actor, request_key) VALUES ($1, $${holdAt + 1}, NULL, $${holdAt + 2}, $${holdAt + 3})
-                       ON CONFLICT (request_key) DO NOTHING RETURNING 1),
-         audited AS (SELECT audit_append(${shiftParams(AUDIT_APPEND_CALL, auditAt)}) FROM held),
-         projected AS (${PROJECT_CASE_SQL})
-         ${PROJECTION_OUTCOME_SQL}, (SELECT count(*) FROM audited)::int AS audited`,
-    [...projectionParams(input), hold, `${actor.role}:${actor.sub}`, holdEventKey(eventId), ...audit],
+  const outcome = await writeProjectionWithHold(
+    db,
+    input,
+    { hold, actor: `${actor.role}:${actor.sub}`, requestKey: holdEventKey(eventId) },
+    audit,
   );
   settleProjection(input.caseId, input.seq, input.at, outcome);
 }
@@ -128,8 +73,6 @@ export async function recordContactAttempt(
   db: DataSource,
   { entry, case: projection, auditedBy }: Parameters<LeadActivities['recordContactAttempt']>[0],
 ): Promise<void> {
-  const contactAt = PROJECTION_PARAMS;
-  const auditAt = contactAt + CONTACT_PARAMS;
   const audit = auditedBy
     ? auditAppendArgs(
         {
@@ -143,12 +86,6 @@ export async function recordContactAttempt(
         new Date(),
       )
     : null;
-  const [outcome] = await db.query(
-    `WITH logged AS (${shiftParams(INSERT_CONTACT_SQL, contactAt)} ON CONFLICT (event_id) DO NOTHING RETURNING 1),
-         projected AS (${PROJECT_CASE_SQL})
-         ${audit ? `, audited AS (SELECT audit_append(${shiftParams(AUDIT_APPEND_CALL, auditAt)}) FROM logged)` : ''}
-         ${PROJECTION_OUTCOME_SQL}${audit ? ', (SELECT count(*) FROM audited)::int AS audited' : ''}`,
-    [...projectionParams(projection), ...contactParams(entry), ...(audit ?? [])],
-  );
+  const outcome = await writeContactAttempt(db, projection, entry, audit);
   settleProjection(entry.caseId, projection.seq, entry.at, outcome);
 }

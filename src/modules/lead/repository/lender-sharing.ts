@@ -1,4 +1,5 @@
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { CostAcknowledgementInput } from '../activities/contract';
 
 /** The SQL of sharing with lenders: lenders and notice recipients, per-lender consents, acknowledgements. */
 
@@ -69,4 +70,24 @@ export const findCostAcknowledgements = (db: DataSource, caseId: string): Promis
 export async function findLenderOfProduct(db: DataSource, productId: string): Promise<string | null> {
   const [row] = await db.query('SELECT lender_id AS "lenderId" FROM products WHERE id = $1', [productId]);
   return row?.lenderId ?? null;
+}
+
+/** Records the acknowledgement once per eventId (the ledger is append-only); says whether this call inserted it. */
+export async function insertCostAcknowledgement(m: EntityManager, input: CostAcknowledgementInput): Promise<boolean> {
+  const inserted = await m.query(
+    `INSERT INTO cost_disclosure_acknowledgements
+           (event_id, case_id, product_id, lender_id, disclosure_hash, all_in_apr_pct, source, at)
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT (event_id) DO NOTHING RETURNING 1`,
+    [
+      input.eventId,
+      input.caseId,
+      input.productId,
+      input.lenderId,
+      input.disclosureHash,
+      input.allInAprPct,
+      input.source,
+      input.at,
+    ],
+  );
+  return inserted.length > 0;
 }

@@ -6,6 +6,22 @@ import { appendAudit } from '../../../platform/audit/log';
 import { normalizeMobile } from '../../../platform/domain/phone';
 import { blindIndex } from '../../../platform/crypto';
 import type { LenderDataCategory } from '../../../platform/domain/types';
+import {
+  findLenderIds,
+  findNotice,
+  findNoticeSummary,
+  findNotices,
+  insertNoticeIfAbsent,
+  noticeExists,
+} from '../repository/notices';
+import {
+  deleteBlacklistEntry,
+  findBlacklistEntries,
+  insertBlacklistEntryIfAbsent,
+  lockBlacklistEntry,
+  updateBlacklistReason,
+} from '../repository/blacklist';
+import { insertLenderApplications } from '../repository/lender-applications';
 
 /**
  * Consent notices and the blacklist: the reference data that compliance and risk officers keep.
@@ -25,9 +41,7 @@ export interface NoticeSummary {
 const iso = (v: unknown) => new Date(v as string).toISOString();
 
 export async function listNotices(db: DataSource): Promise<{ items: NoticeSummary[] }> {
-  const rows = await db.query(
-    'SELECT version, content_hash AS "contentHash", published_at AS "publishedAt" FROM consent_notices ORDER BY published_at DESC, version DESC',
-  );
+  const rows = await findNotices(db);
   return { items: rows.map((r: NoticeSummary) => ({ ...r, publishedAt: iso(r.publishedAt) })) };
 }
 
@@ -35,10 +49,7 @@ export async function getNotice(
   db: DataSource,
   version: string,
 ): Promise<NoticeSummary & { text: string; recipients?: NoticeRecipient[] }> {
-  const [row] = await db.query(
-    'SELECT version, text, recipients, content_hash AS "contentHash", published_at AS "publishedAt" FROM consent_notices WHERE version = $1',
-    [version],
-  );
+  const row = await findNotice(db, version);
   if (!row) throw new DomainError('notice_not_found', `consent notice version ${version} does not exist`);
   // `recipients` only on a version that names lenders (PIPL art. 23, 29).
   const { recipients, ...notice } = row;
@@ -47,8 +58,8 @@ export async function getNotice(
 
 /** Refuses a consent given to a notice version that was never published. */
 export async function assertNoticePublished(db: DataSource, version: string): Promise<void> {
-  const [notice] = await db.query('SELECT 1 FROM consent_notices WHERE version = $1', [version]);
-  if (!notice) throw new DomainError('unknown_notice_version', `consent notice version ${version} does not exist`);
+  if (!(await noticeExists(db, version)))
+    throw new DomainError('unknown_notice_version', `consent notice version ${version} does not exist`);
 }
 
 /**
@@ -64,16 +75,14 @@ export async function publishNotice(
   await assertRecipientsNamed(db, input.text, recipients);
   const contentHash = noticeContentHash(input.text, recipients);
   return db.transaction(async (m) => {
-    const inserted: NoticeSummary[] = await m.query(
-      `INSERT INTO consent_notices (version, text, content_hash, recipients) VALUES ($1, $2, $3, $4) ON CONFLICT (version) DO NOTHING
-       RETURNING version, content_hash AS "contentHash", published_at AS "publishedAt"`,
-      [input.version, input.text, contentHash, JSON.stringify(recipients)],
-    );
+    const inserted: NoticeSummary[] = await insertNoticeIfAbsent(m, {
+      version: input.version,
+      text: input.text,
+      contentHash,
+      recipients,
+    });
     if (inserted.length === 0) {
-      const [existing] = await m.query(
-        'SELECT version, content_hash AS "contentHash", published_at AS "publishedAt" FROM consent_notices WHERE version = $1',
-        [input.version],
-      );
+      const existing = await findNoticeSummary(m, input.version);
       if (existing.contentHash !== contentHash) {
         throw new DomainError(
           'notice_version_exists',
@@ -115,7 +124,7 @@ export function noticeContentHash(text: string, recipients: NoticeRecipient[] = 
 async function assertRecipientsNamed(db: DataSource, text: string, recipients: NoticeRecipient[]): Promise<void> {
   if (recipients.length === 0) return;
   const ids = recipients.map((r) => r.lenderId);
-  const known: { id: string }[] = await db.query('SELECT id FROM lenders WHERE id = ANY($1)', [ids]);
+  const known = await findLenderIds(db, ids);
   const unknown = ids.filter((id) => !known.some((k) => k.id === id));
   if (unknown.length > 0)
     throw new DomainError('unknown_lender', `no such lender: ${unknown.join(', ')}`, { lenderIds: unknown });
@@ -177,17 +186,13 @@ export async function addToBlacklist(
     const added: Kind[] = [];
     const raised: Kind[] = [];
     for (const e of entries) {
-      const inserted: unknown[] = await m.query(
-        'INSERT INTO blacklist_entries (blind_index, reason) VALUES ($1, $2) ON CONFLICT (blind_index) DO NOTHING RETURNING 1',
-        [e.index, reason],
-      );
-      if (inserted.length > 0) {
+      if (await insertBlacklistEntryIfAbsent(m, e.index, reason)) {
         added.push(e.kind);
         continue;
       }
-      const [row] = await m.query('SELECT reason FROM blacklist_entries WHERE blind_index = $1 FOR UPDATE', [e.index]);
+      const row = await lockBlacklistEntry(m, e.index);
       if (row && (LISTING_WEIGHT[reason] ?? 0) > (LISTING_WEIGHT[row.reason] ?? 0)) {
-        await m.query('UPDATE blacklist_entries SET reason = $2 WHERE blind_index = $1', [e.index, reason]);
+        await updateBlacklistReason(m, e.index, reason);
         raised.push(e.kind);
       }
     }
@@ -218,10 +223,10 @@ export async function removeFromBlacklist(
     const removed: Kind[] = [];
     const kept: Kind[] = [];
     for (const e of entries) {
-      const [row] = await m.query('SELECT reason FROM blacklist_entries WHERE blind_index = $1 FOR UPDATE', [e.index]);
+      const row = await lockBlacklistEntry(m, e.index);
       if (!row) continue;
       if (lifts === 'any' || (lifts ?? []).includes(row.reason)) {
-        await m.query('DELETE FROM blacklist_entries WHERE blind_index = $1', [e.index]);
+        await deleteBlacklistEntry(m, e.index);
         removed.push(e.kind);
       } else {
         kept.push(e.kind);
@@ -243,9 +248,9 @@ export async function removeFromBlacklist(
 /** Whether the person's ID number or phone is listed, and why. A lookup of personal data: audited. */
 export async function checkBlacklist(db: DataSource, blindIndexKey: string, actor: Actor, person: BlacklistPerson) {
   const entries = indexesOf(person, blindIndexKey);
-  const rows: { blind_index: string; reason: string; added_at: Date }[] = await db.query(
-    'SELECT blind_index, reason, added_at FROM blacklist_entries WHERE blind_index = ANY($1)',
-    [entries.map((e) => e.index)],
+  const rows = await findBlacklistEntries(
+    db,
+    entries.map((e) => e.index),
   );
   const listed = entries.map((e) => {
     const row = rows.find((r) => r.blind_index === e.index);
@@ -279,17 +284,11 @@ export async function recordLenderApplications(
 ): Promise<{ recorded: number; duplicates: number }> {
   const key = Buffer.from(blindIndexKey, 'base64');
   return db.transaction(async (m) => {
-    const [{ n: recorded }] = await m.query(
-      `WITH added AS (
-         INSERT INTO lender_applications (id_index, lender_id, applied_at)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[])
-         ON CONFLICT (id_index, lender_id, applied_at) DO NOTHING RETURNING 1)
-       SELECT count(*)::int AS n FROM added`,
-      [
-        applications.map((a) => blindIndex('id', a.idNumber.toUpperCase(), key)),
-        applications.map((a) => a.lenderId),
-        applications.map((a) => a.appliedAt.toISOString()),
-      ],
+    const recorded = await insertLenderApplications(
+      m,
+      applications.map((a) => blindIndex('id', a.idNumber.toUpperCase(), key)),
+      applications.map((a) => a.lenderId),
+      applications.map((a) => a.appliedAt.toISOString()),
     );
     const lenders = [...new Set(applications.map((a) => a.lenderId))].sort();
     await appendAudit(m, {

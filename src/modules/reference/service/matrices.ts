@@ -1,43 +1,31 @@
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import type { z } from 'zod';
 import type { channelSchema, lenderSchema, productSchema } from '../schemas';
 import type { Actor } from '../../../platform/domain/actor';
 import { DomainError } from '../../../platform/domain/errors';
 import { appendAudit } from '../../../platform/audit/log';
 import { undefinedCostCorner } from '../../lead/rules/cost';
+import {
+  findBrokers,
+  findChannels,
+  findLenders,
+  findProducts,
+  upsertChannel,
+  upsertLender,
+  upsertProduct,
+} from '../repository/matrices';
 
 /** The matrices the rules read (lenders, products, channels, brokers): listed and saved, every change audited. */
 
 const FOREIGN_KEY_VIOLATION = '23503';
 
-export const listLenders = (db: DataSource) =>
-  db.query(
-    `SELECT id, name, licence_no AS "licenceNo", licensed, active, type,
-            json_build_object('listed', partner_listed, 'since', to_char(partner_listed_since, 'YYYY-MM-DD'),
-              'until', to_char(partner_listed_until, 'YYYY-MM-DD'), 'reference', partner_listing_reference) AS "partnerListing",
-            demo
-       FROM lenders ORDER BY id`,
-  );
+export const listLenders = (db: DataSource) => findLenders(db);
 
-export const listProducts = (db: DataSource) =>
-  db.query(
-    `SELECT id, lender_id AS "lenderId", name, repayment, nominal_apr_pct::float AS "nominalAprPct", fees, amount_min AS "amountMin",
-            amount_max AS "amountMax", term_min_months AS "termMinMonths", term_max_months AS "termMaxMonths", secured,
-            disbursement_days AS "disbursementDays", eligible_tiers AS "eligibleTiers", provinces, allows_non_local AS "allowsNonLocal",
-            age_min AS "ageMin", age_max AS "ageMax", active, demo FROM products ORDER BY id`,
-  );
+export const listProducts = (db: DataSource) => findProducts(db);
 
-export const listChannels = (db: DataSource) =>
-  db.query(
-    'SELECT id, name, type, partner, grade, suspended, team, cac_cny AS "cacCny", demo FROM channels ORDER BY id',
-  );
+export const listChannels = (db: DataSource) => findChannels(db);
 
-export const listBrokers = (db: DataSource) =>
-  db.query(
-    `SELECT b.id, b.display_name AS "displayName", b.team, b.active, b.demo,
-            (SELECT count(*)::int FROM lead_cases c WHERE c.broker_id = b.id AND c.is_open) AS "openCases"
-       FROM brokers b ORDER BY b.id`,
-  );
+export const listBrokers = (db: DataSource) => findBrokers(db);
 
 /** Runs an upsert that returns `inserted` and audits it in the same transaction; says whether the row was new. */
 async function upsertAudited(
@@ -45,12 +33,11 @@ async function upsertAudited(
   actor: Actor,
   kind: string,
   id: string,
-  sql: string,
-  values: unknown[],
+  upsert: (m: EntityManager) => Promise<{ inserted?: boolean } | undefined>,
   details: Record<string, unknown> = {},
 ): Promise<{ created: boolean }> {
   return db.transaction(async (m) => {
-    const [row] = await m.query(sql, values);
+    const row = await upsert(m);
     const created = row?.inserted === true;
     await appendAudit(m, {
       actorSub: actor.sub,
@@ -68,59 +55,16 @@ export type LenderInput = z.infer<typeof lenderSchema>;
 
 /** Creates or replaces a lender by ID. */
 export const saveLender = (db: DataSource, actor: Actor, l: LenderInput) =>
-  upsertAudited(
-    db,
-    actor,
-    'lender',
-    String(l.id),
-    `INSERT INTO lenders (id, name, licence_no, licensed, active, type, partner_listed, partner_listed_since, partner_listed_until,
-       partner_listing_reference) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)
-     ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, licence_no = EXCLUDED.licence_no, licensed = EXCLUDED.licensed, active = EXCLUDED.active,
-       type = EXCLUDED.type, partner_listed = EXCLUDED.partner_listed, partner_listed_since = EXCLUDED.partner_listed_since,
-       partner_listed_until = EXCLUDED.partner_listed_until, partner_listing_reference = EXCLUDED.partner_listing_reference
-     RETURNING (xmax = 0) AS inserted`,
-    [
-      l.id,
-      l.name,
-      l.licenceNo ?? null,
-      l.licensed ?? null,
-      l.active ?? null,
-      l.type,
-      l.partnerListing.listed,
-      l.partnerListing.since,
-      l.partnerListing.until,
-      l.partnerListing.reference,
-    ],
-    { type: l.type, partnerListing: l.partnerListing },
-  );
+  upsertAudited(db, actor, 'lender', String(l.id), (m) => upsertLender(m, l), {
+    type: l.type,
+    partnerListing: l.partnerListing,
+  });
 
 export type ChannelInput = z.infer<typeof channelSchema>;
 
 /** Creates or replaces a channel by ID; a suspension set here is the admin's, lifting it clears who suspended it. */
 export const saveChannel = (db: DataSource, actor: Actor, c: ChannelInput) =>
-  upsertAudited(
-    db,
-    actor,
-    'channel',
-    String(c.id),
-    `INSERT INTO channels (id, name, type, partner, grade, suspended, suspension_reason, cac_cny, team, suspended_by)
-     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9, CASE WHEN $6 THEN 'admin' END)
-     ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, type = EXCLUDED.type, partner = EXCLUDED.partner, grade = EXCLUDED.grade,
-       suspended = EXCLUDED.suspended, suspension_reason = EXCLUDED.suspension_reason, cac_cny = EXCLUDED.cac_cny, team = EXCLUDED.team,
-       suspended_by = CASE WHEN NOT EXCLUDED.suspended THEN NULL WHEN channels.suspended THEN channels.suspended_by ELSE 'admin' END
-     RETURNING (xmax = 0) AS inserted`,
-    [
-      c.id,
-      c.name,
-      c.type,
-      c.partner ?? null,
-      c.grade,
-      c.suspended ?? null,
-      c.suspensionReason ?? null,
-      c.cacCny ?? null,
-      c.team ?? null,
-    ],
-  );
+  upsertAudited(db, actor, 'channel', String(c.id), (m) => upsertChannel(m, c));
 
 export type ProductInput = z.infer<typeof productSchema>;
 
@@ -153,44 +97,11 @@ function assertPricingAcceptable(p: ProductInput): void {
 export async function saveProduct(db: DataSource, actor: Actor, p: ProductInput): Promise<{ created: boolean }> {
   assertPricingAcceptable(p);
   try {
-    return await upsertAudited(
-      db,
-      actor,
-      'product',
-      p.id,
-      `INSERT INTO products (id, lender_id, name, repayment, nominal_apr_pct, fees, amount_min, amount_max, term_min_months, term_max_months,
-         secured, disbursement_days, eligible_tiers, provinces, allows_non_local, age_min, age_max, commission_pct, active)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19)
-       ON CONFLICT (id) DO UPDATE SET lender_id = EXCLUDED.lender_id, name = EXCLUDED.name, repayment = EXCLUDED.repayment,
-         nominal_apr_pct = EXCLUDED.nominal_apr_pct, fees = EXCLUDED.fees, amount_min = EXCLUDED.amount_min,
-         amount_max = EXCLUDED.amount_max, term_min_months = EXCLUDED.term_min_months, term_max_months = EXCLUDED.term_max_months,
-         secured = EXCLUDED.secured, disbursement_days = EXCLUDED.disbursement_days, eligible_tiers = EXCLUDED.eligible_tiers,
-         provinces = EXCLUDED.provinces, allows_non_local = EXCLUDED.allows_non_local, age_min = EXCLUDED.age_min,
-         age_max = EXCLUDED.age_max, commission_pct = EXCLUDED.commission_pct, active = EXCLUDED.active
-       RETURNING (xmax = 0) AS inserted`,
-      [
-        p.id,
-        p.lenderId,
-        p.name,
-        p.repayment,
-        p.nominalAprPct,
-        JSON.stringify(p.fees),
-        p.amountMin,
-        p.amountMax,
-        p.termMinMonths,
-        p.termMaxMonths,
-        p.secured,
-        p.disbursementDays,
-        p.eligibleTiers,
-        p.provinces,
-        p.allowsNonLocal,
-        p.ageMin,
-        p.ageMax,
-        p.commissionPct,
-        p.active,
-      ],
-      { repayment: p.repayment, nominalAprPct: p.nominalAprPct, fees: p.fees },
-    );
+    return await upsertAudited(db, actor, 'product', p.id, (m) => upsertProduct(m, p), {
+      repayment: p.repayment,
+      nominalAprPct: p.nominalAprPct,
+      fees: p.fees,
+    });
   } catch (err) {
     if ((err as { code?: string }).code === FOREIGN_KEY_VIOLATION)
       throw new DomainError('unknown_lender', `lender ${p.lenderId} does not exist`);

@@ -1,16 +1,11 @@
 import type { DataSource } from 'typeorm';
 import type { PartnerListing } from '../../lead/rules/matching';
+import { findLenderListingOfProduct } from '../repository/partner-listing';
 
 /** The partner listing (名单, 金规〔2025〕9号) of the lender behind a product, or undefined for an unknown product. */
 export async function lenderListingOfProduct(
   db: Pick<DataSource, 'query'>,
   productId: string,
 ): Promise<(PartnerListing & { lenderId: string }) | undefined> {
-  const [row] = await db.query(
-    `SELECT l.id AS "lenderId", l.partner_listed AS listed, to_char(l.partner_listed_since, 'YYYY-MM-DD') AS since,
-            to_char(l.partner_listed_until, 'YYYY-MM-DD') AS until
-       FROM products p JOIN lenders l ON l.id = p.lender_id WHERE p.id = $1`,
-    [productId],
-  );
-  return row;
+  return findLenderListingOfProduct(db, productId);
 }
