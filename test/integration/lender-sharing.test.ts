@@ -1,7 +1,7 @@
 import { DEMO_LENDER_NOTICE_VERSION, DEMO_NOTICE_VERSION } from '../../src/modules/reference/demo-seed';
 import { WHITELISTED_FIELDS } from '../../src/modules/lead/rules/lender-package';
 import { aBroker, aChannel, aLead, actors } from '../support/factories';
-import { matchOf } from '../support/lender-sharing';
+import { DEMO_LENDERS_NAMED, matchOf } from '../support/lender-sharing';
 import { noQuietHours } from '../support/policy';
 import { eventually, startStack, type TestStack } from '../support/stack';
 
@@ -16,7 +16,10 @@ beforeAll(async () => {
 });
 afterAll(async () => stack?.stop());
 
-/** A tier-A case in follow-up with its broker, and its first match. */
+/**
+ * A tier-A case in follow-up with its broker, and its first match with a demo lender (the demo
+ * notice names those; other files' tests add lenders of their own that may rank first).
+ */
 async function followUpCase() {
   const ch = await aChannel(stack.db, { grade: 'premium' });
   await aBroker(stack.db, ch.team);
@@ -27,8 +30,10 @@ async function followUpCase() {
     return r?.stage === 'follow_up' && r.broker_id ? r : null;
   }, `case ${caseId} in follow-up`);
   const state = await stack.api(actors.compliance(), 'GET', `/v1/leads/${caseId}/decision`);
-  const productId: string = state.body.decisions.find((d: any) => d.kind === 'match').matches[0].productId;
-  const match = await matchOf(stack, caseId, productId);
+  const matches: { productId: string }[] = state.body.decisions.find((d: any) => d.kind === 'match').matches;
+  const all = await Promise.all(matches.map((m) => matchOf(stack, caseId, m.productId)));
+  const match = all.find((m) => DEMO_LENDERS_NAMED.includes(m.lenderId));
+  if (!match) throw new Error(`case ${caseId} has no match with a demo lender`);
   return { caseId, channel: actors.channel(ch.id), broker: actors.broker(row.broker_id), match };
 }
 

@@ -12,7 +12,8 @@ export async function matchOf(stack: TestStack, caseId: string, productId: strin
   return match;
 }
 
-const DEMO_LENDERS_NAMED = ['lender-bank-a', 'lender-cfc-b', 'lender-trust-c', 'lender-mfc-e'];
+/** The demo lenders the demo notice (DEMO_LENDER_NOTICE_VERSION) names. */
+export const DEMO_LENDERS_NAMED = ['lender-bank-a', 'lender-cfc-b', 'lender-trust-c', 'lender-mfc-e'];
 
 /**
  * A notice version naming the lender as a recipient: the demo notice for a demo lender, else one
