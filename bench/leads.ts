@@ -1,33 +1,12 @@
 import { randomInt } from 'node:crypto';
 import type { IntakeRequest } from '../src/modules/lead/schemas/leads';
 import { checkDigitFor } from '../src/modules/lead/rules/id-number';
+import { BEIJING_DISTRICTS, BEIJING_PHONE_BLOCKS } from '../test/support/beijing';
 
-// Beijing districts: every generated person lives where their ID number was issued (a local lead).
-const DISTRICTS = [
-  '110101',
-  '110102',
-  '110105',
-  '110106',
-  '110107',
-  '110108',
-  '110109',
-  '110111',
-  '110112',
-  '110113',
-  '110114',
-  '110115',
-  '110116',
-  '110117',
-  '110118',
-  '110119',
-];
+// Every generated person lives where their ID number was issued, with a Beijing phone (a local lead).
+const DISTRICTS = BEIJING_DISTRICTS;
 const BIRTH_DAYS = 2_900; // about eight years of birthdays: everyone is 31 to 39, never a vulnerable age
 const SEQUENCES = 1_000;
-/**
- * Number blocks (5 digits) that the phone-segment data places wholly in Beijing, so that the
- * applicants stay local (test/unit/region-lookup.test.ts checks it): 10 million numbers.
- */
-const BEIJING_PHONE_BLOCKS = ['13810', '13811', '13910', '13911', '15010', '15210', '15810', '18610', '18611', '18910'];
 const PEOPLE = DISTRICTS.length * BIRTH_DAYS * SEQUENCES;
 const DAY = 86_400_000;
 
